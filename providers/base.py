@@ -1,0 +1,133 @@
+"""The provider interface: one shape over DigitalOcean v2 and Linode v4."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from typing import ClassVar
+
+from providers.models import (
+    ActionResult,
+    CreateRequest,
+    DeploymentOption,
+    Image,
+    Instance,
+    Plan,
+    Region,
+    SSHKey,
+    VPC,
+)
+
+__all__ = ["ACTIONS", "Capabilities", "Provider"]
+
+#: Normalised action names accepted by :meth:`Provider.perform_action`.
+ACTIONS = ("power_on", "shutdown", "power_off", "reboot", "power_cycle", "rebuild", "resize")
+
+
+class Capabilities:
+    """What a provider supports; drives which steps and options the bot shows."""
+
+    def __init__(
+        self,
+        *,
+        deployment_kind: str,
+        monitoring: bool,
+        ipv6: bool,
+        vpc: bool,
+        private_ip: bool,
+        root_password: bool,
+        actions: Sequence[str],
+    ) -> None:
+        self.deployment_kind = deployment_kind
+        self.monitoring = monitoring
+        self.ipv6 = ipv6
+        self.vpc = vpc
+        self.private_ip = private_ip
+        self.root_password = root_password
+        self.actions = tuple(actions)
+
+
+class Provider(abc.ABC):
+    """A cloud account vpsbot can manage.
+
+    Reads may be retried and cached by implementations; writes are never retried
+    blindly (see :meth:`create_instance`).
+    """
+
+    type: ClassVar[str]
+    capabilities: ClassVar[Capabilities]
+
+    name: str
+
+    @staticmethod
+    @abc.abstractmethod
+    def label_error(label: str) -> str | None:
+        """Why ``label`` is not a valid server label here, or None if it is."""
+
+    @staticmethod
+    @abc.abstractmethod
+    def password_error(password: str) -> str | None:
+        """Why ``password`` is not an acceptable root password here, or None."""
+
+    @abc.abstractmethod
+    async def validate_credentials(self) -> None:
+        """Raise :class:`~providers.errors.CredentialsError` unless the token works."""
+
+    @abc.abstractmethod
+    async def get_plans(self) -> list[Plan]: ...
+
+    @abc.abstractmethod
+    async def get_regions(self) -> list[Region]: ...
+
+    @abc.abstractmethod
+    async def get_images(self) -> list[Image]: ...
+
+    @abc.abstractmethod
+    async def get_deployment_options(self) -> list[DeploymentOption]:
+        """1-Click apps (DigitalOcean) or StackScripts (Linode)."""
+
+    @abc.abstractmethod
+    async def list_ssh_keys(self) -> list[SSHKey]: ...
+
+    async def list_vpcs(self) -> list[VPC]:
+        return []
+
+    @abc.abstractmethod
+    async def create_instance(self, request: CreateRequest) -> Instance:
+        """Create one server tagged ``request.tag``.
+
+        If the answer is lost after the request was sent, look the server up by
+        tag before giving up, so one call makes at most one server.
+        """
+
+    @abc.abstractmethod
+    async def get_instance(self, instance_id: str) -> Instance: ...
+
+    @abc.abstractmethod
+    async def list_instances(self, *, tag: str | None = None) -> list[Instance]:
+        """All servers of the account (following every page), or those with ``tag``."""
+
+    async def find_by_tag(self, tag: str) -> Instance | None:
+        found = await self.list_instances(tag=tag)
+        return found[0] if found else None
+
+    @abc.abstractmethod
+    async def perform_action(
+        self,
+        instance_id: str,
+        action: str,
+        *,
+        image: str | None = None,
+        plan: str | None = None,
+        root_password: str | None = None,
+    ) -> ActionResult: ...
+
+    @abc.abstractmethod
+    async def get_action(self, instance_id: str, action_id: str) -> ActionResult: ...
+
+    @abc.abstractmethod
+    async def delete_instance(self, instance_id: str) -> None: ...
+
+    @abc.abstractmethod
+    async def aclose(self) -> None:
+        """Release what the provider holds (not the shared HTTP session)."""

@@ -1,0 +1,162 @@
+"""Normalised, typed catalogue and instance models shared by every provider."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "ActionResult",
+    "CreateRequest",
+    "DeploymentOption",
+    "Image",
+    "Instance",
+    "InstanceStatus",
+    "Plan",
+    "Region",
+    "SSHKey",
+    "ScriptField",
+    "VPC",
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class InstanceStatus(StrEnum):
+    PROVISIONING = "provisioning"
+    RUNNING = "running"
+    STOPPED = "stopped"
+    REBOOTING = "rebooting"
+    DELETING = "deleting"
+    ERROR = "error"
+    UNKNOWN = "unknown"
+
+
+class Plan(_Model):
+    id: str
+    label: str
+    vcpus: int
+    memory_mb: int
+    disk_gb: int
+    transfer_gb: int
+    price_hourly: Decimal
+    price_monthly: Decimal
+    regions: list[str] = Field(default_factory=list)
+
+
+class Image(_Model):
+    id: str
+    slug: str | None = None
+    name: str
+    distribution: str
+    version: str = ""
+    min_disk_gb: int = 0
+    created_at: datetime | None = None
+
+
+class Region(_Model):
+    id: str
+    name: str
+    available: bool = True
+    features: list[str] = Field(default_factory=list)
+
+
+class SSHKey(_Model):
+    id: str
+    name: str
+    fingerprint: str = ""
+    public_key: str = ""
+
+
+class VPC(_Model):
+    id: str
+    name: str
+    region: str
+
+
+class ScriptField(_Model):
+    """A Linode StackScript user-defined field (UDF)."""
+
+    name: str
+    label: str
+    default: str | None = None
+    example: str | None = None
+    oneof: list[str] | None = None
+    manyof: list[str] | None = None
+
+    @property
+    def required(self) -> bool:
+        return self.default is None
+
+
+class DeploymentOption(_Model):
+    """A 1-Click app (DigitalOcean) or a StackScript (Linode).
+
+    ``image`` is the image to deploy for 1-Click apps (the app is the image);
+    ``images`` lists the compatible images for StackScripts.
+    """
+
+    id: str
+    kind: str  # "oneclick" | "stackscript"
+    name: str
+    category: str = ""
+    description: str = ""
+    image: str | None = None
+    images: list[str] = Field(default_factory=list)
+    fields: list[ScriptField] = Field(default_factory=list)
+
+
+class Instance(_Model):
+    provider: str
+    id: str
+    label: str
+    status: InstanceStatus
+    raw_status: str
+    ipv4: str | None = None
+    ipv6: str | None = None
+    private_ipv4: str | None = None
+    region: str
+    plan: str
+    image: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    created_at: datetime | None = None
+
+
+class CreateRequest(_Model):
+    """Everything needed to create one server, provider-neutral.
+
+    ``tag`` is the unique vpsbot tag that makes a lost create findable.
+    ``root_password`` is a secret: it is never logged (``repr=False``).
+    """
+
+    label: str
+    region: str
+    plan: str
+    image: str | None = None
+    tag: str
+    root_password: str | None = Field(default=None, repr=False)
+    ssh_key_ids: list[str] = Field(default_factory=list)
+    backups: bool = False
+    private_ip: bool = False
+    monitoring: bool = False
+    ipv6: bool = False
+    vpc_id: str | None = None
+    deployment_id: str | None = None
+    deployment_data: dict[str, Any] = Field(default_factory=dict)
+    extra_tags: list[str] = Field(default_factory=list)
+
+
+class ActionResult(_Model):
+    """The provider's handle on an asynchronous action (DO action / Linode event)."""
+
+    provider: str
+    id: str
+    action: str
+    status: str  # in-progress | completed | errored
+    progress: int | None = None
