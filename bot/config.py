@@ -1,0 +1,139 @@
+"""Runtime configuration from the environment (and an optional ``.env``).
+
+Every value is checked at start-up; a wrong one stops the process with one line
+that names the variable (:class:`ConfigError`), never a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+import platformdirs
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+__all__ = ["ConfigError", "Settings", "load_settings"]
+
+_LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+_SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+class ConfigError(Exception):
+    """A configuration variable is missing or malformed; the message names it."""
+
+
+def _split(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+def _check_http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("must be an http(s) URL")
+    return value
+
+
+class Settings(BaseSettings):
+    """vpsbot settings; field names match the environment variables."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    database_url: str | None = None
+    vpsbot_data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("vpsbot")))
+    vpsbot_encryption_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
+    vpsbot_admins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    vpsbot_notify_channel: str | None = None
+    host: str = "127.0.0.1"
+    port: int = Field(default=3000, ge=1, le=65535)
+    log_level: str = "INFO"
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _slack_api_url(cls, value: str) -> str:
+        _check_http_url(value)
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        scheme = urlsplit(value).scheme
+        if not scheme.startswith("postgres"):
+            raise ValueError("must be a postgresql:// URL")
+        return value
+
+    @field_validator("vpsbot_encryption_keys", mode="before")
+    @classmethod
+    def _keys(cls, value: Any) -> Any:
+        return _split(value)
+
+    @field_validator("vpsbot_encryption_keys")
+    @classmethod
+    def _keys_valid(cls, value: list[SecretStr]) -> list[SecretStr]:
+        from cryptography.fernet import Fernet
+
+        for position, key in enumerate(value, start=1):
+            try:
+                Fernet(key.get_secret_value().encode())
+            except (ValueError, TypeError):
+                raise ValueError(
+                    f"key #{position} is not a Fernet key (32 url-safe base64-encoded bytes)"
+                ) from None
+        return value
+
+    @field_validator("vpsbot_admins", mode="before")
+    @classmethod
+    def _admins(cls, value: Any) -> Any:
+        return _split(value)
+
+    @field_validator("vpsbot_admins")
+    @classmethod
+    def _admins_valid(cls, value: list[str]) -> list[str]:
+        for user in value:
+            if not _SLACK_ID.match(user):
+                raise ValueError(f"{user!r} is not a Slack user ID (like U012ABCDEF)")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        upper = value.upper()
+        if upper not in _LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(_LOG_LEVELS)}")
+        return upper
+
+    @property
+    def embedded_database(self) -> bool:
+        return self.database_url is None
+
+    def missing_slack(self) -> list[str]:
+        """The Slack variables ``serve`` needs but does not have."""
+        missing = []
+        if self.slack_bot_token is None:
+            missing.append("SLACK_BOT_TOKEN")
+        if self.slack_signing_secret is None:
+            missing.append("SLACK_SIGNING_SECRET")
+        return missing
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings, turning pydantic's report into one line per bad variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        variable = str(error["loc"][0]).upper() if error["loc"] else "configuration"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{variable}: {message}") from None

@@ -1,0 +1,1 @@
+"""vpsbot's state: PostgreSQL through SQLAlchemy 2 (asyncpg), Alembic migrations."""

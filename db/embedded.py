@@ -1,0 +1,52 @@
+"""A private PostgreSQL for fresh clones and local runs (pgserver).
+
+The server lives in ``<data dir>/postgres``. pgserver counts the processes that
+hold a handle on it, so a second vpsbot process on the same data directory
+reuses the running server, and the last one to exit stops it.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+__all__ = ["EmbeddedPostgres"]
+
+log = logging.getLogger(__name__)
+
+
+class EmbeddedPostgres:
+    """Start (or join) the embedded server; :meth:`url` is its connection URL."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = data_dir / "postgres"
+        self._server: Any = None
+
+    def start(self) -> str:
+        from pgserver.postgres_server import get_server
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        log.info("starting embedded PostgreSQL in %s", self.path)
+        self._server = get_server(self.path, cleanup_mode="stop")
+        return self.url()
+
+    def url(self, database: str = "postgres") -> str:
+        if self._server is None:
+            raise RuntimeError("embedded PostgreSQL is not started")
+        return str(self._server.get_uri(database))
+
+    def create_database(self, name: str) -> str:
+        """Create database ``name`` if missing and return its URL."""
+        if self._server is None:
+            raise RuntimeError("embedded PostgreSQL is not started")
+        exists = self._server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}';")
+        if "(1 row)" not in exists:
+            self._server.psql(f'CREATE DATABASE "{name}";')
+        return self.url(name)
+
+    def stop(self) -> None:
+        """Release this process's handle; the server stops with the last one."""
+        if self._server is not None:
+            self._server.cleanup()
+            self._server = None

@@ -1,0 +1,198 @@
+"""ORM mapping of vpsbot's tables.
+
+The schema itself is owned by the Alembic migrations in ``db/migrations``; these
+classes mirror it for typed queries, and a test checks the two agree.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = [
+    "PROVIDER_TYPES",
+    "ActivityLog",
+    "Base",
+    "CreateDraft",
+    "Plan",
+    "ServiceProvider",
+    "VpsInstance",
+]
+
+PROVIDER_TYPES = ("linode", "digitalocean", "aws", "gcp")
+ACTIVITY_STATUSES = ("success", "warning", "error", "info")
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSONB}
+
+
+class _Timestamps:
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now(), nullable=False
+    )
+
+
+class ServiceProvider(_Timestamps, Base):
+    __tablename__ = "service_providers"
+    __table_args__ = (
+        CheckConstraint(
+            "type IN ('linode', 'digitalocean', 'aws', 'gcp')",
+            name="ck_service_providers_type",
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()")
+    )
+    name: Mapped[str] = mapped_column(String(100), unique=True, nullable=False)
+    type: Mapped[str] = mapped_column(String(20), nullable=False)
+    api_key_encrypted: Mapped[str] = mapped_column(Text, nullable=False)
+    configuration: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, nullable=False, server_default=text("'{}'::jsonb")
+    )
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
+
+
+class Plan(_Timestamps, Base):
+    __tablename__ = "vps_plans"
+    __table_args__ = (
+        UniqueConstraint("provider_id", "provider_plan_id", name="uq_vps_plans_provider_plan"),
+        Index("idx_vps_plans_provider_id", "provider_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()")
+    )
+    provider_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True),
+        ForeignKey("service_providers.id", ondelete="CASCADE"),
+        nullable=False,
+    )
+    provider_plan_id: Mapped[str] = mapped_column(String(100), nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    base_price: Mapped[Decimal] = mapped_column(Numeric(10, 2), nullable=False)
+    markup_price: Mapped[Decimal] = mapped_column(
+        Numeric(10, 2), nullable=False, server_default=text("0")
+    )
+    specifications: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, nullable=False, server_default=text("'{}'::jsonb")
+    )
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
+
+    @property
+    def price_monthly(self) -> Decimal:
+        return self.base_price + self.markup_price
+
+
+class VpsInstance(_Timestamps, Base):
+    __tablename__ = "vps_instances"
+    __table_args__ = (
+        Index("idx_vps_instances_provider_type", "provider_type"),
+        Index("idx_vps_instances_provider_id", "provider_id"),
+        Index("idx_vps_instances_team_created", "team_id", text("created_at DESC")),
+        Index("idx_vps_instances_created_by", "created_by"),
+        Index(
+            "idx_vps_instances_watch",
+            "watch_next_at",
+            postgresql_where=text("watch_next_at IS NOT NULL"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()")
+    )
+    label: Mapped[str] = mapped_column(String(64), nullable=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False)
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    region: Mapped[str | None] = mapped_column(String(50))
+    plan_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("vps_plans.id", ondelete="SET NULL")
+    )
+    provider_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("service_providers.id", ondelete="SET NULL")
+    )
+    provider_type: Mapped[str | None] = mapped_column(String(20))
+    provider_instance_id: Mapped[str | None] = mapped_column(String(100))
+    configuration: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, nullable=False, server_default=text("'{}'::jsonb")
+    )
+    team_id: Mapped[str | None] = mapped_column(String(32))
+    created_by: Mapped[str | None] = mapped_column(String(32))
+    tag: Mapped[str | None] = mapped_column(String(100), unique=True)
+    ipv6_address: Mapped[str | None] = mapped_column(String(64))
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    watch_next_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    watch_lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    watch_attempts: Mapped[int] = mapped_column(
+        Integer, nullable=False, server_default=text("0")
+    )
+
+
+class ActivityLog(Base):
+    __tablename__ = "activity_logs"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('success', 'warning', 'error', 'info')", name="ck_activity_logs_status"
+        ),
+        Index("idx_activity_logs_team_created", "team_id", text("created_at DESC")),
+        Index("idx_activity_logs_entity", "entity_type", "entity_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    team_id: Mapped[str | None] = mapped_column(String(32))
+    user_id: Mapped[str | None] = mapped_column(String(32))
+    event_type: Mapped[str] = mapped_column(String(64), nullable=False)
+    entity_type: Mapped[str | None] = mapped_column(String(32))
+    entity_id: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(10), nullable=False)
+    metadata_: Mapped[dict[str, Any]] = mapped_column(
+        "metadata", JSONB, nullable=False, server_default=text("'{}'::jsonb")
+    )
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+
+
+class CreateDraft(Base):
+    """The `/vps create` modal's state, keyed by Slack view id (not private_metadata)."""
+
+    __tablename__ = "create_drafts"
+    __table_args__ = (Index("idx_create_drafts_updated", "updated_at"),)
+
+    view_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), nullable=False)
+    user_id: Mapped[str] = mapped_column(String(32), nullable=False)
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    step: Mapped[str] = mapped_column(String(32), nullable=False)
+    data: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, nullable=False, server_default=text("'{}'::jsonb")
+    )
+    instance_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now(), nullable=False
+    )

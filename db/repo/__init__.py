@@ -1,0 +1,1 @@
+"""Typed queries, one module per table; listeners never build SQL."""

@@ -1,0 +1,55 @@
+"""The audit trail: ``activity_logs``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import ACTIVITY_STATUSES, ActivityLog
+
+__all__ = ["record", "recent"]
+
+
+async def record(
+    session: AsyncSession,
+    *,
+    event_type: str,
+    status: str,
+    team_id: str | None = None,
+    user_id: str | None = None,
+    entity_type: str | None = None,
+    entity_id: str | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> ActivityLog:
+    if status not in ACTIVITY_STATUSES:
+        raise ValueError(f"activity status must be one of {ACTIVITY_STATUSES}")
+    row = ActivityLog(
+        event_type=event_type,
+        status=status,
+        team_id=team_id,
+        user_id=user_id,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        metadata_=metadata or {},
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def recent(
+    session: AsyncSession,
+    *,
+    team_id: str | None,
+    limit: int = 20,
+    entity_id: str | None = None,
+) -> list[ActivityLog]:
+    query = select(ActivityLog)
+    if team_id is not None:
+        query = query.where(ActivityLog.team_id == team_id)
+    if entity_id is not None:
+        query = query.where(ActivityLog.entity_id == entity_id)
+    query = query.order_by(ActivityLog.created_at.desc(), ActivityLog.id.desc()).limit(limit)
+    return list((await session.execute(query)).scalars())

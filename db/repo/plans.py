@@ -1,0 +1,108 @@
+"""Queries on ``vps_plans``: provider sizes offered to users, with a markup."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Plan, ServiceProvider
+
+__all__ = ["PlanInput", "get", "list_for_provider", "list_offered", "set_active", "set_markup",
+           "upsert"]
+
+
+@dataclass(frozen=True)
+class PlanInput:
+    provider_plan_id: str
+    name: str
+    base_price: Decimal
+    markup_price: Decimal
+    specifications: dict[str, Any]
+
+
+async def upsert(session: AsyncSession, provider_id: uuid.UUID, plans: list[PlanInput]) -> int:
+    """Insert or update plans by (provider, provider_plan_id); never duplicates."""
+    if not plans:
+        return 0
+    statement = insert(Plan).values(
+        [
+            {
+                "provider_id": provider_id,
+                "provider_plan_id": plan.provider_plan_id,
+                "name": plan.name,
+                "base_price": plan.base_price,
+                "markup_price": plan.markup_price,
+                "specifications": plan.specifications,
+            }
+            for plan in plans
+        ]
+    )
+    statement = statement.on_conflict_do_update(
+        constraint="uq_vps_plans_provider_plan",
+        set_={
+            "name": statement.excluded.name,
+            "base_price": statement.excluded.base_price,
+            "markup_price": statement.excluded.markup_price,
+            "specifications": statement.excluded.specifications,
+            "updated_at": func.now(),
+        },
+    )
+    await session.execute(statement)
+    return len(plans)
+
+
+async def get(session: AsyncSession, plan_id: uuid.UUID) -> Plan | None:
+    return await session.get(Plan, plan_id)
+
+
+async def list_for_provider(
+    session: AsyncSession, provider_id: uuid.UUID, *, active_only: bool = False
+) -> list[Plan]:
+    query = select(Plan).where(Plan.provider_id == provider_id)
+    if active_only:
+        query = query.where(Plan.active.is_(True))
+    query = query.order_by(Plan.base_price + Plan.markup_price, Plan.provider_plan_id)
+    return list((await session.execute(query)).scalars())
+
+
+async def list_offered(session: AsyncSession, provider_id: uuid.UUID) -> list[Plan]:
+    """Active plans of an active provider: what `/vps create` may show."""
+    query = (
+        select(Plan)
+        .join(ServiceProvider, ServiceProvider.id == Plan.provider_id)
+        .where(
+            Plan.provider_id == provider_id,
+            Plan.active.is_(True),
+            ServiceProvider.active.is_(True),
+        )
+        .order_by(Plan.base_price + Plan.markup_price, Plan.provider_plan_id)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def set_markup(
+    session: AsyncSession, provider_id: uuid.UUID, provider_plan_id: str, markup: Decimal
+) -> bool:
+    result = await session.execute(
+        update(Plan)
+        .where(Plan.provider_id == provider_id, Plan.provider_plan_id == provider_plan_id)
+        .values(markup_price=markup, updated_at=func.now())
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def set_active(
+    session: AsyncSession, provider_id: uuid.UUID, provider_plan_id: str, active: bool
+) -> bool:
+    result = await session.execute(
+        update(Plan)
+        .where(Plan.provider_id == provider_id, Plan.provider_plan_id == provider_plan_id)
+        .values(active=active, updated_at=func.now())
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]

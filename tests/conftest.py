@@ -1,0 +1,122 @@
+"""Shared fixtures: a real PostgreSQL for the whole run.
+
+``TEST_DATABASE_URL`` (or ``DATABASE_URL``) names a server to use — CI points it
+at the machine's PostgreSQL. Without either, an embedded server (pgserver) is
+started in a temporary directory. Either way the run creates its own database,
+migrates it once and drops it at the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from cryptography.fernet import Fernet
+
+from db import migrate
+from db.engine import Database, asyncpg_url
+from db.models import Base
+
+os.environ.setdefault("STAMINA_TESTING", "1")
+
+
+def _plain(url: str) -> str:
+    return asyncpg_url(url).replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+def _with_database(url: str, name: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+
+
+@pytest.fixture(scope="session")
+def admin_url() -> Iterator[str]:
+    """URL of a database on the server we may create databases in."""
+    url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    if url:
+        yield _plain(url)
+        return
+    from db.embedded import EmbeddedPostgres
+
+    with tempfile.TemporaryDirectory(prefix="vpsbot-pg-") as tmp:
+        server = EmbeddedPostgres(Path(tmp))
+        server.start()
+        yield _plain(server.url())
+        server.stop()
+
+
+class DatabaseFactory:
+    """Creates throw-away databases and drops them at the end of the run."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin_url = admin_url
+        self.created: list[str] = []
+
+    async def create(self, prefix: str = "vpsbot_test") -> str:
+        name = f"{prefix}_{os.getpid()}_{secrets.token_hex(4)}"
+        conn = await asyncpg.connect(self.admin_url)
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+        self.created.append(name)
+        return _with_database(self.admin_url, name)
+
+    async def drop_all(self) -> None:
+        conn = await asyncpg.connect(self.admin_url)
+        try:
+            for name in self.created:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+
+@pytest.fixture(scope="session")
+async def databases(admin_url: str) -> AsyncIterator[DatabaseFactory]:
+    factory = DatabaseFactory(admin_url)
+    yield factory
+    await factory.drop_all()
+
+
+@pytest.fixture(scope="session")
+async def database_url(databases: DatabaseFactory) -> str:
+    """One migrated database shared by the run's tests."""
+    url = await databases.create()
+    database = Database(url)
+    await migrate.upgrade(database.engine)
+    await database.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+async def session_db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+async def db(session_db: Database) -> AsyncIterator[Database]:
+    """The shared database, emptied before each test."""
+    tables = ", ".join(f'"{t.name}"' for t in reversed(Base.metadata.sorted_tables))
+    async with session_db.engine.begin() as conn:
+        await conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    yield session_db
+
+
+@pytest.fixture(scope="session")
+def fernet_keys() -> list[str]:
+    return [Fernet.generate_key().decode(), Fernet.generate_key().decode()]
+
+
+@pytest.fixture(scope="session")
+def event_loop_policy() -> asyncio.AbstractEventLoopPolicy:
+    return asyncio.DefaultEventLoopPolicy()

@@ -1,0 +1,200 @@
+"""Migrations against a live catalog: shape, constraints, indexes, round trip, backfill."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import text
+
+from db import migrate
+from db.engine import Database
+
+
+@pytest.fixture
+async def fresh(databases) -> Database:  # type: ignore[no-untyped-def]
+    database = Database(await databases.create("vpsbot_mig"))
+    yield database
+    await database.dispose()
+
+
+async def _scalar(database: Database, sql: str, **params: object) -> object:
+    async with database.engine.connect() as conn:
+        return (await conn.execute(text(sql), params)).scalar()
+
+
+async def _rows(database: Database, sql: str, **params: object) -> list[tuple[object, ...]]:
+    async with database.engine.connect() as conn:
+        return [tuple(r) for r in (await conn.execute(text(sql), params))]
+
+
+async def test_upgrade_downgrade_upgrade_round_trip(fresh: Database) -> None:
+    await migrate.upgrade(fresh.engine)
+    assert await migrate.current_revision(fresh.engine) == migrate.head_revision()
+    await migrate.downgrade(fresh.engine, "base")
+    tables = await _rows(
+        fresh, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1"
+    )
+    assert tables == [("alembic_version",)]
+    await migrate.upgrade(fresh.engine)
+    assert await migrate.current_revision(fresh.engine) == migrate.head_revision()
+
+
+async def test_design_tables_and_columns(db: Database) -> None:
+    columns = await _rows(
+        db,
+        """SELECT table_name, column_name, data_type FROM information_schema.columns
+            WHERE table_schema = 'public'""",
+    )
+    shape = {(t, c): d for t, c, d in columns}
+    for column, kind in {
+        "id": "uuid",
+        "name": "character varying",
+        "type": "character varying",
+        "api_key_encrypted": "text",
+        "configuration": "jsonb",
+        "active": "boolean",
+        "created_at": "timestamp with time zone",
+        "updated_at": "timestamp with time zone",
+    }.items():
+        assert shape[("service_providers", column)] == kind
+    for column, kind in {
+        "provider_id": "uuid",
+        "provider_plan_id": "character varying",
+        "base_price": "numeric",
+        "markup_price": "numeric",
+        "specifications": "jsonb",
+        "active": "boolean",
+    }.items():
+        assert shape[("vps_plans", column)] == kind
+    for column in (
+        "label", "status", "ip_address", "region", "plan_id", "provider_id", "provider_type",
+        "provider_instance_id", "configuration", "team_id", "created_by", "created_at",
+        "updated_at",
+    ):
+        assert ("vps_instances", column) in shape
+    for column in ("team_id", "user_id", "event_type", "entity_type", "entity_id", "status",
+                   "metadata", "created_at"):
+        assert ("activity_logs", column) in shape
+    precision = await _rows(
+        db,
+        """SELECT column_name, numeric_precision, numeric_scale FROM information_schema.columns
+            WHERE table_name = 'vps_plans' AND data_type = 'numeric' ORDER BY 1""",
+    )
+    assert precision == [("base_price", 10, 2), ("markup_price", 10, 2)]
+
+
+async def test_constraints_and_foreign_keys(db: Database) -> None:
+    checks = await _rows(
+        db,
+        """SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
+            WHERE conrelid = 'service_providers'::regclass AND contype = 'c'""",
+    )
+    assert len(checks) == 1
+    for kind in ("linode", "digitalocean", "aws", "gcp"):
+        assert kind in checks[0][1]
+    fks = dict(
+        await _rows(
+            db,
+            """SELECT conrelid::regclass::text || '.' || a.attname, c.confdeltype::text
+                 FROM pg_constraint c
+                 JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)
+                WHERE c.contype = 'f'""",
+        )
+    )
+    assert fks["vps_plans.provider_id"] == "c"  # CASCADE
+    assert fks["vps_instances.provider_id"] == "n"  # SET NULL
+    assert fks["vps_instances.plan_id"] == "n"
+
+
+async def test_check_constraint_rejects_unknown_type(db: Database) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    with pytest.raises(IntegrityError):
+        async with db.engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO service_providers (name, type, api_key_encrypted)"
+                    " VALUES ('x', 'azure', 'k')"
+                )
+            )
+
+
+async def test_fk_behaviours_live(db: Database) -> None:
+    async with db.engine.begin() as conn:
+        provider = (
+            await conn.execute(
+                text(
+                    "INSERT INTO service_providers (name, type, api_key_encrypted)"
+                    " VALUES ('do', 'digitalocean', 'k') RETURNING id"
+                )
+            )
+        ).scalar_one()
+        await conn.execute(
+            text(
+                "INSERT INTO vps_plans (provider_id, provider_plan_id, name, base_price)"
+                " VALUES (:p, 's-1', 's-1', 6)"
+            ),
+            {"p": provider},
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO vps_instances (label, status, provider_id, provider_type)"
+                " VALUES ('web', 'running', :p, 'digitalocean')"
+            ),
+            {"p": provider},
+        )
+        await conn.execute(text("DELETE FROM service_providers WHERE id = :p"), {"p": provider})
+    assert await _scalar(db, "SELECT count(*) FROM vps_plans") == 0
+    assert await _scalar(db, "SELECT provider_id FROM vps_instances") is None
+
+
+async def test_indexes_exist(db: Database) -> None:
+    names = {
+        row[0]
+        for row in await _rows(db, "SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")
+    }
+    assert {
+        "idx_vps_instances_provider_type",
+        "idx_vps_instances_provider_id",
+        "idx_vps_plans_provider_id",
+        "idx_vps_instances_team_created",
+        "idx_vps_instances_created_by",
+        "idx_activity_logs_team_created",
+    } <= names
+
+
+async def test_backfill_marks_legacy_instances_as_linode(fresh: Database) -> None:
+    await migrate.upgrade(fresh.engine, "0001")
+    linode = uuid.uuid4()
+    async with fresh.engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO service_providers (id, name, type, api_key_encrypted, created_at)"
+                " VALUES (:id, 'old linode', 'linode', 'k', now() - interval '1 day'),"
+                " (gen_random_uuid(), 'newer linode', 'linode', 'k', now()),"
+                " (gen_random_uuid(), 'do', 'digitalocean', 'k', now())"
+            ),
+            {"id": linode},
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO vps_instances (label, status, provider_instance_id) VALUES"
+                " ('legacy-1', 'running', '111'), ('legacy-2', 'stopped', '222')"
+            )
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO vps_instances (label, status, provider_type) VALUES"
+                " ('droplet', 'running', 'digitalocean')"
+            )
+        )
+    await migrate.upgrade(fresh.engine)
+    rows = await _rows(
+        fresh, "SELECT label, provider_type, provider_id FROM vps_instances ORDER BY label"
+    )
+    assert rows == [
+        ("droplet", "digitalocean", None),
+        ("legacy-1", "linode", linode),
+        ("legacy-2", "linode", linode),
+    ]
