@@ -1,0 +1,1 @@
+"""vpsbot's Slack surface: listeners, views, the CLI and the HTTP server."""

@@ -1,0 +1,53 @@
+"""The HTTP surface: Slack events, health, readiness and metrics on one aiohttp app."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+
+from bot.services import Services
+
+__all__ = ["SERVICES_KEY", "build_web_app"]
+
+log = logging.getLogger(__name__)
+
+SERVICES_KEY: web.AppKey[Services] = web.AppKey("services", Services)
+BOLT_KEY: web.AppKey[AsyncApp] = web.AppKey("bolt", AsyncApp)
+
+
+async def _slack_events(request: web.Request) -> web.Response:
+    bolt = request.app[BOLT_KEY]
+    response = await bolt.async_dispatch(await to_bolt_request(request))
+    return await to_aiohttp_response(response)
+
+
+async def _healthz(_: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def _readyz(request: web.Request) -> web.Response:
+    if await request.app[SERVICES_KEY].db.ping():
+        return web.json_response({"status": "ready", "database": "ok"})
+    return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
+
+
+async def _metrics(_: web.Request) -> web.Response:
+    body = generate_latest()
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+def build_web_app(services: Services, bolt: AsyncApp, *, http_events: bool = True) -> web.Application:
+    """Mount Bolt at ``POST /slack/events`` (HTTP mode) beside the operational routes."""
+    app = web.Application()
+    app[SERVICES_KEY] = services
+    app[BOLT_KEY] = bolt
+    if http_events:
+        app.router.add_post("/slack/events", _slack_events)
+    app.router.add_get("/healthz", _healthz)
+    app.router.add_get("/readyz", _readyz)
+    app.router.add_get("/metrics", _metrics)
+    return app
