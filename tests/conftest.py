@@ -8,7 +8,6 @@ migrates it once and drops it at the end.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import secrets
 import tempfile
@@ -115,8 +114,3 @@ async def db(session_db: Database) -> AsyncIterator[Database]:
 @pytest.fixture(scope="session")
 def fernet_keys() -> list[str]:
     return [Fernet.generate_key().decode(), Fernet.generate_key().decode()]
-
-
-@pytest.fixture(scope="session")
-def event_loop_policy() -> asyncio.AbstractEventLoopPolicy:
-    return asyncio.DefaultEventLoopPolicy()

@@ -1,0 +1,69 @@
+"""The embedded PostgreSQL: started on demand, shared by a second process, stopped by the last."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import asyncpg
+
+_HOLDER = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from db.embedded import EmbeddedPostgres
+    server = EmbeddedPostgres(Path(sys.argv[1]))
+    print(server.start(), flush=True)
+    sys.stdin.readline()   # hold the handle until told to go
+    server.stop()
+    print("stopped", flush=True)
+    """
+)
+
+
+def _holder(data_dir: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, str(data_dir)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+async def _alive(url: str) -> bool:
+    try:
+        conn = await asyncpg.connect(url, timeout=5)
+    except (OSError, asyncpg.PostgresError):
+        return False
+    try:
+        return await conn.fetchval("SELECT 1") == 1
+    finally:
+        await conn.close()
+
+
+async def test_second_process_reuses_and_last_one_stops(tmp_path: Path) -> None:
+    first = _holder(tmp_path)
+    assert first.stdout is not None and first.stdin is not None
+    url = first.stdout.readline().strip()
+    assert url and await _alive(url)
+
+    second = _holder(tmp_path)
+    assert second.stdout is not None and second.stdin is not None
+    assert second.stdout.readline().strip() == url  # joined the same server
+
+    first.stdin.write("\n")
+    first.stdin.flush()
+    assert first.stdout.readline().strip() == "stopped"
+    first.wait(30)
+    assert await _alive(url), "server must survive while another process holds it"
+
+    second.stdin.write("\n")
+    second.stdin.flush()
+    second.wait(60)
+    deadline = time.monotonic() + 20
+    while await _alive(url) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not await _alive(url), "the last process out stops the server"
