@@ -1,0 +1,939 @@
+"""A loopback stand-in for the Slack Web API, for tests that drive vpsbot end to end.
+
+Point the app's ``AsyncWebClient`` at :attr:`SlackStandIn.base_url` (vpsbot reads it from
+``SLACK_API_URL``).  The stand-in answers the Web API methods vpsbot uses the way Slack does:
+HTTP 200 with ``{"ok": true, ...}`` or ``{"ok": false, "error": "..."}`` (HTTP 429 for
+``ratelimited``), keeps views and messages current, and records every call in order.
+
+It also serves ``POST /response/{id}`` so a test can hand the app a ``response_url``
+(:meth:`SlackStandIn.response_url`) and see what the app posted there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import secrets
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from aiohttp import web
+
+__all__ = [
+    "Call",
+    "ResponsePost",
+    "SlackStandIn",
+    "WaitResult",
+    "WaitTimeout",
+]
+
+JSON = dict[str, Any]
+_T = TypeVar("_T")
+
+# Fields Slack accepts as JSON-encoded strings in form-encoded requests.
+_JSON_STRING_FIELDS = ("view", "blocks", "attachments", "metadata", "unfurls")
+
+_MAX_MESSAGE_BLOCKS = 50
+_MAX_VIEW_BLOCKS = 100
+_MAX_MESSAGE_TEXT = 40_000
+_MAX_VIEW_TITLE = 24
+_MAX_PRIVATE_METADATA = 3000
+_MAX_CALLBACK_ID = 255
+_MAX_ID_LEN = 255  # block_id and action_id
+_RESPONSE_URL_MAX_USES = 5
+_VIEW_STACK_LIMIT = 3
+_BASE_TS = 1_700_000_000
+
+
+class WaitTimeout(AssertionError):
+    """Raised when an awaited call or response did not arrive in time."""
+
+
+@dataclass
+class Call:
+    """One Web API request as the stand-in received it."""
+
+    method: str
+    args: JSON
+    token: str | None = None
+    response: JSON = field(default_factory=dict)
+    http_method: str = "POST"
+    content_type: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.response.get("ok"))
+
+    @property
+    def error(self) -> str | None:
+        err = self.response.get("error")
+        return str(err) if err is not None else None
+
+
+@dataclass
+class ResponsePost:
+    """One POST the app made to a ``response_url`` handed out by the stand-in."""
+
+    response_id: str
+    payload: JSON
+    channel: str | None = None
+    message_ts: str | None = None
+    status: int = 200
+
+
+@dataclass
+class WaitResult:
+    """Filled in when an ``async with api.wait_for(...)`` block exits."""
+
+    calls: list[Call] = field(default_factory=list)
+
+    @property
+    def call(self) -> Call:
+        return self.calls[0]
+
+
+@dataclass
+class _ResponseTarget:
+    channel: str | None
+    message_ts: str | None
+    uses: int = 0
+
+
+class _ApiError(Exception):
+    def __init__(self, error: str, *, messages: Iterable[str] = (), status: int = 200) -> None:
+        super().__init__(error)
+        self.error = error
+        self.messages = list(messages)
+        self.status = status
+
+
+def _text_of(obj: Any) -> str:
+    if isinstance(obj, dict):
+        return str(obj.get("text", ""))
+    if isinstance(obj, str):
+        return obj
+    return ""
+
+
+def _block_problems(blocks: Any, *, limit: int, pointer: str) -> list[str]:
+    """Cheap checks of the Block Kit limits Slack enforces; returns Slack-style messages."""
+    if not isinstance(blocks, list):
+        return [f"[ERROR] must be an array [json-pointer:{pointer}]"]
+    problems: list[str] = []
+    if len(blocks) > limit:
+        problems.append(f"[ERROR] must be less than {limit + 1} items [json-pointer:{pointer}]")
+    seen_block_ids: set[str] = set()
+    for i, block in enumerate(blocks):
+        where = f"{pointer}/{i}"
+        if not isinstance(block, dict) or not isinstance(block.get("type"), str):
+            problems.append(f"[ERROR] missing required field: type [json-pointer:{where}]")
+            continue
+        block_id = block.get("block_id")
+        if block_id is not None:
+            if not isinstance(block_id, str) or len(block_id) > _MAX_ID_LEN:
+                problems.append(f"[ERROR] invalid block_id [json-pointer:{where}/block_id]")
+            elif block_id in seen_block_ids:
+                problems.append(f"[ERROR] duplicate block_id [json-pointer:{where}/block_id]")
+            else:
+                seen_block_ids.add(block_id)
+        kind = block["type"]
+        if kind == "section":
+            if len(_text_of(block.get("text"))) > 3000:
+                problems.append(
+                    f"[ERROR] must be less than 3001 characters [json-pointer:{where}/text/text]"
+                )
+            fields = block.get("fields") or []
+            if len(fields) > 10:
+                problems.append(f"[ERROR] must be less than 11 items [json-pointer:{where}/fields]")
+            for j, f in enumerate(fields):
+                if len(_text_of(f)) > 2000:
+                    problems.append(
+                        "[ERROR] must be less than 2001 characters "
+                        f"[json-pointer:{where}/fields/{j}/text]"
+                    )
+        elif kind == "header":
+            if len(_text_of(block.get("text"))) > 150:
+                problems.append(
+                    f"[ERROR] must be less than 151 characters [json-pointer:{where}/text/text]"
+                )
+        elif kind == "actions":
+            if len(block.get("elements") or []) > 25:
+                problems.append(
+                    f"[ERROR] must be less than 26 items [json-pointer:{where}/elements]"
+                )
+        elif kind == "context" and len(block.get("elements") or []) > 10:
+            problems.append(f"[ERROR] must be less than 11 items [json-pointer:{where}/elements]")
+        elements = list(block.get("elements") or [])
+        if isinstance(block.get("accessory"), dict):
+            elements.append(block["accessory"])
+        if isinstance(block.get("element"), dict):
+            elements.append(block["element"])
+        for element in elements:
+            if not isinstance(element, dict):
+                continue
+            action_id = element.get("action_id")
+            if action_id is not None and (
+                not isinstance(action_id, str) or len(action_id) > _MAX_ID_LEN
+            ):
+                problems.append(f"[ERROR] invalid action_id [json-pointer:{where}]")
+            if element.get("type") == "button":
+                if len(_text_of(element.get("text"))) > 75:
+                    problems.append(f"[ERROR] button text too long [json-pointer:{where}]")
+                if len(str(element.get("value", ""))) > 2000:
+                    problems.append(f"[ERROR] button value too long [json-pointer:{where}]")
+    return problems
+
+
+class SlackStandIn:
+    """An aiohttp server on 127.0.0.1 answering the Slack Web API methods vpsbot uses.
+
+    ``api.calls`` records every Web API call (failed ones too) as :class:`Call`;
+    ``api.views`` / ``api.messages`` hold the current state; ``api.fail_next`` injects
+    errors; ``api.wait_for`` / ``api.wait_for_call`` let async tests await calls.
+    """
+
+    def __init__(
+        self,
+        bot_token: str = "xoxb-test-token",
+        team_id: str = "T0001",
+        bot_user_id: str = "U0BOT",
+        *,
+        bot_id: str = "B0BOT",
+        app_id: str = "A0001",
+        team_domain: str = "vpsbot-test",
+        team_name: str = "vpsbot test",
+        enterprise_id: str | None = None,
+        scopes: str = "chat:write,commands,users:read,channels:read,groups:read,im:write",
+    ) -> None:
+        self.bot_token = bot_token
+        self.valid_tokens: set[str] = {bot_token}
+        self.team_id = team_id
+        self.team_domain = team_domain
+        self.team_name = team_name
+        self.bot_user_id = bot_user_id
+        self.bot_id = bot_id
+        self.app_id = app_id
+        self.enterprise_id = enterprise_id
+        self.scopes = scopes
+
+        self.calls: list[Call] = []
+        self.views: dict[str, JSON] = {}
+        self.closed_views: set[str] = set()
+        self.home_views: dict[str, str] = {}  # user_id -> view_id
+        self.messages: dict[tuple[str, str], JSON] = {}
+        self.ephemerals: list[JSON] = []
+        self.responses: list[ResponsePost] = []
+        self.users: dict[str, JSON] = {}
+        self.channels: dict[str, JSON] = {}
+        self.delays: dict[str, float] = {}  # method -> seconds to wait before answering
+
+        self._failures: dict[str, deque[str]] = {}
+        self._counter = 0
+        self._ts_counter = 0
+        self._response_targets: dict[str, _ResponseTarget] = {}
+        self._triggers: dict[str, str | None] = {}  # issued trigger_id -> view it came from
+        self._exchanged_triggers: set[str] = set()
+        self._changed = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+        self._port: int | None = None
+        self._handlers: dict[str, Callable[[JSON], JSON]] = {
+            "api.test": self._api_test,
+            "auth.test": self._auth_test,
+            "views.open": self._views_open,
+            "views.update": self._views_update,
+            "views.push": self._views_push,
+            "views.publish": self._views_publish,
+            "chat.postMessage": self._chat_post_message,
+            "chat.update": self._chat_update,
+            "chat.postEphemeral": self._chat_post_ephemeral,
+            "users.info": self._users_info,
+            "conversations.info": self._conversations_info,
+        }
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> SlackStandIn:
+        if self._runner is not None:
+            return self
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._handle_api)
+        app.router.add_post("/response/{response_id}", self._handle_response_url)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        self._runner = runner
+        self._port = int(runner.addresses[0][1])
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> SlackStandIn:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._port is None:
+            raise RuntimeError("SlackStandIn is not started; await api.start() first")
+        return self._port
+
+    @property
+    def root_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        """The Web API base URL to give ``AsyncWebClient(base_url=...)``."""
+        return f"{self.root_url}/api/"
+
+    # ------------------------------------------------------------------ test controls
+
+    def fail_next(self, method: str, error: str = "not_in_channel", count: int = 1) -> None:
+        """Make the next ``count`` calls to ``method`` answer ``{"ok": false, "error": error}``.
+
+        ``error="ratelimited"`` answers HTTP 429 with ``Retry-After: 1``, like Slack.
+        """
+        queue = self._failures.setdefault(method, deque())
+        queue.extend([error] * count)
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def mark(self) -> int:
+        """Index of the next call; pass to ``wait_for_call(after=...)`` to skip earlier calls."""
+        return len(self.calls)
+
+    def response_url(self, *, channel: str | None = None, message_ts: str | None = None) -> str:
+        """A fresh response_url served by the stand-in.
+
+        With ``channel``/``message_ts`` the URL belongs to that message, so ``replace_original``
+        and ``delete_original`` posts change :attr:`messages` like Slack does; with only a
+        ``channel``, ``response_type: in_channel`` posts add a message to that channel.
+        """
+        response_id = f"R{self._next()}{secrets.token_hex(4)}"
+        self._response_targets[response_id] = _ResponseTarget(channel, message_ts)
+        return f"{self.root_url}/response/{response_id}"
+
+    def new_trigger_id(self, view_id: str | None = None) -> str:
+        """A trigger_id as Slack would send with an interaction (optionally from a view)."""
+        n = self._next()
+        trigger_id = f"{_BASE_TS + n}.{n:010d}.{secrets.token_hex(16)}"
+        self._triggers[trigger_id] = view_id
+        return trigger_id
+
+    def seed_message(
+        self,
+        channel: str,
+        text: str,
+        *,
+        user: str = "U0001",
+        blocks: list[JSON] | None = None,
+        thread_ts: str | None = None,
+    ) -> str:
+        """Put a message by someone else (a person by default) in ``channel``; returns its ts."""
+        ts = self._next_ts()
+        message: JSON = {"type": "message", "user": user, "text": text, "ts": ts}
+        message["team"] = self.team_id
+        if blocks is not None:
+            message["blocks"] = blocks
+        if thread_ts is not None:
+            message["thread_ts"] = thread_ts
+        self.messages[(channel, ts)] = message
+        return ts
+
+    def close_view(self, view_id: str, *, whole_stack: bool = False) -> None:
+        """Mark a view (or its whole stack) closed, as when the user closes the modal."""
+        view = self.views.get(view_id)
+        if view is None:
+            return
+        if whole_stack:
+            root = view.get("root_view_id") or view_id
+            for vid, v in self.views.items():
+                if (v.get("root_view_id") or vid) == root and v.get("type") == "modal":
+                    self.closed_views.add(vid)
+        else:
+            self.closed_views.add(view_id)
+
+    def apply_view_submission_ack(self, view_id: str, ack: JSON | None) -> None:
+        """Apply what the app acked to a view_submission, as Slack does to the modal stack.
+
+        Empty ack closes the view; ``clear`` closes the stack; ``update`` replaces the view
+        (same id, new hash); ``push`` pushes a new view; ``errors`` leaves it open.
+        """
+        ack = ack or {}
+        action = ack.get("response_action")
+        if action is None:
+            self.close_view(view_id)
+        elif action == "clear":
+            self.close_view(view_id, whole_stack=True)
+        elif action == "update" and view_id in self.views:
+            self._replace_view(self.views[view_id], ack.get("view") or {})
+        elif action == "push" and view_id in self.views:
+            try:
+                self._push_view(self.views[view_id], ack.get("view") or {})
+            except _ApiError as e:
+                raise AssertionError(f"Slack would reject this push: {e.error}") from e
+
+    def is_open(self, view_id: str) -> bool:
+        return view_id in self.views and view_id not in self.closed_views
+
+    # ------------------------------------------------------------------ waiting
+
+    async def wait_for_call(
+        self,
+        method: str,
+        predicate: Callable[[Call], bool] | None = None,
+        *,
+        timeout: float = 5.0,
+        after: int = 0,
+    ) -> Call:
+        """The first call to ``method`` at index >= ``after`` matching ``predicate``.
+
+        Calls already recorded count, so nothing is missed; pass ``after=api.mark()``
+        (taken before the action) or a ``predicate`` to skip earlier calls.
+        """
+
+        def find() -> Call | None:
+            for call in self.calls[after:]:
+                if call.method == method and (predicate is None or predicate(call)):
+                    return call
+            return None
+
+        return await self._wait_until(find, timeout, f"a {method} call")
+
+    async def wait_for_response(
+        self,
+        predicate: Callable[[ResponsePost], bool] | None = None,
+        *,
+        timeout: float = 5.0,
+        after: int = 0,
+    ) -> ResponsePost:
+        """The first response_url post at index >= ``after`` matching ``predicate``."""
+
+        def find() -> ResponsePost | None:
+            for post in self.responses[after:]:
+                if predicate is None or predicate(post):
+                    return post
+            return None
+
+        return await self._wait_until(find, timeout, "a response_url post")
+
+    @asynccontextmanager
+    async def wait_for(
+        self,
+        method: str,
+        count: int = 1,
+        *,
+        predicate: Callable[[Call], bool] | None = None,
+        timeout: float = 5.0,
+    ) -> AsyncIterator[WaitResult]:
+        """``async with api.wait_for("chat.update") as got: ...`` waits on exit until
+        ``count`` matching calls arrived *after* entering; they are in ``got.calls``."""
+        start = len(self.calls)
+        result = WaitResult()
+        yield result
+
+        def find() -> list[Call] | None:
+            found = [
+                c
+                for c in self.calls[start:]
+                if c.method == method and (predicate is None or predicate(c))
+            ]
+            return found[:count] if len(found) >= count else None
+
+        result.calls = await self._wait_until(find, timeout, f"{count} {method} call(s)")
+
+    async def _wait_until(self, find: Callable[[], _T | None], timeout: float, what: str) -> _T:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            found = find()
+            if found is not None:
+                return found
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                recorded = ", ".join(
+                    f"{c.method}({'ok' if c.ok else c.error})" for c in self.calls[-20:]
+                )
+                raise WaitTimeout(
+                    f"timed out after {timeout}s waiting for {what}; last calls: [{recorded}]"
+                )
+            event = self._changed
+            with suppress(TimeoutError):
+                await asyncio.wait_for(event.wait(), remaining)
+
+    def _notify(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    # ------------------------------------------------------------------ HTTP handlers
+
+    async def _handle_api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        content_type = request.content_type
+        call = Call(method=method, args={}, http_method=request.method, content_type=content_type)
+        status = 200
+        headers: dict[str, str] = {}
+        try:
+            args, body_token = await self._parse_args(request)
+            call.args = args
+            call.token = self._bearer(request) or body_token
+            response = self._dispatch(method, call)
+        except _ApiError as e:
+            response = {"ok": False, "error": e.error}
+            if e.messages:
+                response["response_metadata"] = {"messages": e.messages}
+            status = e.status
+            if e.status == 429:
+                headers["Retry-After"] = "1"
+        if method == "auth.test" and response.get("ok"):
+            headers["X-OAuth-Scopes"] = self.scopes
+        call.response = copy.deepcopy(response)
+        self.calls.append(call)
+        self._notify()
+        delay = self.delays.get(method)
+        if delay:
+            await asyncio.sleep(delay)
+        return web.json_response(response, status=status, headers=headers)
+
+    def _dispatch(self, method: str, call: Call) -> JSON:
+        handler = self._handlers.get(method)
+        if handler is None:
+            raise _ApiError("unknown_method")
+        if method != "api.test":
+            if not call.token:
+                raise _ApiError("invalid_auth")  # Slack itself says "not_authed" here
+            if call.token not in self.valid_tokens:
+                raise _ApiError("invalid_auth")
+        queue = self._failures.get(method)
+        if queue:
+            error = queue.popleft()
+            raise _ApiError(error, status=429 if error == "ratelimited" else 200)
+        return handler(call.args)
+
+    @staticmethod
+    def _bearer(request: web.Request) -> str | None:
+        auth = request.headers.get("Authorization", "")
+        if auth.lower().startswith("bearer "):
+            return auth[7:].strip() or None
+        return None
+
+    @staticmethod
+    async def _parse_args(request: web.Request) -> tuple[JSON, str | None]:
+        args: JSON = dict(request.query)
+        if request.method == "POST" and request.can_read_body:
+            if request.content_type == "application/json":
+                try:
+                    body = await request.json()
+                except ValueError as e:
+                    raise _ApiError("invalid_json") from e
+                if not isinstance(body, dict):
+                    raise _ApiError("invalid_json")
+                args.update(body)
+            else:
+                form = await request.post()
+                for key, value in form.items():
+                    args[key] = value if isinstance(value, str) else str(value)
+        for key in _JSON_STRING_FIELDS:
+            raw = args.get(key)
+            if isinstance(raw, str) and raw.lstrip()[:1] in ("{", "["):
+                try:
+                    args[key] = json.loads(raw)
+                except ValueError as e:
+                    raise _ApiError("invalid_arguments", messages=[f"bad JSON in {key}"]) from e
+        token = args.pop("token", None)
+        return args, (str(token) if token else None)
+
+    async def _handle_response_url(self, request: web.Request) -> web.Response:
+        response_id = request.match_info["response_id"]
+        target = self._response_targets.get(response_id)
+        try:
+            payload = await request.json()
+        except ValueError:
+            text = await request.text()
+            payload = {"text": text}
+        if not isinstance(payload, dict):
+            payload = {"payload": payload}
+        if target is None:
+            status, body = 404, "no_service"
+        elif target.uses >= _RESPONSE_URL_MAX_USES:
+            status, body = 404, "used_url"
+        else:
+            target.uses += 1
+            status, body = 200, "ok"
+            self._apply_response_post(target, payload)
+        self.responses.append(
+            ResponsePost(
+                response_id=response_id,
+                payload=payload,
+                channel=target.channel if target else None,
+                message_ts=target.message_ts if target else None,
+                status=status,
+            )
+        )
+        self._notify()
+        return web.Response(status=status, text=body)
+
+    def _apply_response_post(self, target: _ResponseTarget, payload: JSON) -> None:
+        channel, ts = target.channel, target.message_ts
+        if channel is None:
+            return
+        if ts is not None and (channel, ts) in self.messages:
+            if payload.get("delete_original"):
+                del self.messages[(channel, ts)]
+                return
+            if payload.get("replace_original"):
+                message = self.messages[(channel, ts)]
+                for key in ("text", "blocks", "attachments"):
+                    if key in payload:
+                        message[key] = payload[key]
+                return
+        if payload.get("response_type") == "in_channel" and not payload.get("replace_original"):
+            new_ts = self._next_ts()
+            message = self._bot_message(payload, new_ts)
+            if payload.get("thread_ts"):
+                message["thread_ts"] = payload["thread_ts"]
+            self.messages[(channel, new_ts)] = message
+
+    # ------------------------------------------------------------------ helpers
+
+    def _next(self) -> int:
+        self._counter += 1
+        return self._counter
+
+    def _next_ts(self) -> str:
+        self._ts_counter += 1
+        micros = self._ts_counter * 100
+        return f"{_BASE_TS + micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    def _new_hash(self) -> str:
+        return f"{_BASE_TS + self._next()}.{secrets.token_hex(4)}"
+
+    def _bot_message(self, args: JSON, ts: str) -> JSON:
+        message: JSON = {
+            "type": "message",
+            "user": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "app_id": self.app_id,
+            "team": self.team_id,
+            "text": args.get("text", ""),
+            "ts": ts,
+        }
+        for key in ("blocks", "attachments", "metadata"):
+            if key in args:
+                message[key] = args[key]
+        return message
+
+    @staticmethod
+    def _require(args: JSON, *names: str) -> None:
+        missing = [n for n in names if not args.get(n)]
+        if missing:
+            raise _ApiError(
+                "invalid_arguments",
+                messages=[f"[ERROR] missing required field: {n}" for n in missing],
+            )
+
+    def _check_message_content(self, args: JSON, *, require_content: bool = True) -> None:
+        if "blocks" in args and args["blocks"] not in (None, ""):
+            problems = _block_problems(args["blocks"], limit=_MAX_MESSAGE_BLOCKS, pointer="/blocks")
+            if problems:
+                raise _ApiError("invalid_blocks", messages=problems)
+        if len(str(args.get("text") or "")) > _MAX_MESSAGE_TEXT:
+            raise _ApiError("msg_too_long")
+        if require_content and not (
+            args.get("text") or args.get("blocks") or args.get("attachments")
+        ):
+            raise _ApiError("no_text")
+
+    def _check_view(self, view: Any, *, expected_type: str | None = None) -> JSON:
+        if not isinstance(view, dict):
+            raise _ApiError("invalid_arguments", messages=["[ERROR] missing required field: view"])
+        problems: list[str] = []
+        kind = view.get("type")
+        if kind not in ("modal", "home"):
+            problems.append("[ERROR] must be one of modal, home [json-pointer:/view/type]")
+        elif expected_type is not None and kind != expected_type:
+            problems.append(f"[ERROR] must be {expected_type} [json-pointer:/view/type]")
+        problems += _block_problems(
+            view.get("blocks"), limit=_MAX_VIEW_BLOCKS, pointer="/view/blocks"
+        )
+        if kind == "modal":
+            title = _text_of(view.get("title"))
+            if not title:
+                problems.append("[ERROR] missing required field: title [json-pointer:/view/title]")
+            for key in ("title", "submit", "close"):
+                if len(_text_of(view.get(key))) > _MAX_VIEW_TITLE:
+                    problems.append(
+                        f"[ERROR] must be less than {_MAX_VIEW_TITLE + 1} characters "
+                        f"[json-pointer:/view/{key}/text]"
+                    )
+            raw_blocks = view.get("blocks")
+            blocks: list[Any] = raw_blocks if isinstance(raw_blocks, list) else []
+            has_input = any(isinstance(b, dict) and b.get("type") == "input" for b in blocks)
+            if has_input and not view.get("submit"):
+                problems.append(
+                    "[ERROR] submit is required when an input block is within the blocks "
+                    "[json-pointer:/view/submit]"
+                )
+        if len(str(view.get("private_metadata") or "")) > _MAX_PRIVATE_METADATA:
+            problems.append(
+                "[ERROR] must be less than 3001 characters [json-pointer:/view/private_metadata]"
+            )
+        if len(str(view.get("callback_id") or "")) > _MAX_CALLBACK_ID:
+            problems.append(
+                "[ERROR] must be less than 256 characters [json-pointer:/view/callback_id]"
+            )
+        if problems:
+            raise _ApiError("invalid_arguments", messages=problems)
+        return view
+
+    def _use_trigger(self, args: JSON) -> str | None:
+        self._require(args, "trigger_id")
+        trigger_id = str(args["trigger_id"])
+        if trigger_id in self._exchanged_triggers:
+            raise _ApiError("exchanged_trigger_id")
+        self._exchanged_triggers.add(trigger_id)
+        return self._triggers.get(trigger_id)
+
+    def _materialize_view(self, spec: JSON, *, view_id: str | None = None) -> JSON:
+        view_id = view_id or f"V{self._next():010d}"
+        view: JSON = {
+            "id": view_id,
+            "team_id": self.team_id,
+            "type": spec.get("type"),
+            "blocks": copy.deepcopy(spec.get("blocks") or []),
+            "private_metadata": spec.get("private_metadata", ""),
+            "callback_id": spec.get("callback_id", ""),
+            "state": {"values": {}},
+            "hash": self._new_hash(),
+            "title": copy.deepcopy(spec.get("title")),
+            "clear_on_close": bool(spec.get("clear_on_close", False)),
+            "notify_on_close": bool(spec.get("notify_on_close", False)),
+            "close": copy.deepcopy(spec.get("close")),
+            "submit": copy.deepcopy(spec.get("submit")),
+            "previous_view_id": None,
+            "root_view_id": view_id,
+            "app_id": self.app_id,
+            "external_id": spec.get("external_id", ""),
+            "app_installed_team_id": self.team_id,
+            "bot_id": self.bot_id,
+        }
+        if view["type"] == "home":
+            view["root_view_id"] = None
+        return view
+
+    def _replace_view(self, current: JSON, spec: JSON) -> JSON:
+        new = self._materialize_view(spec, view_id=current["id"])
+        new["previous_view_id"] = current.get("previous_view_id")
+        new["root_view_id"] = current.get("root_view_id")
+        if not spec.get("external_id"):
+            new["external_id"] = current.get("external_id", "")
+        # Slack keeps what the user typed in inputs whose block_id survives the update.
+        kept = {b.get("block_id") for b in new["blocks"] if isinstance(b, dict)}
+        old_values = (current.get("state") or {}).get("values") or {}
+        new["state"] = {"values": {k: v for k, v in old_values.items() if k in kept}}
+        self.views[current["id"]] = new
+        return new
+
+    def _push_view(self, under: JSON, spec: JSON) -> JSON:
+        depth = 1
+        cursor: JSON | None = under
+        while cursor is not None and cursor.get("previous_view_id"):
+            depth += 1
+            cursor = self.views.get(cursor["previous_view_id"])
+        if depth >= _VIEW_STACK_LIMIT:
+            raise _ApiError("push_limit_reached")
+        view = self._materialize_view(spec)
+        view["previous_view_id"] = under["id"]
+        view["root_view_id"] = under.get("root_view_id") or under["id"]
+        self.views[view["id"]] = view
+        return view
+
+    def _find_view(self, args: JSON) -> JSON:
+        view_id = args.get("view_id")
+        external_id = args.get("external_id")
+        if view_id:
+            view = self.views.get(str(view_id))
+        elif external_id:
+            view = next(
+                (v for v in self.views.values() if v.get("external_id") == external_id), None
+            )
+        else:
+            raise _ApiError(
+                "invalid_arguments", messages=["[ERROR] view_id or external_id is required"]
+            )
+        if view is None or view["id"] in self.closed_views:
+            raise _ApiError("not_found")
+        return view
+
+    # ------------------------------------------------------------------ Web API methods
+
+    def _api_test(self, args: JSON) -> JSON:
+        return {"ok": True, "args": args}
+
+    def _auth_test(self, args: JSON) -> JSON:
+        return {
+            "ok": True,
+            "url": f"https://{self.team_domain}.slack.com/",
+            "team": self.team_name,
+            "user": "vpsbot",
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "enterprise_id": self.enterprise_id,
+            "is_enterprise_install": False,
+        }
+
+    def _views_open(self, args: JSON) -> JSON:
+        self._use_trigger(args)
+        spec = self._check_view(args.get("view"), expected_type="modal")
+        view = self._materialize_view(spec)
+        self.views[view["id"]] = view
+        return {"ok": True, "view": copy.deepcopy(view)}
+
+    def _views_push(self, args: JSON) -> JSON:
+        from_view = self._use_trigger(args)
+        spec = self._check_view(args.get("view"), expected_type="modal")
+        under = self.views.get(from_view) if from_view else None
+        if under is not None and under.get("type") == "modal" and self.is_open(under["id"]):
+            view = self._push_view(under, spec)
+        else:
+            view = self._materialize_view(spec)
+            self.views[view["id"]] = view
+        return {"ok": True, "view": copy.deepcopy(view)}
+
+    def _views_update(self, args: JSON) -> JSON:
+        spec = self._check_view(args.get("view"))
+        current = self._find_view(args)
+        expected = args.get("hash")
+        if expected and expected != current.get("hash"):
+            raise _ApiError("hash_conflict")
+        view = self._replace_view(current, spec)
+        return {"ok": True, "view": copy.deepcopy(view)}
+
+    def _views_publish(self, args: JSON) -> JSON:
+        self._require(args, "user_id")
+        spec = self._check_view(args.get("view"), expected_type="home")
+        user_id = str(args["user_id"])
+        existing_id = self.home_views.get(user_id)
+        if existing_id is not None:
+            current = self.views[existing_id]
+            expected = args.get("hash")
+            if expected and expected != current.get("hash"):
+                raise _ApiError("hash_conflict")
+            view = self._replace_view(current, spec)
+        else:
+            view = self._materialize_view(spec)
+            self.views[view["id"]] = view
+            self.home_views[user_id] = view["id"]
+        return {"ok": True, "view": copy.deepcopy(view)}
+
+    def _resolve_channel(self, channel: str) -> str:
+        # Posting to a user ID posts into the DM with the bot; Slack answers with the D... ID.
+        if channel[:1] in ("U", "W"):
+            return "D" + channel[1:]
+        return channel
+
+    def _chat_post_message(self, args: JSON) -> JSON:
+        self._require(args, "channel")
+        self._check_message_content(args)
+        channel = self._resolve_channel(str(args["channel"]))
+        ts = self._next_ts()
+        message = self._bot_message(args, ts)
+        thread_ts = args.get("thread_ts")
+        if thread_ts:
+            message["thread_ts"] = str(thread_ts)
+            parent = self.messages.get((channel, str(thread_ts)))
+            if parent is not None:
+                parent["thread_ts"] = parent["ts"]
+                parent["reply_count"] = int(parent.get("reply_count", 0)) + 1
+                parent["latest_reply"] = ts
+        self.messages[(channel, ts)] = message
+        return {"ok": True, "channel": channel, "ts": ts, "message": copy.deepcopy(message)}
+
+    def _chat_update(self, args: JSON) -> JSON:
+        self._require(args, "channel", "ts")
+        self._check_message_content(args, require_content=False)
+        channel = self._resolve_channel(str(args["channel"]))
+        ts = str(args["ts"])
+        message = self.messages.get((channel, ts))
+        if message is None:
+            raise _ApiError("message_not_found")
+        if message.get("bot_id") != self.bot_id:
+            raise _ApiError("cant_update_message")
+        if not any(key in args for key in ("text", "blocks", "attachments")):
+            raise _ApiError("no_text")
+        for key in ("text", "blocks", "attachments", "metadata"):
+            if key in args:
+                message[key] = args[key]
+        return {
+            "ok": True,
+            "channel": channel,
+            "ts": ts,
+            "text": message.get("text", ""),
+            "message": copy.deepcopy(message),
+        }
+
+    def _chat_post_ephemeral(self, args: JSON) -> JSON:
+        self._require(args, "channel", "user")
+        self._check_message_content(args)
+        self.ephemerals.append(copy.deepcopy(args))
+        return {"ok": True, "message_ts": self._next_ts()}
+
+    def _users_info(self, args: JSON) -> JSON:
+        self._require(args, "user")
+        user_id = str(args["user"])
+        stored = self.users.get(user_id)
+        if stored is None:
+            raise _ApiError("user_not_found")
+        name = str(stored.get("name", user_id.lower()))
+        user: JSON = {
+            "id": user_id,
+            "team_id": self.team_id,
+            "name": name,
+            "real_name": name,
+            "deleted": False,
+            "tz": "UTC",
+            "tz_label": "Coordinated Universal Time",
+            "tz_offset": 0,
+            "is_admin": False,
+            "is_owner": False,
+            "is_primary_owner": False,
+            "is_restricted": False,
+            "is_ultra_restricted": False,
+            "is_bot": False,
+            "is_app_user": False,
+            "profile": {"real_name": name, "display_name": name},
+        }
+        user.update(copy.deepcopy(stored))
+        return {"ok": True, "user": user}
+
+    def _conversations_info(self, args: JSON) -> JSON:
+        self._require(args, "channel")
+        channel_id = str(args["channel"])
+        stored = self.channels.get(channel_id)
+        if stored is None:
+            raise _ApiError("channel_not_found")
+        channel: JSON = {
+            "id": channel_id,
+            "name": channel_id.lower(),
+            "is_channel": channel_id.startswith("C"),
+            "is_group": channel_id.startswith("G"),
+            "is_im": channel_id.startswith("D"),
+            "is_private": False,
+            "is_archived": False,
+            "is_member": True,
+            "context_team_id": self.team_id,
+        }
+        channel.update(copy.deepcopy(stored))
+        return {"ok": True, "channel": channel}

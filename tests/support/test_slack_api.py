@@ -1,0 +1,385 @@
+"""The Slack Web API stand-in, exercised through slack_sdk's real AsyncWebClient."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from tests.support.slack_api import SlackStandIn, WaitTimeout
+
+TOKEN = "xoxb-test-token"
+
+
+def modal(n_blocks: int = 1, **extra: Any) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "type": "modal",
+        "callback_id": "create_vps",
+        "title": {"type": "plain_text", "text": "Create a server"},
+        "submit": {"type": "plain_text", "text": "Create"},
+        "private_metadata": '{"channel": "C0001"}',
+        "blocks": [
+            {"type": "section", "block_id": f"s{i}", "text": {"type": "mrkdwn", "text": f"#{i}"}}
+            for i in range(n_blocks)
+        ],
+    }
+    view.update(extra)
+    return view
+
+
+def section_blocks(n: int) -> list[dict[str, Any]]:
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": str(i)}} for i in range(n)]
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[SlackStandIn]:
+    async with SlackStandIn(bot_token=TOKEN, team_id="T0001", bot_user_id="U0BOT") as stand_in:
+        yield stand_in
+
+
+@pytest.fixture
+def client(api: SlackStandIn) -> AsyncWebClient:
+    return AsyncWebClient(token=TOKEN, base_url=api.base_url)
+
+
+async def error_of(call: Any) -> str:
+    with pytest.raises(SlackApiError) as excinfo:
+        await call
+    return str(excinfo.value.response["error"])
+
+
+async def test_base_url_is_loopback_and_auth_test_answers(
+    api: SlackStandIn, client: AsyncWebClient
+) -> None:
+    assert api.base_url == f"http://127.0.0.1:{api.port}/api/"
+    resp = await client.auth_test()
+    assert resp["ok"] is True
+    assert (resp["user_id"], resp["team_id"], resp["bot_id"]) == ("U0BOT", "T0001", "B0BOT")
+    assert resp["url"].startswith("https://")
+    assert "chat:write" in resp.headers["X-OAuth-Scopes"]
+    assert [c.method for c in api.calls] == ["auth.test"]
+    assert api.calls[0].token == TOKEN
+
+
+async def test_views_open_returns_id_and_hash_and_records(
+    api: SlackStandIn, client: AsyncWebClient
+) -> None:
+    resp = await client.views_open(trigger_id="123.456.abc", view=modal())
+    view = resp["view"]
+    assert view["id"].startswith("V") and view["hash"]
+    assert view["callback_id"] == "create_vps"
+    assert view["private_metadata"] == '{"channel": "C0001"}'
+    assert view["state"] == {"values": {}}
+    assert view["root_view_id"] == view["id"] and view["previous_view_id"] is None
+    assert api.views[view["id"]] == view
+    (call,) = api.calls_to("views.open")
+    assert call.ok and call.args["trigger_id"] == "123.456.abc"
+    assert call.args["view"]["callback_id"] == "create_vps"
+    assert call.content_type == "application/json"
+
+
+async def test_views_open_checks_trigger_id_like_slack(
+    api: SlackStandIn, client: AsyncWebClient
+) -> None:
+    assert await error_of(client.api_call("views.open", json={"view": modal()})) == (
+        "invalid_arguments"
+    )
+    trigger = api.new_trigger_id()
+    await client.views_open(trigger_id=trigger, view=modal())
+    assert await error_of(client.views_open(trigger_id=trigger, view=modal())) == (
+        "exchanged_trigger_id"
+    )
+    assert [c.ok for c in api.calls_to("views.open")] == [False, True, False]
+    assert len(api.views) == 1
+
+
+async def test_views_update_hash_conflict_and_success(
+    api: SlackStandIn, client: AsyncWebClient
+) -> None:
+    opened = (await client.views_open(trigger_id="t1", view=modal(external_id="ext-1")))["view"]
+    first = await client.views_update(view_id=opened["id"], hash=opened["hash"], view=modal(2))
+    assert first["view"]["id"] == opened["id"]
+    assert first["view"]["hash"] != opened["hash"]
+    assert len(api.views[opened["id"]]["blocks"]) == 2
+
+    # The hash from views.open is stale now.
+    err = await error_of(
+        client.views_update(view_id=opened["id"], hash=opened["hash"], view=modal(3))
+    )
+    assert err == "hash_conflict"
+    assert len(api.views[opened["id"]]["blocks"]) == 2
+    assert api.calls[-1].method == "views.update" and api.calls[-1].error == "hash_conflict"
+
+    by_external = await client.views_update(external_id="ext-1", view=modal(4))
+    assert by_external["view"]["id"] == opened["id"]
+    assert api.views[opened["id"]]["hash"] == by_external["view"]["hash"]
+    assert await error_of(client.views_update(view_id="VNOPE", view=modal())) == "not_found"
+    api.close_view(opened["id"])
+    assert await error_of(client.views_update(view_id=opened["id"], view=modal())) == "not_found"
+
+
+async def test_views_push_stacks_on_the_view_the_trigger_came_from(
+    api: SlackStandIn, client: AsyncWebClient
+) -> None:
+    root = (await client.views_open(trigger_id="t1", view=modal()))["view"]
+    second = (await client.views_push(trigger_id=api.new_trigger_id(root["id"]), view=modal()))[
+        "view"
+    ]
+    assert second["previous_view_id"] == root["id"]
+    assert second["root_view_id"] == root["id"]
+    third = (await client.views_push(trigger_id=api.new_trigger_id(second["id"]), view=modal()))[
+        "view"
+    ]
+    assert third["previous_view_id"] == second["id"]
+    err = await error_of(
+        client.views_push(trigger_id=api.new_trigger_id(third["id"]), view=modal())
+    )
+    assert err == "push_limit_reached"
+
+
+async def test_views_publish_keeps_one_home_view_per_user(
+    api: SlackStandIn, client: AsyncWebClient
+) -> None:
+    home = {"type": "home", "blocks": section_blocks(2)}
+    first = (await client.views_publish(user_id="U0001", view=home))["view"]
+    second = (await client.views_publish(user_id="U0001", view=home))["view"]
+    assert first["id"] == second["id"] and first["hash"] != second["hash"]
+    assert api.home_views == {"U0001": first["id"]}
+    assert api.views[first["id"]]["type"] == "home"
+    err = await error_of(client.views_publish(user_id="U0001", view=home, hash=first["hash"]))
+    assert err == "hash_conflict"
+    assert await error_of(client.views_publish(user_id="U0001", view=modal())) == (
+        "invalid_arguments"
+    )
+
+
+async def test_post_message_then_update_keeps_messages_current(
+    api: SlackStandIn, client: AsyncWebClient
+) -> None:
+    blocks = section_blocks(2)
+    posted = await client.chat_postMessage(channel="C0001", text="creating…", blocks=blocks)
+    assert posted["channel"] == "C0001"
+    ts = posted["ts"]
+    assert api.messages[("C0001", ts)]["text"] == "creating…"
+    assert api.messages[("C0001", ts)]["blocks"] == blocks
+    assert api.messages[("C0001", ts)]["user"] == "U0BOT"
+
+    reply = await client.chat_postMessage(channel="C0001", text="log", thread_ts=ts)
+    assert float(reply["ts"]) > float(ts)
+    assert api.messages[("C0001", reply["ts"])]["thread_ts"] == ts
+    assert api.messages[("C0001", ts)]["reply_count"] == 1
+
+    updated = await client.chat_update(channel="C0001", ts=ts, text="ready", blocks=[])
+    assert updated["ts"] == ts and updated["message"]["text"] == "ready"
+    assert api.messages[("C0001", ts)]["text"] == "ready"
+    assert api.messages[("C0001", ts)]["blocks"] == []
+    assert await error_of(client.chat_update(channel="C0001", ts="1.2", text="x")) == (
+        "message_not_found"
+    )
+    assert [c.method for c in api.calls] == [
+        "chat.postMessage",
+        "chat.postMessage",
+        "chat.update",
+        "chat.update",
+    ]
+
+
+async def test_message_rules(api: SlackStandIn, client: AsyncWebClient) -> None:
+    no_text = client.api_call("chat.postMessage", json={"channel": "C0001"})
+    assert await error_of(no_text) == "no_text"
+    dm = await client.chat_postMessage(channel="U0042", text="hi")
+    assert dm["channel"] == "D0042" and ("D0042", dm["ts"]) in api.messages
+    theirs = api.seed_message("C0001", "a person's message")
+    assert await error_of(client.chat_update(channel="C0001", ts=theirs, text="x")) == (
+        "cant_update_message"
+    )
+
+
+async def test_form_encoded_calls_are_decoded(api: SlackStandIn, client: AsyncWebClient) -> None:
+    blocks = section_blocks(1)
+    await client.api_call(
+        "chat.postMessage", data={"channel": "C0001", "text": "t", "blocks": json.dumps(blocks)}
+    )
+    (call,) = api.calls_to("chat.postMessage")
+    assert call.args == {"channel": "C0001", "text": "t", "blocks": blocks}
+    assert call.content_type == "application/x-www-form-urlencoded"
+    api.users["U0001"] = {"name": "ann", "is_admin": True, "tz": "Europe/Berlin"}
+    user = (await client.users_info(user="U0001"))["user"]  # GET with query string
+    assert api.calls[-1].http_method == "GET"
+    assert (user["id"], user["name"], user["is_admin"], user["is_owner"]) == (
+        "U0001",
+        "ann",
+        True,
+        False,
+    )
+    assert user["tz"] == "Europe/Berlin" and user["team_id"] == "T0001"
+    assert await error_of(client.users_info(user="U0404")) == "user_not_found"
+
+
+async def test_post_ephemeral_is_recorded(api: SlackStandIn, client: AsyncWebClient) -> None:
+    resp = await client.chat_postEphemeral(channel="C0001", user="U0001", text="only you")
+    assert resp["message_ts"]
+    assert api.ephemerals == [{"channel": "C0001", "user": "U0001", "text": "only you"}]
+    assert api.messages == {}
+
+
+async def test_conversations_info(api: SlackStandIn, client: AsyncWebClient) -> None:
+    api.channels["C0001"] = {"name": "ops", "is_private": True}
+    channel = (await client.conversations_info(channel="C0001"))["channel"]
+    assert (channel["id"], channel["name"], channel["is_private"]) == ("C0001", "ops", True)
+    assert await error_of(client.conversations_info(channel="C404")) == "channel_not_found"
+
+
+async def test_fail_next(api: SlackStandIn, client: AsyncWebClient) -> None:
+    api.fail_next("chat.postMessage", count=2)
+    api.fail_next("chat.postMessage", error="channel_not_found")
+    for expected in ("not_in_channel", "not_in_channel", "channel_not_found"):
+        assert await error_of(client.chat_postMessage(channel="C0001", text="x")) == expected
+    assert (await client.chat_postMessage(channel="C0001", text="x"))["ok"]
+    assert len(api.messages) == 1  # failed calls changed nothing
+    assert [c.error for c in api.calls_to("chat.postMessage")] == [
+        "not_in_channel",
+        "not_in_channel",
+        "channel_not_found",
+        None,
+    ]
+
+    api.fail_next("views.open", error="ratelimited")
+    with pytest.raises(SlackApiError) as excinfo:
+        await client.views_open(trigger_id="t", view=modal())
+    assert excinfo.value.response.status_code == 429
+    assert excinfo.value.response.headers["Retry-After"] == "1"
+
+
+async def test_invalid_auth_and_unknown_method(api: SlackStandIn) -> None:
+    wrong = AsyncWebClient(token="xoxb-wrong", base_url=api.base_url)
+    assert await error_of(wrong.chat_postMessage(channel="C0001", text="x")) == "invalid_auth"
+    anonymous = AsyncWebClient(base_url=api.base_url)
+    assert await error_of(anonymous.auth_test()) == "invalid_auth"
+    client = AsyncWebClient(token=TOKEN, base_url=api.base_url)
+    assert await error_of(client.api_call("chat.explode", json={})) == "unknown_method"
+    assert [(c.method, c.error) for c in api.calls] == [
+        ("chat.postMessage", "invalid_auth"),
+        ("auth.test", "invalid_auth"),
+        ("chat.explode", "unknown_method"),
+    ]
+    assert api.messages == {}
+
+
+async def test_block_kit_limits(api: SlackStandIn, client: AsyncWebClient) -> None:
+    with pytest.raises(SlackApiError) as excinfo:
+        await client.views_open(trigger_id="t1", view=modal(n_blocks=101))
+    assert excinfo.value.response["error"] == "invalid_arguments"
+    assert "101" in excinfo.value.response["response_metadata"]["messages"][0]
+    assert (await client.views_open(trigger_id="t2", view=modal(n_blocks=100)))["ok"]
+
+    assert await error_of(
+        client.chat_postMessage(channel="C0001", text="x", blocks=section_blocks(51))
+    ) == ("invalid_blocks")
+    assert (await client.chat_postMessage(channel="C0001", text="x", blocks=section_blocks(50)))[
+        "ok"
+    ]
+
+    long_title = modal(title={"type": "plain_text", "text": "x" * 25})
+    assert await error_of(client.views_open(trigger_id="t3", view=long_title)) == (
+        "invalid_arguments"
+    )
+    inputs = modal(submit=None)
+    inputs["blocks"] = [
+        {
+            "type": "input",
+            "block_id": "label",
+            "label": {"type": "plain_text", "text": "Label"},
+            "element": {"type": "plain_text_input", "action_id": "value"},
+        }
+    ]
+    assert await error_of(client.views_open(trigger_id="t4", view=inputs)) == "invalid_arguments"
+    duplicate = section_blocks(2)
+    duplicate[0]["block_id"] = duplicate[1]["block_id"] = "same"
+    assert await error_of(client.chat_postMessage(channel="C0001", text="x", blocks=duplicate)) == (
+        "invalid_blocks"
+    )
+    long_section = [{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}]
+    assert await error_of(
+        client.chat_postMessage(channel="C0001", text="x", blocks=long_section)
+    ) == ("invalid_blocks")
+
+
+async def test_wait_for_and_wait_for_call(api: SlackStandIn, client: AsyncWebClient) -> None:
+    posted = await client.chat_postMessage(channel="C0001", text="v1")
+
+    async def later(text: str) -> None:
+        await asyncio.sleep(0.01)
+        await client.chat_update(channel="C0001", ts=posted["ts"], text=text)
+
+    async with api.wait_for("chat.update") as got:
+        task = asyncio.create_task(later("v2"))
+    assert got.call.args["text"] == "v2"
+    await task
+
+    mark = api.mark()
+    task = asyncio.create_task(later("v3"))
+    call = await api.wait_for_call("chat.update", after=mark)
+    assert call.args["text"] == "v3" and call.ok
+    await task
+    # Already-recorded calls count; a predicate picks one out.
+    picked = await api.wait_for_call("chat.update", lambda c: c.args["text"] == "v2")
+    assert picked is got.call
+
+    with pytest.raises(WaitTimeout, match=r"views.open"):
+        await api.wait_for_call("views.open", timeout=0.05)
+    with pytest.raises(WaitTimeout):
+        async with api.wait_for("chat.update", count=1, timeout=0.05):
+            pass
+
+
+async def test_response_urls(api: SlackStandIn, client: AsyncWebClient) -> None:
+    ts = (await client.chat_postMessage(channel="C0001", text="Delete srv-1?"))["ts"]
+    url = api.response_url(channel="C0001", message_ts=ts)
+    assert url.startswith(api.root_url + "/response/")
+    hook = AsyncWebhookClient(url)
+    await hook.send_dict({"replace_original": True, "text": "Deleted srv-1"})
+    assert api.messages[("C0001", ts)]["text"] == "Deleted srv-1"
+    assert api.responses[-1].payload["text"] == "Deleted srv-1"
+    assert api.responses[-1].message_ts == ts
+
+    command_url = api.response_url(channel="C0001")
+    await AsyncWebhookClient(command_url).send_dict({"response_type": "in_channel", "text": "hi"})
+    assert [m["text"] for m in api.messages.values()] == ["Deleted srv-1", "hi"]
+    post = await api.wait_for_response(lambda p: p.payload.get("text") == "hi")
+    assert post.channel == "C0001"
+
+    await hook.send_dict({"delete_original": True})
+    assert ("C0001", ts) not in api.messages
+    for _ in range(3):
+        assert (await hook.send_dict({"text": "again"})).status_code == 200
+    assert (await hook.send_dict({"text": "sixth"})).status_code == 404  # five uses per URL
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(api.root_url + "/response/nope", json={"text": "x"}) as resp,
+    ):
+        assert resp.status == 404
+
+
+async def test_view_submission_acks_change_the_stack(
+    api: SlackStandIn, client: AsyncWebClient
+) -> None:
+    root = (await client.views_open(trigger_id="t1", view=modal()))["view"]
+    api.apply_view_submission_ack(root["id"], {"response_action": "errors", "errors": {}})
+    assert api.is_open(root["id"])
+    api.apply_view_submission_ack(root["id"], {"response_action": "update", "view": modal(3)})
+    assert len(api.views[root["id"]]["blocks"]) == 3 and api.is_open(root["id"])
+    api.apply_view_submission_ack(root["id"], {"response_action": "push", "view": modal()})
+    pushed = [v for v in api.views.values() if v["previous_view_id"] == root["id"]]
+    assert len(pushed) == 1
+    api.apply_view_submission_ack(pushed[0]["id"], None)
+    assert not api.is_open(pushed[0]["id"]) and api.is_open(root["id"])
+    api.apply_view_submission_ack(root["id"], {"response_action": "clear"})
+    assert not api.is_open(root["id"])
