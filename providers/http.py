@@ -1,0 +1,573 @@
+"""Shared HTTP plumbing for the provider clients.
+
+Why one module: both clients need the same things done the same way — one pooled
+``aiohttp`` session per process, an explicit timeout on every call, bearer auth,
+JSON in/out, error bodies mapped onto :mod:`providers.errors`, bounded retries for
+idempotent reads only (``stamina``), per-account rate-limit tracking and client-side
+throttling (``aiolimiter``), one structured log line and Prometheus samples per call.
+
+Secrets never leave this module: the token is only placed in the ``Authorization``
+header, accounts are keyed by a SHA-256 of the token, and the log line carries the
+path *template* (ids replaced by ``{id}``), never a query string or a body.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import email.utils
+import hashlib
+import json
+import logging
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import aiohttp
+import stamina
+from aiolimiter import AsyncLimiter
+
+from providers.errors import (
+    CredentialsError,
+    NotFoundError,
+    OutageError,
+    OutcomeUnknownError,
+    ProviderError,
+    QuotaError,
+    RateLimitedError,
+    ValidationError,
+)
+from providers.metrics import (
+    PROVIDER_ERRORS,
+    PROVIDER_RATELIMIT_REMAINING,
+    PROVIDER_REQUEST_SECONDS,
+)
+
+if TYPE_CHECKING:
+    from providers.base import Provider
+    from providers.models import Instance
+
+__all__ = [
+    "AccountState",
+    "ApiResponse",
+    "JsonApi",
+    "RateBudget",
+    "account_key",
+    "close_session",
+    "get_session",
+    "path_template",
+    "reset_rate_state",
+    "resolve_lost_create",
+]
+
+logger = logging.getLogger("providers.http")
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+# --------------------------------------------------------------------------- session
+
+_session: aiohttp.ClientSession | None = None
+_session_loop: asyncio.AbstractEventLoop | None = None
+
+
+def get_session() -> aiohttp.ClientSession:
+    """The process-wide pooled session, created lazily on the running loop."""
+    global _session, _session_loop
+    loop = asyncio.get_running_loop()
+    if _session is None or _session.closed or _session_loop is not loop:
+        _session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=100, limit_per_host=30, ttl_dns_cache=300),
+            headers={"User-Agent": "vpsbot/0.1 (+providers)"},
+        )
+        _session_loop = loop
+    return _session
+
+
+async def close_session() -> None:
+    """Close the shared session (call once at shutdown; safe to call twice)."""
+    global _session, _session_loop
+    session, _session, _session_loop = _session, None, None
+    if session is not None and not session.closed:
+        await session.close()
+
+
+# ---------------------------------------------------------------------- rate limits
+
+
+@dataclass(frozen=True)
+class RateBudget:
+    """What the provider last told us about an account's rate-limit window.
+
+    ``reset_at`` is Unix epoch seconds (as sent by both providers).
+    """
+
+    limit: int | None
+    remaining: int | None
+    reset_at: float | None
+
+
+@dataclass
+class AccountState:
+    """Per provider-account throttling state, shared by every client of one token."""
+
+    key: str
+    short: str
+    limiter: AsyncLimiter
+    budget: RateBudget | None = None
+    special: dict[tuple[str, str], AsyncLimiter] = field(default_factory=dict)
+
+
+_accounts: dict[str, AccountState] = {}
+
+
+def account_key(provider_type: str, token: str) -> str:
+    """``<type>:<sha256(token)>`` — identifies an account without holding its token."""
+    return f"{provider_type}:{hashlib.sha256(token.encode()).hexdigest()}"
+
+
+def reset_rate_state() -> None:
+    """Forget every account's budget and limiter (tests)."""
+    _accounts.clear()
+
+
+# ------------------------------------------------------------------------- helpers
+
+_ID_SEGMENT = re.compile(
+    r"^(?:\d+|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
+)
+
+_QUOTA = re.compile(
+    r"quota|insufficient|out of capacity|not enough (?:resources|capacity)"
+    r"|limit (?:has been )?reached|reached (?:the|your)\b.*\blimit"
+    r"|exceed(?:s|ed)? (?:your|the account'?s?)\b.*\blimit|account limit",
+    re.IGNORECASE,
+)
+
+
+def path_template(path: str) -> str:
+    """``/v2/droplets/123/actions/9`` → ``/v2/droplets/{id}/actions/{id}``."""
+    path = path.split("?", 1)[0]
+    return "/".join("{id}" if _ID_SEGMENT.match(seg) else seg for seg in path.split("/"))
+
+
+def _int_header(headers: Mapping[str, str], name: str) -> int | None:
+    value = headers.get(name)
+    if value is None:
+        return None
+    try:
+        return int(float(value.strip()))
+    except ValueError:
+        return None
+
+
+def _retry_after_seconds(value: str | None, now: float) -> float | None:
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - now)
+
+
+@dataclass(frozen=True)
+class ApiResponse:
+    """A decoded successful response."""
+
+    status: int
+    body: Any
+    headers: Mapping[str, str]
+    request_id: str | None
+
+
+# ---------------------------------------------------------------------------- API
+
+
+class JsonApi:
+    """Base of the DigitalOcean and Linode HTTP clients.
+
+    Subclasses set the class attributes and implement :meth:`parse_error`.
+    ``request()`` retries GETs (``stamina``, at most ``max_attempts``) on
+    :class:`OutageError` and :class:`RateLimitedError` — honouring ``Retry-After``
+    unless it exceeds ``retry_after_cap`` — and never retries anything else.
+    """
+
+    provider_type: ClassVar[str] = ""
+    display_name: ClassVar[str] = ""
+    default_base_url: ClassVar[str] = ""
+    #: Client-side ceiling per account, requests per minute.
+    requests_per_minute: ClassVar[int] = 60
+    #: Extra per-endpoint limits: (METHOD, path template) → (max requests, seconds).
+    special_limits: ClassVar[Mapping[tuple[str, str], tuple[float, float]]] = {}
+    limit_header: ClassVar[str] = "ratelimit-limit"
+    remaining_header: ClassVar[str] = "ratelimit-remaining"
+    reset_header: ClassVar[str] = "ratelimit-reset"
+    request_id_header: ClassVar[str] = "x-request-id"
+    #: Provider request field → :class:`~providers.models.CreateRequest` field.
+    field_names: ClassVar[Mapping[str, str]] = {}
+
+    def __init__(
+        self,
+        *,
+        token: str,
+        base_url: str | None = None,
+        timeout: float = 30.0,
+        max_attempts: int = 3,
+        retry_after_cap: float = 30.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.base_url = (base_url or self.default_base_url).rstrip("/")
+        self._token = token
+        self.timeout = aiohttp.ClientTimeout(total=timeout, connect=min(timeout, 10.0))
+        self.max_attempts = max_attempts
+        self.retry_after_cap = retry_after_cap
+        self._clock = clock
+        key = account_key(self.provider_type, token)
+        state = _accounts.get(key)
+        if state is None:
+            state = AccountState(
+                key=key,
+                short=key.split(":", 1)[1][:12],
+                limiter=AsyncLimiter(self.requests_per_minute, 60),
+                special={k: AsyncLimiter(*v) for k, v in self.special_limits.items()},
+            )
+            _accounts[key] = state
+        self.account = state
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.base_url} account={self.account.short}>"
+
+    @property
+    def rate_budget(self) -> RateBudget | None:
+        return self.account.budget
+
+    # ---- hooks
+
+    def parse_error(self, body: Any) -> tuple[str, str | None]:
+        """``(message, provider field or None)`` from an error body."""
+        raise NotImplementedError
+
+    def normalise_field(self, name: str | None) -> str | None:
+        if not name:
+            return None
+        head = name.split(".", 1)[0]
+        return self.field_names.get(name) or self.field_names.get(head) or name
+
+    # ---- public calls
+
+    async def get(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        return (await self.request("GET", path, params=params, headers=headers)).body
+
+    async def post(self, path: str, json_body: Any = None) -> Any:
+        return (await self.request("POST", path, json_body=json_body)).body
+
+    async def put(self, path: str, json_body: Any = None) -> Any:
+        return (await self.request("PUT", path, json_body=json_body)).body
+
+    async def delete(self, path: str) -> Any:
+        return (await self.request("DELETE", path)).body
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        retry: bool | None = None,
+    ) -> ApiResponse:
+        """Send one call; ``retry`` defaults to True for GET only."""
+        method = method.upper()
+        if retry is None:
+            retry = method == "GET"
+        if not retry:
+            return await self._send(method, path, params, json_body, headers)
+        async for attempt in stamina.retry_context(
+            on=self._retry_hook,
+            attempts=self.max_attempts,
+            timeout=None,
+            wait_initial=0.5,
+            wait_max=10.0,
+            wait_jitter=0.5,
+        ):
+            with attempt:
+                return await self._send(method, path, params, json_body, headers)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _retry_hook(self, exc: Exception) -> bool | float:
+        if isinstance(exc, RateLimitedError):
+            if exc.retry_after is None:
+                return True
+            if exc.retry_after > self.retry_after_cap:
+                return False
+            return float(max(exc.retry_after, 0.0))
+        return isinstance(exc, OutageError) and not isinstance(exc, OutcomeUnknownError)
+
+    # ---- internals
+
+    async def _await_budget(self) -> None:
+        budget = self.account.budget
+        if budget is None or budget.remaining is None or budget.remaining > 0:
+            return
+        if budget.reset_at is not None:
+            wait = budget.reset_at - self._clock()
+            if wait > self.retry_after_cap:
+                raise RateLimitedError(
+                    f"the {self.display_name} rate limit is used up; it resets in {wait:.0f} s",
+                    provider=self.display_name,
+                    retry_after=wait,
+                )
+            if wait > 0:
+                logger.info(
+                    "%s rate budget exhausted; waiting %.1f s for reset",
+                    self.display_name,
+                    wait,
+                    extra={"provider": self.provider_type, "account": self.account.short},
+                )
+                await asyncio.sleep(wait)
+        self.account.budget = replace(budget, remaining=None)
+
+    def _track(self, headers: Mapping[str, str]) -> None:
+        limit = _int_header(headers, self.limit_header)
+        remaining = _int_header(headers, self.remaining_header)
+        reset = _int_header(headers, self.reset_header)
+        if limit is None and remaining is None and reset is None:
+            return
+        self.account.budget = RateBudget(
+            limit=limit, remaining=remaining, reset_at=float(reset) if reset is not None else None
+        )
+        if remaining is not None:
+            PROVIDER_RATELIMIT_REMAINING.labels(self.provider_type, self.account.short).set(
+                remaining
+            )
+
+    def _request_id(self, headers: Mapping[str, str], body: Any) -> str | None:
+        rid = headers.get(self.request_id_header)
+        if rid:
+            return rid
+        if isinstance(body, dict):
+            value = body.get("request_id")
+            if isinstance(value, str) and value:
+                return value
+        return None
+
+    def _map_error(
+        self,
+        method: str,
+        status: int,
+        body: Any,
+        text: str,
+        headers: Mapping[str, str],
+        request_id: str | None,
+    ) -> ProviderError:
+        message, raw_field = ("", None)
+        with contextlib.suppress(TypeError, KeyError, ValueError, AttributeError):
+            message, raw_field = self.parse_error(body)
+        message = message or text.strip()[:200] or f"HTTP {status}"
+        fld = self.normalise_field(raw_field)
+        provider = self.display_name
+        if status == 429:
+            retry_after = _retry_after_seconds(headers.get("retry-after"), self._clock())
+            if retry_after is None:
+                reset = _int_header(headers, self.reset_header)
+                if reset is not None:
+                    retry_after = max(0.0, reset - self._clock())
+            return RateLimitedError(
+                message,
+                provider=provider,
+                status=status,
+                retry_after=retry_after,
+                request_id=request_id,
+            )
+        if status == 401:
+            return CredentialsError(
+                message, provider=provider, status=status, request_id=request_id
+            )
+        if status >= 500:
+            cls = OutcomeUnknownError if method in WRITE_METHODS else OutageError
+            return cls(
+                f"HTTP {status}: {message}",
+                provider=provider,
+                status=status,
+                request_id=request_id,
+            )
+        if _QUOTA.search(message):
+            return QuotaError(
+                message, provider=provider, field=fld, status=status, request_id=request_id
+            )
+        if status == 403:
+            return CredentialsError(
+                message, provider=provider, status=status, request_id=request_id
+            )
+        if status == 404:
+            return NotFoundError(message, provider=provider, status=status, request_id=request_id)
+        return ValidationError(
+            message, provider=provider, field=fld, status=status, request_id=request_id
+        )
+
+    def _transport_error(self, method: str, exc: BaseException) -> ProviderError:
+        provider = self.display_name
+        kind = type(exc).__name__
+        if isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
+            # Never reached the server: even a write is known not to have happened.
+            return OutageError(f"could not connect to {provider} ({kind})", provider=provider)
+        timed_out = isinstance(exc, TimeoutError)
+        what = "did not answer in time" if timed_out else f"connection failed ({kind})"
+        if method in WRITE_METHODS:
+            return OutcomeUnknownError(
+                f"{provider} {what} after the request was sent", provider=provider
+            )
+        return OutageError(f"{provider} {what}", provider=provider)
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        json_body: Any,
+        extra_headers: Mapping[str, str] | None,
+    ) -> ApiResponse:
+        endpoint = path_template(path)
+        await self._await_budget()
+        special = self.account.special.get((method, endpoint))
+        if special is not None:
+            await special.acquire()
+        await self.account.limiter.acquire()
+
+        headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/json"}
+        if extra_headers:
+            headers.update(extra_headers)
+        query = {k: str(v) for k, v in (params or {}).items() if v is not None}
+
+        status: int | None = None
+        request_id: str | None = None
+        error: ProviderError | None = None
+        result: ApiResponse | None = None
+        started = time.perf_counter()
+        try:
+            session = get_session()
+            async with session.request(
+                method,
+                self.base_url + path,
+                params=query or None,
+                json=json_body,
+                headers=headers,
+                timeout=self.timeout,
+            ) as resp:
+                status = resp.status
+                raw = await resp.read()
+                resp_headers: Mapping[str, str] = resp.headers
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            error = self._transport_error(method, exc)
+        else:
+            self._track(resp_headers)
+            text = raw.decode("utf-8", "replace")
+            body: Any = None
+            decoded = True
+            if raw.strip():
+                try:
+                    body = json.loads(text)
+                except ValueError:
+                    decoded = False
+            request_id = self._request_id(resp_headers, body)
+            if status >= 400:
+                error = self._map_error(method, status, body, text, resp_headers, request_id)
+            elif not decoded:
+                cls = OutcomeUnknownError if method in WRITE_METHODS else OutageError
+                error = cls(
+                    f"{self.display_name} sent a response that is not JSON",
+                    provider=self.display_name,
+                    status=status,
+                    request_id=request_id,
+                )
+            else:
+                result = ApiResponse(status, body, resp_headers, request_id)
+        elapsed = time.perf_counter() - started
+
+        PROVIDER_REQUEST_SECONDS.labels(self.provider_type, endpoint, method).observe(elapsed)
+        if error is not None:
+            if error.request_id is None:
+                error.request_id = request_id
+            PROVIDER_ERRORS.labels(self.provider_type, endpoint, error.code).inc()
+        logger.log(
+            logging.WARNING if error is not None else logging.INFO,
+            "%s %s %s -> %s in %.0f ms (request_id=%s)",
+            self.display_name,
+            method,
+            endpoint,
+            status if status is not None else error.code if error else "-",
+            elapsed * 1000,
+            request_id or "-",
+            extra={
+                "provider": self.provider_type,
+                "account": self.account.short,
+                "method": method,
+                "path": endpoint,
+                "status": status,
+                "latency_ms": round(elapsed * 1000, 1),
+                "request_id": request_id,
+                "error": error.code if error is not None else None,
+            },
+        )
+        if error is not None:
+            raise error
+        assert result is not None
+        return result
+
+
+async def resolve_lost_create(
+    provider: Provider,
+    tag: str,
+    cause: OutcomeUnknownError,
+    *,
+    rechecks: int = 2,
+    delay: float = 2.0,
+) -> Instance:
+    """After a create whose answer was lost, find the server by its unique tag.
+
+    Found → return it (the create happened; nothing is sent again). Not found after
+    ``rechecks`` lookups ``delay`` seconds apart → :class:`OutcomeUnknownError`,
+    because tag listings can lag behind a create: the caller must look again
+    later and must not blindly create again. A lookup that itself fails also
+    raises :class:`OutcomeUnknownError`.
+    """
+    display = cause.provider
+    for attempt in range(max(1, rechecks)):
+        if attempt:
+            await asyncio.sleep(delay)
+        try:
+            found = await provider.find_by_tag(tag)
+        except ProviderError as exc:
+            raise OutcomeUnknownError(
+                f"the create was sent but its answer was lost ({cause.message}), and looking "
+                f"the server up by tag failed ({exc.message}); look it up again later",
+                provider=display,
+                status=cause.status,
+            ) from exc
+        if found is not None:
+            logger.info(
+                "%s create answer lost; found the server by tag",
+                display,
+                extra={"provider": provider.type, "instance_id": found.id},
+            )
+            return found
+    raise OutcomeUnknownError(
+        f"the create was sent but its answer was lost ({cause.message}) and no server with "
+        "its tag exists yet; look it up again later before creating another",
+        provider=display,
+        status=cause.status,
+    )

@@ -1,0 +1,164 @@
+"""providers.registry: factory, CachedProvider, rebuild on version change."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from aioresponses import aioresponses
+
+from providers.base import Provider
+from providers.cache import CatalogCache
+from providers.digitalocean import DigitalOceanProvider
+from providers.linode import LinodeProvider
+from providers.models import CreateRequest
+from providers.registry import (
+    CachedProvider,
+    ProviderRegistry,
+    UnsupportedProviderError,
+    build_provider,
+)
+from tests.providers.conftest import sent
+
+pytestmark = pytest.mark.usefixtures("provider_env")
+
+SANDBOX = "http://127.0.0.1:8765"
+
+
+def test_build_provider_types() -> None:
+    do = build_provider("digitalocean", name="d", token="t", configuration={})
+    assert isinstance(do, DigitalOceanProvider)
+    assert do.api.base_url == "https://api.digitalocean.com"
+    li = build_provider(
+        "linode", name="l", token="t", configuration={"api_url": f"{SANDBOX}/linode", "timeout": 5}
+    )
+    assert isinstance(li, LinodeProvider)
+    assert li.api.base_url == f"{SANDBOX}/linode"
+    assert li.api.timeout.total == 5
+    assert li.name == "l"
+
+
+@pytest.mark.parametrize("kind", ["aws", "gcp"])
+def test_known_but_unimplemented(kind: str) -> None:
+    with pytest.raises(UnsupportedProviderError, match="not supported yet"):
+        build_provider(kind, name="x", token="t", configuration=None)
+
+
+def test_unknown_type() -> None:
+    with pytest.raises(UnsupportedProviderError, match="unknown provider type 'vultr'"):
+        build_provider("vultr", name="x", token="t", configuration=None)
+
+
+def registry_get(registry: ProviderRegistry, version: object, **kw: object) -> CachedProvider:
+    args: dict[str, object] = {
+        "type": "linode",
+        "name": "main",
+        "token": "tok",
+        "configuration": {"api_url": f"{SANDBOX}/linode"},
+        "version": version,
+    }
+    args.update(kw)
+    return registry.get("7", **args)  # type: ignore[arg-type]
+
+
+async def test_cached_provider_mirrors_inner() -> None:
+    registry = ProviderRegistry()
+    provider = registry_get(registry, 1)
+    assert isinstance(provider, CachedProvider) and isinstance(provider, Provider)
+    assert isinstance(provider.inner, LinodeProvider)
+    assert provider.type == "linode"
+    assert provider.capabilities is LinodeProvider.capabilities
+    assert provider.label_error("ab") == LinodeProvider.label_error("ab")
+    assert type(provider).password_error("x") is not None
+    assert provider.name == "main"
+    await registry.aclose()
+
+
+TYPES = re.compile(rf"^{re.escape(SANDBOX)}/linode/v4/linode/types\?.*")
+TYPE = {
+    "id": "g6-nanode-1",
+    "label": "Nanode",
+    "vcpus": 1,
+    "memory": 1024,
+    "disk": 25600,
+    "transfer": 1000,
+    "price": {"hourly": 0.0075, "monthly": 5},
+}
+
+
+async def test_catalogue_cached_and_rebuilt_on_version_change(http: aioresponses) -> None:
+    registry = ProviderRegistry(cache=CatalogCache())
+    http.get(TYPES, payload={"data": [TYPE], "page": 1, "pages": 1}, repeat=True)
+    first = registry_get(registry, "2024-01-01")
+    assert registry_get(registry, "2024-01-01") is first
+    await first.get_plans()
+    await first.get_plans()
+    assert len(sent(http, "GET")) == 1
+
+    second = registry_get(registry, "2024-02-02")
+    assert second is not first
+    assert registry.cache.peek("7", "plans") is None
+    await second.get_plans()
+    assert len(sent(http, "GET")) == 2
+
+    registry.invalidate("7")
+    assert "7" not in registry
+    third = registry_get(registry, "2024-02-02")
+    assert third is not second
+    await third.get_plans()
+    assert len(sent(http, "GET")) == 3
+    await registry.aclose()
+
+
+async def test_token_change_rebuilds_even_with_same_version() -> None:
+    registry = ProviderRegistry()
+    a = registry_get(registry, 1)
+    b = registry_get(registry, 1, token="other")
+    assert a is not b
+    await registry.aclose()
+
+
+async def test_writes_and_instance_reads_pass_through(http: aioresponses) -> None:
+    registry = ProviderRegistry()
+    provider = registry_get(registry, 1)
+    linode = {
+        "id": 1,
+        "label": "web",
+        "status": "running",
+        "ipv4": [],
+        "region": "us-east",
+        "type": "g6-nanode-1",
+        "tags": ["vpsbot-x"],
+    }
+    http.get(f"{SANDBOX}/linode/v4/linode/instances/1", payload=linode, repeat=True)
+    await provider.get_instance("1")
+    await provider.get_instance("1")
+    assert len(sent(http, "GET")) == 2
+    http.post(f"{SANDBOX}/linode/v4/linode/instances", payload=linode)
+    created = await provider.create_instance(
+        CreateRequest(
+            label="web",
+            region="us-east",
+            plan="g6-nanode-1",
+            image="linode/debian12",
+            tag="vpsbot-x",
+            root_password="Str0ng!pass",
+        )
+    )
+    assert created.id == "1"
+    await registry.aclose()
+
+
+async def test_builder_injection_counts_builds() -> None:
+    built: list[str] = []
+
+    def builder(type: str, **kwargs: object) -> Provider:
+        built.append(type)
+        return build_provider(type, **kwargs)  # type: ignore[arg-type]
+
+    registry = ProviderRegistry(builder=builder)
+    registry_get(registry, 1)
+    registry_get(registry, 1)
+    registry_get(registry, 2)
+    assert built == ["linode", "linode"]
+    await registry.aclose()
