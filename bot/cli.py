@@ -69,7 +69,7 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
             socket_handler = AsyncSocketModeHandler(
                 bolt, settings.slack_app_token.get_secret_value()
             )
-            await socket_handler.connect_async()
+            await socket_handler.connect_async()  # type: ignore[no-untyped-call]
             mode = "Socket Mode"
         else:
             mode = f"HTTP mode, Slack requests at http://{settings.host}:{settings.port}/slack/events"
@@ -80,7 +80,7 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
         await _wait_for_stop()
     finally:
         if socket_handler is not None:
-            await socket_handler.close_async()
+            await socket_handler.close_async()  # type: ignore[no-untyped-call]
         if runner is not None:
             await runner.cleanup()
         if sandbox is not None:
@@ -109,8 +109,8 @@ async def _start_sandbox(services: Any) -> Any:
         existing = await providers.list_all(session)
     if not existing:
         for type_, url, token in (
-            ("digitalocean", sandbox.digitalocean_url, sandbox.do_token),
-            ("linode", sandbox.linode_url, sandbox.linode_token),
+            ("digitalocean", sandbox.digitalocean_url, sandbox.tokens["digitalocean"]),
+            ("linode", sandbox.linode_url, sandbox.tokens["linode"]),
         ):
             name = f"sandbox-{type_}"
             await admin_ops.add_provider(

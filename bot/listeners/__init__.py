@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.listeners import commands
+from bot.listeners import commands, create
 from bot.services import Services
 
 __all__ = ["register"]
@@ -12,3 +12,4 @@ __all__ = ["register"]
 
 def register(app: AsyncApp, services: Services) -> None:
     commands.register(app, services)
+    create.register(app, services)

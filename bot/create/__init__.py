@@ -1,0 +1,1 @@
+"""The `/vps create` flow: draft, per-provider step definitions, views and creation."""

@@ -1,0 +1,185 @@
+"""Gathers what a create step shows: rows from the database, catalogues from providers.
+
+Provider catalogues come through the registry's cache. A caller inside Slack's
+3-second window passes a ``budget``: when a cold catalogue takes longer, the
+load keeps running (the cache single-flights it) and :class:`CatalogPending`
+tells the caller to show a loading view and fill it in when ready.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from bot.create.draft import Draft
+from bot.create.flows import flow_for
+from bot.create.views import PlanChoice, ProviderChoice, StepData
+from bot.services import Services
+from db.models import Plan, ServiceProvider
+from db.repo import plans, providers
+from providers.base import Provider
+from providers.models import DeploymentOption
+
+__all__ = ["CatalogPending", "gather", "plan_choice", "prefetch", "steps_for"]
+
+T = TypeVar("T")
+
+_NEEDS: dict[str, tuple[str, ...]] = {
+    "plan": ("regions",),
+    "deployment": ("deployments",),
+    "image": ("deployments", "images"),
+    "config": ("deployments", "images", "ssh_keys", "vpcs"),
+    "review": ("deployments", "images", "vpcs", "regions"),
+}
+
+
+class CatalogPending(Exception):
+    """A catalogue did not arrive within the caller's budget; it is still loading."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what} still loading")
+        self.what = what
+
+
+def plan_choice(plan: Plan) -> PlanChoice:
+    specs = plan.specifications
+    monthly = plan.base_price + plan.markup_price
+    base_hourly = Decimal(str(specs.get("price_hourly", "0") or "0"))
+    hourly = (
+        base_hourly * monthly / plan.base_price if plan.base_price and base_hourly else monthly / 730
+    )
+    return PlanChoice(
+        id=str(plan.id),
+        name=plan.name,
+        provider_plan_id=plan.provider_plan_id,
+        vcpus=int(specs.get("vcpus", 0)),
+        memory_mb=int(specs.get("memory_mb", 0)),
+        disk_gb=int(specs.get("disk_gb", 0)),
+        transfer_gb=int(specs.get("transfer_gb", 0)),
+        monthly=monthly,
+        hourly=hourly.quantize(Decimal("0.0001")),
+        regions=tuple(specs.get("regions") or ()),
+    )
+
+
+def allowed(row: ServiceProvider, options: list[DeploymentOption]) -> list[DeploymentOption]:
+    """Deployment options an admin allows (``configuration.allowed_deployments``)."""
+    allow = row.configuration.get("allowed_deployments")
+    if allow is None:
+        return options
+    permitted = {str(item) for item in allow}
+    return [option for option in options if option.id in permitted]
+
+
+async def _within(what: str, awaitable: Awaitable[T], budget: float | None) -> T:
+    if budget is None:
+        return await awaitable
+    task = asyncio.ensure_future(awaitable)
+    try:
+        return await asyncio.wait_for(asyncio.shield(task), budget)
+    except TimeoutError:
+        raise CatalogPending(what) from None
+
+
+def steps_for(data: StepData) -> tuple[str, ...]:
+    if data.flow is None:
+        return ("plan", "deployment", "image", "config", "review")
+    images = data.images if data.images is not None else []
+    if data.flow.image_choices(data.draft, images, data.deployments) is None:
+        return ("plan", "deployment", "config", "review")
+    return ("plan", "deployment", "image", "config", "review")
+
+
+async def active_providers(services: Services) -> list[ServiceProvider]:
+    async with services.db.session() as session:
+        return await providers.list_all(session, active_only=True)
+
+
+async def gather(
+    services: Services,
+    draft: Draft,
+    step: str,
+    *,
+    budget: float | None = None,
+    rows: list[ServiceProvider] | None = None,
+) -> tuple[StepData, ServiceProvider | None, Provider | None]:
+    """Build the :class:`StepData` for ``step``; may raise :class:`CatalogPending`."""
+    if rows is None:
+        rows = await active_providers(services)
+    choices = [ProviderChoice(id=str(r.id), name=r.name, type=r.type) for r in rows]
+    if draft.provider_id not in {c.id for c in choices}:
+        draft.provider_id = choices[0].id if choices else None
+        draft.plan_id = None
+        draft.region = None
+    row = next((r for r in rows if str(r.id) == draft.provider_id), None)
+    data = StepData(draft=draft, providers=choices)
+    if row is None:
+        return data, None, None
+    data.flow = flow_for(row.type)
+    async with services.db.session() as session:
+        data.plans = [plan_choice(p) for p in await plans.list_offered(session, row.id)]
+    provider = services.provider_for(row)
+    needs = _NEEDS[step]
+    loaders: dict[str, Awaitable[Any]] = {}
+    if "regions" in needs and (step != "plan" or draft.plan_id):
+        loaders["regions"] = provider.get_regions()
+    if "deployments" in needs:
+        loaders["deployments"] = provider.get_deployment_options()
+    if "images" in needs:
+        loaders["images"] = provider.get_images()
+    if "ssh_keys" in needs:
+        loaders["ssh_keys"] = provider.list_ssh_keys()
+    if "vpcs" in needs and data.flow.uses_vpc:
+        loaders["vpcs"] = provider.list_vpcs()
+    names = list(loaders)
+    if not names:
+        return data, row, provider
+    results = await _within(
+        ", ".join(names), asyncio.gather(*(loaders[n] for n in names)), budget
+    )
+    found = dict(zip(names, results, strict=True))
+    data.regions = found.get("regions", [])
+    data.deployments = allowed(row, found.get("deployments", []))
+    if "images" in found:
+        data.images = data.flow.image_choices(draft, found["images"], data.deployments)
+    data.ssh_keys = found.get("ssh_keys", [])
+    data.vpcs = found.get("vpcs", [])
+    if "deployments" in found:
+        data.steps = steps_for(
+            StepData(draft=draft, flow=data.flow, deployments=data.deployments, images=[])
+        )
+    return data, row, provider
+
+
+def prefetch(services: Services, row: ServiceProvider) -> None:
+    """Warm a provider's catalogues in the background (errors surface later, when used)."""
+    provider = services.provider_for(row)
+
+    async def warm() -> None:
+        await asyncio.gather(
+            provider.get_regions(),
+            provider.get_deployment_options(),
+            provider.get_images(),
+            provider.list_ssh_keys(),
+            provider.list_vpcs(),
+            return_exceptions=True,
+        )
+
+    task = asyncio.get_running_loop().create_task(warm())
+    _background.add(task)
+    task.add_done_callback(_background.discard)
+
+
+_background: set[asyncio.Task[None]] = set()
+
+
+def parse_uuid(value: str | None) -> uuid.UUID | None:
+    if not value:
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None

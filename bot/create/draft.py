@@ -1,0 +1,56 @@
+"""What the user has chosen so far in the create modal.
+
+Kept server-side in ``create_drafts`` (keyed by view id), never in the view's
+3,000-character private_metadata. The root password, when typed, is kept only
+sealed with the process's encryption keys and is dropped when the server is
+created.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["STEPS", "Draft", "generate_label"]
+
+#: The modal's steps, in order.
+STEPS = ("plan", "deployment", "image", "config", "review")
+
+_WORDS = ("amber", "birch", "cedar", "delta", "ember", "fjord", "grove", "harbor", "iris",
+          "juniper", "kestrel", "lumen", "maple", "nova", "orbit", "pine", "quartz", "river")
+
+
+class Draft(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    provider_id: str | None = None
+    label: str = ""
+    plan_id: str | None = None
+    region: str | None = None
+    deployment_id: str | None = None
+    deployment_fields: dict[str, Any] = Field(default_factory=dict)
+    image: str | None = None
+    ssh_key_ids: list[str] = Field(default_factory=list)
+    backups: bool = False
+    options: dict[str, Any] = Field(default_factory=dict)
+    password_sealed: str | None = Field(default=None, repr=False)
+    errors: dict[str, str] = Field(default_factory=dict)
+
+    def store(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    def without_password(self) -> Draft:
+        return self.model_copy(update={"password_sealed": None})
+
+
+def generate_label() -> str:
+    """A label valid on every provider, e.g. ``cedar-4821``."""
+    return f"{secrets.choice(_WORDS)}-{secrets.randbelow(9000) + 1000}"
+
+
+def slugify_label(text: str) -> str:
+    cleaned = re.sub(r"[^A-Za-z0-9.-]+", "-", text.strip()).strip("-.")
+    return cleaned[:64]

@@ -1,0 +1,18 @@
+"""Per-provider step definitions, looked up by provider type."""
+
+from __future__ import annotations
+
+from bot.create.flows.base import FieldSpot, ProviderFlow, Toggle, state_values
+from bot.create.flows.digitalocean import DigitalOceanFlow
+from bot.create.flows.linode import LinodeFlow
+
+__all__ = ["FLOWS", "FieldSpot", "ProviderFlow", "Toggle", "flow_for", "state_values"]
+
+FLOWS: dict[str, ProviderFlow] = {flow.type: flow for flow in (DigitalOceanFlow(), LinodeFlow())}
+
+
+def flow_for(provider_type: str) -> ProviderFlow:
+    try:
+        return FLOWS[provider_type]
+    except KeyError:
+        raise LookupError(f"no create flow for provider type {provider_type!r}") from None

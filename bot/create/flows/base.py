@@ -1,0 +1,108 @@
+"""What differs per provider in the create modal, declared once per provider.
+
+A :class:`ProviderFlow` says how the deployment step looks and reads, whether the
+image step applies, which extra configuration options exist, and where a
+provider's field error belongs. The listeners and views are generic; adding a
+provider means adding a flow here and a client in ``providers/``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from slack_sdk.models.blocks import Block
+
+from bot.create.draft import Draft
+from providers.models import DeploymentOption, Image, VPC
+
+__all__ = ["FieldSpot", "ProviderFlow", "Toggle", "state_values"]
+
+
+@dataclass(frozen=True)
+class Toggle:
+    """A yes/no configuration option (checkbox) the provider supports."""
+
+    key: str
+    label: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class FieldSpot:
+    """Where a provider's field lives in the modal: step and block id."""
+
+    step: str
+    block_id: str
+
+
+def state_values(values: dict[str, Any]) -> dict[str, Any]:
+    """Flatten Slack's ``view.state.values`` to ``{action_id: plain value}``."""
+    flat: dict[str, Any] = {}
+    for block in values.values():
+        for action_id, element in block.items():
+            kind = element.get("type")
+            if kind in ("static_select", "external_select", "radio_buttons"):
+                option = element.get("selected_option")
+                flat[action_id] = option["value"] if option else None
+            elif kind in ("multi_static_select", "multi_external_select", "checkboxes"):
+                flat[action_id] = [o["value"] for o in element.get("selected_options") or []]
+            else:
+                flat[action_id] = element.get("value")
+    return flat
+
+
+class ProviderFlow:
+    """Base flow: steps shared by every provider, hooks for what differs."""
+
+    type: ClassVar[str]
+    deployment_title: ClassVar[str]
+    deployment_hint: ClassVar[str]
+    toggles: ClassVar[tuple[Toggle, ...]] = ()
+    uses_vpc: ClassVar[bool] = False
+    #: normalised provider error field (a CreateRequest name) -> where it is shown
+    field_spots: ClassVar[dict[str, FieldSpot]] = {
+        "label": FieldSpot("plan", "label"),
+        "region": FieldSpot("plan", "region"),
+        "plan": FieldSpot("plan", "plan"),
+        "image": FieldSpot("image", "image"),
+        "deployment_id": FieldSpot("deployment", "deployment"),
+        "deployment_data": FieldSpot("deployment", "deployment"),
+        "root_password": FieldSpot("config", "password"),
+        "ssh_key_ids": FieldSpot("config", "ssh_keys"),
+        "vpc_id": FieldSpot("config", "vpc"),
+    }
+
+    def deployment_blocks(
+        self, draft: Draft, options: list[DeploymentOption]
+    ) -> list[Block]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def read_deployment(
+        self, values: dict[str, Any], options: list[DeploymentOption]
+    ) -> tuple[str | None, dict[str, Any], dict[str, str]]:  # pragma: no cover - abstract
+        """(deployment id, fields, errors by block id) from the submitted step."""
+        raise NotImplementedError
+
+    def image_choices(
+        self, draft: Draft, images: list[Image], options: list[DeploymentOption]
+    ) -> list[Image] | None:
+        """Images offered for the draft; None when the image step does not apply."""
+        return images
+
+    def deployment_image(self, draft: Draft, options: list[DeploymentOption]) -> str | None:
+        """The image implied by the deployment choice (a 1-Click app is its image)."""
+        return None
+
+    def vpcs_for(self, vpcs: list[VPC], region: str | None) -> list[VPC]:
+        return [vpc for vpc in vpcs if region is None or vpc.region == region]
+
+    def spot(self, field: str | None) -> FieldSpot:
+        if field is None:
+            return FieldSpot("review", "review")
+        head = field.split(".", 1)[0].split("[", 1)[0]
+        return self.field_spots.get(head, FieldSpot("review", "review"))
+
+    def deployment_summary(self, draft: Draft, options: list[DeploymentOption]) -> str:
+        chosen = next((o for o in options if o.id == draft.deployment_id), None)
+        return chosen.name if chosen else "None (plain OS)"

@@ -1,0 +1,293 @@
+"""Creating the server, safely: row first, then the provider, then the row again.
+
+The instance row (status provisioning, unique tag) is written in the same
+transaction that claims the draft, so a double click, a Slack retry or a second
+replica finds the draft claimed and creates nothing. The provider call carries
+the tag; if the process dies before the answer is stored, the status watcher
+finds the server by its tag and completes the row.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+from prometheus_client import Counter
+from slack_sdk.errors import SlackApiError
+
+from bot import status
+from bot.create.draft import Draft
+from bot.create.flows import ProviderFlow
+from bot.create.views import StepData, done_view, failed_view, view_for
+from bot.services import Services
+from db.models import ServiceProvider
+from db.repo import activity, drafts, instances
+from providers.base import Provider
+from providers.errors import OutcomeUnknownError, ProviderError, ValidationError
+from providers.models import CreateRequest, Instance
+from providers.passwords import generate_password
+
+__all__ = [
+    "CREATIONS",
+    "PROVIDER_CHOICES",
+    "Claim",
+    "claim",
+    "run_creation",
+]
+
+log = logging.getLogger(__name__)
+
+CREATIONS = Counter(
+    "vpsbot_creations_total", "Server creations by provider and result", ["provider", "result"]
+)
+PROVIDER_CHOICES = Counter(
+    "vpsbot_provider_choice_total", "Providers picked in step 1 of /vps create", ["provider"]
+)
+
+VPSBOT_TAG = "vpsbot"
+
+
+@dataclass
+class Claim:
+    instance_id: uuid.UUID
+    tag: str
+    draft: Draft
+    channel_id: str | None
+
+
+async def claim(
+    services: Services,
+    *,
+    view_id: str,
+    data: StepData,
+    row: ServiceProvider,
+    team_id: str,
+    user_id: str,
+    channel_id: str | None,
+) -> Claim | None:
+    """Claim the draft and write the pending instance row; None for a repeat submission."""
+    draft = data.draft
+    plan = data.plan
+    instance_id = uuid.uuid4()
+    tag = f"vpsbot-{instance_id}"
+    async with services.db.session() as session, session.begin():
+        if await drafts.claim_for_create(session, view_id, instance_id) is None:
+            return None
+        await instances.create_pending(
+            session,
+            instance_id=instance_id,
+            team_id=team_id,
+            created_by=user_id,
+            label=draft.label,
+            provider_id=row.id,
+            provider_type=row.type,
+            plan_id=uuid.UUID(plan.id) if plan else None,
+            region=draft.region or "",
+            tag=tag,
+            channel_id=services.settings.vpsbot_notify_channel or channel_id,
+            configuration={
+                "plan": plan.provider_plan_id if plan else None,
+                "image": draft.image,
+                "deployment_id": draft.deployment_id,
+                "backups": draft.backups,
+                "options": draft.options,
+                "ssh_keys": len(draft.ssh_key_ids),
+            },
+        )
+        await activity.record(
+            session,
+            event_type="vps.create",
+            status="info",
+            team_id=team_id,
+            user_id=user_id,
+            entity_type="vps",
+            entity_id=str(instance_id),
+            metadata={
+                "label": draft.label,
+                "provider": row.name,
+                "plan": plan.provider_plan_id if plan else None,
+                "region": draft.region,
+                "stage": "requested",
+            },
+        )
+    CREATIONS.labels(row.type, "started").inc()
+    return Claim(instance_id, tag, draft, channel_id)
+
+
+def _request(claim: Claim, data: StepData, flow: ProviderFlow, password: str) -> CreateRequest:
+    draft = claim.draft
+    plan = data.plan
+    assert plan is not None and draft.region is not None
+    image = draft.image or flow.deployment_image(draft, data.deployments)
+    return CreateRequest(
+        label=draft.label,
+        region=draft.region,
+        plan=plan.provider_plan_id,
+        image=image,
+        tag=claim.tag,
+        root_password=password,
+        ssh_key_ids=list(draft.ssh_key_ids),
+        backups=draft.backups,
+        private_ip=bool(draft.options.get("private_ip")),
+        monitoring=bool(draft.options.get("monitoring")),
+        ipv6=bool(draft.options.get("ipv6")),
+        vpc_id=draft.options.get("vpc_id") or None,
+        deployment_id=draft.deployment_id,
+        deployment_data=dict(draft.deployment_fields),
+        extra_tags=[VPSBOT_TAG],
+    )
+
+
+async def _record(
+    services: Services, claim: Claim, team_id: str, user_id: str, result: str, **meta: object
+) -> None:
+    async with services.db.session() as session, session.begin():
+        await activity.record(
+            session,
+            event_type="vps.create",
+            status=result,
+            team_id=team_id,
+            user_id=user_id,
+            entity_type="vps",
+            entity_id=str(claim.instance_id),
+            metadata={"label": claim.draft.label, **meta},
+        )
+
+
+async def _release(
+    services: Services, view_id: str, claim: Claim, step: str, errors: dict[str, str]
+) -> Draft:
+    """Undo the claim after a definite refusal: no server, the draft back for editing."""
+    draft = claim.draft.model_copy(update={"errors": errors})
+    async with services.db.session() as session, session.begin():
+        row = await instances.get(session, claim.instance_id)
+        if row is not None:
+            await session.delete(row)
+        saved = await drafts.get(session, view_id)
+        if saved is not None:
+            saved.instance_id = None
+            saved.step = step
+            saved.data = draft.store()
+    return draft
+
+
+async def _store_created(services: Services, claim: Claim, server: Instance) -> None:
+    async with services.db.session() as session, session.begin():
+        row = await instances.get(session, claim.instance_id)
+        if row is None:
+            return
+        row.provider_instance_id = server.id
+        row.status = server.status.value
+        row.ip_address = server.ipv4
+        row.ipv6_address = server.ipv6
+        row.configuration = {**row.configuration, "raw_status": server.raw_status}
+        await instances.schedule_watch(session, claim.instance_id, delay=2.0)
+
+
+async def _forget_password(services: Services, view_id: str) -> None:
+    async with services.db.session() as session, session.begin():
+        saved = await drafts.get(session, view_id)
+        if saved is not None and saved.data.get("password_sealed"):
+            saved.data = {**saved.data, "password_sealed": None}
+
+
+async def _show_password(
+    services: Services, *, channel_id: str | None, user_id: str, label: str, password: str
+) -> bool:
+    text = (
+        f":key: Root password for *{label}*: `{password}`\n"
+        "Shown only to you, only this once; vpsbot does not keep it."
+    )
+    for channel in (channel_id, user_id):
+        if not channel:
+            continue
+        try:
+            await services.slack.chat_postEphemeral(channel=channel, user=user_id, text=text)
+            return True
+        except SlackApiError as exc:
+            log.warning("cannot show the root password in %s: %s", channel, exc.response["error"])
+    return False
+
+
+async def _update_view(services: Services, view_id: str, view: object) -> None:
+    try:
+        await services.slack.views_update(view_id=view_id, view=view)  # type: ignore[arg-type]
+    except SlackApiError as exc:
+        log.info("create modal %s not updated: %s", view_id, exc.response["error"])
+
+
+async def run_creation(
+    services: Services,
+    *,
+    claim: Claim,
+    view_id: str,
+    data: StepData,
+    row: ServiceProvider,
+    provider: Provider,
+    team_id: str,
+    user_id: str,
+) -> None:
+    """Call the provider and follow up in the modal, the channel and the audit log."""
+    assert data.flow is not None
+    draft = claim.draft
+    generated = draft.password_sealed is None
+    password = (
+        generate_password()
+        if generated
+        else services.box.decrypt(draft.password_sealed or "", what="the draft's password")
+    )
+    request = _request(claim, data, data.flow, password)
+    try:
+        server = await provider.create_instance(request)
+    except OutcomeUnknownError as exc:
+        log.warning("create of %s: outcome unknown (%s); the watcher will look it up by tag",
+                    claim.instance_id, exc.message)
+        await _forget_password(services, view_id)
+        await status.publish(
+            services, claim.instance_id, note=f"{row.name} did not confirm the request yet; "
+            "vpsbot is checking by tag."
+        )
+        if generated:
+            await _show_password(services, channel_id=claim.channel_id, user_id=user_id,
+                                 label=draft.label, password=password)
+        await _update_view(services, view_id, done_view(draft.label, row.name, claim.channel_id))
+        return
+    except ValidationError as exc:
+        spot = data.flow.spot(exc.field)
+        message = exc.message if exc.field else exc.user_message()
+        released = await _release(services, view_id, claim, spot.step, {spot.block_id: message})
+        data.draft = released
+        CREATIONS.labels(row.type, "failed").inc()
+        await _record(services, claim, team_id, user_id, "error", error=exc.as_dict())
+        await _update_view(services, view_id, view_for(spot.step, data))
+        return
+    except ProviderError as exc:
+        released = await _release(services, view_id, claim, "review",
+                                  {"review": exc.user_message()})
+        data.draft = released
+        CREATIONS.labels(row.type, "failed").inc()
+        await _record(services, claim, team_id, user_id, "error", error=exc.as_dict())
+        await _update_view(services, view_id, view_for("review", data))
+        return
+    except Exception:
+        log.exception("create of %s failed unexpectedly", claim.instance_id)
+        released = await _release(
+            services, view_id, claim, "review",
+            {"review": "Something went wrong on our side; nothing was created. Try again."},
+        )
+        CREATIONS.labels(row.type, "failed").inc()
+        await _update_view(services, view_id, failed_view(
+            "Something went wrong on vpsbot's side; nothing was created. Please try again."
+        ))
+        return
+    await _store_created(services, claim, server)
+    await _forget_password(services, view_id)
+    CREATIONS.labels(row.type, "succeeded").inc()
+    await _record(services, claim, team_id, user_id, "success",
+                  provider_instance_id=server.id, provider=row.name)
+    await status.publish(services, claim.instance_id)
+    if generated:
+        await _show_password(services, channel_id=claim.channel_id, user_id=user_id,
+                             label=draft.label, password=password)
+    await _update_view(services, view_id, done_view(draft.label, row.name, claim.channel_id))

@@ -1,0 +1,120 @@
+"""Reading each submitted step into the draft, and moving between steps.
+
+Validation happens here, before Slack is answered, so errors go back with
+``response_action: errors`` at the offending block.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.create.draft import Draft
+from bot.create.flows import state_values
+from bot.create.views import StepData
+from bot.services import Services
+from providers.base import Provider
+
+__all__ = ["absorb", "next_step", "previous_step", "read_step"]
+
+
+def absorb(draft: Draft, step: str, values: dict[str, Any]) -> None:
+    """Keep what is on screen in the draft without judging it (Back, re-renders)."""
+    flat = state_values(values)
+    if step == "plan":
+        if flat.get("create_provider"):
+            draft.provider_id = flat["create_provider"]
+        if "label" in flat and flat["label"] is not None:
+            draft.label = flat["label"].strip()
+        if flat.get("create_plan") not in (None, "none"):
+            draft.plan_id = flat["create_plan"]
+        if flat.get("region"):
+            draft.region = flat["region"]
+    elif step == "image":
+        if flat.get("image"):
+            draft.image = flat["image"]
+    elif step == "config":
+        _absorb_config(draft, flat)
+
+
+def _absorb_config(draft: Draft, flat: dict[str, Any]) -> None:
+    if "ssh_keys" in flat:
+        draft.ssh_key_ids = list(flat["ssh_keys"] or [])
+    if "options" in flat:
+        chosen = set(flat["options"] or [])
+        draft.backups = "backups" in chosen
+        for key in list(draft.options):
+            if isinstance(draft.options[key], bool):
+                draft.options[key] = False
+        for key in chosen - {"backups"}:
+            draft.options[key] = True
+    if "vpc" in flat:
+        draft.options["vpc_id"] = flat["vpc"]
+
+
+def read_step(
+    services: Services,
+    step: str,
+    values: dict[str, Any],
+    data: StepData,
+    provider: Provider | None,
+) -> dict[str, str]:
+    """Validate the submitted ``step`` into ``data.draft``; errors by block id."""
+    draft = data.draft
+    flat = state_values(values)
+    errors: dict[str, str] = {}
+    if step == "plan":
+        absorb(draft, step, values)
+        if provider is None or data.provider is None:
+            return {"provider": "Choose a provider."}
+        problem = provider.label_error(draft.label)
+        if problem:
+            errors["label"] = problem
+        plan = data.plan
+        if plan is None:
+            errors["plan"] = "Choose a plan."
+        else:
+            available = {r.id for r in data.regions if r.available}
+            if plan.regions:
+                available &= set(plan.regions)
+            if draft.region is None:
+                errors["region" if "region" in values else "plan"] = "Choose a region."
+            elif draft.region not in available:
+                errors["region"] = "This plan is not offered in that region."
+    elif step == "deployment":
+        assert data.flow is not None
+        deployment_id, fields, errors = data.flow.read_deployment(flat, data.deployments)
+        if deployment_id != draft.deployment_id:
+            draft.image = None
+        draft.deployment_id = deployment_id
+        draft.deployment_fields = fields
+    elif step == "image":
+        chosen = flat.get("image")
+        offered = {image.id for image in data.images or []}
+        if chosen not in offered:
+            errors["image"] = "Choose one of the offered images."
+        else:
+            draft.image = chosen
+    elif step == "config":
+        assert provider is not None
+        _absorb_config(draft, flat)
+        password = (flat.get("password") or "").strip()
+        if password:
+            problem = provider.password_error(password)
+            if problem:
+                errors["password"] = problem
+            else:
+                draft.password_sealed = services.box.encrypt(password)
+        known = {key.id for key in data.ssh_keys}
+        if any(key not in known for key in draft.ssh_key_ids):
+            errors["ssh_keys"] = "One of those keys is no longer on the account."
+    if not errors:
+        draft.errors = {}
+    return errors
+
+
+def next_step(step: str, steps: tuple[str, ...]) -> str:
+    return steps[min(steps.index(step) + 1, len(steps) - 1)] if step in steps else steps[0]
+
+
+def previous_step(step: str, steps: tuple[str, ...]) -> str:
+    return steps[max(steps.index(step) - 1, 0)] if step in steps else steps[0]

@@ -1,0 +1,327 @@
+"""`/vps create`: open the modal, follow the user's choices, submit each step, create.
+
+Thin Slack glue: catalogues come from :mod:`bot.create.catalog`, validation from
+:mod:`bot.create.steps`, views from :mod:`bot.create.views`, and the creation
+itself from :mod:`bot.create.service`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import Option
+from slack_sdk.models.views import View
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.create import catalog, service, steps
+from bot.create.draft import Draft, generate_label
+from bot.create.views import (
+    BACK_ACTION,
+    CALLBACK_PREFIX,
+    StepData,
+    creating_view,
+    image_options,
+    loading_view,
+    message_view,
+    plan_option,
+    view_for,
+)
+from bot.listeners.commands import subcommands
+from bot.services import Services
+from db.repo import drafts
+
+__all__ = ["register"]
+
+log = logging.getLogger(__name__)
+
+#: Seconds a view_submission may spend on catalogues before showing a loading view.
+SUBMIT_BUDGET = 1.5
+_EXPIRED = "This form has expired or belongs to someone else. Run `/vps create` again."
+
+
+def _who(body: dict[str, Any]) -> tuple[str, str]:
+    user = body.get("user") or {}
+    team = (body.get("team") or {}).get("id") or user.get("team_id") or ""
+    return team, user.get("id", "")
+
+
+async def _load(services: Services, view_id: str, team_id: str, user_id: str) -> Any:
+    async with services.db.session() as session:
+        row = await drafts.get(session, view_id)
+    if row is None or row.team_id != team_id or row.user_id != user_id:
+        return None
+    return row
+
+
+async def _save(
+    services: Services, view_id: str, row: Any, step: str, draft: Draft
+) -> None:
+    async with services.db.session() as session, session.begin():
+        await drafts.save(
+            session,
+            view_id=view_id,
+            team_id=row.team_id,
+            user_id=row.user_id,
+            channel_id=row.channel_id,
+            step=step,
+            data=draft.store(),
+        )
+
+
+async def _update(client: AsyncWebClient, view_id: str, view: View, view_hash: str | None) -> None:
+    try:
+        await client.views_update(view_id=view_id, view=view, hash=view_hash)
+    except SlackApiError as exc:
+        # hash_conflict: the user acted again meanwhile; their newer action re-renders.
+        log.info("views.update of %s skipped: %s", view_id, exc.response["error"])
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    async def create(
+        services: Services,
+        command: dict[str, Any],
+        rest: str,
+        ack: AsyncAck,
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+    ) -> None:
+        await ack()
+        rows = await catalog.active_providers(services)
+        if not rows:
+            await respond(
+                response_type="ephemeral",
+                text="No cloud provider is set up yet; ask a vpsbot admin to add one.",
+            )
+            return
+        label = rest.strip() or generate_label()
+        draft = Draft(label=label)
+        # step 1 comes from the database alone: regions load once a plan is chosen
+        data, row, _ = await catalog.gather(services, draft, "plan", rows=rows)
+        opened = await client.views_open(
+            trigger_id=command["trigger_id"], view=view_for("plan", data)
+        )
+        view_id = opened["view"]["id"]
+        async with services.db.session() as session, session.begin():
+            await drafts.save(
+                session,
+                view_id=view_id,
+                team_id=command["team_id"],
+                user_id=command["user_id"],
+                channel_id=command.get("channel_id"),
+                step="plan",
+                data=draft.store(),
+            )
+        if row is not None:
+            catalog.prefetch(services, row)
+
+    subcommands["create"] = create
+
+    async def rerender_plan(body: dict[str, Any], client: AsyncWebClient) -> None:
+        view = body["view"]
+        team_id, user_id = _who(body)
+        row = await _load(services, view["id"], team_id, user_id)
+        if row is None:
+            return
+        draft = Draft.model_validate(row.data)
+        before = draft.provider_id
+        steps.absorb(draft, "plan", view["state"]["values"])
+        data, provider_row, _ = await catalog.gather(services, draft, "plan")
+        if draft.provider_id != before:
+            if provider_row is not None:
+                service.PROVIDER_CHOICES.labels(provider_row.type).inc()
+                catalog.prefetch(services, provider_row)
+            # keep what is still valid under the new provider
+            if draft.plan_id not in {p.id for p in data.plans}:
+                draft.plan_id = None
+        if data.plan is None or (
+            draft.region and data.plan.regions and draft.region not in data.plan.regions
+        ):
+            draft.region = None
+        await _save(services, view["id"], row, "plan", draft)
+        await _update(client, view["id"], view_for("plan", data), view.get("hash"))
+
+    @app.action("create_provider")
+    async def provider_changed(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        await rerender_plan(body, client)
+
+    @app.action("create_plan")
+    async def plan_changed(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        await rerender_plan(body, client)
+
+    @app.action("create_deployment_pick")
+    async def script_changed(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        view = body["view"]
+        team_id, user_id = _who(body)
+        row = await _load(services, view["id"], team_id, user_id)
+        if row is None:
+            return
+        draft = Draft.model_validate(row.data)
+        picked = body["actions"][0].get("selected_option") or {}
+        chosen = picked.get("value")
+        draft.deployment_id = None if chosen in (None, "none") else chosen
+        draft.deployment_fields = {}
+        data, _, _ = await catalog.gather(services, draft, "deployment")
+        await _save(services, view["id"], row, "deployment", draft)
+        await _update(client, view["id"], view_for("deployment", data), view.get("hash"))
+
+    @app.action(BACK_ACTION)
+    async def back(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        view = body["view"]
+        team_id, user_id = _who(body)
+        row = await _load(services, view["id"], team_id, user_id)
+        if row is None:
+            return
+        draft = Draft.model_validate(row.data)
+        current = body["actions"][0].get("value") or row.step
+        steps.absorb(draft, current, view["state"]["values"])
+        data, _, _ = await catalog.gather(services, draft, current)
+        target = steps.previous_step(current, data.steps)
+        data, _, _ = await catalog.gather(services, draft, target)
+        await _save(services, view["id"], row, target, draft)
+        await _update(client, view["id"], view_for(target, data), view.get("hash"))
+
+    @app.view(re.compile("^" + re.escape(CALLBACK_PREFIX)))
+    async def submitted(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        view = body["view"]
+        step = view["callback_id"].removeprefix(CALLBACK_PREFIX)
+        if step == "message":
+            await ack()
+            return
+        team_id, user_id = _who(body)
+        row = await _load(services, view["id"], team_id, user_id)
+        if row is None:
+            await ack(response_action="update", view=message_view(_EXPIRED))
+            return
+        draft = Draft.model_validate(row.data)
+        if step == "review" and row.instance_id is not None:
+            # a double click or a Slack retry: the first submission is creating it
+            await ack(response_action="update", view=creating_view(draft.label, "the provider"))
+            return
+        try:
+            data, provider_row, provider = await catalog.gather(
+                services, draft, step, budget=SUBMIT_BUDGET
+            )
+        except catalog.CatalogPending as pending:
+            await ack(response_action="update", view=loading_view(step, pending.what))
+            data, provider_row, provider = await catalog.gather(services, draft, step)
+            await _update(client, view["id"], view_for(step, data), None)
+            return
+        errors = steps.read_step(services, step, view["state"]["values"], data, provider)
+        if errors:
+            await _save(services, view["id"], row, step, draft)
+            await ack(response_action="errors", errors=errors)
+            return
+        if step == "review":
+            await _create(ack, body, client, row, data, provider_row, provider, team_id, user_id)
+            return
+        # re-evaluate which steps apply now (a 1-Click app skips the image step)
+        if step == "deployment":
+            data.steps = catalog.steps_for(data)
+        target = steps.next_step(step, data.steps)
+        await _save(services, view["id"], row, target, draft)
+        try:
+            next_data, _, _ = await catalog.gather(services, draft, target, budget=SUBMIT_BUDGET)
+        except catalog.CatalogPending as pending:
+            await ack(response_action="update", view=loading_view(target, pending.what))
+            next_data, _, _ = await catalog.gather(services, draft, target)
+            await _update(client, view["id"], view_for(target, next_data), None)
+            return
+        await ack(response_action="update", view=view_for(target, next_data))
+
+    async def _create(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        client: AsyncWebClient,
+        row: Any,
+        data: StepData,
+        provider_row: Any,
+        provider: Any,
+        team_id: str,
+        user_id: str,
+    ) -> None:
+        view_id = body["view"]["id"]
+        missing = [
+            name
+            for name, value in (
+                ("provider", provider_row),
+                ("plan", data.plan),
+                ("region", data.draft.region),
+                ("label", data.draft.label),
+            )
+            if not value
+        ]
+        if missing:
+            await ack(
+                response_action="errors",
+                errors={"review": f"Go back and choose: {', '.join(missing)}."},
+            )
+            return
+        claim = await service.claim(
+            services,
+            view_id=view_id,
+            data=data,
+            row=provider_row,
+            team_id=team_id,
+            user_id=user_id,
+            channel_id=row.channel_id,
+        )
+        await ack(response_action="update", view=creating_view(data.draft.label, provider_row.name))
+        if claim is None:
+            return
+        await service.run_creation(
+            services,
+            claim=claim,
+            view_id=view_id,
+            data=data,
+            row=provider_row,
+            provider=provider,
+            team_id=team_id,
+            user_id=user_id,
+        )
+
+    @app.options("create_plan")
+    async def plan_options(ack: AsyncAck, body: dict[str, Any]) -> None:
+        team_id, user_id = _who(body)
+        row = await _load(services, body["view"]["id"], team_id, user_id)
+        if row is None:
+            await ack(options=[])
+            return
+        draft = Draft.model_validate(row.data)
+        data, _, _ = await catalog.gather(services, draft, "plan")
+        query = (body.get("value") or "").lower()
+        options: list[Option] = [
+            plan_option(p) for p in data.plans if query in f"{p.name} {p.summary()}".lower()
+        ][:100]
+        await ack(options=[o.to_dict() for o in options])
+
+    @app.options("image")
+    async def image_options_load(ack: AsyncAck, body: dict[str, Any]) -> None:
+        team_id, user_id = _who(body)
+        row = await _load(services, body["view"]["id"], team_id, user_id)
+        if row is None:
+            await ack(options=[])
+            return
+        draft = Draft.model_validate(row.data)
+        data, _, _ = await catalog.gather(services, draft, "image")
+        query = (body.get("value") or "").lower()
+        matching = [
+            i for i in data.images or []
+            if query in f"{i.name} {i.distribution} {i.version}".lower()
+        ]
+        groups = []
+        budget = 100
+        for group in image_options(matching):
+            if budget <= 0:
+                break
+            group.options = (group.options or [])[:budget]
+            budget -= len(group.options)
+            groups.append(group.to_dict())
+        await ack(option_groups=groups)

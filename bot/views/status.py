@@ -1,0 +1,73 @@
+"""The channel message that follows one server, kept current with chat.update."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
+
+__all__ = ["STATUS_ICONS", "ServerCard", "status_message"]
+
+STATUS_ICONS = {
+    "provisioning": ":hourglass_flowing_sand:",
+    "running": ":large_green_circle:",
+    "stopped": ":black_circle:",
+    "rebooting": ":arrows_counterclockwise:",
+    "deleting": ":wastebasket:",
+    "deleted": ":wastebasket:",
+    "error": ":red_circle:",
+    "unknown": ":grey_question:",
+}
+
+
+@dataclass(frozen=True)
+class ServerCard:
+    label: str
+    provider_name: str
+    provider_type: str
+    plan: str
+    region: str
+    price: str
+    status: str
+    created_by: str
+    raw_status: str | None = None
+    ipv4: str | None = None
+    ipv6: str | None = None
+    note: str | None = None
+
+
+def status_message(card: ServerCard) -> tuple[str, list[Block]]:
+    """(fallback text, blocks) for the server's status message."""
+    icon = STATUS_ICONS.get(card.status, ":grey_question:")
+    state = card.status
+    if card.raw_status and card.raw_status != card.status:
+        state = f"{card.status} ({card.raw_status})"
+    text = f"{card.label} on {card.provider_name}: {state}"
+    if card.ipv4:
+        text += f" at {card.ipv4}"
+    fields = [
+        MarkdownTextObject(text=f"*Provider*\n{card.provider_name} ({card.provider_type})"),
+        MarkdownTextObject(text=f"*Plan*\n{card.plan}"),
+        MarkdownTextObject(text=f"*Region*\n{card.region}"),
+        MarkdownTextObject(text=f"*Price*\n{card.price}"),
+    ]
+    if card.ipv4:
+        fields.append(MarkdownTextObject(text=f"*IPv4*\n`{card.ipv4}`"))
+    if card.ipv6:
+        fields.append(MarkdownTextObject(text=f"*IPv6*\n`{card.ipv6}`"))
+    blocks: list[Block] = [
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=f"{icon} <@{card.created_by}> is creating *{card.label}* — *{state}*"
+                if card.status == "provisioning"
+                else f"{icon} *{card.label}* — *{state}*"
+            ),
+        ),
+        SectionBlock(fields=fields),
+    ]
+    if card.note:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=card.note[:3000])))
+    blocks.append(
+        ContextBlock(elements=[MarkdownTextObject(text=f"Created by <@{card.created_by}>")])
+    )
+    return text, blocks

@@ -1,0 +1,73 @@
+"""The `/vps create` modal's server-side draft, keyed by Slack view id."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import CreateDraft
+
+__all__ = ["claim_for_create", "delete_expired", "get", "save"]
+
+
+async def save(
+    session: AsyncSession,
+    *,
+    view_id: str,
+    team_id: str,
+    user_id: str,
+    channel_id: str | None,
+    step: str,
+    data: dict[str, Any],
+) -> None:
+    """Insert or replace the draft for ``view_id``."""
+    statement = insert(CreateDraft).values(
+        view_id=view_id,
+        team_id=team_id,
+        user_id=user_id,
+        channel_id=channel_id,
+        step=step,
+        data=data,
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=[CreateDraft.view_id],
+        set_={"step": step, "data": data, "updated_at": func.now()},
+        where=CreateDraft.instance_id.is_(None),
+    )
+    await session.execute(statement)
+
+
+async def get(session: AsyncSession, view_id: str) -> CreateDraft | None:
+    return await session.get(CreateDraft, view_id)
+
+
+async def claim_for_create(
+    session: AsyncSession, view_id: str, instance_id: uuid.UUID
+) -> CreateDraft | None:
+    """Lock the draft and mark it as creating ``instance_id``.
+
+    Returns the draft when this caller won, None when the draft is gone or was
+    already claimed (a double click, a Slack retry, another replica).
+    """
+    draft = (
+        await session.execute(
+            select(CreateDraft).where(CreateDraft.view_id == view_id).with_for_update()
+        )
+    ).scalar_one_or_none()
+    if draft is None or draft.instance_id is not None:
+        return None
+    draft.instance_id = instance_id
+    await session.flush()
+    return draft
+
+
+async def delete_expired(session: AsyncSession, older_than: timedelta) -> int:
+    result = await session.execute(
+        delete(CreateDraft).where(CreateDraft.updated_at < func.now() - older_than)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,213 @@
+"""Queries on ``vps_instances``: ownership-checked reads and watcher leasing."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Plan, ServiceProvider, VpsInstance
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "ListFilter",
+    "Listed",
+    "create_pending",
+    "get",
+    "get_for_team",
+    "lease_due",
+    "list_for_team",
+    "mark",
+    "schedule_watch",
+    "tagged_missing",
+]
+
+#: Statuses the watcher follows until they settle.
+ACTIVE_STATUSES = ("provisioning", "rebooting", "deleting", "pending")
+
+
+async def create_pending(
+    session: AsyncSession,
+    *,
+    instance_id: uuid.UUID,
+    team_id: str,
+    created_by: str,
+    label: str,
+    provider_id: uuid.UUID,
+    provider_type: str,
+    plan_id: uuid.UUID | None,
+    region: str,
+    tag: str,
+    channel_id: str | None,
+    configuration: dict[str, Any],
+) -> VpsInstance:
+    """The row written before the provider is called: status provisioning, unique tag."""
+    row = VpsInstance(
+        id=instance_id,
+        team_id=team_id,
+        created_by=created_by,
+        label=label,
+        status="provisioning",
+        provider_id=provider_id,
+        provider_type=provider_type,
+        plan_id=plan_id,
+        region=region,
+        tag=tag,
+        channel_id=channel_id,
+        configuration=configuration,
+        watch_next_at=func.now() + timedelta(seconds=5),
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def get(session: AsyncSession, instance_id: uuid.UUID) -> VpsInstance | None:
+    return await session.get(VpsInstance, instance_id)
+
+
+async def get_for_team(
+    session: AsyncSession, instance_id: uuid.UUID, team_id: str, *, lock: bool = False
+) -> VpsInstance | None:
+    """The instance only if it belongs to ``team_id`` — the ownership check."""
+    query = select(VpsInstance).where(VpsInstance.id == instance_id, VpsInstance.team_id == team_id)
+    if lock:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def by_label(session: AsyncSession, team_id: str, label: str) -> list[VpsInstance]:
+    query = (
+        select(VpsInstance)
+        .where(
+            VpsInstance.team_id == team_id,
+            func.lower(VpsInstance.label) == label.lower(),
+            VpsInstance.status != "deleted",
+        )
+        .order_by(VpsInstance.created_at.desc())
+    )
+    return list((await session.execute(query)).scalars())
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    provider_type: str | None = None
+    status: str | None = None
+    text: str | None = None
+    include_deleted: bool = False
+
+
+@dataclass(frozen=True)
+class Listed:
+    instance: VpsInstance
+    provider_name: str | None
+    plan: Plan | None
+
+
+async def list_for_team(
+    session: AsyncSession,
+    team_id: str,
+    filters: ListFilter = ListFilter(),
+    *,
+    limit: int = 10,
+    offset: int = 0,
+) -> tuple[list[Listed], int]:
+    """One page of the team's servers, newest first, and the total that match."""
+    conditions = [VpsInstance.team_id == team_id]
+    if filters.provider_type:
+        conditions.append(
+            func.coalesce(VpsInstance.provider_type, "linode") == filters.provider_type
+        )
+    if filters.status:
+        conditions.append(VpsInstance.status == filters.status)
+    elif not filters.include_deleted:
+        conditions.append(VpsInstance.status != "deleted")
+    if filters.text:
+        escaped = filters.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(VpsInstance.label.ilike(f"%{escaped}%", escape="\\"))
+    where = and_(*conditions)
+    total = int(
+        (await session.execute(select(func.count()).select_from(VpsInstance).where(where)))
+        .scalar_one()
+    )
+    query = (
+        select(VpsInstance, ServiceProvider.name, Plan)
+        .outerjoin(ServiceProvider, ServiceProvider.id == VpsInstance.provider_id)
+        .outerjoin(Plan, Plan.id == VpsInstance.plan_id)
+        .where(where)
+        .order_by(VpsInstance.created_at.desc(), VpsInstance.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    rows = [Listed(inst, name, plan) for inst, name, plan in await session.execute(query)]
+    return rows, total
+
+
+async def mark(session: AsyncSession, instance_id: uuid.UUID, **values: Any) -> None:
+    await session.execute(
+        update(VpsInstance)
+        .where(VpsInstance.id == instance_id)
+        .values(**values, updated_at=func.now())
+    )
+
+
+async def schedule_watch(
+    session: AsyncSession, instance_id: uuid.UUID, *, delay: float = 5.0
+) -> None:
+    await session.execute(
+        update(VpsInstance)
+        .where(VpsInstance.id == instance_id)
+        .values(
+            watch_next_at=func.now() + timedelta(seconds=delay),
+            watch_lease_until=None,
+            watch_attempts=0,
+        )
+    )
+
+
+async def lease_due(
+    session: AsyncSession, *, limit: int = 200, lease: timedelta = timedelta(seconds=60)
+) -> Sequence[VpsInstance]:
+    """Claim due watch jobs, skipping rows another replica holds (SKIP LOCKED)."""
+    due = (
+        select(VpsInstance.id)
+        .where(
+            VpsInstance.watch_next_at.is_not(None),
+            VpsInstance.watch_next_at <= func.now(),
+            or_(
+                VpsInstance.watch_lease_until.is_(None),
+                VpsInstance.watch_lease_until < func.now(),
+            ),
+        )
+        .order_by(VpsInstance.watch_next_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    ids = list((await session.execute(due)).scalars())
+    if not ids:
+        return []
+    result = await session.execute(
+        update(VpsInstance)
+        .where(VpsInstance.id.in_(ids))
+        .values(
+            watch_lease_until=func.now() + lease,
+            watch_attempts=VpsInstance.watch_attempts + 1,
+        )
+        .returning(VpsInstance)
+    )
+    return list(result.scalars())
+
+
+async def tagged_missing(session: AsyncSession, tags: Sequence[str]) -> set[str]:
+    """Which of ``tags`` have no instance row (servers vpsbot made but lost)."""
+    if not tags:
+        return set()
+    known = set(
+        (await session.execute(select(VpsInstance.tag).where(VpsInstance.tag.in_(tags)))).scalars()
+    )
+    return set(tags) - known

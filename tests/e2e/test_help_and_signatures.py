@@ -1,0 +1,66 @@
+"""The Slack request path: signed requests are answered, anything else gets 401."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlencode
+
+from tests.e2e.conftest import Bot
+from tests.support.slack_client import sign
+
+
+async def test_help_answers_with_the_command_list(bot: Bot) -> None:
+    response = await bot.slack.command("/vps", "help")
+    assert response.status == 200
+    body = response.json()
+    assert body["response_type"] == "ephemeral"
+    for command in ("/vps create", "/vps list", "/vps show", "/vps admin", "/vps log"):
+        assert command in body["text"]
+
+
+async def test_unknown_subcommand_says_so(bot: Bot) -> None:
+    response = await bot.slack.command("/vps", "frobnicate")
+    assert "frobnicate" in str(response.json()["blocks"])
+
+
+def _form(text: str) -> str:
+    return urlencode({
+        "command": "/vps", "text": text, "team_id": "T0001", "user_id": "U0001",
+        "channel_id": "C0001", "trigger_id": "t.1", "response_url": "http://127.0.0.1:9/r",
+    })
+
+
+async def test_unsigned_wrong_and_stale_requests_are_refused(bot: Bot) -> None:
+    body = _form("create should-not-open")
+    now = int(time.time())
+    cases = {
+        "unsigned": {},
+        "wrong secret": {
+            "X-Slack-Request-Timestamp": str(now),
+            "X-Slack-Signature": sign("not-the-secret", body, now),
+        },
+        "older than five minutes": {
+            "X-Slack-Request-Timestamp": str(now - 301),
+            "X-Slack-Signature": sign(bot.slack.signing_secret, body, now - 301),
+        },
+    }
+    for name, headers in cases.items():
+        response = await bot.slack.raw(
+            body, {"Content-Type": "application/x-www-form-urlencoded", **headers}
+        )
+        assert response.status == 401, name
+    assert bot.api.calls_to("views.open") == []
+
+
+async def test_health_and_readiness(bot: Bot) -> None:
+    import aiohttp
+
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{bot.url}/healthz") as resp:
+            assert resp.status == 200
+        async with http.get(f"{bot.url}/readyz") as resp:
+            assert resp.status == 200
+            assert (await resp.json())["database"] == "ok"
+        async with http.get(f"{bot.url}/metrics") as resp:
+            assert resp.status == 200
+            assert "vpsbot_provider_request_seconds" in await resp.text()
