@@ -1,0 +1,73 @@
+"""Fault injection: make the next matching upstream calls fail in chosen ways."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+__all__ = ["Fault", "FaultSet"]
+
+PROVIDERS = ("digitalocean", "linode")
+
+
+@dataclass
+class Fault:
+    """One rule. ``count`` <= 0 means "every matching call until cleared".
+
+    ``path`` is a prefix of the path as seen after ``/digitalocean`` or
+    ``/linode`` (e.g. ``/v2/droplets``).
+    """
+
+    provider: str
+    method: str | None = None
+    path: str | None = None
+    status: int | None = None
+    count: int = 1
+    latency: float = 0.0
+    timeout: bool = False
+    lose_response: bool = False
+
+    def __post_init__(self) -> None:
+        if self.provider not in PROVIDERS:
+            raise ValueError(f"unknown provider {self.provider!r}")
+        if self.method:
+            self.method = self.method.upper()
+        if self.status is not None and not 400 <= self.status <= 599:
+            raise ValueError("status must be an HTTP error status (400-599)")
+
+    def matches(self, provider: str, method: str, path: str) -> bool:
+        return (
+            provider == self.provider
+            and (not self.method or method.upper() == self.method)
+            and (not self.path or path.startswith(self.path))
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class FaultSet:
+    """The active faults, consumed in the order they were added."""
+
+    def __init__(self) -> None:
+        self._faults: list[Fault] = []
+
+    def add(self, fault: Fault) -> None:
+        self._faults.append(fault)
+
+    def clear(self) -> None:
+        self._faults.clear()
+
+    def take(self, provider: str, method: str, path: str) -> Fault | None:
+        """The first fault matching this call, using up one of its ``count``."""
+        for fault in self._faults:
+            if fault.matches(provider, method, path):
+                if fault.count > 0:
+                    fault.count -= 1
+                    if fault.count == 0:
+                        self._faults.remove(fault)
+                return fault
+        return None
+
+    def list(self) -> list[Fault]:
+        return list(self._faults)
