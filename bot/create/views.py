@@ -179,7 +179,7 @@ def _with_errors(blocks: list[Block], errors: dict[str, str]) -> list[Block]:
 def plan_option(plan: PlanChoice) -> Option:
     return Option(
         value=plan.id,
-        text=_cut(f"{plan.name} — ${plan.monthly:.2f}/mo"),
+        text=_cut(f"{plan.provider_plan_id} — ${plan.monthly:.2f}/mo"),
         description=_cut(plan.summary()),
     )
 
@@ -432,7 +432,7 @@ def review_lines(data: StepData) -> list[tuple[str, str]]:
     rows = [
         ("Provider", f"{provider.name} ({provider.type})" if provider else "—"),
         ("Label", draft.label),
-        ("Plan", f"{plan.name}: {plan.summary()}" if plan else "—"),
+        ("Plan", f"{plan.provider_plan_id} ({plan.summary()})" if plan else "—"),
         ("Region", draft.region or "—"),
         (
             flow.deployment_title if flow else "Deployment",

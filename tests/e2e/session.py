@@ -1,0 +1,135 @@
+"""A user's `/vps create` session, driven like Slack would drive it."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from db.repo import drafts
+from tests.e2e.conftest import Bot
+from tests.support.slack_client import Response, SlackSender
+from tests.support.slack_client import state_value as sv
+
+JSON = dict[str, Any]
+
+
+def options_of(view: JSON, block_id: str) -> list[JSON]:
+    """Every option the view offers in ``block_id`` (flattening option groups)."""
+    for block in view["blocks"]:
+        if block.get("block_id") == block_id:
+            element = block["element"]
+            found = list(element.get("options") or [])
+            for group in element.get("option_groups") or []:
+                found += group["options"]
+            return found
+    raise AssertionError(f"no block {block_id!r} in view {view.get('callback_id')}")
+
+
+def block_ids(view: JSON) -> list[str]:
+    return [b.get("block_id", "") for b in view["blocks"]]
+
+
+def text_of(view: JSON) -> str:
+    return str(view["blocks"])
+
+
+class CreateSession:
+    def __init__(self, bot: Bot, slack: SlackSender | None = None) -> None:
+        self.bot = bot
+        self.slack = slack or bot.slack
+        self.view_id = ""
+        self.values: dict[str, JSON] = {}
+
+    @property
+    def view(self) -> JSON:
+        return self.bot.api.views[self.view_id]
+
+    @property
+    def step(self) -> str:
+        return str(self.view["callback_id"]).removeprefix("vps_create:")
+
+    async def open(self, text: str = "") -> JSON:
+        mark = self.bot.api.mark()
+        response = await self.slack.command("/vps", f"create {text}".strip())
+        assert response.status == 200
+        call = await self.bot.api.wait_for_call("views.open", after=mark)
+        self.view_id = call.response["view"]["id"]
+        for _ in range(200):  # the draft is saved right after views.open returns
+            async with self.bot.services.db.session() as session:
+                if await drafts.get(session, self.view_id) is not None:
+                    break
+            await asyncio.sleep(0.01)
+        return self.view
+
+    async def _action(self, action_id: str, block_id: str, value: str) -> JSON:
+        mark = self.bot.api.mark()
+        self.values[block_id] = {action_id: sv.static_select(value)}
+        response = await self.slack.block_action(
+            action_id, block_id=block_id, view=self.view_id, selected_option=value,
+            state_values=self.values,
+        )
+        assert response.status == 200
+        await self.bot.api.wait_for_call("views.update", after=mark)
+        return self.view
+
+    async def choose_provider(self, type_: str) -> JSON:
+        self.values = {"label": self.values.get("label", {})} if "label" in self.values else {}
+        return await self._action("create_provider", "provider", self.bot.provider_id(type_))
+
+    async def choose_plan(self, provider_plan_id: str) -> JSON:
+        option = next(o for o in options_of(self.view, "plan")
+                      if o["text"]["text"].startswith(self._plan_name(provider_plan_id)))
+        return await self._action("create_plan", "plan", option["value"])
+
+    def _plan_name(self, provider_plan_id: str) -> str:
+        return provider_plan_id
+
+    async def pick_script(self, script_id: str) -> JSON:
+        return await self._action("create_deployment_pick", "deployment", script_id)
+
+    def set(self, block_id: str, action_id: str, value: JSON) -> None:
+        self.values[block_id] = {action_id: value}
+
+    async def submit(self, values: dict[str, JSON] | None = None) -> Response:
+        if values is not None:
+            self.values = values
+        response = await self.slack.view_submission(self.view_id, self.values)
+        assert response.status == 200
+        data = response.data
+        if data.get("response_action") == "update":
+            self.values = {}
+        return response
+
+    async def back(self) -> JSON:
+        mark = self.bot.api.mark()
+        response = await self.slack.block_action(
+            "vps_create_back", block_id="nav", view=self.view_id, value=self.step,
+            state_values=self.values,
+        )
+        assert response.status == 200
+        await self.bot.api.wait_for_call("views.update", after=mark)
+        self.values = {}
+        return self.view
+
+    async def plan_step(
+        self, type_: str, plan: str, region: str, label: str | None = None
+    ) -> Response:
+        await self.choose_provider(type_)
+        await self.choose_plan(plan)
+        plan_value = self.values["plan"]["create_plan"]
+        values = {
+            "provider": {"create_provider": sv.static_select(self.bot.provider_id(type_))},
+            "plan": {"create_plan": plan_value},
+            "region": {"region": sv.static_select(region)},
+        }
+        if label is not None:
+            values["label"] = {"label": sv.plain_text(label)}
+        else:
+            values["label"] = {"label": sv.plain_text(self._initial_label())}
+        return await self.submit(values)
+
+    def _initial_label(self) -> str:
+        for block in self.view["blocks"]:
+            if block.get("block_id") == "label":
+                return str(block["element"].get("initial_value") or "")
+        return ""

@@ -1,0 +1,76 @@
+"""A user creates a DigitalOcean server with a 1-Click app, start to finish."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+
+from db.models import VpsInstance
+from tests.e2e.conftest import Bot
+from tests.e2e.session import CreateSession, block_ids, options_of, text_of
+from tests.support.slack_client import state_value as sv
+
+
+async def test_full_flow_with_a_one_click_app(bot: Bot) -> None:
+    user = CreateSession(bot)
+    view = await user.open("blog-1")
+    assert user.step == "plan"
+    assert "region" not in block_ids(view)  # regions follow the chosen plan
+
+    response = await user.plan_step("digitalocean", "s-1vcpu-1gb", "nyc3", label="blog-1")
+    assert response.data["response_action"] == "update"
+    deployment = response.data["view"]
+    assert deployment["callback_id"] == "vps_create:deployment"
+    apps = options_of(deployment, "deployment")
+    assert any(o["value"] == "wordpress" for o in apps)
+    groups = deployment["blocks"][1]["element"]["option_groups"]
+    assert len(groups) > 2  # grouped by category
+
+    response = await user.submit({"deployment": {"deployment": sv.static_select("wordpress")}})
+    config = response.data["view"]
+    # the app is the image: the operating-system step is skipped
+    assert config["callback_id"] == "vps_create:config"
+    assert {"password", "ssh_keys", "options", "vpc"} <= set(block_ids(config))
+    toggles = [o["value"] for o in options_of(config, "options")]
+    assert toggles == ["backups", "monitoring", "ipv6"]
+    key = options_of(config, "ssh_keys")[0]["value"]
+    vpc = options_of(config, "vpc")[0]["value"]
+
+    response = await user.submit({
+        "password": {"password": sv.plain_text("")},
+        "ssh_keys": {"ssh_keys": sv.multi_static_select([key])},
+        "options": {"options": sv.checkboxes(["monitoring", "ipv6"])},
+        "vpc": {"vpc": sv.static_select(vpc)},
+    })
+    review = response.data["view"]
+    assert review["callback_id"] == "vps_create:review"
+    shown = text_of(review)
+    for expected in ("blog-1", "s-1vcpu-1gb", "nyc3", "WordPress", "$7.20/mo"):
+        assert expected in shown
+
+    mark = bot.api.mark()
+    response = await user.submit({})
+    assert response.data["response_action"] == "update"
+    posted = await bot.api.wait_for_call("chat.postMessage", after=mark)
+    assert "blog-1" in posted.args["text"]
+    secret = await bot.api.wait_for_call("chat.postEphemeral", after=mark)
+    assert secret.args["user"] == "U0001"
+    await bot.api.wait_for_call(
+        "views.update", after=mark, predicate=lambda c: "is being created" in str(c.args)
+    )
+
+    droplets = bot.sandbox.instances("digitalocean")
+    assert len(droplets) == 1
+    droplet = droplets[0]
+    assert droplet["name"] == "blog-1"
+    assert droplet["size_slug"] == "s-1vcpu-1gb"
+    assert droplet["image"]["slug"] == "wordpress"
+    assert "monitoring" in droplet["features"] and "ipv6" in droplet["features"]
+    assert droplet["vpc_uuid"] == vpc
+    async with bot.services.db.session() as session:
+        row = (await session.execute(select(VpsInstance))).scalar_one()
+    assert row.provider_instance_id == str(droplet["id"])
+    assert row.tag == f"vpsbot-{row.id}" and row.tag in droplet["tags"]
+    assert row.team_id == "T0001" and row.created_by == "U0001"
+    assert isinstance(row.id, uuid.UUID)
