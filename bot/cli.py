@@ -42,6 +42,7 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
 
     from bot.logs import configure_logging
     from bot.server import build_web_app
+    from bot.watcher import StatusWatcher
     from bot.services import Services
     from bot.slack_app import build_bolt_app
     from db import migrate
@@ -77,7 +78,11 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
             f"vpsbot is running ({mode}); health at http://{settings.host}:{settings.port}/healthz",
             flush=True,
         )
+        stop = asyncio.Event()
+        watcher = asyncio.create_task(StatusWatcher(services).run(stop))
         await _wait_for_stop()
+        stop.set()
+        await watcher
     finally:
         if socket_handler is not None:
             await socket_handler.close_async()  # type: ignore[no-untyped-call]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.listeners import commands, create
+from bot.listeners import admin, commands, create, servers
 from bot.services import Services
 
 __all__ = ["register"]
@@ -13,3 +13,5 @@ __all__ = ["register"]
 def register(app: AsyncApp, services: Services) -> None:
     commands.register(app, services)
     create.register(app, services)
+    servers.register(app, services)
+    admin.register(app, services)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Plan, ServiceProvider, VpsInstance
@@ -171,14 +171,23 @@ async def schedule_watch(
 
 
 async def lease_due(
-    session: AsyncSession, *, limit: int = 200, lease: timedelta = timedelta(seconds=60)
+    session: AsyncSession,
+    *,
+    limit: int = 200,
+    lease: timedelta = timedelta(seconds=60),
+    ignore_schedule: bool = False,
 ) -> Sequence[VpsInstance]:
-    """Claim due watch jobs, skipping rows another replica holds (SKIP LOCKED)."""
+    """Claim due watch jobs, skipping rows another replica holds (SKIP LOCKED).
+
+    ``ignore_schedule`` claims every watched row now, due or not (tests, "check now").
+    """
+    schedule: list[ColumnElement[bool]] = [VpsInstance.watch_next_at.is_not(None)]
+    if not ignore_schedule:
+        schedule.append(VpsInstance.watch_next_at <= func.now())
     due = (
         select(VpsInstance.id)
         .where(
-            VpsInstance.watch_next_at.is_not(None),
-            VpsInstance.watch_next_at <= func.now(),
+            *schedule,
             or_(
                 VpsInstance.watch_lease_until.is_(None),
                 VpsInstance.watch_lease_until < func.now(),
