@@ -50,7 +50,9 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
     database_url: str | None = None
-    vpsbot_data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("vpsbot")))
+    vpsbot_data_dir: Path = Field(
+        default_factory=lambda: Path(platformdirs.user_data_dir("vpsbot"))
+    )
     vpsbot_encryption_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
     vpsbot_admins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     vpsbot_notify_channel: str | None = None

@@ -56,6 +56,4 @@ async def can_act_on(
         raise Refusal("That server does not exist in this workspace.")
     if row.created_by == user_id or await is_admin(services, team_id, user_id):
         return row
-    raise Refusal(
-        f"Only <@{row.created_by}> or a vpsbot admin can manage *{row.label}*."
-    )
+    raise Refusal(f"Only <@{row.created_by}> or a vpsbot admin can manage *{row.label}*.")

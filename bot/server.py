@@ -40,7 +40,9 @@ async def _metrics(_: web.Request) -> web.Response:
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
-def build_web_app(services: Services, bolt: AsyncApp, *, http_events: bool = True) -> web.Application:
+def build_web_app(
+    services: Services, bolt: AsyncApp, *, http_events: bool = True
+) -> web.Application:
     """Mount Bolt at ``POST /slack/events`` (HTTP mode) beside the operational routes."""
     app = web.Application()
     app[SERVICES_KEY] = services

@@ -51,6 +51,14 @@ def resolve_database_url(
     return server.create_database("vpsbot"), server
 
 
+def _slack_api_logger() -> logging.Logger:
+    """slack_sdk logs whole request bodies at DEBUG (user input, one-time passwords):
+    its logger is held at INFO whatever the root level."""
+    logger = logging.getLogger("bot.slack_api")
+    logger.setLevel(logging.INFO)
+    return logger
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -81,7 +89,9 @@ class Services:
             db=Database(database_url),
             box=SecretBox(keys),
             registry=ProviderRegistry(),
-            slack=AsyncWebClient(token=token, base_url=settings.slack_api_url),
+            slack=AsyncWebClient(
+                token=token, base_url=settings.slack_api_url, logger=_slack_api_logger()
+            ),
             embedded=embedded,
             admins=frozenset(settings.vpsbot_admins),
         )

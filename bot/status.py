@@ -89,8 +89,7 @@ async def publish(services: Services, instance_id: uuid.UUID, note: str | None =
             posted = await client.chat_postMessage(channel=target, text=text, blocks=blocks)
             break
         except SlackApiError as exc:
-            log.warning("cannot post status of %s in %s: %s", row.id, target,
-                        exc.response["error"])
+            log.warning("cannot post status of %s in %s: %s", row.id, target, exc.response["error"])
     async with services.db.session() as session, session.begin():
         if posted is None:
             await instances.mark(session, row.id, message_ts=None)

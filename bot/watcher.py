@@ -14,7 +14,6 @@ import contextlib
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -97,8 +96,9 @@ class StatusWatcher:
             prov = await session.get(ServiceProvider, provider_id) if provider_id else None
         if prov is None:
             for row in rows:
-                await self._settle(row, {"status": "error"},
-                                   note="Its provider was removed from vpsbot.")
+                await self._settle(
+                    row, {"status": "error"}, note="Its provider was removed from vpsbot."
+                )
             return
         provider = self.services.provider_for(prov)
         try:
@@ -133,7 +133,8 @@ class StatusWatcher:
                 pending = None
             else:
                 progress = f" ({result.progress}%)" if result.progress is not None else ""
-                note = f"{_ACTION_WORDS.get(pending['action'], pending['action'])} in progress{progress}"
+                word = _ACTION_WORDS.get(pending["action"], pending["action"])
+                note = f"{word} in progress{progress}"
                 await self._update(row, {}, note=note)
         server = by_id.get(row.provider_instance_id or "") or by_tag.get(row.tag or "")
         if server is None and row.provider_instance_id:
@@ -152,45 +153,56 @@ class StatusWatcher:
         }
         if row.provider_instance_id is None:
             values["provider_instance_id"] = server.id
-            await self._record(row, "vps.create", "success",
-                               recovered=True, provider_instance_id=server.id)
-        if pending and pending.get("action") not in ("delete",) and not pending.get("id"):
-            # the provider gave no action handle: the status settling is the signal
-            if server.status.value in SETTLED:
-                await self._finish_action(row, pending, ok=True)
-                values["configuration"] = {
-                    k: v for k, v in values["configuration"].items() if k != "pending_action"
-                }
-                pending = None
+            await self._record(
+                row, "vps.create", "success", recovered=True, provider_instance_id=server.id
+            )
+        # without an action handle from the provider, the status settling is the signal
+        if (
+            pending
+            and pending.get("action") != "delete"
+            and not pending.get("id")
+            and server.status.value in SETTLED
+        ):
+            await self._finish_action(row, pending, ok=True)
+            values["configuration"] = {
+                k: v for k, v in values["configuration"].items() if k != "pending_action"
+            }
+            pending = None
         if server.status.value in SETTLED and not pending:
             await self._settle(row, values)
         else:
             await self._update(row, values, reschedule=True)
 
     async def _missing(self, row: VpsInstance, pending: dict[str, Any] | None) -> None:
-        if pending and pending.get("action") == "delete" or row.status == "deleting":
-            await self._settle(row, {"status": "deleted", "ip_address": None},
-                               note="Deleted at the provider.")
+        if (pending and pending.get("action") == "delete") or row.status == "deleting":
+            await self._settle(
+                row, {"status": "deleted", "ip_address": None}, note="Deleted at the provider."
+            )
             await status.post_event(self.services, row.id, f"*{row.label}* was deleted.")
             return
         if row.provider_instance_id is None:
             age = datetime.now(UTC) - row.created_at
             if age > self.grace:
                 await self._settle(
-                    row, {"status": "error"},
+                    row,
+                    {"status": "error"},
                     note="The provider never confirmed this server; nothing was created. "
                     "Run `/vps create` again.",
                 )
                 await self._record(row, "vps.create", "error", reason="not found by tag")
                 await status.post_event(
-                    self.services, row.id,
+                    self.services,
+                    row.id,
                     f":x: *{row.label}* was not created: the provider never confirmed it.",
                 )
             else:
                 await self._reschedule(row)
             return
-        await self._settle(row, {"status": "deleted", "ip_address": None},
-                           note="No longer at the provider (deleted outside vpsbot?).")
+        await self._settle(
+            row,
+            {"status": "deleted", "ip_address": None},
+            note="No longer at the provider (deleted outside vpsbot?).",
+        )
 
     async def _finish_action(self, row: VpsInstance, pending: dict[str, Any], *, ok: bool) -> None:
         word = _ACTION_WORDS.get(pending.get("action", ""), pending.get("action", "Action"))
@@ -198,20 +210,28 @@ class StatusWatcher:
         row.configuration = config
         async with self.services.db.session() as session, session.begin():
             await instances.mark(session, row.id, configuration=config)
-        await self._record(row, f"vps.{pending.get('action')}", "success" if ok else "error",
-                           by=pending.get("by"))
+        await self._record(
+            row, f"vps.{pending.get('action')}", "success" if ok else "error", by=pending.get("by")
+        )
         await status.post_event(
-            self.services, row.id,
-            f":white_check_mark: {word} of *{row.label}* completed." if ok
+            self.services,
+            row.id,
+            f":white_check_mark: {word} of *{row.label}* completed."
+            if ok
             else f":x: {word} of *{row.label}* failed at the provider.",
         )
 
     async def _record(self, row: VpsInstance, event: str, result: str, **meta: Any) -> None:
         async with self.services.db.session() as session, session.begin():
             await activity.record(
-                session, event_type=event, status=result, team_id=row.team_id,
-                user_id=meta.pop("by", None) or row.created_by, entity_type="vps",
-                entity_id=str(row.id), metadata={"label": row.label, **meta},
+                session,
+                event_type=event,
+                status=result,
+                team_id=row.team_id,
+                user_id=meta.pop("by", None) or row.created_by,
+                entity_type="vps",
+                entity_id=str(row.id),
+                metadata={"label": row.label, **meta},
             )
 
     async def _update(
@@ -240,19 +260,20 @@ class StatusWatcher:
             await status.publish(self.services, row.id, note=note)
         if before[0] != row.status and row.status == "running":
             where = f" at `{row.ip_address}`" if row.ip_address else ""
-            await status.post_event(self.services, row.id,
-                                    f":large_green_circle: *{row.label}* is running{where}.")
+            await status.post_event(
+                self.services, row.id, f":large_green_circle: *{row.label}* is running{where}."
+            )
 
     async def _settle(
         self, row: VpsInstance, values: dict[str, Any], *, note: str | None = None
     ) -> None:
         if note:
-            values = {**values, "configuration": {**values.get("configuration",
-                                                                row.configuration), "note": note}}
+            values = {
+                **values,
+                "configuration": {**values.get("configuration", row.configuration), "note": note},
+            }
         values = {**values, "watch_next_at": None, "watch_lease_until": None}
         await self._update(row, values)
 
     async def _reschedule(self, row: VpsInstance) -> None:
         await self._update(row, {}, reschedule=True)
-
-

@@ -40,7 +40,10 @@ class EmbeddedPostgres:
         """Create database ``name`` if missing and return its URL."""
         if self._server is None:
             raise RuntimeError("embedded PostgreSQL is not started")
-        exists = self._server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}';")
+        if not name.isidentifier():
+            raise ValueError(f"not a plain database name: {name!r}")
+        query = f"SELECT 1 FROM pg_database WHERE datname = '{name}';"  # noqa: S608 - checked name
+        exists = self._server.psql(query)
         if "(1 row)" not in exists:
             self._server.psql(f'CREATE DATABASE "{name}";')
         return self.url(name)

@@ -49,7 +49,9 @@ def plan_choice(plan: Plan) -> PlanChoice:
     monthly = plan.base_price + plan.markup_price
     base_hourly = Decimal(str(specs.get("price_hourly", "0") or "0"))
     hourly = (
-        base_hourly * monthly / plan.base_price if plan.base_price and base_hourly else monthly / 730
+        base_hourly * monthly / plan.base_price
+        if plan.base_price and base_hourly
+        else monthly / 730
     )
     return PlanChoice(
         id=str(plan.id),
@@ -137,9 +139,7 @@ async def gather(
     names = list(loaders)
     if not names:
         return data, row, provider
-    results = await _within(
-        ", ".join(names), asyncio.gather(*(loaders[n] for n in names)), budget
-    )
+    results = await _within(", ".join(names), asyncio.gather(*(loaders[n] for n in names)), budget)
     found = dict(zip(names, results, strict=True))
     data.regions = found.get("regions", [])
     data.deployments = allowed(row, found.get("deployments", []))

@@ -19,8 +19,26 @@ __all__ = ["STEPS", "Draft", "generate_label"]
 #: The modal's steps, in order.
 STEPS = ("plan", "deployment", "image", "config", "review")
 
-_WORDS = ("amber", "birch", "cedar", "delta", "ember", "fjord", "grove", "harbor", "iris",
-          "juniper", "kestrel", "lumen", "maple", "nova", "orbit", "pine", "quartz", "river")
+_WORDS = (
+    "amber",
+    "birch",
+    "cedar",
+    "delta",
+    "ember",
+    "fjord",
+    "grove",
+    "harbor",
+    "iris",
+    "juniper",
+    "kestrel",
+    "lumen",
+    "maple",
+    "nova",
+    "orbit",
+    "pine",
+    "quartz",
+    "river",
+)
 
 
 class Draft(BaseModel):

@@ -241,16 +241,25 @@ async def run_creation(
     try:
         server = await provider.create_instance(request)
     except OutcomeUnknownError as exc:
-        log.warning("create of %s: outcome unknown (%s); the watcher will look it up by tag",
-                    claim.instance_id, exc.message)
+        log.warning(
+            "create of %s: outcome unknown (%s); the watcher will look it up by tag",
+            claim.instance_id,
+            exc.message,
+        )
         await _forget_password(services, view_id)
         await status.publish(
-            services, claim.instance_id, note=f"{row.name} did not confirm the request yet; "
-            "vpsbot is checking by tag."
+            services,
+            claim.instance_id,
+            note=f"{row.name} did not confirm the request yet; vpsbot is checking by tag.",
         )
         if generated:
-            await _show_password(services, channel_id=claim.channel_id, user_id=user_id,
-                                 label=draft.label, password=password)
+            await _show_password(
+                services,
+                channel_id=claim.channel_id,
+                user_id=user_id,
+                label=draft.label,
+                password=password,
+            )
         await _update_view(services, view_id, done_view(draft.label, row.name, claim.channel_id))
         return
     except ValidationError as exc:
@@ -263,8 +272,9 @@ async def run_creation(
         await _update_view(services, view_id, view_for(spot.step, data))
         return
     except ProviderError as exc:
-        released = await _release(services, view_id, claim, "review",
-                                  {"review": exc.user_message()})
+        released = await _release(
+            services, view_id, claim, "review", {"review": exc.user_message()}
+        )
         data.draft = released
         CREATIONS.labels(row.type, "failed").inc()
         await _record(services, claim, team_id, user_id, "error", error=exc.as_dict())
@@ -273,21 +283,40 @@ async def run_creation(
     except Exception:
         log.exception("create of %s failed unexpectedly", claim.instance_id)
         released = await _release(
-            services, view_id, claim, "review",
+            services,
+            view_id,
+            claim,
+            "review",
             {"review": "Something went wrong on our side; nothing was created. Try again."},
         )
         CREATIONS.labels(row.type, "failed").inc()
-        await _update_view(services, view_id, failed_view(
-            "Something went wrong on vpsbot's side; nothing was created. Please try again."
-        ))
+        await _update_view(
+            services,
+            view_id,
+            failed_view(
+                "Something went wrong on vpsbot's side; nothing was created. Please try again."
+            ),
+        )
         return
     await _store_created(services, claim, server)
     await _forget_password(services, view_id)
     CREATIONS.labels(row.type, "succeeded").inc()
-    await _record(services, claim, team_id, user_id, "success",
-                  provider_instance_id=server.id, provider=row.name)
+    await _record(
+        services,
+        claim,
+        team_id,
+        user_id,
+        "success",
+        provider_instance_id=server.id,
+        provider=row.name,
+    )
     await status.publish(services, claim.instance_id)
     if generated:
-        await _show_password(services, channel_id=claim.channel_id, user_id=user_id,
-                             label=draft.label, password=password)
+        await _show_password(
+            services,
+            channel_id=claim.channel_id,
+            user_id=user_id,
+            label=draft.label,
+            password=password,
+        )
     await _update_view(services, view_id, done_view(draft.label, row.name, claim.channel_id))

@@ -90,7 +90,9 @@ class PlanChoice:
     regions: tuple[str, ...] = ()
 
     def summary(self) -> str:
-        memory = f"{self.memory_mb / 1024:g} GB" if self.memory_mb >= 1024 else f"{self.memory_mb} MB"
+        memory = (
+            f"{self.memory_mb / 1024:g} GB" if self.memory_mb >= 1024 else f"{self.memory_mb} MB"
+        )
         return (
             f"{self.vcpus} vCPU · {memory} RAM · {self.disk_gb} GB disk · "
             f"{self.transfer_gb:,} GB transfer"
@@ -217,7 +219,7 @@ def plan_view(data: StepData) -> View:
             block_id="label",
             label="Label",
             hint=PlainTextObject(
-                text="3–64 characters: letters, digits, '-', '_' or '.', starting with a letter"
+                text="3 to 64 characters: letters, digits, '-', '_' or '.', starting with a letter"
             ),
             element=PlainTextInputElement(
                 action_id="label", initial_value=draft.label or None, max_length=64
@@ -263,8 +265,11 @@ def plan_view(data: StepData) -> View:
                 ),
             )
         )
-        blocks.append(SectionBlock(text=_md(f"*{data.plan.name}*: {data.plan.summary()}\n"
-                                            f"*Price:* {data.plan.price()}")))
+        blocks.append(
+            SectionBlock(
+                text=_md(f"*{data.plan.name}*: {data.plan.summary()}\n*Price:* {data.plan.price()}")
+            )
+        )
     elif data.plan:
         blocks.append(ContextBlock(elements=[_md("This plan is not available in any region.")]))
     else:
@@ -328,8 +333,14 @@ def image_view(data: StepData) -> View:
             initial_option=initial,
         )
     else:
-        blocks.append(SectionBlock(text=_md("No compatible image is available; go back and "
-                                            "choose another deployment option.")))
+        blocks.append(
+            SectionBlock(
+                text=_md(
+                    "No compatible image is available; go back and "
+                    "choose another deployment option."
+                )
+            )
+        )
         blocks.append(_back("image"))
         return _modal("image", blocks, submit=None)
     blocks.append(InputBlock(block_id="image", label="Operating system", element=element))

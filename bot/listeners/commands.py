@@ -47,8 +47,6 @@ def register(app: AsyncApp, services: Services) -> None:
         word, _, rest = text.partition(" ")
         handler = subcommands.get(word.lower() or "help")
         if handler is None:
-            await ack(
-                response_type="ephemeral", text=help_text(), blocks=help_blocks(unknown=word)
-            )
+            await ack(response_type="ephemeral", text=help_text(), blocks=help_blocks(unknown=word))
             return
         await handler(services, command, rest.strip(), ack, respond, client)

@@ -57,9 +57,7 @@ async def _load(services: Services, view_id: str, team_id: str, user_id: str) ->
     return row
 
 
-async def _save(
-    services: Services, view_id: str, row: Any, step: str, draft: Draft
-) -> None:
+async def _save(services: Services, view_id: str, row: Any, step: str, draft: Draft) -> None:
     async with services.db.session() as session, session.begin():
         await drafts.save(
             session,
@@ -205,39 +203,64 @@ def register(app: AsyncApp, services: Services) -> None:
             # a double click or a Slack retry: the first submission is creating it
             await ack(response_action="update", view=creating_view(draft.label, "the provider"))
             return
+        acked = False
+
+        async def answer(screen: View) -> None:
+            """Ack with the view inside Slack's window, or update the modal after it."""
+            nonlocal acked
+            if acked:
+                await _update(client, view_id, screen, None)
+            else:
+                acked = True
+                await ack(response_action="update", view=screen)
+
+        view_id = view["id"]
         try:
             data, provider_row, provider = await catalog.gather(
                 services, draft, step, budget=SUBMIT_BUDGET
             )
         except catalog.CatalogPending as pending:
-            await ack(response_action="update", view=loading_view(step, pending.what))
+            await answer(loading_view(step, pending.what))
             data, provider_row, provider = await catalog.gather(services, draft, step)
-            await _update(client, view["id"], view_for(step, data), None)
-            return
         errors = steps.read_step(services, step, view["state"]["values"], data, provider)
         if errors:
-            await _save(services, view["id"], row, step, draft)
-            await ack(response_action="errors", errors=errors)
+            if not acked:
+                await _save(services, view_id, row, step, draft)
+                await ack(response_action="errors", errors=errors)
+                return
+            # too late for response_action errors: show them under the fields instead
+            draft.errors = errors
+            await _save(services, view_id, row, step, draft)
+            await answer(view_for(step, data))
             return
         if step == "review":
-            await _create(ack, body, client, row, data, provider_row, provider, team_id, user_id)
+            await _create(
+                ack if not acked else None,
+                body,
+                client,
+                row,
+                data,
+                provider_row,
+                provider,
+                team_id,
+                user_id,
+            )
             return
-        # re-evaluate which steps apply now (a 1-Click app skips the image step)
         if step == "deployment":
             data.steps = catalog.steps_for(data)
         target = steps.next_step(step, data.steps)
-        await _save(services, view["id"], row, target, draft)
+        await _save(services, view_id, row, target, draft)
         try:
-            next_data, _, _ = await catalog.gather(services, draft, target, budget=SUBMIT_BUDGET)
+            next_data, _, _ = await catalog.gather(
+                services, draft, target, budget=None if acked else SUBMIT_BUDGET
+            )
         except catalog.CatalogPending as pending:
-            await ack(response_action="update", view=loading_view(target, pending.what))
+            await answer(loading_view(target, pending.what))
             next_data, _, _ = await catalog.gather(services, draft, target)
-            await _update(client, view["id"], view_for(target, next_data), None)
-            return
-        await ack(response_action="update", view=view_for(target, next_data))
+        await answer(view_for(target, next_data))
 
     async def _create(
-        ack: AsyncAck,
+        ack: AsyncAck | None,
         body: dict[str, Any],
         client: AsyncWebClient,
         row: Any,
@@ -259,10 +282,12 @@ def register(app: AsyncApp, services: Services) -> None:
             if not value
         ]
         if missing:
-            await ack(
-                response_action="errors",
-                errors={"review": f"Go back and choose: {', '.join(missing)}."},
-            )
+            message = f"Go back and choose: {', '.join(missing)}."
+            if ack is not None:
+                await ack(response_action="errors", errors={"review": message})
+            else:
+                data.draft.errors = {"review": message}
+                await _update(client, view_id, view_for("review", data), None)
             return
         claim = await service.claim(
             services,
@@ -273,7 +298,11 @@ def register(app: AsyncApp, services: Services) -> None:
             user_id=user_id,
             channel_id=row.channel_id,
         )
-        await ack(response_action="update", view=creating_view(data.draft.label, provider_row.name))
+        creating = creating_view(data.draft.label, provider_row.name)
+        if ack is not None:
+            await ack(response_action="update", view=creating)
+        else:
+            await _update(client, view_id, creating, None)
         if claim is None:
             return
         await service.run_creation(
@@ -313,7 +342,8 @@ def register(app: AsyncApp, services: Services) -> None:
         data, _, _ = await catalog.gather(services, draft, "image")
         query = (body.get("value") or "").lower()
         matching = [
-            i for i in data.images or []
+            i
+            for i in data.images or []
             if query in f"{i.name} {i.distribution} {i.version}".lower()
         ]
         groups = []

@@ -24,9 +24,7 @@ def help_blocks(unknown: str | None = None) -> list[Block]:
     lines = "\n".join(f"• `{cmd}` — {what}" for cmd, what in COMMANDS)
     blocks: list[Block] = []
     if unknown:
-        blocks.append(
-            SectionBlock(text=MarkdownTextObject(text=f"I don't know `/vps {unknown}`."))
-        )
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=f"I don't know `/vps {unknown}`.")))
     blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*vpsbot commands*\n{lines}")))
     blocks.append(
         ContextBlock(

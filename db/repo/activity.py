@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import ACTIVITY_STATUSES, ActivityLog
 
-__all__ = ["record", "recent"]
+__all__ = ["recent", "record"]
 
 
 async def record(

@@ -75,15 +75,24 @@ def make_settings(api: SlackStandIn, database_url: str, keys: list[str], **extra
 
 
 async def start_bot(
-    api: SlackStandIn, sandbox: Sandbox, database_url: str, keys: list[str], *,
+    api: SlackStandIn,
+    sandbox: Sandbox,
+    database_url: str,
+    keys: list[str],
+    *,
     register: bool = True,
 ) -> tuple[Services, web.AppRunner, str]:
     services = Services.build(make_settings(api, database_url, keys), database_url=database_url)
     if register:
-        for type_, url in (("digitalocean", sandbox.digitalocean_url),
-                           ("linode", sandbox.linode_url)):
+        for type_, url in (
+            ("digitalocean", sandbox.digitalocean_url),
+            ("linode", sandbox.linode_url),
+        ):
             await admin_ops.add_provider(
-                services, type=type_, name=f"sandbox-{type_}", token=sandbox.tokens[type_],
+                services,
+                type=type_,
+                name=f"sandbox-{type_}",
+                token=sandbox.tokens[type_],
                 api_url=url,
             )
             await admin_ops.import_plans(
@@ -100,7 +109,10 @@ async def start_bot(
 
 @pytest.fixture
 async def bot(
-    db: Database, api: SlackStandIn, sandbox: Sandbox, database_url: str,
+    db: Database,
+    api: SlackStandIn,
+    sandbox: Sandbox,
+    database_url: str,
     fernet_keys: list[str],
 ) -> AsyncIterator[Bot]:
     services, runner, url = await start_bot(api, sandbox, database_url, fernet_keys)
@@ -108,8 +120,9 @@ async def bot(
 
     async with services.db.session() as session:
         rows = {row.type: row for row in await providers.list_all(session)}
-    slack = SlackSender(f"{url}/slack/events", SIGNING_SECRET, team_id=TEAM, user_id=USER,
-                        api=api, ack_timeout=3.0)
+    slack = SlackSender(
+        f"{url}/slack/events", SIGNING_SECRET, team_id=TEAM, user_id=USER, api=api, ack_timeout=3.0
+    )
     yield Bot(services, api, sandbox, slack, url, rows)
     await runner.cleanup()
     await services.aclose()

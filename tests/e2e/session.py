@@ -7,10 +7,18 @@ from typing import Any
 
 from db.repo import drafts
 from tests.e2e.conftest import Bot
-from tests.support.slack_client import Response, SlackSender
+from tests.support.slack_client import SlackSender
 from tests.support.slack_client import state_value as sv
 
 JSON = dict[str, Any]
+LOADING = ":hourglass_flowing_sand: Loading"
+
+
+class Answer:
+    """What Slack got back for a submission (the real view, past any loading view)."""
+
+    def __init__(self, data: JSON) -> None:
+        self.data = data
 
 
 def options_of(view: JSON, block_id: str) -> list[JSON]:
@@ -65,7 +73,10 @@ class CreateSession:
         mark = self.bot.api.mark()
         self.values[block_id] = {action_id: sv.static_select(value)}
         response = await self.slack.block_action(
-            action_id, block_id=block_id, view=self.view_id, selected_option=value,
+            action_id,
+            block_id=block_id,
+            view=self.view_id,
+            selected_option=value,
             state_values=self.values,
         )
         assert response.status == 200
@@ -77,8 +88,11 @@ class CreateSession:
         return await self._action("create_provider", "provider", self.bot.provider_id(type_))
 
     async def choose_plan(self, provider_plan_id: str) -> JSON:
-        option = next(o for o in options_of(self.view, "plan")
-                      if o["text"]["text"].startswith(self._plan_name(provider_plan_id)))
+        option = next(
+            o
+            for o in options_of(self.view, "plan")
+            if o["text"]["text"].startswith(self._plan_name(provider_plan_id))
+        )
         return await self._action("create_plan", "plan", option["value"])
 
     def _plan_name(self, provider_plan_id: str) -> str:
@@ -90,20 +104,35 @@ class CreateSession:
     def set(self, block_id: str, action_id: str, value: JSON) -> None:
         self.values[block_id] = {action_id: value}
 
-    async def submit(self, values: dict[str, JSON] | None = None) -> Response:
+    async def submit(self, values: dict[str, JSON] | None = None) -> Answer:
+        """Press the modal's submit button; a loading view is followed to the real one."""
         if values is not None:
             self.values = values
+        mark = self.bot.api.mark()
         response = await self.slack.view_submission(self.view_id, self.values)
         assert response.status == 200
         data = response.data
         if data.get("response_action") == "update":
             self.values = {}
-        return response
+            if LOADING in str(data["view"]):
+                update = await self.bot.api.wait_for_call(
+                    "views.update",
+                    after=mark,
+                    predicate=lambda c: (
+                        c.args.get("view_id") == self.view_id and LOADING not in str(c.args)
+                    ),
+                )
+                data = {"response_action": "update", "view": self.view}
+                assert update.ok
+        return Answer(data)
 
     async def back(self) -> JSON:
         mark = self.bot.api.mark()
         response = await self.slack.block_action(
-            "vps_create_back", block_id="nav", view=self.view_id, value=self.step,
+            "vps_create_back",
+            block_id="nav",
+            view=self.view_id,
+            value=self.step,
             state_values=self.values,
         )
         assert response.status == 200
@@ -113,7 +142,7 @@ class CreateSession:
 
     async def plan_step(
         self, type_: str, plan: str, region: str, label: str | None = None
-    ) -> Response:
+    ) -> Answer:
         await self.choose_provider(type_)
         await self.choose_plan(plan)
         plan_value = self.values["plan"]["create_plan"]

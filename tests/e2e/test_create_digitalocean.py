@@ -37,12 +37,14 @@ async def test_full_flow_with_a_one_click_app(bot: Bot) -> None:
     key = options_of(config, "ssh_keys")[0]["value"]
     vpc = options_of(config, "vpc")[0]["value"]
 
-    response = await user.submit({
-        "password": {"password": sv.plain_text("")},
-        "ssh_keys": {"ssh_keys": sv.multi_static_select([key])},
-        "options": {"options": sv.checkboxes(["monitoring", "ipv6"])},
-        "vpc": {"vpc": sv.static_select(vpc)},
-    })
+    response = await user.submit(
+        {
+            "password": {"password": sv.plain_text("")},
+            "ssh_keys": {"ssh_keys": sv.multi_static_select([key])},
+            "options": {"options": sv.checkboxes(["monitoring", "ipv6"])},
+            "vpc": {"vpc": sv.static_select(vpc)},
+        }
+    )
     review = response.data["view"]
     assert review["callback_id"] == "vps_create:review"
     shown = text_of(review)

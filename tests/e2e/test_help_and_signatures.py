@@ -24,10 +24,17 @@ async def test_unknown_subcommand_says_so(bot: Bot) -> None:
 
 
 def _form(text: str) -> str:
-    return urlencode({
-        "command": "/vps", "text": text, "team_id": "T0001", "user_id": "U0001",
-        "channel_id": "C0001", "trigger_id": "t.1", "response_url": "http://127.0.0.1:9/r",
-    })
+    return urlencode(
+        {
+            "command": "/vps",
+            "text": text,
+            "team_id": "T0001",
+            "user_id": "U0001",
+            "channel_id": "C0001",
+            "trigger_id": "t.1",
+            "response_url": "http://127.0.0.1:9/r",
+        }
+    )
 
 
 async def test_unsigned_wrong_and_stale_requests_are_refused(bot: Bot) -> None:

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from slack_sdk.models.blocks import Block
 
 from bot.create.draft import Draft
-from providers.models import DeploymentOption, Image, VPC
+from providers.models import VPC, DeploymentOption, Image
 
 __all__ = ["FieldSpot", "ProviderFlow", "Toggle", "state_values"]
 

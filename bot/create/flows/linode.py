@@ -118,9 +118,7 @@ class LinodeFlow(ProviderFlow):
             if script.fields:
                 blocks.append(
                     ContextBlock(
-                        elements=[
-                            MarkdownTextObject(text=f"*{_cut(script.name, 200)}* asks for:")
-                        ]
+                        elements=[MarkdownTextObject(text=f"*{_cut(script.name, 200)}* asks for:")]
                     )
                 )
             blocks += [

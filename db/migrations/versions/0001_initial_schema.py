@@ -20,10 +20,12 @@ depends_on = None
 
 def _timestamps() -> list[sa.Column[object]]:
     return [
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
-                  nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
-                  nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
     ]
 
 
@@ -34,23 +36,30 @@ def _jsonb(name: str) -> sa.Column[object]:
 def upgrade() -> None:
     op.create_table(
         "service_providers",
-        sa.Column("id", UUID(as_uuid=True), primary_key=True,
-                  server_default=sa.text("gen_random_uuid()")),
+        sa.Column(
+            "id", UUID(as_uuid=True), primary_key=True, server_default=sa.text("gen_random_uuid()")
+        ),
         sa.Column("name", sa.String(100), nullable=False, unique=True),
         sa.Column("type", sa.String(20), nullable=False),
         sa.Column("api_key_encrypted", sa.Text, nullable=False),
         _jsonb("configuration"),
         sa.Column("active", sa.Boolean, nullable=False, server_default=sa.text("true")),
         *_timestamps(),
-        sa.CheckConstraint("type IN ('linode', 'digitalocean', 'aws', 'gcp')",
-                           name="ck_service_providers_type"),
+        sa.CheckConstraint(
+            "type IN ('linode', 'digitalocean', 'aws', 'gcp')", name="ck_service_providers_type"
+        ),
     )
     op.create_table(
         "vps_plans",
-        sa.Column("id", UUID(as_uuid=True), primary_key=True,
-                  server_default=sa.text("gen_random_uuid()")),
-        sa.Column("provider_id", UUID(as_uuid=True),
-                  sa.ForeignKey("service_providers.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "id", UUID(as_uuid=True), primary_key=True, server_default=sa.text("gen_random_uuid()")
+        ),
+        sa.Column(
+            "provider_id",
+            UUID(as_uuid=True),
+            sa.ForeignKey("service_providers.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
         sa.Column("provider_plan_id", sa.String(100), nullable=False),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("base_price", sa.Numeric(10, 2), nullable=False),
@@ -63,16 +72,21 @@ def upgrade() -> None:
     op.create_index("idx_vps_plans_provider_id", "vps_plans", ["provider_id"])
     op.create_table(
         "vps_instances",
-        sa.Column("id", UUID(as_uuid=True), primary_key=True,
-                  server_default=sa.text("gen_random_uuid()")),
+        sa.Column(
+            "id", UUID(as_uuid=True), primary_key=True, server_default=sa.text("gen_random_uuid()")
+        ),
         sa.Column("label", sa.String(64), nullable=False),
         sa.Column("status", sa.String(20), nullable=False),
         sa.Column("ip_address", sa.String(45)),
         sa.Column("region", sa.String(50)),
-        sa.Column("plan_id", UUID(as_uuid=True),
-                  sa.ForeignKey("vps_plans.id", ondelete="SET NULL")),
-        sa.Column("provider_id", UUID(as_uuid=True),
-                  sa.ForeignKey("service_providers.id", ondelete="SET NULL")),
+        sa.Column(
+            "plan_id", UUID(as_uuid=True), sa.ForeignKey("vps_plans.id", ondelete="SET NULL")
+        ),
+        sa.Column(
+            "provider_id",
+            UUID(as_uuid=True),
+            sa.ForeignKey("service_providers.id", ondelete="SET NULL"),
+        ),
         sa.Column("provider_type", sa.String(20)),
         sa.Column("provider_instance_id", sa.String(100)),
         _jsonb("configuration"),
@@ -89,11 +103,16 @@ def upgrade() -> None:
     )
     op.create_index("idx_vps_instances_provider_type", "vps_instances", ["provider_type"])
     op.create_index("idx_vps_instances_provider_id", "vps_instances", ["provider_id"])
-    op.create_index("idx_vps_instances_team_created", "vps_instances",
-                    ["team_id", sa.text("created_at DESC")])
+    op.create_index(
+        "idx_vps_instances_team_created", "vps_instances", ["team_id", sa.text("created_at DESC")]
+    )
     op.create_index("idx_vps_instances_created_by", "vps_instances", ["created_by"])
-    op.create_index("idx_vps_instances_watch", "vps_instances", ["watch_next_at"],
-                    postgresql_where=sa.text("watch_next_at IS NOT NULL"))
+    op.create_index(
+        "idx_vps_instances_watch",
+        "vps_instances",
+        ["watch_next_at"],
+        postgresql_where=sa.text("watch_next_at IS NOT NULL"),
+    )
     op.create_table(
         "activity_logs",
         sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
@@ -104,13 +123,16 @@ def upgrade() -> None:
         sa.Column("entity_id", sa.String(64)),
         sa.Column("status", sa.String(10), nullable=False),
         _jsonb("metadata"),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
-                  nullable=False),
-        sa.CheckConstraint("status IN ('success', 'warning', 'error', 'info')",
-                           name="ck_activity_logs_status"),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.CheckConstraint(
+            "status IN ('success', 'warning', 'error', 'info')", name="ck_activity_logs_status"
+        ),
     )
-    op.create_index("idx_activity_logs_team_created", "activity_logs",
-                    ["team_id", sa.text("created_at DESC")])
+    op.create_index(
+        "idx_activity_logs_team_created", "activity_logs", ["team_id", sa.text("created_at DESC")]
+    )
     op.create_index("idx_activity_logs_entity", "activity_logs", ["entity_type", "entity_id"])
     op.create_table(
         "create_drafts",
@@ -121,8 +143,9 @@ def upgrade() -> None:
         sa.Column("step", sa.String(32), nullable=False),
         _jsonb("data"),
         sa.Column("instance_id", UUID(as_uuid=True)),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
-                  nullable=False),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
     )
     op.create_index("idx_create_drafts_updated", "create_drafts", ["updated_at"])
 
