@@ -34,6 +34,7 @@ __all__ = [
     "ActivityLog",
     "Base",
     "CreateDraft",
+    "JobRun",
     "Plan",
     "ServiceProvider",
     "VpsInstance",
@@ -75,6 +76,10 @@ class ServiceProvider(_Timestamps, Base):
         JSONB, nullable=False, server_default=text("'{}'::jsonb")
     )
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
+    #: Health, written when a validation runs (migration 0003); NULL until then.
+    credentials_valid: Mapped[bool | None] = mapped_column(Boolean)
+    last_checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Plan(_Timestamps, Base):
@@ -148,9 +153,7 @@ class VpsInstance(_Timestamps, Base):
     message_ts: Mapped[str | None] = mapped_column(String(32))
     watch_next_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     watch_lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    watch_attempts: Mapped[int] = mapped_column(
-        Integer, nullable=False, server_default=text("0")
-    )
+    watch_attempts: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
 
 
 class ActivityLog(Base):
@@ -196,3 +199,12 @@ class CreateDraft(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now(), nullable=False
     )
+
+
+class JobRun(Base):
+    """When a periodic job last started: lets exactly one replica run it per period."""
+
+    __tablename__ = "job_runs"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
