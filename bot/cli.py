@@ -23,6 +23,8 @@ __all__ = ["CliError", "main"]
 log = logging.getLogger("bot.cli")
 
 SANDBOX_PORT = 3001
+#: Overrides :data:`SANDBOX_PORT` (e.g. so parallel test runs do not collide).
+SANDBOX_PORT_ENV = "VPSBOT_SANDBOX_PORT"
 
 
 class CliError(Exception):
@@ -42,9 +44,10 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
 
     from bot.logs import configure_logging
     from bot.server import build_web_app
-    from bot.watcher import StatusWatcher
     from bot.services import Services
     from bot.slack_app import build_bolt_app
+    from bot.drift import Reconciler
+    from bot.watcher import StatusWatcher
     from db import migrate
 
     configure_logging(settings.log_level)
@@ -55,8 +58,9 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
     try:
         if args.migrate:
             await migrate.upgrade(services.db.engine)
+        await services.start()
         if args.sandbox:
-            sandbox = await _start_sandbox(services)
+            sandbox = await _start_sandbox(services, _sandbox_port())
         bolt = build_bolt_app(services)
         socket_mode = settings.slack_app_token is not None
         app = build_web_app(services, bolt, http_events=not socket_mode)
@@ -73,16 +77,21 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
             await socket_handler.connect_async()  # type: ignore[no-untyped-call]
             mode = "Socket Mode"
         else:
-            mode = f"HTTP mode, Slack requests at http://{settings.host}:{settings.port}/slack/events"
+            mode = (
+                f"HTTP mode, Slack requests at http://{settings.host}:{settings.port}/slack/events"
+            )
         print(
             f"vpsbot is running ({mode}); health at http://{settings.host}:{settings.port}/healthz",
             flush=True,
         )
         stop = asyncio.Event()
-        watcher = asyncio.create_task(StatusWatcher(services).run(stop))
+        background = [
+            asyncio.create_task(StatusWatcher(services).run(stop)),
+            asyncio.create_task(Reconciler(services).run(stop)),
+        ]
         await _wait_for_stop()
         stop.set()
-        await watcher
+        await asyncio.gather(*background)
     finally:
         if socket_handler is not None:
             await socket_handler.close_async()  # type: ignore[no-untyped-call]
@@ -91,6 +100,9 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
         if sandbox is not None:
             await sandbox.stop()
         await services.aclose()
+        from providers.http import close_session
+
+        await close_session()
 
 
 async def _wait_for_stop() -> None:
@@ -102,14 +114,25 @@ async def _wait_for_stop() -> None:
     await stop.wait()
 
 
-async def _start_sandbox(services: Any) -> Any:
-    """Start the sandbox on its fixed port; register it as the providers when none exist."""
+def _sandbox_port() -> int:
+    """The sandbox's port: ``$VPSBOT_SANDBOX_PORT`` if set, else :data:`SANDBOX_PORT`."""
+    raw = os.environ.get(SANDBOX_PORT_ENV, "").strip()
+    if not raw:
+        return SANDBOX_PORT
+    port = int(raw) if raw.isdigit() else 0
+    if not 1 <= port <= 65535:
+        raise CliError(f"{SANDBOX_PORT_ENV}: must be a port number (1-65535), not {raw!r}")
+    return port
+
+
+async def _start_sandbox(services: Any, port: int = SANDBOX_PORT) -> Any:
+    """Start the sandbox on ``port``; register it as the providers when none exist."""
     from bot import admin_ops
     from db.repo import providers
     from providers.sandbox import Sandbox
 
     sandbox = Sandbox()
-    await sandbox.start(host="127.0.0.1", port=SANDBOX_PORT)
+    await sandbox.start(host="127.0.0.1", port=port)
     async with services.db.session() as session:
         existing = await providers.list_all(session)
     if not existing:
@@ -136,29 +159,40 @@ def cmd_serve(args: argparse.Namespace) -> None:
             f"missing {' and '.join(missing)}: create the Slack app from manifest.yml "
             "(README, 'Slack app') and set them in the environment or .env"
         )
+    if args.sandbox:
+        _sandbox_port()  # a bad value fails here, before anything starts
     asyncio.run(_serve(settings, args))
 
 
 # --------------------------------------------------------------------------- helpers
 
 
-def _with_services(func: Callable[[Any, argparse.Namespace], Awaitable[None]]) -> Callable[
-    [argparse.Namespace], None
-]:
+def _with_services(
+    func: Callable[[Any, argparse.Namespace], Awaitable[None]],
+) -> Callable[[argparse.Namespace], None]:
     def run(args: argparse.Namespace) -> None:
         async def inner() -> None:
             from bot.logs import configure_logging
             from bot.services import Services
             from db import migrate
 
+            from providers.http import close_session
+
             settings = load_settings()
-            configure_logging("WARNING" if settings.log_level == "INFO" else settings.log_level)
+            quiet = settings.log_level == "INFO"  # the default: a command shows warnings only
+            configure_logging("WARNING" if quiet else settings.log_level)
+            if quiet:
+                # A failing command already ends with its one line on stderr; the
+                # per-request warnings behind it (a 401, a retry) would only repeat it.
+                for name in ("providers", "stamina"):
+                    logging.getLogger(name).setLevel(logging.ERROR)
             services = Services.build(settings)
             try:
                 await migrate.upgrade(services.db.engine)
                 await func(services, args)
             finally:
                 await services.aclose()
+                await close_session()
 
         asyncio.run(inner())
 
@@ -202,7 +236,8 @@ async def cmd_rotate_keys(services: Any, args: argparse.Namespace) -> None:
 def cmd_sandbox(args: argparse.Namespace) -> None:
     from providers.sandbox import main as sandbox_main
 
-    sandbox_main(["--host", args.host, "--port", str(args.port)])
+    port = args.port if args.port is not None else _sandbox_port()
+    sandbox_main(["--host", args.host, "--port", str(port)])
 
 
 def _read_token(args: argparse.Namespace) -> str:
@@ -331,8 +366,11 @@ async def cmd_plans_set(services: Any, args: argparse.Namespace) -> None:
     markup = _markup(args)
     async with services.db.session() as session, session.begin():
         plan = next(
-            (p for p in await plans.list_for_provider(session, row.id)
-             if p.provider_plan_id == args.plan),
+            (
+                p
+                for p in await plans.list_for_provider(session, row.id)
+                if p.provider_plan_id == args.plan
+            ),
             None,
         )
         if plan is None:
@@ -366,8 +404,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--sandbox",
         action="store_true",
-        help=f"run the sandbox providers on 127.0.0.1:{SANDBOX_PORT} and register them "
-        "when no provider is configured",
+        help=f"run the sandbox providers on 127.0.0.1:{SANDBOX_PORT} (or ${SANDBOX_PORT_ENV}) "
+        "and register them when no provider is configured",
     )
     serve.set_defaults(func=cmd_serve)
 
@@ -381,7 +419,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sbx = sub.add_parser("sandbox", help="run the local DigitalOcean/Linode sandbox")
     sbx.add_argument("--host", default="127.0.0.1")
-    sbx.add_argument("--port", type=int, default=SANDBOX_PORT)
+    sbx.add_argument(
+        "--port", type=int, default=None, help=f"default ${SANDBOX_PORT_ENV} or {SANDBOX_PORT}"
+    )
     sbx.set_defaults(func=cmd_sandbox)
 
     prov = sub.add_parser("provider", help="manage cloud provider accounts")

@@ -18,6 +18,7 @@ from db.crypto import SecretBox, load_or_create_dev_key
 from db.embedded import EmbeddedPostgres
 from db.engine import Database
 from db.models import ServiceProvider
+from db.offers import OfferCache
 from providers.base import Provider
 from providers.registry import ProviderRegistry
 
@@ -66,6 +67,7 @@ class Services:
     box: SecretBox
     registry: ProviderRegistry
     slack: AsyncWebClient
+    offers: OfferCache
     embedded: EmbeddedPostgres | None = None
     admins: frozenset[str] = field(default_factory=frozenset)
 
@@ -84,9 +86,11 @@ class Services:
             settings.slack_app_token.get_secret_value() if settings.slack_app_token else None,
             *keys,
         )
+        db = Database(database_url)
         return cls(
             settings=settings,
-            db=Database(database_url),
+            db=db,
+            offers=OfferCache(db),
             box=SecretBox(keys),
             registry=ProviderRegistry(),
             slack=AsyncWebClient(
@@ -109,7 +113,13 @@ class Services:
             version=row.updated_at.isoformat(),
         )
 
+    async def start(self) -> None:
+        """Start what needs a running loop: the offer cache's change listener."""
+        await self.offers.start()
+        self.offers.on_change(self.registry.invalidate)
+
     async def aclose(self) -> None:
+        await self.offers.stop()
         await self.registry.aclose()
         await self.db.dispose()
         if self.embedded is not None:

@@ -122,9 +122,14 @@ class AccountState:
 _accounts: dict[str, AccountState] = {}
 
 
-def account_key(provider_type: str, token: str) -> str:
-    """``<type>:<sha256(token)>`` — identifies an account without holding its token."""
-    return f"{provider_type}:{hashlib.sha256(token.encode()).hexdigest()}"
+def account_key(provider_type: str, token: str, base_url: str = "") -> str:
+    """``<type>:<sha256(endpoint, token)>`` — identifies an account without its token.
+
+    The API endpoint is part of the identity: the same token against another
+    endpoint (a sandbox, a proxy) has its own budget.
+    """
+    digest = hashlib.sha256(f"{base_url}\n{token}".encode()).hexdigest()
+    return f"{provider_type}:{digest}"
 
 
 def reset_rate_state() -> None:
@@ -229,7 +234,7 @@ class JsonApi:
         self.max_attempts = max_attempts
         self.retry_after_cap = retry_after_cap
         self._clock = clock
-        key = account_key(self.provider_type, token)
+        key = account_key(self.provider_type, token, self.base_url)
         state = _accounts.get(key)
         if state is None:
             state = AccountState(
@@ -442,11 +447,13 @@ class JsonApi:
         extra_headers: Mapping[str, str] | None,
     ) -> ApiResponse:
         endpoint = path_template(path)
-        await self._await_budget()
         special = self.account.special.get((method, endpoint))
         if special is not None:
             await special.acquire()
         await self.account.limiter.acquire()
+        # After the limiter's wait, not before: the budget may have run out while
+        # this call was queued, and a call sent anyway would only earn a 429.
+        await self._await_budget()
 
         headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/json"}
         if extra_headers:

@@ -19,7 +19,6 @@ from bot.create.flows import flow_for
 from bot.create.views import PlanChoice, ProviderChoice, StepData
 from bot.services import Services
 from db.models import Plan, ServiceProvider
-from db.repo import plans, providers
 from providers.base import Provider
 from providers.models import DeploymentOption
 
@@ -80,6 +79,9 @@ async def _within(what: str, awaitable: Awaitable[T], budget: float | None) -> T
     if budget is None:
         return await awaitable
     task = asyncio.ensure_future(awaitable)
+    # a load that outlives the budget finishes in the background; its error (if
+    # any) resurfaces when the step is rendered, so it is only collected here
+    task.add_done_callback(lambda t: t.cancelled() or t.exception())
     try:
         return await asyncio.wait_for(asyncio.shield(task), budget)
     except TimeoutError:
@@ -96,8 +98,7 @@ def steps_for(data: StepData) -> tuple[str, ...]:
 
 
 async def active_providers(services: Services) -> list[ServiceProvider]:
-    async with services.db.session() as session:
-        return await providers.list_all(session, active_only=True)
+    return await services.offers.providers()
 
 
 async def gather(
@@ -121,8 +122,7 @@ async def gather(
     if row is None:
         return data, None, None
     data.flow = flow_for(row.type)
-    async with services.db.session() as session:
-        data.plans = [plan_choice(p) for p in await plans.list_offered(session, row.id)]
+    data.plans = [plan_choice(p) for p in await services.offers.plans(row.id)]
     provider = services.provider_for(row)
     needs = _NEEDS[step]
     loaders: dict[str, Awaitable[Any]] = {}

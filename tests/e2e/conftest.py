@@ -83,6 +83,7 @@ async def start_bot(
     register: bool = True,
 ) -> tuple[Services, web.AppRunner, str]:
     services = Services.build(make_settings(api, database_url, keys), database_url=database_url)
+    await services.start()
     if register:
         for type_, url in (
             ("digitalocean", sandbox.digitalocean_url),
