@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import ConfigError, Settings
@@ -70,6 +71,7 @@ class Services:
     offers: OfferCache
     embedded: EmbeddedPostgres | None = None
     admins: frozenset[str] = field(default_factory=frozenset)
+    _own_slack_session: bool = False
 
     @classmethod
     def build(cls, settings: Settings, *, database_url: str | None = None) -> Services:
@@ -114,11 +116,20 @@ class Services:
         )
 
     async def start(self) -> None:
-        """Start what needs a running loop: the offer cache's change listener."""
+        """Start what needs a running loop: the offer cache's change listener and one
+        pooled HTTP session for Slack (slack_sdk otherwise opens a connection per call)."""
+        if self.slack.session is None:
+            self.slack.session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self.slack.timeout)
+            )
+            self._own_slack_session = True
         await self.offers.start()
         self.offers.on_change(self.registry.invalidate)
 
     async def aclose(self) -> None:
+        if self._own_slack_session and self.slack.session is not None:
+            await self.slack.session.close()
+            self.slack.session = None
         await self.offers.stop()
         await self.registry.aclose()
         await self.db.dispose()

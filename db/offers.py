@@ -42,6 +42,12 @@ class OfferCache:
         self._generation = 0
 
     @property
+    def generation(self) -> int | None:
+        """Changes whenever the offer may have changed; None when not listening
+        (then nothing derived from the offer may be cached either)."""
+        return self._generation if self.listening else None
+
+    @property
     def listening(self) -> bool:
         return self._listener is not None and not self._listener.is_closed()
 

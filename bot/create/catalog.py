@@ -9,6 +9,7 @@ tells the caller to show a loading view and fill it in when ready.
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import Awaitable
 from decimal import Decimal
@@ -154,8 +155,21 @@ async def gather(
     return data, row, provider
 
 
+_warmed: dict[str, float] = {}
+_WARM_EVERY = 600.0
+
+
 def prefetch(services: Services, row: ServiceProvider) -> None:
-    """Warm a provider's catalogues in the background (errors surface later, when used)."""
+    """Warm a provider's catalogues in the background (errors surface later, when used).
+
+    At most once per provider row version every ten minutes: the catalogue cache
+    keeps them an hour, so warming on every command would only add work.
+    """
+    stamp = f"{row.id}:{row.updated_at.isoformat()}"
+    now = time.monotonic()
+    if now - _warmed.get(stamp, -_WARM_EVERY) < _WARM_EVERY:
+        return
+    _warmed[stamp] = now
     provider = services.provider_for(row)
 
     async def warm() -> None:

@@ -50,17 +50,17 @@ def _who(body: dict[str, Any]) -> tuple[str, str]:
 
 
 async def _load(services: Services, view_id: str, team_id: str, user_id: str) -> Any:
-    async with services.db.session() as session:
-        row = await drafts.get(session, view_id)
+    async with services.db.autocommit() as conn:
+        row = await drafts.load(conn, view_id)
     if row is None or row.team_id != team_id or row.user_id != user_id:
         return None
     return row
 
 
 async def _save(services: Services, view_id: str, row: Any, step: str, draft: Draft) -> None:
-    async with services.db.session() as session, session.begin():
+    async with services.db.autocommit() as conn:
         await drafts.save(
-            session,
+            conn,
             view_id=view_id,
             team_id=row.team_id,
             user_id=row.user_id,
@@ -76,6 +76,31 @@ async def _update(client: AsyncWebClient, view_id: str, view: View, view_hash: s
     except SlackApiError as exc:
         # hash_conflict: the user acted again meanwhile; their newer action re-renders.
         log.info("views.update of %s skipped: %s", view_id, exc.response["error"])
+
+
+_first_views: dict[tuple[int, int, str | None], dict[str, Any]] = {}
+
+
+def first_view(services: Services, data: StepData, label: str) -> dict[str, Any]:
+    """Step 1 for a fresh draft: built (and checked by slack_sdk) once per offer
+    version and provider, then reused with only the label filled in."""
+    generation = services.offers.generation
+    if generation is None:
+        return view_for("plan", data).to_dict()
+    key = (id(services.offers), generation, data.draft.provider_id)
+    template = _first_views.get(key)
+    if template is None:
+        blank = data.draft.model_copy(update={"label": ""})
+        template = view_for("plan", StepData(**{**data.__dict__, "draft": blank})).to_dict()
+        if len(_first_views) > 64:
+            _first_views.clear()
+        _first_views[key] = template
+    blocks = []
+    for block in template["blocks"]:
+        if block.get("block_id") == "label":
+            block = {**block, "element": {**block["element"], "initial_value": label}}
+        blocks.append(block)
+    return {**template, "blocks": blocks}
 
 
 def register(app: AsyncApp, services: Services) -> None:
@@ -95,17 +120,17 @@ def register(app: AsyncApp, services: Services) -> None:
                 text="No cloud provider is set up yet; ask a vpsbot admin to add one.",
             )
             return
-        label = rest.strip() or generate_label()
+        label = (rest.strip() or generate_label())[:64]
         draft = Draft(label=label)
         # step 1 comes from the database alone: regions load once a plan is chosen
         data, row, _ = await catalog.gather(services, draft, "plan", rows=rows)
         opened = await client.views_open(
-            trigger_id=command["trigger_id"], view=view_for("plan", data)
+            trigger_id=command["trigger_id"], view=first_view(services, data, label)
         )
         view_id = opened["view"]["id"]
-        async with services.db.session() as session, session.begin():
+        async with services.db.autocommit() as conn:
             await drafts.save(
-                session,
+                conn,
                 view_id=view_id,
                 team_id=command["team_id"],
                 user_id=command["user_id"],

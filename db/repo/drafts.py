@@ -6,17 +6,17 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Row, delete, func, select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from db.models import CreateDraft
 
-__all__ = ["claim_for_create", "delete_expired", "get", "save"]
+__all__ = ["claim_for_create", "delete_expired", "get", "load", "save"]
 
 
 async def save(
-    session: AsyncSession,
+    session: AsyncSession | AsyncConnection,
     *,
     view_id: str,
     team_id: str,
@@ -44,6 +44,12 @@ async def save(
 
 async def get(session: AsyncSession, view_id: str) -> CreateDraft | None:
     return await session.get(CreateDraft, view_id)
+
+
+async def load(conn: AsyncSession | AsyncConnection, view_id: str) -> Row[Any] | None:
+    """The draft's columns as a plain row (no ORM identity map): the cheap read."""
+    query = select(*CreateDraft.__table__.c).where(CreateDraft.view_id == view_id)
+    return (await conn.execute(query)).first()
 
 
 async def claim_for_create(

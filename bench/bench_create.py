@@ -1,0 +1,349 @@
+"""`/vps create` under load, against a minimal Bolt app measured in the same run.
+
+Two servers run in their own processes on loopback, each beside a Slack Web API
+stand-in: a minimal Bolt AsyncApp whose `/vps` only acks, and vpsbot answering
+`/vps create` (ack, then views.open with step 1 from the database and warm
+caches). The same load generator (aiohttp, signed requests, 20 connections)
+drives both, alternating rounds. Then step transitions (view_submission of step
+1 → the deployment view) are timed on vpsbot with warm caches.
+
+Prints throughput, p50/p99 and the vpsbot/minimal ratios. Run:
+    .venv/bin/python bench/bench_create.py [--requests 1500] [--concurrency 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import hmac
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SECRET = "bench-signing-secret"
+TOKEN = "xoxb-bench-token"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+# --------------------------------------------------------------------------- servers
+
+
+async def _serve_standin(port: int) -> None:
+    """Slack's Web API in a process of its own, so neither app pays for it."""
+    from aiohttp import web
+
+    from tests.support.slack_api import SlackStandIn
+
+    api = await SlackStandIn(bot_token=TOKEN).start()
+
+    async def views(_: web.Request) -> web.Response:
+        opened = [c.response["view"]["id"] for c in api.calls_to("views.open") if c.ok]
+        return web.json_response({"views": opened, "opened": len(opened)})
+
+    app = web.Application()
+    app.router.add_get("/bench/views", views)
+    print(f"slack {api.base_url}", flush=True)
+    await _run(app, port)
+
+
+async def _serve_minimal(port: int, slack_url: str) -> None:
+    from aiohttp import web
+    from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+    from slack_bolt.async_app import AsyncApp
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    bolt = AsyncApp(client=AsyncWebClient(token=TOKEN, base_url=slack_url),
+                    signing_secret=SECRET)
+
+    @bolt.command("/vps")
+    async def vps(ack: Any) -> None:
+        await ack()
+
+    async def events(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
+
+    app = web.Application()
+    app.router.add_post("/slack/events", events)
+    await _run(app, port)
+
+
+async def _serve_vpsbot(port: int, database_url: str, slack_url: str) -> None:
+    import logging
+    from decimal import Decimal
+
+    from aiohttp import web
+    from cryptography.fernet import Fernet
+
+    from bot import admin_ops
+    from bot.config import Settings
+    from bot.server import build_web_app
+    from bot.services import Services
+    from bot.slack_app import build_bolt_app
+    from db import migrate
+    from db.repo import providers
+    from providers.sandbox import Sandbox
+
+    logging.basicConfig(level=logging.WARNING)
+    sandbox = Sandbox(linode_create_limit=None)
+    await sandbox.start()
+    settings = Settings(
+        slack_bot_token=TOKEN, slack_signing_secret=SECRET, slack_api_url=slack_url,
+        database_url=database_url, vpsbot_encryption_keys=Fernet.generate_key().decode(),
+        log_level="WARNING", _env_file=None,  # type: ignore[call-arg]
+    )
+    services = Services.build(settings, database_url=database_url)
+    await migrate.upgrade(services.db.engine)
+    await services.start()
+    for type_, url in (("digitalocean", sandbox.digitalocean_url), ("linode", sandbox.linode_url)):
+        await admin_ops.add_provider(services, type=type_, name=f"sandbox-{type_}",
+                                     token=sandbox.tokens[type_], api_url=url)
+        await admin_ops.import_plans(services, f"sandbox-{type_}",
+                                     admin_ops.Markup(percent=Decimal(20)))
+    async with services.db.session() as session:
+        rows = await providers.list_all(session)
+    info: dict[str, Any] = {}
+    for row in rows:  # warm every catalogue a step transition reads
+        provider = services.provider_for(row)
+        await asyncio.gather(provider.get_regions(), provider.get_deployment_options(),
+                             provider.get_images(), provider.list_ssh_keys(),
+                             provider.list_vpcs())
+        from db.repo import plans
+
+        async with services.db.session() as session:
+            offered = await plans.list_offered(session, row.id)
+        info[row.type] = {"provider": str(row.id), "plan": str(offered[0].id),
+                          "region": "nyc3" if row.type == "digitalocean" else "us-east"}
+
+    async def bench_info(_: web.Request) -> web.Response:
+        return web.json_response({"providers": info})
+
+    app = build_web_app(services, build_bolt_app(services))
+    app.router.add_get("/bench/info", bench_info)
+    await _run(app, port)
+
+
+async def _run(app: Any, port: int) -> None:
+    from aiohttp import web
+
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    print("ready", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    await stop.wait()
+
+
+# --------------------------------------------------------------------------- load
+
+
+def _headers(body: str) -> dict[str, str]:
+    ts = str(int(time.time()))
+    digest = hmac.new(SECRET.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": f"v0={digest}",
+    }
+
+
+def _command(i: int) -> str:
+    return urlencode({
+        "token": "x", "team_id": "T0001", "team_domain": "bench", "channel_id": "C0001",
+        "channel_name": "bench", "user_id": "U0001", "user_name": "bench", "command": "/vps",
+        "text": f"create bench-{i}", "api_app_id": "A0001",
+        "response_url": "http://127.0.0.1:9/response", "trigger_id": f"trig.{i}.{time.time()}",
+    })
+
+
+def _submission(view_id: str, info: dict[str, Any]) -> str:
+    def select(value: str) -> dict[str, Any]:
+        return {"type": "static_select", "selected_option": {"value": value,
+                "text": {"type": "plain_text", "text": value}}}
+
+    payload = {
+        "type": "view_submission", "team": {"id": "T0001", "domain": "bench"},
+        "user": {"id": "U0001", "username": "bench", "team_id": "T0001"},
+        "api_app_id": "A0001", "token": "x", "trigger_id": f"t.{time.time()}",
+        "view": {
+            "id": view_id, "type": "modal", "callback_id": "vps_create:plan", "hash": "h",
+            "private_metadata": "",
+            "state": {"values": {
+                "provider": {"create_provider": select(info["provider"])},
+                "label": {"label": {"type": "plain_text_input", "value": "bench-step"}},
+                "plan": {"create_plan": select(info["plan"])},
+                "region": {"region": select(info["region"])},
+            }},
+        },
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+async def _load(url: str, bodies: list[str], concurrency: int) -> tuple[list[float], float, int]:
+    import aiohttp
+
+    latencies: list[float] = []
+    failures = 0
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    for body in bodies:
+        queue.put_nowait(body)
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as http:
+
+        async def worker() -> None:
+            nonlocal failures
+            while not queue.empty():
+                body = queue.get_nowait()
+                started = time.perf_counter()
+                async with http.post(url, data=body, headers=_headers(body)) as resp:
+                    await resp.read()
+                    if resp.status != 200:
+                        failures += 1
+                latencies.append(time.perf_counter() - started)
+
+        began = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        wall = time.perf_counter() - began
+    return latencies, wall, failures
+
+
+def _spawn(
+    mode: str, port: int, database_url: str = "", slack_url: str = ""
+) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--serve", mode, "--port", str(port), "--db", database_url,
+         "--slack", slack_url],
+        stdout=subprocess.PIPE, text=True, cwd=ROOT,
+    )
+    assert proc.stdout is not None
+    said = ""
+    line = proc.stdout.readline()
+    if line.startswith("slack "):
+        said = line.split(" ", 1)[1].strip()
+        line = proc.stdout.readline()
+    if line.strip() != "ready":
+        raise RuntimeError(f"{mode} server did not start")
+    return proc, said
+
+
+async def _bench(requests: int, concurrency: int, rounds: int) -> None:
+    import aiohttp
+
+    from bench._common import percentile, scratch_database, summary
+
+    async with scratch_database("vpsbot_bench_create") as database_url:
+        minimal_port, vpsbot_port, slack_port = _free_port(), _free_port(), _free_port()
+        slack, slack_url = _spawn("standin", slack_port)
+        minimal, _ = _spawn("minimal", minimal_port, slack_url=slack_url)
+        vpsbot, _ = _spawn("vpsbot", vpsbot_port, database_url, slack_url=slack_url)
+        urls = {"minimal": f"http://127.0.0.1:{minimal_port}/slack/events",
+                "vpsbot": f"http://127.0.0.1:{vpsbot_port}/slack/events"}
+        results: dict[str, list[tuple[list[float], float, int]]] = {"minimal": [], "vpsbot": []}
+        try:
+            # warm-up, then alternate rounds so drift in machine speed hits both alike
+            for name in ("minimal", "vpsbot"):
+                await _load(urls[name], [_command(i) for i in range(100)], concurrency)
+            counter = 1000
+            for _ in range(rounds):
+                for name in ("minimal", "vpsbot"):
+                    bodies = [_command(counter + i) for i in range(requests)]
+                    counter += requests
+                    results[name].append(await _load(urls[name], bodies, concurrency))
+            async with aiohttp.ClientSession() as http:
+                deadline = time.monotonic() + 60
+                expected = 100 + requests * rounds  # only vpsbot opens views
+                async with http.get(f"http://127.0.0.1:{vpsbot_port}/bench/info") as r:
+                    info = await r.json()
+                while True:
+                    async with http.get(f"http://127.0.0.1:{slack_port}/bench/views") as r:
+                        info.update(await r.json())
+                    if info["opened"] >= expected or time.monotonic() > deadline:
+                        break
+                    await asyncio.sleep(0.2)
+            print(f"/vps create, {requests} requests x {rounds} rounds, {concurrency} connections")
+            stats: dict[str, tuple[float, float]] = {}
+            for name, runs in results.items():
+                latencies = [x for run in runs for x in run[0]]
+                throughput = sum(len(r[0]) for r in runs) / sum(r[1] for r in runs)
+                failures = sum(r[2] for r in runs)
+                stats[name] = (throughput, percentile(latencies, 99))
+                print(f"  {name:8} {throughput:8.1f} req/s  {summary(latencies)}  "
+                      f"non-200: {failures}")
+            vpsbot_commands = 100 + requests * rounds
+            print(f"  views.open completed for {info['opened'] - (expected - vpsbot_commands)}"
+                  f" of {vpsbot_commands} vpsbot commands")
+            ratio = stats["vpsbot"][0] / stats["minimal"][0]
+            print(f"  throughput ratio vpsbot/minimal: {ratio:.2f} (target >= 0.60)")
+            print(f"  vpsbot p99: {stats['vpsbot'][1] * 1000:.2f} ms (target <= 50 ms)")
+
+            views = info["views"][: max(50, min(len(info["views"]), 1000))]
+            do = info["providers"]["digitalocean"]
+            bodies = [_submission(views[i % len(views)], do) for i in range(requests)]
+            await _load(urls["vpsbot"], bodies[:100], concurrency)  # warm
+            latencies, wall, failures = await _load(urls["vpsbot"], bodies, concurrency)
+            print(f"step transition (plan -> deployment view), {len(bodies)} submissions, "
+                  f"{concurrency} connections, warm caches")
+            print(f"  vpsbot   {len(bodies) / wall:8.1f} req/s  {summary(latencies)}  "
+                  f"non-200: {failures}")
+            print(f"  p99: {percentile(latencies, 99) * 1000:.2f} ms (target <= 50 ms)")
+        finally:
+            for proc in (minimal, vpsbot, slack):
+                proc.send_signal(signal.SIGTERM)
+            for proc in (minimal, vpsbot, slack):
+                try:
+                    proc.wait(20)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--requests", type=int, default=1500)
+    parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--serve", choices=["standin", "minimal", "vpsbot"])
+    parser.add_argument("--slack", default="")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--db", default="")
+    args = parser.parse_args()
+    if args.serve == "standin":
+        asyncio.run(_serve_standin(args.port))
+    elif args.serve == "minimal":
+        asyncio.run(_serve_minimal(args.port, args.slack))
+    elif args.serve == "vpsbot":
+        if os.environ.get("BENCH_PROFILE"):
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
+            try:
+                asyncio.run(_serve_vpsbot(args.port, args.db, args.slack))
+            finally:
+                profiler.disable()
+                profiler.dump_stats(os.environ["BENCH_PROFILE"])
+        else:
+            asyncio.run(_serve_vpsbot(args.port, args.db, args.slack))
+    else:
+        os.environ.setdefault("PYTHONUNBUFFERED", "1")
+        asyncio.run(_bench(args.requests, args.concurrency, args.rounds))
+
+
+if __name__ == "__main__":
+    main()
