@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Float, and_, func, literal, or_, select, type_coerce, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Plan, ServiceProvider, VpsInstance
@@ -17,12 +18,16 @@ __all__ = [
     "ACTIVE_STATUSES",
     "ListFilter",
     "Listed",
+    "claim_action",
     "create_pending",
     "get",
     "get_for_team",
+    "get_listed",
     "lease_due",
     "list_for_team",
     "mark",
+    "record_action_request",
+    "release_action",
     "schedule_watch",
     "tagged_missing",
 ]
@@ -132,8 +137,9 @@ async def list_for_team(
         conditions.append(VpsInstance.label.ilike(f"%{escaped}%", escape="\\"))
     where = and_(*conditions)
     total = int(
-        (await session.execute(select(func.count()).select_from(VpsInstance).where(where)))
-        .scalar_one()
+        (
+            await session.execute(select(func.count()).select_from(VpsInstance).where(where))
+        ).scalar_one()
     )
     query = (
         select(VpsInstance, ServiceProvider.name, Plan)
@@ -146,6 +152,104 @@ async def list_for_team(
     )
     rows = [Listed(inst, name, plan) for inst, name, plan in await session.execute(query)]
     return rows, total
+
+
+async def get_listed(session: AsyncSession, instance_id: uuid.UUID, team_id: str) -> Listed | None:
+    """One of the team's instances with its provider name and plan (None: not the team's)."""
+    query = (
+        select(VpsInstance, ServiceProvider.name, Plan)
+        .outerjoin(ServiceProvider, ServiceProvider.id == VpsInstance.provider_id)
+        .outerjoin(Plan, Plan.id == VpsInstance.plan_id)
+        .where(VpsInstance.id == instance_id, VpsInstance.team_id == team_id)
+    )
+    found = (await session.execute(query)).first()
+    if found is None:
+        return None
+    inst, name, plan = found
+    return Listed(inst, name, plan)
+
+
+#: ``configuration`` key holding an action request that is being sent to the provider.
+REQUESTING = "requesting"
+
+
+def _config() -> ColumnElement[Any]:
+    return type_coerce(VpsInstance.configuration, JSONB)
+
+
+async def claim_action(
+    session: AsyncSession,
+    instance_id: uuid.UUID,
+    team_id: str,
+    claim: dict[str, Any],
+    *,
+    stale_after: timedelta = timedelta(minutes=2),
+) -> bool:
+    """Mark an action request as in flight, unless another one is (double clicks, retries).
+
+    ``claim`` must carry ``at`` (epoch seconds); a claim older than ``stale_after``
+    (its process died mid-request) no longer blocks. True if this caller holds it now.
+    """
+    config = _config()
+    claimed_at = config[REQUESTING]["at"].astext.cast(Float)
+    stale = func.extract("epoch", func.now()) - stale_after.total_seconds()
+    result = await session.execute(
+        update(VpsInstance)
+        .where(
+            VpsInstance.id == instance_id,
+            VpsInstance.team_id == team_id,
+            or_(~config.has_key(REQUESTING), func.coalesce(claimed_at, 0.0) < stale),
+        )
+        .values(
+            configuration=config.op("||", return_type=JSONB)(
+                literal({REQUESTING: claim}, type_=JSONB)
+            ),
+            updated_at=func.now(),
+        )
+        .returning(VpsInstance.id)
+    )
+    return result.scalar_one_or_none() is not None
+
+
+async def release_action(session: AsyncSession, instance_id: uuid.UUID) -> None:
+    """Drop the in-flight request mark (the provider refused or failed): row as before."""
+    await session.execute(
+        update(VpsInstance)
+        .where(VpsInstance.id == instance_id)
+        .values(
+            configuration=_config().op("-", return_type=JSONB)(literal(REQUESTING)),
+            updated_at=func.now(),
+        )
+    )
+
+
+async def record_action_request(
+    session: AsyncSession,
+    instance_id: uuid.UUID,
+    *,
+    status: str,
+    pending: dict[str, Any],
+    configuration: dict[str, Any] | None = None,
+    plan_id: uuid.UUID | None = None,
+) -> None:
+    """The provider accepted an action: new status, ``pending_action`` for the watcher.
+
+    Merges into ``configuration`` in SQL (other keys, e.g. the watcher's, are kept),
+    drops the in-flight mark and the provider's last raw status (no longer true).
+    ``plan_id`` is set when given (resize).
+    """
+    merged = (
+        _config()
+        .op("-", return_type=JSONB)(literal(REQUESTING))
+        .op("-", return_type=JSONB)(literal("raw_status"))
+        .op("||", return_type=JSONB)(
+            literal({**(configuration or {}), "pending_action": pending}, type_=JSONB)
+        )
+    )
+    values: dict[str, Any] = {"status": status, "configuration": merged, "updated_at": func.now()}
+    if plan_id is not None:
+        values["plan_id"] = plan_id
+    await session.execute(update(VpsInstance).where(VpsInstance.id == instance_id).values(**values))
 
 
 async def mark(session: AsyncSession, instance_id: uuid.UUID, **values: Any) -> None:
