@@ -22,12 +22,36 @@ from prometheus_client import Counter
 from bot import status
 from bot.create.service import VPSBOT_TAG
 from bot.services import Services
-from db.models import ServiceProvider, VpsInstance
-from db.repo import activity, instances, jobs, providers, reconcile
+from db.models import ServiceProvider
+from db.repo import activity, jobs, providers, reconcile
 from providers.errors import ProviderError
-from providers.models import Instance
 
 __all__ = ["DriftReport", "Reconciler"]
+
+
+def _change(
+    row: Any, status_: str, ipv4: str | None, ipv6: str | None, configuration: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "row_id": row.id,
+        "status": status_,
+        "ip_address": ipv4,
+        "ipv6_address": ipv6,
+        "configuration": configuration,
+    }
+
+
+def _event(row: Any, prov: ServiceProvider, result: str, **meta: Any) -> dict[str, Any]:
+    return {
+        "team_id": row.team_id,
+        "user_id": None,
+        "event_type": "vps.drift",
+        "entity_type": "vps",
+        "entity_id": str(row.id),
+        "status": result,
+        "metadata": {"label": row.label, "provider": prov.name, **meta},
+    }
+
 
 log = logging.getLogger(__name__)
 
@@ -90,17 +114,83 @@ class Reconciler:
         by_id = {server.id: server for server in listing}
         async with self.services.db.session() as session:
             rows = await reconcile.known_for_provider(session, prov.id)
+        changes: list[dict[str, Any]] = []
+        events: list[dict[str, Any]] = []
+        told: list[tuple[Any, str]] = []  # (row, thread text) for rows with a message
+        stamp = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
         for row in rows:
             server = by_id.get(row.provider_instance_id or "")
             if server is None:
-                await self._gone(prov, row, report)
+                note = f"Deleted outside vpsbot (noticed {stamp})."
+                changes.append(
+                    _change(
+                        row,
+                        "deleted",
+                        None,
+                        None,
+                        {**row.configuration, "note": note, "drift": "deleted"},
+                    )
+                )
+                events.append(_event(row, prov, "warning", drift="deleted"))
+                report.deleted.append(row.label)
+                DRIFT.labels(prov.type, "deleted").inc()
+                told.append(
+                    (
+                        row,
+                        f":warning: *{row.label}* no longer exists at {prov.name}: "
+                        "it was deleted outside vpsbot.",
+                    )
+                )
+                continue
+            status_changed = server.status.value != row.status
+            if not status_changed and (server.ipv4, server.ipv6) == (
+                row.ip_address,
+                row.ipv6_address,
+            ):
+                continue
+            changes.append(
+                _change(
+                    row,
+                    server.status.value,
+                    server.ipv4,
+                    server.ipv6,
+                    {**row.configuration, "raw_status": server.raw_status},
+                )
+            )
+            events.append(
+                _event(
+                    row,
+                    prov,
+                    "info",
+                    drift="changed",
+                    to=server.status.value,
+                    ip=server.ipv4,
+                    **{"from": row.status},
+                )
+            )
+            report.changed.append(row.label)
+            DRIFT.labels(prov.type, "changed").inc()
+            if status_changed:
+                told.append(
+                    (
+                        row,
+                        f":information_source: *{row.label}* is now "
+                        f"*{server.status.value}* at {prov.name} (was {row.status}); "
+                        "the change was made outside vpsbot.",
+                    )
+                )
             else:
-                await self._compare(prov, row, server, report)
+                told.append((row, ""))
+        if changes:
+            async with self.services.db.session() as session, session.begin():
+                await reconcile.apply_changes(session, changes, events)
+        for row, text in told:
+            if row.message_ts:  # only servers that have a channel message are told
+                await status.publish(self.services, row.id)
+                if text:
+                    await status.post_event(self.services, row.id, text)
         tagged = [
-            tag
-            for server in listing
-            for tag in server.tags
-            if tag.startswith(f"{VPSBOT_TAG}-")
+            tag for server in listing for tag in server.tags if tag.startswith(f"{VPSBOT_TAG}-")
         ]
         async with self.services.db.session() as session:
             known = await reconcile.known_tags(session, tagged)
@@ -109,61 +199,6 @@ class Reconciler:
             if lost:
                 report.orphans.append(f"{server.label} ({prov.name}, id {server.id})")
                 DRIFT.labels(prov.type, "orphan").inc()
-
-    async def _gone(self, prov: ServiceProvider, row: VpsInstance, report: DriftReport) -> None:
-        note = (
-            f"Deleted outside vpsbot (noticed {datetime.now(UTC):%Y-%m-%d %H:%M} UTC)."
-        )
-        async with self.services.db.session() as session, session.begin():
-            await instances.mark(
-                session, row.id, status="deleted", ip_address=None,
-                configuration={**row.configuration, "note": note, "drift": "deleted"},
-            )
-            await activity.record(
-                session, event_type="vps.drift", status="warning", team_id=row.team_id,
-                user_id=None, entity_type="vps", entity_id=str(row.id),
-                metadata={"label": row.label, "provider": prov.name, "drift": "deleted"},
-            )
-        report.deleted.append(row.label)
-        DRIFT.labels(prov.type, "deleted").inc()
-        await status.publish(self.services, row.id)
-        await status.post_event(
-            self.services, row.id,
-            f":warning: *{row.label}* no longer exists at {prov.name}: it was deleted outside "
-            "vpsbot.",
-        )
-
-    async def _compare(
-        self, prov: ServiceProvider, row: VpsInstance, server: Instance, report: DriftReport
-    ) -> None:
-        values: dict[str, Any] = {}
-        if server.status.value != row.status:
-            values["status"] = server.status.value
-        if server.ipv4 != row.ip_address:
-            values["ip_address"] = server.ipv4
-        if server.ipv6 != row.ipv6_address:
-            values["ipv6_address"] = server.ipv6
-        if not values:
-            return
-        values["configuration"] = {**row.configuration, "raw_status": server.raw_status}
-        async with self.services.db.session() as session, session.begin():
-            await instances.mark(session, row.id, **values)
-            await activity.record(
-                session, event_type="vps.drift", status="info", team_id=row.team_id,
-                user_id=None, entity_type="vps", entity_id=str(row.id),
-                metadata={"label": row.label, "provider": prov.name,
-                          "from": row.status, "to": server.status.value,
-                          "ip": server.ipv4},
-            )
-        report.changed.append(row.label)
-        DRIFT.labels(prov.type, "changed").inc()
-        await status.publish(self.services, row.id)
-        if "status" in values:
-            await status.post_event(
-                self.services, row.id,
-                f":information_source: *{row.label}* is now *{server.status.value}* at "
-                f"{prov.name} (was {row.status}); the change was made outside vpsbot.",
-            )
 
     async def _tell_admins(self, report: DriftReport) -> None:
         lines = "\n".join(f"• {orphan}" for orphan in report.orphans[:40])
@@ -180,10 +215,12 @@ class Reconciler:
         for target in targets:
             try:
                 await self.services.slack.chat_postMessage(channel=target, text=text)
-            except Exception as exc:  # noqa: BLE001 - a report must not stop the pass
+            except Exception as exc:
                 log.warning("drift: cannot report orphans to %s: %s", target, exc)
         async with self.services.db.session() as session, session.begin():
             await activity.record(
-                session, event_type="vps.orphans", status="warning",
+                session,
+                event_type="vps.orphans",
+                status="warning",
                 metadata={"servers": report.orphans[:200]},
             )
