@@ -149,7 +149,7 @@ class StatusWatcher:
             "status": server.status.value,
             "ip_address": server.ipv4,
             "ipv6_address": server.ipv6,
-            "configuration": {**row.configuration, "raw_status": server.raw_status},
+            "configuration": {"raw_status": server.raw_status},
         }
         if row.provider_instance_id is None:
             values["provider_instance_id"] = server.id
@@ -164,9 +164,6 @@ class StatusWatcher:
             and server.status.value in SETTLED
         ):
             await self._finish_action(row, pending, ok=True)
-            values["configuration"] = {
-                k: v for k, v in values["configuration"].items() if k != "pending_action"
-            }
             pending = None
         if server.status.value in SETTLED and not pending:
             await self._settle(row, values)
@@ -206,10 +203,11 @@ class StatusWatcher:
 
     async def _finish_action(self, row: VpsInstance, pending: dict[str, Any], *, ok: bool) -> None:
         word = _ACTION_WORDS.get(pending.get("action", ""), pending.get("action", "Action"))
-        config = {k: v for k, v in row.configuration.items() if k != "pending_action"}
-        row.configuration = config
+        row.configuration = {k: v for k, v in row.configuration.items() if k != "pending_action"}
         async with self.services.db.session() as session, session.begin():
-            await instances.mark(session, row.id, configuration=config)
+            await instances.mark(
+                session, row.id, configuration=instances.without_pending_action(pending)
+            )
         await self._record(
             row, f"vps.{pending.get('action')}", "success" if ok else "error", by=pending.get("by")
         )
@@ -251,6 +249,11 @@ class StatusWatcher:
                     + timedelta(seconds=_backoff(row.watch_attempts)),
                     "watch_lease_until": None,
                 }
+            patch = values.pop("configuration", None)
+            if patch:
+                # merged in SQL: a user's action recorded meanwhile is not overwritten
+                extra["configuration"] = instances.merged_configuration(patch)
+                row.configuration = {**row.configuration, **patch}
             if values or extra:
                 await instances.mark(session, row.id, **values, **extra)
         for key, value in values.items():
@@ -268,10 +271,7 @@ class StatusWatcher:
         self, row: VpsInstance, values: dict[str, Any], *, note: str | None = None
     ) -> None:
         if note:
-            values = {
-                **values,
-                "configuration": {**values.get("configuration", row.configuration), "note": note},
-            }
+            values = {**values, "configuration": {**values.get("configuration", {}), "note": note}}
         values = {**values, "watch_next_at": None, "watch_lease_until": None}
         await self._update(row, values)
 

@@ -8,7 +8,18 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, and_, func, literal, or_, select, type_coerce, update
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,10 +37,12 @@ __all__ = [
     "lease_due",
     "list_for_team",
     "mark",
+    "merged_configuration",
     "record_action_request",
     "release_action",
     "schedule_watch",
     "tagged_missing",
+    "without_pending_action",
 ]
 
 #: Statuses the watcher follows until they settle.
@@ -324,3 +337,23 @@ async def tagged_missing(session: AsyncSession, tags: Sequence[str]) -> set[str]
         (await session.execute(select(VpsInstance.tag).where(VpsInstance.tag.in_(tags)))).scalars()
     )
     return set(tags) - known
+
+
+def merged_configuration(patch: dict[str, Any]) -> ColumnElement[Any]:
+    """``configuration || patch`` in SQL: keys written meanwhile by others survive."""
+    return VpsInstance.configuration.op("||")(literal(patch, JSONB))
+
+
+def without_pending_action(action: dict[str, Any]) -> ColumnElement[Any]:
+    """Drop ``pending_action`` only if it is still ``action`` (not a newer request)."""
+    current = VpsInstance.configuration["pending_action"]
+    return case(
+        (
+            and_(
+                current["action"].astext == str(action.get("action")),
+                func.coalesce(current["id"].astext, "") == str(action.get("id") or ""),
+            ),
+            VpsInstance.configuration.op("-")(literal("pending_action")),
+        ),
+        else_=VpsInstance.configuration,
+    )
