@@ -200,7 +200,9 @@ class LinodeProvider(Provider):
         vpc=False,
         private_ip=True,
         root_password=True,
-        actions=ACTIONS,
+        # Linode has no power cycle; the client maps one to a reboot if asked,
+        # but the bot does not offer it
+        actions=tuple(a for a in ACTIONS if a != "power_cycle"),
     )
 
     #: StackScript owners listed besides the account's own ("linode" = official).
