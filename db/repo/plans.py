@@ -13,8 +13,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Plan, ServiceProvider
 
-__all__ = ["PlanInput", "get", "list_for_provider", "list_offered", "set_active", "set_markup",
-           "upsert"]
+__all__ = [
+    "PlanCounts",
+    "PlanInput",
+    "counts_by_provider",
+    "get",
+    "get_for_provider",
+    "list_for_provider",
+    "list_offered",
+    "set_active",
+    "set_markup",
+    "upsert",
+]
+
+
+@dataclass(frozen=True)
+class PlanCounts:
+    total: int = 0
+    active: int = 0
 
 
 @dataclass(frozen=True)
@@ -59,6 +75,31 @@ async def upsert(session: AsyncSession, provider_id: uuid.UUID, plans: list[Plan
 
 async def get(session: AsyncSession, plan_id: uuid.UUID) -> Plan | None:
     return await session.get(Plan, plan_id)
+
+
+async def get_for_provider(
+    session: AsyncSession, provider_id: uuid.UUID, plan_id: uuid.UUID
+) -> Plan | None:
+    """The plan ``plan_id`` if it belongs to ``provider_id`` (ids from Slack are untrusted)."""
+    result = await session.execute(
+        select(Plan).where(Plan.id == plan_id, Plan.provider_id == provider_id)
+    )
+    return result.scalar_one_or_none()
+
+
+async def counts_by_provider(session: AsyncSession) -> dict[uuid.UUID, PlanCounts]:
+    """How many plans each provider has, and how many of them are offered."""
+    result = await session.execute(
+        select(
+            Plan.provider_id,
+            func.count(),
+            func.count().filter(Plan.active.is_(True)),
+        ).group_by(Plan.provider_id)
+    )
+    return {
+        provider_id: PlanCounts(total=int(total), active=int(active))
+        for provider_id, total, active in result.all()
+    }
 
 
 async def list_for_provider(

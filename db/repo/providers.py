@@ -18,6 +18,7 @@ __all__ = [
     "count_instances",
     "get",
     "list_all",
+    "record_check",
     "remove",
     "rotate_secrets",
     "set_active",
@@ -95,6 +96,28 @@ async def update_fields(session: AsyncSession, provider_id: uuid.UUID, **values:
     )
 
 
+async def record_check(
+    session: AsyncSession, provider_id: uuid.UUID, *, valid: bool | None
+) -> None:
+    """Record that the stored token was just validated.
+
+    ``valid`` is the verdict (None when the check could not tell, e.g. the provider
+    was unreachable: the previous verdict stays). A valid token is also a successful
+    call. ``updated_at`` is left alone: a health check does not change the provider's
+    settings, and ``updated_at`` versions them.
+    """
+    values: dict[str, Any] = {"last_checked_at": func.now()}
+    if valid is not None:
+        values["credentials_valid"] = valid
+    if valid:
+        values["last_success_at"] = func.now()
+    await session.execute(
+        update(ServiceProvider)
+        .where(ServiceProvider.id == provider_id)
+        .values(**values, updated_at=ServiceProvider.updated_at)
+    )
+
+
 async def count_instances(session: AsyncSession, provider_id: uuid.UUID) -> int:
     result = await session.execute(
         select(func.count())
@@ -115,9 +138,7 @@ async def remove(session: AsyncSession, provider_id: uuid.UUID, *, force: bool =
     await session.flush()
 
 
-async def rotate_secrets(
-    session: AsyncSession, rotate: Callable[[str, str], str]
-) -> Sequence[str]:
+async def rotate_secrets(session: AsyncSession, rotate: Callable[[str, str], str]) -> Sequence[str]:
     """Re-encrypt every stored token with ``rotate(ciphertext, row description)``.
 
     All rows are re-encrypted in memory first; if any fails, the exception
