@@ -155,7 +155,6 @@ def register(app: AsyncApp, services: Services) -> None:
         data, provider_row, _ = await catalog.gather(services, draft, "plan")
         if draft.provider_id != before:
             if provider_row is not None:
-                service.PROVIDER_CHOICES.labels(provider_row.type).inc()
                 catalog.prefetch(services, provider_row)
             # keep what is still valid under the new provider
             if draft.plan_id not in {p.id for p in data.plans}:
@@ -271,6 +270,8 @@ def register(app: AsyncApp, services: Services) -> None:
                 user_id,
             )
             return
+        if step == "plan" and provider_row is not None:
+            service.PROVIDER_CHOICES.labels(provider_row.type).inc()
         if step == "deployment":
             data.steps = catalog.steps_for(data)
         target = steps.next_step(step, data.steps)

@@ -389,3 +389,38 @@ async def test_slow_catalogue_shows_loading_then_the_step(bot: Bot) -> None:
         predicate=lambda c: "vps_create:image" in str(c.args) and "Loading" not in str(c.args),
     )
     assert options_of(update.args["view"], "image")
+
+
+async def test_when_the_channel_refuses_the_user_is_told_directly(bot: Bot) -> None:
+    user = CreateSession(bot)
+    await _to_review(user, "private-room")
+    bot.api.fail_next("chat.postMessage", "not_in_channel")
+    mark = bot.api.mark()
+    await user.submit({})
+    direct = await bot.api.wait_for_call(
+        "chat.postMessage", after=mark, predicate=lambda c: c.ok
+    )
+    assert direct.args["channel"] == "U0001"  # a DM to the creator
+    assert "private-room" in direct.args["text"]
+
+
+async def test_metrics_count_provider_choice_and_creations(bot: Bot) -> None:
+    import aiohttp
+
+    async def metric(name: str) -> float:
+        async with aiohttp.ClientSession() as http, http.get(f"{bot.url}/metrics") as resp:
+            body = await resp.text()
+        return sum(float(line.rsplit(" ", 1)[1]) for line in body.splitlines()
+                   if line.startswith(name))
+
+    chosen = 'vpsbot_provider_choice_total{provider="digitalocean"}'
+    done = 'vpsbot_creations_total{provider="digitalocean",result="succeeded"}'
+    before = (await metric(chosen), await metric(done))
+    user = CreateSession(bot)
+    await _to_review(user, "counted")
+    mark = bot.api.mark()
+    await user.submit({})
+    await bot.api.wait_for_call(
+        "views.update", after=mark, predicate=lambda c: "is being created" in str(c.args)
+    )
+    assert (await metric(chosen), await metric(done)) == (before[0] + 1, before[1] + 1)
