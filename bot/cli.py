@@ -175,7 +175,6 @@ def _with_services(
             from bot.logs import configure_logging
             from bot.services import Services
             from db import migrate
-
             from providers.http import close_session
 
             settings = load_settings()

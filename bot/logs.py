@@ -18,10 +18,15 @@ REDACTED = "[redacted]"
 _PATTERNS = [
     re.compile(r"xox[abposr]-[0-9A-Za-z-]{6,}"),
     re.compile(r"xapp-[0-9A-Za-z-]{6,}"),
+    # A secret-named field's whole value: a quoted value up to its closing quote
+    # (separators and spaces inside included), else up to a separator.
     re.compile(
-        r"(?i)((?:root_pass|root_password|password|user_data|api_key|token)[\"']?\s*[:=]\s*[\"']?)"
-        r"[^\s\"',}]+"
+        r"(?i)((?:root_pass|root_password|password|user_data|api_key|token)[\"']?\s*[:=]\s*)"
+        r"(?:\"(?:[^\"\\]|\\.)*\"?|'(?:[^'\\]|\\.)*'?|[^\s\"',}]+)"
     ),
+    # A cloud-config chpasswd entry (``root:<password>``) to the end of its line,
+    # whether the newline is real or escaped (``\n`` in a repr).
+    re.compile(r"(\broot:)(?=\S)(?:[^\n\\]|\\(?!n))+"),
 ]
 
 
@@ -42,9 +47,7 @@ class SecretRedactor(logging.Filter):
             if secret in text:
                 text = text.replace(secret, REDACTED)
         for pattern in _PATTERNS:
-            text = pattern.sub(
-                lambda m: (m.group(1) if m.lastindex else "") + REDACTED, text
-            )
+            text = pattern.sub(lambda m: (m.group(1) if m.lastindex else "") + REDACTED, text)
         return text
 
     def filter(self, record: logging.LogRecord) -> bool:

@@ -163,6 +163,10 @@ class DigitalOceanApi(JsonApi):
         message = str(body.get("message") or body.get("id") or "")
         match = re.match(r"\s*([A-Za-z_]+)\b", message)
         fld = _MESSAGE_FIELDS.get(match.group(1).lower()) if match else None
+        if fld is None:
+            # "You specified an invalid size for Droplet creation."
+            invalid = re.search(r"\binvalid\s+([A-Za-z_]+)", message, re.IGNORECASE)
+            fld = _MESSAGE_FIELDS.get(invalid.group(1).lower()) if invalid else None
         return message, fld
 
     async def get_all(
