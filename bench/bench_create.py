@@ -224,6 +224,12 @@ async def _load(url: str, bodies: list[str], concurrency: int) -> tuple[list[flo
     return latencies, wall, failures
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _spawn(
     mode: str, port: int, database_url: str = "", slack_url: str = ""
 ) -> tuple[subprocess.Popen[str], str]:
@@ -303,6 +309,11 @@ async def _bench(requests: int, concurrency: int, rounds: int) -> None:
             print(f"  vpsbot   {len(bodies) / wall:8.1f} req/s  {summary(latencies)}  "
                   f"non-200: {failures}")
             print(f"  p99: {percentile(latencies, 99) * 1000:.2f} ms (target <= 50 ms)")
+            print("CPU seconds used per process over the whole run (2 cores shared):")
+            for name, proc in (("slack stand-in", slack), ("minimal", minimal),
+                               ("vpsbot", vpsbot)):
+                print(f"  {name:15} {_cpu_seconds(proc.pid):7.2f} s")
+            print(f"  {'load generator':15} {time.process_time():7.2f} s")
         finally:
             for proc in (minimal, vpsbot, slack):
                 proc.send_signal(signal.SIGTERM)

@@ -30,12 +30,14 @@ def asyncpg_url(url: str) -> str:
 class Database:
     """Owns the engine and hands out sessions; one per process."""
 
-    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
+    def __init__(self, url: str, *, pool_size: int = 20, echo: bool = False) -> None:
         self.url = asyncpg_url(url)
         self.engine: AsyncEngine = create_async_engine(
             self.url,
             pool_size=pool_size,
-            max_overflow=pool_size,
+            # overflow connections are closed on return: keep the pool big enough
+            # that a burst does not churn (each new connection costs a TLS probe)
+            max_overflow=pool_size // 2,
             # no pre-ping: it costs a BEGIN/ROLLBACK round trip per checkout on the hot
             # path; connections are recycled instead, and a dead one fails one query
             pool_recycle=1800,

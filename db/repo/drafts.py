@@ -4,15 +4,39 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Row, delete, func, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Row, Table, bindparam, delete, func, select
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from db.models import CreateDraft
 
 __all__ = ["claim_for_create", "delete_expired", "get", "load", "save"]
+
+
+def _statements() -> tuple[Any, Any]:
+    """The hot-path statements, built once: constructing them per call costs more
+    than running them."""
+    table = cast(Table, CreateDraft.__table__)
+    upsert = insert(table).values(
+        view_id=bindparam("view_id"),
+        team_id=bindparam("team_id"),
+        user_id=bindparam("user_id"),
+        channel_id=bindparam("channel_id"),
+        step=bindparam("step"),
+        data=bindparam("data", type_=JSONB),
+    )
+    upsert = upsert.on_conflict_do_update(
+        index_elements=[table.c.view_id],
+        set_={"step": upsert.excluded.step, "data": upsert.excluded.data, "updated_at": func.now()},
+        where=table.c.instance_id.is_(None),
+    )
+    fetch = select(*table.c).where(table.c.view_id == bindparam("view_id"))
+    return upsert, fetch
+
+
+_UPSERT, _FETCH = _statements()
 
 
 async def save(
@@ -25,21 +49,18 @@ async def save(
     step: str,
     data: dict[str, Any],
 ) -> None:
-    """Insert or replace the draft for ``view_id``."""
-    statement = insert(CreateDraft).values(
-        view_id=view_id,
-        team_id=team_id,
-        user_id=user_id,
-        channel_id=channel_id,
-        step=step,
-        data=data,
+    """Insert or replace the draft for ``view_id`` (not once it is being created)."""
+    await session.execute(
+        _UPSERT,
+        {
+            "view_id": view_id,
+            "team_id": team_id,
+            "user_id": user_id,
+            "channel_id": channel_id,
+            "step": step,
+            "data": data,
+        },
     )
-    statement = statement.on_conflict_do_update(
-        index_elements=[CreateDraft.view_id],
-        set_={"step": step, "data": data, "updated_at": func.now()},
-        where=CreateDraft.instance_id.is_(None),
-    )
-    await session.execute(statement)
 
 
 async def get(session: AsyncSession, view_id: str) -> CreateDraft | None:
@@ -48,8 +69,7 @@ async def get(session: AsyncSession, view_id: str) -> CreateDraft | None:
 
 async def load(conn: AsyncSession | AsyncConnection, view_id: str) -> Row[Any] | None:
     """The draft's columns as a plain row (no ORM identity map): the cheap read."""
-    query = select(*CreateDraft.__table__.c).where(CreateDraft.view_id == view_id)
-    return (await conn.execute(query)).first()
+    return (await conn.execute(_FETCH, {"view_id": view_id})).first()
 
 
 async def claim_for_create(
