@@ -68,8 +68,7 @@ async def _serve_minimal(port: int, slack_url: str) -> None:
     from slack_bolt.async_app import AsyncApp
     from slack_sdk.web.async_client import AsyncWebClient
 
-    bolt = AsyncApp(client=AsyncWebClient(token=TOKEN, base_url=slack_url),
-                    signing_secret=SECRET)
+    bolt = AsyncApp(client=AsyncWebClient(token=TOKEN, base_url=slack_url), signing_secret=SECRET)
 
     @bolt.command("/vps")
     async def vps(ack: Any) -> None:
@@ -103,32 +102,45 @@ async def _serve_vpsbot(port: int, database_url: str, slack_url: str) -> None:
     sandbox = Sandbox(linode_create_limit=None)
     await sandbox.start()
     settings = Settings(
-        slack_bot_token=TOKEN, slack_signing_secret=SECRET, slack_api_url=slack_url,
-        database_url=database_url, vpsbot_encryption_keys=Fernet.generate_key().decode(),
-        log_level="WARNING", _env_file=None,  # type: ignore[call-arg]
+        slack_bot_token=TOKEN,
+        slack_signing_secret=SECRET,
+        slack_api_url=slack_url,
+        database_url=database_url,
+        vpsbot_encryption_keys=Fernet.generate_key().decode(),
+        log_level="WARNING",
+        _env_file=None,  # type: ignore[call-arg]
     )
     services = Services.build(settings, database_url=database_url)
     await migrate.upgrade(services.db.engine)
     await services.start()
     for type_, url in (("digitalocean", sandbox.digitalocean_url), ("linode", sandbox.linode_url)):
-        await admin_ops.add_provider(services, type=type_, name=f"sandbox-{type_}",
-                                     token=sandbox.tokens[type_], api_url=url)
-        await admin_ops.import_plans(services, f"sandbox-{type_}",
-                                     admin_ops.Markup(percent=Decimal(20)))
+        await admin_ops.add_provider(
+            services, type=type_, name=f"sandbox-{type_}", token=sandbox.tokens[type_], api_url=url
+        )
+        await admin_ops.import_plans(
+            services, f"sandbox-{type_}", admin_ops.Markup(percent=Decimal(20))
+        )
     async with services.db.session() as session:
         rows = await providers.list_all(session)
     info: dict[str, Any] = {}
     for row in rows:  # warm every catalogue a step transition reads
         provider = services.provider_for(row)
-        await asyncio.gather(provider.get_regions(), provider.get_deployment_options(),
-                             provider.get_images(), provider.list_ssh_keys(),
-                             provider.list_vpcs())
+        await asyncio.gather(
+            provider.get_regions(),
+            provider.get_deployment_options(),
+            provider.get_images(),
+            provider.list_ssh_keys(),
+            provider.list_vpcs(),
+        )
         from db.repo import plans
 
         async with services.db.session() as session:
             offered = await plans.list_offered(session, row.id)
-        info[row.type] = {"provider": str(row.id), "plan": str(offered[0].id),
-                          "region": "nyc3" if row.type == "digitalocean" else "us-east"}
+        info[row.type] = {
+            "provider": str(row.id),
+            "plan": str(offered[0].id),
+            "region": "nyc3" if row.type == "digitalocean" else "us-east",
+        }
 
     async def bench_info(_: web.Request) -> web.Response:
         return web.json_response({"providers": info})
@@ -165,32 +177,52 @@ def _headers(body: str) -> dict[str, str]:
 
 
 def _command(i: int) -> str:
-    return urlencode({
-        "token": "x", "team_id": "T0001", "team_domain": "bench", "channel_id": "C0001",
-        "channel_name": "bench", "user_id": "U0001", "user_name": "bench", "command": "/vps",
-        "text": f"create bench-{i}", "api_app_id": "A0001",
-        "response_url": "http://127.0.0.1:9/response", "trigger_id": f"trig.{i}.{time.time()}",
-    })
+    return urlencode(
+        {
+            "token": "x",
+            "team_id": "T0001",
+            "team_domain": "bench",
+            "channel_id": "C0001",
+            "channel_name": "bench",
+            "user_id": "U0001",
+            "user_name": "bench",
+            "command": "/vps",
+            "text": f"create bench-{i}",
+            "api_app_id": "A0001",
+            "response_url": "http://127.0.0.1:9/response",
+            "trigger_id": f"trig.{i}.{time.time()}",
+        }
+    )
 
 
 def _submission(view_id: str, info: dict[str, Any]) -> str:
     def select(value: str) -> dict[str, Any]:
-        return {"type": "static_select", "selected_option": {"value": value,
-                "text": {"type": "plain_text", "text": value}}}
+        return {
+            "type": "static_select",
+            "selected_option": {"value": value, "text": {"type": "plain_text", "text": value}},
+        }
 
     payload = {
-        "type": "view_submission", "team": {"id": "T0001", "domain": "bench"},
+        "type": "view_submission",
+        "team": {"id": "T0001", "domain": "bench"},
         "user": {"id": "U0001", "username": "bench", "team_id": "T0001"},
-        "api_app_id": "A0001", "token": "x", "trigger_id": f"t.{time.time()}",
+        "api_app_id": "A0001",
+        "token": "x",
+        "trigger_id": f"t.{time.time()}",
         "view": {
-            "id": view_id, "type": "modal", "callback_id": "vps_create:plan", "hash": "h",
+            "id": view_id,
+            "type": "modal",
+            "callback_id": "vps_create:plan",
+            "hash": "h",
             "private_metadata": "",
-            "state": {"values": {
-                "provider": {"create_provider": select(info["provider"])},
-                "label": {"label": {"type": "plain_text_input", "value": "bench-step"}},
-                "plan": {"create_plan": select(info["plan"])},
-                "region": {"region": select(info["region"])},
-            }},
+            "state": {
+                "values": {
+                    "provider": {"create_provider": select(info["provider"])},
+                    "label": {"label": {"type": "plain_text_input", "value": "bench-step"}},
+                    "plan": {"create_plan": select(info["plan"])},
+                    "region": {"region": select(info["region"])},
+                }
+            },
         },
     }
     return urlencode({"payload": json.dumps(payload)})
@@ -234,9 +266,21 @@ def _spawn(
     mode: str, port: int, database_url: str = "", slack_url: str = ""
 ) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
-        [sys.executable, __file__, "--serve", mode, "--port", str(port), "--db", database_url,
-         "--slack", slack_url],
-        stdout=subprocess.PIPE, text=True, cwd=ROOT,
+        [
+            sys.executable,
+            __file__,
+            "--serve",
+            mode,
+            "--port",
+            str(port),
+            "--db",
+            database_url,
+            "--slack",
+            slack_url,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
     )
     assert proc.stdout is not None
     said = ""
@@ -259,8 +303,10 @@ async def _bench(requests: int, concurrency: int, rounds: int) -> None:
         slack, slack_url = _spawn("standin", slack_port)
         minimal, _ = _spawn("minimal", minimal_port, slack_url=slack_url)
         vpsbot, _ = _spawn("vpsbot", vpsbot_port, database_url, slack_url=slack_url)
-        urls = {"minimal": f"http://127.0.0.1:{minimal_port}/slack/events",
-                "vpsbot": f"http://127.0.0.1:{vpsbot_port}/slack/events"}
+        urls = {
+            "minimal": f"http://127.0.0.1:{minimal_port}/slack/events",
+            "vpsbot": f"http://127.0.0.1:{vpsbot_port}/slack/events",
+        }
         results: dict[str, list[tuple[list[float], float, int]]] = {"minimal": [], "vpsbot": []}
         try:
             # warm-up, then alternate rounds so drift in machine speed hits both alike
@@ -290,11 +336,14 @@ async def _bench(requests: int, concurrency: int, rounds: int) -> None:
                 throughput = sum(len(r[0]) for r in runs) / sum(r[1] for r in runs)
                 failures = sum(r[2] for r in runs)
                 stats[name] = (throughput, percentile(latencies, 99))
-                print(f"  {name:8} {throughput:8.1f} req/s  {summary(latencies)}  "
-                      f"non-200: {failures}")
+                print(
+                    f"  {name:8} {throughput:8.1f} req/s  {summary(latencies)}  non-200: {failures}"
+                )
             vpsbot_commands = 100 + requests * rounds
-            print(f"  views.open completed for {info['opened'] - (expected - vpsbot_commands)}"
-                  f" of {vpsbot_commands} vpsbot commands")
+            print(
+                f"  views.open completed for {info['opened'] - (expected - vpsbot_commands)}"
+                f" of {vpsbot_commands} vpsbot commands"
+            )
             ratio = stats["vpsbot"][0] / stats["minimal"][0]
             print(f"  throughput ratio vpsbot/minimal: {ratio:.2f} (target >= 0.60)")
             print(f"  vpsbot p99: {stats['vpsbot'][1] * 1000:.2f} ms (target <= 50 ms)")
@@ -304,14 +353,17 @@ async def _bench(requests: int, concurrency: int, rounds: int) -> None:
             bodies = [_submission(views[i % len(views)], do) for i in range(requests)]
             await _load(urls["vpsbot"], bodies[:100], concurrency)  # warm
             latencies, wall, failures = await _load(urls["vpsbot"], bodies, concurrency)
-            print(f"step transition (plan -> deployment view), {len(bodies)} submissions, "
-                  f"{concurrency} connections, warm caches")
-            print(f"  vpsbot   {len(bodies) / wall:8.1f} req/s  {summary(latencies)}  "
-                  f"non-200: {failures}")
+            print(
+                f"step transition (plan -> deployment view), {len(bodies)} submissions, "
+                f"{concurrency} connections, warm caches"
+            )
+            print(
+                f"  vpsbot   {len(bodies) / wall:8.1f} req/s  {summary(latencies)}  "
+                f"non-200: {failures}"
+            )
             print(f"  p99: {percentile(latencies, 99) * 1000:.2f} ms (target <= 50 ms)")
             print("CPU seconds used per process over the whole run (2 cores shared):")
-            for name, proc in (("slack stand-in", slack), ("minimal", minimal),
-                               ("vpsbot", vpsbot)):
+            for name, proc in (("slack stand-in", slack), ("minimal", minimal), ("vpsbot", vpsbot)):
                 print(f"  {name:15} {_cpu_seconds(proc.pid):7.2f} s")
             print(f"  {'load generator':15} {time.process_time():7.2f} s")
         finally:

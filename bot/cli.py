@@ -42,11 +42,11 @@ def _fail(message: str, status: int = 1) -> NoReturn:
 async def _serve(settings: Settings, args: argparse.Namespace) -> None:
     from aiohttp import web
 
+    from bot.drift import Reconciler
     from bot.logs import configure_logging
     from bot.server import build_web_app
     from bot.services import Services
     from bot.slack_app import build_bolt_app
-    from bot.drift import Reconciler
     from bot.watcher import StatusWatcher
     from db import migrate
 

@@ -108,4 +108,3 @@ class OfferCache:
         if generation == self._generation:
             self._plans[provider_id] = (time.monotonic(), rows)
         return rows
-

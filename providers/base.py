@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from providers.models import (
+    VPC,
     ActionResult,
     CreateRequest,
     DeploymentOption,
@@ -15,7 +16,6 @@ from providers.models import (
     Plan,
     Region,
     SSHKey,
-    VPC,
 )
 
 __all__ = ["ACTIONS", "Capabilities", "Provider"]

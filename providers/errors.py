@@ -81,8 +81,7 @@ class CredentialsError(ProviderError):
 
     def user_message(self) -> str:
         return (
-            f"vpsbot could not authenticate with {self.provider}; "
-            "please contact an administrator."
+            f"vpsbot could not authenticate with {self.provider}; please contact an administrator."
         )
 
 

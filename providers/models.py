@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "VPC",
     "ActionResult",
     "CreateRequest",
     "DeploymentOption",
@@ -20,7 +21,6 @@ __all__ = [
     "Region",
     "SSHKey",
     "ScriptField",
-    "VPC",
 ]
 
 

@@ -11,9 +11,18 @@ from cryptography.fernet import Fernet
 from bot.config import ConfigError, load_settings
 
 _ENV = (
-    "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL",
-    "DATABASE_URL", "VPSBOT_DATA_DIR", "VPSBOT_ENCRYPTION_KEYS", "VPSBOT_ADMINS",
-    "VPSBOT_NOTIFY_CHANNEL", "HOST", "PORT", "LOG_LEVEL",
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_APP_TOKEN",
+    "SLACK_API_URL",
+    "DATABASE_URL",
+    "VPSBOT_DATA_DIR",
+    "VPSBOT_ENCRYPTION_KEYS",
+    "VPSBOT_ADMINS",
+    "VPSBOT_NOTIFY_CHANNEL",
+    "HOST",
+    "PORT",
+    "LOG_LEVEL",
 )
 
 
@@ -77,7 +86,11 @@ def test_cli_prints_one_line_for_bad_port(tmp_path) -> None:  # type: ignore[no-
     env = {"PATH": "/usr/bin:/bin", "PORT": "abc", "HOME": str(tmp_path)}
     result = subprocess.run(
         [sys.executable, "-m", "bot", "serve"],
-        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode != 0
     assert result.stderr.strip().splitlines() == [
@@ -90,7 +103,11 @@ def test_cli_serve_without_slack_credentials(tmp_path) -> None:  # type: ignore[
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     result = subprocess.run(
         [sys.executable, "-m", "bot", "serve"],
-        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()

@@ -68,13 +68,31 @@ async def test_design_tables_and_columns(db: Database) -> None:
     }.items():
         assert shape[("vps_plans", column)] == kind
     for column in (
-        "label", "status", "ip_address", "region", "plan_id", "provider_id", "provider_type",
-        "provider_instance_id", "configuration", "team_id", "created_by", "created_at",
+        "label",
+        "status",
+        "ip_address",
+        "region",
+        "plan_id",
+        "provider_id",
+        "provider_type",
+        "provider_instance_id",
+        "configuration",
+        "team_id",
+        "created_by",
+        "created_at",
         "updated_at",
     ):
         assert ("vps_instances", column) in shape
-    for column in ("team_id", "user_id", "event_type", "entity_type", "entity_id", "status",
-                   "metadata", "created_at"):
+    for column in (
+        "team_id",
+        "user_id",
+        "event_type",
+        "entity_type",
+        "entity_id",
+        "status",
+        "metadata",
+        "created_at",
+    ):
         assert ("activity_logs", column) in shape
     precision = await _rows(
         db,

@@ -23,8 +23,9 @@ async def _until(predicate, timeout: float = 5.0) -> None:  # type: ignore[no-un
 async def test_cached_until_a_change_is_committed_anywhere(db: Database) -> None:
     async with db.session() as session, session.begin():
         row = await providers.add(session, name="do", type="digitalocean", api_key_encrypted="x")
-        await plans.upsert(session, row.id, [plans.PlanInput("s-1", "s-1", Decimal(6),
-                                                             Decimal(1), {})])
+        await plans.upsert(
+            session, row.id, [plans.PlanInput("s-1", "s-1", Decimal(6), Decimal(1), {})]
+        )
     cache = OfferCache(db)
     await cache.start()
     announced: list[str] = []

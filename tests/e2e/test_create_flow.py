@@ -397,9 +397,7 @@ async def test_when_the_channel_refuses_the_user_is_told_directly(bot: Bot) -> N
     bot.api.fail_next("chat.postMessage", "not_in_channel")
     mark = bot.api.mark()
     await user.submit({})
-    direct = await bot.api.wait_for_call(
-        "chat.postMessage", after=mark, predicate=lambda c: c.ok
-    )
+    direct = await bot.api.wait_for_call("chat.postMessage", after=mark, predicate=lambda c: c.ok)
     assert direct.args["channel"] == "U0001"  # a DM to the creator
     assert "private-room" in direct.args["text"]
 
@@ -410,8 +408,9 @@ async def test_metrics_count_provider_choice_and_creations(bot: Bot) -> None:
     async def metric(name: str) -> float:
         async with aiohttp.ClientSession() as http, http.get(f"{bot.url}/metrics") as resp:
             body = await resp.text()
-        return sum(float(line.rsplit(" ", 1)[1]) for line in body.splitlines()
-                   if line.startswith(name))
+        return sum(
+            float(line.rsplit(" ", 1)[1]) for line in body.splitlines() if line.startswith(name)
+        )
 
     chosen = 'vpsbot_provider_choice_total{provider="digitalocean"}'
     done = 'vpsbot_creations_total{provider="digitalocean",result="succeeded"}'

@@ -53,8 +53,15 @@ async def test_deleted_and_powered_off_servers_are_noticed(bot: Bot) -> None:
 
     async with bot.services.db.session() as session:
         rows = {r.label: r for r in (await session.execute(select(VpsInstance))).scalars()}
-        drift = (await session.execute(
-            select(ActivityLog).where(ActivityLog.event_type == "vps.drift"))).scalars().all()
+        drift = (
+            (
+                await session.execute(
+                    select(ActivityLog).where(ActivityLog.event_type == "vps.drift")
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert rows["will-vanish"].status == "deleted"  # marked, not dropped
     assert rows["will-stop"].status == "stopped"
     assert rows["stays-up"].status == "running"
@@ -71,9 +78,16 @@ async def test_deleted_and_powered_off_servers_are_noticed(bot: Bot) -> None:
 
 async def test_lost_servers_with_a_vpsbot_tag_are_reported_to_admins(bot: Bot) -> None:
     provider = bot.services.provider_for(bot.providers["digitalocean"])
-    await provider.create_instance(CreateRequest(
-        label="lost-one", region="nyc3", plan="s-1vcpu-1gb", image="debian-12-x64",
-        tag=f"vpsbot-{uuid.uuid4()}", extra_tags=["vpsbot"]))
+    await provider.create_instance(
+        CreateRequest(
+            label="lost-one",
+            region="nyc3",
+            plan="s-1vcpu-1gb",
+            image="debian-12-x64",
+            tag=f"vpsbot-{uuid.uuid4()}",
+            extra_tags=["vpsbot"],
+        )
+    )
     mark = bot.api.mark()
     report = await Reconciler(bot.services).cycle(force=True)
     assert report is not None and len(report.orphans) == 1
