@@ -230,6 +230,11 @@ class DigitalOceanProvider(Provider):
     def rate_budget(self) -> RateBudget | None:
         return self.api.rate_budget
 
+    @property
+    def last_success(self) -> float | None:
+        """Unix time of the account's latest successful call from this process."""
+        return self.api.last_success
+
     # ------------------------------------------------------------------ rules
 
     @staticmethod

@@ -117,6 +117,9 @@ class AccountState:
     limiter: AsyncLimiter
     budget: RateBudget | None = None
     special: dict[tuple[str, str], AsyncLimiter] = field(default_factory=dict)
+    #: Unix time of the latest call this process made that the provider answered
+    #: with success (what "last successful call" shows admins).
+    last_success: float | None = None
 
 
 _accounts: dict[str, AccountState] = {}
@@ -252,6 +255,11 @@ class JsonApi:
     @property
     def rate_budget(self) -> RateBudget | None:
         return self.account.budget
+
+    @property
+    def last_success(self) -> float | None:
+        """Unix time of this account's latest successful call from this process."""
+        return self.account.last_success
 
     # ---- hooks
 
@@ -503,6 +511,7 @@ class JsonApi:
                 )
             else:
                 result = ApiResponse(status, body, resp_headers, request_id)
+                self.account.last_success = time.time()
         elapsed = time.perf_counter() - started
 
         PROVIDER_REQUEST_SECONDS.labels(self.provider_type, endpoint, method).observe(elapsed)

@@ -147,6 +147,11 @@ class CachedProvider(Provider):
     def rate_budget(self) -> Any:
         return getattr(self.inner, "rate_budget", None)
 
+    @property
+    def last_success(self) -> float | None:
+        value = getattr(self.inner, "last_success", None)
+        return float(value) if value is not None else None
+
     async def _cached(self, kind: str, loader: Callable[[], Awaitable[list[T]]]) -> list[T]:
         value = await self.cache.get_or_load(self.key, kind, loader, provider_type=self.type)
         return list(value)

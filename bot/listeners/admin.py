@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
@@ -62,6 +63,7 @@ def _status(
     kind = ""
     problem = None
     budget = None
+    last_success = row.last_success_at
     try:
         client = services.provider_for(row)
     except UnsupportedProviderError:
@@ -79,6 +81,11 @@ def _status(
             Capability("monitoring", caps.monitoring),
         )
         budget = getattr(client, "rate_budget", None)
+        seen = getattr(client, "last_success", None)
+        if seen is not None:
+            stamp = datetime.fromtimestamp(seen, UTC)
+            if last_success is None or stamp > last_success:
+                last_success = stamp
     allowed = row.configuration.get("allowed_deployments")
     return ProviderStatus(
         id=str(row.id),
@@ -87,7 +94,7 @@ def _status(
         active=row.active,
         credentials_valid=row.credentials_valid,
         last_checked_at=row.last_checked_at,
-        last_success_at=row.last_success_at,
+        last_success_at=last_success,
         rate_limit=getattr(budget, "limit", None),
         rate_remaining=getattr(budget, "remaining", None),
         rate_reset_at=getattr(budget, "reset_at", None),

@@ -6,6 +6,8 @@ on every view), both sandbox providers and real PostgreSQL.
 
 from __future__ import annotations
 
+import asyncio
+
 import json
 import uuid
 from decimal import Decimal
@@ -224,6 +226,26 @@ async def test_home_shows_each_providers_status(bot: Bot) -> None:
     linode_fields = str(blocks[f"status:{bot.provider_id('linode')}"]["fields"])
     assert ":white_check_mark: StackScripts" in linode_fields
     assert ":heavy_minus_sign: IPv6" in linode_fields
+
+
+async def test_last_successful_call_follows_every_provider_call(bot: Bot) -> None:
+    import re
+
+    def shown(home: dict) -> int:  # type: ignore[type-arg]
+        blocks = {b.get("block_id"): b for b in home["blocks"]}
+        fields = " ".join(
+            f["text"] for f in blocks[f"status:{bot.provider_id('linode')}"]["fields"]
+        )
+        stamp = re.search(r"Last successful call\*\n<!date\^(\d+)", fields)
+        assert stamp is not None, fields
+        return int(stamp.group(1))
+
+    admin = AdminSession(bot)
+    first = shown(await admin.open())
+    await asyncio.sleep(1.1)
+    provider = bot.services.provider_for(bot.providers["linode"])
+    await provider.list_instances()  # any successful call, not only a check
+    assert shown(await admin.open()) > first
 
 
 async def test_adding_a_provider_with_a_bad_token_stores_nothing(bot: Bot) -> None:
