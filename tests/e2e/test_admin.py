@@ -7,7 +7,6 @@ on every view), both sandbox providers and real PostgreSQL.
 from __future__ import annotations
 
 import asyncio
-
 import json
 import uuid
 from decimal import Decimal
