@@ -71,3 +71,38 @@ async def test_health_and_readiness(bot: Bot) -> None:
         async with http.get(f"{bot.url}/metrics") as resp:
             assert resp.status == 200
             assert "vpsbot_provider_request_seconds" in await resp.text()
+
+
+async def test_readiness_fails_when_the_database_is_unreachable(bot: Bot) -> None:
+    import aiohttp
+    from aiohttp import web
+
+    from bot.server import build_web_app
+    from db.engine import Database
+
+    broken = Database("postgresql://postgres@127.0.0.1:9/nowhere")
+    real = bot.services.db
+    bot.services.db = broken
+    app = build_web_app(bot.services, build_bolt_app_for(bot))
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"http://127.0.0.1:{port}/readyz") as resp:
+                assert resp.status == 503
+                assert (await resp.json())["database"] == "unreachable"
+            async with http.get(f"http://127.0.0.1:{port}/healthz") as resp:
+                assert resp.status == 200  # the process itself is up
+    finally:
+        await runner.cleanup()
+        bot.services.db = real
+        await broken.dispose()
+
+
+def build_bolt_app_for(bot: Bot):  # type: ignore[no-untyped-def]
+    from bot.slack_app import build_bolt_app
+
+    return build_bolt_app(bot.services)
