@@ -72,6 +72,7 @@ class Services:
     embedded: EmbeddedPostgres | None = None
     admins: frozenset[str] = field(default_factory=frozenset)
     _own_slack_session: bool = False
+    _tokens: dict[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, settings: Settings, *, database_url: str | None = None) -> Services:
@@ -103,9 +104,20 @@ class Services:
         )
 
     def provider_for(self, row: ServiceProvider) -> Provider:
-        """The live provider client for a ``service_providers`` row (cached per row version)."""
-        token = self.box.decrypt(row.api_key_encrypted, what=f"provider {row.name!r} ({row.id})")
-        redactor.add(token)
+        """The live provider client for a ``service_providers`` row (cached per row version).
+
+        The decrypted token is kept per ciphertext so hot paths do not pay a Fernet
+        decryption per request; the client holds the token in memory anyway.
+        """
+        token = self._tokens.get(row.api_key_encrypted)
+        if token is None:
+            token = self.box.decrypt(
+                row.api_key_encrypted, what=f"provider {row.name!r} ({row.id})"
+            )
+            redactor.add(token)
+            if len(self._tokens) > 256:
+                self._tokens.clear()
+            self._tokens[row.api_key_encrypted] = token
         return self.registry.get(
             str(row.id),
             type=row.type,

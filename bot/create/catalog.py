@@ -67,6 +67,24 @@ def plan_choice(plan: Plan) -> PlanChoice:
     )
 
 
+_choices: dict[tuple[int, int, object], list[PlanChoice]] = {}
+
+
+async def offered_plans(services: Services, row: ServiceProvider) -> list[PlanChoice]:
+    """The provider's offered plans as view data, converted once per offer version."""
+    generation = services.offers.generation
+    plans = await services.offers.plans(row.id)
+    if generation is None or generation != services.offers.generation:
+        return [plan_choice(p) for p in plans]
+    key = (id(services.offers), generation, row.id)
+    choices = _choices.get(key)
+    if choices is None:
+        if len(_choices) > 256:
+            _choices.clear()
+        choices = _choices[key] = [plan_choice(p) for p in plans]
+    return list(choices)
+
+
 def allowed(row: ServiceProvider, options: list[DeploymentOption]) -> list[DeploymentOption]:
     """Deployment options an admin allows (``configuration.allowed_deployments``)."""
     allow = row.configuration.get("allowed_deployments")
@@ -123,7 +141,7 @@ async def gather(
     if row is None:
         return data, None, None
     data.flow = flow_for(row.type)
-    data.plans = [plan_choice(p) for p in await services.offers.plans(row.id)]
+    data.plans = await offered_plans(services, row)
     provider = services.provider_for(row)
     needs = _NEEDS[step]
     loaders: dict[str, Awaitable[Any]] = {}
