@@ -7,8 +7,10 @@ itself from :mod:`bot.create.service`.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+from types import SimpleNamespace
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
@@ -49,10 +51,42 @@ def _who(body: dict[str, Any]) -> tuple[str, str]:
     return team, user.get("id", "")
 
 
-async def _load(services: Services, view_id: str, team_id: str, user_id: str) -> Any:
+async def _load(services: Services, view: dict[str, Any], team_id: str, user_id: str) -> Any:
+    """The view's draft if it is this user's; None if expired or someone else's.
+
+    A draft is first written on the user's first action or submission: opening
+    the modal writes nothing (step 1 is all in the view), and the channel to post
+    in travels in the view's private_metadata until then.
+    """
     async with services.db.autocommit() as conn:
-        row = await drafts.load(conn, view_id)
-    if row is None or row.team_id != team_id or row.user_id != user_id:
+        row = await drafts.load(conn, view["id"])
+    if row is None:
+        if view.get("callback_id") != CALLBACK_PREFIX + "plan":
+            return None
+        try:
+            meta = json.loads(view.get("private_metadata") or "{}")
+        except ValueError:
+            return None
+        if not isinstance(meta, dict) or "channel" not in meta:
+            return None
+        label = next(
+            (
+                str(block.get("element", {}).get("initial_value") or "")
+                for block in view.get("blocks", [])
+                if block.get("block_id") == "label"
+            ),
+            "",
+        )
+        return SimpleNamespace(
+            view_id=view["id"],
+            team_id=team_id,
+            user_id=user_id,
+            channel_id=meta["channel"],
+            step="plan",
+            data=Draft(label=label).store(),
+            instance_id=None,
+        )
+    if row.team_id != team_id or row.user_id != user_id:
         return None
     return row
 
@@ -124,20 +158,9 @@ def register(app: AsyncApp, services: Services) -> None:
         draft = Draft(label=label)
         # step 1 comes from the database alone: regions load once a plan is chosen
         data, row, _ = await catalog.gather(services, draft, "plan", rows=rows)
-        opened = await client.views_open(
-            trigger_id=command["trigger_id"], view=first_view(services, data, label)
-        )
-        view_id = opened["view"]["id"]
-        async with services.db.autocommit() as conn:
-            await drafts.save(
-                conn,
-                view_id=view_id,
-                team_id=command["team_id"],
-                user_id=command["user_id"],
-                channel_id=command.get("channel_id"),
-                step="plan",
-                data=draft.store(),
-            )
+        view = first_view(services, data, label)
+        view["private_metadata"] = json.dumps({"channel": command.get("channel_id")})
+        await client.views_open(trigger_id=command["trigger_id"], view=view)
         if row is not None:
             catalog.prefetch(services, row)
 
@@ -146,7 +169,7 @@ def register(app: AsyncApp, services: Services) -> None:
     async def rerender_plan(body: dict[str, Any], client: AsyncWebClient) -> None:
         view = body["view"]
         team_id, user_id = _who(body)
-        row = await _load(services, view["id"], team_id, user_id)
+        row = await _load(services, view, team_id, user_id)
         if row is None:
             return
         draft = Draft.model_validate(row.data)
@@ -181,7 +204,7 @@ def register(app: AsyncApp, services: Services) -> None:
         await ack()
         view = body["view"]
         team_id, user_id = _who(body)
-        row = await _load(services, view["id"], team_id, user_id)
+        row = await _load(services, view, team_id, user_id)
         if row is None:
             return
         draft = Draft.model_validate(row.data)
@@ -198,7 +221,7 @@ def register(app: AsyncApp, services: Services) -> None:
         await ack()
         view = body["view"]
         team_id, user_id = _who(body)
-        row = await _load(services, view["id"], team_id, user_id)
+        row = await _load(services, view, team_id, user_id)
         if row is None:
             return
         draft = Draft.model_validate(row.data)
@@ -218,7 +241,7 @@ def register(app: AsyncApp, services: Services) -> None:
             await ack()
             return
         team_id, user_id = _who(body)
-        row = await _load(services, view["id"], team_id, user_id)
+        row = await _load(services, view, team_id, user_id)
         if row is None:
             await ack(response_action="update", view=message_view(_EXPIRED))
             return
@@ -345,7 +368,7 @@ def register(app: AsyncApp, services: Services) -> None:
     @app.options("create_plan")
     async def plan_options(ack: AsyncAck, body: dict[str, Any]) -> None:
         team_id, user_id = _who(body)
-        row = await _load(services, body["view"]["id"], team_id, user_id)
+        row = await _load(services, body["view"], team_id, user_id)
         if row is None:
             await ack(options=[])
             return
@@ -360,7 +383,7 @@ def register(app: AsyncApp, services: Services) -> None:
     @app.options("image")
     async def image_options_load(ack: AsyncAck, body: dict[str, Any]) -> None:
         team_id, user_id = _who(body)
-        row = await _load(services, body["view"]["id"], team_id, user_id)
+        row = await _load(services, body["view"], team_id, user_id)
         if row is None:
             await ack(options=[])
             return

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
-from db.repo import drafts
 from tests.e2e.conftest import Bot
 from tests.support.slack_client import SlackSender
 from tests.support.slack_client import state_value as sv
@@ -62,11 +60,6 @@ class CreateSession:
         assert response.status == 200
         call = await self.bot.api.wait_for_call("views.open", after=mark)
         self.view_id = call.response["view"]["id"]
-        for _ in range(200):  # the draft is saved right after views.open returns
-            async with self.bot.services.db.session() as session:
-                if await drafts.get(session, self.view_id) is not None:
-                    break
-            await asyncio.sleep(0.01)
         return self.view
 
     async def _action(self, action_id: str, block_id: str, value: str) -> JSON:

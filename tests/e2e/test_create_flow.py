@@ -423,3 +423,32 @@ async def test_metrics_count_provider_choice_and_creations(bot: Bot) -> None:
         "views.update", after=mark, predicate=lambda c: "is being created" in str(c.args)
     )
     assert (await metric(chosen), await metric(done)) == (before[0] + 1, before[1] + 1)
+
+
+async def test_opening_writes_nothing_until_the_user_acts(bot: Bot) -> None:
+    from db.models import CreateDraft
+
+    user = CreateSession(bot)
+    await user.open("lazy-1")
+    async with bot.services.db.session() as session:
+        assert (await session.execute(select(CreateDraft))).first() is None
+    await user.choose_provider("linode")
+    async with bot.services.db.session() as session:
+        draft = (await session.execute(select(CreateDraft))).scalar_one()
+    assert (draft.view_id, draft.team_id, draft.user_id, draft.channel_id) == (
+        user.view_id,
+        "T0001",
+        "U0001",
+        "C0001",
+    )
+    assert draft.data["label"] == "lazy-1"
+
+
+async def test_a_later_step_without_a_draft_is_expired(bot: Bot) -> None:
+    user = CreateSession(bot)
+    await user.open("stale")
+    view = dict(bot.api.views[user.view_id])
+    view["callback_id"] = "vps_create:config"  # as if the draft had been cleaned up
+    response = await user.slack.view_submission(view, {}, apply_to_api=False)
+    assert "expired" in str(response.data["view"])
+    assert bot.sandbox.instances("linode") == bot.sandbox.instances("digitalocean") == []
