@@ -44,7 +44,7 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
 
     from bot.drift import Reconciler
     from bot.logs import configure_logging
-    from bot.server import build_web_app
+    from bot.server import build_web_app, settle_heap
     from bot.services import Services
     from bot.slack_app import build_bolt_app
     from bot.watcher import StatusWatcher
@@ -66,6 +66,7 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
         app = build_web_app(services, bolt, http_events=not socket_mode)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
+        settle_heap()
         site = web.TCPSite(runner, settings.host, settings.port)
         await site.start()
         if socket_mode and settings.slack_app_token is not None:

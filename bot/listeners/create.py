@@ -262,6 +262,9 @@ def register(app: AsyncApp, services: Services) -> None:
                 await ack(response_action="update", view=screen)
 
         view_id = view["id"]
+        if step == "plan":
+            # what is on screen decides what to load (the plan's regions)
+            steps.absorb(draft, step, view["state"]["values"])
         try:
             data, provider_row, provider = await catalog.gather(
                 services, draft, step, budget=SUBMIT_BUDGET
