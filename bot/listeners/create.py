@@ -21,6 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.create import catalog, service, steps
 from bot.create.draft import Draft, generate_label
+from bot.create.render import render
 from bot.create.views import (
     BACK_ACTION,
     CALLBACK_PREFIX,
@@ -104,7 +105,9 @@ async def _save(services: Services, view_id: str, row: Any, step: str, draft: Dr
         )
 
 
-async def _update(client: AsyncWebClient, view_id: str, view: View, view_hash: str | None) -> None:
+async def _update(
+    client: AsyncWebClient, view_id: str, view: View | dict[str, Any], view_hash: str | None
+) -> None:
     try:
         await client.views_update(view_id=view_id, view=view, hash=view_hash)
     except SlackApiError as exc:
@@ -187,7 +190,7 @@ def register(app: AsyncApp, services: Services) -> None:
         ):
             draft.region = None
         await _save(services, view["id"], row, "plan", draft)
-        await _update(client, view["id"], view_for("plan", data), view.get("hash"))
+        await _update(client, view["id"], render("plan", data), view.get("hash"))
 
     @app.action("create_provider")
     async def provider_changed(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -214,7 +217,7 @@ def register(app: AsyncApp, services: Services) -> None:
         draft.deployment_fields = {}
         data, _, _ = await catalog.gather(services, draft, "deployment")
         await _save(services, view["id"], row, "deployment", draft)
-        await _update(client, view["id"], view_for("deployment", data), view.get("hash"))
+        await _update(client, view["id"], render("deployment", data), view.get("hash"))
 
     @app.action(BACK_ACTION)
     async def back(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -231,7 +234,7 @@ def register(app: AsyncApp, services: Services) -> None:
         target = steps.previous_step(current, data.steps)
         data, _, _ = await catalog.gather(services, draft, target)
         await _save(services, view["id"], row, target, draft)
-        await _update(client, view["id"], view_for(target, data), view.get("hash"))
+        await _update(client, view["id"], render(target, data), view.get("hash"))
 
     @app.view(re.compile("^" + re.escape(CALLBACK_PREFIX)))
     async def submitted(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -252,7 +255,7 @@ def register(app: AsyncApp, services: Services) -> None:
             return
         acked = False
 
-        async def answer(screen: View) -> None:
+        async def answer(screen: View | dict[str, Any]) -> None:
             """Ack with the view inside Slack's window, or update the modal after it."""
             nonlocal acked
             if acked:
@@ -281,7 +284,7 @@ def register(app: AsyncApp, services: Services) -> None:
             # too late for response_action errors: show them under the fields instead
             draft.errors = errors
             await _save(services, view_id, row, step, draft)
-            await answer(view_for(step, data))
+            await answer(render(step, data))
             return
         if step == "review":
             await _create(
@@ -309,7 +312,7 @@ def register(app: AsyncApp, services: Services) -> None:
         except catalog.CatalogPending as pending:
             await answer(loading_view(target, pending.what))
             next_data, _, _ = await catalog.gather(services, draft, target)
-        await answer(view_for(target, next_data))
+        await answer(render(target, next_data))
 
     async def _create(
         ack: AsyncAck | None,
