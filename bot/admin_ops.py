@@ -50,6 +50,29 @@ __all__ = [
 _CENT = Decimal("0.01")
 
 
+async def _audit(
+    session: Any,
+    event_type: str,
+    row: ServiceProvider,
+    *,
+    actor: str | None,
+    team_id: str | None,
+    status: str = "success",
+    metadata: dict[str, Any],
+) -> None:
+    """One audit entry about provider ``row``."""
+    await activity.record(
+        session,
+        event_type=event_type,
+        status=status,
+        team_id=team_id,
+        user_id=actor,
+        entity_type="provider",
+        entity_id=str(row.id),
+        metadata=metadata,
+    )
+
+
 class AdminError(Exception):
     """An administrative request that cannot be carried out; the message says why.
 
@@ -186,14 +209,13 @@ async def add_provider(
         )
         await providers.record_check(session, row.id, valid=True)
         await session.refresh(row)
-        await activity.record(
+        await _audit(
             session,
-            event_type="provider.create",
-            status="success",
+            "provider.create",
+            row,
+            actor=actor,
             team_id=team_id,
-            user_id=actor,
-            entity_type="provider",
-            entity_id=str(row.id),
+            status="success",
             metadata={"name": name, "type": type},
         )
     services.offers.clear()
@@ -242,14 +264,13 @@ async def set_provider_active(
     row = await _row(services, name)
     async with services.db.session() as session, session.begin():
         await providers.set_active(session, row.id, active)
-        await activity.record(
+        await _audit(
             session,
-            event_type="provider.enable" if active else "provider.disable",
-            status="success",
+            "provider.enable" if active else "provider.disable",
+            row,
+            actor=actor,
             team_id=team_id,
-            user_id=actor,
-            entity_type="provider",
-            entity_id=str(row.id),
+            status="success",
             metadata={"name": row.name},
         )
     _changed(services, row)
@@ -275,14 +296,13 @@ async def rotate_token(
             session, row.id, api_key_encrypted=services.box.encrypt(token.strip())
         )
         await providers.record_check(session, row.id, valid=True)
-        await activity.record(
+        await _audit(
             session,
-            event_type="provider.update",
-            status="success",
+            "provider.update",
+            row,
+            actor=actor,
             team_id=team_id,
-            user_id=actor,
-            entity_type="provider",
-            entity_id=str(row.id),
+            status="success",
             metadata={"name": row.name, "change": "token"},
         )
     _changed(services, row)
@@ -302,14 +322,13 @@ async def remove_provider(
             await providers.remove(session, row.id, force=force)
         except providers.ProviderInUseError as exc:
             raise AdminError(f"{exc}; remove them first or confirm with --force") from None
-        await activity.record(
+        await _audit(
             session,
-            event_type="provider.delete",
-            status="warning" if force else "success",
+            "provider.delete",
+            row,
+            actor=actor,
             team_id=team_id,
-            user_id=actor,
-            entity_type="provider",
-            entity_id=str(row.id),
+            status="warning" if force else "success",
             metadata={"name": row.name, "forced": force},
         )
     _changed(services, row)
@@ -346,14 +365,13 @@ async def import_plans(
     ]
     async with services.db.session() as session, session.begin():
         count = await plans.upsert(session, row.id, inputs)
-        await activity.record(
+        await _audit(
             session,
-            event_type="plans.import",
-            status="success",
+            "plans.import",
+            row,
+            actor=actor,
             team_id=team_id,
-            user_id=actor,
-            entity_type="provider",
-            entity_id=str(row.id),
+            status="success",
             metadata={"name": row.name, "plans": count, "markup": markup.describe()},
         )
     services.offers.clear()
@@ -395,14 +413,13 @@ async def check_provider(
         message = "credentials valid"
     async with services.db.session() as session, session.begin():
         await providers.record_check(session, row.id, valid=valid)
-        await activity.record(
+        await _audit(
             session,
-            event_type="provider.check",
-            status={True: "success", False: "error", None: "warning"}[valid],
+            "provider.check",
+            row,
+            actor=actor,
             team_id=team_id,
-            user_id=actor,
-            entity_type="provider",
-            entity_id=str(row.id),
+            status={True: "success", False: "error", None: "warning"}[valid],
             metadata={"name": row.name, "result": message},
         )
     return CheckResult(valid=valid, message=message)
@@ -429,14 +446,13 @@ async def rename_provider(
         if other is not None:
             raise AdminError(f"a provider named {new_name!r} already exists", field="name")
         await providers.update_fields(session, row.id, name=new_name)
-        await activity.record(
+        await _audit(
             session,
-            event_type="provider.update",
-            status="success",
+            "provider.update",
+            row,
+            actor=actor,
             team_id=team_id,
-            user_id=actor,
-            entity_type="provider",
-            entity_id=str(row.id),
+            status="success",
             metadata={"name": new_name, "change": "name", "previous": row.name},
         )
     _changed(services, row)
@@ -460,14 +476,13 @@ async def set_allowlist(
         configuration["allowed_deployments"] = sorted({str(item) for item in allowed})
     async with services.db.session() as session, session.begin():
         await providers.update_fields(session, row.id, configuration=configuration)
-        await activity.record(
+        await _audit(
             session,
-            event_type="allowlist.update",
-            status="success",
+            "allowlist.update",
+            row,
+            actor=actor,
             team_id=team_id,
-            user_id=actor,
-            entity_type="provider",
-            entity_id=str(row.id),
+            status="success",
             metadata={
                 "name": row.name,
                 "allowed": "all" if allowed is None else len(configuration["allowed_deployments"]),
@@ -505,14 +520,13 @@ async def set_plan_markup(
         raise AdminError("the markup cannot be negative", field="markup")
     async with services.db.session() as session, session.begin():
         await plans.set_markup(session, row.id, provider_plan_id, value)
-        await activity.record(
+        await _audit(
             session,
-            event_type="plans.update",
-            status="success",
+            "plans.update",
+            row,
+            actor=actor,
             team_id=team_id,
-            user_id=actor,
-            entity_type="provider",
-            entity_id=str(row.id),
+            status="success",
             metadata={
                 "name": row.name,
                 "plan": provider_plan_id,
@@ -539,14 +553,13 @@ async def set_plan_active(
     await _plan(services, row, provider_plan_id)
     async with services.db.session() as session, session.begin():
         await plans.set_active(session, row.id, provider_plan_id, active)
-        await activity.record(
+        await _audit(
             session,
-            event_type="plans.update",
-            status="success",
+            "plans.update",
+            row,
+            actor=actor,
             team_id=team_id,
-            user_id=actor,
-            entity_type="provider",
-            entity_id=str(row.id),
+            status="success",
             metadata={
                 "name": row.name,
                 "plan": provider_plan_id,
@@ -578,11 +591,6 @@ async def recent_activity(
     )
     async with services.db.session() as session:
         return list((await session.execute(query)).scalars())
-
-
-def hourly(monthly: Decimal) -> Decimal:
-    """Hourly price from a monthly one, the way both providers bill (730 h a month)."""
-    return (monthly / 730).quantize(Decimal("0.0001"), ROUND_HALF_UP)
 
 
 def provider_uuid(value: str) -> uuid.UUID | None:

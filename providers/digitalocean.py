@@ -15,9 +15,10 @@ from decimal import Decimal
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlsplit
 
-from providers.base import ACTIONS, Capabilities, Provider
+from providers.base import ACTIONS, Capabilities
 from providers.errors import OutcomeUnknownError, ProviderError, ValidationError
-from providers.http import JsonApi, RateBudget, resolve_lost_create
+from providers.http import JsonApi, resolve_lost_create
+from providers.http_provider import HttpProvider
 from providers.models import (
     VPC,
     ActionResult,
@@ -194,7 +195,7 @@ class DigitalOceanApi(JsonApi):
         return items
 
 
-class DigitalOceanProvider(Provider):
+class DigitalOceanProvider(HttpProvider):
     """A DigitalOcean account.
 
     Root passwords: DigitalOcean has no password field, so one is set through
@@ -217,23 +218,8 @@ class DigitalOceanProvider(Provider):
     #: Seconds between by-tag lookups after a lost create (tests set 0).
     lost_create_delay: float = 2.0
 
-    def __init__(
-        self, *, name: str, token: str, base_url: str | None = None, timeout: float = 30.0
-    ) -> None:
-        self.name = name
-        self.api = DigitalOceanApi(token=token, base_url=base_url, timeout=timeout)
-
-    def __repr__(self) -> str:
-        return f"<DigitalOceanProvider {self.name!r} {self.api.base_url}>"
-
-    @property
-    def rate_budget(self) -> RateBudget | None:
-        return self.api.rate_budget
-
-    @property
-    def last_success(self) -> float | None:
-        """Unix time of the account's latest successful call from this process."""
-        return self.api.last_success
+    api_class = DigitalOceanApi
+    api: DigitalOceanApi
 
     # ------------------------------------------------------------------ rules
 

@@ -19,9 +19,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from providers.base import ACTIONS, Capabilities, Provider
+from providers.base import ACTIONS, Capabilities
 from providers.errors import OutcomeUnknownError, ProviderError, ValidationError
-from providers.http import JsonApi, RateBudget, resolve_lost_create
+from providers.http import JsonApi, resolve_lost_create
+from providers.http_provider import HttpProvider
 from providers.models import (
     ActionResult,
     CreateRequest,
@@ -183,7 +184,7 @@ class LinodeApi(JsonApi):
         return items
 
 
-class LinodeProvider(Provider):
+class LinodeProvider(HttpProvider):
     """A Linode account.
 
     Root passwords go in ``root_pass`` (Linode requires one when deploying an
@@ -212,23 +213,8 @@ class LinodeProvider(Provider):
     #: Seconds between event lookups after an action (tests set 0).
     event_lookup_delay: float = 0.5
 
-    def __init__(
-        self, *, name: str, token: str, base_url: str | None = None, timeout: float = 30.0
-    ) -> None:
-        self.name = name
-        self.api = LinodeApi(token=token, base_url=base_url, timeout=timeout)
-
-    def __repr__(self) -> str:
-        return f"<LinodeProvider {self.name!r} {self.api.base_url}>"
-
-    @property
-    def rate_budget(self) -> RateBudget | None:
-        return self.api.rate_budget
-
-    @property
-    def last_success(self) -> float | None:
-        """Unix time of the account's latest successful call from this process."""
-        return self.api.last_success
+    api_class = LinodeApi
+    api: LinodeApi
 
     # ------------------------------------------------------------------ rules
 

@@ -114,3 +114,12 @@ async def db(session_db: Database) -> AsyncIterator[Database]:
 @pytest.fixture(scope="session")
 def fernet_keys() -> list[str]:
     return [Fernet.generate_key().decode(), Fernet.generate_key().decode()]
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def _close_provider_session() -> AsyncIterator[None]:
+    """The provider clients share one HTTP session per process; close it at the end."""
+    yield
+    from providers.http import close_session
+
+    await close_session()

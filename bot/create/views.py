@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -532,7 +532,3 @@ def view_for(step: str, data: StepData) -> View:
         "review": review_view,
     }
     return builders[step](data)
-
-
-def monthly_to_hourly(monthly: Decimal) -> Decimal:
-    return (monthly / 730).quantize(Decimal("0.0001"), ROUND_HALF_UP)

@@ -1,0 +1,35 @@
+"""What every provider that talks to its cloud over one JSON API shares."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from providers.base import Provider
+from providers.http import JsonApi, RateBudget
+
+__all__ = ["HttpProvider"]
+
+
+class HttpProvider(Provider):
+    """A :class:`Provider` backed by one :class:`JsonApi` (its ``api_class``)."""
+
+    api_class: ClassVar[type[JsonApi]]
+
+    def __init__(
+        self, *, name: str, token: str, base_url: str | None = None, timeout: float = 30.0
+    ) -> None:
+        self.name = name
+        self.api = self.api_class(token=token, base_url=base_url, timeout=timeout)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r} {self.api.base_url}>"
+
+    @property
+    def rate_budget(self) -> RateBudget | None:
+        """What the provider last said about this account's rate-limit window."""
+        return self.api.rate_budget
+
+    @property
+    def last_success(self) -> float | None:
+        """Unix time of the account's latest successful call from this process."""
+        return self.api.last_success
