@@ -123,3 +123,12 @@ async def _close_provider_session() -> AsyncIterator[None]:
     from providers.http import close_session
 
     await close_session()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_state() -> None:
+    """Each test's sandbox is a new provider account, even if the OS hands it a
+    port an earlier test's sandbox had (the account key is endpoint + token)."""
+    from providers.http import reset_rate_state
+
+    reset_rate_state()
