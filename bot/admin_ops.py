@@ -26,7 +26,7 @@ from providers.errors import (
     ProviderError,
     RateLimitedError,
 )
-from providers.registry import UnsupportedProviderError, build_provider
+from providers.registry import UnsupportedProviderError, build_provider, display_name
 
 __all__ = [
     "AdminError",
@@ -129,15 +129,12 @@ async def _validated(
             await asyncio.wait_for(provider.validate_credentials(), timeout)
     except TimeoutError:
         raise AdminError(
-            f"{_TYPE_NAMES.get(type, type)} did not answer within {timeout:g} s; "
+            f"{display_name(type)} did not answer within {timeout:g} s; "
             "check the API URL or try again",
             field="api_url" if configuration.get("api_url") else "token",
         ) from None
     finally:
         await provider.aclose()
-
-
-_TYPE_NAMES = {"digitalocean": "DigitalOcean", "linode": "Linode", "aws": "AWS", "gcp": "GCP"}
 
 
 def validation_problem(
@@ -149,7 +146,7 @@ def validation_problem(
     """
     if isinstance(exc, AdminError):
         return AdminError(_scrub(exc.message, token), field=exc.field)
-    what = _TYPE_NAMES.get(type, type)
+    what = display_name(type)
     if isinstance(exc, UnsupportedProviderError):
         return AdminError(_scrub(str(exc), token), field="type")
     if isinstance(exc, CredentialsError):
@@ -391,7 +388,7 @@ async def check_provider(
 ) -> CheckResult:
     """Validate the stored token live and record the verdict on the row and in the log."""
     row = await _row(services, name)
-    what = _TYPE_NAMES.get(row.type, row.type)
+    what = display_name(row.type)
     valid: bool | None
     try:
         await services.provider_for(row).validate_credentials()

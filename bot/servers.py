@@ -29,12 +29,13 @@ from bot.views.servers import (
     ServerDetails,
     ServerLine,
 )
-from db.models import Plan, ServiceProvider, VpsInstance
+from db.models import LEGACY_PROVIDER_TYPE, Plan, ServiceProvider, VpsInstance
 from db.repo import activity, instances, plans
 from providers.base import Provider
 from providers.errors import NotFoundError, ProviderError
 from providers.models import ActionResult, Image
 from providers.passwords import generate_password
+from providers.registry import IMPLEMENTED_TYPES, capabilities_for
 
 __all__ = [
     "MANAGE_ACTIONS",
@@ -77,8 +78,10 @@ TRANSITIONS = {
     "resize": "provisioning",
     "delete": "deleting",
 }
-#: Providers that set a new root password on rebuild (DigitalOcean keeps the old one).
-REBUILD_PASSWORD_TYPES = frozenset({"linode"})
+#: Providers that set a new root password on rebuild (the others keep the old one).
+REBUILD_PASSWORD_TYPES = frozenset(
+    kind for kind in IMPLEMENTED_TYPES if (caps := capabilities_for(kind)) and caps.rebuild_password
+)
 #: A pending action older than this no longer blocks new ones (the watcher lost it).
 PENDING_BLOCKS_FOR = timedelta(minutes=30)
 
@@ -110,7 +113,7 @@ def _line(listed: instances.Listed) -> ServerLine:
         id=str(row.id),
         label=row.label,
         status=row.status,
-        provider_type=row.provider_type or "linode",
+        provider_type=row.provider_type or LEGACY_PROVIDER_TYPE,
         provider_name=listed.provider_name,
         region=row.region,
         plan=plan.provider_plan_id if plan else _plan_name(row),
@@ -161,7 +164,7 @@ async def details(
             label=row.label,
             status=row.status,
             raw_status=row.configuration.get("raw_status"),
-            provider_type=row.provider_type or "linode",
+            provider_type=row.provider_type or LEGACY_PROVIDER_TYPE,
             provider_name=listed.provider_name,
             region=row.region,
             image=str(image) if image else None,

@@ -16,7 +16,7 @@ from sqlalchemy import update
 
 from bot.services import Services
 from bot.views.status import ServerCard, status_message
-from db.models import Plan, ServiceProvider, VpsInstance
+from db.models import LEGACY_PROVIDER_TYPE, Plan, ServiceProvider, VpsInstance
 from db.repo import instances
 
 __all__ = ["card_for", "post_event", "publish"]
@@ -37,8 +37,8 @@ async def card_for(services: Services, row: VpsInstance, note: str | None = None
         plan_name = plan.name
     return ServerCard(
         label=row.label,
-        provider_name=provider.name if provider else (row.provider_type or "linode"),
-        provider_type=row.provider_type or "linode",
+        provider_name=provider.name if provider else (row.provider_type or LEGACY_PROVIDER_TYPE),
+        provider_type=row.provider_type or LEGACY_PROVIDER_TYPE,
         plan=plan_name,
         region=row.region or "—",
         price=price,

@@ -30,6 +30,7 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
+    "LEGACY_PROVIDER_TYPE",
     "PROVIDER_TYPES",
     "ActivityLog",
     "Base",
@@ -41,6 +42,8 @@ __all__ = [
 ]
 
 PROVIDER_TYPES = ("linode", "digitalocean", "aws", "gcp")
+#: Rows from the original single-provider design have no provider_type: Linode.
+LEGACY_PROVIDER_TYPE = "linode"
 ACTIVITY_STATUSES = ("success", "warning", "error", "info")
 
 

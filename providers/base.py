@@ -37,7 +37,15 @@ class Capabilities:
         private_ip: bool,
         root_password: bool,
         actions: Sequence[str],
+        display_name: str = "",
+        rebuild_password: bool = False,
+        resize_requires_off: bool = False,
     ) -> None:
+        self.display_name = display_name
+        #: a rebuild can set a new root password (else the old one stays)
+        self.rebuild_password = rebuild_password
+        #: a resize is refused unless the server is powered off
+        self.resize_requires_off = resize_requires_off
         self.deployment_kind = deployment_kind
         self.monitoring = monitoring
         self.ipv6 = ipv6

@@ -206,6 +206,8 @@ class DigitalOceanProvider(HttpProvider):
 
     type: ClassVar[str] = "digitalocean"
     capabilities: ClassVar[Capabilities] = Capabilities(
+        display_name="DigitalOcean",
+        resize_requires_off=True,
         deployment_kind="oneclick",
         monitoring=True,
         ipv6=True,

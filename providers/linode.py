@@ -195,6 +195,8 @@ class LinodeProvider(HttpProvider):
 
     type: ClassVar[str] = "linode"
     capabilities: ClassVar[Capabilities] = Capabilities(
+        display_name="Linode",
+        rebuild_password=True,
         deployment_kind="stackscript",
         monitoring=False,
         ipv6=False,

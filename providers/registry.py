@@ -38,6 +38,8 @@ __all__ = [
     "ProviderRegistry",
     "UnsupportedProviderError",
     "build_provider",
+    "capabilities_for",
+    "display_name",
 ]
 
 T = TypeVar("T")
@@ -51,6 +53,18 @@ _CLASSES: dict[str, type[DigitalOceanProvider] | type[LinodeProvider]] = {
 IMPLEMENTED_TYPES: tuple[str, ...] = tuple(_CLASSES)
 #: Types the database accepts (some not implemented yet).
 KNOWN_TYPES: tuple[str, ...] = (*IMPLEMENTED_TYPES, "aws", "gcp")
+
+
+def capabilities_for(type: str) -> Capabilities | None:
+    """What a provider type supports, without building a client (None if unknown)."""
+    cls = _CLASSES.get(type)
+    return cls.capabilities if cls is not None else None
+
+
+def display_name(type: str) -> str:
+    """How a provider type is written for people ("DigitalOcean"); unknown ones as is."""
+    caps = capabilities_for(type)
+    return caps.display_name if caps is not None and caps.display_name else type.upper()
 
 
 class UnsupportedProviderError(ValueError):

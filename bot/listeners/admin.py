@@ -31,7 +31,7 @@ from db.crypto import SecretError
 from db.models import ServiceProvider
 from db.repo import plans, providers
 from providers.errors import ProviderError
-from providers.registry import IMPLEMENTED_TYPES, UnsupportedProviderError
+from providers.registry import IMPLEMENTED_TYPES, UnsupportedProviderError, display_name
 
 __all__ = ["VALIDATE_BUDGET", "register"]
 
@@ -43,7 +43,6 @@ LOG_DEFAULT = 20
 LOG_MAX = 50
 _REFUSED = "Only vpsbot admins can use `/vps {what}`."
 _KINDS = {"oneclick": "1-Click apps", "stackscript": "StackScripts"}
-_TYPE_NAMES = {"digitalocean": "DigitalOcean", "linode": "Linode"}
 _MARKUP_MAX = Decimal(100000)
 
 
@@ -314,7 +313,7 @@ def register(app: AsyncApp, services: Services) -> None:
         await ack()
         if await allowed(body) is None:
             return
-        types = [(t, _TYPE_NAMES.get(t, t)) for t in IMPLEMENTED_TYPES]
+        types = [(t, display_name(t)) for t in IMPLEMENTED_TYPES]
         await client.views_push(
             trigger_id=body["trigger_id"],
             view=views.add_provider_view(types, root=body["view"]["id"]),
@@ -554,7 +553,7 @@ def register(app: AsyncApp, services: Services) -> None:
         await ack()
         root = views.metadata(body["view"]).get("root")
         notice = Notice(
-            f"Added *{row.name}* ({_TYPE_NAMES.get(row.type, row.type)}): token checked and "
+            f"Added *{row.name}* ({display_name(row.type)}): token checked and "
             "stored encrypted. Import its plans under *Plans*."
         )
         await _refresh_home(services, client, str(root or ""), notice)

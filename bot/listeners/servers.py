@@ -306,10 +306,11 @@ def register(app: AsyncApp, services: Services) -> None:
         target, modal = opened
         choices, current = await servers.resize_choices(services, target)
         hint = None
-        if target.provider_type == "digitalocean" and target.row.status != "stopped":
+        caps = target.provider.capabilities
+        if caps.resize_requires_off and target.row.status != "stopped":
             hint = (
-                "DigitalOcean resizes only powered-off droplets: shut the server down "
-                "first. The disk grows too, which cannot be undone."
+                f"{caps.display_name} resizes only powered-off servers: shut the server "
+                "down first. The disk grows too, which cannot be undone."
             )
         await client.views_open(
             trigger_id=body["trigger_id"],

@@ -36,6 +36,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from providers.models import DeploymentOption
+from providers.registry import display_name
 
 __all__ = [
     "ADD",
@@ -100,7 +101,6 @@ MAX_PROVIDERS = 24
 PLANS_PAGE_SIZE = 40
 _MAX_OPTIONS = 100
 _MAX_GROUPS = 100
-_TYPE_NAMES = {"digitalocean": "DigitalOcean", "linode": "Linode", "aws": "AWS", "gcp": "GCP"}
 _KIND_NAMES = {"oneclick": "1-Click apps", "stackscript": "StackScripts"}
 
 
@@ -146,7 +146,7 @@ class ProviderStatus:
 
     @property
     def type_name(self) -> str:
-        return _TYPE_NAMES.get(self.type, self.type)
+        return display_name(self.type)
 
     @property
     def deployment_name(self) -> str:
@@ -756,7 +756,7 @@ def detail_of(event_type: str, meta: dict[str, Any]) -> str:
     if event_type == "provider.update" and change == "token":
         return "token rotated"
     if event_type == "provider.create":
-        return str(_TYPE_NAMES.get(str(meta.get("type")), meta.get("type") or ""))
+        return display_name(str(meta.get("type") or ""))
     if event_type == "provider.check":
         return str(meta.get("result") or "")
     if event_type == "provider.delete":

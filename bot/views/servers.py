@@ -36,7 +36,9 @@ from slack_sdk.models.views import View
 
 from bot.create.views import PlanChoice, image_options, plan_option
 from bot.views.status import STATUS_ICONS
+from db.models import LEGACY_PROVIDER_TYPE
 from providers.models import Image
+from providers.registry import IMPLEMENTED_TYPES, display_name
 
 __all__ = [
     "ACTION_BUTTON_PREFIX",
@@ -98,7 +100,7 @@ CALLBACK_RESIZE = "vps_resize_modal"
 CALLBACK_DELETE = "vps_delete_modal"
 LIST_FILTER_BLOCK = "vps_list:"
 
-PROVIDER_NAMES = {"digitalocean": "DigitalOcean", "linode": "Linode"}
+PROVIDER_NAMES = {kind: display_name(kind) for kind in IMPLEMENTED_TYPES}
 STATUS_FILTERS = (
     "running",
     "stopped",
@@ -147,7 +149,7 @@ def _money(amount: Decimal | None, unit: str = "mo", places: int = 2) -> str:
 
 
 def _provider_label(provider_type: str | None) -> str:
-    kind = provider_type or "linode"
+    kind = provider_type or LEGACY_PROVIDER_TYPE
     return PROVIDER_NAMES.get(kind, kind)
 
 
