@@ -10,11 +10,12 @@ a notice were ever missed.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import asyncpg
 
@@ -28,6 +29,8 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "vpsbot_catalog"
 
+T = TypeVar("T")
+
 
 class OfferCache:
     """Active providers and offered plans, invalidated by LISTEN/NOTIFY."""
@@ -40,6 +43,7 @@ class OfferCache:
         self._listener: Any = None
         self._watchers: list[Callable[[str], None]] = []
         self._generation = 0
+        self._loading: dict[object, asyncio.Future[Any]] = {}
 
     @property
     def generation(self) -> int | None:
@@ -87,24 +91,42 @@ class OfferCache:
     def _fresh(self, stamp: float) -> bool:
         return self.listening and time.monotonic() - stamp < self.ttl
 
+    async def _once(self, key: object, load: Callable[[], Awaitable[T]]) -> T:
+        """Concurrent misses on one key share a single query (no stampede after a
+        change, when every request in flight misses at once)."""
+        pending = self._loading.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(load())
+            self._loading[key] = pending
+            pending.add_done_callback(lambda _f: self._loading.pop(key, None))
+        return await asyncio.shield(pending)
+
     async def providers(self) -> list[ServiceProvider]:
         cached = self._providers
         if cached is not None and self._fresh(cached[0]):
             return cached[1]
-        generation = self._generation
-        async with self.db.session() as session:
-            rows = await providers.list_all(session, active_only=True)
-        if generation == self._generation:
-            self._providers = (time.monotonic(), rows)
-        return rows
+
+        async def load() -> list[ServiceProvider]:
+            generation = self._generation
+            async with self.db.session() as session:
+                rows = await providers.list_all(session, active_only=True)
+            if generation == self._generation:
+                self._providers = (time.monotonic(), rows)
+            return rows
+
+        return await self._once(("providers", self._generation), load)
 
     async def plans(self, provider_id: uuid.UUID) -> list[Plan]:
         cached = self._plans.get(provider_id)
         if cached is not None and self._fresh(cached[0]):
             return cached[1]
-        generation = self._generation
-        async with self.db.session() as session:
-            rows = await plans.list_offered(session, provider_id)
-        if generation == self._generation:
-            self._plans[provider_id] = (time.monotonic(), rows)
-        return rows
+
+        async def load() -> list[Plan]:
+            generation = self._generation
+            async with self.db.session() as session:
+                rows = await plans.list_offered(session, provider_id)
+            if generation == self._generation:
+                self._plans[provider_id] = (time.monotonic(), rows)
+            return rows
+
+        return await self._once(("plans", provider_id, self._generation), load)

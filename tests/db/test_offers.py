@@ -57,3 +57,27 @@ async def test_without_a_listener_every_read_queries(db: Database) -> None:
     async with db.session() as session, session.begin():
         await providers.add(session, name="li", type="linode", api_key_encrypted="x")
     assert [r.name for r in await cache.providers()] == ["li"]
+
+
+async def test_concurrent_misses_share_one_query(db: Database) -> None:
+    from db.repo import plans as plans_repo
+
+    async with db.session() as session, session.begin():
+        row = await providers.add(session, name="do", type="digitalocean", api_key_encrypted="x")
+    cache = OfferCache(db)
+    await cache.start()
+    calls = 0
+    original = plans_repo.list_offered
+
+    async def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        nonlocal calls
+        calls += 1
+        return await original(*args, **kwargs)
+
+    plans_repo.list_offered = counted  # type: ignore[assignment]
+    try:
+        await asyncio.gather(*(cache.plans(row.id) for _ in range(50)))
+        assert calls == 1
+    finally:
+        plans_repo.list_offered = original  # type: ignore[assignment]
+        await cache.stop()
