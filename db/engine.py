@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import text
@@ -48,6 +49,16 @@ class Database:
 
     def session(self) -> AsyncSession:
         return self.sessions()
+
+    @asynccontextmanager
+    async def driver(self) -> AsyncIterator[Any]:
+        """The pooled connection's asyncpg connection, for the few hottest
+        single-statement reads and writes: asyncpg prepares and caches each
+        statement per connection, without SQLAlchemy's per-execution work.
+        Statements run outside a transaction, so each commits on its own."""
+        async with self._autocommit.connect() as conn:
+            raw = await conn.get_raw_connection()
+            yield raw.driver_connection
 
     @asynccontextmanager
     async def autocommit(self) -> AsyncIterator[AsyncConnection]:

@@ -59,7 +59,7 @@ async def _load(services: Services, view: dict[str, Any], team_id: str, user_id:
     the modal writes nothing (step 1 is all in the view), and the channel to post
     in travels in the view's private_metadata until then.
     """
-    async with services.db.autocommit() as conn:
+    async with services.db.driver() as conn:
         row = await drafts.load(conn, view["id"])
     if row is None:
         if view.get("callback_id") != CALLBACK_PREFIX + "plan":
@@ -93,7 +93,7 @@ async def _load(services: Services, view: dict[str, Any], team_id: str, user_id:
 
 
 async def _save(services: Services, view_id: str, row: Any, step: str, draft: Draft) -> None:
-    async with services.db.autocommit() as conn:
+    async with services.db.driver() as conn:
         await drafts.save(
             conn,
             view_id=view_id,

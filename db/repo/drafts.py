@@ -2,45 +2,67 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Row, Table, bindparam, delete, func, select
-from sqlalchemy.dialects.postgresql import JSONB, insert
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import CreateDraft
 
-__all__ = ["claim_for_create", "delete_expired", "get", "load", "save"]
+__all__ = ["DraftRow", "claim_for_create", "delete_expired", "get", "load", "save"]
+
+# The two statements of every step transition. They run on the driver connection
+# (Database.driver): asyncpg prepares them once per connection, and the step
+# transition's cost was mostly SQLAlchemy's per-execution work around them.
+_SAVE_SQL = """
+INSERT INTO create_drafts (view_id, team_id, user_id, channel_id, step, data)
+VALUES ($1, $2, $3, $4, $5, $6::jsonb)
+ON CONFLICT (view_id) DO UPDATE
+   SET step = EXCLUDED.step, data = EXCLUDED.data, updated_at = now()
+ WHERE create_drafts.instance_id IS NULL
+"""
+_FETCH_SQL = """
+SELECT view_id, team_id, user_id, channel_id, step, data::text AS data, instance_id, updated_at
+  FROM create_drafts WHERE view_id = $1
+"""
 
 
-def _statements() -> tuple[Any, Any]:
-    """The hot-path statements, built once: constructing them per call costs more
-    than running them."""
-    table = cast(Table, CreateDraft.__table__)
-    upsert = insert(table).values(
-        view_id=bindparam("view_id"),
-        team_id=bindparam("team_id"),
-        user_id=bindparam("user_id"),
-        channel_id=bindparam("channel_id"),
-        step=bindparam("step"),
-        data=bindparam("data", type_=JSONB),
+class DraftRow:
+    """A draft as read by :func:`load`."""
+
+    __slots__ = (
+        "channel_id",
+        "data",
+        "instance_id",
+        "step",
+        "team_id",
+        "updated_at",
+        "user_id",
+        "view_id",
     )
-    upsert = upsert.on_conflict_do_update(
-        index_elements=[table.c.view_id],
-        set_={"step": upsert.excluded.step, "data": upsert.excluded.data, "updated_at": func.now()},
-        where=table.c.instance_id.is_(None),
-    )
-    fetch = select(*table.c).where(table.c.view_id == bindparam("view_id"))
-    return upsert, fetch
+
+    def __init__(self, record: Any) -> None:
+        self.view_id: str = record["view_id"]
+        self.team_id: str = record["team_id"]
+        self.user_id: str = record["user_id"]
+        self.channel_id: str | None = record["channel_id"]
+        self.step: str = record["step"]
+        self.data: dict[str, Any] = json.loads(record["data"])
+        self.instance_id: uuid.UUID | None = record["instance_id"]
+        self.updated_at: Any = record["updated_at"]
 
 
-_UPSERT, _FETCH = _statements()
+async def load(driver: Any, view_id: str) -> DraftRow | None:
+    """The draft of ``view_id``, on a driver connection (``Database.driver()``)."""
+    record = await driver.fetchrow(_FETCH_SQL, view_id)
+    return DraftRow(record) if record is not None else None
 
 
 async def save(
-    session: AsyncSession | AsyncConnection,
+    driver: Any,
     *,
     view_id: str,
     team_id: str,
@@ -49,27 +71,13 @@ async def save(
     step: str,
     data: dict[str, Any],
 ) -> None:
-    """Insert or replace the draft for ``view_id`` (not once it is being created)."""
-    await session.execute(
-        _UPSERT,
-        {
-            "view_id": view_id,
-            "team_id": team_id,
-            "user_id": user_id,
-            "channel_id": channel_id,
-            "step": step,
-            "data": data,
-        },
-    )
+    """Insert or replace the draft for ``view_id`` (not once it is being created),
+    on a driver connection (``Database.driver()``)."""
+    await driver.execute(_SAVE_SQL, view_id, team_id, user_id, channel_id, step, json.dumps(data))
 
 
 async def get(session: AsyncSession, view_id: str) -> CreateDraft | None:
     return await session.get(CreateDraft, view_id)
-
-
-async def load(conn: AsyncSession | AsyncConnection, view_id: str) -> Row[Any] | None:
-    """The draft's columns as a plain row (no ORM identity map): the cheap read."""
-    return (await conn.execute(_FETCH, {"view_id": view_id})).first()
 
 
 async def claim_for_create(
