@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 ## run: install, migrate and start the bot on embedded defaults
 run: $(STAMP)
-	$(BIN)/vpsbot serve --migrate --sandbox
+	@$(BIN)/vpsbot serve --migrate --sandbox
 
 ## test: ruff, mypy and the whole pytest suite against a real PostgreSQL
 test: lint typecheck pytest

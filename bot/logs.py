@@ -75,3 +75,5 @@ def configure_logging(level: str = "INFO") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    # pgserver logs every initdb/pg_ctl command with its whole output at INFO
+    logging.getLogger("pgserver").setLevel(logging.WARNING)

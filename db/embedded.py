@@ -8,6 +8,7 @@ reuses the running server, and the last one to exit stops it.
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,11 @@ class EmbeddedPostgres:
         self._server: Any = None
 
     def start(self) -> str:
-        from pgserver.postgres_server import get_server
+        with warnings.catch_warnings():
+            # pgserver keeps its lock under the user's runtime directory; when
+            # XDG_RUNTIME_DIR is unset platformdirs falls back to /tmp and warns
+            warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+            from pgserver.postgres_server import get_server
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
         log.info("starting embedded PostgreSQL in %s", self.path)
