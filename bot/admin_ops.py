@@ -339,7 +339,11 @@ async def import_plans(
     actor: str | None = None,
     team_id: str | None = None,
 ) -> int:
-    """Turn the provider's sizes/types into ``vps_plans`` rows; re-import updates."""
+    """Turn the provider's sizes/types into ``vps_plans`` rows; re-import updates.
+
+    Without a markup (neither percent nor amount) a re-import refreshes prices and
+    specs but keeps the markups already set; new plans start at no markup.
+    """
     row = await _row(services, name)
     provider = services.provider_for(row)
     catalogue = await provider.get_plans()
@@ -361,7 +365,12 @@ async def import_plans(
         for plan in catalogue
     ]
     async with services.db.session() as session, session.begin():
-        count = await plans.upsert(session, row.id, inputs)
+        count = await plans.upsert(
+            session,
+            row.id,
+            inputs,
+            update_markup=markup.percent is not None or markup.amount is not None,
+        )
         await _audit(
             session,
             "plans.import",

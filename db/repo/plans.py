@@ -42,8 +42,18 @@ class PlanInput:
     specifications: dict[str, Any]
 
 
-async def upsert(session: AsyncSession, provider_id: uuid.UUID, plans: list[PlanInput]) -> int:
-    """Insert or update plans by (provider, provider_plan_id); never duplicates."""
+async def upsert(
+    session: AsyncSession,
+    provider_id: uuid.UUID,
+    plans: list[PlanInput],
+    *,
+    update_markup: bool = True,
+) -> int:
+    """Insert or update plans by (provider, provider_plan_id); never duplicates.
+
+    With ``update_markup=False`` existing plans keep the markup an admin set;
+    only new plans take the given one.
+    """
     if not plans:
         return 0
     statement = insert(Plan).values(
@@ -59,15 +69,16 @@ async def upsert(session: AsyncSession, provider_id: uuid.UUID, plans: list[Plan
             for plan in plans
         ]
     )
+    updates = {
+        "name": statement.excluded.name,
+        "base_price": statement.excluded.base_price,
+        "specifications": statement.excluded.specifications,
+        "updated_at": func.now(),
+    }
+    if update_markup:
+        updates["markup_price"] = statement.excluded.markup_price
     statement = statement.on_conflict_do_update(
-        constraint="uq_vps_plans_provider_plan",
-        set_={
-            "name": statement.excluded.name,
-            "base_price": statement.excluded.base_price,
-            "markup_price": statement.excluded.markup_price,
-            "specifications": statement.excluded.specifications,
-            "updated_at": func.now(),
-        },
+        constraint="uq_vps_plans_provider_plan", set_=updates
     )
     await session.execute(statement)
     return len(plans)

@@ -133,3 +133,33 @@ async def test_migration_0003_adds_and_removes_the_health_columns(
             assert remaining.scalar() == 0
     finally:
         await database.dispose()
+
+
+async def test_reimport_without_markup_keeps_the_markups_set(db: Database) -> None:
+    from decimal import Decimal
+
+    from db.repo import plans as plans_repo
+    from db.repo import providers as providers_repo
+
+    async with db.session() as session, session.begin():
+        row = await providers_repo.add(session, name="keep", type="linode", api_key_encrypted="x")
+        await plans_repo.upsert(
+            session,
+            row.id,
+            [plans_repo.PlanInput("g6-nanode-1", "Nanode", Decimal(5), Decimal("2.50"), {})],
+        )
+    async with db.session() as session, session.begin():
+        await plans_repo.upsert(
+            session,
+            row.id,
+            [
+                plans_repo.PlanInput("g6-nanode-1", "Nanode", Decimal(6), Decimal(0), {}),
+                plans_repo.PlanInput("g6-standard-1", "Linode 2GB", Decimal(12), Decimal(0), {}),
+            ],
+            update_markup=False,
+        )
+    async with db.session() as session:
+        found = {p.provider_plan_id: p for p in await plans_repo.list_for_provider(session, row.id)}
+    assert found["g6-nanode-1"].base_price == Decimal(6)  # the price is refreshed
+    assert found["g6-nanode-1"].markup_price == Decimal("2.50")  # the markup is kept
+    assert found["g6-standard-1"].markup_price == Decimal(0)
