@@ -21,7 +21,7 @@ from bot import status
 from bot.create.service import VPSBOT_TAG
 from bot.services import Services
 from db.models import ServiceProvider, VpsInstance
-from db.repo import activity, drafts, instances
+from db.repo import activity, drafts, instances, plans
 from providers.errors import NotFoundError, ProviderError
 from providers.models import Instance
 
@@ -151,6 +151,13 @@ class StatusWatcher:
             "ipv6_address": server.ipv6,
             "configuration": {"raw_status": server.raw_status},
         }
+        if server.plan and server.plan != row.configuration.get("plan") and row.provider_id:
+            # the provider's word on the size wins (a resize recorded on request
+            # may have failed, or been made outside vpsbot)
+            async with self.services.db.session() as session:
+                plan_id = await plans.id_for(session, row.provider_id, server.plan)
+            values["plan_id"] = plan_id
+            values["configuration"]["plan"] = server.plan
         if row.provider_instance_id is None:
             values["provider_instance_id"] = server.id
             await self._record(

@@ -19,6 +19,7 @@ __all__ = [
     "counts_by_provider",
     "get",
     "get_for_provider",
+    "id_for",
     "list_for_provider",
     "list_offered",
     "set_active",
@@ -94,6 +95,18 @@ async def get_for_provider(
     """The plan ``plan_id`` if it belongs to ``provider_id`` (ids from Slack are untrusted)."""
     result = await session.execute(
         select(Plan).where(Plan.id == plan_id, Plan.provider_id == provider_id)
+    )
+    return result.scalar_one_or_none()
+
+
+async def id_for(
+    session: AsyncSession, provider_id: uuid.UUID, provider_plan_id: str
+) -> uuid.UUID | None:
+    """The ``vps_plans`` id of a provider's size/type, if it was imported."""
+    result = await session.execute(
+        select(Plan.id).where(
+            Plan.provider_id == provider_id, Plan.provider_plan_id == provider_plan_id
+        )
     )
     return result.scalar_one_or_none()
 

@@ -452,3 +452,36 @@ async def test_a_later_step_without_a_draft_is_expired(bot: Bot) -> None:
     response = await user.slack.view_submission(view, {}, apply_to_api=False)
     assert "expired" in str(response.data["view"])
     assert bot.sandbox.instances("linode") == bot.sandbox.instances("digitalocean") == []
+
+
+async def test_the_watcher_takes_the_size_from_the_provider(bot: Bot) -> None:
+    """A resize recorded on request that the provider did not carry out is undone."""
+    from db.repo import instances
+    from db.repo import plans as plans_repo
+
+    user = CreateSession(bot)
+    await _to_review(user, "sized")
+    mark = bot.api.mark()
+    await user.submit({})
+    await bot.api.wait_for_call(
+        "views.update", after=mark, predicate=lambda c: "is being created" in str(c.args)
+    )
+    provider_id = bot.providers["digitalocean"].id
+    async with bot.services.db.session() as session:
+        row = (await session.execute(select(VpsInstance))).scalar_one()
+        real = row.plan_id
+        bigger = await plans_repo.id_for(session, provider_id, "s-2vcpu-2gb")
+    assert bigger is not None and bigger != real
+    async with bot.services.db.session() as session, session.begin():
+        await instances.mark(
+            session,
+            row.id,
+            plan_id=bigger,
+            configuration={**row.configuration, "plan": "s-2vcpu-2gb"},
+        )
+        await instances.schedule_watch(session, row.id)
+    bot.sandbox.advance(120)
+    await StatusWatcher(bot.services).cycle(ignore_schedule=True)
+    async with bot.services.db.session() as session:
+        row = (await session.execute(select(VpsInstance))).scalar_one()
+    assert row.plan_id == real and row.configuration["plan"] == "s-1vcpu-1gb"
