@@ -306,6 +306,12 @@ def register(app: AsyncApp, services: Services) -> None:
         except AdminError:
             return None
 
+    async def pressed_on(body: dict[str, Any]) -> ServiceProvider | None:
+        """The provider a button names, if an admin pressed it (values are untrusted)."""
+        if await allowed(body) is None:
+            return None
+        return await provider(str(body["actions"][0].get("value") or ""))
+
     # -------------------------------------------------------------- home actions
 
     @app.action(views.ADD_ACTION)
@@ -391,9 +397,7 @@ def register(app: AsyncApp, services: Services) -> None:
     @app.action(views.PLANS_ACTION)
     async def open_plans(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        if await allowed(body) is None:
-            return
-        row = await provider(str(body["actions"][0].get("value") or ""))
+        row = await pressed_on(body)
         if row is None:
             return
         view = await _plans(services, row, root=body["view"]["id"], page=0, notice=None)
@@ -402,9 +406,7 @@ def register(app: AsyncApp, services: Services) -> None:
     @app.action(views.ALLOW_ACTION)
     async def open_allowlist(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        if await allowed(body) is None:
-            return
-        row = await provider(str(body["actions"][0].get("value") or ""))
+        row = await pressed_on(body)
         if row is None:
             return
         root = body["view"]["id"]
@@ -432,9 +434,7 @@ def register(app: AsyncApp, services: Services) -> None:
     @app.action(views.IMPORT_ACTION)
     async def open_import(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        if await allowed(body) is None:
-            return
-        row = await provider(str(body["actions"][0].get("value") or ""))
+        row = await pressed_on(body)
         if row is None:
             return
         meta = views.metadata(body["view"])

@@ -375,30 +375,35 @@ def register(app: AsyncApp, services: Services) -> None:
             user_id=user_id,
         )
 
-    @app.options("create_plan")
-    async def plan_options(ack: AsyncAck, body: dict[str, Any]) -> None:
+    async def suggesting(body: dict[str, Any], step: str) -> StepData | None:
+        """The step's data for an options request on this user's own draft."""
         team_id, user_id = _who(body)
         row = await _load(services, body["view"], team_id, user_id)
         if row is None:
+            return None
+        data, _, _ = await catalog.gather(services, Draft.model_validate(row.data), step)
+        return data
+
+    @app.options("create_plan")
+    async def plan_options(ack: AsyncAck, body: dict[str, Any]) -> None:
+        data = await suggesting(body, "plan")
+        if data is None:
             await ack(options=[])
             return
-        draft = Draft.model_validate(row.data)
-        data, _, _ = await catalog.gather(services, draft, "plan")
         query = (body.get("value") or "").lower()
         options: list[Option] = [
-            plan_option(p) for p in data.plans if query in f"{p.name} {p.summary()}".lower()
+            plan_option(p)
+            for p in data.plans
+            if query in f"{p.provider_plan_id} {p.name} {p.summary()}".lower()
         ][:100]
         await ack(options=[o.to_dict() for o in options])
 
     @app.options("image")
     async def image_options_load(ack: AsyncAck, body: dict[str, Any]) -> None:
-        team_id, user_id = _who(body)
-        row = await _load(services, body["view"], team_id, user_id)
-        if row is None:
+        data = await suggesting(body, "image")
+        if data is None:
             await ack(options=[])
             return
-        draft = Draft.model_validate(row.data)
-        data, _, _ = await catalog.gather(services, draft, "image")
         query = (body.get("value") or "").lower()
         matching = [
             i

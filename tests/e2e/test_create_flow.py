@@ -485,3 +485,14 @@ async def test_the_watcher_takes_the_size_from_the_provider(bot: Bot) -> None:
     async with bot.services.db.session() as session:
         row = (await session.execute(select(VpsInstance))).scalar_one()
     assert row.plan_id == real and row.configuration["plan"] == "s-1vcpu-1gb"
+
+
+async def test_plan_search_finds_plans_by_their_provider_id(bot: Bot) -> None:
+    user = CreateSession(bot)
+    await user.open("searcher")
+    await user.choose_provider("linode")
+    found = await user.slack.block_suggestion(
+        "create_plan", "nanode", block_id="plan", view=user.view_id
+    )
+    texts = [o["text"]["text"] for o in found.json()["options"]]
+    assert texts and all(t.startswith("g6-nanode") for t in texts)
