@@ -1,0 +1,34 @@
+"""manifest.yml creates an app vpsbot can run as: command, interactivity, scopes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from bot.views.help import COMMANDS
+
+MANIFEST = Path(__file__).resolve().parents[1] / "manifest.yml"
+
+
+def test_manifest_declares_what_the_bot_uses() -> None:
+    manifest = yaml.safe_load(MANIFEST.read_text())
+    commands = manifest["features"]["slash_commands"]
+    assert [c["command"] for c in commands] == ["/vps"]
+    assert commands[0]["url"].endswith("/slack/events")
+    interactivity = manifest["settings"]["interactivity"]
+    assert interactivity["is_enabled"] is True
+    assert interactivity["request_url"].endswith("/slack/events")
+    assert interactivity["message_menu_options_url"].endswith("/slack/events")  # external selects
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert {"commands", "chat:write", "chat:write.public", "users:read"} <= scopes
+    assert manifest["features"]["app_home"]["messages_tab_enabled"] is True  # DM fallback
+    assert manifest["settings"]["socket_mode_enabled"] is False
+
+
+def test_usage_hint_names_every_subcommand_of_the_help() -> None:
+    hint = yaml.safe_load(MANIFEST.read_text())["features"]["slash_commands"][0]["usage_hint"]
+    words = {command.split()[1] for command, _ in COMMANDS}
+    assert words == {"create", "list", "show", "admin", "log", "help"}
+    for word in words:
+        assert word in hint
