@@ -64,7 +64,7 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
         bolt = build_bolt_app(services)
         socket_mode = settings.slack_app_token is not None
         app = build_web_app(services, bolt, http_events=not socket_mode)
-        runner = web.AppRunner(app, access_log=None)
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=10.0)
         await runner.setup()
         settle_heap()
         site = web.TCPSite(runner, settings.host, settings.port)

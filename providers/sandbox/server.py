@@ -150,7 +150,9 @@ class Sandbox:
         if self._runner is not None:
             raise RuntimeError("sandbox already started")
         self._stopping = asyncio.Event()
-        runner = web.AppRunner(self.app, access_log=None, handler_cancellation=True)
+        runner = web.AppRunner(
+            self.app, access_log=None, handler_cancellation=True, shutdown_timeout=2.0
+        )
         await runner.setup()
         site = web.TCPSite(runner, host, port)
         await site.start()

@@ -100,7 +100,7 @@ async def start_bot(
                 services, f"sandbox-{type_}", admin_ops.Markup(percent=Decimal(20))
             )
     app = build_web_app(services, build_bolt_app(services))
-    runner = web.AppRunner(app)
+    runner = web.AppRunner(app, shutdown_timeout=2.0)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

@@ -84,7 +84,7 @@ async def test_readiness_fails_when_the_database_is_unreachable(bot: Bot) -> Non
     real = bot.services.db
     bot.services.db = broken
     app = build_web_app(bot.services, build_bolt_app_for(bot))
-    runner = web.AppRunner(app)
+    runner = web.AppRunner(app, shutdown_timeout=2.0)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
