@@ -40,11 +40,9 @@ def _fail(message: str, status: int = 1) -> NoReturn:
 
 
 async def _serve(settings: Settings, args: argparse.Namespace) -> None:
-    from aiohttp import web
-
     from bot.drift import Reconciler
     from bot.logs import configure_logging
-    from bot.server import build_web_app, settle_heap
+    from bot.server import settle_heap, start_serving
     from bot.services import Services
     from bot.slack_app import build_bolt_app
     from bot.watcher import StatusWatcher
@@ -53,8 +51,7 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
     configure_logging(settings.log_level)
     services = Services.build(settings)
     sandbox = None
-    runner = None
-    socket_handler = None
+    serving = None
     try:
         if args.migrate:
             await migrate.upgrade(services.db.engine)
@@ -62,25 +59,16 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
         if args.sandbox:
             sandbox = await _start_sandbox(services, _sandbox_port())
         bolt = build_bolt_app(services)
-        socket_mode = settings.slack_app_token is not None
-        app = build_web_app(services, bolt, http_events=not socket_mode)
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=10.0)
-        await runner.setup()
+        app_token = settings.slack_app_token
+        serving = await start_serving(
+            services,
+            bolt,
+            host=settings.host,
+            port=settings.port,
+            app_token=app_token.get_secret_value() if app_token else None,
+        )
         settle_heap()
-        site = web.TCPSite(runner, settings.host, settings.port)
-        await site.start()
-        if socket_mode and settings.slack_app_token is not None:
-            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-
-            socket_handler = AsyncSocketModeHandler(
-                bolt, settings.slack_app_token.get_secret_value()
-            )
-            await socket_handler.connect_async()  # type: ignore[no-untyped-call]
-            mode = "Socket Mode"
-        else:
-            mode = (
-                f"HTTP mode, Slack requests at http://{settings.host}:{settings.port}/slack/events"
-            )
+        mode = serving.mode
         print(
             f"vpsbot is running ({mode}); health at http://{settings.host}:{settings.port}/healthz",
             flush=True,
@@ -94,10 +82,8 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
         stop.set()
         await asyncio.gather(*background)
     finally:
-        if socket_handler is not None:
-            await socket_handler.close_async()  # type: ignore[no-untyped-call]
-        if runner is not None:
-            await runner.cleanup()
+        if serving is not None:
+            await serving.stop()
         if sandbox is not None:
             await sandbox.stop()
         await services.aclose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+from typing import Any
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -12,7 +13,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.services import Services
 
-__all__ = ["SERVICES_KEY", "build_web_app", "settle_heap"]
+__all__ = ["SERVICES_KEY", "Serving", "build_web_app", "settle_heap", "start_serving"]
 
 log = logging.getLogger(__name__)
 
@@ -66,3 +67,41 @@ def settle_heap() -> None:
     """
     gc.collect()
     gc.freeze()
+
+
+class Serving:
+    """What :func:`start_serving` started; :meth:`stop` takes it down again."""
+
+    def __init__(self, runner: web.AppRunner, socket: Any | None, mode: str) -> None:
+        self.runner = runner
+        self.socket = socket
+        self.mode = mode
+
+    async def stop(self) -> None:
+        if self.socket is not None:
+            await self.socket.close_async()
+        await self.runner.cleanup()
+
+
+async def start_serving(
+    services: Services, bolt: AsyncApp, *, host: str, port: int, app_token: str | None = None
+) -> Serving:
+    """Serve HTTP on ``host:port``; with an app-level token, Slack's events arrive
+    over Socket Mode instead and ``/slack/events`` is not mounted."""
+    app = build_web_app(services, bolt, http_events=app_token is None)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=10.0)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    if app_token is None:
+        return Serving(
+            runner, None, f"HTTP mode, Slack requests at http://{host}:{port}/slack/events"
+        )
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    socket = AsyncSocketModeHandler(bolt, app_token)
+    try:
+        await socket.connect_async()  # type: ignore[no-untyped-call]
+    except BaseException:
+        await runner.cleanup()
+        raise
+    return Serving(runner, socket, "Socket Mode")

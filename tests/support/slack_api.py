@@ -252,7 +252,11 @@ class SlackStandIn:
             "chat.postEphemeral": self._chat_post_ephemeral,
             "users.info": self._users_info,
             "conversations.info": self._conversations_info,
+            "apps.connections.open": self._apps_connections_open,
         }
+        #: what apps.connections.open hands out (a Socket Mode WebSocket URL);
+        #: the app-level token must also be in ``valid_tokens``
+        self.socket_url: str | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -780,6 +784,11 @@ class SlackStandIn:
 
     def _api_test(self, args: JSON) -> JSON:
         return {"ok": True, "args": args}
+
+    def _apps_connections_open(self, args: JSON) -> JSON:
+        if self.socket_url is None:
+            raise _ApiError("not_allowed_token_type")
+        return {"ok": True, "url": self.socket_url}
 
     def _auth_test(self, args: JSON) -> JSON:
         return {
