@@ -389,6 +389,8 @@ async def _bench(requests: int, concurrency: int, rounds: int) -> None:
 
 
 def main() -> None:
+    from bot.cli import run_loop  # both apps on the loop `vpsbot serve` uses
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=1500)
     parser.add_argument("--concurrency", type=int, default=20)
@@ -401,7 +403,7 @@ def main() -> None:
     if args.serve == "standin":
         asyncio.run(_serve_standin(args.port))
     elif args.serve == "minimal":
-        asyncio.run(_serve_minimal(args.port, args.slack))
+        run_loop(_serve_minimal(args.port, args.slack))
     elif args.serve == "vpsbot":
         if os.environ.get("BENCH_PROFILE"):
             import cProfile
@@ -409,12 +411,12 @@ def main() -> None:
             profiler = cProfile.Profile()
             profiler.enable()
             try:
-                asyncio.run(_serve_vpsbot(args.port, args.db, args.slack))
+                run_loop(_serve_vpsbot(args.port, args.db, args.slack))
             finally:
                 profiler.disable()
                 profiler.dump_stats(os.environ["BENCH_PROFILE"])
         else:
-            asyncio.run(_serve_vpsbot(args.port, args.db, args.slack))
+            run_loop(_serve_vpsbot(args.port, args.db, args.slack))
     else:
         os.environ.setdefault("PYTHONUNBUFFERED", "1")
         asyncio.run(_bench(args.requests, args.concurrency, args.rounds))
