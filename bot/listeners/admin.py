@@ -306,6 +306,15 @@ def register(app: AsyncApp, services: Services) -> None:
         except AdminError:
             return None
 
+    async def submitted_by(
+        body: dict[str, Any],
+    ) -> tuple[Any, dict[str, Any], ServiceProvider | None]:
+        """(admin or None, the view's metadata, the provider it names or None) for a
+        submitted admin form; the metadata is untrusted, so the row is looked up."""
+        who = await allowed(body)
+        meta = views.metadata(body["view"])
+        return who, meta, await provider(str(meta.get("provider") or ""))
+
     async def pressed_on(body: dict[str, Any]) -> ServiceProvider | None:
         """The provider a button names, if an admin pressed it (values are untrusted)."""
         if await allowed(body) is None:
@@ -560,9 +569,7 @@ def register(app: AsyncApp, services: Services) -> None:
 
     @app.view(views.RENAME)
     async def rename_submitted(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        who = await allowed(body)
-        meta = views.metadata(body["view"])
-        row = await provider(str(meta.get("provider") or ""))
+        who, meta, row = await submitted_by(body)
         if who is None or row is None:
             await ack(response_action="errors", errors={"name": "This provider is gone."})
             return
@@ -583,9 +590,7 @@ def register(app: AsyncApp, services: Services) -> None:
 
     @app.view(views.ROTATE)
     async def rotate_submitted(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        who = await allowed(body)
-        meta = views.metadata(body["view"])
-        row = await provider(str(meta.get("provider") or ""))
+        who, meta, row = await submitted_by(body)
         if who is None or row is None:
             await ack(response_action="errors", errors={"token": "This provider is gone."})
             return
@@ -647,9 +652,7 @@ def register(app: AsyncApp, services: Services) -> None:
 
     @app.view(views.IMPORT)
     async def import_submitted(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        who = await allowed(body)
-        meta = views.metadata(body["view"])
-        row = await provider(str(meta.get("provider") or ""))
+        who, meta, row = await submitted_by(body)
         if who is None or row is None:
             await ack(response_action="errors", errors={"markup": "This provider is gone."})
             return
@@ -677,9 +680,7 @@ def register(app: AsyncApp, services: Services) -> None:
 
     @app.view(views.MARKUP)
     async def markup_submitted(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        who = await allowed(body)
-        meta = views.metadata(body["view"])
-        row = await provider(str(meta.get("provider") or ""))
+        who, meta, row = await submitted_by(body)
         plan_uuid = admin_ops.provider_uuid(str(meta.get("plan") or ""))
         found = None
         if row is not None and plan_uuid is not None:
@@ -706,9 +707,7 @@ def register(app: AsyncApp, services: Services) -> None:
 
     @app.view(views.ALLOW)
     async def allow_submitted(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        who = await allowed(body)
-        meta = views.metadata(body["view"])
-        row = await provider(str(meta.get("provider") or ""))
+        who, meta, row = await submitted_by(body)
         if who is None or row is None:
             await ack(response_action="errors", errors={"mode": "This provider is gone."})
             return

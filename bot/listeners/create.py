@@ -173,13 +173,20 @@ def register(app: AsyncApp, services: Services) -> None:
 
     subcommands["create"] = create
 
-    async def rerender_plan(body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def acting_on(body: dict[str, Any]) -> tuple[dict[str, Any], Any, Draft] | None:
+        """(view, draft row, draft) for an action in this user's own create modal."""
         view = body["view"]
         team_id, user_id = _who(body)
         row = await _load(services, view, team_id, user_id)
         if row is None:
+            return None
+        return view, row, Draft.model_validate(row.data)
+
+    async def rerender_plan(body: dict[str, Any], client: AsyncWebClient) -> None:
+        opened = await acting_on(body)
+        if opened is None:
             return
-        draft = Draft.model_validate(row.data)
+        view, row, draft = opened
         before = draft.provider_id
         steps.absorb(draft, "plan", view["state"]["values"])
         data, provider_row, _ = await catalog.gather(services, draft, "plan")
@@ -209,12 +216,10 @@ def register(app: AsyncApp, services: Services) -> None:
     @app.action("create_deployment_pick")
     async def script_changed(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        view = body["view"]
-        team_id, user_id = _who(body)
-        row = await _load(services, view, team_id, user_id)
-        if row is None:
+        opened = await acting_on(body)
+        if opened is None:
             return
-        draft = Draft.model_validate(row.data)
+        view, row, draft = opened
         picked = body["actions"][0].get("selected_option") or {}
         chosen = picked.get("value")
         draft.deployment_id = None if chosen in (None, "none") else chosen
@@ -226,12 +231,10 @@ def register(app: AsyncApp, services: Services) -> None:
     @app.action(BACK_ACTION)
     async def back(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        view = body["view"]
-        team_id, user_id = _who(body)
-        row = await _load(services, view, team_id, user_id)
-        if row is None:
+        opened = await acting_on(body)
+        if opened is None:
             return
-        draft = Draft.model_validate(row.data)
+        view, row, draft = opened
         current = body["actions"][0].get("value") or row.step
         steps.absorb(draft, current, view["state"]["values"])
         data, _, _ = await catalog.gather(services, draft, current)
