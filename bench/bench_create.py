@@ -318,6 +318,10 @@ async def _bench(requests: int, concurrency: int, rounds: int) -> None:
             "vpsbot": f"http://127.0.0.1:{vpsbot_port}/slack/events",
         }
         results: dict[str, list[tuple[list[float], float, int]]] = {"minimal": [], "vpsbot": []}
+        procs = {"minimal": minimal, "vpsbot": vpsbot}
+        # CPU each app (and the stand-in, serving vpsbot's views.open) spent in the
+        # measured rounds: unlike req/s, barely moved by a busy neighbour
+        cpu: dict[str, float] = {"minimal": 0.0, "vpsbot": 0.0, "standin": 0.0}
         try:
             # warm-up, then alternate rounds so drift in machine speed hits both alike
             for name in ("minimal", "vpsbot"):
@@ -327,7 +331,12 @@ async def _bench(requests: int, concurrency: int, rounds: int) -> None:
                 for name in ("minimal", "vpsbot"):
                     bodies = [_command(counter + i) for i in range(requests)]
                     counter += requests
+                    before = _cpu_seconds(procs[name].pid), _cpu_seconds(slack.pid)
                     results[name].append(await _load(urls[name], bodies, concurrency))
+                    await asyncio.sleep(0.3)  # let vpsbot's views.open calls finish
+                    cpu[name] += _cpu_seconds(procs[name].pid) - before[0]
+                    if name == "vpsbot":
+                        cpu["standin"] += _cpu_seconds(slack.pid) - before[1]
             async with aiohttp.ClientSession() as http:
                 deadline = time.monotonic() + 60
                 expected = 100 + requests * rounds  # only vpsbot opens views
@@ -357,6 +366,12 @@ async def _bench(requests: int, concurrency: int, rounds: int) -> None:
             ratio = stats["vpsbot"][0] / stats["minimal"][0]
             print(f"  throughput ratio vpsbot/minimal: {ratio:.2f} (target >= 0.60)")
             print(f"  vpsbot p99: {stats['vpsbot'][1] * 1000:.2f} ms (target <= 50 ms)")
+            per = {k: v * 1000 / (requests * rounds) for k, v in cpu.items()}
+            print(
+                f"  CPU per command: minimal {per['minimal']:.2f} ms, vpsbot {per['vpsbot']:.2f} ms"
+                f" (ratio {per['minimal'] / per['vpsbot']:.2f});"
+                f" the stand-in's views.open {per['standin']:.2f} ms"
+            )
 
             views = info["views"][: max(50, min(len(info["views"]), 1000))]
             do = info["providers"]["digitalocean"]

@@ -115,34 +115,40 @@ async def _update(
         log.info("views.update of %s skipped: %s", view_id, exc.response["error"])
 
 
-_first_views: dict[tuple[int, int, str | None], str] = {}
+_first_views: dict[tuple[int, int, str], str] = {}
 _LABEL = "@@vpsbot-label@@"
 _META = "@@vpsbot-meta@@"
 
 
-def first_view(services: Services, data: StepData, label: str, channel_id: str | None) -> str:
-    """Step 1 for a fresh draft, as the JSON-encoded string ``views.open`` takes.
+async def first_view(
+    services: Services, rows: list[Any], label: str, channel_id: str | None
+) -> tuple[str, Any]:
+    """Step 1 for a fresh draft, as the JSON string ``views.open`` takes, and the
+    provider row it shows first.
 
-    It is built (and checked by slack_sdk) and serialised once per offer version
-    and provider; each command only fills in the label and the channel. Encoding
-    the view on every command was a fifth of the command's cost.
+    Step 1 depends only on the offer (active providers and their plans): it is
+    gathered, built (checked by slack_sdk) and serialised once per offer version;
+    each command only fills in the label and the channel. Gathering and encoding
+    on every command was over a third of the command's own cost.
     """
     generation = services.offers.generation
-    key = (id(services.offers), generation or 0, data.draft.provider_id)
+    row = rows[0]
+    key = (id(services.offers), generation or 0, str(row.id))
     template = _first_views.get(key) if generation is not None else None
     if template is None:
-        blank = data.draft.model_copy(update={"label": _LABEL})
-        view = view_for("plan", StepData(**{**data.__dict__, "draft": blank})).to_dict()
+        data, row, _ = await catalog.gather(services, Draft(label=_LABEL), "plan", rows=rows)
+        view = view_for("plan", data).to_dict()
         view["private_metadata"] = _META
         template = json.dumps(view)
-        if generation is not None:
+        if generation is not None and generation == services.offers.generation:
             if len(_first_views) > 64:
                 _first_views.clear()
             _first_views[key] = template
     meta = json.dumps({"channel": channel_id})
-    return template.replace(json.dumps(_LABEL), json.dumps(label), 1).replace(
+    view_json = template.replace(json.dumps(_LABEL), json.dumps(label), 1).replace(
         json.dumps(_META), json.dumps(meta), 1
     )
+    return view_json, row
 
 
 def register(app: AsyncApp, services: Services) -> None:
@@ -163,13 +169,10 @@ def register(app: AsyncApp, services: Services) -> None:
             )
             return
         label = (rest.strip() or generate_label())[:64]
-        draft = Draft(label=label)
         # step 1 comes from the database alone: regions load once a plan is chosen
-        data, row, _ = await catalog.gather(services, draft, "plan", rows=rows)
-        view = first_view(services, data, label, command.get("channel_id"))
+        view, row = await first_view(services, rows, label, command.get("channel_id"))
         await client.views_open(trigger_id=command["trigger_id"], view=view)  # type: ignore[arg-type]
-        if row is not None:
-            catalog.prefetch(services, row)
+        catalog.prefetch(services, row)
 
     subcommands["create"] = create
 
