@@ -62,7 +62,7 @@ class Database:
 
         asyncpg prepares and caches each statement per connection; going straight
         to its pool skips SQLAlchemy's checkout (a greenlet, a Connection and a
-        reset per use), which was a fifth of a step transition's CPU. Statements
+        reset per use): about a tenth of a step transition's CPU. Statements
         run outside a transaction, so each commits on its own.
         """
         pool = self._driver_pool or await self._start_driver_pool()
