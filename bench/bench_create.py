@@ -3,7 +3,7 @@
 The apps run in their own processes on loopback, beside a Slack Web API
 stand-in: a minimal Bolt AsyncApp whose `/vps` only acks (Bolt's defaults), the
 same minimal app answering without Bolt's 10 ms ack polling (the way vpsbot
-answers, see bot/slack_app.py) as a stricter baseline, and vpsbot answering
+answers, see bot/app/bolt.py) as a stricter baseline, and vpsbot answering
 `/vps create` (ack, then views.open with step 1 from the database and warm
 caches). The same load generator (aiohttp, signed requests, 20 connections)
 drives each, alternating rounds. Then step transitions (view_submission of step
@@ -89,7 +89,7 @@ async def _serve_minimal(port: int, slack_url: str, *, early: bool = False) -> N
 
     app = web.Application()
     app.router.add_post("/slack/events", events)
-    from bot.server import settle_heap
+    from bot.app.http import settle_heap
 
     settle_heap()  # the same GC treatment as vpsbot, so only the apps' work differs
     await _run(app, port)
@@ -102,11 +102,11 @@ async def _serve_vpsbot(port: int, database_url: str, slack_url: str) -> None:
     from aiohttp import web
     from cryptography.fernet import Fernet
 
-    from bot import admin_ops
-    from bot.config import Settings
-    from bot.server import build_web_app, settle_heap
-    from bot.services import Services
-    from bot.slack_app import build_bolt_app
+    from bot.admin import service as admin_ops
+    from bot.app.bolt import build_bolt_app
+    from bot.app.http import build_web_app, settle_heap
+    from bot.core.config import Settings
+    from bot.core.services import Services
     from db import migrate
     from db.repo import providers
     from providers.sandbox import Sandbox
@@ -416,7 +416,7 @@ async def _bench(requests: int, concurrency: int, rounds: int) -> None:
 
 
 def main() -> None:
-    from bot.cli import run_loop  # both apps on the loop `vpsbot serve` uses
+    from bot.app.cli import run_loop  # both apps on the loop `vpsbot serve` uses
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=1500)

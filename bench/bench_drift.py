@@ -30,10 +30,10 @@ async def _bench(servers: int, sample: int) -> None:
     from sqlalchemy import insert
 
     from bench._common import scratch_database
-    from bot import admin_ops
-    from bot.config import Settings
-    from bot.drift import Reconciler
-    from bot.services import Services
+    from bot.admin import service as admin_ops
+    from bot.core.config import Settings
+    from bot.core.services import Services
+    from bot.status.drift import Reconciler
     from db import migrate
     from db.models import VpsInstance
     from db.repo import providers

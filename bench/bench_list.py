@@ -81,12 +81,12 @@ async def main(runs: int) -> None:
     from cryptography.fernet import Fernet
     from sqlalchemy import text
 
-    from bot import servers
-    from bot.config import Settings
-    from bot.server import build_web_app
-    from bot.services import Services
-    from bot.slack_app import build_bolt_app
-    from bot.views.servers import PAGE_SIZE, ListState, list_message
+    from bot.app.bolt import build_bolt_app
+    from bot.app.http import build_web_app
+    from bot.core.config import Settings
+    from bot.core.services import Services
+    from bot.servers import service as servers
+    from bot.servers.views import PAGE_SIZE, ListState, list_message
     from db import migrate
     from db.engine import Database
     from tests.support.slack_api import SlackStandIn

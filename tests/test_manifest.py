@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.views.help import COMMANDS
+from bot.help.views import COMMANDS
 
 MANIFEST = Path(__file__).resolve().parents[1] / "manifest.yml"
 

@@ -15,10 +15,10 @@ from collections.abc import Awaitable
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from bot.core.services import Services
 from bot.create.draft import Draft
 from bot.create.flows import flow_for
 from bot.create.views import PlanChoice, ProviderChoice, StepData
-from bot.services import Services
 from db.models import Plan, ServiceProvider
 from providers.base import Provider
 from providers.models import DeploymentOption

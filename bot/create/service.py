@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from prometheus_client import Counter
 from slack_sdk.errors import SlackApiError
 
-from bot import status
+from bot.core.services import Services
 from bot.create.draft import Draft
 from bot.create.flows import ProviderFlow
 from bot.create.views import StepData, done_view, failed_view, view_for
-from bot.services import Services
+from bot.status import service as status
 from db.models import ServiceProvider
 from db.repo import activity, drafts, instances
 from providers.base import Provider

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.core.services import Services
 from bot.create.draft import Draft
 from bot.create.flows import state_values
 from bot.create.views import StepData
-from bot.services import Services
 from providers.base import Provider
 
 __all__ = ["absorb", "next_step", "previous_step", "read_step"]

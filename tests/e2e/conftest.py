@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from bot import admin_ops
-from bot.config import Settings
-from bot.server import build_web_app
-from bot.services import Services
-from bot.slack_app import build_bolt_app
+from bot.admin import service as admin_ops
+from bot.app.bolt import build_bolt_app
+from bot.app.http import build_web_app
+from bot.core.config import Settings
+from bot.core.services import Services
 from db.engine import Database
 from providers.sandbox import Sandbox
 from tests.support.slack_api import SlackStandIn

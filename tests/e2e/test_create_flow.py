@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import select, text
 
-from bot.watcher import StatusWatcher
+from bot.status.watcher import StatusWatcher
 from db.models import VpsInstance
 from providers.models import CreateRequest
 from tests.e2e.conftest import Bot, start_bot
@@ -361,7 +361,7 @@ async def test_slack_limits_hold_for_300_images(bot: Bot) -> None:
 
 
 async def test_no_providers_tells_the_user(bot: Bot) -> None:
-    from bot import admin_ops
+    from bot.admin import service as admin_ops
 
     for row in bot.providers.values():
         await admin_ops.set_provider_active(bot.services, row.name, False)

@@ -7,8 +7,8 @@ import uuid
 
 from sqlalchemy import select
 
-from bot.drift import Reconciler
-from bot.watcher import StatusWatcher
+from bot.status.drift import Reconciler
+from bot.status.watcher import StatusWatcher
 from db.models import ActivityLog, VpsInstance
 from providers.models import CreateRequest
 from tests.e2e.conftest import ADMIN, Bot

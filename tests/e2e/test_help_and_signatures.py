@@ -77,7 +77,7 @@ async def test_readiness_fails_when_the_database_is_unreachable(bot: Bot) -> Non
     import aiohttp
     from aiohttp import web
 
-    from bot.server import build_web_app
+    from bot.app.http import build_web_app
     from db.engine import Database
 
     broken = Database("postgresql://postgres@127.0.0.1:9/nowhere")
@@ -103,6 +103,6 @@ async def test_readiness_fails_when_the_database_is_unreachable(bot: Bot) -> Non
 
 
 def build_bolt_app_for(bot: Bot):  # type: ignore[no-untyped-def]
-    from bot.slack_app import build_bolt_app
+    from bot.app.bolt import build_bolt_app
 
     return build_bolt_app(bot.services)

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.create.service import VPSBOT_TAG
-from bot.views.servers import ACTION_WORDS
-from bot.watcher import StatusWatcher
+from bot.servers.views import ACTION_WORDS
+from bot.status.watcher import StatusWatcher
 from db.models import ActivityLog, Plan, VpsInstance
 from db.repo import instances
 from providers.models import CreateRequest

@@ -9,8 +9,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.server import start_serving
-from bot.slack_app import build_bolt_app
+from bot.app.bolt import build_bolt_app
+from bot.app.http import start_serving
 from tests.e2e.conftest import Bot
 
 APP_TOKEN = "xapp-1-A0001-socket-test"

@@ -1,0 +1,1 @@
+"""``/vps admin`` and ``/vps log``: providers, plans, allowlists and the audit trail."""

@@ -1,0 +1,149 @@
+"""The process's shared parts, built once and handed to every listener.
+
+``Services`` owns the database, the secret box, the provider registry and the
+Slack client. Listeners get it through ``register(app, services)``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.core.config import ConfigError, Settings
+from bot.core.logs import redactor
+from db.crypto import SecretBox, load_or_create_dev_key
+from db.embedded import EmbeddedPostgres
+from db.engine import Database
+from db.models import ServiceProvider
+from db.offers import OfferCache
+from providers.base import Provider
+from providers.registry import ProviderRegistry
+
+__all__ = ["Services", "resolve_database_url", "resolve_keys"]
+
+log = logging.getLogger(__name__)
+
+
+def resolve_keys(settings: Settings) -> list[str]:
+    """The configured Fernet keys, or a generated development key for embedded mode."""
+    keys = [key.get_secret_value() for key in settings.vpsbot_encryption_keys]
+    if keys:
+        return keys
+    if not settings.embedded_database:
+        raise ConfigError(
+            "VPSBOT_ENCRYPTION_KEYS: required when DATABASE_URL is set "
+            "(generate one with: python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())')"
+        )
+    return [load_or_create_dev_key(Path(settings.vpsbot_data_dir))]
+
+
+def resolve_database_url(
+    settings: Settings, embedded: EmbeddedPostgres | None
+) -> tuple[str, EmbeddedPostgres | None]:
+    """DATABASE_URL, or the embedded server's ``vpsbot`` database (started here)."""
+    if settings.database_url:
+        return settings.database_url, None
+    server = embedded or EmbeddedPostgres(Path(settings.vpsbot_data_dir))
+    server.start()
+    return server.create_database("vpsbot"), server
+
+
+def _slack_api_logger() -> logging.Logger:
+    """slack_sdk logs whole request bodies at DEBUG (user input, one-time passwords):
+    its logger is held at INFO whatever the root level."""
+    logger = logging.getLogger("bot.slack_api")
+    logger.setLevel(logging.INFO)
+    return logger
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    box: SecretBox
+    registry: ProviderRegistry
+    slack: AsyncWebClient
+    offers: OfferCache
+    embedded: EmbeddedPostgres | None = None
+    admins: frozenset[str] = field(default_factory=frozenset)
+    _own_slack_session: bool = False
+    _tokens: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def build(cls, settings: Settings, *, database_url: str | None = None) -> Services:
+        embedded = None
+        if database_url is None:
+            database_url, embedded = resolve_database_url(settings, None)
+        keys = resolve_keys(settings)
+        token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+        redactor.add(
+            token,
+            settings.slack_signing_secret.get_secret_value()
+            if settings.slack_signing_secret
+            else None,
+            settings.slack_app_token.get_secret_value() if settings.slack_app_token else None,
+            *keys,
+        )
+        db = Database(database_url)
+        return cls(
+            settings=settings,
+            db=db,
+            offers=OfferCache(db),
+            box=SecretBox(keys),
+            registry=ProviderRegistry(),
+            slack=AsyncWebClient(
+                token=token, base_url=settings.slack_api_url, logger=_slack_api_logger()
+            ),
+            embedded=embedded,
+            admins=frozenset(settings.vpsbot_admins),
+        )
+
+    def provider_for(self, row: ServiceProvider) -> Provider:
+        """The live provider client for a ``service_providers`` row (cached per row version).
+
+        The decrypted token is kept per ciphertext so hot paths do not pay a Fernet
+        decryption per request; the client holds the token in memory anyway.
+        """
+        token = self._tokens.get(row.api_key_encrypted)
+        if token is None:
+            token = self.box.decrypt(
+                row.api_key_encrypted, what=f"provider {row.name!r} ({row.id})"
+            )
+            redactor.add(token)
+            if len(self._tokens) > 256:
+                self._tokens.clear()
+            self._tokens[row.api_key_encrypted] = token
+        return self.registry.get(
+            str(row.id),
+            type=row.type,
+            name=row.name,
+            token=token,
+            configuration=dict(row.configuration),
+            version=row.updated_at.isoformat(),
+        )
+
+    async def start(self) -> None:
+        """Start what needs a running loop: the offer cache's change listener and one
+        pooled HTTP session for Slack (slack_sdk otherwise opens a connection per call)."""
+        if self.slack.session is None:
+            self.slack.session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self.slack.timeout)
+            )
+            self._own_slack_session = True
+        await self.offers.start()
+        self.offers.on_change(self.registry.invalidate)
+
+    async def aclose(self) -> None:
+        if self._own_slack_session and self.slack.session is not None:
+            await self.slack.session.close()
+            self.slack.session = None
+        await self.offers.stop()
+        await self.registry.aclose()
+        await self.db.dispose()
+        if self.embedded is not None:
+            self.embedded.stop()

@@ -1,0 +1,1 @@
+"""Following servers: the channel status card, the status watcher and drift reconciliation."""

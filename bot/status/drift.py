@@ -1,0 +1,226 @@
+"""Drift reconciliation: make the database agree with what the providers report.
+
+Once per period across all replicas (``job_runs``), each active provider's
+servers are listed with list calls (never one request per server) and compared
+with the rows: status and IP changes are applied, servers deleted outside vpsbot
+are marked ``deleted`` (not dropped), and servers carrying a vpsbot tag that no
+row knows are reported to the admins. Changes that matter go to the server's
+thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from prometheus_client import Counter
+
+from bot.core.services import Services
+from bot.create.service import VPSBOT_TAG
+from bot.status import service as status
+from db.models import ServiceProvider
+from db.repo import activity, jobs, providers, reconcile
+from providers.errors import ProviderError
+
+__all__ = ["DriftReport", "Reconciler"]
+
+
+def _change(
+    row: Any, status_: str, ipv4: str | None, ipv6: str | None, configuration: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "row_id": row.id,
+        "status": status_,
+        "ip_address": ipv4,
+        "ipv6_address": ipv6,
+        "configuration": configuration,
+    }
+
+
+def _event(row: Any, prov: ServiceProvider, result: str, **meta: Any) -> dict[str, Any]:
+    return {
+        "team_id": row.team_id,
+        "user_id": None,
+        "event_type": "vps.drift",
+        "entity_type": "vps",
+        "entity_id": str(row.id),
+        "status": result,
+        "metadata": {"label": row.label, "provider": prov.name, **meta},
+    }
+
+
+log = logging.getLogger(__name__)
+
+DRIFT = Counter("vpsbot_drift_total", "Drift found by reconciliation", ["provider", "kind"])
+JOB = "drift-reconciliation"
+
+
+@dataclass
+class DriftReport:
+    """What one reconciliation pass found and did."""
+
+    providers: int = 0
+    servers_seen: int = 0
+    changed: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    orphans: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+class Reconciler:
+    """Periodic reconciliation; ``cycle()`` runs one pass if this replica wins the period."""
+
+    def __init__(self, services: Services, *, every: timedelta = timedelta(minutes=10)) -> None:
+        self.services = services
+        self.every = every
+
+    async def run(self, stop: asyncio.Event, *, poll: float = 30.0) -> None:
+        while not stop.is_set():
+            try:
+                await self.cycle()
+            except Exception:
+                log.exception("drift reconciliation failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), poll)
+
+    async def cycle(self, *, force: bool = False) -> DriftReport | None:
+        """One pass, or None when another replica already ran this period."""
+        if not force:
+            async with self.services.db.session() as session, session.begin():
+                if not await jobs.claim_run(session, JOB, self.every):
+                    return None
+        report = DriftReport()
+        async with self.services.db.session() as session:
+            rows = await providers.list_all(session, active_only=True)
+        for row in rows:
+            report.providers += 1
+            try:
+                await self._provider(row, report)
+            except ProviderError as exc:
+                log.warning("drift: %s unavailable: %s", row.name, exc.message)
+                report.failed.append(row.name)
+        if report.orphans:
+            await self._tell_admins(report)
+        return report
+
+    async def _provider(self, prov: ServiceProvider, report: DriftReport) -> None:
+        provider = self.services.provider_for(prov)
+        listing = await provider.list_instances()
+        report.servers_seen += len(listing)
+        by_id = {server.id: server for server in listing}
+        async with self.services.db.session() as session:
+            rows = await reconcile.known_for_provider(session, prov.id)
+        changes: list[dict[str, Any]] = []
+        events: list[dict[str, Any]] = []
+        told: list[tuple[Any, str]] = []  # (row, thread text) for rows with a message
+        stamp = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+        for row in rows:
+            server = by_id.get(row.provider_instance_id or "")
+            if server is None:
+                note = f"Deleted outside vpsbot (noticed {stamp})."
+                changes.append(
+                    _change(
+                        row,
+                        "deleted",
+                        None,
+                        None,
+                        {**row.configuration, "note": note, "drift": "deleted"},
+                    )
+                )
+                events.append(_event(row, prov, "warning", drift="deleted"))
+                report.deleted.append(row.label)
+                DRIFT.labels(prov.type, "deleted").inc()
+                told.append(
+                    (
+                        row,
+                        f":warning: *{row.label}* no longer exists at {prov.name}: "
+                        "it was deleted outside vpsbot.",
+                    )
+                )
+                continue
+            status_changed = server.status.value != row.status
+            if not status_changed and (server.ipv4, server.ipv6) == (
+                row.ip_address,
+                row.ipv6_address,
+            ):
+                continue
+            changes.append(
+                _change(
+                    row,
+                    server.status.value,
+                    server.ipv4,
+                    server.ipv6,
+                    {**row.configuration, "raw_status": server.raw_status},
+                )
+            )
+            events.append(
+                _event(
+                    row,
+                    prov,
+                    "info",
+                    drift="changed",
+                    to=server.status.value,
+                    ip=server.ipv4,
+                    **{"from": row.status},
+                )
+            )
+            report.changed.append(row.label)
+            DRIFT.labels(prov.type, "changed").inc()
+            if status_changed:
+                told.append(
+                    (
+                        row,
+                        f":information_source: *{row.label}* is now "
+                        f"*{server.status.value}* at {prov.name} (was {row.status}); "
+                        "the change was made outside vpsbot.",
+                    )
+                )
+            else:
+                told.append((row, ""))
+        if changes:
+            async with self.services.db.session() as session, session.begin():
+                await reconcile.apply_changes(session, changes, events)
+        for row, text in told:
+            if row.message_ts:  # only servers that have a channel message are told
+                await status.publish(self.services, row.id)
+                if text:
+                    await status.post_event(self.services, row.id, text)
+        tagged = [
+            tag for server in listing for tag in server.tags if tag.startswith(f"{VPSBOT_TAG}-")
+        ]
+        async with self.services.db.session() as session:
+            known = await reconcile.known_tags(session, tagged)
+        for server in listing:
+            lost = [t for t in server.tags if t.startswith(f"{VPSBOT_TAG}-") and t not in known]
+            if lost:
+                report.orphans.append(f"{server.label} ({prov.name}, id {server.id})")
+                DRIFT.labels(prov.type, "orphan").inc()
+
+    async def _tell_admins(self, report: DriftReport) -> None:
+        lines = "\n".join(f"• {orphan}" for orphan in report.orphans[:40])
+        more = len(report.orphans) - 40
+        text = (
+            ":mag: Servers tagged by vpsbot but unknown to its database "
+            f"(created and lost?):\n{lines}" + (f"\n…and {more} more" if more > 0 else "")
+        )
+        targets = (
+            [self.services.settings.vpsbot_notify_channel]
+            if self.services.settings.vpsbot_notify_channel
+            else sorted(self.services.admins)
+        )
+        for target in targets:
+            try:
+                await self.services.slack.chat_postMessage(channel=target, text=text)
+            except Exception as exc:
+                log.warning("drift: cannot report orphans to %s: %s", target, exc)
+        async with self.services.db.session() as session, session.begin():
+            await activity.record(
+                session,
+                event_type="vps.orphans",
+                status="warning",
+                metadata={"servers": report.orphans[:200]},
+            )

@@ -1,0 +1,457 @@
+"""The ``vpsbot`` command line, run as a real process against a real PostgreSQL.
+
+Each test gets a fresh, unmigrated database; the CLI migrates it itself. The
+sandbox providers run in the test process, so every command's provider calls
+cross real HTTP on loopback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import socket
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import asyncpg
+import pytest
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+from bot.app.cli import build_parser
+from providers.sandbox import Sandbox
+
+REPO = Path(__file__).resolve().parents[3]
+COMMAND_TIMEOUT = 60.0
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def err_lines(self) -> list[str]:
+        return [line for line in self.err.splitlines() if line.strip()]
+
+
+@dataclass
+class Cli:
+    """A vpsbot installation: environment, fresh database and a sandbox."""
+
+    env: dict[str, str]
+    cwd: Path
+    database_url: str
+    sandbox: Sandbox
+    keys: list[str]
+
+    async def __call__(
+        self, *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+    ) -> Run:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            *args,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env={**self.env, **(env or {})},
+            cwd=self.cwd,
+        )
+        out, err = await asyncio.wait_for(proc.communicate((stdin or "").encode()), COMMAND_TIMEOUT)
+        assert proc.returncode is not None
+        return Run(proc.returncode, out.decode(), err.decode())
+
+    async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        conn = await asyncpg.connect(self.database_url)
+        try:
+            return list(await conn.fetch(query, *args))
+        finally:
+            await conn.close()
+
+    async def everything(self) -> str:
+        """Every row of every table, as text."""
+        tables = await self.fetch(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
+        )
+        dumped: list[str] = []
+        for (table,) in tables:
+            rows = await self.fetch(f'SELECT row_to_json(t)::text FROM "{table}" t')
+            dumped.extend(row[0] for row in rows)
+        return "\n".join(dumped)
+
+    async def add_do(self, name: str = "do") -> Run:
+        run = await self(
+            "provider",
+            "add",
+            "--type",
+            "digitalocean",
+            "--name",
+            name,
+            "--api-url",
+            self.sandbox.digitalocean_url,
+            stdin=self.sandbox.tokens["digitalocean"] + "\n",
+        )
+        assert run.code == 0, run.err
+        assert run.err == ""  # no warnings, no unclosed sessions
+        return run
+
+
+def base_env(tmp_path: Path) -> dict[str, str]:
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path / "home"),
+        "VPSBOT_DATA_DIR": str(tmp_path / "data"),
+        "PYTHONPATH": str(REPO),
+        "LANG": "C.UTF-8",
+    }
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[Sandbox]:
+    box = Sandbox()
+    await box.start()
+    yield box
+    await box.stop()
+
+
+@pytest.fixture
+async def cli(databases: Any, fernet_keys: list[str], sandbox: Sandbox, tmp_path: Path) -> Cli:
+    url = await databases.create("vpsbot_cli")
+    env = base_env(tmp_path)
+    env["DATABASE_URL"] = url
+    env["VPSBOT_ENCRYPTION_KEYS"] = fernet_keys[1]
+    (tmp_path / "home").mkdir()
+    return Cli(env, tmp_path, url, sandbox, [fernet_keys[1]])
+
+
+def _commands(
+    parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()
+) -> list[tuple[str, ...]]:
+    found = [prefix]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found += _commands(sub, (*prefix, name))
+    return found
+
+
+# ------------------------------------------------------------------------- help
+
+
+async def test_help_for_every_command_exits_zero(tmp_path: Path) -> None:
+    commands = _commands(build_parser())
+    assert ("provider", "add") in commands and ("plans", "import") in commands
+    env = base_env(tmp_path)
+
+    async def helped(command: tuple[str, ...]) -> tuple[tuple[str, ...], int, str]:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            *command,
+            "--help",
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=env,
+            cwd=tmp_path,
+        )
+        out, _ = await asyncio.wait_for(proc.communicate(), COMMAND_TIMEOUT)
+        return command, proc.returncode or 0, out.decode()
+
+    for command, code, out in await asyncio.gather(*(helped(c) for c in commands)):
+        assert code == 0, command
+        assert out.startswith("usage: vpsbot " + " ".join(command)), command
+
+
+# ---------------------------------------------------------------------- migrate
+
+
+async def test_migrate_is_idempotent(cli: Cli) -> None:
+    first = await cli("migrate")
+    assert first.code == 0, first.err
+    assert first.out.startswith("database at revision ")
+    revision = first.out.split()[-1]
+    [(stored,)] = await cli.fetch("SELECT version_num FROM alembic_version")
+    assert stored == revision
+    again = await cli("migrate")
+    assert again.code == 0 and again.out == first.out
+
+
+# --------------------------------------------------------------------- provider
+
+
+async def test_provider_add_stores_only_ciphertext(cli: Cli) -> None:
+    token = cli.sandbox.tokens["digitalocean"]
+    run = await cli.add_do()
+    assert "'do'" in run.out and "encrypted" in run.out
+    assert token not in run.out + run.err
+
+    [row] = await cli.fetch(
+        "SELECT name, type, api_key_encrypted, configuration, active FROM service_providers"
+    )
+    assert (row["name"], row["type"], row["active"]) == ("do", "digitalocean", True)
+    assert row["api_key_encrypted"] != token
+    assert Fernet(cli.keys[0]).decrypt(row["api_key_encrypted"].encode()).decode() == token
+    assert cli.sandbox.digitalocean_url in row["configuration"]
+    assert token not in await cli.everything()
+    assert cli.sandbox.request_count("digitalocean", "GET", "/v2/account") == 1
+
+
+async def test_provider_add_reads_the_token_from_an_environment_variable(cli: Cli) -> None:
+    token = cli.sandbox.tokens["linode"]
+    run = await cli(
+        "provider",
+        "add",
+        "--type",
+        "linode",
+        "--name",
+        "li",
+        "--api-url",
+        cli.sandbox.linode_url,
+        "--token-env",
+        "LINODE_TOKEN",
+        env={"LINODE_TOKEN": token},
+    )
+    assert run.code == 0, run.err
+    [row] = await cli.fetch("SELECT name, type, api_key_encrypted FROM service_providers")
+    assert (row["name"], row["type"]) == ("li", "linode")
+    assert Fernet(cli.keys[0]).decrypt(row["api_key_encrypted"].encode()).decode() == token
+    assert token not in await cli.everything()
+
+    unset = await cli(
+        "provider", "add", "--type", "linode", "--name", "li2", "--token-env", "NOT_SET_ANYWHERE"
+    )
+    assert unset.code != 0
+    assert unset.err_lines == [
+        "vpsbot: error: environment variable NOT_SET_ANYWHERE is empty or unset"
+    ]
+
+
+async def test_a_bad_token_is_one_line_and_stores_nothing(cli: Cli) -> None:
+    bad = "dop_v1_definitely-not-valid-0123456789"
+    run = await cli(
+        "provider",
+        "add",
+        "--type",
+        "digitalocean",
+        "--name",
+        "do",
+        "--api-url",
+        cli.sandbox.digitalocean_url,
+        stdin=bad + "\n",
+    )
+    assert run.code != 0
+    assert len(run.err_lines) == 1, run.err
+    assert run.err_lines[0].startswith("vpsbot: error: ")
+    assert "DigitalOcean" in run.err_lines[0]
+    assert bad not in run.out + run.err
+    assert await cli.fetch("SELECT * FROM service_providers") == []
+    assert bad not in await cli.everything()
+
+
+async def test_provider_list_disable_enable_remove(cli: Cli) -> None:
+    token = cli.sandbox.tokens["digitalocean"]
+    await cli.add_do()
+
+    listed = await cli("provider", "list")
+    assert listed.code == 0, listed.err
+    header, line = listed.out.splitlines()
+    assert header.split() == ["NAME", "TYPE", "ACTIVE", "SERVERS", "API"]
+    assert line.split() == ["do", "digitalocean", "yes", "0", cli.sandbox.digitalocean_url]
+    assert token not in listed.out + listed.err
+
+    assert (await cli("provider", "disable", "do")).code == 0
+    assert [r["active"] for r in await cli.fetch("SELECT active FROM service_providers")] == [False]
+    assert (await cli("provider", "list")).out.splitlines()[1].split()[2] == "no"
+    assert (await cli("provider", "enable", "do")).code == 0
+    assert [r["active"] for r in await cli.fetch("SELECT active FROM service_providers")] == [True]
+
+    removed = await cli("provider", "remove", "do")
+    assert removed.code == 0, removed.err
+    assert await cli.fetch("SELECT * FROM service_providers") == []
+    assert "no providers" in (await cli("provider", "list")).out
+
+    again = await cli("provider", "remove", "do")
+    assert again.code != 0
+    assert again.err_lines == ["vpsbot: error: no provider named 'do'"]
+
+
+# ------------------------------------------------------------------------ plans
+
+
+async def test_plans_import_set_enable_disable_list(cli: Cli) -> None:
+    await cli.add_do()
+    sizes = {s["slug"]: s for s in cli.sandbox.do.catalog.sizes if s["available"]}
+
+    first = await cli("plans", "import", "--provider", "do", "--markup-percent", "20")
+    assert first.code == 0, first.err
+    assert f"imported {len(sizes)} plan(s)" in first.out
+    second = await cli("plans", "import", "--provider", "do", "--markup-percent", "20")
+    assert second.code == 0, second.err
+    assert first.err == second.err == ""
+
+    rows = await cli.fetch(
+        "SELECT provider_plan_id, base_price, markup_price, active FROM vps_plans"
+    )
+    assert sorted(r["provider_plan_id"] for r in rows) == sorted(sizes)  # no duplicates
+    for row in rows:
+        monthly = Decimal(str(sizes[row["provider_plan_id"]]["price_monthly"]))
+        assert row["base_price"] == monthly.quantize(Decimal("0.01"))
+        assert row["markup_price"] == (monthly * Decimal("0.2")).quantize(Decimal("0.01"))
+        assert row["active"] is True
+
+    assert (
+        await cli("plans", "set", "s-1vcpu-1gb", "--provider", "do", "--markup", "3.5")
+    ).code == 0
+    assert (
+        await cli("plans", "set", "s-2vcpu-2gb", "--provider", "do", "--markup-percent", "50")
+    ).code == 0
+    assert (await cli("plans", "disable", "c-2", "--provider", "do")).code == 0
+    prices = {
+        r["provider_plan_id"]: (r["markup_price"], r["active"])
+        for r in await cli.fetch("SELECT provider_plan_id, markup_price, active FROM vps_plans")
+    }
+    assert prices["s-1vcpu-1gb"] == (Decimal("3.50"), True)
+    assert prices["s-2vcpu-2gb"] == (Decimal("9.00"), True)  # 50 % of 18.00
+    assert prices["c-2"][1] is False
+
+    listed = await cli("plans", "list", "--provider", "do")
+    assert listed.code == 0, listed.err
+    table = {line.split()[1]: line.split() for line in listed.out.splitlines()[1:]}
+    assert set(table) == set(sizes)
+    assert table["s-1vcpu-1gb"][2:] == ["6.00", "3.50", "9.50", "yes"]
+    assert table["c-2"][-1] == "no"
+
+    assert (await cli("plans", "enable", "c-2", "--provider", "do")).code == 0
+    [(active,)] = await cli.fetch("SELECT active FROM vps_plans WHERE provider_plan_id = 'c-2'")
+    assert active is True
+
+    unknown = await cli("plans", "disable", "no-such-plan", "--provider", "do")
+    assert unknown.code != 0
+    assert unknown.err_lines == ["vpsbot: error: no plan 'no-such-plan' for provider 'do'"]
+    # A re-import updates prices but keeps what the admin switched off, still
+    # without duplicates.
+    assert (await cli("plans", "disable", "s-4vcpu-8gb", "--provider", "do")).code == 0
+    assert (await cli("plans", "import", "--provider", "do", "--markup-percent", "20")).code == 0
+    rows = await cli.fetch("SELECT provider_plan_id, active FROM vps_plans")
+    assert len(rows) == len(sizes)
+    assert {r["provider_plan_id"] for r in rows if not r["active"]} == {"s-4vcpu-8gb"}
+
+
+# ------------------------------------------------------------------ rotate-keys
+
+
+async def test_rotate_keys_re_encrypts_under_a_prepended_key(
+    cli: Cli, fernet_keys: list[str]
+) -> None:
+    token = cli.sandbox.tokens["digitalocean"]
+    await cli.add_do()
+    [(before,)] = await cli.fetch("SELECT api_key_encrypted FROM service_providers")
+    new_key, old_key = fernet_keys
+
+    run = await cli("rotate-keys", env={"VPSBOT_ENCRYPTION_KEYS": f"{new_key},{old_key}"})
+    assert run.code == 0, run.err
+    assert "re-encrypted 1 provider token(s)" in run.out
+
+    [(after,)] = await cli.fetch("SELECT api_key_encrypted FROM service_providers")
+    assert after != before
+    assert Fernet(new_key).decrypt(after.encode()).decode() == token
+    with pytest.raises(InvalidToken):
+        Fernet(old_key).decrypt(after.encode())
+    assert MultiFernet([Fernet(old_key)]).decrypt(before.encode()).decode() == token
+
+    # The old key can now be dropped: a command that decrypts works with the new one alone.
+    imported = await cli(
+        "plans", "import", "--provider", "do", env={"VPSBOT_ENCRYPTION_KEYS": new_key}
+    )
+    assert imported.code == 0, imported.err
+
+
+# ------------------------------------------------------------------------ serve
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_serve_with_sandbox_starts_registers_and_stops_cleanly(
+    databases: Any, fernet_keys: list[str], tmp_path: Path
+) -> None:
+    url = await databases.create("vpsbot_serve")
+    port, sandbox_port, slack_port = _free_port(), _free_port(), _free_port()
+    env = base_env(tmp_path) | {
+        "DATABASE_URL": url,
+        "VPSBOT_ENCRYPTION_KEYS": fernet_keys[0],
+        "SLACK_BOT_TOKEN": "xoxb-0000-fake-token",
+        "SLACK_SIGNING_SECRET": "fake-signing-secret",
+        "SLACK_API_URL": f"http://127.0.0.1:{slack_port}/api/",
+        "PORT": str(port),
+        "VPSBOT_SANDBOX_PORT": str(sandbox_port),
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "serve",
+        "--migrate",
+        "--sandbox",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+        cwd=tmp_path,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        async with aiohttp.ClientSession() as session:
+            statuses: dict[str, int] = {}
+            for _ in range(300):  # up to 30 s for migrations and registration
+                if proc.returncode is not None:
+                    break
+                try:
+                    for path in ("/healthz", "/readyz"):
+                        async with session.get(base + path) as resp:
+                            statuses[path] = resp.status
+                except aiohttp.ClientConnectionError:
+                    pass
+                if statuses == {"/healthz": 200, "/readyz": 200}:
+                    break
+                await asyncio.sleep(0.1)
+            assert statuses == {"/healthz": 200, "/readyz": 200}, statuses
+            async with session.get(f"http://127.0.0.1:{sandbox_port}/_sandbox") as resp:
+                assert resp.status == 200
+
+        conn = await asyncpg.connect(url)
+        try:
+            providers = await conn.fetch(
+                "SELECT p.name, p.type, p.configuration::text AS configuration, "
+                "count(v.id) AS plans FROM service_providers p "
+                "LEFT JOIN vps_plans v ON v.provider_id = p.id "
+                "GROUP BY p.id ORDER BY p.name"
+            )
+        finally:
+            await conn.close()
+        assert [(p["name"], p["type"]) for p in providers] == [
+            ("sandbox-digitalocean", "digitalocean"),
+            ("sandbox-linode", "linode"),
+        ]
+        assert all(p["plans"] > 0 for p in providers)
+        assert all(f"127.0.0.1:{sandbox_port}" in p["configuration"] for p in providers)
+    finally:
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
+        out, err = await asyncio.wait_for(proc.communicate(), COMMAND_TIMEOUT)
+    assert proc.returncode == 0, err.decode()[-2000:]
+    assert "vpsbot is running" in out.decode()
+    assert "registered the sandbox providers" in out.decode()
+    assert "Traceback" not in err.decode()
