@@ -1,25 +1,33 @@
-"""Provider and plan administration shared by the CLI and the Slack admin screens.
+"""Providers, administered from the CLI and the Slack admin screens: add, rename,
+rotate the token, check, activate or deactivate, remove.
 
 Tokens are validated live before anything is stored, stored only encrypted, and
 every change is written to the audit log and invalidates that provider's caches.
+Plans and allowlists are :mod:`bot.admin.plans_service`; its changes are
+re-exported here so the CLI reaches every administrative change through one module.
 """
 
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
-from sqlalchemy import and_, or_, select
-
+from bot.admin.changes import audit, changed, provider_by_id, provider_named, provider_uuid
+from bot.admin.plans_service import (
+    Markup,
+    import_plans,
+    set_allowlist,
+    set_plan_active,
+    set_plan_markup,
+)
+from bot.core.errors import AdminError
 from bot.core.logs import redactor
 from bot.core.services import Services
 from db.crypto import SecretError
-from db.models import ActivityLog, Plan, ServiceProvider
-from db.repo import activity, plans, providers
+from db.models import ServiceProvider
+from db.repo import providers
 from providers.errors import (
     CredentialsError,
     OutageError,
@@ -29,14 +37,15 @@ from providers.errors import (
 from providers.registry import UnsupportedProviderError, build_provider, display_name
 
 __all__ = [
-    "AdminError",
+    "NAME_MAX",
     "CheckResult",
     "Markup",
     "add_provider",
+    "check_api_url",
     "check_provider",
     "import_plans",
     "provider_by_id",
-    "recent_activity",
+    "provider_uuid",
     "remove_provider",
     "rename_provider",
     "rotate_token",
@@ -47,65 +56,30 @@ __all__ = [
     "validation_problem",
 ]
 
-_CENT = Decimal("0.01")
+#: Longest provider name (the column allows more; Slack shows less).
+NAME_MAX = 100
 
 
-async def _audit(
-    session: Any,
-    event_type: str,
-    row: ServiceProvider,
-    *,
-    actor: str | None,
-    team_id: str | None,
-    status: str = "success",
-    metadata: dict[str, Any],
-) -> None:
-    """One audit entry about provider ``row``."""
-    await activity.record(
-        session,
-        event_type=event_type,
-        status=status,
-        team_id=team_id,
-        user_id=actor,
-        entity_type="provider",
-        entity_id=str(row.id),
-        metadata=metadata,
-    )
+def _checked_name(name: str) -> str:
+    """``name`` trimmed, or :class:`AdminError` at the ``name`` field."""
+    name = name.strip()
+    if not name:
+        raise AdminError("a provider needs a name", field="name")
+    if len(name) > NAME_MAX:
+        raise AdminError(f"a provider name has at most {NAME_MAX} characters", field="name")
+    return name
 
 
-class AdminError(Exception):
-    """An administrative request that cannot be carried out; the message says why.
-
-    ``field`` names the form field at fault (``name``, ``token``, ``api_url``,
-    ``type``) when there is one, so a form can show the message next to it.
-    """
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-@dataclass(frozen=True)
-class Markup:
-    """A plan markup: a percentage of the base price or a fixed amount."""
-
-    percent: Decimal | None = None
-    amount: Decimal | None = None
-
-    def apply(self, base: Decimal) -> Decimal:
-        if self.amount is not None:
-            return self.amount.quantize(_CENT, ROUND_HALF_UP)
-        if self.percent is not None:
-            return (base * self.percent / 100).quantize(_CENT, ROUND_HALF_UP)
-        return Decimal("0.00")
-
-    def describe(self) -> str:
-        if self.amount is not None:
-            return f"${self.amount.quantize(_CENT, ROUND_HALF_UP)}"
-        if self.percent is not None:
-            return f"{self.percent.normalize():f}%"
-        return "none"
+def check_api_url(raw: str | None) -> str | None:
+    """An API URL as stored (no trailing slash; None when empty), or :class:`AdminError`
+    at the ``api_url`` field when it is not an http(s) URL."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise AdminError("an API URL starts with https:// (or http://)", field="api_url")
+    return raw.rstrip("/")
 
 
 def _scrub(text: str, token: str) -> str:
@@ -184,11 +158,8 @@ async def add_provider(
     A failed validation raises (the provider's error, or :class:`AdminError` after
     ``validate_timeout`` seconds) and stores nothing.
     """
-    name = name.strip()
-    if not name:
-        raise AdminError("a provider needs a name", field="name")
-    if len(name) > _NAME_MAX:
-        raise AdminError(f"a provider name has at most {_NAME_MAX} characters", field="name")
+    name = _checked_name(name)
+    api_url = check_api_url(api_url)
     if not token.strip():
         raise AdminError("the API token is empty", field="token")
     configuration: dict[str, Any] = {"api_url": api_url} if api_url else {}
@@ -206,46 +177,15 @@ async def add_provider(
         )
         await providers.record_check(session, row.id, valid=True)
         await session.refresh(row)
-        await _audit(
+        await audit(
             session,
             "provider.create",
             row,
             actor=actor,
             team_id=team_id,
-            status="success",
             metadata={"name": name, "type": type},
         )
     services.offers.clear()
-    return row
-
-
-_NAME_MAX = 100
-
-
-def _changed(services: Services, row: ServiceProvider) -> None:
-    """Drop what this process cached about ``row`` at once: its client and catalogue, and
-    the offer `/vps create` reads (other replicas hear of it through NOTIFY)."""
-    services.registry.invalidate(str(row.id))
-    services.offers.clear()
-
-
-async def _row(services: Services, name: str) -> ServiceProvider:
-    async with services.db.session() as session:
-        row = await providers.by_name(session, name)
-    if row is None:
-        raise AdminError(f"no provider named {name!r}")
-    return row
-
-
-async def provider_by_id(services: Services, provider_id: str) -> ServiceProvider:
-    """The provider row with id ``provider_id`` (untrusted text), or :class:`AdminError`."""
-    parsed = provider_uuid(provider_id)
-    row = None
-    if parsed is not None:
-        async with services.db.session() as session:
-            row = await providers.get(session, parsed)
-    if row is None:
-        raise AdminError("that provider no longer exists")
     return row
 
 
@@ -258,19 +198,18 @@ async def set_provider_active(
     team_id: str | None = None,
 ) -> ServiceProvider:
     """Offer the provider in `/vps create` or hide it; its servers stay manageable."""
-    row = await _row(services, name)
+    row = await provider_named(services, name)
     async with services.db.session() as session, session.begin():
         await providers.set_active(session, row.id, active)
-        await _audit(
+        await audit(
             session,
             "provider.enable" if active else "provider.disable",
             row,
             actor=actor,
             team_id=team_id,
-            status="success",
             metadata={"name": row.name},
         )
-    _changed(services, row)
+    changed(services, row)
     return row
 
 
@@ -286,23 +225,22 @@ async def rotate_token(
     """Validate the new token live, then replace the stored one (the old one stays on error)."""
     if not token.strip():
         raise AdminError("the API token is empty", field="token")
-    row = await _row(services, name)
+    row = await provider_named(services, name)
     await _validated(row.type, row.name, token.strip(), dict(row.configuration), validate_timeout)
     async with services.db.session() as session, session.begin():
         await providers.update_fields(
             session, row.id, api_key_encrypted=services.box.encrypt(token.strip())
         )
         await providers.record_check(session, row.id, valid=True)
-        await _audit(
+        await audit(
             session,
             "provider.update",
             row,
             actor=actor,
             team_id=team_id,
-            status="success",
             metadata={"name": row.name, "change": "token"},
         )
-    _changed(services, row)
+    changed(services, row)
 
 
 async def remove_provider(
@@ -313,13 +251,13 @@ async def remove_provider(
     actor: str | None = None,
     team_id: str | None = None,
 ) -> None:
-    row = await _row(services, name)
+    row = await provider_named(services, name)
     async with services.db.session() as session, session.begin():
         try:
             await providers.remove(session, row.id, force=force)
         except providers.ProviderInUseError as exc:
             raise AdminError(f"{exc}; remove them first or confirm with --force") from None
-        await _audit(
+        await audit(
             session,
             "provider.delete",
             row,
@@ -328,60 +266,7 @@ async def remove_provider(
             status="warning" if force else "success",
             metadata={"name": row.name, "forced": force},
         )
-    _changed(services, row)
-
-
-async def import_plans(
-    services: Services,
-    name: str,
-    markup: Markup,
-    *,
-    actor: str | None = None,
-    team_id: str | None = None,
-) -> int:
-    """Turn the provider's sizes/types into ``vps_plans`` rows; re-import updates.
-
-    Without a markup (neither percent nor amount) a re-import refreshes prices and
-    specs but keeps the markups already set; new plans start at no markup.
-    """
-    row = await _row(services, name)
-    provider = services.provider_for(row)
-    catalogue = await provider.get_plans()
-    inputs = [
-        plans.PlanInput(
-            provider_plan_id=plan.id,
-            name=plan.label,
-            base_price=plan.price_monthly.quantize(_CENT, ROUND_HALF_UP),
-            markup_price=markup.apply(plan.price_monthly),
-            specifications={
-                "vcpus": plan.vcpus,
-                "memory_mb": plan.memory_mb,
-                "disk_gb": plan.disk_gb,
-                "transfer_gb": plan.transfer_gb,
-                "price_hourly": str(plan.price_hourly),
-                "regions": plan.regions,
-            },
-        )
-        for plan in catalogue
-    ]
-    async with services.db.session() as session, session.begin():
-        count = await plans.upsert(
-            session,
-            row.id,
-            inputs,
-            update_markup=markup.percent is not None or markup.amount is not None,
-        )
-        await _audit(
-            session,
-            "plans.import",
-            row,
-            actor=actor,
-            team_id=team_id,
-            status="success",
-            metadata={"name": row.name, "plans": count, "markup": markup.describe()},
-        )
-    services.offers.clear()
-    return count
+    changed(services, row)
 
 
 @dataclass(frozen=True)
@@ -396,7 +281,7 @@ async def check_provider(
     services: Services, name: str, *, actor: str | None = None, team_id: str | None = None
 ) -> CheckResult:
     """Validate the stored token live and record the verdict on the row and in the log."""
-    row = await _row(services, name)
+    row = await provider_named(services, name)
     what = display_name(row.type)
     valid: bool | None
     try:
@@ -419,7 +304,7 @@ async def check_provider(
         message = "credentials valid"
     async with services.db.session() as session, session.begin():
         await providers.record_check(session, row.id, valid=valid)
-        await _audit(
+        await audit(
             session,
             "provider.check",
             row,
@@ -439,12 +324,8 @@ async def rename_provider(
     actor: str | None = None,
     team_id: str | None = None,
 ) -> ServiceProvider:
-    row = await _row(services, name)
-    new_name = new_name.strip()
-    if not new_name:
-        raise AdminError("a provider needs a name", field="name")
-    if len(new_name) > _NAME_MAX:
-        raise AdminError(f"a provider name has at most {_NAME_MAX} characters", field="name")
+    row = await provider_named(services, name)
+    new_name = _checked_name(new_name)
     if new_name == row.name:
         return row
     async with services.db.session() as session, session.begin():
@@ -452,155 +333,13 @@ async def rename_provider(
         if other is not None:
             raise AdminError(f"a provider named {new_name!r} already exists", field="name")
         await providers.update_fields(session, row.id, name=new_name)
-        await _audit(
+        await audit(
             session,
             "provider.update",
             row,
             actor=actor,
             team_id=team_id,
-            status="success",
             metadata={"name": new_name, "change": "name", "previous": row.name},
         )
-    _changed(services, row)
-    return await _row(services, new_name)
-
-
-async def set_allowlist(
-    services: Services,
-    name: str,
-    allowed: Sequence[str] | None,
-    *,
-    actor: str | None = None,
-    team_id: str | None = None,
-) -> None:
-    """Which 1-Click apps / StackScripts users may deploy; None allows all of them."""
-    row = await _row(services, name)
-    configuration = dict(row.configuration)
-    if allowed is None:
-        configuration.pop("allowed_deployments", None)
-    else:
-        configuration["allowed_deployments"] = sorted({str(item) for item in allowed})
-    async with services.db.session() as session, session.begin():
-        await providers.update_fields(session, row.id, configuration=configuration)
-        await _audit(
-            session,
-            "allowlist.update",
-            row,
-            actor=actor,
-            team_id=team_id,
-            status="success",
-            metadata={
-                "name": row.name,
-                "allowed": "all" if allowed is None else len(configuration["allowed_deployments"]),
-            },
-        )
-    _changed(services, row)
-
-
-async def _plan(services: Services, row: ServiceProvider, provider_plan_id: str) -> Plan:
-    async with services.db.session() as session:
-        found = [
-            p
-            for p in await plans.list_for_provider(session, row.id)
-            if p.provider_plan_id == provider_plan_id
-        ]
-    if not found:
-        raise AdminError(f"{row.name!r} has no plan {provider_plan_id!r}")
-    return found[0]
-
-
-async def set_plan_markup(
-    services: Services,
-    name: str,
-    provider_plan_id: str,
-    markup: Markup,
-    *,
-    actor: str | None = None,
-    team_id: str | None = None,
-) -> Plan:
-    """Change one plan's markup (a percentage of its base price or a fixed amount)."""
-    row = await _row(services, name)
-    plan = await _plan(services, row, provider_plan_id)
-    value = markup.apply(plan.base_price)
-    if value < 0:
-        raise AdminError("the markup cannot be negative", field="markup")
-    async with services.db.session() as session, session.begin():
-        await plans.set_markup(session, row.id, provider_plan_id, value)
-        await _audit(
-            session,
-            "plans.update",
-            row,
-            actor=actor,
-            team_id=team_id,
-            status="success",
-            metadata={
-                "name": row.name,
-                "plan": provider_plan_id,
-                "change": "markup",
-                "markup": str(value),
-                "previous": str(plan.markup_price),
-            },
-        )
-    services.offers.clear()
-    return await _plan(services, row, provider_plan_id)
-
-
-async def set_plan_active(
-    services: Services,
-    name: str,
-    provider_plan_id: str,
-    active: bool,
-    *,
-    actor: str | None = None,
-    team_id: str | None = None,
-) -> Plan:
-    """Offer a plan in `/vps create` or withdraw it (servers on it are unaffected)."""
-    row = await _row(services, name)
-    await _plan(services, row, provider_plan_id)
-    async with services.db.session() as session, session.begin():
-        await plans.set_active(session, row.id, provider_plan_id, active)
-        await _audit(
-            session,
-            "plans.update",
-            row,
-            actor=actor,
-            team_id=team_id,
-            status="success",
-            metadata={
-                "name": row.name,
-                "plan": provider_plan_id,
-                "change": "enable" if active else "disable",
-            },
-        )
-    services.offers.clear()
-    return await _plan(services, row, provider_plan_id)
-
-
-async def recent_activity(
-    services: Services, team_id: str, *, limit: int = 20
-) -> list[ActivityLog]:
-    """The workspace's latest activity, newest first.
-
-    Providers and plans are shared by every workspace, so provider events recorded
-    without a workspace (e.g. from the CLI) are part of every workspace's log.
-    """
-    query = (
-        select(ActivityLog)
-        .where(
-            or_(
-                ActivityLog.team_id == team_id,
-                and_(ActivityLog.team_id.is_(None), ActivityLog.entity_type == "provider"),
-            )
-        )
-        .order_by(ActivityLog.created_at.desc(), ActivityLog.id.desc())
-        .limit(limit)
-    )
-    async with services.db.session() as session:
-        return list((await session.execute(query)).scalars())
-
-
-def provider_uuid(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
+    changed(services, row)
+    return await provider_named(services, new_name)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import ACTIVITY_STATUSES, ActivityLog
 
-__all__ = ["recent", "record"]
+__all__ = ["for_workspace", "recent", "record"]
 
 
 async def record(
@@ -52,4 +52,26 @@ async def recent(
     if entity_id is not None:
         query = query.where(ActivityLog.entity_id == entity_id)
     query = query.order_by(ActivityLog.created_at.desc(), ActivityLog.id.desc()).limit(limit)
+    return list((await session.execute(query)).scalars())
+
+
+async def for_workspace(
+    session: AsyncSession, team_id: str, *, limit: int = 20
+) -> list[ActivityLog]:
+    """The workspace's latest activity, newest first.
+
+    Providers and plans are shared by every workspace, so provider events recorded
+    without a workspace (e.g. from the CLI) are part of every workspace's log.
+    """
+    query = (
+        select(ActivityLog)
+        .where(
+            or_(
+                ActivityLog.team_id == team_id,
+                and_(ActivityLog.team_id.is_(None), ActivityLog.entity_type == "provider"),
+            )
+        )
+        .order_by(ActivityLog.created_at.desc(), ActivityLog.id.desc())
+        .limit(limit)
+    )
     return list((await session.execute(query)).scalars())

@@ -16,6 +16,7 @@ from db.models import Plan, ServiceProvider
 __all__ = [
     "PlanCounts",
     "PlanInput",
+    "by_provider_plan_id",
     "counts_by_provider",
     "get",
     "get_for_provider",
@@ -95,6 +96,18 @@ async def get_for_provider(
     """The plan ``plan_id`` if it belongs to ``provider_id`` (ids from Slack are untrusted)."""
     result = await session.execute(
         select(Plan).where(Plan.id == plan_id, Plan.provider_id == provider_id)
+    )
+    return result.scalar_one_or_none()
+
+
+async def by_provider_plan_id(
+    session: AsyncSession, provider_id: uuid.UUID, provider_plan_id: str
+) -> Plan | None:
+    """A provider's plan by the provider's own size/type id, if it was imported."""
+    result = await session.execute(
+        select(Plan).where(
+            Plan.provider_id == provider_id, Plan.provider_plan_id == provider_plan_id
+        )
     )
     return result.scalar_one_or_none()
 

@@ -17,6 +17,7 @@ __all__ = [
     "by_name",
     "count_instances",
     "get",
+    "instance_counts",
     "list_all",
     "record_check",
     "remove",
@@ -125,6 +126,16 @@ async def count_instances(session: AsyncSession, provider_id: uuid.UUID) -> int:
         .where(VpsInstance.provider_id == provider_id, VpsInstance.status != "deleted")
     )
     return int(result.scalar_one())
+
+
+async def instance_counts(session: AsyncSession) -> dict[uuid.UUID, int]:
+    """How many servers (not deleted) each provider has; providers with none are absent."""
+    result = await session.execute(
+        select(VpsInstance.provider_id, func.count())
+        .where(VpsInstance.provider_id.is_not(None), VpsInstance.status != "deleted")
+        .group_by(VpsInstance.provider_id)
+    )
+    return {provider_id: int(count) for provider_id, count in result.all() if provider_id}
 
 
 async def remove(session: AsyncSession, provider_id: uuid.UUID, *, force: bool = False) -> None:

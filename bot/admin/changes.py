@@ -1,0 +1,81 @@
+"""What every administrative change shares: finding the provider it names,
+writing its audit entry, and dropping what this process cached about it.
+
+Provider ids arrive from Slack as untrusted text; they are parsed here and the
+row is always read again from the database.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.errors import AdminError
+from bot.core.services import Services
+from db.models import ServiceProvider
+from db.repo import activity, providers
+
+__all__ = ["audit", "changed", "provider_by_id", "provider_named", "provider_uuid"]
+
+
+async def audit(
+    session: AsyncSession,
+    event_type: str,
+    row: ServiceProvider,
+    *,
+    actor: str | None,
+    team_id: str | None,
+    metadata: dict[str, Any],
+    status: str = "success",
+) -> None:
+    """One audit entry about provider ``row``."""
+    await activity.record(
+        session,
+        event_type=event_type,
+        status=status,
+        team_id=team_id,
+        user_id=actor,
+        entity_type="provider",
+        entity_id=str(row.id),
+        metadata=metadata,
+    )
+
+
+def changed(services: Services, row: ServiceProvider) -> None:
+    """Drop what this process cached about ``row`` at once: its client and catalogue, and
+    the offer `/vps create` reads (other replicas hear of it through NOTIFY)."""
+    services.registry.invalidate(str(row.id))
+    services.offers.clear()
+
+
+def provider_uuid(value: object) -> uuid.UUID | None:
+    """``value`` as a UUID, or None when it is not one (ids from Slack are untrusted)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+async def provider_named(services: Services, name: str) -> ServiceProvider:
+    """The provider called ``name``, or :class:`AdminError`."""
+    async with services.db.session() as session:
+        row = await providers.by_name(session, name)
+    if row is None:
+        raise AdminError(f"no provider named {name!r}")
+    return row
+
+
+async def provider_by_id(services: Services, provider_id: object) -> ServiceProvider:
+    """The provider row with id ``provider_id`` (untrusted), or :class:`AdminError`."""
+    parsed = provider_uuid(provider_id)
+    row = None
+    if parsed is not None:
+        async with services.db.session() as session:
+            row = await providers.get(session, parsed)
+    if row is None:
+        raise AdminError("that provider no longer exists")
+    return row
