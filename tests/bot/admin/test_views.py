@@ -9,8 +9,10 @@ from typing import Any
 
 from slack_sdk.models.views import View
 
-from bot.admin import views
-from bot.admin.views import Capability, LogEntry, Notice, PlanRow, ProviderStatus
+from bot.admin import log_views, plan_views, provider_forms, views
+from bot.admin.log_views import LogEntry
+from bot.admin.plan_views import PlanRow
+from bot.admin.views import Capability, Notice, ProviderStatus
 from providers.models import DeploymentOption
 
 JSON = dict[str, Any]
@@ -167,7 +169,9 @@ def test_names_cannot_inject_mentions() -> None:
 
 def test_the_add_form_asks_for_a_token_and_shows_none() -> None:
     data = rendered(
-        views.add_provider_view([("digitalocean", "DigitalOcean"), ("linode", "Linode")], root="V1")
+        provider_forms.add_provider_view(
+            [("digitalocean", "DigitalOcean"), ("linode", "Linode")], root="V1"
+        )
     )
     assert data["callback_id"] == views.ADD
     assert [b["block_id"] for b in data["blocks"]] == ["type", "name", "token", "api_url"]
@@ -184,37 +188,37 @@ def test_the_add_form_asks_for_a_token_and_shows_none() -> None:
 
 def test_rename_rotate_and_delete_forms() -> None:
     p = status(4)
-    rename = rendered(views.rename_view(p, root="V1"))
+    rename = rendered(provider_forms.rename_view(p, root="V1"))
     assert block(rename, "name")["element"]["initial_value"] == "provider-4"
     assert views.metadata(rename) == {"provider": p.id, "root": "V1"}
-    rotate = rendered(views.rotate_view(p, root="V1"))
+    rotate = rendered(provider_forms.rotate_view(p, root="V1"))
     assert "initial_value" not in block(rotate, "token")["element"]
-    in_use = rendered(views.delete_view(p, root="V1"))
+    in_use = rendered(provider_forms.delete_view(p, root="V1"))
     confirm = block(in_use, "confirm")
     assert confirm["optional"] is True
     assert confirm["element"]["options"][0]["value"] == "force"
     assert "*2 server(s)* still use *provider-4*" in text(in_use)
-    unused = rendered(views.delete_view(status(5, servers=0), root="V1"))
+    unused = rendered(provider_forms.delete_view(status(5, servers=0), root="V1"))
     assert all(b["type"] != "input" for b in unused["blocks"])
     assert unused["submit"]["text"] == "Delete"
 
 
 def test_plans_are_paged_within_the_block_limit() -> None:
     rows = [plan(n, active=n % 3 != 0) for n in range(95)]
-    first = rendered(views.plans_view(status(1), rows, root="V1"))
+    first = rendered(plan_views.plans_view(status(1), rows, root="V1"))
     plan_blocks = [b for b in first["blocks"] if b.get("block_id", "").startswith("plan:")]
-    assert len(plan_blocks) == views.PLANS_PAGE_SIZE
+    assert len(plan_blocks) == plan_views.PLANS_PAGE_SIZE
     nav = block(first, "plans_nav")["elements"]
     assert [(b["text"]["text"], b["value"]) for b in nav] == [("Next →", "1")]
     assert "63 of 95 offered" in block(first, "plans_intro")["text"]["text"]
-    last = rendered(views.plans_view(status(1), rows, root="V1", page=7))
+    last = rendered(plan_views.plans_view(status(1), rows, root="V1", page=7))
     assert views.metadata(last) == {"provider": status(1).id, "root": "V1", "page": 2}
     assert len([b for b in last["blocks"] if b.get("block_id", "").startswith("plan:")]) == 15
     assert [b["value"] for b in block(last, "plans_nav")["elements"]] == ["1"]
 
 
 def test_a_plan_line_shows_base_markup_total_and_state() -> None:
-    data = rendered(views.plans_view(status(1), [plan(1), plan(2, active=False)], root="V"))
+    data = rendered(plan_views.plans_view(status(1), [plan(1), plan(2, active=False)], root="V"))
     first = block(data, f"plan:{plan(1).id}")
     assert first["text"]["text"] == (
         "*Size 1* `size-001` — 1 vCPU · 2 GB RAM · 50 GB disk\n"
@@ -231,13 +235,13 @@ def test_a_plan_line_shows_base_markup_total_and_state() -> None:
 
 
 def test_no_plans_yet_points_at_the_import() -> None:
-    data = rendered(views.plans_view(status(1), [], root="V"))
+    data = rendered(plan_views.plans_view(status(1), [], root="V"))
     assert "import DigitalOcean's catalogue" in block(data, "no_plans")["text"]["text"]
     assert block(data, "plans_intro")["accessory"]["action_id"] == views.IMPORT_ACTION
 
 
 def test_markup_forms() -> None:
-    importing = rendered(views.import_view(status(1), parent="VP", root="VR", page=1))
+    importing = rendered(plan_views.import_view(status(1), parent="VP", root="VR", page=1))
     assert block(importing, "markup_kind")["element"]["initial_option"]["value"] == "percent"
     assert "initial_value" not in block(importing, "markup")["element"]
     assert views.metadata(importing) == {
@@ -246,7 +250,7 @@ def test_markup_forms() -> None:
         "root": "VR",
         "page": 1,
     }
-    editing = rendered(views.markup_view(status(1), plan(3), parent="VP"))
+    editing = rendered(plan_views.markup_view(status(1), plan(3), parent="VP"))
     assert block(editing, "markup_kind")["element"]["initial_option"]["value"] == "amount"
     assert block(editing, "markup")["element"]["initial_value"] == "1.20"
     assert views.metadata(editing)["plan"] == plan(3).id
@@ -262,7 +266,7 @@ def _apps(count: int, categories: int = 2) -> list[DeploymentOption]:
 
 
 def test_allowlist_groups_many_options_within_slacks_limits() -> None:
-    data = rendered(views.allowlist_view(status(1), _apps(250), ["app-3", "gone"], root="V"))
+    data = rendered(plan_views.allowlist_view(status(1), _apps(250), ["app-3", "gone"], root="V"))
     element = block(data, "allowed")["element"]
     groups = element["option_groups"]
     assert all(len(g["options"]) <= 100 for g in groups) and len(groups) <= 100
@@ -280,18 +284,18 @@ def test_allowlist_groups_many_options_within_slacks_limits() -> None:
 
 
 def test_allowlist_allow_all_loading_empty_and_error() -> None:
-    everything = rendered(views.allowlist_view(status(1), _apps(3), None, root="V"))
+    everything = rendered(plan_views.allowlist_view(status(1), _apps(3), None, root="V"))
     assert block(everything, "mode")["element"]["initial_option"]["value"] == "all"
     assert "initial_options" not in block(everything, "allowed")["element"]
-    loading = rendered(views.allowlist_view(status(1), None, None, root="V"))
+    loading = rendered(plan_views.allowlist_view(status(1), None, None, root="V"))
     assert "submit" not in loading and "Loading" in text(loading)
-    empty = rendered(views.allowlist_view(status(1), [], None, root="V"))
+    empty = rendered(plan_views.allowlist_view(status(1), [], None, root="V"))
     assert "allowed" not in [b.get("block_id") for b in empty["blocks"]]
     assert "lists no 1-Click apps" in text(empty)
-    failed = rendered(views.allowlist_view(status(1), [], None, root="V", error="down"))
+    failed = rendered(plan_views.allowlist_view(status(1), [], None, root="V", error="down"))
     assert "submit" not in failed and ":warning: down" in text(failed)
     linode = status(2, type="linode", deployment_kind="stackscript")
-    assert rendered(views.allowlist_view(linode, [], None, root="V"))["title"]["text"] == (
+    assert rendered(plan_views.allowlist_view(linode, [], None, root="V"))["title"]["text"] == (
         "Allowed StackScripts"
     )
 
@@ -316,7 +320,7 @@ def entry(n: int, **changes: Any) -> LogEntry:
 
 
 def test_log_lines_say_who_what_where_and_the_result() -> None:
-    text_, blocks = views.log_message(
+    text_, blocks = log_views.log_message(
         [
             entry(1, detail="token rotated", event_type="provider.update"),
             entry(
@@ -344,7 +348,7 @@ def test_log_lines_say_who_what_where_and_the_result() -> None:
 
 def test_log_of_fifty_long_entries_fits_a_message() -> None:
     entries = [entry(n, entity_name="x" * 300, detail="y" * 300) for n in range(50)]
-    _, blocks = views.log_message(entries, 50)
+    _, blocks = log_views.log_message(entries, 50)
     data = [b.to_dict() for b in blocks]
     assert len(data) <= 50
     assert all(len(b["text"]["text"]) <= 3000 for b in data if "text" in b)
@@ -352,23 +356,23 @@ def test_log_of_fifty_long_entries_fits_a_message() -> None:
 
 
 def test_an_empty_log() -> None:
-    text_, blocks = views.log_message([], 20)
+    text_, blocks = log_views.log_message([], 20)
     assert text_ == "No activity recorded yet."
     assert [b.to_dict()["text"]["text"] for b in blocks] == ["No activity recorded yet."]
 
 
 def test_details_of_admin_events() -> None:
-    assert views.detail_of("provider.update", {"change": "name", "previous": "a"}) == (
+    assert log_views.detail_of("provider.update", {"change": "name", "previous": "a"}) == (
         "renamed from a"
     )
-    assert views.detail_of("plans.import", {"plans": 8, "markup": "20%"}) == (
+    assert log_views.detail_of("plans.import", {"plans": 8, "markup": "20%"}) == (
         "8 plan(s), markup 20%"
     )
-    assert views.detail_of(
+    assert log_views.detail_of(
         "plans.update", {"plan": "g6", "change": "markup", "markup": "2.50"}
     ) == ("g6: markup $2.50")
-    assert views.detail_of("allowlist.update", {"allowed": "all"}) == "allowed: all"
-    assert views.detail_of("provider.delete", {"forced": True}) == "forced"
-    assert views.detail_of(
+    assert log_views.detail_of("allowlist.update", {"allowed": "all"}) == "allowed: all"
+    assert log_views.detail_of("provider.delete", {"forced": True}) == "forced"
+    assert log_views.detail_of(
         "vps.create", {"label": "x", "provider": "do", "stage": "requested"}
     ) == ("provider do, stage requested")
