@@ -190,7 +190,8 @@ async def test_a_member_cannot_act_on_an_admin_modal(bot: Bot) -> None:
         add_values("linode", "sneaky", bot.sandbox.tokens["linode"], bot.sandbox.linode_url),
         apply_to_api=False,
     )
-    assert response.data["response_action"] == "errors"
+    assert response.data["response_action"] == "update"  # the refusal in place of the form
+    assert "Only vpsbot admins can do this." in str(response.data["view"])
     rows = await provider_rows(bot)
     assert {r.name for r in rows} == {"sandbox-digitalocean", "sandbox-linode"}
     assert all(r.active for r in rows)
