@@ -17,14 +17,17 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 
 from bot.admin import listeners as admin
+from bot.app.commands import vps_command
 from bot.core.services import Services
 from bot.create import listeners as create
-from bot.help import listeners as help_
 from bot.servers import listeners as servers
 
-__all__ = ["ACK_TIMEOUT", "VpsbotApp", "answer_on_ack", "build_bolt_app"]
+__all__ = ["ACK_TIMEOUT", "ProvideServices", "VpsbotApp", "answer_on_ack", "build_bolt_app"]
 
 log = logging.getLogger("bot.bolt")
 
@@ -109,7 +112,27 @@ class VpsbotApp(AsyncApp):
         return self._early(super().options(*args, **kwargs))
 
 
+class ProvideServices(AsyncMiddleware):
+    """Global middleware: puts the services container in Bolt's context, so every
+    listener and listener middleware can ask for it as a ``services`` argument."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def async_process(
+        self,
+        *,
+        req: AsyncBoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], Awaitable[BoltResponse]],
+    ) -> BoltResponse:
+        req.context["services"] = self.services
+        return await next()
+
+
 def build_bolt_app(services: Services) -> AsyncApp:
+    """The Bolt app with every feature's listeners; ``register(app)`` of each
+    feature only wires its module-level listeners."""
     settings = services.settings
     secret = settings.slack_signing_secret
     app = VpsbotApp(
@@ -119,7 +142,8 @@ def build_bolt_app(services: Services) -> AsyncApp:
         # the listener's own wrapper answers on ack; Bolt just awaits it
         process_before_response=True,
     )
-    # help first: it owns the /vps dispatcher the other features add words to
-    for feature in (help_, create, servers, admin):
-        feature.register(app, services)
+    app.use(ProvideServices(services))
+    app.command("/vps")(vps_command)
+    for feature in (create, servers, admin):
+        feature.register(app)
     return app

@@ -16,19 +16,16 @@ from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, NoReturn
 
-from bot.core.config import ConfigError, Settings, load_settings
+from bot.core.config import Settings, load_settings
+from bot.core.errors import CliError, VpsbotError
 
-__all__ = ["CliError", "main"]
+__all__ = ["main"]
 
 log = logging.getLogger("bot.cli")
 
 SANDBOX_PORT = 3001
 #: Overrides :data:`SANDBOX_PORT` (e.g. so parallel test runs do not collide).
 SANDBOX_PORT_ENV = "VPSBOT_SANDBOX_PORT"
-
-
-class CliError(Exception):
-    """A user error on the command line; printed as one line."""
 
 
 def run_loop(main: Coroutine[Any, Any, None]) -> None:
@@ -489,13 +486,9 @@ def _one_line(exc: BaseException) -> str:
 
     if isinstance(exc, ProviderError):
         return f"{exc.provider}: {exc.user_message()}"
-    if isinstance(exc, ConfigError | SecretError | CliError):
+    if isinstance(exc, VpsbotError | SecretError):
         return str(exc)
     name = type(exc).__name__
-    from bot.admin.service import AdminError
-
-    if isinstance(exc, AdminError):
-        return str(exc)
     text = str(exc).splitlines()[0] if str(exc) else name
     return f"{name}: {text}"
 

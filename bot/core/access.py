@@ -1,50 +1,117 @@
 """Who may do what: members act on their own servers, admins on the workspace's.
 
 Admins are the user IDs in ``VPSBOT_ADMINS`` plus Slack workspace admins and
-owners (``users.info``, cached for five minutes). Every check runs server-side
-against the database; button values and view ids are untrusted input.
+owners (``users.info``, cached five minutes by the services container). Every
+check runs server-side against the database; button values, view ids and ``private_metadata`` are
+untrusted input. Admin-only listeners are wired with :func:`admins_only` as
+Bolt listener middleware, admin-only ``/vps`` words with :func:`requires_admin`.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
 
-from cachetools import TTLCache
-from slack_sdk.errors import SlackApiError
+import aiohttp
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
+from slack_sdk.models.views import View
+from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core.errors import Refusal
 from bot.core.services import Services
+from bot.core.slack import Subcommand, slack_error, team_and_user
 from db.models import VpsInstance
 
-__all__ = ["Refusal", "can_act_on", "is_admin"]
+__all__ = ["ADMINS_ONLY", "admins_only", "can_act_on", "is_admin", "requires_admin"]
 
 log = logging.getLogger(__name__)
 
-_slack_admins: TTLCache[tuple[str, str], bool] = TTLCache(maxsize=4096, ttl=300)
-
-
-class Refusal(Exception):
-    """The user may not do this; the message is one line to show them."""
+#: What a member who is not an admin is told.
+ADMINS_ONLY = "Only vpsbot admins can do this."
 
 
 async def is_admin(services: Services, team_id: str, user_id: str) -> bool:
+    """Whether ``user_id`` administers vpsbot in ``team_id``; False when Slack cannot say."""
+    if not user_id:
+        return False
     if user_id in services.admins:
         return True
     key = (team_id, user_id)
-    cached = _slack_admins.get(key)
+    cached = services.admin_verdicts.get(key)
     if cached is not None:
         return cached
     try:
         info = await services.slack.users_info(user=user_id)
-    except SlackApiError as exc:
-        log.warning("users.info for %s failed: %s", user_id, exc.response.get("error"))
+    except SlackClientError as exc:
+        reason = slack_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
+        log.warning("users.info for %s failed: %s", user_id, reason)
         return False
-    user = info.get("user") or {}
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        log.warning("users.info for %s failed: %s", user_id, type(exc).__name__)
+        return False
+    found = info.get("user")
+    user: dict[str, Any] = found if isinstance(found, dict) else {}
     verdict = bool(
         user.get("team_id", team_id) == team_id
         and (user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
     )
-    _slack_admins[key] = verdict
+    services.admin_verdicts[key] = verdict
     return verdict
+
+
+async def admins_only(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    context: AsyncBoltContext,
+    services: Services,
+    next: Callable[[], Awaitable[None]],
+) -> None:
+    """Listener middleware: run the listener only for an admin of the request's
+    workspace. Anyone else gets a plain refusal in place of the form; nothing an
+    admin would see (providers, URLs) is rendered for them."""
+    team_id, user_id = team_and_user(context)
+    if await is_admin(services, team_id, user_id):
+        await next()
+        return
+    log.warning("admin %s by non-admin %s in %s refused", body.get("type"), user_id, team_id)
+    if body.get("type") == "view_submission":
+        refused = View(
+            type="modal",
+            title="vpsbot",
+            close="Close",
+            blocks=[SectionBlock(text=MarkdownTextObject(text=ADMINS_ONLY))],
+        )
+        await ack(response_action="update", view=refused)
+    elif body.get("type") == "block_suggestion":
+        await ack(options=[])
+    else:
+        await ack()
+
+
+def requires_admin(handler: Subcommand) -> Subcommand:
+    """A ``/vps`` word for admins only; anyone else is told so, ephemerally."""
+
+    @functools.wraps(handler)
+    async def guarded(
+        services: Services,
+        command: dict[str, Any],
+        rest: str,
+        ack: AsyncAck,
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+    ) -> None:
+        team_id, user_id = str(command.get("team_id") or ""), str(command.get("user_id") or "")
+        if not await is_admin(services, team_id, user_id):
+            word = (str(command.get("text") or "").split() or ["admin"])[0][:20]
+            await ack(response_type="ephemeral", text=f"Only vpsbot admins can use `/vps {word}`.")
+            return
+        await handler(services, command, rest, ack, respond, client)
+
+    return guarded
 
 
 async def can_act_on(

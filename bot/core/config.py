@@ -15,14 +15,12 @@ import platformdirs
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-__all__ = ["ConfigError", "Settings", "load_settings"]
+from bot.core.errors import ConfigError
+
+__all__ = ["Settings", "load_settings"]
 
 _LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 _SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
-
-
-class ConfigError(Exception):
-    """A configuration variable is missing or malformed; the message names it."""
 
 
 def _split(value: Any) -> Any:

@@ -11,10 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
+from cachetools import TTLCache
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.config import ConfigError, Settings
+from bot.core.config import Settings
+from bot.core.errors import ConfigError
 from bot.core.logs import redactor
+from bot.core.slack_retries import retry_handlers
 from db.crypto import SecretBox, load_or_create_dev_key
 from db.embedded import EmbeddedPostgres
 from db.engine import Database
@@ -71,6 +74,10 @@ class Services:
     offers: OfferCache
     embedded: EmbeddedPostgres | None = None
     admins: frozenset[str] = field(default_factory=frozenset)
+    #: Slack's answer to "is this user a workspace admin?", for five minutes
+    admin_verdicts: TTLCache[tuple[str, str], bool] = field(
+        default_factory=lambda: TTLCache(maxsize=4096, ttl=300), repr=False
+    )
     _own_slack_session: bool = False
     _tokens: dict[str, str] = field(default_factory=dict, repr=False)
 
@@ -97,7 +104,10 @@ class Services:
             box=SecretBox(keys),
             registry=ProviderRegistry(),
             slack=AsyncWebClient(
-                token=token, base_url=settings.slack_api_url, logger=_slack_api_logger()
+                token=token,
+                base_url=settings.slack_api_url,
+                logger=_slack_api_logger(),
+                retry_handlers=retry_handlers(),
             ),
             embedded=embedded,
             admins=frozenset(settings.vpsbot_admins),

@@ -6,6 +6,9 @@ from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, Sec
 
 __all__ = ["COMMANDS", "help_blocks", "help_text"]
 
+#: How much of an unknown command word is quoted back (Slack caps a section at 3,000).
+_MAX_WORD = 40
+
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("/vps create [label]", "create a server step by step (provider, plan, image, options)"),
     ("/vps list [provider] [status] [text]", "your workspace's servers across providers"),
@@ -24,7 +27,11 @@ def help_blocks(unknown: str | None = None) -> list[Block]:
     lines = "\n".join(f"• `{cmd}` — {what}" for cmd, what in COMMANDS)
     blocks: list[Block] = []
     if unknown:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=f"I don't know `/vps {unknown}`.")))
+        # the word is the user's: quoted short, without the backticks that would end the quote
+        word = unknown.replace("`", "'")[:_MAX_WORD]
+        more = "…" if len(unknown) > _MAX_WORD else ""
+        said = f"I don't know `/vps {word}{more}`."
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=said)))
     blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*vpsbot commands*\n{lines}")))
     blocks.append(
         ContextBlock(
