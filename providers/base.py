@@ -38,10 +38,13 @@ class Capabilities:
         root_password: bool,
         actions: Sequence[str],
         display_name: str = "",
+        aliases: Sequence[str] = (),
         rebuild_password: bool = False,
         resize_requires_off: bool = False,
     ) -> None:
         self.display_name = display_name
+        #: other words people type for this provider ("do")
+        self.aliases = tuple(aliases)
         #: a rebuild can set a new root password (else the old one stays)
         self.rebuild_password = rebuild_password
         #: a resize is refused unless the server is powered off

@@ -207,6 +207,7 @@ class DigitalOceanProvider(HttpProvider):
     type: ClassVar[str] = "digitalocean"
     capabilities: ClassVar[Capabilities] = Capabilities(
         display_name="DigitalOcean",
+        aliases=("do",),
         resize_requires_off=True,
         deployment_kind="oneclick",
         monitoring=True,

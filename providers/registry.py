@@ -40,6 +40,7 @@ __all__ = [
     "build_provider",
     "capabilities_for",
     "display_name",
+    "type_for_word",
 ]
 
 T = TypeVar("T")
@@ -65,6 +66,15 @@ def display_name(type: str) -> str:
     """How a provider type is written for people ("DigitalOcean"); unknown ones as is."""
     caps = capabilities_for(type)
     return caps.display_name if caps is not None and caps.display_name else type.upper()
+
+
+def type_for_word(word: str) -> str | None:
+    """The implemented provider type a person means by ``word`` ("do", "Linode"), or None."""
+    lowered = word.lower()
+    for type_, cls in _CLASSES.items():
+        if lowered == type_ or lowered in cls.capabilities.aliases:
+            return type_
+    return None
 
 
 class UnsupportedProviderError(ValueError):

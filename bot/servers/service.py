@@ -16,12 +16,13 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from bot.core.access import Refusal, can_act_on, is_admin
+from bot.core.access import can_act_on, is_admin
+from bot.core.actions import ACTIONS
+from bot.core.actions import word as action_word
+from bot.core.blocks import PlanChoice, plan_choice
+from bot.core.errors import Refusal
 from bot.core.services import Services
-from bot.create.catalog import plan_choice
-from bot.create.views import PlanChoice
 from bot.servers.views import (
-    ACTION_WORDS,
     STATUS_FILTERS,
     ActivityLine,
     ListState,
@@ -29,17 +30,15 @@ from bot.servers.views import (
     ServerLine,
 )
 from bot.status import service as status
-from db.models import LEGACY_PROVIDER_TYPE, Plan, ServiceProvider, VpsInstance
+from db.models import Plan, ServiceProvider, VpsInstance
 from db.repo import activity, instances, plans
 from providers.base import Provider
 from providers.errors import NotFoundError, ProviderError
 from providers.models import ActionResult, Image
 from providers.passwords import generate_password
-from providers.registry import IMPLEMENTED_TYPES, capabilities_for
+from providers.registry import display_name, type_for_word
 
 __all__ = [
-    "MANAGE_ACTIONS",
-    "REBUILD_PASSWORD_TYPES",
     "Outcome",
     "Target",
     "authorize",
@@ -56,37 +55,10 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: What a user can do to a server: the provider actions plus delete.
-MANAGE_ACTIONS = (
-    "power_on",
-    "shutdown",
-    "power_off",
-    "reboot",
-    "power_cycle",
-    "rebuild",
-    "resize",
-    "delete",
-)
-#: The row's status while the provider carries the action out (the watcher follows it).
-TRANSITIONS = {
-    "power_on": "provisioning",
-    "shutdown": "stopped",
-    "power_off": "stopped",
-    "reboot": "rebooting",
-    "power_cycle": "rebooting",
-    "rebuild": "provisioning",
-    "resize": "provisioning",
-    "delete": "deleting",
-}
-#: Providers that set a new root password on rebuild (the others keep the old one).
-REBUILD_PASSWORD_TYPES = frozenset(
-    kind for kind in IMPLEMENTED_TYPES if (caps := capabilities_for(kind)) and caps.rebuild_password
-)
 #: A pending action older than this no longer blocks new ones (the watcher lost it).
 PENDING_BLOCKS_FOR = timedelta(minutes=30)
 
 _GONE = "That server does not exist in this workspace."
-_PROVIDER_ALIASES = {"do": "digitalocean", "digitalocean": "digitalocean", "linode": "linode"}
 
 
 # --------------------------------------------------------------------------- reading
@@ -98,8 +70,8 @@ def parse_list_text(text: str) -> ListState:
     rest: list[str] = []
     for word in text.split():
         lowered = word.lower()
-        if provider is None and lowered in _PROVIDER_ALIASES:
-            provider = _PROVIDER_ALIASES[lowered]
+        if provider is None and (kind := type_for_word(lowered)) is not None:
+            provider = kind
         elif status_ is None and lowered in STATUS_FILTERS:
             status_ = lowered
         else:
@@ -113,7 +85,7 @@ def _line(listed: instances.Listed) -> ServerLine:
         id=str(row.id),
         label=row.label,
         status=row.status,
-        provider_type=row.provider_type or LEGACY_PROVIDER_TYPE,
+        provider_type=row.provider_type,
         provider_name=listed.provider_name,
         region=row.region,
         plan=plan.provider_plan_id if plan else _plan_name(row),
@@ -164,7 +136,7 @@ async def details(
             label=row.label,
             status=row.status,
             raw_status=row.configuration.get("raw_status"),
-            provider_type=row.provider_type or LEGACY_PROVIDER_TYPE,
+            provider_type=row.provider_type,
             provider_name=listed.provider_name,
             region=row.region,
             image=str(image) if image else None,
@@ -195,16 +167,12 @@ def offered_actions(row: VpsInstance, provider: Provider | None) -> tuple[str, .
         return ("delete",)  # never created at the provider: only the row is left to clear
     if provider is None or row.status in ("deleted", "deleting") or not row.provider_instance_id:
         return ()
-    supported = set(provider.capabilities.actions) | {"delete"}
-    if row.status == "running":
-        wanted = {"shutdown", "power_off", "reboot", "power_cycle", "rebuild", "resize", "delete"}
-    elif row.status == "stopped":
-        wanted = {"power_on", "rebuild", "resize", "delete"}
-    elif row.status in ("error", "unknown"):
-        wanted = set(MANAGE_ACTIONS)
-    else:  # provisioning, rebooting: wait for it to settle
-        wanted = {"delete"}
-    return tuple(a for a in MANAGE_ACTIONS if a in wanted and a in supported)
+    supported = set(provider.capabilities.actions)
+    return tuple(
+        name
+        for name, action in ACTIONS.items()
+        if row.status in action.offered_when and (name in supported or not action.needs_capability)
+    )
 
 
 async def provider_of(services: Services, row: VpsInstance) -> Provider | None:
@@ -272,7 +240,8 @@ async def authorize(
     action: str,
 ) -> Target:
     """The row and provider if ``user_id`` may do ``action`` now, else :class:`Refusal`."""
-    if action not in MANAGE_ACTIONS:
+    known = ACTIONS.get(action)
+    if known is None:
         raise Refusal("vpsbot does not know that action.")
     parsed = _parse_id(instance_id)
     async with services.db.session() as session:
@@ -294,12 +263,12 @@ async def authorize(
     if provider_row is None:
         raise Refusal(f"The provider of *{label}* was removed from vpsbot; ask an admin.")
     provider = services.provider_for(provider_row)
-    if action != "delete" and action not in provider.capabilities.actions:
-        kind = provider_row.type
-        raise Refusal(f"{kind} servers do not support {ACTION_WORDS[action].lower()}.")
+    if known.needs_capability and action not in provider.capabilities.actions:
+        kind = display_name(provider_row.type)
+        raise Refusal(f"{kind} servers do not support {known.word.lower()}.")
     pending = row.configuration.get("pending_action")
     if action != "delete" and _pending_blocks(pending):
-        word = ACTION_WORDS.get(str((pending or {}).get("action")), "An action")
+        word = action_word(str((pending or {}).get("action")))
         raise Refusal(f"{word} of *{label}* is still in progress; try again when it finishes.")
     return Target(row, provider_row, provider)
 
@@ -398,7 +367,7 @@ async def execute(
     """
     target = await authorize(services, instance_id, team_id, user_id, action)
     row, provider = target.row, target.provider
-    word = ACTION_WORDS[action]
+    word = action_word(action)
     extra: dict[str, object] = {}
     plan: Plan | None = None
     generated: str | None = None
@@ -406,7 +375,7 @@ async def execute(
         if not image or len(image) > 150:
             raise Refusal("Choose an image to rebuild with.")
         extra["image"] = image
-        if target.provider_type in REBUILD_PASSWORD_TYPES:
+        if provider.capabilities.rebuild_password:
             if root_password:
                 problem = provider.password_error(root_password)
                 if problem:
@@ -474,7 +443,7 @@ async def execute(
         await instances.record_action_request(
             session,
             row.id,
-            status=TRANSITIONS[action],
+            status=ACTIONS[action].transition,
             pending=pending,
             configuration=updates,
             plan_id=plan.id if plan else None,

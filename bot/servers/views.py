@@ -23,21 +23,13 @@ from slack_sdk.models.blocks import (
     ConfirmObject,
     ContextBlock,
     DividerBlock,
-    ExternalDataSelectElement,
-    InputBlock,
-    MarkdownTextObject,
     Option,
-    PlainTextInputElement,
-    PlainTextObject,
     SectionBlock,
     StaticSelectElement,
 )
-from slack_sdk.models.views import View
 
-from bot.create.views import PlanChoice, image_options, plan_option
-from bot.status.views import STATUS_ICONS
-from db.models import LEGACY_PROVIDER_TYPE
-from providers.models import Image
+from bot.core.actions import ACTIONS, DIRECT
+from bot.core.blocks import STATUS_ICONS, PlanChoice, cut, date, esc, md, money
 from providers.registry import IMPLEMENTED_TYPES, display_name
 
 __all__ = [
@@ -49,36 +41,23 @@ __all__ = [
     "ACTION_LIST_PROVIDER",
     "ACTION_LIST_STATUS",
     "ACTION_REBUILD",
-    "ACTION_REBUILD_IMAGE",
     "ACTION_REFRESH",
     "ACTION_RESIZE",
-    "ACTION_RESIZE_PLAN",
-    "ACTION_WORDS",
-    "CALLBACK_DELETE",
-    "CALLBACK_REBUILD",
-    "CALLBACK_RESIZE",
     "LIST_FILTER_BLOCK",
     "MAX_MESSAGE_BLOCKS",
-    "MAX_STATIC_OPTIONS",
     "PAGE_SIZE",
     "PROVIDER_NAMES",
     "STATUS_FILTERS",
     "ActivityLine",
     "ListState",
-    "ModalTarget",
     "ServerDetails",
     "ServerLine",
-    "delete_modal",
     "details_message",
     "list_message",
-    "message_modal",
-    "rebuild_modal",
-    "resize_modal",
 ]
 
 PAGE_SIZE = 10
 MAX_MESSAGE_BLOCKS = 50
-MAX_STATIC_OPTIONS = 100
 MAX_BLOCK_ID = 255
 MAX_SEARCH = 64
 
@@ -93,11 +72,6 @@ ACTION_BUTTON_PREFIX = "vps_act_"
 ACTION_REBUILD = "vps_rebuild"
 ACTION_RESIZE = "vps_resize"
 ACTION_DELETE = "vps_delete"
-ACTION_REBUILD_IMAGE = "vps_rebuild_image"
-ACTION_RESIZE_PLAN = "vps_resize_plan"
-CALLBACK_REBUILD = "vps_rebuild_modal"
-CALLBACK_RESIZE = "vps_resize_modal"
-CALLBACK_DELETE = "vps_delete_modal"
 LIST_FILTER_BLOCK = "vps_list:"
 
 PROVIDER_NAMES = {kind: display_name(kind) for kind in IMPLEMENTED_TYPES}
@@ -110,47 +84,11 @@ STATUS_FILTERS = (
     "error",
     "deleted",
 )
-ACTION_WORDS = {
-    "power_on": "Power on",
-    "shutdown": "Shut down",
-    "power_off": "Power off",
-    "reboot": "Reboot",
-    "power_cycle": "Power cycle",
-    "rebuild": "Rebuild",
-    "resize": "Resize",
-    "delete": "Delete",
-}
-#: Buttons in the power row of the details message, in order.
-_POWER_ACTIONS = ("power_on", "shutdown", "power_off", "reboot", "power_cycle")
 _ALL = "all"
 
 
-def _md(text: str) -> MarkdownTextObject:
-    return MarkdownTextObject(text=text)
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def esc(text: str) -> str:
-    """Text safe inside mrkdwn (Slack's three control characters escaped)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _date(when: datetime | None) -> str:
-    if when is None:
-        return "—"
-    return f"<!date^{int(when.timestamp())}^{{date_short_pretty}} {{time}}|{when.isoformat()}>"
-
-
-def _money(amount: Decimal | None, unit: str = "mo", places: int = 2) -> str:
-    return "—" if amount is None else f"${amount:.{places}f}/{unit}"
-
-
-def _provider_label(provider_type: str | None) -> str:
-    kind = provider_type or LEGACY_PROVIDER_TYPE
-    return PROVIDER_NAMES.get(kind, kind)
+def _provider_label(provider_type: str) -> str:
+    return display_name(provider_type)
 
 
 # --------------------------------------------------------------------------- list
@@ -218,7 +156,7 @@ class ServerLine:
     id: str
     label: str
     status: str
-    provider_type: str | None
+    provider_type: str
     provider_name: str | None
     region: str | None
     plan: str | None
@@ -236,14 +174,14 @@ def _line_text(line: ServerLine) -> str:
         esc(line.region or "—"),
         esc(line.plan or "—"),
         f"`{esc(line.ipv4)}`" if line.ipv4 else "no IP yet",
-        _money(line.monthly),
+        money(line.monthly),
     ]
     return f"{icon} *{esc(line.label)}* · {esc(line.status)}\n" + " · ".join(parts)
 
 
 def _filter_options(choices: Sequence[tuple[str, str]], all_text: str) -> list[Option]:
     return [Option(value=_ALL, text=all_text)] + [
-        Option(value=value, text=_cut(text, 75)) for value, text in choices
+        Option(value=value, text=cut(text, 75)) for value, text in choices
     ]
 
 
@@ -295,22 +233,22 @@ def list_message(
     heading = f"*{total} {noun}* in this workspace"
     if described:
         heading += f" matching {described}"
-    blocks: list[Block] = [SectionBlock(text=_md(heading)), _filters(state), DividerBlock()]
+    blocks: list[Block] = [SectionBlock(text=md(heading)), _filters(state), DividerBlock()]
     for line in lines:
         blocks.append(
             SectionBlock(
-                text=_md(_cut(_line_text(line), 3000)),
+                text=md(cut(_line_text(line), 3000)),
                 accessory=ButtonElement(action_id=ACTION_DETAILS, text="Details", value=line.id),
             )
         )
     if not lines:
         empty = "No servers match these filters." if described else "No servers yet."
-        blocks.append(SectionBlock(text=_md(f"{empty} Create one with `/vps create`.")))
+        blocks.append(SectionBlock(text=md(f"{empty} Create one with `/vps create`.")))
     else:
         first = state.offset + 1
         last = state.offset + len(lines)
         blocks.append(
-            ContextBlock(elements=[_md(f"Showing {first}-{last} of {total}, newest first")])
+            ContextBlock(elements=[md(f"Showing {first}-{last} of {total}, newest first")])
         )
     paging: list[ButtonElement] = []
     if state.offset > 0:
@@ -347,7 +285,7 @@ class ServerDetails:
     id: str
     label: str
     status: str
-    provider_type: str | None
+    provider_type: str
     provider_name: str | None
     region: str | None
     image: str | None
@@ -373,28 +311,27 @@ def _activity_text(lines: Sequence[ActivityLine]) -> str:
         icon = _RESULT_ICONS.get(line.status, "•")
         word = line.event.removeprefix("vps.").replace("_", " ")
         who = f" by <@{line.user_id}>" if line.user_id else ""
-        rows.append(f"{icon} {_date(line.when)} — {esc(word)} ({line.status}){who}")
+        rows.append(f"{icon} {date(line.when)} — {esc(word)} ({line.status}){who}")
     return "*Recent activity*\n" + "\n".join(rows)
 
 
-def _action_button(action: str, instance_id: str) -> ButtonElement:
+def _action_button(name: str, instance_id: str) -> ButtonElement:
+    action = ACTIONS[name]
     confirm = None
-    style = None
-    if action == "power_off":
+    if action.destructive and action.confirm:
         confirm = ConfirmObject(
-            title="Power off?",
-            text="This cuts the power like pulling the plug; unsaved data may be lost.",
-            confirm="Power off",
+            title=f"{action.word}?",
+            text=action.confirm,
+            confirm=action.word,
             deny="Cancel",
             style="danger",
         )
-        style = "danger"
     return ButtonElement(
-        action_id=ACTION_BUTTON_PREFIX + action,
-        text=ACTION_WORDS[action],
+        action_id=ACTION_BUTTON_PREFIX + name,
+        text=action.word,
         value=instance_id,
         confirm=confirm,
-        style=style,
+        style="danger" if confirm else None,
     )
 
 
@@ -419,32 +356,32 @@ def details_message(
         provider = f"{provider} ({esc(d.provider_name)})"
     if d.plan is not None:
         plan_text = f"{esc(d.plan.provider_plan_id)}\n{d.plan.summary()}"
-        price = f"{_money(d.plan.monthly)}\n{_money(d.plan.hourly, 'h', 4)}"
+        price = f"{money(d.plan.monthly)}\n{money(d.plan.hourly, 'h', 4)}"
     else:
         plan_text = esc(d.plan_name or "—")
         price = "—"
     fields = [
-        _md(f"*Provider*\n{provider}"),
-        _md(f"*Region*\n{esc(d.region or '—')}"),
-        _md(f"*Plan*\n{plan_text}"),
-        _md(f"*Price* (incl. markup)\n{price}"),
-        _md(f"*IPv4*\n`{esc(d.ipv4)}`" if d.ipv4 else "*IPv4*\n—"),
-        _md(f"*IPv6*\n`{esc(d.ipv6)}`" if d.ipv6 else "*IPv6*\n—"),
-        _md(f"*Image*\n{esc(d.image or '—')}"),
-        _md(f"*Created by*\n<@{d.created_by}>" if d.created_by else "*Created by*\nunknown"),
-        _md(f"*Created*\n{_date(d.created_at)}"),
+        md(f"*Provider*\n{provider}"),
+        md(f"*Region*\n{esc(d.region or '—')}"),
+        md(f"*Plan*\n{plan_text}"),
+        md(f"*Price* (incl. markup)\n{price}"),
+        md(f"*IPv4*\n`{esc(d.ipv4)}`" if d.ipv4 else "*IPv4*\n—"),
+        md(f"*IPv6*\n`{esc(d.ipv6)}`" if d.ipv6 else "*IPv6*\n—"),
+        md(f"*Image*\n{esc(d.image or '—')}"),
+        md(f"*Created by*\n<@{d.created_by}>" if d.created_by else "*Created by*\nunknown"),
+        md(f"*Created*\n{date(d.created_at)}"),
     ]
     blocks: list[Block] = []
     if note:
-        blocks.append(SectionBlock(text=_md(_cut(note, 3000))))
+        blocks.append(SectionBlock(text=md(cut(note, 3000))))
     blocks += [
-        SectionBlock(text=_md(f"{icon} *{esc(d.label)}* — *{esc(state)}*")),
+        SectionBlock(text=md(f"{icon} *{esc(d.label)}* — *{esc(state)}*")),
         SectionBlock(fields=fields),
     ]
     if d.note:
-        blocks.append(ContextBlock(elements=[_md(_cut(esc(d.note), 3000))]))
-    blocks.append(SectionBlock(text=_md(_cut(_activity_text(d.activity), 3000))))
-    power = [a for a in _POWER_ACTIONS if a in actions]
+        blocks.append(ContextBlock(elements=[md(cut(esc(d.note), 3000))]))
+    blocks.append(SectionBlock(text=md(cut(_activity_text(d.activity), 3000))))
+    power = [a for a in DIRECT if a in actions]
     manage: list[ButtonElement] = []
     if "rebuild" in actions:
         manage.append(ButtonElement(action_id=ACTION_REBUILD, text="Rebuild…", value=d.id))
@@ -463,186 +400,8 @@ def details_message(
     if managed_by is not None:
         blocks.append(
             ContextBlock(
-                elements=[_md(f"Only <@{managed_by}> or a vpsbot admin can manage this server.")]
+                elements=[md(f"Only <@{managed_by}> or a vpsbot admin can manage this server.")]
             )
         )
     text = f"{d.label} on {provider}: {state}"
     return text, blocks
-
-
-# --------------------------------------------------------------------------- modals
-
-
-@dataclass(frozen=True)
-class ModalTarget:
-    """What a modal is about; stored in private_metadata (untrusted on the way back)."""
-
-    instance_id: str
-    label: str
-    channel_id: str | None = None
-
-    def encode(self) -> str:
-        return json.dumps({"id": self.instance_id, "c": self.channel_id}, separators=(",", ":"))
-
-    @staticmethod
-    def decode(raw: str | None) -> tuple[str, str | None]:
-        """(instance id, channel id) from private_metadata; empty strings when unreadable."""
-        try:
-            data = json.loads(raw or "{}")
-        except ValueError:
-            return "", None
-        if not isinstance(data, dict):
-            return "", None
-        instance_id = data.get("id")
-        channel = data.get("c")
-        return (
-            instance_id if isinstance(instance_id, str) else "",
-            channel if isinstance(channel, str) and len(channel) <= 32 else None,
-        )
-
-
-def _modal(
-    callback_id: str,
-    title: str,
-    target: ModalTarget,
-    blocks: list[Block],
-    submit: str | None,
-) -> View:
-    return View(
-        type="modal",
-        callback_id=callback_id,
-        title=PlainTextObject(text=_cut(title, 24)),
-        submit=PlainTextObject(text=submit) if submit else None,
-        close=PlainTextObject(text="Cancel"),
-        private_metadata=target.encode(),
-        blocks=blocks,
-    )
-
-
-def message_modal(title: str, text: str) -> View:
-    return View(
-        type="modal",
-        callback_id="vps_server_message",
-        title=PlainTextObject(text=_cut(title, 24)),
-        close=PlainTextObject(text="Close"),
-        blocks=[SectionBlock(text=_md(_cut(text, 3000)))],
-    )
-
-
-def rebuild_modal(
-    target: ModalTarget,
-    images: Sequence[Image] | None,
-    *,
-    password: bool,
-    current_image: str | None = None,
-) -> View:
-    """Pick an image (and, where the provider takes one, a new root password).
-
-    ``images`` None: still loading. More than 100 images: an external select.
-    """
-    blocks: list[Block] = [
-        SectionBlock(
-            text=_md(
-                f":warning: Rebuilding *{esc(target.label)}* erases its disk and installs "
-                "the image you choose. The IP addresses stay."
-            )
-        )
-    ]
-    if images is None:
-        blocks.append(SectionBlock(text=_md(":hourglass_flowing_sand: Loading images…")))
-        return _modal(CALLBACK_REBUILD, "Rebuild server", target, blocks, None)
-    if not images:
-        blocks.append(SectionBlock(text=_md("The provider offers no image to rebuild with.")))
-        return _modal(CALLBACK_REBUILD, "Rebuild server", target, blocks, None)
-    element: Any
-    if len(images) > MAX_STATIC_OPTIONS:
-        element = ExternalDataSelectElement(
-            action_id=ACTION_REBUILD_IMAGE,
-            min_query_length=0,
-            placeholder=f"Type to search {len(images)} images",
-        )
-    else:
-        groups = image_options(list(images))
-        element = StaticSelectElement(
-            action_id=ACTION_REBUILD_IMAGE,
-            placeholder="Choose an operating system",
-            option_groups=groups,
-            initial_option=next(
-                (o for g in groups for o in (g.options or []) if o.value == current_image), None
-            ),
-        )
-    blocks.append(InputBlock(block_id="image", label="Image", element=element))
-    if password:
-        blocks.append(
-            InputBlock(
-                block_id="password",
-                label="New root password",
-                optional=True,
-                hint=PlainTextObject(
-                    text="Leave blank to have a strong one generated and shown to you once."
-                ),
-                element=PlainTextInputElement(action_id="password", max_length=128),
-            )
-        )
-    else:
-        blocks.append(
-            ContextBlock(
-                elements=[_md("The root password is not changed; SSH keys on the server stay.")]
-            )
-        )
-    return _modal(CALLBACK_REBUILD, "Rebuild server", target, blocks, "Rebuild")
-
-
-def resize_modal(
-    target: ModalTarget,
-    plans: Sequence[PlanChoice],
-    *,
-    current: PlanChoice | None = None,
-    hint: str | None = None,
-) -> View:
-    """Pick one of the provider's active plans (the current one is not offered)."""
-    blocks: list[Block] = []
-    now = (
-        f"{esc(current.provider_plan_id)} ({current.summary()}, {current.price()})"
-        if (current)
-        else "unknown"
-    )
-    blocks.append(SectionBlock(text=_md(f"*{esc(target.label)}* runs on {now}.")))
-    if not plans:
-        blocks.append(SectionBlock(text=_md("No other plan is offered for this provider.")))
-        return _modal(CALLBACK_RESIZE, "Resize server", target, blocks, None)
-    element: Any
-    if len(plans) > MAX_STATIC_OPTIONS:
-        element = ExternalDataSelectElement(
-            action_id=ACTION_RESIZE_PLAN, min_query_length=0, placeholder="Type to search plans"
-        )
-    else:
-        element = StaticSelectElement(
-            action_id=ACTION_RESIZE_PLAN,
-            placeholder="Choose a plan",
-            options=[plan_option(p) for p in plans],
-        )
-    blocks.append(InputBlock(block_id="plan", label="New plan", element=element))
-    if hint:
-        blocks.append(ContextBlock(elements=[_md(hint)]))
-    return _modal(CALLBACK_RESIZE, "Resize server", target, blocks, "Resize")
-
-
-def delete_modal(target: ModalTarget) -> View:
-    """Ask the user to type the label; the submission compares it server-side."""
-    blocks: list[Block] = [
-        SectionBlock(
-            text=_md(
-                f":warning: Deleting *{esc(target.label)}* destroys the server and its disk "
-                "at the provider. This cannot be undone."
-            )
-        ),
-        InputBlock(
-            block_id="confirm_label",
-            label="Type the server's label to confirm",
-            element=PlainTextInputElement(
-                action_id="label", placeholder=_cut(target.label, 150), max_length=64
-            ),
-        ),
-    ]
-    return _modal(CALLBACK_DELETE, "Delete server", target, blocks, "Delete")

@@ -20,7 +20,7 @@ from typing import Any
 from prometheus_client import Counter
 
 from bot.core.services import Services
-from bot.create.service import VPSBOT_TAG
+from bot.core.tags import is_instance_tag
 from bot.status import service as status
 from db.models import ServiceProvider
 from db.repo import activity, jobs, providers, reconcile
@@ -185,17 +185,15 @@ class Reconciler:
             async with self.services.db.session() as session, session.begin():
                 await reconcile.apply_changes(session, changes, events)
         for row, text in told:
-            if row.message_ts:  # only servers that have a channel message are told
+            if status.is_posted(row):  # only servers that have a channel card are told
                 await status.publish(self.services, row.id)
                 if text:
                     await status.post_event(self.services, row.id, text)
-        tagged = [
-            tag for server in listing for tag in server.tags if tag.startswith(f"{VPSBOT_TAG}-")
-        ]
+        tagged = [tag for server in listing for tag in server.tags if is_instance_tag(tag)]
         async with self.services.db.session() as session:
             known = await reconcile.known_tags(session, tagged)
         for server in listing:
-            lost = [t for t in server.tags if t.startswith(f"{VPSBOT_TAG}-") and t not in known]
+            lost = [t for t in server.tags if is_instance_tag(t) and t not in known]
             if lost:
                 report.orphans.append(f"{server.label} ({prov.name}, id {server.id})")
                 DRIFT.labels(prov.type, "orphan").inc()

@@ -6,18 +6,9 @@ from dataclasses import dataclass
 
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
 
-__all__ = ["STATUS_ICONS", "ServerCard", "status_message"]
+from bot.core.blocks import STATUS_ICONS
 
-STATUS_ICONS = {
-    "provisioning": ":hourglass_flowing_sand:",
-    "running": ":large_green_circle:",
-    "stopped": ":black_circle:",
-    "rebooting": ":arrows_counterclockwise:",
-    "deleting": ":wastebasket:",
-    "deleted": ":wastebasket:",
-    "error": ":red_circle:",
-    "unknown": ":grey_question:",
-}
+__all__ = ["ServerCard", "status_message"]
 
 
 @dataclass(frozen=True)

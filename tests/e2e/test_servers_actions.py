@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.create.service import VPSBOT_TAG
-from bot.servers.views import ACTION_WORDS
+from bot.core.actions import word as action_word
+from bot.core.tags import VPSBOT_TAG
 from bot.status.watcher import StatusWatcher
 from db.models import ActivityLog, Plan, VpsInstance
 from db.repo import instances
@@ -197,7 +197,7 @@ async def direct_action(bot: Bot, owner: Owner, action: str, busy: str, settled:
     assert row.configuration["pending_action"]["action"] == action
     assert row.configuration["pending_action"]["by"] == "U0001"
     assert row.watch_next_at is not None
-    word = ACTION_WORDS[action].lower()
+    word = action_word(action).lower()
     assert any(f"<@U0001> requested {word} of" in t for t in thread_replies(bot, posted))
     row = await follow(bot, owner.instance_id)
     assert row.status == settled

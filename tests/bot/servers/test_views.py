@@ -10,20 +10,17 @@ from typing import Any
 import pytest
 from slack_sdk.models.blocks import Block
 
-from bot.create.views import PlanChoice
+from bot.core.blocks import PlanChoice
+from bot.servers.modals import ModalTarget, delete_modal, rebuild_modal, resize_modal
 from bot.servers.views import (
     MAX_MESSAGE_BLOCKS,
     PAGE_SIZE,
     ActivityLine,
     ListState,
-    ModalTarget,
     ServerDetails,
     ServerLine,
-    delete_modal,
     details_message,
     list_message,
-    rebuild_modal,
-    resize_modal,
 )
 from providers.models import Image
 

@@ -1,0 +1,108 @@
+"""The server actions a person can ask for, defined once.
+
+Each :class:`ServerAction` carries everything the features need to know about
+it: the word people see, the row status while the provider carries it out, in
+which states it is offered, whether it is destructive (confirmed first), and
+whether it needs the provider's capability (:attr:`providers.base.Capabilities.actions`;
+delete is offered by every provider). Buttons, confirmations, refusals, audit
+events and thread lines all read this table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["ACTIONS", "DIRECT", "ServerAction", "action", "word"]
+
+
+@dataclass(frozen=True)
+class ServerAction:
+    """One thing a person can do to a server."""
+
+    #: the name providers and audit events use (``vps.<name>``)
+    name: str
+    #: the word shown on buttons and in messages ("Power cycle")
+    word: str
+    #: the row's status while the provider carries it out (the watcher follows it)
+    transition: str
+    #: row statuses in which the action is offered
+    offered_when: frozenset[str]
+    #: asks for confirmation (or a form) before anything is sent
+    destructive: bool = False
+    #: needs the provider to list it in its capabilities
+    needs_capability: bool = True
+    #: carried out from a modal (it asks for input) rather than a plain button
+    modal: bool = False
+    #: what the confirmation dialog of a destructive button says
+    confirm: str = ""
+
+
+_RUNNING = frozenset({"running"})
+_STOPPED = frozenset({"stopped"})
+_UNSETTLED = frozenset({"error", "unknown"})
+_ANY = frozenset({"running", "stopped", "provisioning", "rebooting", "error", "unknown"})
+
+#: Every action, in the order its button appears.
+ACTIONS: dict[str, ServerAction] = {
+    a.name: a
+    for a in (
+        ServerAction("power_on", "Power on", "provisioning", _STOPPED | _UNSETTLED),
+        ServerAction("shutdown", "Shut down", "stopped", _RUNNING | _UNSETTLED),
+        ServerAction(
+            "power_off",
+            "Power off",
+            "stopped",
+            _RUNNING | _UNSETTLED,
+            destructive=True,
+            confirm="This cuts the power like pulling the plug; unsaved data may be lost.",
+        ),
+        ServerAction("reboot", "Reboot", "rebooting", _RUNNING | _UNSETTLED),
+        ServerAction(
+            "power_cycle",
+            "Power cycle",
+            "rebooting",
+            _RUNNING | _UNSETTLED,
+            destructive=True,
+            confirm="This cuts the power and turns it back on; unsaved data may be lost.",
+        ),
+        ServerAction(
+            "rebuild",
+            "Rebuild",
+            "provisioning",
+            _RUNNING | _STOPPED | _UNSETTLED,
+            destructive=True,
+            modal=True,
+        ),
+        ServerAction(
+            "resize",
+            "Resize",
+            "provisioning",
+            _RUNNING | _STOPPED | _UNSETTLED,
+            destructive=True,
+            modal=True,
+        ),
+        ServerAction(
+            "delete",
+            "Delete",
+            "deleting",
+            _ANY,
+            destructive=True,
+            needs_capability=False,
+            modal=True,
+        ),
+    )
+}
+
+#: Actions sent straight from a button (after Slack's confirm dialog when destructive).
+DIRECT: tuple[str, ...] = tuple(name for name, a in ACTIONS.items() if not a.modal)
+
+
+def action(name: str) -> ServerAction | None:
+    """The action called ``name``, or None for a name vpsbot does not know."""
+    return ACTIONS.get(name)
+
+
+def word(name: str, default: str = "An action") -> str:
+    """The display word of action ``name`` (``default`` for an unknown name)."""
+    found = ACTIONS.get(name)
+    return found.word if found else default

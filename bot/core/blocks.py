@@ -1,0 +1,176 @@
+"""Block Kit pieces more than one feature shows: text helpers, plans and images.
+
+Builders only (``slack_sdk.models`` checks Slack's limits): nothing here talks to
+Slack, a provider or the database. A plan is shown from a :class:`PlanChoice`,
+the price a user pays (base plus markup), made once from its ``vps_plans`` row.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from slack_sdk.models.blocks import MarkdownTextObject, Option, OptionGroup
+
+from db.models import Plan
+from providers.models import Image
+
+__all__ = [
+    "MAX_OPTIONS",
+    "STATUS_ICONS",
+    "PlanChoice",
+    "cut",
+    "date",
+    "esc",
+    "image_option_groups",
+    "image_options",
+    "md",
+    "money",
+    "plan_choice",
+    "plan_option",
+]
+
+#: Slack's cap on the options of a static select (and of an options load).
+MAX_OPTIONS = 100
+
+STATUS_ICONS = {
+    "provisioning": ":hourglass_flowing_sand:",
+    "running": ":large_green_circle:",
+    "stopped": ":black_circle:",
+    "rebooting": ":arrows_counterclockwise:",
+    "deleting": ":wastebasket:",
+    "deleted": ":wastebasket:",
+    "error": ":red_circle:",
+    "unknown": ":grey_question:",
+}
+
+
+def cut(text: str, limit: int = 75) -> str:
+    """``text`` shortened to ``limit`` characters with an ellipsis (Slack rejects longer)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def md(text: str, limit: int = 3000) -> MarkdownTextObject:
+    """A mrkdwn text object, cut to Slack's limit for a section's text."""
+    return MarkdownTextObject(text=cut(text, limit))
+
+
+def esc(text: str) -> str:
+    """Text safe inside mrkdwn (Slack's three control characters escaped)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def date(when: datetime | None, never: str = "—") -> str:
+    """A date Slack shows in the reader's time zone (``never`` for None)."""
+    if when is None:
+        return never
+    fallback = when.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(when.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+
+def money(amount: Decimal | None, unit: str = "mo", places: int = 2) -> str:
+    """``$5.00/mo``; a dash when unknown."""
+    return "—" if amount is None else f"${amount:.{places}f}/{unit}"
+
+
+@dataclass(frozen=True)
+class PlanChoice:
+    """A plan as users see it: specifications and the marked-up price."""
+
+    id: str
+    name: str
+    provider_plan_id: str
+    vcpus: int
+    memory_mb: int
+    disk_gb: int
+    transfer_gb: int
+    monthly: Decimal
+    hourly: Decimal
+    regions: tuple[str, ...] = ()
+
+    def summary(self) -> str:
+        memory = (
+            f"{self.memory_mb / 1024:g} GB" if self.memory_mb >= 1024 else f"{self.memory_mb} MB"
+        )
+        return (
+            f"{self.vcpus} vCPU · {memory} RAM · {self.disk_gb} GB disk · "
+            f"{self.transfer_gb:,} GB transfer"
+        )
+
+    def price(self) -> str:
+        return f"${self.monthly:.2f}/mo (${self.hourly:.4f}/h)"
+
+
+def plan_choice(plan: Plan) -> PlanChoice:
+    """The :class:`PlanChoice` of a ``vps_plans`` row: base plus markup, and an
+    hourly price scaled from the provider's by the same ratio."""
+    specs: dict[str, Any] = plan.specifications
+    monthly = plan.base_price + plan.markup_price
+    base_hourly = Decimal(str(specs.get("price_hourly", "0") or "0"))
+    hourly = (
+        base_hourly * monthly / plan.base_price
+        if plan.base_price and base_hourly
+        else monthly / 730
+    )
+    return PlanChoice(
+        id=str(plan.id),
+        name=plan.name,
+        provider_plan_id=plan.provider_plan_id,
+        vcpus=int(specs.get("vcpus", 0)),
+        memory_mb=int(specs.get("memory_mb", 0)),
+        disk_gb=int(specs.get("disk_gb", 0)),
+        transfer_gb=int(specs.get("transfer_gb", 0)),
+        monthly=monthly,
+        hourly=hourly.quantize(Decimal("0.0001")),
+        regions=tuple(specs.get("regions") or ()),
+    )
+
+
+def plan_option(plan: PlanChoice) -> Option:
+    """A plan in a select: its id and price, the specifications below."""
+    return Option(
+        value=plan.id,
+        text=cut(f"{plan.provider_plan_id} — ${plan.monthly:.2f}/mo"),
+        description=cut(plan.summary()),
+    )
+
+
+def image_options(images: Sequence[Image]) -> list[OptionGroup]:
+    """Images grouped by distribution, newest first within each group."""
+    groups: dict[str, list[Image]] = defaultdict(list)
+    for image in images:
+        groups[image.distribution or "Other"].append(image)
+    out = []
+    for name in sorted(groups, key=str.lower):
+        ordered = sorted(
+            groups[name],
+            key=lambda i: (i.version, i.created_at.isoformat() if i.created_at else ""),
+            reverse=True,
+        )
+        out.append(
+            OptionGroup(
+                label=cut(name),
+                options=[Option(value=i.id[:150], text=cut(i.name)) for i in ordered],
+            )
+        )
+    return out
+
+
+def image_option_groups(images: Sequence[Image], query: str) -> list[dict[str, Any]]:
+    """An external select's answer: the images matching ``query``, grouped, at most
+    :data:`MAX_OPTIONS` options in all (Slack's cap on one options load)."""
+    wanted = query.lower()
+    matching = [i for i in images if wanted in f"{i.name} {i.distribution} {i.version}".lower()]
+    groups = []
+    budget = MAX_OPTIONS
+    for group in image_options(matching):
+        if budget <= 0:
+            break
+        group.options = (group.options or [])[:budget]
+        budget -= len(group.options)
+        groups.append(group.to_dict())
+    return groups

@@ -1,0 +1,224 @@
+"""The confirmations and forms of the server actions: rebuild, resize, delete.
+
+Pure builders like :mod:`bot.servers.views`. What a modal is about travels in its
+``private_metadata`` (:class:`ModalTarget`), untrusted on the way back: the
+listeners re-check the server against the payload's workspace and user.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    ExternalDataSelectElement,
+    InputBlock,
+    PlainTextInputElement,
+    PlainTextObject,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.core.blocks import MAX_OPTIONS, PlanChoice, cut, esc, image_options, md, plan_option
+from providers.models import Image
+
+__all__ = [
+    "ACTION_REBUILD_IMAGE",
+    "ACTION_RESIZE_PLAN",
+    "CALLBACK_DELETE",
+    "CALLBACK_MESSAGE",
+    "CALLBACK_REBUILD",
+    "CALLBACK_RESIZE",
+    "ModalTarget",
+    "delete_modal",
+    "message_modal",
+    "rebuild_modal",
+    "resize_modal",
+]
+
+ACTION_REBUILD_IMAGE = "vps_rebuild_image"
+ACTION_RESIZE_PLAN = "vps_resize_plan"
+CALLBACK_REBUILD = "vps_rebuild_modal"
+CALLBACK_RESIZE = "vps_resize_modal"
+CALLBACK_DELETE = "vps_delete_modal"
+CALLBACK_MESSAGE = "vps_server_message"
+
+
+@dataclass(frozen=True)
+class ModalTarget:
+    """What a modal is about; stored in private_metadata (untrusted on the way back)."""
+
+    instance_id: str
+    label: str
+    channel_id: str | None = None
+
+    def encode(self) -> str:
+        return json.dumps({"id": self.instance_id, "c": self.channel_id}, separators=(",", ":"))
+
+    @staticmethod
+    def decode(raw: str | None) -> tuple[str, str | None]:
+        """(instance id, channel id) from private_metadata; empty strings when unreadable."""
+        try:
+            data = json.loads(raw or "{}")
+        except ValueError:
+            return "", None
+        if not isinstance(data, dict):
+            return "", None
+        instance_id = data.get("id")
+        channel = data.get("c")
+        return (
+            instance_id if isinstance(instance_id, str) else "",
+            channel if isinstance(channel, str) and len(channel) <= 32 else None,
+        )
+
+
+def _modal(
+    callback_id: str,
+    title: str,
+    target: ModalTarget,
+    blocks: list[Block],
+    submit: str | None,
+) -> View:
+    return View(
+        type="modal",
+        callback_id=callback_id,
+        title=PlainTextObject(text=cut(title, 24)),
+        submit=PlainTextObject(text=submit) if submit else None,
+        close=PlainTextObject(text="Cancel"),
+        private_metadata=target.encode(),
+        blocks=blocks,
+    )
+
+
+def message_modal(title: str, text: str) -> View:
+    return View(
+        type="modal",
+        callback_id=CALLBACK_MESSAGE,
+        title=PlainTextObject(text=cut(title, 24)),
+        close=PlainTextObject(text="Close"),
+        blocks=[SectionBlock(text=md(cut(text, 3000)))],
+    )
+
+
+def rebuild_modal(
+    target: ModalTarget,
+    images: Sequence[Image] | None,
+    *,
+    password: bool,
+    current_image: str | None = None,
+) -> View:
+    """Pick an image (and, where the provider takes one, a new root password).
+
+    ``images`` None: still loading. More than 100 images: an external select.
+    """
+    blocks: list[Block] = [
+        SectionBlock(
+            text=md(
+                f":warning: Rebuilding *{esc(target.label)}* erases its disk and installs "
+                "the image you choose. The IP addresses stay."
+            )
+        )
+    ]
+    if images is None:
+        blocks.append(SectionBlock(text=md(":hourglass_flowing_sand: Loading images…")))
+        return _modal(CALLBACK_REBUILD, "Rebuild server", target, blocks, None)
+    if not images:
+        blocks.append(SectionBlock(text=md("The provider offers no image to rebuild with.")))
+        return _modal(CALLBACK_REBUILD, "Rebuild server", target, blocks, None)
+    element: Any
+    if len(images) > MAX_OPTIONS:
+        element = ExternalDataSelectElement(
+            action_id=ACTION_REBUILD_IMAGE,
+            min_query_length=0,
+            placeholder=f"Type to search {len(images)} images",
+        )
+    else:
+        groups = image_options(list(images))
+        element = StaticSelectElement(
+            action_id=ACTION_REBUILD_IMAGE,
+            placeholder="Choose an operating system",
+            option_groups=groups,
+            initial_option=next(
+                (o for g in groups for o in (g.options or []) if o.value == current_image), None
+            ),
+        )
+    blocks.append(InputBlock(block_id="image", label="Image", element=element))
+    if password:
+        blocks.append(
+            InputBlock(
+                block_id="password",
+                label="New root password",
+                optional=True,
+                hint=PlainTextObject(
+                    text="Leave blank to have a strong one generated and shown to you once."
+                ),
+                element=PlainTextInputElement(action_id="password", max_length=128),
+            )
+        )
+    else:
+        blocks.append(
+            ContextBlock(
+                elements=[md("The root password is not changed; SSH keys on the server stay.")]
+            )
+        )
+    return _modal(CALLBACK_REBUILD, "Rebuild server", target, blocks, "Rebuild")
+
+
+def resize_modal(
+    target: ModalTarget,
+    plans: Sequence[PlanChoice],
+    *,
+    current: PlanChoice | None = None,
+    hint: str | None = None,
+) -> View:
+    """Pick one of the provider's active plans (the current one is not offered)."""
+    blocks: list[Block] = []
+    now = (
+        f"{esc(current.provider_plan_id)} ({current.summary()}, {current.price()})"
+        if (current)
+        else "unknown"
+    )
+    blocks.append(SectionBlock(text=md(f"*{esc(target.label)}* runs on {now}.")))
+    if not plans:
+        blocks.append(SectionBlock(text=md("No other plan is offered for this provider.")))
+        return _modal(CALLBACK_RESIZE, "Resize server", target, blocks, None)
+    element: Any
+    if len(plans) > MAX_OPTIONS:
+        element = ExternalDataSelectElement(
+            action_id=ACTION_RESIZE_PLAN, min_query_length=0, placeholder="Type to search plans"
+        )
+    else:
+        element = StaticSelectElement(
+            action_id=ACTION_RESIZE_PLAN,
+            placeholder="Choose a plan",
+            options=[plan_option(p) for p in plans],
+        )
+    blocks.append(InputBlock(block_id="plan", label="New plan", element=element))
+    if hint:
+        blocks.append(ContextBlock(elements=[md(hint)]))
+    return _modal(CALLBACK_RESIZE, "Resize server", target, blocks, "Resize")
+
+
+def delete_modal(target: ModalTarget) -> View:
+    """Ask the user to type the label; the submission compares it server-side."""
+    blocks: list[Block] = [
+        SectionBlock(
+            text=md(
+                f":warning: Deleting *{esc(target.label)}* destroys the server and its disk "
+                "at the provider. This cannot be undone."
+            )
+        ),
+        InputBlock(
+            block_id="confirm_label",
+            label="Type the server's label to confirm",
+            element=PlainTextInputElement(
+                action_id="label", placeholder=cut(target.label, 150), max_length=64
+            ),
+        ),
+    ]
+    return _modal(CALLBACK_DELETE, "Delete server", target, blocks, "Delete")
