@@ -30,7 +30,6 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
-    "LEGACY_PROVIDER_TYPE",
     "PROVIDER_TYPES",
     "ActivityLog",
     "Base",
@@ -42,8 +41,6 @@ __all__ = [
 ]
 
 PROVIDER_TYPES = ("linode", "digitalocean", "aws", "gcp")
-#: Rows from the original single-provider design have no provider_type: Linode.
-LEGACY_PROVIDER_TYPE = "linode"
 ACTIVITY_STATUSES = ("success", "warning", "error", "info")
 
 
@@ -143,7 +140,7 @@ class VpsInstance(_Timestamps, Base):
     provider_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("service_providers.id", ondelete="SET NULL")
     )
-    provider_type: Mapped[str | None] = mapped_column(String(20))
+    provider_type: Mapped[str] = mapped_column(String(20))
     provider_instance_id: Mapped[str | None] = mapped_column(String(100))
     configuration: Mapped[dict[str, Any]] = mapped_column(
         JSONB, nullable=False, server_default=text("'{}'::jsonb")

@@ -216,3 +216,40 @@ async def test_backfill_marks_legacy_instances_as_linode(fresh: Database) -> Non
         ("legacy-1", "linode", linode),
         ("legacy-2", "linode", linode),
     ]
+
+
+async def test_provider_type_becomes_not_null_taking_the_providers_type(fresh: Database) -> None:
+    await migrate.upgrade(fresh.engine, "0005")
+    droplets = uuid.uuid4()
+    async with fresh.engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO service_providers (id, name, type, api_key_encrypted)"
+                " VALUES (:id, 'do', 'digitalocean', 'k')"
+            ),
+            {"id": droplets},
+        )
+        # rows written by hand after 0002's backfill, without a type
+        await conn.execute(
+            text(
+                "INSERT INTO vps_instances (label, status, provider_id) VALUES"
+                " ('by-hand', 'running', :p), ('orphan', 'stopped', NULL)"
+            ),
+            {"p": droplets},
+        )
+    await migrate.upgrade(fresh.engine, "0006")
+    rows = await _rows(fresh, "SELECT label, provider_type FROM vps_instances ORDER BY label")
+    assert rows == [("by-hand", "digitalocean"), ("orphan", "linode")]
+    nullable = await _rows(
+        fresh,
+        "SELECT is_nullable FROM information_schema.columns"
+        " WHERE table_name = 'vps_instances' AND column_name = 'provider_type'",
+    )
+    assert nullable == [("NO",)]
+    await migrate.downgrade(fresh.engine, "0005")
+    nullable = await _rows(
+        fresh,
+        "SELECT is_nullable FROM information_schema.columns"
+        " WHERE table_name = 'vps_instances' AND column_name = 'provider_type'",
+    )
+    assert nullable == [("YES",)]

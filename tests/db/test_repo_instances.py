@@ -13,7 +13,13 @@ async def _row(db: Database, configuration: dict) -> uuid.UUID:  # type: ignore[
     row_id = uuid.uuid4()
     async with db.session() as session, session.begin():
         session.add(
-            VpsInstance(id=row_id, label="x", status="rebooting", configuration=configuration)
+            VpsInstance(
+                id=row_id,
+                label="x",
+                status="rebooting",
+                provider_type="linode",
+                configuration=configuration,
+            )
         )
     return row_id
 

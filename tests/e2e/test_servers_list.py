@@ -33,7 +33,8 @@ async def add_server(
     minutes: int = 0,
     image: str | None = None,
 ) -> uuid.UUID:
-    """A server row as vpsbot would have stored it (``type_=None``: a legacy Linode row)."""
+    """A server row as vpsbot would have stored it (``type_=None``: Linode, as migration
+    0002 typed the rows of the single-provider design)."""
     kind = type_ or "linode"
     plan = plan or ("s-1vcpu-1gb" if kind == "digitalocean" else "g6-nanode-1")
     provider = bot.providers[kind]
@@ -49,7 +50,7 @@ async def add_server(
             team_id=team,
             created_by=user,
             provider_id=provider.id,
-            provider_type=type_,
+            provider_type=kind,
             plan_id=plan_row.id,
             region=region or ("nyc3" if kind == "digitalocean" else "us-east"),
             ip_address=ip,
