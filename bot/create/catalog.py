@@ -12,18 +12,18 @@ import asyncio
 import time
 import uuid
 from collections.abc import Awaitable
-from decimal import Decimal
 from typing import Any, TypeVar
 
+from bot.core.blocks import PlanChoice, plan_choice
 from bot.core.services import Services
 from bot.create.draft import Draft
 from bot.create.flows import flow_for
-from bot.create.views import PlanChoice, ProviderChoice, StepData
-from db.models import Plan, ServiceProvider
+from bot.create.views import ProviderChoice, StepData
+from db.models import ServiceProvider
 from providers.base import Provider
 from providers.models import DeploymentOption
 
-__all__ = ["CatalogPending", "gather", "plan_choice", "prefetch", "steps_for"]
+__all__ = ["CatalogPending", "gather", "prefetch", "steps_for"]
 
 T = TypeVar("T")
 
@@ -42,29 +42,6 @@ class CatalogPending(Exception):
     def __init__(self, what: str) -> None:
         super().__init__(f"{what} still loading")
         self.what = what
-
-
-def plan_choice(plan: Plan) -> PlanChoice:
-    specs = plan.specifications
-    monthly = plan.base_price + plan.markup_price
-    base_hourly = Decimal(str(specs.get("price_hourly", "0") or "0"))
-    hourly = (
-        base_hourly * monthly / plan.base_price
-        if plan.base_price and base_hourly
-        else monthly / 730
-    )
-    return PlanChoice(
-        id=str(plan.id),
-        name=plan.name,
-        provider_plan_id=plan.provider_plan_id,
-        vcpus=int(specs.get("vcpus", 0)),
-        memory_mb=int(specs.get("memory_mb", 0)),
-        disk_gb=int(specs.get("disk_gb", 0)),
-        transfer_gb=int(specs.get("transfer_gb", 0)),
-        monthly=monthly,
-        hourly=hourly.quantize(Decimal("0.0001")),
-        regions=tuple(specs.get("regions") or ()),
-    )
 
 
 _choices: dict[tuple[int, int, object], list[PlanChoice]] = {}

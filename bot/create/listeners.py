@@ -1,427 +1,385 @@
 """`/vps create`: open the modal, follow the user's choices, submit each step, create.
 
 Thin Slack glue: catalogues come from :mod:`bot.create.catalog`, validation from
-:mod:`bot.create.steps`, views from :mod:`bot.create.views`, and the creation
-itself from :mod:`bot.create.service`.
+:mod:`bot.create.steps`, views from :mod:`bot.create.views` (rendered through
+:mod:`bot.create.render`), the draft from :mod:`bot.create.drafts` and the
+creation itself from :mod:`bot.create.service`. ``register`` only wires.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
-from types import SimpleNamespace
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Option
 from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core.blocks import MAX_OPTIONS, image_option_groups, plan_option
 from bot.core.services import Services
+from bot.core.slack import (
+    Subcommand,
+    first_action,
+    slack_error,
+    state_values,
+    team_and_user,
+    update_view,
+    view_of,
+)
 from bot.create import catalog, service, steps
-from bot.create.draft import Draft, generate_label
-from bot.create.render import render
+from bot.create.draft import STEPS, generate_label
+from bot.create.drafts import DraftState, load_draft, save_draft
+from bot.create.render import first_view, render
 from bot.create.views import (
     BACK_ACTION,
     CALLBACK_PREFIX,
     StepData,
     creating_view,
-    image_options,
     loading_view,
     message_view,
-    plan_option,
     view_for,
 )
-from bot.help.listeners import subcommands
-from db.repo import drafts
 
-__all__ = ["register"]
+__all__ = [
+    "SUBCOMMANDS",
+    "back",
+    "create_command",
+    "deployment_picked",
+    "image_options_load",
+    "plan_options_load",
+    "plan_or_provider_changed",
+    "register",
+    "step_submitted",
+]
 
 log = logging.getLogger(__name__)
 
 #: Seconds a view_submission may spend on catalogues before showing a loading view.
 SUBMIT_BUDGET = 1.5
 _EXPIRED = "This form has expired or belongs to someone else. Run `/vps create` again."
+#: Longest label taken from the command line (providers allow at most 64 characters).
+_MAX_LABEL = 64
 
 
-def _who(body: dict[str, Any]) -> tuple[str, str]:
-    user = body.get("user") or {}
-    team = (body.get("team") or {}).get("id") or user.get("team_id") or ""
-    return team, user.get("id", "")
-
-
-async def _load(services: Services, view: dict[str, Any], team_id: str, user_id: str) -> Any:
-    """The view's draft if it is this user's; None if expired or someone else's.
-
-    A draft is first written on the user's first action or submission: opening
-    the modal writes nothing (step 1 is all in the view), and the channel to post
-    in travels in the view's private_metadata until then.
-    """
-    async with services.db.driver() as conn:
-        row = await drafts.load(conn, view["id"])
-    if row is None:
-        if view.get("callback_id") != CALLBACK_PREFIX + "plan":
-            return None
-        try:
-            meta = json.loads(view.get("private_metadata") or "{}")
-        except ValueError:
-            return None
-        if not isinstance(meta, dict) or "channel" not in meta:
-            return None
-        label = next(
-            (
-                str(block.get("element", {}).get("initial_value") or "")
-                for block in view.get("blocks", [])
-                if block.get("block_id") == "label"
-            ),
-            "",
-        )
-        return SimpleNamespace(
-            view_id=view["id"],
-            team_id=team_id,
-            user_id=user_id,
-            channel_id=meta["channel"],
-            step="plan",
-            data=Draft(label=label).store(),
-            instance_id=None,
-        )
-    if row.team_id != team_id or row.user_id != user_id:
-        return None
-    return row
-
-
-async def _save(services: Services, view_id: str, row: Any, step: str, draft: Draft) -> None:
-    async with services.db.driver() as conn:
-        await drafts.save(
-            conn,
-            view_id=view_id,
-            team_id=row.team_id,
-            user_id=row.user_id,
-            channel_id=row.channel_id,
-            step=step,
-            data=draft.store(),
-        )
-
-
-async def _update(
-    client: AsyncWebClient, view_id: str, view: View | dict[str, Any], view_hash: str | None
+async def create_command(
+    services: Services,
+    command: dict[str, Any],
+    rest: str,
+    ack: AsyncAck,
+    respond: AsyncRespond,
+    client: AsyncWebClient,
 ) -> None:
+    """`/vps create [label]`: open step 1 (from the database alone: no provider call
+    before ``views.open``, whose trigger expires in three seconds)."""
+    await ack()
+    rows = await catalog.active_providers(services)
+    if not rows:
+        await respond(
+            response_type="ephemeral",
+            text="No cloud provider is set up yet; ask a vpsbot admin to add one.",
+        )
+        return
+    label = (rest.replace("\x00", "").strip() or generate_label())[:_MAX_LABEL]
+    view, row = await first_view(services, rows, label, command.get("channel_id"))
     try:
-        await client.views_update(view_id=view_id, view=view, hash=view_hash)
+        await client.views_open(trigger_id=str(command.get("trigger_id") or ""), view=view)
     except SlackApiError as exc:
-        # hash_conflict: the user acted again meanwhile; their newer action re-renders.
-        log.info("views.update of %s skipped: %s", view_id, exc.response["error"])
-
-
-_first_views: dict[tuple[int, int, str], str] = {}
-_LABEL = "@@vpsbot-label@@"
-_META = "@@vpsbot-meta@@"
-
-
-async def first_view(
-    services: Services, rows: list[Any], label: str, channel_id: str | None
-) -> tuple[str, Any]:
-    """Step 1 for a fresh draft, as the JSON string ``views.open`` takes, and the
-    provider row it shows first.
-
-    Step 1 depends only on the offer (active providers and their plans): it is
-    gathered, built (checked by slack_sdk) and serialised once per offer version;
-    each command only fills in the label and the channel. Gathering and encoding
-    on every command was over a third of the command's own cost.
-    """
-    generation = services.offers.generation
-    row = rows[0]
-    key = (id(services.offers), generation or 0, str(row.id))
-    template = _first_views.get(key) if generation is not None else None
-    if template is None:
-        data, row, _ = await catalog.gather(services, Draft(label=_LABEL), "plan", rows=rows)
-        view = view_for("plan", data).to_dict()
-        view["private_metadata"] = _META
-        template = json.dumps(view)
-        if generation is not None and generation == services.offers.generation:
-            if len(_first_views) > 64:
-                _first_views.clear()
-            _first_views[key] = template
-    meta = json.dumps({"channel": channel_id})
-    view_json = template.replace(json.dumps(_LABEL), json.dumps(label), 1).replace(
-        json.dumps(_META), json.dumps(meta), 1
-    )
-    return view_json, row
-
-
-def register(app: AsyncApp, services: Services) -> None:
-    async def create(
-        services: Services,
-        command: dict[str, Any],
-        rest: str,
-        ack: AsyncAck,
-        respond: AsyncRespond,
-        client: AsyncWebClient,
-    ) -> None:
-        await ack()
-        rows = await catalog.active_providers(services)
-        if not rows:
-            await respond(
-                response_type="ephemeral",
-                text="No cloud provider is set up yet; ask a vpsbot admin to add one.",
-            )
-            return
-        label = (rest.strip() or generate_label())[:64]
-        # step 1 comes from the database alone: regions load once a plan is chosen
-        view, row = await first_view(services, rows, label, command.get("channel_id"))
-        await client.views_open(trigger_id=command["trigger_id"], view=view)  # type: ignore[arg-type]
-        catalog.prefetch(services, row)
-
-    subcommands["create"] = create
-
-    async def acting_on(body: dict[str, Any]) -> tuple[dict[str, Any], Any, Draft] | None:
-        """(view, draft row, draft) for an action in this user's own create modal."""
-        view = body["view"]
-        team_id, user_id = _who(body)
-        row = await _load(services, view, team_id, user_id)
-        if row is None:
-            return None
-        return view, row, Draft.model_validate(row.data)
-
-    async def rerender_plan(body: dict[str, Any], client: AsyncWebClient) -> None:
-        opened = await acting_on(body)
-        if opened is None:
-            return
-        view, row, draft = opened
-        before = draft.provider_id
-        steps.absorb(draft, "plan", view["state"]["values"])
-        data, provider_row, _ = await catalog.gather(services, draft, "plan")
-        if draft.provider_id != before:
-            if provider_row is not None:
-                catalog.prefetch(services, provider_row)
-            # keep what is still valid under the new provider
-            if draft.plan_id not in {p.id for p in data.plans}:
-                draft.plan_id = None
-        if data.plan is None or (
-            draft.region and data.plan.regions and draft.region not in data.plan.regions
-        ):
-            draft.region = None
-        await _save(services, view["id"], row, "plan", draft)
-        await _update(client, view["id"], render("plan", data), view.get("hash"))
-
-    @app.action("create_provider")
-    async def provider_changed(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        await rerender_plan(body, client)
-
-    @app.action("create_plan")
-    async def plan_changed(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        await rerender_plan(body, client)
-
-    @app.action("create_deployment_pick")
-    async def script_changed(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        opened = await acting_on(body)
-        if opened is None:
-            return
-        view, row, draft = opened
-        picked = body["actions"][0].get("selected_option") or {}
-        chosen = picked.get("value")
-        draft.deployment_id = None if chosen in (None, "none") else chosen
-        draft.deployment_fields = {}
-        data, _, _ = await catalog.gather(services, draft, "deployment")
-        await _save(services, view["id"], row, "deployment", draft)
-        await _update(client, view["id"], render("deployment", data), view.get("hash"))
-
-    @app.action(BACK_ACTION)
-    async def back(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        opened = await acting_on(body)
-        if opened is None:
-            return
-        view, row, draft = opened
-        current = body["actions"][0].get("value") or row.step
-        steps.absorb(draft, current, view["state"]["values"])
-        data, _, _ = await catalog.gather(services, draft, current)
-        target = steps.previous_step(current, data.steps)
-        data, _, _ = await catalog.gather(services, draft, target)
-        await _save(services, view["id"], row, target, draft)
-        await _update(client, view["id"], render(target, data), view.get("hash"))
-
-    @app.view(re.compile("^" + re.escape(CALLBACK_PREFIX)))
-    async def submitted(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        view = body["view"]
-        step = view["callback_id"].removeprefix(CALLBACK_PREFIX)
-        if step == "message":
-            await ack()
-            return
-        team_id, user_id = _who(body)
-        row = await _load(services, view, team_id, user_id)
-        if row is None:
-            await ack(response_action="update", view=message_view(_EXPIRED))
-            return
-        draft = Draft.model_validate(row.data)
-        if step == "review" and row.instance_id is not None:
-            # a double click or a Slack retry: the first submission is creating it
-            await ack(response_action="update", view=creating_view(draft.label, "the provider"))
-            return
-        acked = False
-
-        async def answer(screen: View | dict[str, Any]) -> None:
-            """Ack with the view inside Slack's window, or update the modal after it."""
-            nonlocal acked
-            if acked:
-                await _update(client, view_id, screen, None)
-            else:
-                acked = True
-                await ack(response_action="update", view=screen)
-
-        view_id = view["id"]
-        if step == "plan":
-            # what is on screen decides what to load (the plan's regions)
-            steps.absorb(draft, step, view["state"]["values"])
-        try:
-            data, provider_row, provider = await catalog.gather(
-                services, draft, step, budget=SUBMIT_BUDGET
-            )
-        except catalog.CatalogPending as pending:
-            await answer(loading_view(step, pending.what))
-            data, provider_row, provider = await catalog.gather(services, draft, step)
-        errors = steps.read_step(services, step, view["state"]["values"], data, provider)
-        if errors:
-            if not acked:
-                await _save(services, view_id, row, step, draft)
-                await ack(response_action="errors", errors=errors)
-                return
-            # too late for response_action errors: show them under the fields instead
-            draft.errors = errors
-            await _save(services, view_id, row, step, draft)
-            await answer(render(step, data))
-            return
-        if step == "review":
-            await _create(
-                ack if not acked else None,
-                body,
-                client,
-                row,
-                data,
-                provider_row,
-                provider,
-                team_id,
-                user_id,
-            )
-            return
-        if step == "plan" and provider_row is not None:
-            service.PROVIDER_CHOICES.labels(provider_row.type).inc()
-        if step == "deployment":
-            data.steps = catalog.steps_for(data)
-        target = steps.next_step(step, data.steps)
-        await _save(services, view_id, row, target, draft)
-        try:
-            next_data, _, _ = await catalog.gather(
-                services, draft, target, budget=None if acked else SUBMIT_BUDGET
-            )
-        except catalog.CatalogPending as pending:
-            await answer(loading_view(target, pending.what))
-            next_data, _, _ = await catalog.gather(services, draft, target)
-        await answer(render(target, next_data))
-
-    async def _create(
-        ack: AsyncAck | None,
-        body: dict[str, Any],
-        client: AsyncWebClient,
-        row: Any,
-        data: StepData,
-        provider_row: Any,
-        provider: Any,
-        team_id: str,
-        user_id: str,
-    ) -> None:
-        view_id = body["view"]["id"]
-        missing = [
-            name
-            for name, value in (
-                ("provider", provider_row),
-                ("plan", data.plan),
-                ("region", data.draft.region),
-                ("label", data.draft.label),
-            )
-            if not value
-        ]
-        if missing:
-            message = f"Go back and choose: {', '.join(missing)}."
-            if ack is not None:
-                await ack(response_action="errors", errors={"review": message})
-            else:
-                data.draft.errors = {"review": message}
-                await _update(client, view_id, view_for("review", data), None)
-            return
-        claim = await service.claim(
-            services,
-            view_id=view_id,
-            data=data,
-            row=provider_row,
-            team_id=team_id,
-            user_id=user_id,
-            channel_id=row.channel_id,
+        log.warning("views.open for /vps create failed: %s", slack_error(exc))
+        await respond(
+            response_type="ephemeral",
+            text="Slack did not open the form (it may have taken too long). "
+            "Run `/vps create` again.",
         )
-        creating = creating_view(data.draft.label, provider_row.name)
-        if ack is not None:
-            await ack(response_action="update", view=creating)
+        return
+    catalog.prefetch(services, row)
+
+
+SUBCOMMANDS: dict[str, Subcommand] = {"create": create_command}
+
+
+async def _own_draft(
+    services: Services, body: dict[str, Any], context: AsyncBoltContext
+) -> tuple[dict[str, Any], DraftState] | None:
+    """(view, draft) for an interaction in this user's own create modal, else None."""
+    view = view_of(body)
+    if not isinstance(view.get("id"), str):
+        return None
+    team_id, user_id = team_and_user(context)
+    state = await load_draft(services, view, team_id, user_id)
+    return (view, state) if state is not None else None
+
+
+async def plan_or_provider_changed(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    context: AsyncBoltContext,
+    client: AsyncWebClient,
+    services: Services,
+) -> None:
+    """Step 1 re-rendered in place when the provider or plan changes, keeping what
+    is still valid (the label, a plan the new provider also offers, a region the
+    plan runs in)."""
+    await ack()
+    opened = await _own_draft(services, body, context)
+    if opened is None:
+        return
+    view, state = opened
+    draft = state.draft
+    before = draft.provider_id
+    steps.absorb(draft, "plan", state_values(body))
+    data, provider_row, _ = await catalog.gather(services, draft, "plan")
+    if draft.provider_id != before:
+        if provider_row is not None:
+            catalog.prefetch(services, provider_row)
+        if draft.plan_id not in {p.id for p in data.plans}:
+            draft.plan_id = None
+    if data.plan is None or (
+        draft.region and data.plan.regions and draft.region not in data.plan.regions
+    ):
+        draft.region = None
+    await save_draft(services, state, "plan")
+    await update_view(client, view["id"], render("plan", data), view.get("hash"))
+
+
+async def deployment_picked(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    context: AsyncBoltContext,
+    client: AsyncWebClient,
+    services: Services,
+) -> None:
+    """A 1-Click app or StackScript picked: show its fields (StackScripts have some)."""
+    await ack()
+    opened = await _own_draft(services, body, context)
+    if opened is None:
+        return
+    view, state = opened
+    picked = first_action(body).get("selected_option")
+    chosen = picked.get("value") if isinstance(picked, dict) else None
+    state.draft.deployment_id = chosen if isinstance(chosen, str) and chosen != "none" else None
+    state.draft.deployment_fields = {}
+    data, _, _ = await catalog.gather(services, state.draft, "deployment")
+    await save_draft(services, state, "deployment")
+    await update_view(client, view["id"], render("deployment", data), view.get("hash"))
+
+
+async def back(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    context: AsyncBoltContext,
+    client: AsyncWebClient,
+    services: Services,
+) -> None:
+    """← Back: keep what is on screen, show the previous step."""
+    await ack()
+    opened = await _own_draft(services, body, context)
+    if opened is None:
+        return
+    view, state = opened
+    value = first_action(body).get("value")
+    current = value if isinstance(value, str) and value in STEPS else state.step
+    steps.absorb(state.draft, current, state_values(body))
+    data, _, _ = await catalog.gather(services, state.draft, current)
+    target = steps.previous_step(current, data.steps)
+    data, _, _ = await catalog.gather(services, state.draft, target)
+    await save_draft(services, state, target)
+    await update_view(client, view["id"], render(target, data), view.get("hash"))
+
+
+class _Answer:
+    """Answers a submission: with the ack while inside Slack's window, by
+    ``views.update`` after a loading view went out instead."""
+
+    def __init__(self, ack: AsyncAck, client: AsyncWebClient, view_id: str) -> None:
+        self.ack: AsyncAck | None = ack
+        self.client = client
+        self.view_id = view_id
+
+    @property
+    def acked(self) -> bool:
+        return self.ack is None
+
+    async def show(self, screen: View | dict[str, Any]) -> None:
+        if self.ack is None:
+            await update_view(self.client, self.view_id, screen)
         else:
-            await _update(client, view_id, creating, None)
-        if claim is None:
-            return
-        await service.run_creation(
-            services,
-            claim=claim,
-            view_id=view_id,
-            data=data,
-            row=provider_row,
-            provider=provider,
-            team_id=team_id,
-            user_id=user_id,
+            ack, self.ack = self.ack, None
+            await ack(response_action="update", view=screen)
+
+    async def errors(self, errors: dict[str, str]) -> None:
+        assert self.ack is not None
+        ack, self.ack = self.ack, None
+        await ack(response_action="errors", errors=errors)
+
+
+async def step_submitted(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    context: AsyncBoltContext,
+    client: AsyncWebClient,
+    services: Services,
+) -> None:
+    """Next (or Create on the review): validate the step, then show the next one."""
+    view = view_of(body)
+    step = str(view.get("callback_id") or "").removeprefix(CALLBACK_PREFIX)
+    if step not in STEPS:
+        await ack()
+        return
+    opened = await _own_draft(services, body, context)
+    if opened is None:
+        await ack(response_action="update", view=message_view(_EXPIRED))
+        return
+    _, state = opened
+    draft = state.draft
+    if step == "review" and state.instance_id is not None:
+        # a double click or a Slack retry: the first submission is creating it
+        await ack(response_action="update", view=creating_view(draft.label, "the provider"))
+        return
+    answer = _Answer(ack, client, state.view_id)
+    values = state_values(body)
+    if step == "plan":
+        # what is on screen decides what to load (the plan's regions)
+        steps.absorb(draft, step, values)
+    try:
+        data, provider_row, provider = await catalog.gather(
+            services, draft, step, budget=SUBMIT_BUDGET
         )
-
-    async def suggesting(body: dict[str, Any], step: str) -> StepData | None:
-        """The step's data for an options request on this user's own draft."""
-        team_id, user_id = _who(body)
-        row = await _load(services, body["view"], team_id, user_id)
-        if row is None:
-            return None
-        data, _, _ = await catalog.gather(services, Draft.model_validate(row.data), step)
-        return data
-
-    @app.options("create_plan")
-    async def plan_options(ack: AsyncAck, body: dict[str, Any]) -> None:
-        data = await suggesting(body, "plan")
-        if data is None:
-            await ack(options=[])
+    except catalog.CatalogPending as pending:
+        await answer.show(loading_view(step, pending.what))
+        data, provider_row, provider = await catalog.gather(services, draft, step)
+    errors = steps.read_step(services, step, values, data, provider)
+    if errors:
+        if not answer.acked:
+            await save_draft(services, state, step)
+            await answer.errors(errors)
             return
-        query = (body.get("value") or "").lower()
-        options: list[Option] = [
-            plan_option(p)
-            for p in data.plans
-            if query in f"{p.provider_plan_id} {p.name} {p.summary()}".lower()
-        ][:100]
-        await ack(options=[o.to_dict() for o in options])
+        # too late for response_action errors: show them under the fields instead
+        draft.errors = errors
+        await save_draft(services, state, step)
+        await answer.show(render(step, data))
+        return
+    if step == "review":
+        await _create(services, answer, state, data, provider_row, provider)
+        return
+    if step == "plan" and provider_row is not None:
+        service.PROVIDER_CHOICES.labels(provider_row.type).inc()
+    if step == "deployment":
+        data.steps = catalog.steps_for(data)
+    target = steps.next_step(step, data.steps)
+    await save_draft(services, state, target)
+    try:
+        next_data, _, _ = await catalog.gather(
+            services, draft, target, budget=None if answer.acked else SUBMIT_BUDGET
+        )
+    except catalog.CatalogPending as pending:
+        await answer.show(loading_view(target, pending.what))
+        next_data, _, _ = await catalog.gather(services, draft, target)
+    await answer.show(render(target, next_data))
 
-    @app.options("image")
-    async def image_options_load(ack: AsyncAck, body: dict[str, Any]) -> None:
-        data = await suggesting(body, "image")
-        if data is None:
-            await ack(options=[])
-            return
-        query = (body.get("value") or "").lower()
-        matching = [
-            i
-            for i in data.images or []
-            if query in f"{i.name} {i.distribution} {i.version}".lower()
-        ]
-        groups = []
-        budget = 100
-        for group in image_options(matching):
-            if budget <= 0:
-                break
-            group.options = (group.options or [])[:budget]
-            budget -= len(group.options)
-            groups.append(group.to_dict())
-        await ack(option_groups=groups)
+
+async def _create(
+    services: Services,
+    answer: _Answer,
+    state: DraftState,
+    data: StepData,
+    provider_row: Any,
+    provider: Any,
+) -> None:
+    """Create: claim the draft (exactly once), close on "creating", call the provider."""
+    missing = [
+        name
+        for name, value in (
+            ("provider", provider_row),
+            ("plan", data.plan),
+            ("region", data.draft.region),
+            ("label", data.draft.label),
+        )
+        if not value
+    ]
+    if missing:
+        message = f"Go back and choose: {', '.join(missing)}."
+        if not answer.acked:
+            await answer.errors({"review": message})
+        else:
+            data.draft.errors = {"review": message}
+            await answer.show(view_for("review", data))
+        return
+    claim = await service.claim(
+        services,
+        view_id=state.view_id,
+        data=data,
+        row=provider_row,
+        team_id=state.team_id,
+        user_id=state.user_id,
+        channel_id=state.channel_id,
+    )
+    await answer.show(creating_view(data.draft.label, provider_row.name))
+    if claim is None:
+        return
+    await service.run_creation(
+        services,
+        claim=claim,
+        view_id=state.view_id,
+        data=data,
+        row=provider_row,
+        provider=provider,
+        team_id=state.team_id,
+        user_id=state.user_id,
+    )
+
+
+async def _suggesting(
+    services: Services, body: dict[str, Any], context: AsyncBoltContext, step: str
+) -> StepData | None:
+    """The step's data for an options request on this user's own draft."""
+    opened = await _own_draft(services, body, context)
+    if opened is None:
+        return None
+    data, _, _ = await catalog.gather(services, opened[1].draft, step)
+    return data
+
+
+def _query(body: dict[str, Any]) -> str:
+    value = body.get("value")
+    return value.lower() if isinstance(value, str) else ""
+
+
+async def plan_options_load(
+    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, services: Services
+) -> None:
+    """Plans matching what the user typed (providers with many plans)."""
+    data = await _suggesting(services, body, context, "plan")
+    if data is None:
+        await ack(options=[])
+        return
+    query = _query(body)
+    options: list[Option] = [
+        plan_option(p)
+        for p in data.plans
+        if query in f"{p.provider_plan_id} {p.name} {p.summary()}".lower()
+    ][:MAX_OPTIONS]
+    await ack(options=[o.to_dict() for o in options])
+
+
+async def image_options_load(
+    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, services: Services
+) -> None:
+    """Images matching what the user typed (past 100 images the select is external)."""
+    data = await _suggesting(services, body, context, "image")
+    if data is None:
+        await ack(options=[])
+        return
+    await ack(option_groups=image_option_groups(data.images or [], _query(body)))
+
+
+def register(app: AsyncApp) -> None:
+    """Wire the create modal's listeners (the `/vps create` word is in :data:`SUBCOMMANDS`)."""
+    app.action(re.compile("^create_(provider|plan)$"))(plan_or_provider_changed)
+    app.action("create_deployment_pick")(deployment_picked)
+    app.action(BACK_ACTION)(back)
+    app.view(re.compile("^" + re.escape(CALLBACK_PREFIX)))(step_submitted)
+    app.options("create_plan")(plan_options_load)
+    app.options("image")(image_options_load)

@@ -17,6 +17,7 @@ from prometheus_client import Counter
 from slack_sdk.errors import SlackApiError
 
 from bot.core.services import Services
+from bot.core.tags import VPSBOT_TAG, instance_tag
 from bot.create.draft import Draft
 from bot.create.flows import ProviderFlow
 from bot.create.views import StepData, done_view, failed_view, view_for
@@ -45,8 +46,6 @@ PROVIDER_CHOICES = Counter(
     "vpsbot_provider_choice_total", "Providers picked in step 1 of /vps create", ["provider"]
 )
 
-VPSBOT_TAG = "vpsbot"
-
 
 @dataclass
 class Claim:
@@ -70,7 +69,7 @@ async def claim(
     draft = data.draft
     plan = data.plan
     instance_id = uuid.uuid4()
-    tag = f"vpsbot-{instance_id}"
+    tag = instance_tag(instance_id)
     async with services.db.session() as session, session.begin():
         if await drafts.claim_for_create(session, view_id, instance_id) is None:
             return None

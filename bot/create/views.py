@@ -6,9 +6,7 @@ Slack, a provider or the database.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -20,9 +18,7 @@ from slack_sdk.models.blocks import (
     DividerBlock,
     ExternalDataSelectElement,
     InputBlock,
-    MarkdownTextObject,
     Option,
-    OptionGroup,
     PlainTextInputElement,
     PlainTextObject,
     SectionBlock,
@@ -31,14 +27,16 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.core.blocks import MAX_OPTIONS, PlanChoice, cut, image_options, md, plan_option
 from bot.create.draft import Draft
 from bot.create.flows import ProviderFlow
 from providers.models import VPC, DeploymentOption, Image, Region, SSHKey
 
 __all__ = [
+    "BACK_ACTION",
     "CALLBACK_PREFIX",
+    "LABEL_BLOCK",
     "MAX_STATIC_OPTIONS",
-    "PlanChoice",
     "ProviderChoice",
     "StepData",
     "config_view",
@@ -46,20 +44,20 @@ __all__ = [
     "deployment_view",
     "done_view",
     "failed_view",
-    "image_options",
     "image_view",
     "loading_view",
     "message_view",
-    "plan_option",
     "plan_view",
     "review_view",
     "view_for",
 ]
 
 CALLBACK_PREFIX = "vps_create:"
-MAX_STATIC_OPTIONS = 100
+MAX_STATIC_OPTIONS = MAX_OPTIONS
 TITLE = "New server"
 BACK_ACTION = "vps_create_back"
+#: The block of step 1 that holds the server's label.
+LABEL_BLOCK = "label"
 _STEP_NAMES = {
     "plan": "Plan",
     "deployment": "Deployment",
@@ -74,32 +72,6 @@ class ProviderChoice:
     id: str
     name: str
     type: str
-
-
-@dataclass(frozen=True)
-class PlanChoice:
-    id: str
-    name: str
-    provider_plan_id: str
-    vcpus: int
-    memory_mb: int
-    disk_gb: int
-    transfer_gb: int
-    monthly: Decimal
-    hourly: Decimal
-    regions: tuple[str, ...] = ()
-
-    def summary(self) -> str:
-        memory = (
-            f"{self.memory_mb / 1024:g} GB" if self.memory_mb >= 1024 else f"{self.memory_mb} MB"
-        )
-        return (
-            f"{self.vcpus} vCPU · {memory} RAM · {self.disk_gb} GB disk · "
-            f"{self.transfer_gb:,} GB transfer"
-        )
-
-    def price(self) -> str:
-        return f"${self.monthly:.2f}/mo (${self.hourly:.4f}/h)"
 
 
 @dataclass
@@ -126,14 +98,6 @@ class StepData:
         return next((p for p in self.plans if p.id == self.draft.plan_id), None)
 
 
-def _cut(text: str, limit: int = 75) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _md(text: str) -> MarkdownTextObject:
-    return MarkdownTextObject(text=text)
-
-
 def _modal(step: str, blocks: list[Block], *, submit: str | None = "Next") -> View:
     return View(
         type="modal",
@@ -150,7 +114,7 @@ def _progress(data: StepData, step: str) -> ContextBlock:
     provider = data.provider
     where = f" · {provider.name}" if provider else ""
     return ContextBlock(
-        elements=[_md(f"Step {position} of {len(data.steps)} · *{_STEP_NAMES[step]}*{where}")]
+        elements=[md(f"Step {position} of {len(data.steps)} · *{_STEP_NAMES[step]}*{where}")]
     )
 
 
@@ -170,27 +134,19 @@ def _with_errors(blocks: list[Block], errors: dict[str, str]) -> list[Block]:
     for block in blocks:
         out.append(block)
         if block.block_id in errors:
-            out.append(ContextBlock(elements=[_md(f":warning: {errors[block.block_id]}")]))
+            out.append(ContextBlock(elements=[md(f":warning: {errors[block.block_id]}")]))
             placed.add(block.block_id)
     leftover = [message for key, message in errors.items() if key not in placed]
     if leftover:
-        out.insert(1, SectionBlock(text=_md(":warning: " + " ".join(leftover))))
+        out.insert(1, SectionBlock(text=md(":warning: " + " ".join(leftover))))
     return out
-
-
-def plan_option(plan: PlanChoice) -> Option:
-    return Option(
-        value=plan.id,
-        text=_cut(f"{plan.provider_plan_id} — ${plan.monthly:.2f}/mo"),
-        description=_cut(plan.summary()),
-    )
 
 
 def _region_options(data: StepData) -> list[Option]:
     plan = data.plan
     allowed = set(plan.regions) if plan and plan.regions else None
     return [
-        Option(value=region.id[:150], text=_cut(f"{region.name} ({region.id})"))
+        Option(value=region.id[:150], text=cut(f"{region.name} ({region.id})"))
         for region in data.regions
         if region.available and (allowed is None or region.id in allowed)
     ][:MAX_STATIC_OPTIONS]
@@ -199,7 +155,7 @@ def _region_options(data: StepData) -> list[Option]:
 def plan_view(data: StepData) -> View:
     draft = data.draft
     provider_options = [
-        Option(value=p.id, text=_cut(f"{p.name} ({p.type})")) for p in data.providers
+        Option(value=p.id, text=cut(f"{p.name} ({p.type})")) for p in data.providers
     ][:MAX_STATIC_OPTIONS]
     blocks: list[Block] = [
         _progress(data, "plan"),
@@ -216,7 +172,7 @@ def plan_view(data: StepData) -> View:
             ),
         ),
         InputBlock(
-            block_id="label",
+            block_id=LABEL_BLOCK,
             label="Label",
             hint=PlainTextObject(
                 text="3 to 64 characters: letters, digits, '-', '_' or '.', starting with a letter"
@@ -248,9 +204,7 @@ def plan_view(data: StepData) -> View:
     )
     if not data.plans and data.provider:
         blocks.append(
-            ContextBlock(
-                elements=[_md("No plans are offered for this provider yet; ask an admin.")]
-            )
+            ContextBlock(elements=[md("No plans are offered for this provider yet; ask an admin.")])
         )
     regions = _region_options(data)
     if data.plan and regions:
@@ -267,13 +221,13 @@ def plan_view(data: StepData) -> View:
         )
         blocks.append(
             SectionBlock(
-                text=_md(f"*{data.plan.name}*: {data.plan.summary()}\n*Price:* {data.plan.price()}")
+                text=md(f"*{data.plan.name}*: {data.plan.summary()}\n*Price:* {data.plan.price()}")
             )
         )
     elif data.plan:
-        blocks.append(ContextBlock(elements=[_md("This plan is not available in any region.")]))
+        blocks.append(ContextBlock(elements=[md("This plan is not available in any region.")]))
     else:
-        blocks.append(ContextBlock(elements=[_md("Choose a plan to see the regions it runs in.")]))
+        blocks.append(ContextBlock(elements=[md("Choose a plan to see the regions it runs in.")]))
     return _modal("plan", _with_errors(blocks, draft.errors))
 
 
@@ -283,27 +237,6 @@ def deployment_view(data: StepData) -> View:
     blocks += data.flow.deployment_blocks(data.draft, data.deployments)
     blocks.append(_back("deployment"))
     return _modal("deployment", _with_errors(blocks, data.draft.errors))
-
-
-def image_options(images: list[Image]) -> list[OptionGroup]:
-    """Images grouped by distribution, newest first within each group."""
-    groups: dict[str, list[Image]] = defaultdict(list)
-    for image in images:
-        groups[image.distribution or "Other"].append(image)
-    out = []
-    for name in sorted(groups, key=str.lower):
-        ordered = sorted(
-            groups[name],
-            key=lambda i: (i.version, i.created_at.isoformat() if i.created_at else ""),
-            reverse=True,
-        )
-        out.append(
-            OptionGroup(
-                label=_cut(name),
-                options=[Option(value=i.id[:150], text=_cut(i.name)) for i in ordered],
-            )
-        )
-    return out
 
 
 def image_view(data: StepData) -> View:
@@ -317,9 +250,7 @@ def image_view(data: StepData) -> View:
             action_id="image",
             min_query_length=0,
             placeholder=f"Type to search {len(images)} images",
-            initial_option=Option(value=chosen.id[:150], text=_cut(chosen.name))
-            if chosen
-            else None,
+            initial_option=Option(value=chosen.id[:150], text=cut(chosen.name)) if chosen else None,
         )
     elif images:
         groups = image_options(images)
@@ -335,7 +266,7 @@ def image_view(data: StepData) -> View:
     else:
         blocks.append(
             SectionBlock(
-                text=_md(
+                text=md(
                     "No compatible image is available; go back and "
                     "choose another deployment option."
                 )
@@ -368,7 +299,7 @@ def config_view(data: StepData) -> View:
     ]
     if data.ssh_keys:
         key_options = [
-            Option(value=k.id[:150], text=_cut(k.name or k.fingerprint or k.id))
+            Option(value=k.id[:150], text=cut(k.name or k.fingerprint or k.id))
             for k in data.ssh_keys
         ][:MAX_STATIC_OPTIONS]
         blocks.append(
@@ -386,10 +317,10 @@ def config_view(data: StepData) -> View:
             )
         )
     else:
-        blocks.append(ContextBlock(elements=[_md("No SSH keys on this provider account.")]))
+        blocks.append(ContextBlock(elements=[md("No SSH keys on this provider account.")]))
     toggles = [Option(value="backups", text="Backups", description="automatic provider backups")]
     toggles += [
-        Option(value=t.key, text=t.label, description=_cut(t.description) or None)
+        Option(value=t.key, text=t.label, description=cut(t.description) or None)
         for t in data.flow.toggles
     ]
     on = {"backups"} if draft.backups else set()
@@ -409,7 +340,7 @@ def config_view(data: StepData) -> View:
     if data.flow.uses_vpc:
         vpcs = data.flow.vpcs_for(data.vpcs, draft.region)
         if vpcs:
-            vpc_options = [Option(value=v.id[:150], text=_cut(v.name)) for v in vpcs][
+            vpc_options = [Option(value=v.id[:150], text=cut(v.name)) for v in vpcs][
                 :MAX_STATIC_OPTIONS
             ]
             blocks.append(
@@ -465,7 +396,7 @@ def review_lines(data: StepData) -> list[tuple[str, str]]:
             f"{k}={','.join(v) if isinstance(v, list) else v}"
             for k, v in sorted(draft.deployment_fields.items())
         )
-        rows.append(("Script fields", _cut(shown, 500)))
+        rows.append(("Script fields", cut(shown, 500)))
     return rows
 
 
@@ -475,11 +406,11 @@ def review_view(data: StepData) -> View:
     text = "\n".join(f"*{name}:* {value}" for name, value in rows)
     blocks: list[Block] = [
         _progress(data, "review"),
-        SectionBlock(block_id="review", text=_md(_cut(text, 3000))),
+        SectionBlock(block_id="review", text=md(cut(text, 3000))),
         DividerBlock(),
         SectionBlock(
             block_id="price",
-            text=_md(f"*Price:* {plan.price()}" if plan else "*Price:* —"),
+            text=md(f"*Price:* {plan.price()}" if plan else "*Price:* —"),
         ),
         _back("review"),
     ]
@@ -489,7 +420,7 @@ def review_view(data: StepData) -> View:
 def loading_view(step: str, what: str) -> View:
     return _modal(
         step,
-        [SectionBlock(text=_md(f":hourglass_flowing_sand: Loading {what}…"))],
+        [SectionBlock(text=md(f":hourglass_flowing_sand: Loading {what}…"))],
         submit=None,
     )
 
@@ -519,7 +450,7 @@ def message_view(text: str) -> View:
         callback_id=CALLBACK_PREFIX + "message",
         title=PlainTextObject(text=TITLE),
         close=PlainTextObject(text="Close"),
-        blocks=[SectionBlock(text=_md(_cut(text, 3000)))],
+        blocks=[SectionBlock(text=md(cut(text, 3000)))],
     )
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from bot.core.blocks import PlanChoice
 from bot.create.draft import Draft
 from bot.create.flows import flow_for
 from bot.create.render import render
-from bot.create.views import PlanChoice, ProviderChoice, StepData, view_for
+from bot.create.views import ProviderChoice, StepData, view_for
 from providers.models import DeploymentOption
 
 
