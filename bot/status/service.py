@@ -1,28 +1,46 @@
-"""Posting and updating a server's channel message, once across replicas.
+"""Posting and updating a server's channel card, once across replicas, until it is current.
 
-The first writer claims ``message_ts`` with a conditional UPDATE, so a creating
-process and a status watcher that race never post two messages. When the bot
-cannot post in the channel it tells the creator directly (DM).
+The first writer claims ``message_ts`` with a conditional UPDATE (a claim that
+outlives its poster by a minute is free again), so a creating process and a
+status watcher that race never post two cards, and a crash mid-post never leaves
+a card that is never posted. When the bot cannot post in the channel it tells
+the creator directly (DM). When Slack refuses or fails an update the row is
+marked ``card_stale`` and the status watcher publishes it again on a later pass,
+so every card converges on the server's real state.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from decimal import Decimal
+from typing import Any
 
-from slack_sdk.errors import SlackApiError
-from sqlalchemy import update
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.core.services import Services
+from bot.core.slack import slack_error
 from bot.status.views import ServerCard, status_message
-from db.models import LEGACY_PROVIDER_TYPE, Plan, ServiceProvider, VpsInstance
+from db.models import Plan, ServiceProvider, VpsInstance
 from db.repo import instances
 
-__all__ = ["card_for", "post_event", "publish"]
+__all__ = ["card_for", "is_posted", "post_event", "publish"]
 
 log = logging.getLogger(__name__)
-_CLAIM = "posting"
+
+#: What a failed Slack call can raise: Slack's refusal, or the connection to it.
+_SLACK_FAILURES = (SlackClientError, aiohttp.ClientError, TimeoutError)
+
+
+def is_posted(row: VpsInstance) -> bool:
+    """Whether the row's card exists in Slack (not merely being posted)."""
+    return bool(row.message_ts) and not str(row.message_ts).startswith(instances.CARD_CLAIM)
+
+
+def _why(exc: BaseException) -> str:
+    return slack_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
 
 
 async def card_for(services: Services, row: VpsInstance, note: str | None = None) -> ServerCard:
@@ -37,8 +55,8 @@ async def card_for(services: Services, row: VpsInstance, note: str | None = None
         plan_name = plan.name
     return ServerCard(
         label=row.label,
-        provider_name=provider.name if provider else (row.provider_type or LEGACY_PROVIDER_TYPE),
-        provider_type=row.provider_type or LEGACY_PROVIDER_TYPE,
+        provider_name=provider.name if provider else row.provider_type,
+        provider_type=row.provider_type,
         plan=plan_name,
         region=row.region or "—",
         price=price,
@@ -51,63 +69,69 @@ async def card_for(services: Services, row: VpsInstance, note: str | None = None
     )
 
 
-async def _claim(services: Services, instance_id: uuid.UUID) -> bool:
+async def _mark(services: Services, row_id: uuid.UUID, *, stale: bool, **values: Any) -> None:
     async with services.db.session() as session, session.begin():
-        result = await session.execute(
-            update(VpsInstance)
-            .where(VpsInstance.id == instance_id, VpsInstance.message_ts.is_(None))
-            .values(message_ts=_CLAIM)
-            .returning(VpsInstance.id)
-        )
-        return result.scalar_one_or_none() is not None
+        await instances.mark_card(session, row_id, stale=stale, **values)
 
 
 async def publish(services: Services, instance_id: uuid.UUID, note: str | None = None) -> None:
-    """Post the server's status message, or bring the existing one up to date."""
+    """Post the server's card, or bring the existing one up to date."""
     async with services.db.session() as session:
         row = await instances.get(session, instance_id)
     if row is None:
         return
     text, blocks = status_message(await card_for(services, row, note))
     client = services.slack
-    if row.message_ts and row.message_ts != _CLAIM and row.channel_id:
+    if is_posted(row) and row.channel_id:
         try:
             await client.chat_update(
-                channel=row.channel_id, ts=row.message_ts, text=text, blocks=blocks
+                channel=row.channel_id, ts=row.message_ts or "", text=text, blocks=blocks
             )
-        except SlackApiError as exc:
-            log.warning("could not update status message of %s: %s", row.id, exc.response["error"])
+        except _SLACK_FAILURES as exc:
+            log.warning("could not update the card of %s: %s", row.id, _why(exc))
+            await _mark(services, row.id, stale=True)
+            return
+        if row.configuration.get("card_stale"):
+            await _mark(services, row.id, stale=False)
         return
-    if row.message_ts == _CLAIM or not await _claim(services, row.id):
-        return
+    async with services.db.session() as session, session.begin():
+        claimed = await instances.claim_card(session, row.id, now=time.time())
+    if not claimed:
+        return  # another replica is posting it right now
     channel = services.settings.vpsbot_notify_channel or row.channel_id
     posted = None
-    for target in (channel, row.created_by):
-        if not target:
-            continue
-        try:
-            posted = await client.chat_postMessage(channel=target, text=text, blocks=blocks)
-            break
-        except SlackApiError as exc:
-            log.warning("cannot post status of %s in %s: %s", row.id, target, exc.response["error"])
-    async with services.db.session() as session, session.begin():
+    try:
+        for target in (channel, row.created_by):
+            if not target:
+                continue
+            try:
+                posted = await client.chat_postMessage(channel=target, text=text, blocks=blocks)
+                break
+            except _SLACK_FAILURES as exc:
+                log.warning("cannot post the card of %s in %s: %s", row.id, target, _why(exc))
+    finally:
+        # whatever happened, the claim is settled: posted, or free for the next pass
         if posted is None:
-            await instances.mark(session, row.id, message_ts=None)
+            await _mark(services, row.id, stale=True, message_ts=None)
         else:
-            await instances.mark(
-                session, row.id, message_ts=posted["ts"], channel_id=posted["channel"]
+            await _mark(
+                services,
+                row.id,
+                stale=False,
+                message_ts=posted.get("ts"),
+                channel_id=posted.get("channel"),
             )
 
 
 async def post_event(services: Services, instance_id: uuid.UUID, text: str) -> None:
-    """A notable event as a reply in the server message's thread."""
+    """A notable event as a reply in the card's thread (nothing when there is no card)."""
     async with services.db.session() as session:
         row = await instances.get(session, instance_id)
-    if row is None or not row.channel_id or not row.message_ts or row.message_ts == _CLAIM:
+    if row is None or not row.channel_id or not is_posted(row):
         return
     try:
         await services.slack.chat_postMessage(
             channel=row.channel_id, thread_ts=row.message_ts, text=text[:3000]
         )
-    except SlackApiError as exc:
-        log.warning("cannot post event for %s: %s", row.id, exc.response["error"])
+    except _SLACK_FAILURES as exc:
+        log.warning("cannot post an event for %s: %s", row.id, _why(exc))

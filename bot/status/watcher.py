@@ -17,8 +17,9 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot.core.actions import word as action_word
 from bot.core.services import Services
-from bot.create.service import VPSBOT_TAG
+from bot.core.tags import VPSBOT_TAG
 from bot.status import service as status
 from db.models import ServiceProvider, VpsInstance
 from db.repo import activity, drafts, instances, plans
@@ -31,17 +32,6 @@ log = logging.getLogger(__name__)
 
 #: Statuses after which nothing more is expected to happen by itself.
 SETTLED = frozenset({"running", "stopped", "error", "deleted"})
-
-_ACTION_WORDS = {
-    "power_on": "Power on",
-    "shutdown": "Shut down",
-    "power_off": "Power off",
-    "reboot": "Reboot",
-    "power_cycle": "Power cycle",
-    "rebuild": "Rebuild",
-    "resize": "Resize",
-    "delete": "Delete",
-}
 
 
 def _backoff(attempts: int) -> float:
@@ -133,7 +123,7 @@ class StatusWatcher:
                 pending = None
             else:
                 progress = f" ({result.progress}%)" if result.progress is not None else ""
-                word = _ACTION_WORDS.get(pending["action"], pending["action"])
+                word = action_word(pending["action"], pending["action"])
                 note = f"{word} in progress{progress}"
                 await self._update(row, {}, note=note)
         server = by_id.get(row.provider_instance_id or "") or by_tag.get(row.tag or "")
@@ -209,7 +199,7 @@ class StatusWatcher:
         )
 
     async def _finish_action(self, row: VpsInstance, pending: dict[str, Any], *, ok: bool) -> None:
-        word = _ACTION_WORDS.get(pending.get("action", ""), pending.get("action", "Action"))
+        word = action_word(pending.get("action", ""), pending.get("action", "Action"))
         row.configuration = {k: v for k, v in row.configuration.items() if k != "pending_action"}
         async with self.services.db.session() as session, session.begin():
             await instances.mark(
@@ -266,7 +256,12 @@ class StatusWatcher:
         for key, value in values.items():
             setattr(row, key, value)
         after = (row.status, row.ip_address, row.ipv6_address, row.provider_instance_id)
-        if after != before or note or row.message_ts is None:
+        if (
+            after != before
+            or note
+            or not status.is_posted(row)
+            or row.configuration.get("card_stale")
+        ):
             await status.publish(self.services, row.id, note=note)
         if before[0] != row.status and row.status == "running":
             where = f" at `{row.ip_address}`" if row.ip_address else ""

@@ -30,6 +30,7 @@ __all__ = [
     "ListFilter",
     "Listed",
     "claim_action",
+    "claim_card",
     "create_pending",
     "get",
     "get_for_team",
@@ -37,6 +38,7 @@ __all__ = [
     "lease_due",
     "list_for_team",
     "mark",
+    "mark_card",
     "merged_configuration",
     "record_action_request",
     "release_action",
@@ -271,6 +273,50 @@ async def mark(session: AsyncSession, instance_id: uuid.UUID, **values: Any) -> 
         .where(VpsInstance.id == instance_id)
         .values(**values, updated_at=func.now())
     )
+
+
+#: ``message_ts`` while a replica posts the channel card: ``posting:<epoch seconds>``.
+CARD_CLAIM = "posting:"
+
+
+async def claim_card(
+    session: AsyncSession, instance_id: uuid.UUID, *, now: float, stale_after: float = 60.0
+) -> bool:
+    """Claim the right to post the server's channel card: True for the one caller
+    that may. A claim older than ``stale_after`` seconds (its poster died) is free."""
+    claimed = or_(
+        VpsInstance.message_ts.is_(None),
+        and_(
+            VpsInstance.message_ts.startswith(CARD_CLAIM),
+            func.substr(VpsInstance.message_ts, len(CARD_CLAIM) + 1).cast(Float)
+            < now - stale_after,
+        ),
+    )
+    result = await session.execute(
+        update(VpsInstance)
+        .where(VpsInstance.id == instance_id, claimed)
+        .values(message_ts=f"{CARD_CLAIM}{now:.3f}")
+        .returning(VpsInstance.id)
+    )
+    return result.scalar_one_or_none() is not None
+
+
+async def mark_card(
+    session: AsyncSession,
+    instance_id: uuid.UUID,
+    *,
+    stale: bool,
+    retry_in: float = 30.0,
+    **values: Any,
+) -> None:
+    """Record how the card went: ``stale`` when Slack did not take the latest state,
+    so the watcher brings it up to date on a later pass (scheduled if nothing is)."""
+    extra: dict[str, Any] = {"configuration": merged_configuration({"card_stale": stale})}
+    if stale:
+        extra["watch_next_at"] = func.coalesce(
+            VpsInstance.watch_next_at, func.now() + timedelta(seconds=retry_in)
+        )
+    await mark(session, instance_id, **values, **extra)
 
 
 async def schedule_watch(
