@@ -1,4 +1,10 @@
-"""The layering rule: bot → providers and bot → db, never back (nor db ↔ providers)."""
+"""The layering rules, read from the imports of every module.
+
+Between top-level packages: bot → providers and bot → db, never back (nor
+db ↔ providers). Inside ``bot/``: ``app`` (the process) → feature packages
+(``create``, ``servers``, ``admin``, ``help``) → ``status`` → ``core``; a feature
+never imports another feature, and nothing imports ``app``.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +16,32 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 FORBIDDEN = {"providers": {"bot", "db"}, "db": {"bot", "providers"}}
 
+#: What each package inside bot/ may import from bot/ (besides itself).
+BOT_LAYERS: dict[str, set[str]] = {
+    "core": set(),
+    "status": {"core"},
+    "create": {"core", "status"},
+    "servers": {"core", "status"},
+    "admin": {"core", "status"},
+    "help": {"core"},
+    "app": {"core", "status", "create", "servers", "admin", "help", "playground"},
+}
 
-def _imports(path: Path) -> set[str]:
+
+def _modules(path: Path) -> set[str]:
     tree = ast.parse(path.read_text(), filename=str(path))
     found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            found |= {alias.name.split(".")[0] for alias in node.names}
+            found |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module.split(".")[0])
+            found.add(node.module)
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
     return found
+
+
+def _imports(path: Path) -> set[str]:
+    return {name.split(".")[0] for name in _modules(path)}
 
 
 @pytest.mark.parametrize("package", sorted(FORBIDDEN))
@@ -32,3 +54,40 @@ def test_lower_layers_never_import_upwards(package: str) -> None:
         if _imports(path) & FORBIDDEN[package]
     }
     assert offenders == {}
+
+
+def test_every_bot_package_has_a_layer() -> None:
+    packages = {p.name for p in (ROOT / "bot").iterdir() if (p / "__init__.py").exists()}
+    assert packages <= set(BOT_LAYERS), sorted(packages - set(BOT_LAYERS))
+    assert {"core", "app", "create", "servers", "admin", "status"} <= packages
+
+
+@pytest.mark.parametrize("package", sorted(BOT_LAYERS))
+def test_bot_packages_import_only_lower_layers(package: str) -> None:
+    folder = ROOT / "bot" / package
+    if not folder.exists():
+        pytest.fail(f"bot/{package}/ is named in the layers but does not exist")
+    allowed = BOT_LAYERS[package] | {package}
+    offenders: dict[str, list[str]] = {}
+    for path in sorted(folder.rglob("*.py")):
+        bad = sorted(
+            name
+            for name in _modules(path)
+            if name.startswith("bot.") and name.split(".")[1] not in allowed
+        )
+        if bad:
+            offenders[str(path.relative_to(ROOT))] = bad
+    assert offenders == {}
+
+
+def test_the_sandbox_is_imported_only_where_it_is_started() -> None:
+    """The sandbox (fault injection, fake accounts) must never be reachable from a
+    production code path by accident: only the CLI's sandbox entry points load it."""
+    users = {
+        str(path.relative_to(ROOT))
+        for top in ("bot", "providers", "db")
+        for path in (ROOT / top).rglob("*.py")
+        if "sandbox" not in path.parts
+        and any(name.startswith("providers.sandbox") for name in _modules(path))
+    }
+    assert users <= {"bot/app/cli.py"}, sorted(users)

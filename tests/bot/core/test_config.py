@@ -8,7 +8,8 @@ import sys
 import pytest
 from cryptography.fernet import Fernet
 
-from bot.core.config import ConfigError, load_settings
+from bot.core.config import load_settings
+from bot.core.errors import ConfigError
 
 _ENV = (
     "SLACK_BOT_TOKEN",
