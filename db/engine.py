@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -41,9 +44,19 @@ class Database:
             echo=echo,
         )
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     def session(self) -> AsyncSession:
         return self.sessions()
+
+    @asynccontextmanager
+    async def autocommit(self) -> AsyncIterator[AsyncConnection]:
+        """A connection whose every statement commits alone: no BEGIN/COMMIT round
+        trips around single-statement reads and writes on hot paths (the create
+        modal's draft: two statements per step, half the transition's database
+        work when each ran in a transaction of its own)."""
+        async with self._autocommit.connect() as conn:
+            yield conn
 
     async def ping(self) -> bool:
         """True when the database answers a trivial query."""

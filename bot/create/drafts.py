@@ -70,8 +70,8 @@ async def load_draft(
     expired or belongs to someone else (both look the same to the asker)."""
     if not team_id or not user_id:
         return None
-    async with services.db.session() as session:
-        row = await drafts.load(session, str(view["id"]))
+    async with services.db.autocommit() as conn:
+        row = await drafts.load(conn, str(view["id"]))
     if row is None:
         return _fresh(view, team_id, user_id)
     if row.team_id != team_id or row.user_id != user_id:
@@ -90,9 +90,9 @@ async def load_draft(
 async def save_draft(services: Services, state: DraftState, step: str) -> None:
     """Store the draft at ``step`` (nothing changes once its create has started)."""
     state.step = step
-    async with services.db.session() as session, session.begin():
+    async with services.db.autocommit() as conn:
         await drafts.save(
-            session,
+            conn,
             view_id=state.view_id,
             team_id=state.team_id,
             user_id=state.user_id,

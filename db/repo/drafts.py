@@ -8,20 +8,24 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from db.models import CreateDraft
 
 __all__ = ["claim_for_create", "delete_expired", "get", "load", "save"]
 
 
-async def load(session: AsyncSession, view_id: str) -> CreateDraft | None:
-    """The draft of ``view_id``, or None."""
-    return await session.get(CreateDraft, view_id, populate_existing=True)
+async def load(conn: AsyncConnection, view_id: str) -> Row[Any] | None:
+    """The draft of ``view_id`` (its columns), or None; one statement."""
+    result = await conn.execute(
+        select(*CreateDraft.__table__.c).where(CreateDraft.view_id == view_id)
+    )
+    return result.first()
 
 
 async def save(
-    session: AsyncSession,
+    conn: AsyncConnection,
     *,
     view_id: str,
     team_id: str,
@@ -39,7 +43,7 @@ async def save(
         step=step,
         data=data,
     )
-    await session.execute(
+    await conn.execute(
         statement.on_conflict_do_update(
             index_elements=[CreateDraft.view_id],
             set_={"step": step, "data": data, "updated_at": func.now()},
