@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -23,6 +24,7 @@ from slack_bolt.response import BoltResponse
 
 from bot.admin import listeners as admin
 from bot.app.commands import vps_command
+from bot.app.errors import on_listener_error, reference
 from bot.core.services import Services
 from bot.create import listeners as create
 from bot.servers import listeners as servers
@@ -41,7 +43,11 @@ _running: set[asyncio.Future[Any]] = set()
 def _report(task: asyncio.Future[Any]) -> None:
     _running.discard(task)
     if not task.cancelled() and task.exception() is not None:
-        log.error("listener failed after it answered Slack", exc_info=task.exception())
+        log.error(
+            "listener failed after it answered Slack [reference %s]",
+            reference(),
+            exc_info=task.exception(),
+        )
 
 
 def answer_on_ack(fn: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[None]]:
@@ -130,6 +136,33 @@ class ProvideServices(AsyncMiddleware):
         return await next()
 
 
+def _without_nuls(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {k: _without_nuls(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nuls(v) for v in value]
+    return value
+
+
+async def drop_nuls(
+    body: dict[str, Any],
+    next: Callable[[], Awaitable[None]],
+) -> None:
+    """Global middleware: no NUL character from a payload reaches a listener.
+
+    PostgreSQL refuses NUL (U+0000) in text and JSON, and no field of a Slack payload
+    means one, so it is dropped wherever it appears (labels, search text, form
+    values, metadata) before anything stores or compares it.
+    """
+    if "\\u0000" in json.dumps(body):  # JSON spells a NUL this way, and only a NUL
+        cleaned = _without_nuls(body)
+        body.clear()
+        body.update(cleaned)
+    await next()
+
+
 def build_bolt_app(services: Services) -> AsyncApp:
     """The Bolt app with every feature's listeners; ``register(app)`` of each
     feature only wires its module-level listeners."""
@@ -143,6 +176,8 @@ def build_bolt_app(services: Services) -> AsyncApp:
         process_before_response=True,
     )
     app.use(ProvideServices(services))
+    app.use(drop_nuls)
+    app.error(on_listener_error)
     app.command("/vps")(vps_command)
     for feature in (create, servers, admin):
         feature.register(app)
