@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -80,6 +81,10 @@ class VPC(_Model):
     region: str
 
 
+#: Words that make a StackScript field a secret ("MySQL root password", "API_TOKEN").
+_SECRET_WORDS = re.compile(r"pass(word|wd|phrase)?|secret|token|key", re.IGNORECASE)
+
+
 class ScriptField(_Model):
     """A Linode StackScript user-defined field (UDF)."""
 
@@ -93,6 +98,12 @@ class ScriptField(_Model):
     @property
     def required(self) -> bool:
         return self.default is None
+
+    @property
+    def secret(self) -> bool:
+        """Whether the value is a secret (a password, token or key): its name or
+        label says so. Secrets are kept sealed, never shown back and never logged."""
+        return bool(_SECRET_WORDS.search(f"{self.name} {self.label}"))
 
 
 class DeploymentOption(_Model):

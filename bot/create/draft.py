@@ -55,13 +55,16 @@ class Draft(BaseModel):
     backups: bool = False
     options: dict[str, Any] = Field(default_factory=dict)
     password_sealed: str | None = Field(default=None, repr=False)
+    #: secret deployment fields (passwords, tokens, keys), sealed, by field name
+    secrets_sealed: dict[str, str] = Field(default_factory=dict, repr=False)
     errors: dict[str, str] = Field(default_factory=dict)
 
     def store(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
 
-    def without_password(self) -> Draft:
-        return self.model_copy(update={"password_sealed": None})
+    def without_secrets(self) -> Draft:
+        """The draft once the create is sent: no password, no secret field."""
+        return self.model_copy(update={"password_sealed": None, "secrets_sealed": {}})
 
 
 def generate_label() -> str:

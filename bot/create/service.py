@@ -11,16 +11,25 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Awaitable
 from dataclasses import dataclass
 
 from prometheus_client import Counter
-from slack_sdk.errors import SlackApiError
 
+from bot.core.logs import redactor
 from bot.core.services import Services
+from bot.core.slack import tell, update_view
 from bot.core.tags import VPSBOT_TAG, instance_tag
 from bot.create.draft import Draft
 from bot.create.flows import ProviderFlow
-from bot.create.views import StepData, done_view, failed_view, view_for
+from bot.create.views import (
+    StepData,
+    checking_view,
+    done_view,
+    failed_view,
+    password_lost_view,
+    view_for,
+)
 from bot.status import service as status
 from db.models import ServiceProvider
 from db.repo import activity, drafts, instances
@@ -114,7 +123,13 @@ async def claim(
     return Claim(instance_id, tag, draft, channel_id)
 
 
-def _request(claim: Claim, data: StepData, flow: ProviderFlow, password: str) -> CreateRequest:
+def _request(
+    claim: Claim,
+    data: StepData,
+    flow: ProviderFlow,
+    password: str,
+    secrets: dict[str, str] | None = None,
+) -> CreateRequest:
     draft = claim.draft
     plan = data.plan
     assert plan is not None and draft.region is not None
@@ -133,7 +148,7 @@ def _request(claim: Claim, data: StepData, flow: ProviderFlow, password: str) ->
         ipv6=bool(draft.options.get("ipv6")),
         vpc_id=draft.options.get("vpc_id") or None,
         deployment_id=draft.deployment_id,
-        deployment_data=dict(draft.deployment_fields),
+        deployment_data={**draft.deployment_fields, **(secrets or {})},
         extra_tags=[VPSBOT_TAG],
     )
 
@@ -184,36 +199,47 @@ async def _store_created(services: Services, claim: Claim, server: Instance) -> 
         await instances.schedule_watch(session, claim.instance_id, delay=2.0)
 
 
-async def _forget_password(services: Services, view_id: str) -> None:
+async def _forget_secrets(services: Services, view_id: str) -> None:
+    """Drop the typed password and secret fields from the draft: the create is sent."""
     async with services.db.session() as session, session.begin():
         saved = await drafts.get(session, view_id)
-        if saved is not None and saved.data.get("password_sealed"):
-            saved.data = {**saved.data, "password_sealed": None}
+        if saved is not None and (
+            saved.data.get("password_sealed") or saved.data.get("secrets_sealed")
+        ):
+            saved.data = {**saved.data, "password_sealed": None, "secrets_sealed": {}}
 
 
 async def _show_password(
     services: Services, *, channel_id: str | None, user_id: str, label: str, password: str
 ) -> bool:
+    """The generated root password, once, only to its owner: True when Slack took it."""
     text = (
         f":key: Root password for *{label}*: `{password}`\n"
         "Shown only to you, only this once; vpsbot does not keep it."
     )
-    for channel in (channel_id, user_id):
-        if not channel:
-            continue
-        try:
-            await services.slack.chat_postEphemeral(channel=channel, user=user_id, text=text)
-            return True
-        except SlackApiError as exc:
-            log.warning("cannot show the root password in %s: %s", channel, exc.response["error"])
-    return False
+    delivered = await tell(services.slack, channel_id, user_id, text)
+    if not delivered:
+        log.warning("the generated root password of %s could not be shown", label)
+    return delivered
 
 
-async def _update_view(services: Services, view_id: str, view: object) -> None:
+def _secrets(services: Services, draft: Draft) -> dict[str, str]:
+    """The draft's secret fields, unsealed for the provider call (and kept out of logs)."""
+    opened = {
+        name: services.box.decrypt(sealed, what=f"the draft's field {name}")
+        for name, sealed in draft.secrets_sealed.items()
+    }
+    redactor.add(*opened.values())
+    return opened
+
+
+async def _follow_up(what: str, step: Awaitable[object]) -> None:
+    """A step after the provider answered; its failure is logged, never stops the
+    ones after it (the user must still see the modal and the password)."""
     try:
-        await services.slack.views_update(view_id=view_id, view=view)  # type: ignore[arg-type]
-    except SlackApiError as exc:
-        log.info("create modal %s not updated: %s", view_id, exc.response["error"])
+        await step
+    except Exception:
+        log.exception("create follow-up failed: %s", what)
 
 
 async def run_creation(
@@ -227,7 +253,12 @@ async def run_creation(
     team_id: str,
     user_id: str,
 ) -> None:
-    """Call the provider and follow up in the modal, the channel and the audit log."""
+    """Call the provider and follow up in the modal, the channel and the audit log.
+
+    A generated root password is shown before anything else happens after the
+    create (writing the row, the channel card, the modal), so no later failure can
+    lose it; when Slack will not take it, the modal says so and how to set a new one.
+    """
     assert data.flow is not None
     draft = claim.draft
     generated = draft.password_sealed is None
@@ -236,7 +267,8 @@ async def run_creation(
         if generated
         else services.box.decrypt(draft.password_sealed or "", what="the draft's password")
     )
-    request = _request(claim, data, data.flow, password)
+    redactor.add(password)
+    request = _request(claim, data, data.flow, password, _secrets(services, draft))
     try:
         server = await provider.create_instance(request)
     except OutcomeUnknownError as exc:
@@ -245,21 +277,28 @@ async def run_creation(
             claim.instance_id,
             exc.message,
         )
-        await _forget_password(services, view_id)
-        await status.publish(
+        shown = not generated or await _show_password(
             services,
-            claim.instance_id,
-            note=f"{row.name} did not confirm the request yet; vpsbot is checking by tag.",
+            channel_id=claim.channel_id,
+            user_id=user_id,
+            label=draft.label,
+            password=password,
         )
-        if generated:
-            await _show_password(
+        await _follow_up("forget secrets", _forget_secrets(services, view_id))
+        await _follow_up(
+            "card",
+            status.publish(
                 services,
-                channel_id=claim.channel_id,
-                user_id=user_id,
-                label=draft.label,
-                password=password,
-            )
-        await _update_view(services, view_id, done_view(draft.label, row.name, claim.channel_id))
+                claim.instance_id,
+                note=f"{row.name} did not confirm the request yet; vpsbot is checking by tag.",
+            ),
+        )
+        view = (
+            checking_view(draft.label, row.name, claim.channel_id)
+            if shown
+            else password_lost_view(draft.label, row.name, claim.channel_id)
+        )
+        await update_view(services.slack, view_id, view)
         return
     except ValidationError as exc:
         spot = data.flow.spot(exc.field)
@@ -268,7 +307,7 @@ async def run_creation(
         data.draft = released
         CREATIONS.labels(row.type, "failed").inc()
         await _record(services, claim, team_id, user_id, "error", error=exc.as_dict())
-        await _update_view(services, view_id, view_for(spot.step, data))
+        await update_view(services.slack, view_id, view_for(spot.step, data))
         return
     except ProviderError as exc:
         released = await _release(
@@ -277,11 +316,11 @@ async def run_creation(
         data.draft = released
         CREATIONS.labels(row.type, "failed").inc()
         await _record(services, claim, team_id, user_id, "error", error=exc.as_dict())
-        await _update_view(services, view_id, view_for("review", data))
+        await update_view(services.slack, view_id, view_for("review", data))
         return
     except Exception:
         log.exception("create of %s failed unexpectedly", claim.instance_id)
-        released = await _release(
+        await _release(
             services,
             view_id,
             claim,
@@ -289,33 +328,28 @@ async def run_creation(
             {"review": "Something went wrong on our side; nothing was created. Try again."},
         )
         CREATIONS.labels(row.type, "failed").inc()
-        await _update_view(
-            services,
+        await update_view(
+            services.slack,
             view_id,
             failed_view(
                 "Something went wrong on vpsbot's side; nothing was created. Please try again."
             ),
         )
         return
-    await _store_created(services, claim, server)
-    await _forget_password(services, view_id)
-    CREATIONS.labels(row.type, "succeeded").inc()
-    await _record(
-        services,
-        claim,
-        team_id,
-        user_id,
-        "success",
-        provider_instance_id=server.id,
-        provider=row.name,
+    shown = not generated or await _show_password(
+        services, channel_id=claim.channel_id, user_id=user_id, label=draft.label, password=password
     )
-    await status.publish(services, claim.instance_id)
-    if generated:
-        await _show_password(
-            services,
-            channel_id=claim.channel_id,
-            user_id=user_id,
-            label=draft.label,
-            password=password,
-        )
-    await _update_view(services, view_id, done_view(draft.label, row.name, claim.channel_id))
+    CREATIONS.labels(row.type, "succeeded").inc()
+    await _follow_up("store", _store_created(services, claim, server))
+    await _follow_up("forget secrets", _forget_secrets(services, view_id))
+    meta: dict[str, object] = {"provider_instance_id": server.id, "provider": row.name}
+    if not shown:
+        meta["password"] = "not delivered"
+    await _follow_up("audit", _record(services, claim, team_id, user_id, "success", **meta))
+    await _follow_up("card", status.publish(services, claim.instance_id))
+    view = (
+        done_view(draft.label, row.name, claim.channel_id)
+        if shown
+        else password_lost_view(draft.label, row.name, claim.channel_id)
+    )
+    await update_view(services.slack, view_id, view)

@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.core.services import Services
 from bot.create.draft import Draft
-from bot.create.flows import state_values
+from bot.create.flows import flatten_state
 from bot.create.views import StepData
 from providers.base import Provider
 
@@ -19,7 +19,7 @@ __all__ = ["absorb", "next_step", "previous_step", "read_step"]
 
 def absorb(draft: Draft, step: str, values: dict[str, Any]) -> None:
     """Keep what is on screen in the draft without judging it (Back, re-renders)."""
-    flat = state_values(values)
+    flat = flatten_state(values)
     if step == "plan":
         if flat.get("create_provider"):
             draft.provider_id = flat["create_provider"]
@@ -51,6 +51,22 @@ def _absorb_config(draft: Draft, flat: dict[str, Any]) -> None:
         draft.options["vpc_id"] = flat["vpc"]
 
 
+def _keep_fields(
+    services: Services, draft: Draft, fields: dict[str, Any], options: list[Any]
+) -> None:
+    """Store the deployment's fields: secret ones sealed (never in plain text in the
+    draft), the rest as typed."""
+    chosen = next((o for o in options if o.id == draft.deployment_id), None)
+    secret = {f.name for f in (chosen.fields if chosen is not None else []) if f.secret}
+    draft.deployment_fields = {k: v for k, v in fields.items() if k not in secret}
+    sealed = {k: v for k, v in draft.secrets_sealed.items() if k in secret}
+    for name in secret & set(fields):
+        value = fields[name]
+        if isinstance(value, str) and value:
+            sealed[name] = services.box.encrypt(value)
+    draft.secrets_sealed = sealed
+
+
 def read_step(
     services: Services,
     step: str,
@@ -60,7 +76,7 @@ def read_step(
 ) -> dict[str, str]:
     """Validate the submitted ``step`` into ``data.draft``; errors by block id."""
     draft = data.draft
-    flat = state_values(values)
+    flat = flatten_state(values)
     errors: dict[str, str] = {}
     if step == "plan":
         absorb(draft, step, values)
@@ -82,11 +98,13 @@ def read_step(
                 errors["region"] = "This plan is not offered in that region."
     elif step == "deployment":
         assert data.flow is not None
-        deployment_id, fields, errors = data.flow.read_deployment(flat, data.deployments)
+        kept = frozenset(draft.secrets_sealed)
+        deployment_id, fields, errors = data.flow.read_deployment(flat, data.deployments, kept)
         if deployment_id != draft.deployment_id:
             draft.image = None
+            draft.secrets_sealed = {}
         draft.deployment_id = deployment_id
-        draft.deployment_fields = fields
+        _keep_fields(services, draft, fields, data.deployments)
     elif step == "image":
         chosen = flat.get("image")
         offered = {image.id for image in data.images or []}

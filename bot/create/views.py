@@ -39,6 +39,7 @@ __all__ = [
     "MAX_STATIC_OPTIONS",
     "ProviderChoice",
     "StepData",
+    "checking_view",
     "config_view",
     "creating_view",
     "deployment_view",
@@ -47,6 +48,7 @@ __all__ = [
     "image_view",
     "loading_view",
     "message_view",
+    "password_lost_view",
     "plan_view",
     "review_view",
     "view_for",
@@ -391,11 +393,14 @@ def review_lines(data: StepData) -> list[tuple[str, str]]:
         if flow.uses_vpc:
             vpc = next((v.name for v in data.vpcs if v.id == draft.options.get("vpc_id")), None)
             rows.append(("VPC", vpc or "region default"))
-    if draft.deployment_fields:
-        shown = ", ".join(
-            f"{k}={','.join(v) if isinstance(v, list) else v}"
-            for k, v in sorted(draft.deployment_fields.items())
-        )
+    if draft.deployment_fields or draft.secrets_sealed:
+        typed = {
+            k: ",".join(v) if isinstance(v, list) else str(v)
+            for k, v in draft.deployment_fields.items()
+        }
+        # secrets are masked: the review shows that one is set, never what it is
+        typed.update({k: "••••••" for k in draft.secrets_sealed})
+        shown = ", ".join(f"{k}={v}" for k, v in sorted(typed.items()))
         rows.append(("Script fields", cut(shown, 500)))
     return rows
 
@@ -437,6 +442,26 @@ def done_view(label: str, provider_name: str, channel_id: str | None) -> View:
     return message_view(
         f":white_check_mark: *{label}* is being created on {provider_name}. "
         f"Follow its status{where}."
+    )
+
+
+def checking_view(label: str, provider_name: str, channel_id: str | None) -> View:
+    """The create was sent but its answer was lost: say what is known."""
+    where = f" in <#{channel_id}>" if channel_id else ""
+    return message_view(
+        f":hourglass_flowing_sand: {provider_name} did not confirm *{label}*. vpsbot is "
+        f"checking with {provider_name} whether it was created (by its tag) and will say "
+        f"so here and{where or ' in its status message'}. Nothing is sent twice."
+    )
+
+
+def password_lost_view(label: str, provider_name: str, channel_id: str | None) -> View:
+    """The server exists but Slack would not take its generated password."""
+    where = f" in <#{channel_id}>" if channel_id else ""
+    return message_view(
+        f":warning: *{label}* is being created on {provider_name}{where}, but Slack did not "
+        "let vpsbot show you its generated root password, and vpsbot does not keep it. "
+        f"Set a new one with *Rebuild* from `/vps show {label}` (or log in with an SSH key)."
     )
 
 

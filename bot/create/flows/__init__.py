@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.create.flows.base import FieldSpot, ProviderFlow, Toggle, state_values
+from bot.create.flows.base import FieldSpot, ProviderFlow, Toggle, flatten_state
 from bot.create.flows.digitalocean import DigitalOceanFlow
 from bot.create.flows.linode import LinodeFlow
 
-__all__ = ["FLOWS", "FieldSpot", "ProviderFlow", "Toggle", "flow_for", "state_values"]
+__all__ = ["FLOWS", "FieldSpot", "ProviderFlow", "Toggle", "flatten_state", "flow_for"]
 
 FLOWS: dict[str, ProviderFlow] = {flow.type: flow for flow in (DigitalOceanFlow(), LinodeFlow())}
 

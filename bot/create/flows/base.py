@@ -16,7 +16,7 @@ from slack_sdk.models.blocks import Block
 from bot.create.draft import Draft
 from providers.models import VPC, DeploymentOption, Image
 
-__all__ = ["FieldSpot", "ProviderFlow", "Toggle", "state_values"]
+__all__ = ["FieldSpot", "ProviderFlow", "Toggle", "flatten_state"]
 
 
 @dataclass(frozen=True)
@@ -36,19 +36,33 @@ class FieldSpot:
     block_id: str
 
 
-def state_values(values: dict[str, Any]) -> dict[str, Any]:
-    """Flatten Slack's ``view.state.values`` to ``{action_id: plain value}``."""
+def flatten_state(values: Any) -> dict[str, Any]:
+    """Flatten Slack's ``view.state.values`` to ``{action_id: plain value}``.
+
+    Untrusted input: anything that is not the shape Slack sends is skipped.
+    """
     flat: dict[str, Any] = {}
-    for block in values.values():
+    for block in values.values() if isinstance(values, dict) else ():
+        if not isinstance(block, dict):
+            continue
         for action_id, element in block.items():
+            if not isinstance(element, dict):
+                continue
             kind = element.get("type")
             if kind in ("static_select", "external_select", "radio_buttons"):
                 option = element.get("selected_option")
-                flat[action_id] = option["value"] if option else None
+                value = option.get("value") if isinstance(option, dict) else None
+                flat[action_id] = value if isinstance(value, str) else None
             elif kind in ("multi_static_select", "multi_external_select", "checkboxes"):
-                flat[action_id] = [o["value"] for o in element.get("selected_options") or []]
+                options = element.get("selected_options")
+                flat[action_id] = [
+                    o["value"]
+                    for o in (options if isinstance(options, list) else [])
+                    if isinstance(o, dict) and isinstance(o.get("value"), str)
+                ]
             else:
-                flat[action_id] = element.get("value")
+                value = element.get("value")
+                flat[action_id] = value if isinstance(value, str) else None
     return flat
 
 
@@ -79,9 +93,15 @@ class ProviderFlow:
         raise NotImplementedError
 
     def read_deployment(
-        self, values: dict[str, Any], options: list[DeploymentOption]
+        self,
+        values: dict[str, Any],
+        options: list[DeploymentOption],
+        kept: frozenset[str] = frozenset(),
     ) -> tuple[str | None, dict[str, Any], dict[str, str]]:  # pragma: no cover - abstract
-        """(deployment id, fields, errors by block id) from the submitted step."""
+        """(deployment id, fields, errors by block id) from the submitted step.
+
+        ``kept``: secret fields already sealed in the draft; left blank, they keep
+        their value rather than count as missing."""
         raise NotImplementedError
 
     def image_choices(

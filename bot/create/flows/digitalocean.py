@@ -73,7 +73,10 @@ class DigitalOceanFlow(ProviderFlow):
         ]
 
     def read_deployment(
-        self, values: dict[str, Any], options: list[DeploymentOption]
+        self,
+        values: dict[str, Any],
+        options: list[DeploymentOption],
+        kept: frozenset[str] = frozenset(),
     ) -> tuple[str | None, dict[str, Any], dict[str, str]]:
         chosen = values.get("deployment")
         if chosen in (None, NO_APP):

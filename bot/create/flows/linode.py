@@ -34,11 +34,23 @@ def udf_block_id(name: str) -> str:
     return f"udf:{name}"
 
 
-def _field_block(field: ScriptField, current: Any) -> InputBlock:
+def _field_block(field: ScriptField, current: Any, *, sealed: bool = False) -> InputBlock:
     block_id = udf_block_id(field.name)
     label = _cut(field.label or field.name, 2000)
     hint = PlainTextObject(text=f"e.g. {field.example}") if field.example else None
     element: Any
+    if field.secret:
+        # a secret is never shown back, not even to the person who typed it
+        element = PlainTextInputElement(action_id=block_id, max_length=128)
+        if sealed:
+            hint = PlainTextObject(text="Already set; leave blank to keep it.")
+        return InputBlock(
+            block_id=block_id,
+            label=label,
+            element=element,
+            optional=sealed or not field.required,
+            hint=hint,
+        )
     if field.oneof:
         options = [Option(value=v[:150], text=_cut(v)) for v in field.oneof[:100]]
         chosen = current if current is not None else field.default
@@ -122,13 +134,20 @@ class LinodeFlow(ProviderFlow):
                     )
                 )
             blocks += [
-                _field_block(field, draft.deployment_fields.get(field.name))
+                _field_block(
+                    field,
+                    draft.deployment_fields.get(field.name),
+                    sealed=field.name in draft.secrets_sealed,
+                )
                 for field in script.fields[:40]
             ]
         return blocks
 
     def read_deployment(
-        self, values: dict[str, Any], options: list[DeploymentOption]
+        self,
+        values: dict[str, Any],
+        options: list[DeploymentOption],
+        kept: frozenset[str] = frozenset(),
     ) -> tuple[str | None, dict[str, Any], dict[str, str]]:
         chosen = values.get("create_deployment_pick")
         if chosen in (None, NO_SCRIPT):
@@ -147,7 +166,7 @@ class LinodeFlow(ProviderFlow):
                 continue
             value = values[block_id]
             if value in (None, "", []):
-                if field.required:
+                if field.required and not (field.secret and field.name in kept):
                     errors[block_id] = f"{field.label or field.name} is required."
                 continue
             if field.oneof and value not in field.oneof:
