@@ -16,6 +16,7 @@ from typing import Any
 
 import aiohttp
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 from slack_sdk.models.views import View
@@ -69,14 +70,16 @@ async def admins_only(
     context: AsyncBoltContext,
     services: Services,
     next: Callable[[], Awaitable[None]],
-) -> None:
+) -> BoltResponse | None:
     """Listener middleware: run the listener only for an admin of the request's
     workspace. Anyone else gets a plain refusal in place of the form; nothing an
-    admin would see (providers, URLs) is rendered for them."""
+    admin would see (providers, URLs) is rendered for them. The refusal is returned
+    as the response: a middleware that neither calls ``next`` nor answers makes
+    Bolt report the request as unhandled (404)."""
     team_id, user_id = team_and_user(context)
     if await is_admin(services, team_id, user_id):
         await next()
-        return
+        return None
     log.warning("admin %s by non-admin %s in %s refused", body.get("type"), user_id, team_id)
     if body.get("type") == "view_submission":
         refused = View(
@@ -85,11 +88,10 @@ async def admins_only(
             close="Close",
             blocks=[SectionBlock(text=MarkdownTextObject(text=ADMINS_ONLY))],
         )
-        await ack(response_action="update", view=refused)
-    elif body.get("type") == "block_suggestion":
-        await ack(options=[])
-    else:
-        await ack()
+        return await ack(response_action="update", view=refused)
+    if body.get("type") == "block_suggestion":
+        return await ack(options=[])
+    return await ack()
 
 
 def requires_admin(handler: Subcommand) -> Subcommand:
