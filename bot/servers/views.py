@@ -1,10 +1,8 @@
-"""Pure builders for `/vps list`, `/vps show` and the server action modals.
+"""Pure builders of the `/vps list` and `/vps show` messages (modals: :mod:`.modals`).
 
-Everything here takes plain data and returns Block Kit objects (``slack_sdk.models``
-checks Slack's limits); nothing talks to Slack, a provider or the database.
-Interactive elements carry as little as possible: action buttons only the
-instance id, the list's filter state a small JSON blob (never trusted by the
-listeners, which re-check everything against the payload's team).
+Plain data in, Block Kit out (``slack_sdk.models`` checks Slack's limits). Buttons
+carry only the instance id, the list's filters a small JSON blob; the listeners
+trust neither and re-check everything against the request's workspace.
 """
 
 from __future__ import annotations

@@ -1,0 +1,337 @@
+"""The server action modals: open them from a button, read what was submitted.
+
+Rebuild, resize and delete ask for input or a typed confirmation, so each opens
+a modal (:mod:`bot.servers.modals`); the submission is authorized again from
+Bolt's context and ``private_metadata``'s server id, which is only a hint.
+Wired by :func:`bot.servers.listeners.register`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import Option
+from slack_sdk.models.views import View
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.core.blocks import MAX_OPTIONS, image_option_groups, plan_option
+from bot.core.errors import Refusal
+from bot.core.services import Services
+from bot.core.slack import (
+    channel_of,
+    first_action,
+    say,
+    selected,
+    slack_error,
+    state_values,
+    team_and_user,
+    tell,
+    typed,
+    view_of,
+)
+from bot.servers import operations
+from bot.servers.modals import (
+    ACTION_REBUILD_IMAGE,
+    ACTION_RESIZE_PLAN,
+    ModalTarget,
+    delete_modal,
+    message_modal,
+    rebuild_modal,
+    resize_modal,
+)
+from providers.errors import ProviderError
+
+__all__ = [
+    "delete_submitted",
+    "image_options_load",
+    "message_closed",
+    "open_delete",
+    "open_rebuild",
+    "open_resize",
+    "plan_options_load",
+    "rebuild_submitted",
+    "resize_submitted",
+]
+
+log = logging.getLogger(__name__)
+
+
+# ---------------------------------------------------------------------- modals: open
+
+
+async def _opening(
+    services: Services,
+    body: dict[str, Any],
+    context: AsyncBoltContext,
+    respond: AsyncRespond,
+    action: str,
+) -> tuple[operations.Target, ModalTarget] | None:
+    """The server a modal button is about, if the user may do ``action`` to it now."""
+    team_id, user_id = team_and_user(context)
+    value = first_action(body).get("value")
+    try:
+        target = await operations.authorize(
+            services, value if isinstance(value, str) else None, team_id, user_id, action
+        )
+    except Refusal as refusal:
+        await say(respond, refusal.message)
+        return None
+    return target, ModalTarget(str(target.row.id), target.row.label, channel_of(body))
+
+
+async def _open(
+    client: AsyncWebClient, body: dict[str, Any], respond: AsyncRespond, view: View
+) -> str | None:
+    """``views.open`` for the button's trigger; the new view's id, or None (told)."""
+    trigger = body.get("trigger_id")
+    try:
+        opened = await client.views_open(trigger_id=str(trigger or ""), view=view)
+    except SlackApiError as exc:
+        log.warning("views.open failed: %s", slack_error(exc))
+        await say(respond, "Slack did not open the form (it may have timed out); press again.")
+        return None
+    found = opened.get("view")
+    return str(found.get("id")) if isinstance(found, dict) else None
+
+
+async def open_delete(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    context: AsyncBoltContext,
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    services: Services,
+) -> None:
+    await ack()
+    opened = await _opening(services, body, context, respond, "delete")
+    if opened is not None:
+        await _open(client, body, respond, delete_modal(opened[1]))
+
+
+async def open_resize(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    context: AsyncBoltContext,
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    services: Services,
+) -> None:
+    await ack()
+    opened = await _opening(services, body, context, respond, "resize")
+    if opened is None:
+        return
+    target, modal = opened
+    choices, current = await operations.resize_choices(services, target)
+    hint = None
+    caps = target.provider.capabilities
+    if caps.resize_requires_off and target.row.status != "stopped":
+        hint = (
+            f"{caps.display_name} resizes only powered-off servers: shut the server "
+            "down first. The disk grows too, which cannot be undone."
+        )
+    await _open(client, body, respond, resize_modal(modal, choices, current=current, hint=hint))
+
+
+async def open_rebuild(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    context: AsyncBoltContext,
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    services: Services,
+) -> None:
+    await ack()
+    opened = await _opening(services, body, context, respond, "rebuild")
+    if opened is None:
+        return
+    target, modal = opened
+    password = target.provider.capabilities.rebuild_password
+    # open at once (the trigger expires in 3 s), then fill in the provider's images
+    view_id = await _open(client, body, respond, rebuild_modal(modal, None, password=password))
+    if view_id is None:
+        return
+    view: View
+    try:
+        images = await operations.images_for(target)
+        view = rebuild_modal(
+            modal, images, password=password, current_image=target.row.configuration.get("image")
+        )
+    except ProviderError as exc:
+        view = message_modal("Rebuild server", f":x: {exc.user_message()}")
+    try:
+        await client.views_update(view_id=view_id, view=view)
+    except SlackApiError as exc:
+        log.info("rebuild modal %s not updated: %s", view_id, slack_error(exc))
+
+
+# ---------------------------------------------------------------------- modals: submit
+
+Check = Callable[[operations.Target], Awaitable[tuple[str, str] | None]]
+
+
+async def _submitted(
+    services: Services,
+    ack: AsyncAck,
+    body: dict[str, Any],
+    context: AsyncBoltContext,
+    client: AsyncWebClient,
+    action: str,
+    check: Check,
+    **params: Any,
+) -> None:
+    """Authorize, validate (``check`` → (block_id, error) or None), close, execute."""
+    team_id, user_id = team_and_user(context)
+    instance_id, channel = ModalTarget.decode(view_of(body).get("private_metadata"))
+    try:
+        target = await operations.authorize(services, instance_id, team_id, user_id, action)
+    except Refusal as refusal:
+        await ack()
+        await tell(client, channel, user_id, refusal.message)
+        return
+    problem = await check(target)
+    if problem is not None:
+        await ack(response_action="errors", errors={problem[0]: problem[1]})
+        return
+    await ack()
+    try:
+        outcome = await operations.execute(
+            services,
+            instance_id=target.row.id,
+            team_id=team_id,
+            user_id=user_id,
+            action=action,
+            **params,
+        )
+    except Refusal as refusal:
+        await tell(client, channel, user_id, refusal.message)
+        return
+    if outcome.password:
+        # the password first: nothing after this may stand between it and the user
+        await tell(
+            client,
+            channel,
+            user_id,
+            f":key: New root password for *{outcome.label}*: `{outcome.password}`\n"
+            "Shown only to you, only this once; vpsbot does not keep it.",
+        )
+    icon = ":white_check_mark:" if outcome.ok else ":x:"
+    await tell(client, channel, user_id, f"{icon} {outcome.message}")
+
+
+async def delete_submitted(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    context: AsyncBoltContext,
+    client: AsyncWebClient,
+    services: Services,
+) -> None:
+    """Delete, once the label typed matches the server's."""
+    typed_label = typed(state_values(body), "confirm_label", "label").strip()
+
+    async def check(target: operations.Target) -> tuple[str, str] | None:
+        if typed_label != target.row.label:
+            return "confirm_label", f"Type {target.row.label} exactly to delete it."
+        return None
+
+    await _submitted(services, ack, body, context, client, "delete", check)
+
+
+async def resize_submitted(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    context: AsyncBoltContext,
+    client: AsyncWebClient,
+    services: Services,
+) -> None:
+    plan_id = selected(state_values(body), "plan", ACTION_RESIZE_PLAN)
+
+    async def check(target: operations.Target) -> tuple[str, str] | None:
+        try:
+            await operations.resize_plan(services, target, plan_id)
+        except Refusal as refusal:
+            return "plan", refusal.message
+        return None
+
+    await _submitted(services, ack, body, context, client, "resize", check, plan_id=plan_id)
+
+
+async def rebuild_submitted(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    context: AsyncBoltContext,
+    client: AsyncWebClient,
+    services: Services,
+) -> None:
+    values = state_values(body)
+    image = selected(values, "image", ACTION_REBUILD_IMAGE)
+    password = typed(values, "password", "password") or None
+
+    async def check(target: operations.Target) -> tuple[str, str] | None:
+        if not image:
+            return "image", "Choose an image."
+        if password and target.provider.capabilities.rebuild_password:
+            problem = target.provider.password_error(password)
+            if problem:
+                return "password", f"The password {problem}."
+        return None
+
+    await _submitted(
+        services, ack, body, context, client, "rebuild", check, image=image, root_password=password
+    )
+
+
+async def message_closed(ack: AsyncAck) -> None:
+    await ack()
+
+
+# ---------------------------------------------------------------------- external selects
+
+
+async def _target_for_options(
+    services: Services, body: dict[str, Any], context: AsyncBoltContext, action: str
+) -> operations.Target | None:
+    team_id, user_id = team_and_user(context)
+    instance_id, _ = ModalTarget.decode(view_of(body).get("private_metadata"))
+    try:
+        return await operations.authorize(services, instance_id, team_id, user_id, action)
+    except Refusal:
+        return None
+
+
+def _query(body: dict[str, Any]) -> str:
+    value = body.get("value")
+    return value.lower() if isinstance(value, str) else ""
+
+
+async def image_options_load(
+    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, services: Services
+) -> None:
+    target = await _target_for_options(services, body, context, "rebuild")
+    if target is None:
+        await ack(options=[])
+        return
+    try:
+        images = await operations.images_for(target)
+    except ProviderError:
+        await ack(options=[])
+        return
+    await ack(option_groups=image_option_groups(images, _query(body)))
+
+
+async def plan_options_load(
+    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, services: Services
+) -> None:
+    target = await _target_for_options(services, body, context, "resize")
+    if target is None:
+        await ack(options=[])
+        return
+    choices, _ = await operations.resize_choices(services, target)
+    query = _query(body)
+    options: list[Option] = [
+        plan_option(p) for p in choices if query in f"{p.name} {p.summary()}".lower()
+    ][:MAX_OPTIONS]
+    await ack(options=[o.to_dict() for o in options])

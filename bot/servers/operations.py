@@ -1,0 +1,332 @@
+"""Day-2 server management, acting: power, reboot, rebuild, resize, delete.
+
+Acting on a server goes: permission check → in-flight claim → provider call →
+row update and watch → audit → thread reply and status card. A refused or
+failed call leaves the row as it was and sends nothing more to the provider.
+Instance ids come from untrusted buttons and metadata and are re-checked against
+the workspace and user every time (:func:`authorize`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from bot.core.access import can_act_on
+from bot.core.actions import ACTIONS
+from bot.core.actions import word as action_word
+from bot.core.blocks import PlanChoice, plan_choice
+from bot.core.errors import Refusal
+from bot.core.services import Services
+from bot.status import service as status
+from db.models import Plan, ServiceProvider, VpsInstance
+from db.repo import activity, instances, plans
+from providers.base import Provider
+from providers.errors import NotFoundError, ProviderError
+from providers.models import ActionResult, Image
+from providers.passwords import generate_password
+from providers.registry import display_name
+
+__all__ = [
+    "PENDING_BLOCKS_FOR",
+    "Outcome",
+    "Target",
+    "authorize",
+    "execute",
+    "images_for",
+    "resize_choices",
+    "resize_plan",
+]
+
+log = logging.getLogger(__name__)
+
+#: A pending action older than this no longer blocks new ones (the watcher lost it).
+PENDING_BLOCKS_FOR = timedelta(minutes=30)
+
+_GONE = "That server does not exist in this workspace."
+
+
+@dataclass
+class Target:
+    """A server the user may act on, with its provider."""
+
+    row: VpsInstance
+    provider_row: ServiceProvider
+    provider: Provider
+
+    @property
+    def provider_type(self) -> str:
+        return self.provider_row.type
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened, in one line for the requester."""
+
+    ok: bool
+    message: str
+    label: str
+    #: A generated root password to show the requester once (never logged).
+    password: str | None = field(default=None, repr=False)
+
+
+def _parse_id(raw: str | uuid.UUID | None) -> uuid.UUID:
+    if isinstance(raw, uuid.UUID):
+        return raw
+    try:
+        return uuid.UUID(str(raw or ""))
+    except ValueError:
+        raise Refusal(_GONE) from None
+
+
+def _pending_blocks(pending: object) -> bool:
+    if not isinstance(pending, dict):
+        return False
+    at = pending.get("at")
+    if not isinstance(at, int | float):
+        return True
+    return time.time() - at < PENDING_BLOCKS_FOR.total_seconds()
+
+
+async def authorize(
+    services: Services,
+    instance_id: str | uuid.UUID | None,
+    team_id: str,
+    user_id: str,
+    action: str,
+) -> Target:
+    """The row and provider if ``user_id`` may do ``action`` now, else :class:`Refusal`."""
+    known = ACTIONS.get(action)
+    if known is None:
+        raise Refusal("vpsbot does not know that action.")
+    parsed = _parse_id(instance_id)
+    async with services.db.session() as session:
+        row = await instances.get_for_team(session, parsed, team_id)
+        row = await can_act_on(services, row, team_id, user_id)
+        provider_row = (
+            await session.get(ServiceProvider, row.provider_id) if row.provider_id else None
+        )
+    label = row.label
+    if row.status == "deleted":
+        raise Refusal(f"*{label}* has been deleted.")
+    if (
+        row.status == "deleting"
+        or (row.configuration.get("pending_action") or {}).get("action") == "delete"
+    ):
+        raise Refusal(f"*{label}* is being deleted.")
+    if not row.provider_instance_id and not (action == "delete" and row.status == "error"):
+        raise Refusal(f"*{label}* is not created at the provider yet; try again in a minute.")
+    if provider_row is None:
+        raise Refusal(f"The provider of *{label}* was removed from vpsbot; ask an admin.")
+    provider = services.provider_for(provider_row)
+    if known.needs_capability and action not in provider.capabilities.actions:
+        kind = display_name(provider_row.type)
+        raise Refusal(f"{kind} servers do not support {known.word.lower()}.")
+    pending = row.configuration.get("pending_action")
+    if action != "delete" and _pending_blocks(pending):
+        word = action_word(str((pending or {}).get("action")))
+        raise Refusal(f"{word} of *{label}* is still in progress; try again when it finishes.")
+    return Target(row, provider_row, provider)
+
+
+async def resize_choices(
+    services: Services, target: Target
+) -> tuple[list[PlanChoice], PlanChoice | None]:
+    """Active plans of the server's provider (in its region), and the current plan."""
+    row = target.row
+    async with services.db.session() as session:
+        offered = await plans.list_for_provider(session, target.provider_row.id, active_only=True)
+        current = await plans.get(session, row.plan_id) if row.plan_id else None
+    choices = [
+        plan_choice(p)
+        for p in offered
+        if p.id != row.plan_id
+        and (not p.specifications.get("regions") or row.region in p.specifications["regions"])
+    ]
+    return choices, plan_choice(current) if current else None
+
+
+async def images_for(target: Target) -> list[Image]:
+    return await target.provider.get_images()
+
+
+async def resize_plan(services: Services, target: Target, plan_id: str | None) -> Plan:
+    try:
+        parsed = uuid.UUID(plan_id or "")
+    except ValueError:
+        raise Refusal("Choose a plan to resize to.") from None
+    async with services.db.session() as session:
+        plan = await plans.get(session, parsed)
+    if plan is None or plan.provider_id != target.provider_row.id or not plan.active:
+        raise Refusal("That plan is not offered for this server's provider.")
+    if plan.id == target.row.plan_id:
+        raise Refusal(f"*{target.row.label}* already runs on {plan.provider_plan_id}.")
+    return plan
+
+
+async def _audit(
+    services: Services, target: Target, user_id: str, action: str, result: str, **meta: object
+) -> None:
+    row = target.row
+    async with services.db.session() as session, session.begin():
+        await activity.record(
+            session,
+            event_type=f"vps.{action}",
+            status=result,
+            team_id=row.team_id,
+            user_id=user_id,
+            entity_type="vps",
+            entity_id=str(row.id),
+            metadata={"label": row.label, "provider": target.provider_row.name, **meta},
+        )
+
+
+async def _forget(services: Services, target: Target, user_id: str) -> Outcome:
+    """Delete a row whose server was never created: nothing to ask the provider."""
+    row = target.row
+    async with services.db.session() as session, session.begin():
+        await instances.mark(session, row.id, status="deleted", watch_next_at=None)
+        await activity.record(
+            session,
+            event_type="vps.delete",
+            status="success",
+            team_id=row.team_id,
+            user_id=user_id,
+            entity_type="vps",
+            entity_id=str(row.id),
+            metadata={
+                "label": row.label,
+                "provider": target.provider_row.name,
+                "stage": "never created",
+            },
+        )
+    await status.publish(services, row.id, note=f"Removed from the list by <@{user_id}>.")
+    return Outcome(True, f"*{row.label}* was never created at the provider; removed it.", row.label)
+
+
+async def execute(
+    services: Services,
+    *,
+    instance_id: str | uuid.UUID | None,
+    team_id: str,
+    user_id: str,
+    action: str,
+    image: str | None = None,
+    plan_id: str | None = None,
+    root_password: str | None = None,
+) -> Outcome:
+    """Ask the provider for ``action`` on the team's server, on behalf of ``user_id``.
+
+    Raises :class:`Refusal` (nothing sent to the provider) when the user may not,
+    or the request makes no sense; provider failures come back as a failed
+    :class:`Outcome` with the row unchanged.
+    """
+    target = await authorize(services, instance_id, team_id, user_id, action)
+    row, provider = target.row, target.provider
+    word = action_word(action)
+    extra: dict[str, object] = {}
+    plan: Plan | None = None
+    generated: str | None = None
+    if action == "rebuild":
+        if not image or len(image) > 150:
+            raise Refusal("Choose an image to rebuild with.")
+        extra["image"] = image
+        if provider.capabilities.rebuild_password:
+            if root_password:
+                problem = provider.password_error(root_password)
+                if problem:
+                    raise Refusal(f"The root password {problem}.")
+            else:
+                root_password = generated = generate_password()
+        else:
+            root_password = None
+    elif action == "resize":
+        plan = await resize_plan(services, target, plan_id)
+        extra["plan"] = plan.provider_plan_id
+    if action == "delete" and not row.provider_instance_id:
+        return await _forget(services, target, user_id)
+    async with services.db.session() as session, session.begin():
+        claimed = await instances.claim_action(
+            session, row.id, team_id, {"action": action, "by": user_id, "at": time.time()}
+        )
+    if not claimed:
+        raise Refusal(f"Another request for *{row.label}* is being sent right now.")
+    server_id = row.provider_instance_id or ""
+    result: ActionResult | None = None
+    try:
+        if action == "delete":
+            try:
+                await provider.delete_instance(server_id)
+            except NotFoundError:
+                log.info("delete of %s: already gone at the provider", row.id)
+        else:
+            result = await provider.perform_action(
+                server_id,
+                action,
+                image=image if action == "rebuild" else None,
+                plan=plan.provider_plan_id if plan else None,
+                root_password=root_password,
+            )
+    except ProviderError as exc:
+        async with services.db.session() as session, session.begin():
+            await instances.release_action(session, row.id)
+        log.warning("%s of %s failed: %r", action, row.id, exc)
+        await _audit(services, target, user_id, action, "error", error=exc.as_dict(), **extra)
+        return Outcome(False, f"{word} of *{row.label}* failed: {exc.user_message()}", row.label)
+    except Exception:
+        async with services.db.session() as session, session.begin():
+            await instances.release_action(session, row.id)
+        log.exception("%s of %s failed unexpectedly", action, row.id)
+        await _audit(services, target, user_id, action, "error", error="internal", **extra)
+        return Outcome(
+            False,
+            f"{word} of *{row.label}* could not be sent: something went wrong on "
+            "vpsbot's side. Please try again.",
+            row.label,
+        )
+    pending = {
+        "id": result.id if result is not None else "",
+        "action": action,
+        "by": user_id,
+        "at": time.time(),
+    }
+    updates: dict[str, object] = {}
+    if action == "rebuild":
+        updates["image"] = image
+    if plan is not None:
+        updates["plan"] = plan.provider_plan_id
+    async with services.db.session() as session, session.begin():
+        await instances.record_action_request(
+            session,
+            row.id,
+            status=ACTIONS[action].transition,
+            pending=pending,
+            configuration=updates,
+            plan_id=plan.id if plan else None,
+        )
+        await instances.schedule_watch(session, row.id, delay=2.0)
+        await activity.record(
+            session,
+            event_type=f"vps.{action}",
+            status="info",
+            team_id=row.team_id,
+            user_id=user_id,
+            entity_type="vps",
+            entity_id=str(row.id),
+            metadata={
+                "label": row.label,
+                "provider": target.provider_row.name,
+                "action_id": pending["id"],
+                "stage": "requested",
+                **extra,
+            },
+        )
+    await status.post_event(
+        services, row.id, f"<@{user_id}> requested {word.lower()} of *{row.label}*."
+    )
+    await status.publish(services, row.id, note=f"{word} requested by <@{user_id}>.")
+    where = f" Follow it in <#{row.channel_id}>." if row.channel_id else ""
+    return Outcome(True, f"{word} of *{row.label}* requested.{where}", row.label, generated)
