@@ -10,61 +10,25 @@ from __future__ import annotations
 
 import inspect
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 from unittest.mock import AsyncMock
 
 import pytest
-from slack_bolt.async_app import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from sqlalchemy import select
 
 from bot.admin import listeners, plan_listeners, provider_listeners, views
 from bot.core.access import ADMINS_ONLY, admins_only
-from bot.core.config import Settings
 from bot.core.services import Services
-from db.engine import Database
 from db.models import ActivityLog, Plan, ServiceProvider
 from db.repo import plans, providers
+from tests.bot.conftest import ADMIN, MEMBER, TEAM, context
 
 JSON = dict[str, Any]
-TEAM = "T0001"
-ADMIN = "UADMIN01"
-MEMBER = "UMEMBER1"
 ROOT = "VROOT01"
-
-
-@pytest.fixture
-async def services(
-    db: Database, database_url: str, fernet_keys: list[str]
-) -> AsyncIterator[Services]:
-    settings = Settings(
-        slack_bot_token="xoxb-unit-test",
-        slack_signing_secret="unit-test-signing-secret",
-        slack_api_url="http://127.0.0.1:9/api/",  # nothing listens: no call may leave
-        database_url=database_url,
-        vpsbot_encryption_keys=",".join(fernet_keys),
-        vpsbot_admins=ADMIN,
-        _env_file=None,
-    )
-    built = Services.build(settings, database_url=database_url)
-    built.admin_verdicts[(TEAM, MEMBER)] = False  # what users.info would say
-    yield built
-    await built.aclose()
-
-
-@pytest.fixture
-def client() -> AsyncMock:
-    fake = AsyncMock(spec=AsyncWebClient)
-    fake.views_push.return_value = {"ok": True, "view": {"id": "VPUSHED1"}}
-    return fake
-
-
-def context(user: str = ADMIN) -> AsyncBoltContext:
-    return AsyncBoltContext({"team_id": TEAM, "user_id": user})
 
 
 def submission(callback_id: str, values: JSON, meta: JSON | None = None, **view: Any) -> JSON:
