@@ -21,12 +21,12 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.core.services import Services
-from bot.core.slack import slack_error
-from bot.status.views import ServerCard, status_message
+from bot.core.slack import slack_error, update_view
+from bot.status.views import ServerCard, outcome_modal, status_message
 from db.models import Plan, ServiceProvider, VpsInstance
-from db.repo import instances
+from db.repo import drafts, instances
 
-__all__ = ["card_for", "is_posted", "post_event", "publish"]
+__all__ = ["card_for", "creation_known", "is_posted", "post_event", "publish"]
 
 log = logging.getLogger(__name__)
 
@@ -135,3 +135,13 @@ async def post_event(services: Services, instance_id: uuid.UUID, text: str) -> N
         )
     except _SLACK_FAILURES as exc:
         log.warning("cannot post an event for %s: %s", row.id, _why(exc))
+
+
+async def creation_known(services: Services, row: VpsInstance, *, created: bool) -> None:
+    """Tell the create modal (if it is still open) how a create whose answer was lost
+    ended: the watcher found the server by its tag, or it never appeared."""
+    async with services.db.session() as session:
+        view_id = await drafts.view_creating(session, row.id)
+        provider = await session.get(ServiceProvider, row.provider_id) if row.provider_id else None
+    name = provider.name if provider else row.provider_type
+    await update_view(services.slack, view_id, outcome_modal(row.label, name, created=created))

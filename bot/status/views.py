@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.views import View
 
 from bot.core.blocks import STATUS_ICONS
 
-__all__ = ["ServerCard", "status_message"]
+__all__ = ["ServerCard", "outcome_modal", "status_message"]
 
 
 @dataclass(frozen=True)
@@ -62,3 +63,22 @@ def status_message(card: ServerCard) -> tuple[str, list[Block]]:
         ContextBlock(elements=[MarkdownTextObject(text=f"Created by <@{card.created_by}>")])
     )
     return text, blocks
+
+
+def outcome_modal(label: str, provider_name: str, *, created: bool) -> View:
+    """What the create modal says once the watcher knows how a create whose answer
+    was lost ended."""
+    text = (
+        f":white_check_mark: {provider_name} did create *{label}*; its status message "
+        "follows it from here."
+        if created
+        else f":x: {provider_name} never created *{label}*; nothing was made and nothing "
+        "is charged. Run `/vps create` again."
+    )
+    return View(
+        type="modal",
+        callback_id="vps_status_outcome",
+        title="New server",
+        close="Close",
+        blocks=[SectionBlock(text=MarkdownTextObject(text=text))],
+    )

@@ -153,6 +153,7 @@ class StatusWatcher:
             await self._record(
                 row, "vps.create", "success", recovered=True, provider_instance_id=server.id
             )
+            await status.creation_known(self.services, row, created=True)
         # without an action handle from the provider, the status settling is the signal
         if (
             pending
@@ -184,6 +185,7 @@ class StatusWatcher:
                     "Run `/vps create` again.",
                 )
                 await self._record(row, "vps.create", "error", reason="not found by tag")
+                await status.creation_known(self.services, row, created=False)
                 await status.post_event(
                     self.services,
                     row.id,

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from db.models import CreateDraft
 
-__all__ = ["claim_for_create", "delete_expired", "get", "load", "save"]
+__all__ = ["claim_for_create", "delete_expired", "get", "load", "save", "view_creating"]
 
 
 async def load(conn: AsyncConnection, view_id: str) -> Row[Any] | None:
@@ -81,3 +81,11 @@ async def delete_expired(session: AsyncSession, older_than: timedelta) -> int:
         delete(CreateDraft).where(CreateDraft.updated_at < func.now() - older_than)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def view_creating(session: AsyncSession, instance_id: uuid.UUID) -> str | None:
+    """The view id of the create modal whose submission is creating ``instance_id``."""
+    result = await session.execute(
+        select(CreateDraft.view_id).where(CreateDraft.instance_id == instance_id)
+    )
+    return result.scalar_one_or_none()

@@ -200,11 +200,35 @@ async def test_lost_create_response_makes_one_server_found_by_tag(bot: Bot) -> N
     mark = bot.api.mark()
     await user.submit({})
     await bot.api.wait_for_call("chat.postMessage", after=mark, timeout=15)
+    # the generated password was shown exactly once
+    shown = [c for c in bot.api.calls_to("chat.postEphemeral") if "Root password" in str(c.args)]
+    assert len(shown) == 1
     droplets = bot.sandbox.instances("digitalocean")
     assert len(droplets) == 1
     async with bot.services.db.session() as session:
         row = (await session.execute(select(VpsInstance))).scalar_one()
     assert row.provider_instance_id == str(droplets[0]["id"])
+
+
+async def test_a_create_nobody_could_confirm_says_so_until_the_watcher_knows(bot: Bot) -> None:
+    user = CreateSession(bot)
+    await _to_review(user, "unconfirmed")
+    # the answer is lost and so is the look-up by tag that follows it
+    bot.sandbox.inject("digitalocean", method="POST", path="/v2/droplets", lose_response=True)
+    bot.sandbox.inject("digitalocean", method="GET", path="/v2/droplets", status=503, count=20)
+    mark = bot.api.mark()
+    await user.submit({})
+    checking = await bot.api.wait_for_call(
+        "views.update", after=mark, predicate=lambda c: "checking with" in str(c.args), timeout=15
+    )
+    assert "is being created" not in str(checking.args)
+    shown = [c for c in bot.api.calls_to("chat.postEphemeral") if "Root password" in str(c.args)]
+    assert len(shown) == 1  # shown before anything else, though nothing is confirmed
+    bot.sandbox.clear_faults()
+    await StatusWatcher(bot.services).cycle(ignore_schedule=True)
+    told = [c for c in bot.api.calls_to("views.update") if "did create" in str(c.args)]
+    assert len(told) == 1  # the watcher found it by tag and said so in the modal
+    assert len(bot.sandbox.instances("digitalocean")) == 1
 
 
 async def test_status_moves_to_running_with_the_ip(bot: Bot) -> None:
