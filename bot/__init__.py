@@ -1,1 +1,7 @@
-"""vpsbot's Slack surface: listeners, views, the CLI and the HTTP server."""
+"""vpsbot's Slack surface, one package per feature.
+
+``app`` (the process: CLI, HTTP server, Bolt wiring) → ``create``, ``servers``,
+``admin``, ``help`` (features: listeners, views, service side by side) →
+``status`` (channel cards, watcher, drift) → ``core`` (what features share).
+A feature never imports another; nothing imports ``app``.
+"""

@@ -1,1 +1,2 @@
-"""The `/vps create` flow: draft, per-provider step definitions, views and creation."""
+"""``/vps create``: the multi-step modal whose steps follow the provider, and the
+exactly-once create behind it (steps per provider in ``flows/``)."""
