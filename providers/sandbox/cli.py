@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import ipaddress
 import signal
 from collections.abc import Sequence
 from typing import Any
@@ -53,6 +54,19 @@ def _rate(value: str) -> tuple[int, float]:
         raise argparse.ArgumentTypeError("expected LIMIT/SECONDS, e.g. 250/60") from None
 
 
+def _loopback(host: str) -> str:
+    """``--host``: a loopback address only. The sandbox accepts made-up tokens and
+    lets anyone inject faults, so it must never be reachable from another machine."""
+    try:
+        if host == "localhost" or ipaddress.ip_address(host).is_loopback:
+            return host
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(
+        f"{host!r} is not a loopback address; the sandbox only listens on 127.0.0.1 or ::1"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m providers.sandbox",
@@ -62,7 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument(
-        "--host", default="127.0.0.1", help="interface to bind (default %(default)s)"
+        "--host",
+        type=_loopback,
+        default="127.0.0.1",
+        help="loopback interface to bind (default %(default)s)",
     )
     parser.add_argument(
         "--port", type=int, default=DEFAULT_PORT, help="port (default %(default)s; 0 = any)"

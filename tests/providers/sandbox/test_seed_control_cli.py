@@ -9,6 +9,7 @@ import sys
 import time
 
 import aiohttp
+import pytest
 
 from providers.sandbox import Sandbox, main, serve_forever
 
@@ -175,3 +176,21 @@ async def test_serve_forever_prints_urls_and_serves(capsys: object) -> None:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.5", "example.com", "::"])
+def test_the_sandbox_refuses_to_listen_beyond_loopback(
+    host: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from providers.sandbox.cli import build_parser
+
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--host", host])
+    assert "not a loopback address" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.9", "::1", "localhost"])
+def test_the_sandbox_listens_on_loopback(host: str) -> None:
+    from providers.sandbox.cli import build_parser
+
+    assert build_parser().parse_args(["--host", host]).host == host
