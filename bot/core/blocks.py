@@ -32,6 +32,7 @@ __all__ = [
     "money",
     "plan_choice",
     "plan_option",
+    "plan_options",
 ]
 
 #: Slack's cap on the options of a static select (and of an options load).
@@ -137,6 +138,17 @@ def plan_option(plan: PlanChoice) -> Option:
         text=cut(f"{plan.provider_plan_id} — ${plan.monthly:.2f}/mo"),
         description=cut(plan.summary()),
     )
+
+
+def plan_options(plans: Sequence[PlanChoice], query: str) -> list[dict[str, Any]]:
+    """An external select's answer: the plans matching ``query`` (by id, name or
+    specifications), at most :data:`MAX_OPTIONS`."""
+    wanted = query.lower()
+    return [
+        plan_option(p).to_dict()
+        for p in plans
+        if wanted in f"{p.provider_plan_id} {p.name} {p.summary()}".lower()
+    ][:MAX_OPTIONS]
 
 
 def image_options(images: Sequence[Image]) -> list[OptionGroup]:

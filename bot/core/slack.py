@@ -24,6 +24,7 @@ __all__ = [
     "Subcommand",
     "channel_of",
     "first_action",
+    "query_of",
     "say",
     "selected",
     "selected_many",
@@ -103,6 +104,12 @@ def selected_many(values: JSON, block_id: str, action_id: str | None = None) -> 
 def typed(values: JSON, block_id: str, action_id: str | None = None) -> str:
     """What was typed into a plain-text input ('' when nothing)."""
     value = _entry(values, block_id, action_id or block_id).get("value")
+    return value if isinstance(value, str) else ""
+
+
+def query_of(body: JSON) -> str:
+    """What the user typed into an external select (``block_suggestion``)."""
+    value = body.get("value")
     return value if isinstance(value, str) else ""
 
 

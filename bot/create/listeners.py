@@ -14,15 +14,15 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.errors import SlackApiError
-from slack_sdk.models.blocks import Option
 from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.blocks import MAX_OPTIONS, image_option_groups, plan_option
+from bot.core.blocks import image_option_groups, plan_options
 from bot.core.services import Services
 from bot.core.slack import (
     Subcommand,
     first_action,
+    query_of,
     slack_error,
     state_values,
     team_and_user,
@@ -342,11 +342,6 @@ async def _suggesting(
     return data
 
 
-def _query(body: dict[str, Any]) -> str:
-    value = body.get("value")
-    return value.lower() if isinstance(value, str) else ""
-
-
 async def plan_options_load(
     ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, services: Services
 ) -> None:
@@ -355,13 +350,7 @@ async def plan_options_load(
     if data is None:
         await ack(options=[])
         return
-    query = _query(body)
-    options: list[Option] = [
-        plan_option(p)
-        for p in data.plans
-        if query in f"{p.provider_plan_id} {p.name} {p.summary()}".lower()
-    ][:MAX_OPTIONS]
-    await ack(options=[o.to_dict() for o in options])
+    await ack(options=plan_options(data.plans, query_of(body)))
 
 
 async def image_options_load(
@@ -372,7 +361,7 @@ async def image_options_load(
     if data is None:
         await ack(options=[])
         return
-    await ack(option_groups=image_option_groups(data.images or [], _query(body)))
+    await ack(option_groups=image_option_groups(data.images or [], query_of(body)))
 
 
 def register(app: AsyncApp) -> None:

@@ -68,8 +68,7 @@ from bot.servers.views import (
 __all__ = [
     "SUBCOMMANDS",
     "direct_action",
-    "filter_by_provider",
-    "filter_by_status",
+    "filter_changed",
     "list_command",
     "page",
     "register",
@@ -200,31 +199,21 @@ async def _rerender(
     await respond(text=text, blocks=blocks, replace_original=True)
 
 
-async def filter_by_provider(
+async def filter_changed(
     ack: AsyncAck,
     body: dict[str, Any],
     context: AsyncBoltContext,
     respond: AsyncRespond,
     services: Services,
 ) -> None:
+    """The provider or status filter of the list changed: the first page again."""
     await ack()
     action = first_action(body)
     state = ListState.from_block_id(action.get("block_id"))
-    chosen = ListState.clean(_choice(action), state.status, state.text)
-    await _rerender(services, context, respond, chosen)
-
-
-async def filter_by_status(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    context: AsyncBoltContext,
-    respond: AsyncRespond,
-    services: Services,
-) -> None:
-    await ack()
-    action = first_action(body)
-    state = ListState.from_block_id(action.get("block_id"))
-    chosen = ListState.clean(state.provider, _choice(action), state.text)
+    if action.get("action_id") == ACTION_LIST_PROVIDER:
+        chosen = ListState.clean(_choice(action), state.status, state.text)
+    else:
+        chosen = ListState.clean(state.provider, _choice(action), state.text)
     await _rerender(services, context, respond, chosen)
 
 
@@ -305,8 +294,7 @@ async def direct_action(
 
 def register(app: AsyncApp) -> None:
     """Wire the server listeners (the `/vps` words are in :data:`SUBCOMMANDS`)."""
-    app.action(ACTION_LIST_PROVIDER)(filter_by_provider)
-    app.action(ACTION_LIST_STATUS)(filter_by_status)
+    app.action(re.compile(f"^({ACTION_LIST_PROVIDER}|{ACTION_LIST_STATUS})$"))(filter_changed)
     app.action(re.compile(f"^({ACTION_LIST_PREV}|{ACTION_LIST_NEXT})$"))(page)
     app.action(re.compile(f"^({ACTION_DETAILS}|{ACTION_REFRESH})$"))(show_details)
     app.action(_DIRECT)(direct_action)

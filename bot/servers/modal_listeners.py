@@ -14,16 +14,16 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 from slack_sdk.errors import SlackApiError
-from slack_sdk.models.blocks import Option
 from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.blocks import MAX_OPTIONS, image_option_groups, plan_option
+from bot.core.blocks import image_option_groups, plan_options
 from bot.core.errors import Refusal
 from bot.core.services import Services
 from bot.core.slack import (
     channel_of,
     first_action,
+    query_of,
     say,
     selected,
     slack_error,
@@ -302,11 +302,6 @@ async def _target_for_options(
         return None
 
 
-def _query(body: dict[str, Any]) -> str:
-    value = body.get("value")
-    return value.lower() if isinstance(value, str) else ""
-
-
 async def image_options_load(
     ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, services: Services
 ) -> None:
@@ -319,7 +314,7 @@ async def image_options_load(
     except ProviderError:
         await ack(options=[])
         return
-    await ack(option_groups=image_option_groups(images, _query(body)))
+    await ack(option_groups=image_option_groups(images, query_of(body)))
 
 
 async def plan_options_load(
@@ -330,8 +325,4 @@ async def plan_options_load(
         await ack(options=[])
         return
     choices, _ = await operations.resize_choices(services, target)
-    query = _query(body)
-    options: list[Option] = [
-        plan_option(p) for p in choices if query in f"{p.name} {p.summary()}".lower()
-    ][:MAX_OPTIONS]
-    await ack(options=[o.to_dict() for o in options])
+    await ack(options=plan_options(choices, query_of(body)))

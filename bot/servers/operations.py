@@ -15,6 +15,8 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.core.access import can_act_on
 from bot.core.actions import ACTIONS
 from bot.core.actions import word as action_word
@@ -167,21 +169,33 @@ async def resize_plan(services: Services, target: Target, plan_id: str | None) -
     return plan
 
 
+async def _record(
+    session: AsyncSession,
+    target: Target,
+    user_id: str,
+    action: str,
+    result: str,
+    **meta: object,
+) -> None:
+    """The audit row of ``action`` on the target's server, in ``session``."""
+    row = target.row
+    await activity.record(
+        session,
+        event_type=f"vps.{action}",
+        status=result,
+        team_id=row.team_id,
+        user_id=user_id,
+        entity_type="vps",
+        entity_id=str(row.id),
+        metadata={"label": row.label, "provider": target.provider_row.name, **meta},
+    )
+
+
 async def _audit(
     services: Services, target: Target, user_id: str, action: str, result: str, **meta: object
 ) -> None:
-    row = target.row
     async with services.db.session() as session, session.begin():
-        await activity.record(
-            session,
-            event_type=f"vps.{action}",
-            status=result,
-            team_id=row.team_id,
-            user_id=user_id,
-            entity_type="vps",
-            entity_id=str(row.id),
-            metadata={"label": row.label, "provider": target.provider_row.name, **meta},
-        )
+        await _record(session, target, user_id, action, result, **meta)
 
 
 async def _forget(services: Services, target: Target, user_id: str) -> Outcome:
@@ -189,20 +203,7 @@ async def _forget(services: Services, target: Target, user_id: str) -> Outcome:
     row = target.row
     async with services.db.session() as session, session.begin():
         await instances.mark(session, row.id, status="deleted", watch_next_at=None)
-        await activity.record(
-            session,
-            event_type="vps.delete",
-            status="success",
-            team_id=row.team_id,
-            user_id=user_id,
-            entity_type="vps",
-            entity_id=str(row.id),
-            metadata={
-                "label": row.label,
-                "provider": target.provider_row.name,
-                "stage": "never created",
-            },
-        )
+        await _record(session, target, user_id, "delete", "success", stage="never created")
     await status.publish(services, row.id, note=f"Removed from the list by <@{user_id}>.")
     return Outcome(True, f"*{row.label}* was never created at the provider; removed it.", row.label)
 
@@ -308,21 +309,15 @@ async def execute(
             plan_id=plan.id if plan else None,
         )
         await instances.schedule_watch(session, row.id, delay=2.0)
-        await activity.record(
+        await _record(
             session,
-            event_type=f"vps.{action}",
-            status="info",
-            team_id=row.team_id,
-            user_id=user_id,
-            entity_type="vps",
-            entity_id=str(row.id),
-            metadata={
-                "label": row.label,
-                "provider": target.provider_row.name,
-                "action_id": pending["id"],
-                "stage": "requested",
-                **extra,
-            },
+            target,
+            user_id,
+            action,
+            "info",
+            action_id=pending["id"],
+            stage="requested",
+            **extra,
         )
     await status.post_event(
         services, row.id, f"<@{user_id}> requested {word.lower()} of *{row.label}*."

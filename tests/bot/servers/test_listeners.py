@@ -121,8 +121,7 @@ async def test_a_member_pressing_reboot_on_someone_elses_server_is_refused(
     "listener",
     [
         listeners.show_details,
-        listeners.filter_by_provider,
-        listeners.filter_by_status,
+        listeners.filter_changed,
         listeners.page,
     ],
 )
