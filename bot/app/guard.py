@@ -12,7 +12,9 @@ in the log per request. This guard runs first, on the raw bytes:
 4. no valid ``v0`` signature, or older than 5 min    -> 401
 5. signed, but Bolt could not make sense of it (JSON
    that is not an object, nesting deeper than
-   :data:`MAX_DEPTH`, ids of the wrong type)         -> 400
+   :data:`MAX_DEPTH`, ids of the wrong type, or no
+   ``actions[0].action_id``/``view.callback_id``
+   where Bolt's routing indexes them)                -> 400
 
 Each refusal is one log line (no traceback, no body) and a count in
 ``vpsbot_slack_requests_refused_total{reason}``. A request that passes is handed
@@ -95,6 +97,47 @@ def _depth(value: Any) -> int:
     return deepest
 
 
+def _str_or_absent(mapping: dict[str, Any], key: str) -> bool:
+    return key not in mapping or isinstance(mapping[key], str)
+
+
+def _unroutable(body: dict[str, Any]) -> str | None:
+    """Why Bolt's own routing would raise on ``body``, if it would.
+
+    Bolt's matchers index what Slack always sends (``actions[0]["action_id"]``,
+    ``view["callback_id"]``, ``event["type"]``) and compare it as text; a signed
+    body without those shapes is not a Slack request, and is refused here rather
+    than failing inside Bolt. (Listeners must still check what they read.)
+    """
+    kind = body.get("type")
+    if kind == "block_actions" and "actions" in body:
+        actions = body["actions"]
+        first = actions[0] if isinstance(actions, list) and actions else None
+        if not isinstance(first, dict) or not isinstance(first.get("action_id"), str):
+            return "block_actions without an action id"
+        if not _str_or_absent(first, "block_id"):
+            return "block_actions with a block id that is not text"
+    elif kind in ("view_submission", "view_closed") and "view" in body:
+        view = body["view"]
+        if not isinstance(view, dict):
+            return f"{kind} whose view is not an object"
+        if not (_str_or_absent(view, "callback_id") and _str_or_absent(view, "type")):
+            return f"{kind} whose callback id is not text"
+    elif kind in ("block_suggestion", "dialog_suggestion"):
+        if not (_str_or_absent(body, "action_id") and _str_or_absent(body, "callback_id")):
+            return f"{kind} whose id is not text"
+    elif kind in ("shortcut", "message_action", "dialog_submission", "dialog_cancellation"):
+        if not _str_or_absent(body, "callback_id"):
+            return f"{kind} whose callback id is not text"
+    elif kind == "event_callback" and "event" in body:
+        event = body["event"]
+        if not isinstance(event, dict) or not _str_or_absent(event, "type"):
+            return "event_callback whose event has no type"
+    if not _str_or_absent(body, "command"):
+        return "command that is not text"
+    return None
+
+
 def _is_ssl_check(body: bytes) -> bool:
     """Slack's unsigned certificate probe for slash-command URLs (``ssl_check=1``)."""
     if len(body) > 512 or b"ssl_check" not in body:
@@ -164,6 +207,9 @@ class _Guard:
             raise _Refusal(400, "malformed", "payload is not a JSON object")
         if _depth(bolt_request.body) > MAX_DEPTH:
             raise _Refusal(400, "malformed", f"JSON nested deeper than {MAX_DEPTH}")
+        problem = _unroutable(bolt_request.body)
+        if problem is not None:
+            raise _Refusal(400, "malformed", problem)
         return bolt_request
 
     async def check(self, request: web.Request) -> web.StreamResponse | None:

@@ -120,7 +120,9 @@ async def test_a_signed_command_gets_through_parsed(served: Served, logs: Any) -
 
 
 async def test_a_signed_interaction_and_event_get_through(served: Served) -> None:
-    payload = {"type": "block_actions", "team": {"id": "T1"}, "user": {"id": "U1"}, "actions": []}
+    action = {"action_id": "a", "block_id": "b", "type": "button"}
+    payload = {"type": "block_actions", "team": {"id": "T1"}, "user": {"id": "U1"}}
+    payload["actions"] = [action]
     assert (await served.post(_payload(payload)))[0] == 200
     event = {"type": "event_callback", "team_id": "T1", "event": {"type": "app_home_opened"}}
     assert (await served.post(json.dumps(event), content_type="application/json"))[0] == 200
@@ -183,6 +185,39 @@ async def test_what_slack_did_not_sign_is_refused_with_401(
         ),
         ("team that is a number", _payload({"type": "block_actions", "team": 5}).encode(), FORM),
         ("enterprise a number", _payload({"type": "view_closed", "enterprise": 7}).encode(), FORM),
+        (
+            "no action in block_actions",
+            _payload({"type": "block_actions", "actions": []}).encode(),
+            FORM,
+        ),
+        (
+            "action without an id",
+            _payload({"type": "block_actions", "actions": [{"value": "1"}]}).encode(),
+            FORM,
+        ),
+        (
+            "action id a number",
+            _payload({"type": "block_actions", "actions": [{"action_id": 5}]}).encode(),
+            FORM,
+        ),
+        ("actions a string", _payload({"type": "block_actions", "actions": "x"}).encode(), FORM),
+        ("view a string", _payload({"type": "view_submission", "view": "V1"}).encode(), FORM),
+        (
+            "callback id a list",
+            _payload({"type": "view_closed", "view": {"callback_id": []}}).encode(),
+            FORM,
+        ),
+        (
+            "suggestion id null",
+            _payload({"type": "block_suggestion", "action_id": None}).encode(),
+            FORM,
+        ),
+        (
+            "event type a number",
+            json.dumps({"type": "event_callback", "event": {"type": 3}}).encode(),
+            "application/json",
+        ),
+        ("command a number", json.dumps({"command": 1}).encode(), "application/json"),
         ("charset Latin-1", _command().encode(), FORM + "; charset=latin-1"),
         ("unknown charset", _command().encode(), FORM + "; charset=no-such-codec"),
     ],
