@@ -90,6 +90,8 @@ CALLBACK_IDS = [
     server_views.CALLBACK_DELETE,
     "vps_server_message",
 ]
+#: Views without a submit button (so no submission listener); fuzzed all the same.
+NO_SUBMISSION = [admin_views.PLANS]
 SUGGESTION_IDS = [
     "create_plan",
     "image",
