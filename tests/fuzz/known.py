@@ -51,6 +51,15 @@ KNOWN: list[Known] = [
         re.compile(r"^bot/servers/\S+ -> aiohttp\.client_exceptions\.InvalidUrl"),
     ),
     Known(
+        "issue 10: a view id that is not text reaches SQL (drafts.load)",
+        re.compile(r"^db/repo/\S+ -> asyncpg\.exceptions\.DataError: invalid input for query"),
+    ),
+    Known(
+        "issue 10: a /vps word of about 3,000 characters makes help text over Slack's "
+        "3,000-character limit",
+        re.compile(r"SlackObjectFormationError: text attribute cannot exceed 3000 characters"),
+    ),
+    Known(
         "issue 10: a NUL character in user text reaches PostgreSQL",
         re.compile(r'invalid byte sequence for encoding "UTF8": 0x00|\\u0000 cannot be converted'),
     ),
