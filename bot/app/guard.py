@@ -32,6 +32,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 from prometheus_client import Counter
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
@@ -232,7 +233,7 @@ class _Guard:
         return None
 
 
-def slack_guard(signing_secret: str | None, path: str = SLACK_EVENTS_PATH) -> Any:
+def slack_guard(signing_secret: str | None, path: str = SLACK_EVENTS_PATH) -> Middleware:
     """An aiohttp middleware guarding ``POST path``; every other route passes untouched.
 
     Without a signing secret every Slack request is refused (401): there is
