@@ -234,7 +234,8 @@ class _Guard:
 
 
 def slack_guard(signing_secret: str | None, path: str = SLACK_EVENTS_PATH) -> Middleware:
-    """An aiohttp middleware guarding ``POST path``; every other route passes untouched.
+    """An aiohttp middleware guarding ``POST path``; every other route passes untouched,
+    and so does ``path`` where it is not mounted (Socket Mode answers it 404).
 
     Without a signing secret every Slack request is refused (401): there is
     nothing to check them against.
@@ -243,7 +244,8 @@ def slack_guard(signing_secret: str | None, path: str = SLACK_EVENTS_PATH) -> Mi
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.method != "POST" or request.path != path:
+        unmounted = request.match_info.http_exception is not None  # e.g. Socket Mode: 404
+        if request.method != "POST" or request.path != path or unmounted:
             return await handler(request)
         refusal = await guard.check(request)
         if refusal is not None:

@@ -134,8 +134,8 @@ async def test_a_signed_interaction_and_event_get_through(served: Served) -> Non
     [
         ("unsigned", None, 0, {}),
         ("wrong secret", "not-the-secret", 0, {}),
-        ("five minutes old", SECRET, 301, {}),
-        ("from the future", SECRET, -301, {}),
+        ("over five minutes old", SECRET, 400, {}),
+        ("five minutes ahead", SECRET, -400, {}),
         ("timestamp not a number", SECRET, 0, {"X-Slack-Request-Timestamp": "12e9"}),
         (
             "timestamp in other digits",
@@ -271,6 +271,19 @@ async def test_slacks_unsigned_ssl_check_is_answered_without_bolt(
 async def test_other_routes_are_not_guarded(served: Served) -> None:
     status, text = await served.post(b"anything", secret=None, path="/other")
     assert (status, text) == (200, "anything")
+
+
+async def test_an_unmounted_events_path_is_still_a_404() -> None:
+    app = web.Application(middlewares=[slack_guard(SECRET)])  # as in Socket Mode: no route
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        served = Served(f"http://127.0.0.1:{runner.addresses[0][1]}")
+        assert (await served.post(b"x", secret=None))[0] == 404
+    finally:
+        await runner.cleanup()
 
 
 async def test_refusals_are_counted_by_reason(served: Served) -> None:
