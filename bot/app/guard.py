@@ -122,8 +122,10 @@ def _unroutable(body: dict[str, Any]) -> str | None:
         view = body["view"]
         if not isinstance(view, dict):
             return f"{kind} whose view is not an object"
-        if not (_str_or_absent(view, "callback_id") and _str_or_absent(view, "type")):
+        if not _str_or_absent(view, "callback_id"):
             return f"{kind} whose callback id is not text"
+        if not isinstance(view.get("type"), str):  # Bolt reads view["type"] to route it
+            return f"{kind} whose view has no type"
     elif kind in ("block_suggestion", "dialog_suggestion"):
         if not (_str_or_absent(body, "action_id") and _str_or_absent(body, "callback_id")):
             return f"{kind} whose id is not text"

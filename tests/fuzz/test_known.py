@@ -52,6 +52,7 @@ async def test_signed_garbage_envelopes_are_refused_at_the_edge(stack: Stack) ->
         _payload("block_actions", actions=[{"value": "1"}]),
         _payload("view_submission", view="V1"),
         _payload("view_closed", view={"callback_id": 7}),
+        _payload("view_submission", view={"id": "V1", "callback_id": "vps_create:plan"}),
     ):
         response = await _clean(stack, lambda p=payload: stack.slack.send_payload(p), str(payload))
         assert response.status == 400

@@ -208,6 +208,11 @@ async def test_what_slack_did_not_sign_is_refused_with_401(
             FORM,
         ),
         (
+            "view without a type",
+            _payload({"type": "view_submission", "view": {"callback_id": "c"}}).encode(),
+            FORM,
+        ),
+        (
             "suggestion id null",
             _payload({"type": "block_suggestion", "action_id": None}).encode(),
             FORM,
