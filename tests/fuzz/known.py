@@ -34,8 +34,8 @@ KNOWN: list[Known] = [
         re.compile(_LISTENERS + r" -> (?:KeyError|TypeError: (?!unhashable)|IndexError)"),
     ),
     Known(
-        "issue 10: listeners read user and team ids without checking their type "
-        "(a user that is a string, a team id that is an object)",
+        "issue 10: listeners call .get on payload parts of another type (a user that is a "
+        "string, a state value that is null) or use an object team id as a cache key",
         re.compile(
             _LISTENERS + r" -> (?:AttributeError: '\w+' object has no attribute 'get'"
             r"|TypeError: unhashable type)"
