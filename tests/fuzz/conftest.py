@@ -9,8 +9,13 @@ How to run::
     # the nightly size: over 10,000 cases, a fresh random draw each night
     VPSBOT_FUZZ=nightly TEST_DATABASE_URL=... .venv/bin/python -m pytest -q tests/fuzz
 
-    # replay one failure hypothesis printed (``@reproduce_failure`` blob), or
-    # widen a run: VPSBOT_FUZZ_SCALE=3 multiplies every test's example count
+    # widen a run: VPSBOT_FUZZ_SCALE=3 multiplies every test's example count;
+    # list every distinct failure instead of stopping at the first (a survey):
+    VPSBOT_FUZZ_SURVEY=1 TEST_DATABASE_URL=... .venv/bin/python -m pytest -q tests/fuzz
+
+A failing case prints its payload and a ``@reproduce_failure`` blob to replay it.
+Failures already known (``known.py``, each pinned by a strict xfail in
+``test_known.py``) are counted under their issue at the end instead of failing.
 
 One stack serves the whole package (started like ``tests/e2e``: the real Bolt app
 on aiohttp, the Slack Web API stand-in, the sandbox providers, real PostgreSQL),
