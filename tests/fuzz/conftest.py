@@ -47,6 +47,7 @@ from tests.fuzz.stack import (
     TEAM,
     USER,
     Bot,
+    CreateSession,
     LogRecords,
     SlackSender,
     SlackStandIn,
@@ -99,7 +100,6 @@ async def stack(
     session_db: Database, database_url: str, fernet_keys: list[str]
 ) -> AsyncIterator[Stack]:
     from db.repo import providers
-    from tests.e2e.session import CreateSession
 
     await _empty(session_db)
     logs = LogRecords()

@@ -21,10 +21,12 @@ import aiohttp
 
 from tests.e2e.conftest import ADMIN, SIGNING_SECRET, TEAM, USER, Bot
 from tests.e2e.conftest import start_bot as start_bot
+from tests.e2e.session import CreateSession as CreateSession
 from tests.e2e.test_servers_actions import create_server as create_server
 from tests.support.slack_api import SlackStandIn as SlackStandIn
 from tests.support.slack_client import AckTimeout as AckTimeout
 from tests.support.slack_client import Response, SlackSender
+from tests.support.slack_client import state_value as state_value
 
 __all__ = [
     "ADMIN",
@@ -33,6 +35,7 @@ __all__ = [
     "USER",
     "AckTimeout",
     "Bot",
+    "CreateSession",
     "LogRecords",
     "Response",
     "SlackSender",
@@ -42,6 +45,7 @@ __all__ = [
     "sign_bytes",
     "signature",
     "start_bot",
+    "state_value",
 ]
 
 JSON = dict[str, Any]

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.fuzz.stack import ADMIN, TEAM, USER, Stack
-from tests.support.slack_client import state_value as sv
+from tests.fuzz.stack import state_value as sv
 
 
 async def _clean(stack: Stack, send: Any, what: str) -> Any:
