@@ -11,6 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
+from bot.app.guard import prepared, slack_guard
 from bot.core.services import Services
 
 __all__ = ["SERVICES_KEY", "Serving", "build_web_app", "settle_heap", "start_serving"]
@@ -23,7 +24,7 @@ BOLT_KEY: web.AppKey[AsyncApp] = web.AppKey("bolt", AsyncApp)
 
 async def _slack_events(request: web.Request) -> web.Response:
     bolt = request.app[BOLT_KEY]
-    response = await bolt.async_dispatch(await to_bolt_request(request))
+    response = await bolt.async_dispatch(prepared(request) or await to_bolt_request(request))
     return await to_aiohttp_response(response)
 
 
@@ -46,7 +47,8 @@ def build_web_app(
     services: Services, bolt: AsyncApp, *, http_events: bool = True
 ) -> web.Application:
     """Mount Bolt at ``POST /slack/events`` (HTTP mode) beside the operational routes."""
-    app = web.Application()
+    secret = services.settings.slack_signing_secret
+    app = web.Application(middlewares=[slack_guard(secret.get_secret_value() if secret else None)])
     app[SERVICES_KEY] = services
     app[BOLT_KEY] = bolt
     if http_events:

@@ -1,0 +1,217 @@
+"""What the fuzz suite found, one case each, pinned down (issue 10).
+
+Each failing one is ``xfail(strict=True)``: temporary, until the listener is fixed
+(the lead's rewrite of ``bot/create``, ``bot/servers``, ``bot/admin``). When a fix
+lands the test passes, strict turns that red: delete the mark, and the matching
+entry of ``tests/fuzz/known.py`` the fuzz tests tolerate meanwhile.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.fuzz.stack import ADMIN, TEAM, USER, Stack
+from tests.fuzz.stack import state_value as sv
+
+
+async def _clean(stack: Stack, send: Any, what: str) -> Any:
+    """The response, failing on a 5xx or any logged error, known or not."""
+    return await stack.exchange(send, what, tolerate_known=False)
+
+
+def _payload(kind: str, user: Any = USER, team: Any = TEAM, **fields: Any) -> dict[str, Any]:
+    return {
+        "type": kind,
+        "team": {"id": team},
+        "user": {"id": user, "team_id": team} if isinstance(user, str) else user,
+        "api_app_id": "A0001",
+        "token": "legacy-verification-token",
+        **fields,
+    }
+
+
+def _admin_texts(stack: Stack, after: int) -> list[str]:
+    """Slack calls after ``after`` that show the admin home (providers and their API URLs)."""
+    return [
+        str(c.args)
+        for c in stack.api.calls[after:]
+        if "Add provider" in str(c.args) or stack.bot.sandbox.linode_url in str(c.args)
+    ]
+
+
+# ---------------------------------------------------------------------------- already right
+
+
+async def test_signed_garbage_envelopes_are_refused_at_the_edge(stack: Stack) -> None:
+    """Fixed at the edge (bot/app/guard.py): Bolt itself crashed on these."""
+    for payload in (
+        _payload("block_actions", actions=[]),
+        _payload("block_actions", actions=[{"value": "1"}]),
+        _payload("view_submission", view="V1"),
+        _payload("view_closed", view={"callback_id": 7}),
+        _payload("view_submission", view={"id": "V1", "callback_id": "vps_create:plan"}),
+    ):
+        response = await _clean(stack, lambda p=payload: stack.slack.send_payload(p), str(payload))
+        assert response.status == 400
+
+
+# ---------------------------------------------------------------------------- to fix (lead)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 10: NUL in /vps list or show text -> 500")
+async def test_a_nul_in_list_or_show_text_gets_a_clear_answer(stack: Stack) -> None:
+    for text in ("list \x00", "show web\x00"):
+        response = await _clean(stack, lambda t=text: stack.slack.command("/vps", t), text)
+        assert response.status == 200
+        assert response.data.get("response_type") == "ephemeral"
+
+
+@pytest.mark.xfail(strict=True, reason="issue 10: a NUL in the label field -> 500")
+async def test_a_nul_in_the_label_field_is_a_field_error(stack: Stack) -> None:
+    values = {
+        "label": {"label": sv.plain_text("web\x00")},
+        "provider": {"create_provider": sv.static_select(stack.bot.provider_id("linode"))},
+        "plan": {"create_plan": sv.static_select("g6-nanode-1")},
+        "region": {"region": sv.static_select("us-east")},
+    }
+    view = dict(stack.seeded_views[stack.create_view_id])
+    response = await _clean(
+        stack,
+        lambda: stack.slack.view_submission(view, values, apply_to_api=False),
+        "label with a NUL",
+    )
+    assert response.status == 200
+    assert response.data.get("response_action") == "errors"
+    assert "label" in response.data["errors"]
+
+
+@pytest.mark.parametrize(
+    "length",
+    [
+        2950,
+        pytest.param(
+            3000,
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="issue 10: a 3,000-character /vps word -> help text over 3,000 -> 500",
+            ),
+        ),
+    ],
+)
+async def test_a_very_long_command_word_gets_help(stack: Stack, length: int) -> None:
+    text = "x" * length
+    response = await _clean(stack, lambda: stack.slack.command("/vps", text), f"{length}-char word")
+    assert response.status == 200
+    for block in response.data.get("blocks") or []:
+        assert len(str((block.get("text") or {}).get("text", ""))) <= 3000
+
+
+@pytest.mark.xfail(strict=True, reason="issue 10: a view id that is not text reaches SQL -> 500")
+async def test_a_view_id_that_is_not_text_is_expired(stack: Stack) -> None:
+    view = {"id": [], "type": "modal", "callback_id": "vps_create:plan", "state": {"values": {}}}
+    payload = _payload("view_submission", view=view)
+    response = await _clean(stack, lambda: stack.slack.send_payload(payload), "view id a list")
+    assert response.status == 200
+
+
+@pytest.mark.xfail(strict=True, reason="issue 10: create actions index body['view'] blindly")
+async def test_a_create_action_outside_its_modal_is_ignored(stack: Stack) -> None:
+    response = await _clean(
+        stack,
+        lambda: stack.slack.block_action("create_provider", selected_option="x"),
+        "create_provider in a message",
+    )
+    assert response.status == 200
+
+
+@pytest.mark.xfail(strict=True, reason="issue 10: create options loads index body['view'] blindly")
+async def test_an_options_load_outside_the_modal_offers_nothing(stack: Stack) -> None:
+    response = await _clean(
+        stack,
+        lambda: stack.slack.block_suggestion("create_plan", "nano"),
+        "create_plan options in a message",
+    )
+    assert response.status == 200
+    assert response.data.get("options", []) == []
+
+
+@pytest.mark.xfail(
+    strict=True, reason="issue 10: server buttons in a modal call respond() without response_url"
+)
+async def test_a_server_button_without_a_response_url_does_not_fail(stack: Stack) -> None:
+    server = str(stack.servers["linode"])
+    response = await _clean(
+        stack,
+        lambda: stack.slack.block_action("vps_refresh", server, view=stack.admin_view_id),
+        "vps_refresh in a modal",
+    )
+    assert response.status == 200
+
+
+@pytest.mark.xfail(strict=True, reason="issue 10: listeners call .get on a user that is a string")
+async def test_a_user_that_is_not_an_object_is_refused_quietly(stack: Stack) -> None:
+    action = {"action_id": "vps_act_reboot", "block_id": "b", "value": str(stack.servers["linode"])}
+    url = stack.api.response_url(channel="C0001")
+    payload = _payload("block_actions", actions=[action], response_url=url)
+    payload["user"] = USER  # Slack sends an object; Bolt accepts a bare id too
+    response = await _clean(stack, lambda: stack.slack.send_payload(payload), "user as a string")
+    assert response.status == 200
+
+
+@pytest.mark.xfail(
+    strict=True, reason="issue 10: server actions respond() to a response_url that is not a URL"
+)
+async def test_a_response_url_that_is_not_a_url_is_not_an_error(stack: Stack) -> None:
+    action = {"action_id": "vps_refresh", "block_id": "b", "value": str(stack.servers["linode"])}
+    payload = _payload("block_actions", actions=[action], response_url="not a url")
+    response = await _clean(stack, lambda: stack.slack.send_payload(payload), "response_url junk")
+    assert response.status == 200
+
+
+@pytest.mark.xfail(strict=True, reason="issue 10: admin views json.loads a private_metadata list")
+async def test_private_metadata_that_is_not_text_is_ignored(stack: Stack) -> None:
+    view = {"id": "V0NOPE", "type": "modal", "callback_id": "vps_admin:delete"}
+    view |= {"private_metadata": [1, 2], "state": {"values": {}}}
+    payload = _payload("view_submission", user=ADMIN, view=view)
+    response = await _clean(stack, lambda: stack.slack.send_payload(payload), "metadata a list")
+    assert response.status == 200
+
+
+@pytest.mark.xfail(
+    strict=True, reason="issue 10: a label equal to the modal's template marker breaks the modal"
+)
+async def test_a_label_equal_to_the_template_marker_is_just_a_label(stack: Stack) -> None:
+    for label in ("@@vpsbot-meta@@", "@@vpsbot-label@@"):
+        mark = stack.api.mark()
+        response = await _clean(
+            stack, lambda t=label: stack.slack.command("/vps", f"create {t}"), label
+        )
+        assert response.status == 200
+        view = (await stack.api.wait_for_call("views.open", after=mark)).response["view"]
+        shown = [
+            b["element"].get("initial_value")
+            for b in view["blocks"]
+            if b.get("block_id") == "label"
+        ]
+        assert shown == [label]
+        assert json.loads(view["private_metadata"]) == {"channel": "C0001"}
+
+
+@pytest.mark.xfail(
+    strict=True, reason="issue 10: a member's forged admin delete renders the admin home"
+)
+async def test_a_forged_admin_submission_renders_nothing(stack: Stack) -> None:
+    """A member (not an admin) submits the admin delete form, naming their own
+    create modal as the admin home: the bot must not draw providers into it."""
+    target = stack.create_view_id
+    view = {"id": "V0FORGED", "type": "modal", "callback_id": "vps_admin:delete"}
+    view |= {"private_metadata": json.dumps({"root": target, "provider": "x"})}
+    view |= {"state": {"values": {}}}
+    mark = stack.api.mark()
+    payload = _payload("view_submission", user=USER, view=view)
+    response = await _clean(stack, lambda: stack.slack.send_payload(payload), "forged delete")
+    assert response.status == 200
+    assert _admin_texts(stack, mark) == []
