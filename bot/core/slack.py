@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
@@ -22,6 +23,7 @@ from bot.core.services import Services
 
 __all__ = [
     "Subcommand",
+    "answer",
     "channel_of",
     "first_action",
     "query_of",
@@ -127,9 +129,21 @@ def slack_error(exc: SlackApiError) -> str:
     return f"http_{status}" if status else "unknown_error"
 
 
+async def answer(respond: AsyncRespond, **message: Any) -> bool:
+    """Post ``message`` to the interaction's ``response_url``; False (logged) when the
+    payload has none or a broken one, or Slack refused it: a reply that cannot be
+    delivered is never an error of the request."""
+    try:
+        await respond(**message)
+    except (ValueError, aiohttp.ClientError, TimeoutError) as exc:
+        log.info("no reply through response_url: %s", type(exc).__name__)
+        return False
+    return True
+
+
 async def say(respond: AsyncRespond, text: str) -> None:
     """One ephemeral line below the message the user clicked in."""
-    await respond(text=text, response_type="ephemeral", replace_original=False)
+    await answer(respond, text=text, response_type="ephemeral", replace_original=False)
 
 
 async def update_view(

@@ -20,6 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.core.blocks import image_option_groups, plan_options
 from bot.core.services import Services
 from bot.core.slack import (
+    answer,
     Subcommand,
     first_action,
     query_of,
@@ -77,7 +78,8 @@ async def create_command(
     await ack()
     rows = await catalog.active_providers(services)
     if not rows:
-        await respond(
+        await answer(
+            respond,
             response_type="ephemeral",
             text="No cloud provider is set up yet; ask a vpsbot admin to add one.",
         )
@@ -88,7 +90,8 @@ async def create_command(
         await client.views_open(trigger_id=str(command.get("trigger_id") or ""), view=view)
     except SlackApiError as exc:
         log.warning("views.open for /vps create failed: %s", slack_error(exc))
-        await respond(
+        await answer(
+            respond,
             response_type="ephemeral",
             text="Slack did not open the form (it may have taken too long). "
             "Run `/vps create` again.",

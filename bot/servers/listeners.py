@@ -23,6 +23,7 @@ from bot.core.errors import Refusal
 from bot.core.services import Services
 from bot.core.slack import (
     Subcommand,
+    answer,
     first_action,
     say,
     team_and_user,
@@ -196,7 +197,7 @@ async def _rerender(
 ) -> None:
     team_id, _ = team_and_user(context)
     text, blocks = await _list(services, team_id, state)
-    await respond(text=text, blocks=blocks, replace_original=True)
+    await answer(respond, text=text, blocks=blocks, replace_original=True)
 
 
 async def filter_changed(
@@ -247,7 +248,8 @@ async def show_details(
         await say(respond, _GONE)
         return
     text, blocks = message
-    await respond(
+    await answer(
+        respond,
         text=text,
         blocks=blocks,
         response_type="ephemeral",
@@ -289,7 +291,7 @@ async def direct_action(
         await say(respond, outcome.message)
         return
     text, blocks = message
-    await respond(text=text, blocks=blocks, replace_original=True)
+    await answer(respond, text=text, blocks=blocks, replace_original=True)
 
 
 def register(app: AsyncApp) -> None:

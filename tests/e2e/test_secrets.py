@@ -198,11 +198,6 @@ async def test_generated_root_passwords_are_shown_once_and_kept_nowhere(
     assert {name: where for name, where in leaks.items() if where} == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10: StackScript secret fields are stored in plaintext in create_drafts "
-    "and echoed on the review step",
-)
 async def test_a_stackscript_secret_field_is_kept_nowhere(
     bot: Bot,
     answers: Recorder,

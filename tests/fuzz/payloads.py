@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from bot.admin import views as admin_views
 from bot.create.views import BACK_ACTION
 from bot.create.views import CALLBACK_PREFIX as CREATE_PREFIX
+from bot.servers import modals as server_modals
 from bot.servers import views as server_views
 from tests.fuzz.stack import ADMIN, TEAM, USER, Stack
 
@@ -85,18 +86,18 @@ CALLBACK_IDS = [
     admin_views.IMPORT,
     admin_views.MARKUP,
     admin_views.ALLOW,
-    server_views.CALLBACK_REBUILD,
-    server_views.CALLBACK_RESIZE,
-    server_views.CALLBACK_DELETE,
-    "vps_server_message",
+    server_modals.CALLBACK_REBUILD,
+    server_modals.CALLBACK_RESIZE,
+    server_modals.CALLBACK_DELETE,
+    server_modals.CALLBACK_MESSAGE,
 ]
 #: Views without a submit button (so no submission listener); fuzzed all the same.
 NO_SUBMISSION = [admin_views.PLANS]
 SUGGESTION_IDS = [
     "create_plan",
     "image",
-    server_views.ACTION_REBUILD_IMAGE,
-    server_views.ACTION_RESIZE_PLAN,
+    server_modals.ACTION_REBUILD_IMAGE,
+    server_modals.ACTION_RESIZE_PLAN,
 ]
 #: Block ids of every input the app's forms have (the action id is the same or the listener's).
 INPUT_BLOCKS = {
@@ -122,8 +123,8 @@ INPUT_BLOCKS = {
     "markup": "markup",
     "mode": "mode",
     "allowed": "allowed",
-    server_views.ACTION_REBUILD_IMAGE: server_views.ACTION_REBUILD_IMAGE,
-    server_views.ACTION_RESIZE_PLAN: server_views.ACTION_RESIZE_PLAN,
+    server_modals.ACTION_REBUILD_IMAGE: server_modals.ACTION_REBUILD_IMAGE,
+    server_modals.ACTION_RESIZE_PLAN: server_modals.ACTION_RESIZE_PLAN,
 }
 
 # ---------------------------------------------------------------------------- text and values
