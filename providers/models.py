@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -19,8 +20,10 @@ __all__ = [
     "InstanceStatus",
     "Plan",
     "Region",
+    "RegionPrice",
     "SSHKey",
     "ScriptField",
+    "version_key",
 ]
 
 
@@ -38,7 +41,21 @@ class InstanceStatus(StrEnum):
     UNKNOWN = "unknown"
 
 
+class RegionPrice(_Model):
+    """What a plan costs in one region when that differs from its base price."""
+
+    hourly: Decimal
+    monthly: Decimal
+
+
 class Plan(_Model):
+    """A size (DigitalOcean) or type (Linode).
+
+    ``regions`` lists the regions that can run it (empty: unknown, treat as
+    none); ``region_prices`` holds the regions whose price differs from the base
+    ``price_hourly``/``price_monthly`` (Linode's ``region_prices``).
+    """
+
     id: str
     label: str
     vcpus: int
@@ -48,6 +65,16 @@ class Plan(_Model):
     price_hourly: Decimal
     price_monthly: Decimal
     regions: list[str] = Field(default_factory=list)
+    region_prices: dict[str, RegionPrice] = Field(default_factory=dict)
+
+    def monthly_in(self, region: str | None) -> Decimal:
+        """The monthly price in ``region`` (the base price where none differs)."""
+        found = self.region_prices.get(region or "")
+        return found.monthly if found is not None else self.price_monthly
+
+    def hourly_in(self, region: str | None) -> Decimal:
+        found = self.region_prices.get(region or "")
+        return found.hourly if found is not None else self.price_hourly
 
 
 class Image(_Model):
@@ -58,6 +85,22 @@ class Image(_Model):
     version: str = ""
     min_disk_gb: int = 0
     created_at: datetime | None = None
+    #: when the vendor stops supporting this release (Linode ``eol``), if known
+    eol: datetime | None = None
+
+    @property
+    def version_key(self) -> tuple[int, ...]:
+        return version_key(self.version)
+
+
+_VERSION = re.compile(r"\d+(?:\.\d+)*")
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """A release's number as integers, for sorting: "10" after "9", "24.04" after
+    "22.10"; the architecture ("x64") and words ("LTS") do not count."""
+    found = _VERSION.search(version)
+    return tuple(int(part) for part in found.group().split(".")) if found else ()
 
 
 class Region(_Model):
@@ -65,6 +108,8 @@ class Region(_Model):
     name: str
     available: bool = True
     features: list[str] = Field(default_factory=list)
+    #: Linode ``site_type``: "core" or "distributed" (edge); DigitalOcean: "core"
+    site_type: str = "core"
 
 
 class SSHKey(_Model):
@@ -158,5 +203,10 @@ class ActionResult(_Model):
     provider: str
     id: str
     action: str
-    status: str  # in-progress | completed | errored
+    status: str  # in-progress | completed | errored | canceled
     progress: int | None = None
+
+    @property
+    def finished(self) -> bool:
+        """Nothing more will happen to this action (done, failed or canceled)."""
+        return self.status in ("completed", "errored", "canceled")
