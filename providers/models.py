@@ -76,6 +76,15 @@ class Plan(_Model):
         found = self.region_prices.get(region or "")
         return found.hourly if found is not None else self.price_hourly
 
+    def region_prices_json(self) -> dict[str, dict[str, str]]:
+        """``region_prices`` as stored (``vps_plans.region_prices``): only the
+        regions whose price differs from the base one, amounts as strings."""
+        return {
+            region: {"monthly": str(price.monthly), "hourly": str(price.hourly)}
+            for region, price in sorted(self.region_prices.items())
+            if price.monthly != self.price_monthly or price.hourly != self.price_hourly
+        }
+
 
 class Image(_Model):
     id: str

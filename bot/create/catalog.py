@@ -44,14 +44,24 @@ class CatalogPending(Exception):
         self.what = what
 
 
+def _hourly(plan: Plan, region: str | None, monthly: Decimal) -> Decimal:
+    """The marked-up hourly price: the provider's hourly price in the region,
+    marked up in the same proportion as the monthly one."""
+    base = plan.base_in(region)
+    base_hourly = plan.hourly_base_in(region)
+    hourly = base_hourly * monthly / base if base and base_hourly else monthly / 730
+    return hourly.quantize(Decimal("0.0001"))
+
+
 def plan_choice(plan: Plan) -> PlanChoice:
     specs = plan.specifications
-    monthly = plan.base_price + plan.markup_price
-    base_hourly = Decimal(str(specs.get("price_hourly", "0") or "0"))
-    hourly = (
-        base_hourly * monthly / plan.base_price
-        if plan.base_price and base_hourly
-        else monthly / 730
+    monthly = plan.price_in(None)
+    hourly = _hourly(plan, None, monthly)
+    region_prices = tuple(
+        sorted(
+            (region, plan.price_in(region), _hourly(plan, region, plan.price_in(region)))
+            for region in plan.region_prices or {}
+        )
     )
     return PlanChoice(
         id=str(plan.id),
@@ -62,8 +72,9 @@ def plan_choice(plan: Plan) -> PlanChoice:
         disk_gb=int(specs.get("disk_gb", 0)),
         transfer_gb=int(specs.get("transfer_gb", 0)),
         monthly=monthly,
-        hourly=hourly.quantize(Decimal("0.0001")),
+        hourly=hourly,
         regions=tuple(specs.get("regions") or ()),
+        region_prices=region_prices,
     )
 
 

@@ -30,10 +30,13 @@ def _key(step: str, data: StepData) -> tuple[Any, ...]:
         data.flow.type if data.flow else None,
         data.steps,
         tuple((p.id, p.name, p.type) for p in data.providers),
-        tuple((p.id, p.provider_plan_id, p.name, p.monthly, p.regions) for p in data.plans),
+        tuple(
+            (p.id, p.provider_plan_id, p.name, p.monthly, p.regions, p.region_prices)
+            for p in data.plans
+        ),
         tuple((r.id, r.name, r.available) for r in data.regions),
         tuple((d.id, d.name, d.category, d.description, len(d.fields)) for d in data.deployments),
-        None if data.images is None else tuple((i.id, i.name) for i in data.images),
+        None if data.images is None else tuple((i.id, i.name, i.eol) for i in data.images),
         tuple((k.id, k.name) for k in data.ssh_keys),
         tuple((v.id, v.name, v.region) for v in data.vpcs),
     )

@@ -33,6 +33,7 @@ __all__ = [
     "PROVIDER_CHOICES",
     "Claim",
     "claim",
+    "field_errors",
     "run_creation",
 ]
 
@@ -115,7 +116,30 @@ async def claim(
     return Claim(instance_id, tag, draft, channel_id)
 
 
-def _request(claim: Claim, data: StepData, flow: ProviderFlow, password: str) -> CreateRequest:
+def field_errors(data: StepData, exc: ValidationError) -> tuple[str, dict[str, str]]:
+    """Where a provider's refusal goes back: every field it names at its own block,
+    on the earliest step among them (the others wait on theirs)."""
+    assert data.flow is not None
+    named = exc.fields or ({exc.field: exc.message} if exc.field else {})
+    if not named:
+        return "review", {"review": exc.user_message()}
+    errors: dict[str, str] = {}
+    steps: list[str] = []
+    for name, reason in named.items():
+        spot = data.flow.spot(name)
+        if spot.block_id in errors:
+            errors[spot.block_id] = f"{errors[spot.block_id]} {reason}"
+        else:
+            errors[spot.block_id] = reason if spot.step != "review" else f"{name}: {reason}"
+        steps.append(spot.step)
+    order = data.steps
+    first = min(steps, key=lambda st: order.index(st) if st in order else len(order))
+    return first, errors
+
+
+def _request(
+    claim: Claim, data: StepData, flow: ProviderFlow, password: str | None
+) -> CreateRequest:
     draft = claim.draft
     plan = data.plan
     assert plan is not None and draft.region is not None
@@ -231,12 +255,17 @@ async def run_creation(
     """Call the provider and follow up in the modal, the channel and the audit log."""
     assert data.flow is not None
     draft = claim.draft
-    generated = draft.password_sealed is None
-    password = (
-        generate_password()
-        if generated
-        else services.box.decrypt(draft.password_sealed or "", what="the draft's password")
-    )
+    # a password only when asked for one, or when there is no other way in: with
+    # SSH keys chosen and no password, none is set (DigitalOcean then leaves SSH
+    # password login off; Linode sets a random one that is never shown)
+    generated = draft.password_sealed is None and not draft.ssh_key_ids
+    password: str | None
+    if draft.password_sealed is not None:
+        password = services.box.decrypt(draft.password_sealed, what="the draft's password")
+    elif generated:
+        password = generate_password()
+    else:
+        password = None
     request = _request(claim, data, data.flow, password)
     try:
         server = await provider.create_instance(request)
@@ -252,7 +281,7 @@ async def run_creation(
             claim.instance_id,
             note=f"{row.name} did not confirm the request yet; vpsbot is checking by tag.",
         )
-        if generated:
+        if generated and password:
             await _show_password(
                 services,
                 channel_id=claim.channel_id,
@@ -263,13 +292,12 @@ async def run_creation(
         await _update_view(services, view_id, done_view(draft.label, row.name, claim.channel_id))
         return
     except ValidationError as exc:
-        spot = data.flow.spot(exc.field)
-        message = exc.message if exc.field else exc.user_message()
-        released = await _release(services, view_id, claim, spot.step, {spot.block_id: message})
+        step, errors = field_errors(data, exc)
+        released = await _release(services, view_id, claim, step, errors)
         data.draft = released
         CREATIONS.labels(row.type, "failed").inc()
         await _record(services, claim, team_id, user_id, "error", error=exc.as_dict())
-        await _update_view(services, view_id, view_for(spot.step, data))
+        await _update_view(services, view_id, view_for(step, data))
         return
     except ProviderError as exc:
         released = await _release(
@@ -311,7 +339,7 @@ async def run_creation(
         provider=row.name,
     )
     await status.publish(services, claim.instance_id)
-    if generated:
+    if generated and password:
         await _show_password(
             services,
             channel_id=claim.channel_id,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -41,12 +42,14 @@ __all__ = [
     "PlanChoice",
     "ProviderChoice",
     "StepData",
+    "access_summary",
     "config_view",
     "creating_view",
     "deployment_view",
     "done_view",
     "failed_view",
     "image_options",
+    "image_text",
     "image_view",
     "loading_view",
     "message_view",
@@ -88,6 +91,20 @@ class PlanChoice:
     monthly: Decimal
     hourly: Decimal
     regions: tuple[str, ...] = ()
+    #: (region, monthly, hourly) marked-up prices where the region's differ
+    region_prices: tuple[tuple[str, Decimal, Decimal], ...] = ()
+
+    def monthly_in(self, region: str | None) -> Decimal:
+        found = next((p for p in self.region_prices if p[0] == region), None)
+        return found[1] if found else self.monthly
+
+    def hourly_in(self, region: str | None) -> Decimal:
+        found = next((p for p in self.region_prices if p[0] == region), None)
+        return found[2] if found else self.hourly
+
+    def varies(self) -> bool:
+        """Whether some region costs more or less than the base price."""
+        return any(monthly != self.monthly for _, monthly, _ in self.region_prices)
 
     def summary(self) -> str:
         memory = (
@@ -98,8 +115,12 @@ class PlanChoice:
             f"{self.transfer_gb:,} GB transfer"
         )
 
-    def price(self) -> str:
-        return f"${self.monthly:.2f}/mo (${self.hourly:.4f}/h)"
+    def price(self, region: str | None = None) -> str:
+        """The price in ``region``; without one, the base price and whether it varies."""
+        if region is None and self.varies():
+            low = min([self.monthly, *(m for _, m, _ in self.region_prices)])
+            return f"from ${low:.2f}/mo, depending on the region"
+        return f"${self.monthly_in(region):.2f}/mo (${self.hourly_in(region):.4f}/h)"
 
 
 @dataclass
@@ -178,22 +199,32 @@ def _with_errors(blocks: list[Block], errors: dict[str, str]) -> list[Block]:
     return out
 
 
-def plan_option(plan: PlanChoice) -> Option:
+def plan_option(plan: PlanChoice, region: str | None = None) -> Option:
+    if region is None and plan.varies():
+        low = min([plan.monthly, *(m for _, m, _ in plan.region_prices)])
+        price = f"from ${low:.2f}/mo"
+    else:
+        price = f"${plan.monthly_in(region):.2f}/mo"
     return Option(
         value=plan.id,
-        text=_cut(f"{plan.provider_plan_id} — ${plan.monthly:.2f}/mo"),
+        text=_cut(f"{plan.provider_plan_id} — {price}"),
         description=_cut(plan.summary()),
     )
 
 
 def _region_options(data: StepData) -> list[Option]:
+    """Regions that can run the chosen plan, each with its price where it differs."""
     plan = data.plan
     allowed = set(plan.regions) if plan and plan.regions else None
-    return [
-        Option(value=region.id[:150], text=_cut(f"{region.name} ({region.id})"))
-        for region in data.regions
-        if region.available and (allowed is None or region.id in allowed)
-    ][:MAX_STATIC_OPTIONS]
+    options = []
+    for region in data.regions:
+        if not region.available or (allowed is not None and region.id not in allowed):
+            continue
+        text = f"{region.name} ({region.id})"
+        if plan is not None and plan.varies():
+            text += f" — ${plan.monthly_in(region.id):.2f}/mo"
+        options.append(Option(value=region.id[:150], text=_cut(text)))
+    return options[:MAX_STATIC_OPTIONS]
 
 
 def plan_view(data: StepData) -> View:
@@ -267,7 +298,10 @@ def plan_view(data: StepData) -> View:
         )
         blocks.append(
             SectionBlock(
-                text=_md(f"*{data.plan.name}*: {data.plan.summary()}\n*Price:* {data.plan.price()}")
+                text=_md(
+                    f"*{data.plan.name}*: {data.plan.summary()}\n"
+                    f"*Price:* {data.plan.price(draft.region)}"
+                )
             )
         )
     elif data.plan:
@@ -285,8 +319,20 @@ def deployment_view(data: StepData) -> View:
     return _modal("deployment", _with_errors(blocks, data.draft.errors))
 
 
-def image_options(images: list[Image]) -> list[OptionGroup]:
-    """Images grouped by distribution, newest first within each group."""
+#: How far ahead an image's end of life is shown next to its name.
+EOL_NOTICE = timedelta(days=365)
+
+
+def image_text(image: Image, now: datetime | None = None) -> str:
+    """An image's name, with its end-of-life date when that is near."""
+    now = now or datetime.now(UTC)
+    if image.eol is not None and image.eol - now <= EOL_NOTICE:
+        return _cut(f"{image.name} · EOL {image.eol:%Y-%m-%d}")
+    return _cut(image.name)
+
+
+def image_options(images: list[Image], now: datetime | None = None) -> list[OptionGroup]:
+    """Images grouped by distribution, newest release first (10 before 9)."""
     groups: dict[str, list[Image]] = defaultdict(list)
     for image in images:
         groups[image.distribution or "Other"].append(image)
@@ -294,13 +340,13 @@ def image_options(images: list[Image]) -> list[OptionGroup]:
     for name in sorted(groups, key=str.lower):
         ordered = sorted(
             groups[name],
-            key=lambda i: (i.version, i.created_at.isoformat() if i.created_at else ""),
+            key=lambda i: (i.version_key, i.created_at.isoformat() if i.created_at else ""),
             reverse=True,
         )
         out.append(
             OptionGroup(
                 label=_cut(name),
-                options=[Option(value=i.id[:150], text=_cut(i.name)) for i in ordered],
+                options=[Option(value=i.id[:150], text=image_text(i, now)) for i in ordered],
             )
         )
     return out
@@ -317,7 +363,7 @@ def image_view(data: StepData) -> View:
             action_id="image",
             min_query_length=0,
             placeholder=f"Type to search {len(images)} images",
-            initial_option=Option(value=chosen.id[:150], text=_cut(chosen.name))
+            initial_option=Option(value=chosen.id[:150], text=image_text(chosen))
             if chosen
             else None,
         )
@@ -354,7 +400,7 @@ def config_view(data: StepData) -> View:
     password_hint = (
         "A password is already set; leave blank to keep it."
         if draft.password_sealed
-        else "Leave blank to have a strong one generated and shown to you once."
+        else data.flow.password_hint
     )
     blocks: list[Block] = [
         _progress(data, "config"),
@@ -432,6 +478,16 @@ def config_view(data: StepData) -> View:
     return _modal("config", _with_errors(blocks, draft.errors))
 
 
+def access_summary(data: StepData) -> str:
+    """How root will get in, as the review states it (see ``ProviderFlow.access``)."""
+    draft = data.draft
+    if data.flow is None:
+        return "—"
+    return data.flow.access(
+        password=draft.password_sealed is not None, ssh_keys=len(draft.ssh_key_ids)
+    )
+
+
 def review_lines(data: StepData) -> list[tuple[str, str]]:
     draft = data.draft
     provider = data.provider
@@ -450,8 +506,7 @@ def review_lines(data: StepData) -> list[tuple[str, str]]:
             flow.deployment_summary(draft, data.deployments) if flow else "—",
         ),
         ("Operating system", image),
-        ("Root password", "set by you" if draft.password_sealed else "generated, shown once"),
-        ("SSH keys", str(len(draft.ssh_key_ids)) if draft.ssh_key_ids else "none"),
+        ("Access", access_summary(data)),
         ("Backups", "yes" if draft.backups else "no"),
     ]
     if flow:
@@ -479,7 +534,13 @@ def review_view(data: StepData) -> View:
         DividerBlock(),
         SectionBlock(
             block_id="price",
-            text=_md(f"*Price:* {plan.price()}" if plan else "*Price:* —"),
+            text=_md(
+                f"*Price in {data.draft.region}:* {plan.price(data.draft.region)}"
+                if plan and data.draft.region
+                else f"*Price:* {plan.price()}"
+                if plan
+                else "*Price:* —"
+            ),
         ),
         _back("review"),
     ]

@@ -40,14 +40,15 @@ class Paging:
     max_page_size: int | None = None
     overlap: int = 0
 
-    def window(self, page: int, size: int) -> tuple[int, int]:
-        """(first index, page size) of 1-based ``page``."""
+    def window(self, page: int, size: int, total: int) -> tuple[int, int, int]:
+        """(first index, page size, page count) of 1-based ``page``: each later
+        page starts ``overlap`` items early, and the page count grows to match,
+        so every item is served and the repeated ones twice."""
         if self.max_page_size is not None:
             size = min(size, self.max_page_size)
-        start = (page - 1) * size
-        if page > 1:
-            start = max(0, start - self.overlap)
-        return start, size
+        step = max(1, size - min(self.overlap, size - 1))
+        pages = 1 + max(0, math.ceil((total - size) / step))
+        return (page - 1) * step, size, pages
 
 
 PAGING = web.AppKey("paging", Paging)
@@ -118,8 +119,7 @@ def do_page(request: web.Request, items: Sequence[Any], key: str) -> dict[str, A
     per_page = min(max(per_page, 1), 200)
     page = max(page, 1)
     total = len(items)
-    start, size = _paging(request).window(page, per_page)
-    last = max(1, math.ceil(total / size))
+    start, size, last = _paging(request).window(page, per_page, total)
     chunk = list(items[start : start + size])
 
     def link(n: int) -> str:
@@ -144,8 +144,7 @@ def linode_page(request: web.Request, items: Sequence[Any]) -> dict[str, Any]:
     if page is None or page < 1:
         raise linode_error(400, "Must be an integer greater than or equal to 1", "page")
     total = len(items)
-    start, size = _paging(request).window(page, page_size)
-    pages = max(1, math.ceil(total / size))
+    start, size, pages = _paging(request).window(page, page_size, total)
     return {
         "data": list(items[start : start + size]),
         "page": page,
