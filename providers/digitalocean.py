@@ -213,6 +213,7 @@ class DigitalOceanProvider(HttpProvider):
     capabilities: ClassVar[Capabilities] = Capabilities(
         display_name="DigitalOcean",
         resize_requires_off=True,
+        list_page_size=200,
         deployment_kind="oneclick",
         monitoring=True,
         ipv6=True,

@@ -281,6 +281,7 @@ class LinodeProvider(HttpProvider):
     capabilities: ClassVar[Capabilities] = Capabilities(
         display_name="Linode",
         rebuild_password=True,
+        list_page_size=500,
         deployment_kind="stackscript",
         monitoring=False,
         ipv6=False,

@@ -583,14 +583,24 @@ class LinodeState:
         """Give an event a status directly (e.g. "canceled": the job was called off).
 
         A canceled or failed job ends its instance's pending change where it is,
-        as the live API does: a canceled boot leaves the Linode offline.
+        as the live API does (a canceled boot leaves the Linode offline); a
+        finished or completed one takes the instance to the job's end state.
         """
         if status not in LINODE_EVENT_STATUSES:
             raise ValueError(f"status must be one of {', '.join(LINODE_EVENT_STATUSES)}")
         ev = self.events[event_id]
         ev.forced_status = status
         inst = self.instances.get(ev.entity_id)
-        if inst is not None and status in ("canceled", "failed"):
+        if inst is not None and status in ("finished", "completed"):
+            # done now: the instance reaches the job's end state at once
+            for step in inst.transitions:
+                inst.status = step.status
+                for key, value in step.changes.items():
+                    setattr(inst, key, value)
+            inst.transitions.clear()
+            self._busy.discard(inst.id)
+            inst.updated = self.clock.now()
+        elif inst is not None and status in ("canceled", "failed"):
             self.settle(inst)
             inst.transitions.clear()
             self._busy.discard(inst.id)
