@@ -170,6 +170,10 @@ class DigitalOceanApi(JsonApi):
             fld = _MESSAGE_FIELDS.get(invalid.group(1).lower()) if invalid else None
         return message, fld
 
+    def is_busy(self, status: int, message: str) -> bool:
+        """``422 "Droplet already has a pending event."``: another action runs."""
+        return status == 422 and "pending event" in message.lower()
+
     async def get_all(
         self, path: str, key: str, params: dict[str, Any] | None = None, *, unique: str = "id"
     ) -> list[dict[str, Any]]:
@@ -566,7 +570,9 @@ class DigitalOceanProvider(HttpProvider):
             if not plan:
                 raise ValidationError("resize needs a plan", provider=display, field="plan")
             body.update(size=plan, disk=True)
-        answer = await self.api.post(f"/v2/droplets/{instance_id}/actions", body)
+        # "Droplet already has a pending event": sent again with backoff while it
+        # lasts; only a state that persists reaches the caller (BusyError)
+        answer = await self.api.post_when_free(f"/v2/droplets/{instance_id}/actions", body)
         raw = answer.get("action") if isinstance(answer, dict) else None
         if not isinstance(raw, dict) or raw.get("id") is None:
             # accepted (2xx) but without a handle: the action is under way, so the

@@ -188,6 +188,18 @@ async def test_linode_busy_that_persists_is_a_busy_error(sb: Sandbox) -> None:
     await client.perform_action(server.id, "shutdown")
 
 
+async def test_digitalocean_pending_event_is_busy_too(sb: Sandbox) -> None:
+    client = digitalocean(sb)
+    (droplet_id,) = sb.seed_instances("digitalocean", 1)
+    await client.perform_action(droplet_id, "reboot")
+    with pytest.raises(BusyError):
+        await client.perform_action(droplet_id, "power_off")
+    path = f"/v2/droplets/{droplet_id}/actions"
+    assert sb.request_count("digitalocean", "POST", path) == 1 + 3  # retried, then told
+    sb.advance(10)
+    assert (await client.perform_action(droplet_id, "power_off")).id
+
+
 @pytest.mark.parametrize("status", ["canceled", "completed", "failed", "notification"])
 async def test_every_finished_linode_event_status_ends_the_wait(sb: Sandbox, status: str) -> None:
     client = linode(sb)
