@@ -167,3 +167,30 @@ async def test_a_canceled_or_completed_linode_event_ends_the_wait(bot: Bot, stat
             )
         ).scalar_one()
     assert logged == ("warning" if status == "canceled" else "success")
+
+
+async def test_a_proxy_html_page_reaches_slack_as_a_clean_sentence(bot: Bot) -> None:
+    from tests.e2e.test_servers_actions import ACTION_PATHS, Owner
+
+    instance_id = await create_server(bot, "digitalocean", "behind-proxy")
+    row = await load(bot, instance_id)
+    path = ACTION_PATHS["digitalocean"].format(id=row.provider_instance_id)
+    bot.sandbox.inject("digitalocean", method="POST", path=path, body="html", status=502)
+    answer = await Owner(bot, instance_id).press("vps_act_reboot")
+    text = answer["text"]
+    assert text.startswith(":x: Reboot of *behind-proxy* failed: ")
+    assert "HTTP 502 Bad Gateway" in text
+    assert "<" not in text.replace("<@", "") and "nginx" not in text
+
+
+async def test_a_busy_linode_is_told_only_when_it_stays_busy(bot: Bot) -> None:
+    from tests.e2e.test_servers_actions import ACTION_PATHS, Owner
+
+    instance_id = await create_server(bot, "linode", "busy-box")
+    row = await load(bot, instance_id)
+    path = ACTION_PATHS["linode"].format(id=row.provider_instance_id)
+    bot.sandbox.inject("linode", method="POST", path=path, body="busy", count=1)
+    owner = Owner(bot, instance_id)
+    answer = await owner.press("vps_act_reboot")  # busy once: retried, then done
+    assert answer["replace_original"] is True
+    assert bot.sandbox.request_count("linode", "POST", path) == 2
