@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -42,6 +42,7 @@ __all__ = [
 
 PROVIDER_TYPES = ("linode", "digitalocean", "aws", "gcp")
 ACTIVITY_STATUSES = ("success", "warning", "error", "info")
+_CENT = Decimal("0.01")
 
 
 class Base(DeclarativeBase):
@@ -107,10 +108,43 @@ class Plan(_Timestamps, Base):
         JSONB, nullable=False, server_default=text("'{}'::jsonb")
     )
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
+    #: region id → {"monthly": "6.00", "hourly": "0.009"} where the provider's
+    #: price differs from ``base_price`` (migration 0007)
+    region_prices: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, nullable=False, server_default=text("'{}'::jsonb")
+    )
 
     @property
     def price_monthly(self) -> Decimal:
         return self.base_price + self.markup_price
+
+    def base_in(self, region: str | None) -> Decimal:
+        """The provider's monthly price in ``region`` (the base price elsewhere)."""
+        found = (self.region_prices or {}).get(region or "")
+        if isinstance(found, dict) and found.get("monthly") is not None:
+            return Decimal(str(found["monthly"])).quantize(_CENT, ROUND_HALF_UP)
+        return self.base_price
+
+    def markup_in(self, region: str | None) -> Decimal:
+        """The markup in ``region``: the plan's markup in proportion to the
+        region's base price, so a dearer region is never sold at a thinner margin
+        (for a percentage markup this is exactly the percentage)."""
+        base = self.base_in(region)
+        if base == self.base_price or not self.base_price:
+            return self.markup_price
+        return (self.markup_price * base / self.base_price).quantize(_CENT, ROUND_HALF_UP)
+
+    def price_in(self, region: str | None) -> Decimal:
+        """What a user pays per month for this plan in ``region``."""
+        return self.base_in(region) + self.markup_in(region)
+
+    def hourly_base_in(self, region: str | None) -> Decimal | None:
+        """The provider's hourly price in ``region``, if known."""
+        found = (self.region_prices or {}).get(region or "")
+        if isinstance(found, dict) and found.get("hourly") is not None:
+            return Decimal(str(found["hourly"]))
+        raw = (self.specifications or {}).get("price_hourly")
+        return Decimal(str(raw)) if raw not in (None, "") else None
 
 
 class VpsInstance(_Timestamps, Base):

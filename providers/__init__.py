@@ -11,6 +11,7 @@ from providers.base import ACTIONS, Capabilities, Provider
 from providers.cache import CatalogCache
 from providers.digitalocean import DigitalOceanProvider
 from providers.errors import (
+    BusyError,
     CredentialsError,
     NotFoundError,
     OutageError,
@@ -32,6 +33,7 @@ from providers.models import (
     InstanceStatus,
     Plan,
     Region,
+    RegionPrice,
     ScriptField,
     SSHKey,
 )
@@ -46,6 +48,7 @@ __all__ = [
     "ACTIONS",
     "VPC",
     "ActionResult",
+    "BusyError",
     "CachedProvider",
     "Capabilities",
     "CatalogCache",
@@ -68,6 +71,7 @@ __all__ = [
     "RateBudget",
     "RateLimitedError",
     "Region",
+    "RegionPrice",
     "SSHKey",
     "ScriptField",
     "UnsupportedProviderError",

@@ -41,10 +41,13 @@ class Capabilities:
         aliases: Sequence[str] = (),
         rebuild_password: bool = False,
         resize_requires_off: bool = False,
+        list_page_size: int = 100,
     ) -> None:
         self.display_name = display_name
         #: other words people type for this provider ("do")
         self.aliases = tuple(aliases)
+        #: servers per page when listing them (each page is one request)
+        self.list_page_size = list_page_size
         #: a rebuild can set a new root password (else the old one stays)
         self.rebuild_password = rebuild_password
         #: a resize is refused unless the server is powered off

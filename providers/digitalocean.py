@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from providers.base import ACTIONS, Capabilities
 from providers.errors import OutcomeUnknownError, ProviderError, ValidationError
-from providers.http import JsonApi, resolve_lost_create
+from providers.http import JsonApi, path_template, resolve_lost_create, unique_by
 from providers.http_provider import HttpProvider
 from providers.models import (
     VPC,
@@ -170,17 +170,26 @@ class DigitalOceanApi(JsonApi):
             fld = _MESSAGE_FIELDS.get(invalid.group(1).lower()) if invalid else None
         return message, fld
 
+    def is_busy(self, status: int, message: str) -> bool:
+        """``422 "Droplet already has a pending event."``: another action runs."""
+        return status == 422 and "pending event" in message.lower()
+
     async def get_all(
-        self, path: str, key: str, params: dict[str, Any] | None = None
+        self, path: str, key: str, params: dict[str, Any] | None = None, *, unique: str = "id"
     ) -> list[dict[str, Any]]:
-        """Every item of a paginated list, following ``links.pages.next``."""
+        """Every item of a paginated list, following ``links.pages.next``.
+
+        An item repeated across a page boundary (same ``unique`` key) is kept
+        once; a page that is not a page (an empty body) is an
+        :class:`OutageError`, never a silently short list.
+        """
         query: dict[str, Any] = {"per_page": 200, **(params or {})}
         items: list[dict[str, Any]] = []
         seen_pages: set[str] = set()
         for _ in range(1000):
             body = await self.get(path, params=query)
-            if not isinstance(body, dict):
-                break
+            if not isinstance(body, dict) or not isinstance(body.get(key, []), list):
+                raise self.odd_answer(f"a page of {path_template(path)}")
             items.extend(item for item in body.get(key) or [] if isinstance(item, dict))
             nxt = ((body.get("links") or {}).get("pages") or {}).get("next")
             if not nxt:
@@ -192,7 +201,7 @@ class DigitalOceanApi(JsonApi):
                 break
             seen_pages.add(page)
             query = {**query, **next_query}
-        return items
+        return unique_by(items, unique)
 
 
 class DigitalOceanProvider(HttpProvider):
@@ -209,6 +218,7 @@ class DigitalOceanProvider(HttpProvider):
         display_name="DigitalOcean",
         aliases=("do",),
         resize_requires_off=True,
+        list_page_size=200,
         deployment_kind="oneclick",
         monitoring=True,
         ipv6=True,
@@ -249,40 +259,65 @@ class DigitalOceanProvider(HttpProvider):
         await self.api.get("/v2/account")
 
     async def get_plans(self) -> list[Plan]:
-        plans = []
-        for size in await self.api.get_all("/v2/sizes", "sizes"):
-            if size.get("available") is False:
-                continue
-            memory = int(size.get("memory") or 0)
-            memory_label = f"{memory // 1024} GB" if memory % 1024 == 0 else f"{memory} MB"
-            disk = int(size.get("disk") or 0)
-            vcpus = int(size.get("vcpus") or 0)
-            description = size.get("description") or "Droplet"
-            plans.append(
-                Plan(
-                    id=str(size["slug"]),
-                    label=f"{description} · {vcpus} vCPU · {memory_label} RAM · {disk} GB disk",
-                    vcpus=vcpus,
-                    memory_mb=memory,
-                    disk_gb=disk,
-                    transfer_gb=round(float(size.get("transfer") or 0) * 1000),
-                    price_hourly=Decimal(str(size.get("price_hourly") or 0)),
-                    price_monthly=Decimal(str(size.get("price_monthly") or 0)),
-                    regions=[str(r) for r in size.get("regions") or []],
+        """Sizes, each with the regions where it can be created now.
+
+        A size lists its ``regions`` and each region lists its ``sizes`` and
+        whether it is ``available``: a pair is offered only when both sides say
+        so (a sold-out size drops out of a region's list before the size's own).
+        """
+        sizes, regions = await asyncio.gather(
+            self.api.get_all("/v2/sizes", "sizes", unique="slug"),
+            self.api.get_all("/v2/regions", "regions", unique="slug"),
+        )
+        with self._reading("the size catalogue"):
+            open_regions = {
+                str(r["slug"]): {str(s) for s in r["sizes"]} if "sizes" in r else None
+                for r in regions
+                if r.get("available", True) is not False
+            }
+            plans = []
+            for size in sizes:
+                if size.get("available") is False:
+                    continue
+                slug = str(size["slug"])
+                memory = int(size.get("memory") or 0)
+                memory_label = f"{memory // 1024} GB" if memory % 1024 == 0 else f"{memory} MB"
+                disk = int(size.get("disk") or 0)
+                vcpus = int(size.get("vcpus") or 0)
+                description = size.get("description") or "Droplet"
+                where = [
+                    str(r)
+                    for r in size.get("regions") or []
+                    if str(r) in open_regions
+                    and (open_regions[str(r)] is None or slug in (open_regions[str(r)] or ()))
+                ]
+                plans.append(
+                    Plan(
+                        id=slug,
+                        label=f"{description} · {vcpus} vCPU · {memory_label} RAM · {disk} GB disk",
+                        vcpus=vcpus,
+                        memory_mb=memory,
+                        disk_gb=disk,
+                        transfer_gb=round(float(size.get("transfer") or 0) * 1000),
+                        price_hourly=Decimal(str(size.get("price_hourly") or 0)),
+                        price_monthly=Decimal(str(size.get("price_monthly") or 0)),
+                        regions=where,
+                    )
                 )
-            )
         return plans
 
     async def get_regions(self) -> list[Region]:
-        return [
-            Region(
-                id=str(region["slug"]),
-                name=str(region.get("name") or region["slug"]),
-                available=bool(region.get("available", True)),
-                features=[str(f) for f in region.get("features") or []],
-            )
-            for region in await self.api.get_all("/v2/regions", "regions")
-        ]
+        raws = await self.api.get_all("/v2/regions", "regions", unique="slug")
+        with self._reading("the region list"):
+            return [
+                Region(
+                    id=str(region["slug"]),
+                    name=str(region.get("name") or region["slug"]),
+                    available=bool(region.get("available", True)),
+                    features=[str(f) for f in region.get("features") or []],
+                )
+                for region in raws
+            ]
 
     @staticmethod
     def _image(raw: dict[str, Any]) -> Image:
@@ -305,10 +340,12 @@ class DigitalOceanProvider(HttpProvider):
         ``Image.id`` is the slug when there is one (what create/rebuild accept).
         """
         images = []
-        for raw in await self.api.get_all("/v2/images", "images", {"type": "distribution"}):
-            if raw.get("public") is False or raw.get("status") in ("deleted", "retired"):
-                continue
-            images.append(self._image(raw))
+        raws = await self.api.get_all("/v2/images", "images", {"type": "distribution"})
+        with self._reading("the image list"):
+            for raw in raws:
+                if raw.get("public") is False or raw.get("status") in ("deleted", "retired"):
+                    continue
+                images.append(self._image(raw))
         return images
 
     async def get_deployment_options(self) -> list[DeploymentOption]:
@@ -330,8 +367,17 @@ class DigitalOceanProvider(HttpProvider):
             logger.warning("DigitalOcean application images unavailable: %s", images.message)
         else:
             by_slug = {str(i["slug"]): i for i in images if i.get("slug")}
+        if not isinstance(apps_body, dict):
+            raise self.api.odd_answer("an empty 1-Click list")
+        with self._reading("the 1-Click list"):
+            return self._apps(apps_body, by_slug)
+
+    @staticmethod
+    def _apps(
+        apps_body: dict[str, Any], by_slug: dict[str, dict[str, Any]]
+    ) -> list[DeploymentOption]:
         options = []
-        for app in (apps_body or {}).get("1_clicks") or []:
+        for app in apps_body.get("1_clicks") or []:
             if not isinstance(app, dict) or app.get("type", "droplet") != "droplet":
                 continue
             slug = str(app["slug"])
@@ -350,21 +396,29 @@ class DigitalOceanProvider(HttpProvider):
         return options
 
     async def list_ssh_keys(self) -> list[SSHKey]:
-        return [
-            SSHKey(
-                id=str(key["id"]),
-                name=str(key.get("name") or ""),
-                fingerprint=str(key.get("fingerprint") or ""),
-                public_key=str(key.get("public_key") or ""),
-            )
-            for key in await self.api.get_all("/v2/account/keys", "ssh_keys")
-        ]
+        raws = await self.api.get_all("/v2/account/keys", "ssh_keys")
+        with self._reading("the SSH key list"):
+            return [
+                SSHKey(
+                    id=str(key["id"]),
+                    name=str(key.get("name") or ""),
+                    fingerprint=str(key.get("fingerprint") or ""),
+                    public_key=str(key.get("public_key") or ""),
+                )
+                for key in raws
+            ]
 
     async def list_vpcs(self) -> list[VPC]:
-        return [
-            VPC(id=str(v["id"]), name=str(v.get("name") or ""), region=str(v.get("region") or ""))
-            for v in await self.api.get_all("/v2/vpcs", "vpcs")
-        ]
+        raws = await self.api.get_all("/v2/vpcs", "vpcs")
+        with self._reading("the VPC list"):
+            return [
+                VPC(
+                    id=str(v["id"]),
+                    name=str(v.get("name") or ""),
+                    region=str(v.get("region") or ""),
+                )
+                for v in raws
+            ]
 
     # -------------------------------------------------------------- instances
 
@@ -450,21 +504,29 @@ class DigitalOceanProvider(HttpProvider):
                 ),
                 delay=self.lost_create_delay,
             )
-        return self._instance(droplet)
+        with self._reading("a create answer", write=True):
+            return self._instance(droplet)
 
     async def get_instance(self, instance_id: str) -> Instance:
         body = await self.api.get(f"/v2/droplets/{instance_id}")
-        return self._instance(body["droplet"])
+        droplet = body.get("droplet") if isinstance(body, dict) else None
+        if not isinstance(droplet, dict) or droplet.get("id") is None:
+            raise self.api.odd_answer("a droplet without an id")
+        with self._reading("a droplet"):
+            return self._instance(droplet)
 
     async def list_instances(self, *, tag: str | None = None) -> list[Instance]:
         params = {"tag_name": tag} if tag else None
         droplets = await self.api.get_all("/v2/droplets", "droplets", params)
-        instances = [self._instance(d) for d in droplets]
+        with self._reading("the droplet list"):
+            instances = [self._instance(d) for d in droplets]
         if tag:
             instances = [i for i in instances if tag in i.tags]
         return instances
 
-    def _action(self, raw: dict[str, Any], action: str | None = None) -> ActionResult:
+    def _action(self, raw: Any, action: str | None = None) -> ActionResult:
+        if not isinstance(raw, dict) or raw.get("id") is None:
+            raise self.api.odd_answer("an action without an id")
         return ActionResult(
             provider=self.type,
             id=str(raw["id"]),
@@ -509,12 +571,26 @@ class DigitalOceanProvider(HttpProvider):
             if not plan:
                 raise ValidationError("resize needs a plan", provider=display, field="plan")
             body.update(size=plan, disk=True)
-        answer = await self.api.post(f"/v2/droplets/{instance_id}/actions", body)
-        return self._action(answer["action"], action)
+        # "Droplet already has a pending event": sent again with backoff while it
+        # lasts; only a state that persists reaches the caller (BusyError)
+        answer = await self.api.post_when_free(f"/v2/droplets/{instance_id}/actions", body)
+        raw = answer.get("action") if isinstance(answer, dict) else None
+        if not isinstance(raw, dict) or raw.get("id") is None:
+            # accepted (2xx) but without a handle: the action is under way, so the
+            # caller follows the droplet's status instead of an action id
+            logger.warning("DigitalOcean accepted %s without an action id", action)
+            return ActionResult(provider=self.type, id="", action=action, status="in-progress")
+        return self._action(raw, action)
 
     async def get_action(self, instance_id: str, action_id: str) -> ActionResult:
+        if not action_id:
+            raise ValidationError(
+                "no action id to look up; poll the droplet status instead",
+                provider=self.api.display_name,
+                field="action_id",
+            )
         body = await self.api.get(f"/v2/droplets/{instance_id}/actions/{action_id}")
-        return self._action(body["action"])
+        return self._action(body.get("action") if isinstance(body, dict) else None)
 
     async def delete_instance(self, instance_id: str) -> None:
         """``DELETE /v2/droplets/{id}`` (204). A gone droplet raises NotFoundError."""

@@ -5,7 +5,8 @@ surface can answer a user without knowing which provider spoke::
 
     ProviderError                 code            what the user is told
     ├── CredentialsError          credentials     "contact an administrator" (401/403)
-    ├── ValidationError           validation      the offending field (400/422)
+    ├── ValidationError           validation      each offending field (400/422)
+    ├── BusyError                 busy            the server is busy; try again shortly
     ├── NotFoundError             not_found       the thing is gone (404)
     ├── RateLimitedError          rate_limited    when to retry (429, retry_after)
     ├── QuotaError                quota           provider limits/insufficient resources
@@ -13,7 +14,9 @@ surface can answer a user without knowing which provider spoke::
         └── OutcomeUnknownError   outcome_unknown a write whose result we could not see
 
 Each error carries keyword context: ``code``, ``message``, ``field``, ``provider``,
-``status`` (HTTP status or None) and ``retry_after`` (seconds or None).
+``status`` (HTTP status or None) and ``retry_after`` (seconds or None). An API
+that names several fields at once fills ``fields`` (normalised field → message);
+``field`` is then the first of them.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 __all__ = [
+    "BusyError",
     "CredentialsError",
     "NotFoundError",
     "OutageError",
@@ -46,10 +50,14 @@ class ProviderError(Exception):
         status: int | None = None,
         retry_after: float | None = None,
         request_id: str | None = None,
+        fields: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.provider = provider
+        self.fields: dict[str, str] = dict(fields or {})
+        if field is None and self.fields:
+            field = next(iter(self.fields))
         self.field = field
         self.status = status
         self.retry_after = retry_after
@@ -60,6 +68,7 @@ class ProviderError(Exception):
             "code": self.code,
             "message": self.message,
             "field": self.field,
+            "fields": dict(self.fields),
             "provider": self.provider,
             "status": self.status,
             "retry_after": self.retry_after,
@@ -89,9 +98,25 @@ class ValidationError(ProviderError):
     code = "validation"
 
     def user_message(self) -> str:
+        if len(self.fields) > 1:
+            each = "; ".join(f"{name}: {reason}" for name, reason in self.fields.items())
+            return f"{self.provider} rejected {each}"
         if self.field:
             return f"{self.provider} rejected {self.field}: {self.message}"
         return f"{self.provider} rejected the request: {self.message}"
+
+
+class BusyError(ProviderError):
+    """The server is running another job (Linode's "Linode busy."); the same
+    request succeeds moments later, so it is retried before this is raised."""
+
+    code = "busy"
+
+    def user_message(self) -> str:
+        return (
+            f"{self.provider} is still busy with another job on this server; "
+            "please try again in a minute."
+        )
 
 
 class NotFoundError(ProviderError):

@@ -23,6 +23,7 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import aiohttp
@@ -30,6 +31,7 @@ import stamina
 from aiolimiter import AsyncLimiter
 
 from providers.errors import (
+    BusyError,
     CredentialsError,
     NotFoundError,
     OutageError,
@@ -60,11 +62,14 @@ __all__ = [
     "path_template",
     "reset_rate_state",
     "resolve_lost_create",
+    "unique_by",
 ]
 
 logger = logging.getLogger("providers.http")
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+_PHRASES = {s.value: s.phrase for s in HTTPStatus}
 
 # --------------------------------------------------------------------------- session
 
@@ -106,6 +111,16 @@ class RateBudget:
     limit: int | None
     remaining: int | None
     reset_at: float | None
+
+    def low(self, now: float, *, share: float = 0.2, floor: int = 10) -> bool:
+        """Whether less than ``share`` of the window (at least ``floor`` calls) is
+        left and the window has not reset yet: background work should wait then,
+        leaving the rest to what users asked for."""
+        if self.remaining is None or self.limit is None:
+            return False
+        if self.reset_at is not None and self.reset_at <= now:
+            return False
+        return self.remaining < max(floor, int(self.limit * share))
 
 
 @dataclass
@@ -152,6 +167,35 @@ _QUOTA = re.compile(
     r"|exceed(?:s|ed)? (?:your|the account'?s?)\b.*\blimit|account limit",
     re.IGNORECASE,
 )
+
+
+def unique_by(items: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    """``items`` without repeats of the same ``key`` (first one kept).
+
+    Paginated catalogues can repeat an item across a page boundary when the list
+    changes between two page reads; items without the key are dropped.
+    """
+    seen: set[str] = set()
+    out = []
+    for item in items:
+        value = item.get(key)
+        if value is None or str(value) in seen:
+            continue
+        seen.add(str(value))
+        out.append(item)
+    return out
+
+
+_TAGS = re.compile(r"<[^>]*>")
+_SPACES = re.compile(r"\s+")
+
+
+def _excerpt(text: str, secret: str, limit: int = 300) -> str:
+    """A body for the log only: markup stripped, the token removed, cut short."""
+    flat = _SPACES.sub(" ", _TAGS.sub(" ", text)).strip()
+    if secret:
+        flat = flat.replace(secret, "[redacted]")
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def path_template(path: str) -> str:
@@ -220,6 +264,8 @@ class JsonApi:
     request_id_header: ClassVar[str] = "x-request-id"
     #: Provider request field → :class:`~providers.models.CreateRequest` field.
     field_names: ClassVar[Mapping[str, str]] = {}
+    #: Sends of a write refused as "busy" before giving up (about 15 s of backoff).
+    busy_attempts: ClassVar[int] = 5
 
     def __init__(
         self,
@@ -267,6 +313,11 @@ class JsonApi:
         """``(message, provider field or None)`` from an error body."""
         raise NotImplementedError
 
+    def parse_fields(self, body: Any) -> dict[str, str]:
+        """Every ``provider field → reason`` an error body names (several at once
+        for Linode); empty when the body names none."""
+        return {}
+
     def normalise_field(self, name: str | None) -> str | None:
         if not name:
             return None
@@ -286,6 +337,24 @@ class JsonApi:
 
     async def post(self, path: str, json_body: Any = None) -> Any:
         return (await self.request("POST", path, json_body=json_body)).body
+
+    async def post_when_free(self, path: str, json_body: Any = None) -> Any:
+        """POST, sent again with backoff while the API answers "busy".
+
+        Safe to resend: a busy answer means the request was refused, not done.
+        After ``busy_attempts`` refusals the :class:`BusyError` is raised.
+        """
+        async for attempt in stamina.retry_context(
+            on=BusyError,
+            attempts=self.busy_attempts,
+            timeout=None,
+            wait_initial=1.0,
+            wait_max=8.0,
+            wait_jitter=0.5,
+        ):
+            with attempt:
+                return (await self.request("POST", path, json_body=json_body)).body
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def put(self, path: str, json_body: Any = None) -> Any:
         return (await self.request("PUT", path, json_body=json_body)).body
@@ -388,10 +457,28 @@ class JsonApi:
         request_id: str | None,
     ) -> ProviderError:
         message, raw_field = ("", None)
+        raw_fields: dict[str, str] = {}
         with contextlib.suppress(TypeError, KeyError, ValueError, AttributeError):
             message, raw_field = self.parse_error(body)
-        message = message or text.strip()[:200] or f"HTTP {status}"
+            raw_fields = self.parse_fields(body)
+        if not message:
+            # not the API's own error shape (a proxy's HTML page, an empty body):
+            # users get a clean sentence; the body goes to the log only
+            phrase = _PHRASES.get(status, "")
+            message = f"HTTP {status}" + (f" {phrase}" if phrase else "")
+            if text.strip():
+                logger.warning(
+                    "%s answered HTTP %s with a body that is not its error format: %s",
+                    self.display_name,
+                    status,
+                    _excerpt(text, self._token),
+                    extra={"provider": self.provider_type, "status": status},
+                )
         fld = self.normalise_field(raw_field)
+        fields: dict[str, str] = {}
+        for name, reason in raw_fields.items():
+            key = self.normalise_field(name) or name
+            fields[key] = f"{fields[key]}; {reason}" if key in fields else reason
         provider = self.display_name
         if status == 429:
             retry_after = _retry_after_seconds(headers.get("retry-after"), self._clock())
@@ -413,7 +500,7 @@ class JsonApi:
         if status >= 500:
             cls = OutcomeUnknownError if method in WRITE_METHODS else OutageError
             return cls(
-                f"HTTP {status}: {message}",
+                message if message.startswith(f"HTTP {status}") else f"HTTP {status}: {message}",
                 provider=provider,
                 status=status,
                 request_id=request_id,
@@ -428,8 +515,28 @@ class JsonApi:
             )
         if status == 404:
             return NotFoundError(message, provider=provider, status=status, request_id=request_id)
+        if self.is_busy(status, message):
+            return BusyError(message, provider=provider, status=status, request_id=request_id)
         return ValidationError(
-            message, provider=provider, field=fld, status=status, request_id=request_id
+            message,
+            provider=provider,
+            field=fld,
+            status=status,
+            request_id=request_id,
+            fields=fields,
+        )
+
+    def is_busy(self, status: int, message: str) -> bool:
+        """Whether a 4xx answer says "busy right now, same request later" (Linode)."""
+        return False
+
+    def odd_answer(self, what: str, *, write: bool = False) -> ProviderError:
+        """The error for a 2xx answer that lacks what it should carry (an empty
+        body, an object without its id): never a raw ``KeyError`` for users."""
+        cls = OutcomeUnknownError if write else OutageError
+        return cls(
+            f"{self.display_name} sent {what} that vpsbot could not read",
+            provider=self.display_name,
         )
 
     def _transport_error(self, method: str, exc: BaseException) -> ProviderError:
@@ -503,8 +610,15 @@ class JsonApi:
                 error = self._map_error(method, status, body, text, resp_headers, request_id)
             elif not decoded:
                 cls = OutcomeUnknownError if method in WRITE_METHODS else OutageError
+                logger.warning(
+                    "%s answered HTTP %s with a body that is not JSON: %s",
+                    self.display_name,
+                    status,
+                    _excerpt(text, self._token),
+                    extra={"provider": self.provider_type, "status": status},
+                )
                 error = cls(
-                    f"{self.display_name} sent a response that is not JSON",
+                    f"{self.display_name} sent a response that is not JSON (HTTP {status})",
                     provider=self.display_name,
                     status=status,
                     request_id=request_id,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import ClassVar
 
 from providers.base import Provider
@@ -33,3 +35,13 @@ class HttpProvider(Provider):
     def last_success(self) -> float | None:
         """Unix time of the account's latest successful call from this process."""
         return self.api.last_success
+
+    @contextmanager
+    def _reading(self, what: str, *, write: bool = False) -> Iterator[None]:
+        """Turn a 2xx answer the parser cannot read (a missing key, a null where an
+        object belongs, a number that is not one) into the normalised provider
+        error instead of a raw Python exception."""
+        try:
+            yield
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            raise self.api.odd_answer(what, write=write) from exc

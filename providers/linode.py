@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 from providers.base import ACTIONS, Capabilities
 from providers.errors import OutcomeUnknownError, ProviderError, ValidationError
-from providers.http import JsonApi, resolve_lost_create
+from providers.http import JsonApi, path_template, resolve_lost_create, unique_by
 from providers.http_provider import HttpProvider
 from providers.models import (
     ActionResult,
@@ -32,12 +32,13 @@ from providers.models import (
     InstanceStatus,
     Plan,
     Region,
+    RegionPrice,
     ScriptField,
     SSHKey,
 )
 from providers.passwords import generate_password, strength_error
 
-__all__ = ["LinodeApi", "LinodeProvider"]
+__all__ = ["ROOT_PASS_MIN", "LinodeApi", "LinodeProvider", "runs_in", "split_label"]
 
 logger = logging.getLogger(__name__)
 
@@ -82,13 +83,29 @@ _EVENT_ACTIONS = {
     "linode_delete": "delete",
 }
 
+#: Every event status the API documents (the spec's five, plus ``canceled`` that the
+#: official clients handle and ``completed`` seen in newer answers) → ActionResult.
 _EVENT_STATUSES = {
     "scheduled": "in-progress",
     "started": "in-progress",
     "finished": "completed",
+    "completed": "completed",
     "failed": "errored",
+    "canceled": "canceled",
     "notification": "completed",
 }
+
+#: The live API refuses root passwords under 11 characters ("Length must be
+#: 11-128 characters") although the published spec still says 7; checking the
+#: stricter bound here refuses at the field, before a create is sent.
+ROOT_PASS_MIN = 11
+ROOT_PASS_MAX = 128
+
+#: Region capability a type class needs (spec: "Only available in regions with ...").
+_CLASS_NEEDS = {"gpu": "GPU Linodes", "premium": "Premium Plans"}
+#: Images that are not operating systems to install (LKE node images).
+_NOT_OS = re.compile(r"kube|\blke\b", re.IGNORECASE)
+_FIRST_NUMBER = re.compile(r"\d")
 
 _LABEL = re.compile(r"^[A-Za-z][A-Za-z0-9._-]*$")
 
@@ -120,6 +137,53 @@ def _fingerprint(public_key: str) -> str:
         return ""
     digest = hashlib.md5(blob, usedforsecurity=False).hexdigest()
     return ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
+
+
+def _distributed_type(type_id: str) -> bool:
+    """Types sold only in distributed (edge) regions: ``g6-dedicated-edge-2``..."""
+    return "-edge-" in type_id
+
+
+def runs_in(type_raw: dict[str, Any], region_raw: dict[str, Any]) -> bool:
+    """Whether a Linode type can be deployed in a region.
+
+    Distributed (edge) regions run only their own ``-edge-`` types, which core
+    regions do not run; GPU and premium classes need the region capability the
+    spec names; a region without the "Linodes" capability runs none.
+    """
+    caps = {str(c) for c in region_raw.get("capabilities") or []}
+    if caps and "Linodes" not in caps:
+        return False
+    edge = _distributed_type(str(type_raw.get("id") or ""))
+    if str(region_raw.get("site_type") or "core") == "distributed":
+        return edge and (not caps or "Distributed Plans" in caps)
+    if edge:
+        return False
+    needed = _CLASS_NEEDS.get(str(type_raw.get("class") or ""))
+    return needed is None or needed in caps
+
+
+def split_label(label: str, vendor: str) -> tuple[str, str]:
+    """(distribution, version) of an image label.
+
+    The version starts at the first word with a digit: "Rocky Linux 10" →
+    ("Rocky Linux", "10"), "Ubuntu 24.04 LTS" → ("Ubuntu", "24.04 LTS"); a label
+    without one is all distribution ("Kali Linux" → ("Kali Linux", "")).
+    """
+    words = label.split()
+    for index, word in enumerate(words):
+        if _FIRST_NUMBER.match(word):
+            head = " ".join(words[:index])
+            return head or vendor or label, " ".join(words[index:])
+    return label or vendor, ""
+
+
+def _money(value: Any) -> Decimal:
+    """A price as Decimal; missing, null or unreadable is 0 (the import marks those)."""
+    try:
+        return Decimal(str(value)) if value is not None else Decimal(0)
+    except ArithmeticError:
+        return Decimal(0)
 
 
 def _split(value: Any) -> list[str] | None:
@@ -161,6 +225,19 @@ class LinodeApi(JsonApi):
         fld = next((str(e["field"]) for e in errors if e.get("field")), None)
         return message, fld
 
+    def parse_fields(self, body: Any) -> dict[str, str]:
+        fields: dict[str, str] = {}
+        for error in (body.get("errors") or []) if isinstance(body, dict) else []:
+            if isinstance(error, dict) and error.get("field") and error.get("reason"):
+                name = str(error["field"])
+                reason = str(error["reason"])
+                fields[name] = f"{fields[name]}; {reason}" if name in fields else reason
+        return fields
+
+    def is_busy(self, status: int, message: str) -> bool:
+        """``400 {"errors":[{"reason":"Linode busy."}]}``: another job runs on it."""
+        return status in (400, 409) and "busy" in message.lower()
+
     async def get_all(
         self,
         path: str,
@@ -168,20 +245,27 @@ class LinodeApi(JsonApi):
         filter: dict[str, Any] | None = None,
         max_pages: int = 1000,
     ) -> list[dict[str, Any]]:
-        """Every item of a paginated list (``page_size=500``), optionally X-Filtered."""
+        """Every item of a paginated list (``page_size=500``), optionally X-Filtered.
+
+        An item repeated across a page boundary is kept once; a page that is not
+        a page (an empty body) is an :class:`OutageError`, never a short list.
+        """
         headers = {"X-Filter": json.dumps(filter, separators=(",", ":"))} if filter else None
         items: list[dict[str, Any]] = []
         page = 1
         while page <= max_pages:
             body = await self.get(path, params={"page": page, "page_size": 500}, headers=headers)
-            if not isinstance(body, dict):
-                break
+            if not isinstance(body, dict) or not isinstance(body.get("data", []), list):
+                raise self.odd_answer(f"page {page} of {path_template(path)}")
             items.extend(item for item in body.get("data") or [] if isinstance(item, dict))
-            pages = int(body.get("pages") or 1)
+            try:
+                pages = int(body.get("pages") or 1)
+            except (TypeError, ValueError):
+                pages = 1
             if page >= pages:
                 break
             page += 1
-        return items
+        return unique_by(items, "id")
 
 
 class LinodeProvider(HttpProvider):
@@ -197,6 +281,7 @@ class LinodeProvider(HttpProvider):
     capabilities: ClassVar[Capabilities] = Capabilities(
         display_name="Linode",
         rebuild_password=True,
+        list_page_size=500,
         deployment_kind="stackscript",
         monitoring=False,
         ipv6=False,
@@ -238,9 +323,10 @@ class LinodeProvider(HttpProvider):
 
     @staticmethod
     def password_error(password: str) -> str | None:
-        """7-128 printable ASCII characters mixing at least three of: lowercase,
-        uppercase, digits, symbols (a local stand-in for Linode's strength check)."""
-        return strength_error(password, min_length=7, max_length=128)
+        """11-128 printable ASCII characters mixing at least three of: lowercase,
+        uppercase, digits, symbols (a local stand-in for Linode's strength check;
+        11 is what the live API enforces, see :data:`ROOT_PASS_MIN`)."""
+        return strength_error(password, min_length=ROOT_PASS_MIN, max_length=ROOT_PASS_MAX)
 
     # ---------------------------------------------------------------- catalog
 
@@ -248,63 +334,94 @@ class LinodeProvider(HttpProvider):
         await self.api.get("/v4/profile")
 
     async def get_plans(self) -> list[Plan]:
-        """Linode types. ``regions`` is empty: every type is sold in every region.
+        """Linode types, each with the regions that can run it and its region prices.
 
         Linode reports ``disk`` in MB (→ GB) and ``transfer`` as the monthly quota
         in GB (the spec's "MB" wording notwithstanding: 1000 on a Nanode = 1 TB).
+        ``regions`` comes from the regions' ``capabilities`` and ``site_type``
+        (see :func:`runs_in`); ``region_prices`` from the type's own list.
         """
-        plans = []
-        for raw in await self.api.get_all("/v4/linode/types"):
-            price = raw.get("price") or {}
-            plans.append(
-                Plan(
-                    id=str(raw["id"]),
-                    label=str(raw.get("label") or raw["id"]),
-                    vcpus=int(raw.get("vcpus") or 0),
-                    memory_mb=int(raw.get("memory") or 0),
-                    disk_gb=int(raw.get("disk") or 0) // 1024,
-                    transfer_gb=int(raw.get("transfer") or 0),
-                    price_hourly=Decimal(str(price.get("hourly") or 0)),
-                    price_monthly=Decimal(str(price.get("monthly") or 0)),
-                    regions=[],
+        types, regions = await asyncio.gather(
+            self.api.get_all("/v4/linode/types"), self.api.get_all("/v4/regions")
+        )
+        with self._reading("the plan catalogue"):
+            plans = []
+            for raw in types:
+                price = raw.get("price") or {}
+                region_prices = {
+                    str(rp["id"]): RegionPrice(
+                        hourly=_money(rp.get("hourly")), monthly=_money(rp.get("monthly"))
+                    )
+                    for rp in raw.get("region_prices") or []
+                    if isinstance(rp, dict) and rp.get("id")
+                }
+                plans.append(
+                    Plan(
+                        id=str(raw["id"]),
+                        label=str(raw.get("label") or raw["id"]),
+                        vcpus=int(raw.get("vcpus") or 0),
+                        memory_mb=int(raw.get("memory") or 0),
+                        disk_gb=int(raw.get("disk") or 0) // 1024,
+                        transfer_gb=int(raw.get("transfer") or 0),
+                        price_hourly=_money(price.get("hourly")),
+                        price_monthly=_money(price.get("monthly")),
+                        regions=[str(r["id"]) for r in regions if runs_in(raw, r)],
+                        region_prices=region_prices,
+                    )
                 )
-            )
         return plans
 
     async def get_regions(self) -> list[Region]:
-        return [
-            Region(
-                id=str(raw["id"]),
-                name=str(raw.get("label") or raw["id"]),
-                available=raw.get("status", "ok") == "ok",
-                features=[str(c) for c in raw.get("capabilities") or []],
-            )
-            for raw in await self.api.get_all("/v4/regions")
-        ]
+        """Regions; one is available when its status is ok and it runs Linodes."""
+        with self._reading("the region list"):
+            return [
+                Region(
+                    id=str(raw["id"]),
+                    name=str(raw.get("label") or raw["id"]),
+                    available=raw.get("status", "ok") == "ok"
+                    and (not raw.get("capabilities") or "Linodes" in raw["capabilities"]),
+                    features=[str(c) for c in raw.get("capabilities") or []],
+                    site_type=str(raw.get("site_type") or "core"),
+                )
+                for raw in await self.api.get_all("/v4/regions")
+            ]
 
     async def get_images(self) -> list[Image]:
-        """Public, non-deprecated images; ``distribution`` is the vendor."""
+        """Public operating-system images that are still supported.
+
+        Left out: deprecated images, images past their ``eol``, and images that are
+        not an OS to install (Kubernetes node images). ``distribution`` and
+        ``version`` come from the label (see :func:`split_label`).
+        """
         images = []
+        now = datetime.now(UTC)
         raws = await self.api.get_all("/v4/images", filter={"is_public": True, "deprecated": False})
-        for raw in raws:
-            if not raw.get("is_public") or raw.get("deprecated"):
-                continue
-            if raw.get("status") not in (None, "available"):
-                continue
-            vendor = str(raw.get("vendor") or "")
-            label = str(raw.get("label") or raw["id"])
-            version = label[len(vendor) :].strip() if label.startswith(vendor) else label
-            images.append(
-                Image(
-                    id=str(raw["id"]),
-                    slug=str(raw["id"]),
-                    name=label,
-                    distribution=vendor,
-                    version=version,
-                    min_disk_gb=math.ceil(int(raw.get("size") or 0) / 1024),
-                    created_at=_parse_time(raw.get("created")),
+        with self._reading("the image list"):
+            for raw in raws:
+                if not raw.get("is_public") or raw.get("deprecated"):
+                    continue
+                if raw.get("status") not in (None, "available"):
+                    continue
+                image_id = str(raw["id"])
+                label = str(raw.get("label") or image_id)
+                if _NOT_OS.search(image_id) or _NOT_OS.search(label):
+                    continue
+                eol = _parse_time(raw.get("eol"))
+                if eol is not None and eol <= now:
+                    continue
+                distribution, version = split_label(label, str(raw.get("vendor") or ""))
+                images.append(
+                    Image(
+                        id=image_id,
+                        slug=image_id,
+                        name=label,
+                        distribution=distribution,
+                        version=version,
+                        min_disk_gb=math.ceil(int(raw.get("size") or 0) / 1024),
+                        created_at=_parse_time(raw.get("created")),
+                        eol=eol,
+                    )
                 )
-            )
         return images
 
     async def get_deployment_options(self) -> list[DeploymentOption]:
@@ -319,8 +436,13 @@ class LinodeProvider(HttpProvider):
             "+order_by": "deployments_total",
             "+order": "desc",
         }
+        raws = await self.api.get_all("/v4/linode/stackscripts", filter=flt, max_pages=4)
+        with self._reading("the StackScript list"):
+            return self._scripts(raws, owners)
+
+    def _scripts(self, raws: list[dict[str, Any]], owners: list[str]) -> list[DeploymentOption]:
         options = []
-        for raw in await self.api.get_all("/v4/linode/stackscripts", filter=flt, max_pages=4):
+        for raw in raws:
             mine = bool(raw.get("mine"))
             if not mine and not (raw.get("is_public") and raw.get("username") in owners):
                 continue
@@ -350,15 +472,17 @@ class LinodeProvider(HttpProvider):
         return options
 
     async def list_ssh_keys(self) -> list[SSHKey]:
-        return [
-            SSHKey(
-                id=str(raw["id"]),
-                name=str(raw.get("label") or ""),
-                fingerprint=_fingerprint(str(raw.get("ssh_key") or "")),
-                public_key=str(raw.get("ssh_key") or ""),
-            )
-            for raw in await self.api.get_all("/v4/profile/sshkeys")
-        ]
+        raws = await self.api.get_all("/v4/profile/sshkeys")
+        with self._reading("the SSH key list"):
+            return [
+                SSHKey(
+                    id=str(raw["id"]),
+                    name=str(raw.get("label") or ""),
+                    fingerprint=_fingerprint(str(raw.get("ssh_key") or "")),
+                    public_key=str(raw.get("ssh_key") or ""),
+                )
+                for raw in raws
+            ]
 
     # -------------------------------------------------------------- instances
 
@@ -454,19 +578,27 @@ class LinodeProvider(HttpProvider):
                 ),
                 delay=self.lost_create_delay,
             )
-        return self._instance(answer)
+        with self._reading("a create answer", write=True):
+            return self._instance(answer)
 
     async def get_instance(self, instance_id: str) -> Instance:
-        return self._instance(await self.api.get(f"/v4/linode/instances/{instance_id}"))
+        body = await self.api.get(f"/v4/linode/instances/{instance_id}")
+        if not isinstance(body, dict) or body.get("id") is None:
+            raise self.api.odd_answer("a Linode without an id")
+        with self._reading("a Linode"):
+            return self._instance(body)
 
     async def list_instances(self, *, tag: str | None = None) -> list[Instance]:
         raws = await self.api.get_all("/v4/linode/instances", filter={"tags": tag} if tag else None)
-        instances = [self._instance(r) for r in raws]
+        with self._reading("the Linode list"):
+            instances = [self._instance(r) for r in raws]
         if tag:
             instances = [i for i in instances if tag in i.tags]
         return instances
 
-    def _event(self, raw: dict[str, Any], action: str | None = None) -> ActionResult:
+    def _event(self, raw: Any, action: str | None = None) -> ActionResult:
+        if not isinstance(raw, dict) or raw.get("id") is None:
+            raise self.api.odd_answer("an event without an id")
         raw_status = str(raw.get("status") or "")
         percent = raw.get("percent_complete")
         return ActionResult(
@@ -489,16 +621,20 @@ class LinodeProvider(HttpProvider):
         body = await self.api.get(
             "/v4/account/events", params={"page": 1, "page_size": 25}, headers=headers
         )
+        data = body.get("data") if isinstance(body, dict) else None
         events = [
             e
-            for e in (body or {}).get("data") or []
+            for e in (data if isinstance(data, list) else [])
             if isinstance(e, dict)
             and e.get("action") == event_action
             and str((e.get("entity") or {}).get("id")) == instance_id
         ]
         if not events:
             return None
-        return max(events, key=lambda e: (str(e.get("created") or ""), int(e.get("id") or 0)))
+        events = [e for e in events if str(e.get("id") or "").isdigit()]
+        if not events:
+            return None
+        return max(events, key=lambda e: (str(e.get("created") or ""), int(e["id"])))
 
     async def perform_action(
         self,
@@ -534,7 +670,9 @@ class LinodeProvider(HttpProvider):
             if not plan:
                 raise ValidationError("resize needs a plan", provider=display, field="plan")
             body = {"type": plan}
-        await self.api.post(f"/v4/linode/instances/{instance_id}/{suffix}", body)
+        # "Linode busy." while another job runs: sent again with backoff, and
+        # only a busy state that persists reaches the caller (BusyError)
+        await self.api.post_when_free(f"/v4/linode/instances/{instance_id}/{suffix}", body)
         for attempt in range(3):
             if attempt:
                 await asyncio.sleep(self.event_lookup_delay)

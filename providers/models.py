@@ -20,8 +20,10 @@ __all__ = [
     "InstanceStatus",
     "Plan",
     "Region",
+    "RegionPrice",
     "SSHKey",
     "ScriptField",
+    "version_key",
 ]
 
 
@@ -39,7 +41,21 @@ class InstanceStatus(StrEnum):
     UNKNOWN = "unknown"
 
 
+class RegionPrice(_Model):
+    """What a plan costs in one region when that differs from its base price."""
+
+    hourly: Decimal
+    monthly: Decimal
+
+
 class Plan(_Model):
+    """A size (DigitalOcean) or type (Linode).
+
+    ``regions`` lists the regions that can run it (empty: unknown, treat as
+    none); ``region_prices`` holds the regions whose price differs from the base
+    ``price_hourly``/``price_monthly`` (Linode's ``region_prices``).
+    """
+
     id: str
     label: str
     vcpus: int
@@ -49,6 +65,25 @@ class Plan(_Model):
     price_hourly: Decimal
     price_monthly: Decimal
     regions: list[str] = Field(default_factory=list)
+    region_prices: dict[str, RegionPrice] = Field(default_factory=dict)
+
+    def monthly_in(self, region: str | None) -> Decimal:
+        """The monthly price in ``region`` (the base price where none differs)."""
+        found = self.region_prices.get(region or "")
+        return found.monthly if found is not None else self.price_monthly
+
+    def hourly_in(self, region: str | None) -> Decimal:
+        found = self.region_prices.get(region or "")
+        return found.hourly if found is not None else self.price_hourly
+
+    def region_prices_json(self) -> dict[str, dict[str, str]]:
+        """``region_prices`` as stored (``vps_plans.region_prices``): only the
+        regions whose price differs from the base one, amounts as strings."""
+        return {
+            region: {"monthly": str(price.monthly), "hourly": str(price.hourly)}
+            for region, price in sorted(self.region_prices.items())
+            if price.monthly != self.price_monthly or price.hourly != self.price_hourly
+        }
 
 
 class Image(_Model):
@@ -59,6 +94,22 @@ class Image(_Model):
     version: str = ""
     min_disk_gb: int = 0
     created_at: datetime | None = None
+    #: when the vendor stops supporting this release (Linode ``eol``), if known
+    eol: datetime | None = None
+
+    @property
+    def version_key(self) -> tuple[int, ...]:
+        return version_key(self.version)
+
+
+_VERSION = re.compile(r"\d+(?:\.\d+)*")
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """A release's number as integers, for sorting: "10" after "9", "24.04" after
+    "22.10"; the architecture ("x64") and words ("LTS") do not count."""
+    found = _VERSION.search(version)
+    return tuple(int(part) for part in found.group().split(".")) if found else ()
 
 
 class Region(_Model):
@@ -66,6 +117,8 @@ class Region(_Model):
     name: str
     available: bool = True
     features: list[str] = Field(default_factory=list)
+    #: Linode ``site_type``: "core" or "distributed" (edge); DigitalOcean: "core"
+    site_type: str = "core"
 
 
 class SSHKey(_Model):
@@ -169,5 +222,10 @@ class ActionResult(_Model):
     provider: str
     id: str
     action: str
-    status: str  # in-progress | completed | errored
+    status: str  # in-progress | completed | errored | canceled
     progress: int | None = None
+
+    @property
+    def finished(self) -> bool:
+        """Nothing more will happen to this action (done, failed or canceled)."""
+        return self.status in ("completed", "errored", "canceled")

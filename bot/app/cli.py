@@ -142,6 +142,7 @@ async def _start_sandbox(services: Any, port: int = SANDBOX_PORT) -> Any:
             await admin_ops.import_plans(
                 services, name, admin_ops.Markup(percent=Decimal(20)), actor="vpsbot"
             )
+            await _store_region_prices(services, name)
         print(f"registered the sandbox providers (sandbox at {sandbox.url})", flush=True)
     return sandbox
 
@@ -314,12 +315,41 @@ def _markup(args: argparse.Namespace) -> Any:
     return Markup()
 
 
+async def _store_region_prices(services: Any, name: str) -> None:
+    """Store the per-region prices of a provider's plans just imported.
+
+    The catalogue comes from the provider's cache (the import has just read it),
+    so this sends no request; a re-import keeps them current.
+    """
+    from db.repo import plans, providers
+
+    async with services.db.session() as session:
+        row = await providers.by_name(session, name)
+    if row is None:
+        return
+    catalogue = await services.provider_for(row).get_plans()
+    prices = {plan.id: plan.region_prices_json() for plan in catalogue}
+    async with services.db.session() as session, session.begin():
+        if await plans.set_region_prices(session, row.id, prices):
+            services.offers.clear()
+
+
 @_with_services
 async def cmd_plans_import(services: Any, args: argparse.Namespace) -> None:
     from bot.admin import service as admin_ops
+    from db.repo import plans, providers
 
     count = await admin_ops.import_plans(services, args.provider, _markup(args))
     print(f"imported {count} plan(s) from {args.provider!r}")
+    await _store_region_prices(services, args.provider)
+    async with services.db.session() as session:
+        row = await providers.by_name(session, args.provider)
+        unpriced = await plans.unpriced(session, row.id) if row is not None else []
+    if unpriced:
+        print(
+            f"{len(unpriced)} plan(s) came without a price and were imported inactive "
+            f"(never offered at $0.00): {', '.join(unpriced)}"
+        )
 
 
 @_with_services
@@ -332,14 +362,20 @@ async def cmd_plans_list(services: Any, args: argparse.Namespace) -> None:
             rows = [row for row in rows if row.name == args.provider]
             if not rows:
                 raise CliError(f"no provider named {args.provider!r}")
-        print(f"{'PROVIDER':20} {'PLAN':22} {'BASE':>8} {'MARKUP':>8} {'PRICE':>8} ACTIVE")
+        print(
+            f"{'PROVIDER':20} {'PLAN':22} {'REGION':10} {'BASE':>8} {'MARKUP':>8} "
+            f"{'PRICE':>8} ACTIVE"
+        )
         for row in rows:
             for plan in await plans.list_for_provider(session, row.id):
                 active = "yes" if plan.active else "no"
-                print(
-                    f"{row.name:20} {plan.provider_plan_id:22} {plan.base_price:>8} "
-                    f"{plan.markup_price:>8} {plan.price_monthly:>8} {active}"
-                )
+                # the base price, then each region whose price differs from it
+                for region in [None, *sorted(plan.region_prices or {})]:
+                    print(
+                        f"{row.name:20} {plan.provider_plan_id:22} {region or '(base)':10} "
+                        f"{plan.base_in(region):>8} {plan.markup_in(region):>8} "
+                        f"{plan.price_in(region):>8} {active}"
+                    )
 
 
 async def _plan_target(services: Any, args: argparse.Namespace) -> Any:
@@ -488,6 +524,12 @@ def _one_line(exc: BaseException) -> str:
         return f"{exc.provider}: {exc.user_message()}"
     if isinstance(exc, VpsbotError | SecretError):
         return str(exc)
+    from sqlalchemy.exc import SQLAlchemyError
+
+    if isinstance(exc, SQLAlchemyError):
+        # the statement and driver text are for a debug log, never the terminal
+        log.debug("database error", exc_info=exc)
+        return "the database refused the request (run with LOG_LEVEL=DEBUG for the details)"
     name = type(exc).__name__
     text = str(exc).splitlines()[0] if str(exc) else name
     return f"{name}: {text}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +20,7 @@ from db.models import Plan
 from providers.models import Image
 
 __all__ = [
+    "EOL_NOTICE",
     "MAX_OPTIONS",
     "STATUS_ICONS",
     "PlanChoice",
@@ -28,6 +29,7 @@ __all__ = [
     "esc",
     "image_option_groups",
     "image_options",
+    "image_text",
     "md",
     "money",
     "plan_choice",
@@ -37,6 +39,8 @@ __all__ = [
 
 #: Slack's cap on the options of a static select (and of an options load).
 MAX_OPTIONS = 100
+#: How early an image's end of life is shown next to its name.
+EOL_NOTICE = timedelta(days=365)
 
 STATUS_ICONS = {
     "provisioning": ":hourglass_flowing_sand:",
@@ -92,6 +96,23 @@ class PlanChoice:
     monthly: Decimal
     hourly: Decimal
     regions: tuple[str, ...] = ()
+    #: (region, monthly, hourly) marked-up prices where the region's differ
+    region_prices: tuple[tuple[str, Decimal, Decimal], ...] = ()
+
+    def monthly_in(self, region: str | None) -> Decimal:
+        found = next((p for p in self.region_prices if p[0] == region), None)
+        return found[1] if found else self.monthly
+
+    def hourly_in(self, region: str | None) -> Decimal:
+        found = next((p for p in self.region_prices if p[0] == region), None)
+        return found[2] if found else self.hourly
+
+    def varies(self) -> bool:
+        """Whether some region costs more or less than the base price."""
+        return any(monthly != self.monthly for _, monthly, _ in self.region_prices)
+
+    def lowest(self) -> Decimal:
+        return min([self.monthly, *(m for _, m, _ in self.region_prices)])
 
     def summary(self) -> str:
         memory = (
@@ -102,20 +123,32 @@ class PlanChoice:
             f"{self.transfer_gb:,} GB transfer"
         )
 
-    def price(self) -> str:
-        return f"${self.monthly:.2f}/mo (${self.hourly:.4f}/h)"
+    def price(self, region: str | None = None) -> str:
+        """The price in ``region``; without one, the base price and whether it varies."""
+        if region is None and self.varies():
+            return f"from ${self.lowest():.2f}/mo, depending on the region"
+        return f"${self.monthly_in(region):.2f}/mo (${self.hourly_in(region):.4f}/h)"
+
+
+def _hourly(plan: Plan, region: str | None, monthly: Decimal) -> Decimal:
+    """The marked-up hourly price: the provider's hourly price in the region,
+    marked up in the same proportion as the monthly one."""
+    base = plan.base_in(region)
+    base_hourly = plan.hourly_base_in(region)
+    hourly = base_hourly * monthly / base if base and base_hourly else monthly / 730
+    return hourly.quantize(Decimal("0.0001"))
 
 
 def plan_choice(plan: Plan) -> PlanChoice:
-    """The :class:`PlanChoice` of a ``vps_plans`` row: base plus markup, and an
-    hourly price scaled from the provider's by the same ratio."""
+    """The :class:`PlanChoice` of a ``vps_plans`` row: base plus markup, per region
+    where the provider's regional price differs."""
     specs: dict[str, Any] = plan.specifications
-    monthly = plan.base_price + plan.markup_price
-    base_hourly = Decimal(str(specs.get("price_hourly", "0") or "0"))
-    hourly = (
-        base_hourly * monthly / plan.base_price
-        if plan.base_price and base_hourly
-        else monthly / 730
+    monthly = plan.price_in(None)
+    region_prices = tuple(
+        sorted(
+            (region, plan.price_in(region), _hourly(plan, region, plan.price_in(region)))
+            for region in plan.region_prices or {}
+        )
     )
     return PlanChoice(
         id=str(plan.id),
@@ -126,16 +159,22 @@ def plan_choice(plan: Plan) -> PlanChoice:
         disk_gb=int(specs.get("disk_gb", 0)),
         transfer_gb=int(specs.get("transfer_gb", 0)),
         monthly=monthly,
-        hourly=hourly.quantize(Decimal("0.0001")),
+        hourly=_hourly(plan, None, monthly),
         regions=tuple(specs.get("regions") or ()),
+        region_prices=region_prices,
     )
 
 
-def plan_option(plan: PlanChoice) -> Option:
-    """A plan in a select: its id and price, the specifications below."""
+def plan_option(plan: PlanChoice, region: str | None = None) -> Option:
+    """A plan in a select: its id and price (in ``region``, or "from" the lowest
+    when it varies by region), the specifications below."""
+    if region is None and plan.varies():
+        price = f"from ${plan.lowest():.2f}/mo"
+    else:
+        price = f"${plan.monthly_in(region):.2f}/mo"
     return Option(
         value=plan.id,
-        text=cut(f"{plan.provider_plan_id} — ${plan.monthly:.2f}/mo"),
+        text=cut(f"{plan.provider_plan_id} — {price}"),
         description=cut(plan.summary()),
     )
 
@@ -151,8 +190,16 @@ def plan_options(plans: Sequence[PlanChoice], query: str) -> list[dict[str, Any]
     ][:MAX_OPTIONS]
 
 
-def image_options(images: Sequence[Image]) -> list[OptionGroup]:
-    """Images grouped by distribution, newest first within each group."""
+def image_text(image: Image, now: datetime | None = None) -> str:
+    """An image's name, with its end-of-life date when that is near."""
+    now = now or datetime.now(UTC)
+    if image.eol is not None and image.eol - now <= EOL_NOTICE:
+        return cut(f"{image.name} · EOL {image.eol:%Y-%m-%d}")
+    return cut(image.name)
+
+
+def image_options(images: Sequence[Image], now: datetime | None = None) -> list[OptionGroup]:
+    """Images grouped by distribution, newest release first (10 before 9)."""
     groups: dict[str, list[Image]] = defaultdict(list)
     for image in images:
         groups[image.distribution or "Other"].append(image)
@@ -160,13 +207,13 @@ def image_options(images: Sequence[Image]) -> list[OptionGroup]:
     for name in sorted(groups, key=str.lower):
         ordered = sorted(
             groups[name],
-            key=lambda i: (i.version, i.created_at.isoformat() if i.created_at else ""),
+            key=lambda i: (i.version_key, i.created_at.isoformat() if i.created_at else ""),
             reverse=True,
         )
         out.append(
             OptionGroup(
                 label=cut(name),
-                options=[Option(value=i.id[:150], text=cut(i.name)) for i in ordered],
+                options=[Option(value=i.id[:150], text=image_text(i, now)) for i in ordered],
             )
         )
     return out

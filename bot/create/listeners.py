@@ -20,8 +20,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.core.blocks import image_option_groups, plan_options
 from bot.core.services import Services
 from bot.core.slack import (
-    answer,
     Subcommand,
+    answer,
     first_action,
     query_of,
     slack_error,

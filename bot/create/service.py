@@ -43,6 +43,7 @@ __all__ = [
     "PROVIDER_CHOICES",
     "Claim",
     "claim",
+    "field_errors",
     "run_creation",
 ]
 
@@ -123,11 +124,32 @@ async def claim(
     return Claim(instance_id, tag, draft, channel_id)
 
 
+def field_errors(data: StepData, exc: ValidationError) -> tuple[str, dict[str, str]]:
+    """Where a provider's refusal goes back: every field it names at its own block,
+    on the earliest step among them (the others wait on theirs)."""
+    assert data.flow is not None
+    named = exc.fields or ({exc.field: exc.message} if exc.field else {})
+    if not named:
+        return "review", {"review": exc.user_message()}
+    errors: dict[str, str] = {}
+    steps: list[str] = []
+    for name, reason in named.items():
+        spot = data.flow.spot(name)
+        if spot.block_id in errors:
+            errors[spot.block_id] = f"{errors[spot.block_id]} {reason}"
+        else:
+            errors[spot.block_id] = reason if spot.step != "review" else f"{name}: {reason}"
+        steps.append(spot.step)
+    order = data.steps
+    first = min(steps, key=lambda st: order.index(st) if st in order else len(order))
+    return first, errors
+
+
 def _request(
     claim: Claim,
     data: StepData,
     flow: ProviderFlow,
-    password: str,
+    password: str | None,
     secrets: dict[str, str] | None = None,
 ) -> CreateRequest:
     draft = claim.draft
@@ -261,12 +283,17 @@ async def run_creation(
     """
     assert data.flow is not None
     draft = claim.draft
-    generated = draft.password_sealed is None
-    password = (
-        generate_password()
-        if generated
-        else services.box.decrypt(draft.password_sealed or "", what="the draft's password")
-    )
+    # a password only when asked for one, or when there is no other way in: with
+    # SSH keys chosen and no password, none is set (DigitalOcean then leaves SSH
+    # password login off; Linode sets a random one that is never shown)
+    generated = draft.password_sealed is None and not draft.ssh_key_ids
+    password: str | None
+    if draft.password_sealed is not None:
+        password = services.box.decrypt(draft.password_sealed, what="the draft's password")
+    elif generated:
+        password = generate_password()
+    else:
+        password = None
     redactor.add(password)
     request = _request(claim, data, data.flow, password, _secrets(services, draft))
     try:
@@ -277,12 +304,16 @@ async def run_creation(
             claim.instance_id,
             exc.message,
         )
-        shown = not generated or await _show_password(
-            services,
-            channel_id=claim.channel_id,
-            user_id=user_id,
-            label=draft.label,
-            password=password,
+        shown = (
+            not generated
+            or password is None
+            or await _show_password(
+                services,
+                channel_id=claim.channel_id,
+                user_id=user_id,
+                label=draft.label,
+                password=password,
+            )
         )
         await _follow_up("forget secrets", _forget_secrets(services, view_id))
         await _follow_up(
@@ -301,13 +332,12 @@ async def run_creation(
         await update_view(services.slack, view_id, view)
         return
     except ValidationError as exc:
-        spot = data.flow.spot(exc.field)
-        message = exc.message if exc.field else exc.user_message()
-        released = await _release(services, view_id, claim, spot.step, {spot.block_id: message})
+        step, errors = field_errors(data, exc)
+        released = await _release(services, view_id, claim, step, errors)
         data.draft = released
         CREATIONS.labels(row.type, "failed").inc()
         await _record(services, claim, team_id, user_id, "error", error=exc.as_dict())
-        await update_view(services.slack, view_id, view_for(spot.step, data))
+        await update_view(services.slack, view_id, view_for(step, data))
         return
     except ProviderError as exc:
         released = await _release(
@@ -336,8 +366,16 @@ async def run_creation(
             ),
         )
         return
-    shown = not generated or await _show_password(
-        services, channel_id=claim.channel_id, user_id=user_id, label=draft.label, password=password
+    shown = (
+        not generated
+        or password is None
+        or await _show_password(
+            services,
+            channel_id=claim.channel_id,
+            user_id=user_id,
+            label=draft.label,
+            password=password,
+        )
     )
     CREATIONS.labels(row.type, "succeeded").inc()
     await _follow_up("store", _store_created(services, claim, server))

@@ -27,7 +27,15 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.core.blocks import MAX_OPTIONS, PlanChoice, cut, image_options, md, plan_option
+from bot.core.blocks import (
+    MAX_OPTIONS,
+    PlanChoice,
+    cut,
+    image_options,
+    image_text,
+    md,
+    plan_option,
+)
 from bot.create.draft import Draft
 from bot.create.flows import ProviderFlow
 from providers.models import VPC, DeploymentOption, Image, Region, SSHKey
@@ -39,6 +47,7 @@ __all__ = [
     "MAX_STATIC_OPTIONS",
     "ProviderChoice",
     "StepData",
+    "access_summary",
     "checking_view",
     "config_view",
     "creating_view",
@@ -50,6 +59,7 @@ __all__ = [
     "message_view",
     "password_lost_view",
     "plan_view",
+    "review_lines",
     "review_view",
     "view_for",
 ]
@@ -145,13 +155,18 @@ def _with_errors(blocks: list[Block], errors: dict[str, str]) -> list[Block]:
 
 
 def _region_options(data: StepData) -> list[Option]:
+    """Regions that can run the chosen plan, each with its price where it differs."""
     plan = data.plan
     allowed = set(plan.regions) if plan and plan.regions else None
-    return [
-        Option(value=region.id[:150], text=cut(f"{region.name} ({region.id})"))
-        for region in data.regions
-        if region.available and (allowed is None or region.id in allowed)
-    ][:MAX_STATIC_OPTIONS]
+    options = []
+    for region in data.regions:
+        if not region.available or (allowed is not None and region.id not in allowed):
+            continue
+        text = f"{region.name} ({region.id})"
+        if plan is not None and plan.varies():
+            text += f" — ${plan.monthly_in(region.id):.2f}/mo"
+        options.append(Option(value=region.id[:150], text=cut(text)))
+    return options[:MAX_STATIC_OPTIONS]
 
 
 def plan_view(data: StepData) -> View:
@@ -223,7 +238,10 @@ def plan_view(data: StepData) -> View:
         )
         blocks.append(
             SectionBlock(
-                text=md(f"*{data.plan.name}*: {data.plan.summary()}\n*Price:* {data.plan.price()}")
+                text=md(
+                    f"*{data.plan.name}*: {data.plan.summary()}\n"
+                    f"*Price:* {data.plan.price(draft.region)}"
+                )
             )
         )
     elif data.plan:
@@ -241,6 +259,7 @@ def deployment_view(data: StepData) -> View:
     return _modal("deployment", _with_errors(blocks, data.draft.errors))
 
 
+#: How far ahead an image's end of life is shown next to its name.
 def image_view(data: StepData) -> View:
     images = data.images or []
     draft = data.draft
@@ -252,7 +271,9 @@ def image_view(data: StepData) -> View:
             action_id="image",
             min_query_length=0,
             placeholder=f"Type to search {len(images)} images",
-            initial_option=Option(value=chosen.id[:150], text=cut(chosen.name)) if chosen else None,
+            initial_option=Option(value=chosen.id[:150], text=image_text(chosen))
+            if chosen
+            else None,
         )
     elif images:
         groups = image_options(images)
@@ -287,7 +308,7 @@ def config_view(data: StepData) -> View:
     password_hint = (
         "A password is already set; leave blank to keep it."
         if draft.password_sealed
-        else "Leave blank to have a strong one generated and shown to you once."
+        else data.flow.password_hint
     )
     blocks: list[Block] = [
         _progress(data, "config"),
@@ -365,6 +386,16 @@ def config_view(data: StepData) -> View:
     return _modal("config", _with_errors(blocks, draft.errors))
 
 
+def access_summary(data: StepData) -> str:
+    """How root will get in, as the review states it (see ``ProviderFlow.access``)."""
+    draft = data.draft
+    if data.flow is None:
+        return "—"
+    return data.flow.access(
+        password=draft.password_sealed is not None, ssh_keys=len(draft.ssh_key_ids)
+    )
+
+
 def review_lines(data: StepData) -> list[tuple[str, str]]:
     draft = data.draft
     provider = data.provider
@@ -383,8 +414,7 @@ def review_lines(data: StepData) -> list[tuple[str, str]]:
             flow.deployment_summary(draft, data.deployments) if flow else "—",
         ),
         ("Operating system", image),
-        ("Root password", "set by you" if draft.password_sealed else "generated, shown once"),
-        ("SSH keys", str(len(draft.ssh_key_ids)) if draft.ssh_key_ids else "none"),
+        ("Access", access_summary(data)),
         ("Backups", "yes" if draft.backups else "no"),
     ]
     if flow:
@@ -415,7 +445,13 @@ def review_view(data: StepData) -> View:
         DividerBlock(),
         SectionBlock(
             block_id="price",
-            text=md(f"*Price:* {plan.price()}" if plan else "*Price:* —"),
+            text=md(
+                f"*Price in {data.draft.region}:* {plan.price(data.draft.region)}"
+                if plan and data.draft.region
+                else f"*Price:* {plan.price()}"
+                if plan
+                else "*Price:* —"
+            ),
         ),
         _back("review"),
     ]

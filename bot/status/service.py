@@ -50,7 +50,7 @@ async def card_for(services: Services, row: VpsInstance, note: str | None = None
     price = "—"
     plan_name = str(row.configuration.get("plan", "—"))
     if plan is not None:
-        monthly: Decimal = plan.base_price + plan.markup_price
+        monthly: Decimal = plan.price_in(row.region)  # the region's price, not the base
         price = f"${monthly:.2f}/mo"
         plan_name = plan.name
     return ServerCard(

@@ -2,9 +2,20 @@
 
 Work items are the ``vps_instances`` rows with ``watch_next_at`` set. Each
 cycle leases due rows with ``FOR UPDATE SKIP LOCKED`` (so two replicas never
-take the same row), lists each provider's vpsbot-tagged servers once (not one
-request per server), follows pending actions, updates the rows and the channel
-messages, and reschedules with backoff until the server settles.
+take the same row), follows them and updates the rows and the channel messages.
+
+What it costs the provider's budget: for k changing servers among N, each poll
+reads either each of the k (one request each: its action, or the server) or the
+whole tagged listing (ceil(N / page size) requests), whichever is fewer, chosen
+per poll from the database's count of the provider's servers. When polls happen:
+a change is expected to take about as long as the same change took before on the
+same provider account (learned as it goes; the provider's own progress figure
+refines it when there is one), so the watcher waits until just before then and
+polls every :data:`TICK` seconds from there, keeping the channel card within
+about five seconds of the provider without a blind backoff; a change that runs
+far past its expected time is polled less and less often. When the account's
+rate-limit budget runs low (its headers), the watcher waits for the window to
+reset, leaving what is left to calls users are waiting for.
 """
 
 from __future__ import annotations
@@ -12,8 +23,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
+import time
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,11 +36,12 @@ from bot.core.services import Services
 from bot.core.tags import VPSBOT_TAG
 from bot.status import service as status
 from db.models import ServiceProvider, VpsInstance
-from db.repo import activity, drafts, instances, plans
+from db.repo import activity, drafts, instances, plans, providers
 from providers.errors import NotFoundError, ProviderError
 from providers.models import Instance
+from providers.registry import capabilities_for
 
-__all__ = ["SETTLED", "StatusWatcher"]
+__all__ = ["SETTLED", "TICK", "Durations", "StatusWatcher", "next_delay"]
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +49,83 @@ log = logging.getLogger(__name__)
 SETTLED = frozenset({"running", "stopped", "error", "deleted"})
 
 
+#: Seconds between polls while a change is due (the card's lag is at most this
+#: plus the cycle interval and one request).
+TICK = 3.0
+#: Polls start this long before the expected end of a change.
+LEAD = 2.0
+#: What a change takes before the account has shown one (seconds).
+DEFAULT_SECONDS = {
+    "create": 50.0,
+    "power_on": 20.0,
+    "shutdown": 20.0,
+    "power_off": 10.0,
+    "reboot": 30.0,
+    "power_cycle": 20.0,
+    "rebuild": 60.0,
+    "resize": 120.0,
+    "delete": 10.0,
+}
+
+
 def _backoff(attempts: int) -> float:
+    """For rows with no change to predict (a lost create looked up by tag)."""
     return float(min(2 ** max(attempts, 1), 60))
+
+
+def next_delay(elapsed: float, expected: float, *, learned: bool) -> float:
+    """Seconds until the next poll of a change ``elapsed`` seconds old that is
+    expected to take ``expected`` seconds.
+
+    Before the expected end (less :data:`LEAD`) nothing is asked; from then on
+    every :data:`TICK` seconds until twice the expected time, then less and less
+    often (at most a minute apart). Without a learned figure the window opens at
+    half the default, since a default is only a guess.
+    """
+    start = (expected - LEAD) if learned else expected / 2
+    if elapsed < start:
+        return max(start - elapsed, 0.5)
+    late = elapsed - (2 * expected + 30)
+    if late <= 0:
+        return TICK
+    return min(60.0, max(TICK, late / 2))
+
+
+class Durations:
+    """How long each kind of change takes on each provider account, learned.
+
+    An exponentially weighted mean of what was observed (newer changes count
+    more); None until the account has shown one.
+    """
+
+    def __init__(self, weight: float = 0.3) -> None:
+        self.weight = weight
+        self._seen: dict[tuple[str, str], float] = {}
+
+    def typical(self, account: str, kind: str) -> float | None:
+        return self._seen.get((account, kind))
+
+    def expected(self, account: str, kind: str) -> tuple[float, bool]:
+        """(seconds, whether learned) for a change of ``kind``."""
+        seen = self._seen.get((account, kind))
+        if seen is not None:
+            return seen, True
+        return DEFAULT_SECONDS.get(kind, 30.0), False
+
+    def observe(self, account: str, kind: str, seconds: float) -> None:
+        seconds = max(1.0, seconds)
+        old = self._seen.get((account, kind))
+        self._seen[(account, kind)] = (
+            seconds if old is None else old + self.weight * (seconds - old)
+        )
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a watched row is waiting for: ``kind`` started at ``since`` (epoch)."""
+
+    kind: str
+    since: float
 
 
 class StatusWatcher:
@@ -45,14 +135,18 @@ class StatusWatcher:
         self,
         services: Services,
         *,
-        interval: float = 3.0,
+        interval: float = 1.0,
         batch: int = 200,
         grace: timedelta = timedelta(minutes=10),
+        durations: Durations | None = None,
     ) -> None:
         self.services = services
         self.interval = interval
         self.batch = batch
         self.grace = grace
+        self.durations = durations or Durations()
+        self._population: dict[uuid.UUID, tuple[float, int]] = {}
+        self._drafts_swept = 0.0
 
     async def run(self, stop: asyncio.Event) -> None:
         """Cycle until ``stop`` is set; a failing cycle is logged, never fatal."""
@@ -72,7 +166,9 @@ class StatusWatcher:
                     session, limit=self.batch, ignore_schedule=ignore_schedule
                 )
             )
-            await drafts.delete_expired(session, timedelta(hours=24))
+            if time.monotonic() - self._drafts_swept > 60:  # not every second
+                self._drafts_swept = time.monotonic()
+                await drafts.delete_expired(session, timedelta(hours=24))
         if not rows:
             return 0
         groups: dict[uuid.UUID | None, list[VpsInstance]] = defaultdict(list)
@@ -80,6 +176,54 @@ class StatusWatcher:
             groups[row.provider_id].append(row)
         await asyncio.gather(*(self._provider_pass(pid, group) for pid, group in groups.items()))
         return len(rows)
+
+    # ------------------------------------------------------------------ polling
+
+    def _change(self, row: VpsInstance) -> Change | None:
+        """The change a row waits for, or None when there is none to predict."""
+        pending: dict[str, Any] | None = row.configuration.get("pending_action")
+        if pending and pending.get("action"):
+            at = pending.get("at")
+            since = float(at) if isinstance(at, int | float) else time.time()
+            return Change(str(pending["action"]), since)
+        if row.status == "provisioning" and row.provider_instance_id:
+            return Change("create", row.created_at.timestamp())
+        return None
+
+    def _delay(self, row: VpsInstance, progress: int | None = None) -> float:
+        """Seconds until ``row`` is worth asking about again."""
+        change = self._change(row)
+        if change is None:
+            return _backoff(row.watch_attempts)
+        account = str(row.provider_id)
+        expected, learned = self.durations.expected(account, change.kind)
+        elapsed = time.time() - change.since
+        if progress is not None and 0 < progress < 100 and elapsed > 0:
+            # the provider's own progress: the rest should take as long again
+            # in proportion
+            expected, learned = max(elapsed, elapsed * 100 / progress), True
+        return next_delay(elapsed, expected, learned=learned)
+
+    def _learn(self, row: VpsInstance) -> None:
+        """Remember how long the row's change took (it just showed as done)."""
+        change = self._change(row)
+        if change is None:
+            return
+        took = time.time() - change.since - TICK / 2
+        expected, _ = self.durations.expected(str(row.provider_id), change.kind)
+        if took <= max(4 * expected, 600.0):  # not a row picked up again much later
+            self.durations.observe(str(row.provider_id), change.kind, took)
+
+    async def _servers_at(self, provider_id: uuid.UUID) -> int:
+        """About how many vpsbot servers the provider holds (the database's
+        count, refreshed every half minute): what a full listing would cost."""
+        cached = self._population.get(provider_id)
+        if cached is not None and time.monotonic() - cached[0] < 30:
+            return cached[1]
+        async with self.services.db.session() as session:
+            count = await providers.count_instances(session, provider_id)
+        self._population[provider_id] = (time.monotonic(), count)
+        return count
 
     async def _provider_pass(self, provider_id: uuid.UUID | None, rows: list[VpsInstance]) -> None:
         async with self.services.db.session() as session:
@@ -91,47 +235,102 @@ class StatusWatcher:
                 )
             return
         provider = self.services.provider_for(prov)
-        try:
-            listing = await provider.list_instances(tag=VPSBOT_TAG)
-        except ProviderError as exc:
-            log.warning("watcher: listing %s failed: %s", prov.name, exc.message)
+        budget = getattr(provider, "rate_budget", None)
+        now = time.time()
+        if budget is not None and budget.low(now):
+            # background work yields: what is left of the window is for users
+            wait = max(5.0, (budget.reset_at or now + 30) - now)
+            log.info("watcher: %s rate budget low; waiting %.0f s", prov.name, wait)
             for row in rows:
-                await self._reschedule(row)
+                await self._reschedule(row, wait)
             return
-        by_id = {server.id: server for server in listing}
-        by_tag = {tag: server for server in listing for tag in server.tags}
-        for row in rows:
+        actions = [row for row in rows if self._action_id(row)]
+        others = [row for row in rows if not self._action_id(row)]
+        # per poll, the cheaper of: one request per row, or one listing
+        caps = capabilities_for(prov.type)
+        page = caps.list_page_size if caps is not None else 100
+        pages = max(1, math.ceil(await self._servers_at(prov.id) / page))
+        listing: list[Instance] | None = None
+        if others and self._prefer_listing(len(others), pages):
             try:
-                await self._follow(row, prov, provider, by_id, by_tag)
+                listing = await provider.list_instances(tag=VPSBOT_TAG)
+            except ProviderError as exc:
+                log.warning("watcher: listing %s failed: %s", prov.name, exc.message)
+                for row in others:
+                    await self._reschedule(row)
+                others = []
+        for row in actions:
+            try:
+                await self._follow_action(row, provider)
+            except ProviderError as exc:
+                log.warning("watcher: %s (%s): %s", row.label, prov.name, exc.message)
+                await self._reschedule(row)
+        by_id = {server.id: server for server in listing or []}
+        by_tag = {tag: server for server in listing or [] for tag in server.tags}
+        for row in others:
+            try:
+                server = await self._lookup(row, provider, listing, by_id, by_tag)
+                await self._follow(row, prov, server)
             except ProviderError as exc:
                 log.warning("watcher: %s (%s): %s", row.label, prov.name, exc.message)
                 await self._reschedule(row)
 
-    async def _follow(
-        self,
-        row: VpsInstance,
-        prov: ServiceProvider,
-        provider: Any,
-        by_id: dict[str, Instance],
-        by_tag: dict[str, Instance],
-    ) -> None:
+    def _prefer_listing(self, changing: int, pages: int) -> bool:
+        """Whether one listing (``pages`` requests) beats a request per row."""
+        return changing > pages
+
+    @staticmethod
+    def _action_id(row: VpsInstance) -> str:
         pending: dict[str, Any] | None = row.configuration.get("pending_action")
         if pending and pending.get("id") and pending.get("action") != "delete":
-            result = await provider.get_action(row.provider_instance_id or "", pending["id"])
-            if result.status in ("completed", "errored"):
-                await self._finish_action(row, pending, ok=result.status == "completed")
-                pending = None
-            else:
-                progress = f" ({result.progress}%)" if result.progress is not None else ""
-                word = action_word(pending["action"], pending["action"])
-                note = f"{word} in progress{progress}"
-                await self._update(row, {}, note=note)
-        server = by_id.get(row.provider_instance_id or "") or by_tag.get(row.tag or "")
-        if server is None and row.provider_instance_id:
+            return str(pending["id"])
+        return ""
+
+    async def _lookup(
+        self,
+        row: VpsInstance,
+        provider: Any,
+        listing: list[Instance] | None,
+        by_id: dict[str, Instance],
+        by_tag: dict[str, Instance],
+    ) -> Instance | None:
+        """The row's server: from the listing when there is one, else one request."""
+        if listing is not None:
+            server = by_id.get(row.provider_instance_id or "") or by_tag.get(row.tag or "")
+            if server is not None or not row.provider_instance_id:
+                return server
+        if row.provider_instance_id:
             try:
-                server = await provider.get_instance(row.provider_instance_id)
+                found: Instance = await provider.get_instance(row.provider_instance_id)
             except NotFoundError:
-                server = None
+                return None
+            return found
+        if row.tag:
+            tagged: Instance | None = await provider.find_by_tag(row.tag)
+            return tagged
+        return None
+
+    async def _follow_action(self, row: VpsInstance, provider: Any) -> None:
+        """One request: the action's state. When it is over, the server itself is
+        read on the next cycle (a second request now would double this poll)."""
+        pending: dict[str, Any] = row.configuration["pending_action"]
+        result = await provider.get_action(row.provider_instance_id or "", pending["id"])
+        if result.finished:
+            self._learn(row)
+            ok = result.status == "completed"
+            await self._finish_action(row, pending, ok=ok, canceled=result.status == "canceled")
+            await self._update(row, {}, delay=0.0)
+            return
+        progress = f" ({result.progress}%)" if result.progress is not None else ""
+        word = action_word(pending["action"], pending["action"])
+        await self._update(
+            row, {}, note=f"{word} in progress{progress}", delay=self._delay(row, result.progress)
+        )
+
+    async def _follow(
+        self, row: VpsInstance, prov: ServiceProvider, server: Instance | None
+    ) -> None:
+        pending: dict[str, Any] | None = row.configuration.get("pending_action")
         if server is None:
             await self._missing(row, pending)
             return
@@ -154,19 +353,17 @@ class StatusWatcher:
                 row, "vps.create", "success", recovered=True, provider_instance_id=server.id
             )
             await status.creation_known(self.services, row, created=True)
+        settled = server.status.value in SETTLED
+        if settled:
+            self._learn(row)
         # without an action handle from the provider, the status settling is the signal
-        if (
-            pending
-            and pending.get("action") != "delete"
-            and not pending.get("id")
-            and server.status.value in SETTLED
-        ):
+        if pending and pending.get("action") != "delete" and not pending.get("id") and settled:
             await self._finish_action(row, pending, ok=True)
             pending = None
-        if server.status.value in SETTLED and not pending:
+        if settled and not pending:
             await self._settle(row, values)
         else:
-            await self._update(row, values, reschedule=True)
+            await self._update(row, values, delay=self._delay(row))
 
     async def _missing(self, row: VpsInstance, pending: dict[str, Any] | None) -> None:
         if (pending and pending.get("action") == "delete") or row.status == "deleting":
@@ -200,7 +397,9 @@ class StatusWatcher:
             note="No longer at the provider (deleted outside vpsbot?).",
         )
 
-    async def _finish_action(self, row: VpsInstance, pending: dict[str, Any], *, ok: bool) -> None:
+    async def _finish_action(
+        self, row: VpsInstance, pending: dict[str, Any], *, ok: bool, canceled: bool = False
+    ) -> None:
         word = action_word(pending.get("action", ""), pending.get("action", "Action"))
         row.configuration = {k: v for k, v in row.configuration.items() if k != "pending_action"}
         async with self.services.db.session() as session, session.begin():
@@ -208,15 +407,18 @@ class StatusWatcher:
                 session, row.id, configuration=instances.without_pending_action(pending)
             )
         await self._record(
-            row, f"vps.{pending.get('action')}", "success" if ok else "error", by=pending.get("by")
+            row,
+            f"vps.{pending.get('action')}",
+            "success" if ok else "warning" if canceled else "error",
+            by=pending.get("by"),
         )
-        await status.post_event(
-            self.services,
-            row.id,
-            f":white_check_mark: {word} of *{row.label}* completed."
-            if ok
-            else f":x: {word} of *{row.label}* failed at the provider.",
-        )
+        if ok:
+            text = f":white_check_mark: {word} of *{row.label}* completed."
+        elif canceled:
+            text = f":heavy_minus_sign: {word} of *{row.label}* was canceled at the provider."
+        else:
+            text = f":x: {word} of *{row.label}* failed at the provider."
+        await status.post_event(self.services, row.id, text)
 
     async def _record(self, row: VpsInstance, event: str, result: str, **meta: Any) -> None:
         async with self.services.db.session() as session, session.begin():
@@ -237,15 +439,14 @@ class StatusWatcher:
         values: dict[str, Any],
         *,
         note: str | None = None,
-        reschedule: bool = False,
+        delay: float | None = None,
     ) -> None:
         before = (row.status, row.ip_address, row.ipv6_address, row.provider_instance_id)
         async with self.services.db.session() as session, session.begin():
             extra: dict[str, Any] = {}
-            if reschedule:
+            if delay is not None:
                 extra = {
-                    "watch_next_at": datetime.now(UTC)
-                    + timedelta(seconds=_backoff(row.watch_attempts)),
+                    "watch_next_at": datetime.now(UTC) + timedelta(seconds=delay),
                     "watch_lease_until": None,
                 }
             patch = values.pop("configuration", None)
@@ -279,5 +480,5 @@ class StatusWatcher:
         values = {**values, "watch_next_at": None, "watch_lease_until": None}
         await self._update(row, values)
 
-    async def _reschedule(self, row: VpsInstance) -> None:
-        await self._update(row, {}, reschedule=True)
+    async def _reschedule(self, row: VpsInstance, delay: float | None = None) -> None:
+        await self._update(row, {}, delay=_backoff(row.watch_attempts) if delay is None else delay)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,6 +25,8 @@ __all__ = [
     "list_offered",
     "set_active",
     "set_markup",
+    "set_region_prices",
+    "unpriced",
     "upsert",
 ]
 
@@ -37,11 +39,16 @@ class PlanCounts:
 
 @dataclass(frozen=True)
 class PlanInput:
+    """One plan to import. ``region_prices`` maps a region id to the provider's
+    prices there (``{"monthly": "6.00", "hourly": "0.009"}``) where they differ
+    from ``base_price``."""
+
     provider_plan_id: str
     name: str
     base_price: Decimal
     markup_price: Decimal
     specifications: dict[str, Any]
+    region_prices: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 async def upsert(
@@ -53,10 +60,14 @@ async def upsert(
 ) -> int:
     """Insert or update plans by (provider, provider_plan_id); never duplicates.
 
-    With ``update_markup=False`` existing plans keep the markup an admin set;
-    only new plans take the given one.
+    The same id twice in ``plans`` (a catalogue repeating an item across a page
+    boundary) is written once, the last one winning. A plan without a price
+    (zero or missing) is stored inactive, so it is never offered at $0.00; see
+    :func:`unpriced`. With ``update_markup=False`` existing plans keep the markup
+    an admin set; only new plans take the given one.
     """
-    if not plans:
+    unique = list({plan.provider_plan_id: plan for plan in plans}.values())
+    if not unique:
         return 0
     statement = insert(Plan).values(
         [
@@ -67,14 +78,20 @@ async def upsert(
                 "base_price": plan.base_price,
                 "markup_price": plan.markup_price,
                 "specifications": plan.specifications,
+                "region_prices": plan.region_prices,
+                "active": plan.base_price > 0,
             }
-            for plan in plans
+            for plan in unique
         ]
     )
     updates = {
         "name": statement.excluded.name,
         "base_price": statement.excluded.base_price,
         "specifications": statement.excluded.specifications,
+        "region_prices": statement.excluded.region_prices,
+        # a plan that lost its price stops being offered; one that has a price
+        # keeps whatever an admin chose
+        "active": case((statement.excluded.base_price <= 0, False), else_=Plan.active),
         "updated_at": func.now(),
     }
     if update_markup:
@@ -83,7 +100,37 @@ async def upsert(
         constraint="uq_vps_plans_provider_plan", set_=updates
     )
     await session.execute(statement)
-    return len(plans)
+    return len(unique)
+
+
+async def set_region_prices(
+    session: AsyncSession,
+    provider_id: uuid.UUID,
+    prices: dict[str, dict[str, dict[str, str]]],
+) -> int:
+    """Store each plan's per-region prices (provider plan id → region → prices);
+    plans not named are left alone. Returns how many rows changed."""
+    changed = 0
+    for provider_plan_id, by_region in prices.items():
+        result = await session.execute(
+            update(Plan)
+            .where(Plan.provider_id == provider_id, Plan.provider_plan_id == provider_plan_id)
+            .where(Plan.region_prices != by_region)
+            .values(region_prices=by_region, updated_at=func.now())
+        )
+        changed += int(result.rowcount)  # type: ignore[attr-defined]
+    return changed
+
+
+async def unpriced(session: AsyncSession, provider_id: uuid.UUID) -> list[str]:
+    """Provider plan ids stored without a price (imported inactive), for telling
+    whoever imported them."""
+    result = await session.execute(
+        select(Plan.provider_plan_id)
+        .where(Plan.provider_id == provider_id, Plan.base_price <= 0)
+        .order_by(Plan.provider_plan_id)
+    )
+    return list(result.scalars())
 
 
 async def get(session: AsyncSession, plan_id: uuid.UUID) -> Plan | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 __all__ = [
@@ -38,6 +39,11 @@ _DO_REGIONS: list[tuple[str, str]] = [
     ("lon1", "London 1"),
     ("sgp1", "Singapore 1"),
 ]
+#: Listed but closed to new droplets, as the live API shows nyc2 (available false).
+_DO_CLOSED_REGIONS: list[tuple[str, str]] = [("nyc2", "New York 2")]
+#: (region, size) pairs a size still lists but the region no longer offers
+#: (sold out): the live API drops them from the region's ``sizes`` first.
+_DO_SOLD_OUT = {("sgp1", "s-4vcpu-8gb"), ("fra1", "c-2")}
 _DO_REGION_FEATURES = [
     "backups",
     "ipv6",
@@ -192,10 +198,21 @@ def do_catalog() -> DOCatalog:
             "slug": slug,
             "features": list(_DO_REGION_FEATURES),
             "available": True,
-            "sizes": [s["slug"] for s in sizes if slug in s["regions"]],
+            "sizes": [
+                s["slug"]
+                for s in sizes
+                if slug in s["regions"] and (slug, s["slug"]) not in _DO_SOLD_OUT
+            ],
         }
         for slug, name in _DO_REGIONS
     ]
+    regions += [
+        {"name": name, "slug": slug, "features": [], "available": False, "sizes": []}
+        for slug, name in _DO_CLOSED_REGIONS
+    ]
+    for size in sizes:  # a closed region still appears in some sizes' lists
+        if size["slug"].startswith("s-"):
+            size["regions"].append("nyc2")
     images: list[dict[str, Any]] = []
     image_id = 160_000_001
     for slug, name, distro, min_disk, size_gb, created in _DO_DISTROS:
@@ -277,7 +294,22 @@ _LI_REGIONS: list[tuple[str, str, str]] = [
     ("eu-west", "London, UK", "gb"),
     ("eu-central", "Frankfurt, DE", "de"),
     ("ap-south", "Singapore, SG", "sg"),
+    ("id-cgk", "Jakarta, ID", "id"),
+    ("br-gru", "Sao Paulo, BR", "br"),
 ]
+#: Extra capabilities per core region (GPU and premium plans run only there).
+_LI_EXTRA_CAPS: dict[str, list[str]] = {
+    "us-east": ["GPU Linodes", "Premium Plans"],
+    "eu-central": ["Premium Plans"],
+}
+#: Distributed (edge) regions: few capabilities, their own ``-edge-`` plans only.
+_LI_DISTRIBUTED: list[tuple[str, str, str]] = [
+    ("us-den-1", "Distributed - Denver, CO", "us"),
+    ("de-ham-1", "Distributed - Hamburg, DE", "de"),
+]
+_LI_DISTRIBUTED_CAPS = ["Linodes", "Cloud Firewall", "Distributed Plans", "Placement Group"]
+#: Regions whose prices differ from the base price (as the live types show).
+_LI_PRICE_FACTORS = {"id-cgk": 1.2, "br-gru": 1.4}
 _LI_CAPS = [
     "Linodes",
     "Backups",
@@ -301,9 +333,40 @@ _LI_TYPES: list[tuple[str, str, str, int, int, int, int, int, float, float]] = [
     ("g6-dedicated-2", "Dedicated 4GB", "dedicated", 2, 4096, 81920, 4000, 4000, 0.054, 36.0),
     ("g6-dedicated-4", "Dedicated 8GB", "dedicated", 4, 8192, 163840, 5000, 5000, 0.108, 72.0),
     ("g7-highmem-1", "Linode 24GB", "highmem", 2, 24576, 20480, 5000, 5000, 0.09, 60.0),
+    ("g7-premium-2", "Premium 4GB", "premium", 2, 4096, 81920, 4000, 4000, 0.06, 43.0),
+    (
+        "g1-gpu-rtx6000-1",
+        "Dedicated 32GB + RTX6000 GPU x1",
+        "gpu",
+        8,
+        32768,
+        655360,
+        16000,
+        10000,
+        1.5,
+        1000.0,
+    ),
+    (
+        "g6-dedicated-edge-2",
+        "Dedicated 4GB (distributed)",
+        "dedicated",
+        2,
+        4096,
+        81920,
+        4000,
+        4000,
+        0.0645,
+        43.0,
+    ),
 ]
 
-# id, label, vendor, size MB, created, eol
+# id, label, vendor, size MB, created, eol (days from now: relative, so "near" and
+# "past" stay true whenever the sandbox runs)
+_LI_EOL_DAYS = {
+    "linode/debian11": 120,  # near: shown with its end-of-life date
+    "linode/fedora40": -200,  # past: hidden
+    "linode/ubuntu18.04": -900,  # past and deprecated
+}
 _LI_IMAGES: list[tuple[str, str, str, int, str, str | None]] = [
     (
         "linode/ubuntu24.04",
@@ -334,7 +397,20 @@ _LI_IMAGES: list[tuple[str, str, str, int, str, str | None]] = [
         "2032-05-31T04:00:00",
     ),
     ("linode/centos-stream9", "CentOS Stream 9", "CentOS", 2300, "2022-02-08T12:00:00", None),
+    ("linode/rocky10", "Rocky Linux 10", "Rocky", 2000, "2025-06-12T12:00:00", None),
+    ("linode/kali", "Kali Linux", "Kali", 4000, "2024-03-01T12:00:00", None),
+    # not an OS to install: a Kubernetes (LKE) node image, public like the rest
+    (
+        "linode/debian11-kube-v1.27.5",
+        "Kubernetes 1.27.5 on Debian 11",
+        "Debian",
+        5000,
+        "2023-09-01T12:00:00",
+        None,
+    ),
+    ("linode/ubuntu18.04", "Ubuntu 18.04 LTS", "Ubuntu", 2500, "2018-04-27T12:00:00", None),
 ]
+_LI_DEPRECATED = {"linode/ubuntu18.04"}
 
 _UBUNTU_DEBIAN = ["linode/ubuntu24.04", "linode/ubuntu22.04", "linode/debian12", "linode/debian11"]
 
@@ -458,8 +534,16 @@ def _stackscript(
     }
 
 
-def linode_catalog() -> LinodeCatalog:
-    """A fresh Linode catalogue."""
+def _li_prices(hourly: float, monthly: float) -> list[dict[str, Any]]:
+    return [
+        {"id": rid, "hourly": round(hourly * f, 4), "monthly": round(monthly * f, 2)}
+        for rid, f in _LI_PRICE_FACTORS.items()
+    ]
+
+
+def linode_catalog(now: datetime | None = None) -> LinodeCatalog:
+    """A fresh Linode catalogue; end-of-life dates are relative to ``now``."""
+    now = now or datetime.now(UTC)
     types: list[dict[str, Any]] = [
         {
             "id": tid,
@@ -472,12 +556,12 @@ def linode_catalog() -> LinodeCatalog:
             "network_out": net,
             "gpus": 0,
             "price": {"hourly": hourly, "monthly": monthly},
-            "region_prices": [],
+            "region_prices": _li_prices(hourly, monthly),
             "successor": None,
             "addons": {
                 "backups": {
                     "price": {"hourly": round(hourly / 4, 4), "monthly": round(monthly / 4, 2)},
-                    "region_prices": [],
+                    "region_prices": _li_prices(hourly / 4, monthly / 4),
                 }
             },
         }
@@ -488,7 +572,7 @@ def linode_catalog() -> LinodeCatalog:
             "id": rid,
             "label": label,
             "country": country,
-            "capabilities": list(_LI_CAPS),
+            "capabilities": list(_LI_CAPS) + _LI_EXTRA_CAPS.get(rid, []),
             "status": "ok",
             "resolvers": {
                 "ipv4": f"172.105.{i}.5,172.105.{i}.6",
@@ -502,7 +586,32 @@ def linode_catalog() -> LinodeCatalog:
         }
         for i, (rid, label, country) in enumerate(_LI_REGIONS)
     ]
-    images = [_li_image(*row) for row in _LI_IMAGES]
+    regions += [
+        {
+            "id": rid,
+            "label": label,
+            "country": country,
+            "capabilities": list(_LI_DISTRIBUTED_CAPS),
+            "status": "ok",
+            "resolvers": {"ipv4": "173.223.100.53,173.223.101.53", "ipv6": "2600:14c0:a::53"},
+            "placement_group_limits": {
+                "maximum_linodes_per_pg": 5,
+                "maximum_pgs_per_customer": None,
+            },
+            "site_type": "distributed",
+        }
+        for rid, label, country in _LI_DISTRIBUTED
+    ]
+    images = []
+    for image_id, label, vendor, size, created, eol in _LI_IMAGES:
+        days = _LI_EOL_DAYS.get(image_id)
+        if days is not None:
+            eol = (now + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S")
+        image = _li_image(image_id, label, vendor, size, created, eol)
+        image["deprecated"] = image_id in _LI_DEPRECATED
+        if "kube" in image_id:
+            image["capabilities"] = []
+        images.append(image)
     stackscripts = [
         _stackscript(
             401697,

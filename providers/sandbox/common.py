@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
 __all__ = [
+    "PAGING",
     "TOKEN",
     "ApiError",
+    "Paging",
     "do_error",
     "do_page",
     "int_param",
@@ -23,6 +26,36 @@ __all__ = [
 
 #: The caller's API token, stored on the request by the auth middleware.
 TOKEN = web.RequestKey("token", str)
+
+
+@dataclass
+class Paging:
+    """Untidy pagination, set from the control API.
+
+    ``max_page_size`` caps every page (so a small catalogue spans pages) and
+    ``overlap`` starts each later page that many items early, repeating items
+    across the boundary, as a list that grows while it is paged through does.
+    """
+
+    max_page_size: int | None = None
+    overlap: int = 0
+
+    def window(self, page: int, size: int, total: int) -> tuple[int, int, int]:
+        """(first index, page size, page count) of 1-based ``page``: each later
+        page starts ``overlap`` items early, and the page count grows to match,
+        so every item is served and the repeated ones twice."""
+        if self.max_page_size is not None:
+            size = min(size, self.max_page_size)
+        step = max(1, size - min(self.overlap, size - 1))
+        pages = 1 + max(0, math.ceil((total - size) / step))
+        return (page - 1) * step, size, pages
+
+
+PAGING = web.AppKey("paging", Paging)
+
+
+def _paging(request: web.Request) -> Paging:
+    return request.config_dict.get(PAGING) or Paging()
 
 
 class ApiError(Exception):
@@ -86,9 +119,8 @@ def do_page(request: web.Request, items: Sequence[Any], key: str) -> dict[str, A
     per_page = min(max(per_page, 1), 200)
     page = max(page, 1)
     total = len(items)
-    last = max(1, math.ceil(total / per_page))
-    start = (page - 1) * per_page
-    chunk = list(items[start : start + per_page])
+    start, size, last = _paging(request).window(page, per_page, total)
+    chunk = list(items[start : start + size])
 
     def link(n: int) -> str:
         return str(request.url.update_query(page=str(n), per_page=str(per_page)))
@@ -112,10 +144,9 @@ def linode_page(request: web.Request, items: Sequence[Any]) -> dict[str, Any]:
     if page is None or page < 1:
         raise linode_error(400, "Must be an integer greater than or equal to 1", "page")
     total = len(items)
-    pages = max(1, math.ceil(total / page_size))
-    start = (page - 1) * page_size
+    start, size, pages = _paging(request).window(page, page_size, total)
     return {
-        "data": list(items[start : start + page_size]),
+        "data": list(items[start : start + size]),
         "page": page,
         "pages": pages,
         "results": total,

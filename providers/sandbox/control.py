@@ -50,7 +50,16 @@ def control_routes(sb: Sandbox) -> list[web.RouteDef]:
 
     async def add_fault(request: web.Request) -> web.Response:
         body = await _body(request)
-        allowed = {"method", "path", "status", "count", "latency", "timeout", "lose_response"}
+        allowed = {
+            "method",
+            "path",
+            "status",
+            "count",
+            "latency",
+            "timeout",
+            "lose_response",
+            "body",
+        }
         unknown = set(body) - allowed - {"provider"}
         if unknown:
             raise _json_error(f"unknown fields: {', '.join(sorted(unknown))}", 400)
@@ -128,6 +137,33 @@ def control_routes(sb: Sandbox) -> list[web.RouteDef]:
             raise _json_error("no such instance", 404) from None
         return web.json_response({})
 
+    async def event_status(request: web.Request) -> web.Response:
+        body = await _body(request)
+        status = body.get("status")
+        if not isinstance(status, str):
+            raise _json_error("status is required", 400)
+        raw_id = request.match_info["event_id"]
+        if not raw_id.isdigit():
+            raise _json_error("no such event", 404)
+        try:
+            sb.linode.set_event_status(int(raw_id), status)
+        except KeyError:
+            raise _json_error("no such event", 404) from None
+        except ValueError as exc:
+            raise _json_error(str(exc), 400) from None
+        return web.json_response({})
+
+    async def paging(request: web.Request) -> web.Response:
+        body = await _body(request)
+        size = body.get("max_page_size")
+        overlap = body.get("overlap", 0)
+        if size is not None and (not isinstance(size, int) or size < 1):
+            raise _json_error("max_page_size must be a positive integer or null", 400)
+        if not isinstance(overlap, int) or overlap < 0:
+            raise _json_error("overlap must be a non-negative integer", 400)
+        sb.set_paging(max_page_size=size, overlap=overlap)
+        return web.json_response({"max_page_size": size, "overlap": overlap})
+
     async def remove(request: web.Request) -> web.Response:
         provider = _provider(request.match_info["provider"])
         try:
@@ -151,4 +187,6 @@ def control_routes(sb: Sandbox) -> list[web.RouteDef]:
         web.get(c + "/instances/{provider}", instances),
         web.post(c + "/instances/{provider}/{instance_id}/status", set_status),
         web.delete(c + "/instances/{provider}/{instance_id}", remove),
+        web.post(c + "/events/linode/{event_id}/status", event_status),
+        web.post(c + "/paging", paging),
     ]

@@ -156,7 +156,12 @@ class DigitalOceanAPI:
         size = body.get("size")
         if not isinstance(size, str) or size not in catalog.by_size:
             raise _unprocessable("You specified an invalid size for Droplet creation.")
-        if region not in catalog.by_size[size]["regions"]:
+        if not catalog.by_region[region]["available"]:
+            raise _unprocessable("This region is not available for new Droplets.")
+        if (
+            region not in catalog.by_size[size]["regions"]
+            or size not in catalog.by_region[region]["sizes"]
+        ):
             raise _unprocessable("Size is not available in this region.")
         image_ref = body.get("image")
         image = catalog.find_image(image_ref) if image_ref not in (None, "") else None

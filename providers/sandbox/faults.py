@@ -8,6 +8,11 @@ from typing import Any
 __all__ = ["Fault", "FaultSet"]
 
 PROVIDERS = ("digitalocean", "linode")
+#: Untidy answers a fault can give instead of the API's own error shape:
+#: "empty" (no body at all, e.g. a 200 or 204 where JSON was expected), "html"
+#: (a proxy's HTML error page) and "busy" (Linode's 400 "Linode busy.").
+BODIES = ("empty", "html", "busy")
+_DEFAULT_STATUS = {"empty": 200, "html": 502, "busy": 400}
 
 
 @dataclass
@@ -15,7 +20,8 @@ class Fault:
     """One rule. ``count`` <= 0 means "every matching call until cleared".
 
     ``path`` is a prefix of the path as seen after ``/digitalocean`` or
-    ``/linode`` (e.g. ``/v2/droplets``).
+    ``/linode`` (e.g. ``/v2/droplets``). ``body`` picks an untidy answer (see
+    :data:`BODIES`); its status defaults to 200 (empty), 502 (html) or 400 (busy).
     """
 
     provider: str
@@ -26,13 +32,23 @@ class Fault:
     latency: float = 0.0
     timeout: bool = False
     lose_response: bool = False
+    body: str | None = None
 
     def __post_init__(self) -> None:
         if self.provider not in PROVIDERS:
             raise ValueError(f"unknown provider {self.provider!r}")
         if self.method:
             self.method = self.method.upper()
-        if self.status is not None and not 400 <= self.status <= 599:
+        if self.body is not None:
+            if self.body not in BODIES:
+                raise ValueError(f"body must be one of {', '.join(BODIES)}")
+            if self.body == "busy" and self.provider != "linode":
+                raise ValueError("a busy answer is Linode's")
+            if self.status is None:
+                self.status = _DEFAULT_STATUS[self.body]
+            if not 200 <= self.status <= 599:
+                raise ValueError("status must be an HTTP status (200-599)")
+        elif self.status is not None and not 400 <= self.status <= 599:
             raise ValueError("status must be an HTTP error status (400-599)")
 
     def matches(self, provider: str, method: str, path: str) -> bool:

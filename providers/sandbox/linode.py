@@ -14,7 +14,7 @@ from providers.sandbox.common import TOKEN, ApiError, linode_error, linode_page,
 from providers.sandbox.ratelimit import Budget
 from providers.sandbox.state import LinodeInstance, LinodeState
 
-__all__ = ["LinodeAPI", "apply_filter", "label_error", "password_error"]
+__all__ = ["LinodeAPI", "apply_filter", "label_error", "password_error", "type_available"]
 
 _LABEL_CHARS = re.compile(r"^[a-zA-Z0-9\-_.]+$")
 _IDLE = ("running", "offline", "stopped")
@@ -39,12 +39,29 @@ def label_error(label: Any) -> str | None:
     return None
 
 
+def type_available(type_: dict[str, Any], region: dict[str, Any]) -> bool:
+    """What the live API enforces: edge types only (and only) in distributed
+    regions; GPU and premium classes only where the region has the capability."""
+    caps = set(region["capabilities"])
+    edge = "-edge-" in type_["id"]
+    if region["site_type"] == "distributed":
+        return edge and "Distributed Plans" in caps
+    if edge or "Linodes" not in caps:
+        return False
+    need = {"gpu": "GPU Linodes", "premium": "Premium Plans"}.get(type_["class"])
+    return need is None or need in caps
+
+
 def password_error(password: Any) -> str | None:
-    """Why ``password`` fails Linode's root_pass rules (7-128, 3 of 4 classes), or None."""
+    """Why ``password`` fails Linode's root_pass rules, or None.
+
+    The live API asks for 11-128 characters (its published spec still says 7)
+    and three of four character classes.
+    """
     if not isinstance(password, str):
         return "root_pass must be a string"
-    if not 7 <= len(password) <= 128:
-        return "Length must be 7-128 characters"
+    if not 11 <= len(password) <= 128:
+        return "Length must be 11-128 characters"
     classes = (
         any(c.islower() for c in password),
         any(c.isupper() for c in password),
@@ -362,6 +379,12 @@ class LinodeAPI:
             errors.append({"field": "type", "reason": "type is required"})
         elif type_id not in catalog.by_type:
             errors.append({"field": "type", "reason": "A valid plan type by that ID was not found"})
+        elif region in catalog.by_region and not type_available(
+            catalog.by_type[type_id], catalog.by_region[region]
+        ):
+            errors.append(
+                {"field": "type", "reason": f"{type_id} is not available in region {region}"}
+            )
         label = body.get("label")
         if label is not None:
             problem = label_error(label)

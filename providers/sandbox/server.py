@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 from aiohttp import web
 
 from providers.sandbox.clock import Clock
-from providers.sandbox.common import TOKEN, ApiError
+from providers.sandbox.common import PAGING, TOKEN, ApiError, Paging
 from providers.sandbox.digitalocean import DigitalOceanAPI
 from providers.sandbox.faults import PROVIDERS, Fault, FaultSet
 from providers.sandbox.linode import LinodeAPI
@@ -139,6 +139,7 @@ class Sandbox:
         """Back to the initial state: catalogues, no servers, faults or request log."""
         self.faults.clear()
         self.requests.clear()
+        self.set_paging()
         self._build()
         self._do_api.state = self.do
         self._linode_api.state = self.linode
@@ -209,9 +210,11 @@ class Sandbox:
         latency: float = 0.0,
         timeout: bool = False,
         lose_response: bool = False,
+        body: str | None = None,
     ) -> Fault:
         """Make the next ``count`` matching calls misbehave (see :class:`Fault`)."""
         fault = Fault(
+            body=body,
             provider=provider,
             method=method,
             path=path,
@@ -223,6 +226,11 @@ class Sandbox:
         )
         self.faults.add(fault)
         return fault
+
+    def set_paging(self, *, max_page_size: int | None = None, overlap: int = 0) -> None:
+        """Untidy pagination (see :class:`~providers.sandbox.common.Paging`)."""
+        self.paging.max_page_size = max_page_size
+        self.paging.overlap = overlap
 
     def clear_faults(self) -> None:
         self.faults.clear()
@@ -317,6 +325,8 @@ class Sandbox:
     # ------------------------------------------------------------------ HTTP
     def _make_app(self) -> web.Application:
         app = web.Application(middlewares=[self._middleware], client_max_size=2 * 1024 * 1024)
+        self.paging = Paging()
+        app[PAGING] = self.paging
         self._do_api = DigitalOceanAPI(self.do)
         self._linode_api = LinodeAPI(self.linode, self.create_budget)
         app.add_routes(self._do_api.routes())
@@ -380,6 +390,8 @@ class Sandbox:
                 await self._hold()
                 self._drop(request)
                 return web.Response(status=504)
+            if fault.body is not None and fault.status is not None:
+                return self._untidy(fault.body, fault.status, headers)
             if fault.status is not None:
                 extra = {"Retry-After": "1"} if fault.status == 429 else {}
                 body = error_body(provider, fault.status)
@@ -407,6 +419,22 @@ class Sandbox:
         if fault is not None and fault.lose_response:
             self._drop(request)
         return response
+
+    @staticmethod
+    def _untidy(kind: str, status: int, headers: dict[str, str]) -> web.Response:
+        """An answer in no API's error format, as proxies and busy hosts give."""
+        if kind == "empty":
+            return web.Response(status=status, headers=headers)
+        if kind == "busy":
+            body = {"errors": [{"reason": "Linode busy."}]}
+            return web.json_response(body, status=status, headers=headers)
+        phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else ""
+        page = (
+            f"<html><head><title>{status} {phrase}</title></head><body>"
+            f"<center><h1>{status} {phrase}</h1></center><hr><center>nginx</center>"
+            "</body></html>\n"
+        )
+        return web.Response(status=status, text=page, content_type="text/html", headers=headers)
 
     async def _hold(self) -> None:
         """Wait as a hung upstream would: until the timeout hold ends or the sandbox stops."""

@@ -351,6 +351,22 @@ class LinodeEvent:
     start: float
     duration: float
     secondary: dict[str, Any] | None = None
+    #: a status set from the control API (e.g. "canceled"), shown as is
+    forced_status: str | None = None
+
+
+#: Every status the live API gives an event (the spec's five, plus "canceled" that
+#: the official clients handle and "completed").
+LINODE_EVENT_STATUSES = (
+    "scheduled",
+    "started",
+    "finished",
+    "failed",
+    "notification",
+    "canceled",
+    "completed",
+)
+_BUSY_STATUSES = {"booting", "rebooting", "shutting_down", "rebuilding", "resizing"}
 
 
 @dataclass
@@ -386,7 +402,7 @@ class LinodeState:
         self.clock = clock
         self.provision_seconds = provision_seconds
         self.action_seconds = action_seconds
-        self.catalog: LinodeCatalog = linode_catalog()
+        self.catalog: LinodeCatalog = linode_catalog(clock.datetime())
         self.instances: dict[int, LinodeInstance] = {}
         self.events: dict[int, LinodeEvent] = {}
         self._busy: set[int] = set()
@@ -563,9 +579,47 @@ class LinodeState:
             "capabilities": [],
         }
 
+    def set_event_status(self, event_id: int, status: str) -> None:
+        """Give an event a status directly (e.g. "canceled": the job was called off).
+
+        A canceled or failed job ends its instance's pending change where it is,
+        as the live API does (a canceled boot leaves the Linode offline); a
+        finished or completed one takes the instance to the job's end state.
+        """
+        if status not in LINODE_EVENT_STATUSES:
+            raise ValueError(f"status must be one of {', '.join(LINODE_EVENT_STATUSES)}")
+        ev = self.events[event_id]
+        ev.forced_status = status
+        inst = self.instances.get(ev.entity_id)
+        if inst is not None and status in ("finished", "completed"):
+            # done now: the instance reaches the job's end state at once
+            for step in inst.transitions:
+                inst.status = step.status
+                for key, value in step.changes.items():
+                    setattr(inst, key, value)
+            inst.transitions.clear()
+            self._busy.discard(inst.id)
+            inst.updated = self.clock.now()
+        elif inst is not None and status in ("canceled", "failed"):
+            self.settle(inst)
+            inst.transitions.clear()
+            self._busy.discard(inst.id)
+            if inst.status in _BUSY_STATUSES or inst.status == "provisioning":
+                inst.status = "offline"
+            inst.updated = self.clock.now()
+
     def render_event(self, ev: LinodeEvent) -> dict[str, Any]:
         now = self.clock.now()
-        if now < ev.start:
+        if ev.forced_status is not None:
+            status, elapsed = ev.forced_status, min(max(now - ev.start, 0.0), ev.duration)
+            percent = (
+                100
+                if status in ("finished", "completed")
+                else min(99, int(100 * elapsed / ev.duration))
+                if ev.duration > 0
+                else 0
+            )
+        elif now < ev.start:
             status, percent, elapsed = "scheduled", 0, 0.0
         elif ev.duration <= 0 or now >= ev.start + ev.duration:
             status, percent, elapsed = "finished", 100, ev.duration

@@ -32,6 +32,7 @@ async def test_full_flow_with_a_one_click_app(bot: Bot) -> None:
     # the app is the image: the operating-system step is skipped
     assert config["callback_id"] == "vps_create:config"
     assert {"password", "ssh_keys", "options", "vpc"} <= set(block_ids(config))
+    assert "turns on SSH password login" in text_of(config)
     toggles = [o["value"] for o in options_of(config, "options")]
     assert toggles == ["backups", "monitoring", "ipv6"]
     key = options_of(config, "ssh_keys")[0]["value"]
@@ -50,17 +51,18 @@ async def test_full_flow_with_a_one_click_app(bot: Bot) -> None:
     shown = text_of(review)
     for expected in ("blog-1", "s-1vcpu-1gb", "nyc3", "WordPress", "$7.20/mo"):
         assert expected in shown
+    # SSH keys and no password: key-only access, said so before the create
+    assert "no root password, SSH password login off" in shown
 
     mark = bot.api.mark()
     response = await user.submit({})
     assert response.data["response_action"] == "update"
     posted = await bot.api.wait_for_call("chat.postMessage", after=mark)
     assert "blog-1" in posted.args["text"]
-    secret = await bot.api.wait_for_call("chat.postEphemeral", after=mark)
-    assert secret.args["user"] == "U0001"
     await bot.api.wait_for_call(
         "views.update", after=mark, predicate=lambda c: "is being created" in str(c.args)
     )
+    assert bot.api.calls_to("chat.postEphemeral") == []  # no password made, none shown
 
     droplets = bot.sandbox.instances("digitalocean")
     assert len(droplets) == 1
@@ -70,6 +72,8 @@ async def test_full_flow_with_a_one_click_app(bot: Bot) -> None:
     assert droplet["image"]["slug"] == "wordpress"
     assert "monitoring" in droplet["features"] and "ipv6" in droplet["features"]
     assert droplet["vpc_uuid"] == vpc
+    # no cloud-config: no root password set and SSH password login left off
+    assert bot.sandbox.do.droplets[droplet["id"]].user_data is None
     async with bot.services.db.session() as session:
         row = (await session.execute(select(VpsInstance))).scalar_one()
     assert row.provider_instance_id == str(droplet["id"])

@@ -318,7 +318,7 @@ async def test_linode_rebuild_checks_a_chosen_password_like_create(bot: Bot) -> 
     image = {"image": {"vps_rebuild_image": sv.static_select("linode/debian12")}}
     ack = await owner.submit(view, {**image, "password": {"password": sv.plain_text("short")}})
     assert ack["response_action"] == "errors"
-    assert "password" in ack["errors"] and "at least 7" in ack["errors"]["password"]
+    assert "password" in ack["errors"] and "at least 11" in ack["errors"]["password"]
     ack = await owner.submit(view, {"password": {"password": sv.plain_text("Chosen-Pass-99")}})
     assert ack == {"response_action": "errors", "errors": {"image": "Choose an image."}}
     assert bot.sandbox.request_count("linode", method="POST") == posts

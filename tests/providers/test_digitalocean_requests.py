@@ -271,6 +271,17 @@ async def test_plans_normalised(http: aioresponses, do: DigitalOceanProvider) ->
             "meta": {"total": 2},
         },
     )
+    http.get(
+        f"{DO}/v2/regions?per_page=200",
+        payload={
+            "regions": [
+                {"slug": "nyc3", "name": "New York 3", "available": True},
+                {"slug": "ams3", "name": "Amsterdam 3", "available": True},
+            ],
+            "links": {},
+            "meta": {"total": 2},
+        },
+    )
     (plan,) = await do.get_plans()
     assert plan.id == "s-1vcpu-1gb"
     assert (plan.memory_mb, plan.disk_gb, plan.transfer_gb, plan.vcpus) == (1024, 25, 1000, 1)

@@ -225,6 +225,7 @@ async def test_plans_normalised(http: aioresponses, li: LinodeProvider) -> None:
             ]
         ),
     )
+    http.get(f"{LI}/v4/regions?page=1&page_size=500", payload=page([]))
     (plan,) = await li.get_plans()
     assert (plan.id, plan.memory_mb, plan.disk_gb, plan.transfer_gb) == (
         "g6-nanode-1",
@@ -525,12 +526,14 @@ def test_label_rule_property(label: str) -> None:
     assert (LinodeProvider.label_error(label) is None) == ok
 
 
-@pytest.mark.parametrize("password", ["Abc123!", "aB3" * 40])
+@pytest.mark.parametrize("password", ["Abc123!xyz0", "aB3" * 40])
 def test_valid_passwords(password: str) -> None:
     assert LinodeProvider.password_error(password) is None
 
 
-@pytest.mark.parametrize("password", ["Ab1!", "abcdefgh", "ABCDEFG1", "aB3" * 43, "Abc 12\n3!"])
+@pytest.mark.parametrize(
+    "password", ["Ab1!", "Abc123!xyz", "abcdefgh", "ABCDEFG1", "aB3" * 43, "Abc 12\n3!"]
+)
 def test_invalid_passwords(password: str) -> None:
     assert LinodeProvider.password_error(password) is not None
 

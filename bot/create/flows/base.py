@@ -74,6 +74,10 @@ class ProviderFlow:
     deployment_hint: ClassVar[str]
     toggles: ClassVar[tuple[Toggle, ...]] = ()
     uses_vpc: ClassVar[bool] = False
+    #: under the root password field of the config step
+    password_hint: ClassVar[str] = (
+        "Leave blank to have a strong one generated and shown to you once."
+    )
     #: normalised provider error field (a CreateRequest name) -> where it is shown
     field_spots: ClassVar[dict[str, FieldSpot]] = {
         "label": FieldSpot("plan", "label"),
@@ -122,6 +126,16 @@ class ProviderFlow:
             return FieldSpot("review", "review")
         head = field.split(".", 1)[0].split("[", 1)[0]
         return self.field_spots.get(head, FieldSpot("review", "review"))
+
+    def access(self, *, password: bool, ssh_keys: int) -> str:
+        """How root can log in, for the review: a generated password is made (and
+        shown once) only when neither a password nor an SSH key was chosen."""
+        keys = f"{ssh_keys} SSH key(s)" if ssh_keys else ""
+        if password:
+            return "root password set by you" + (f" and {keys}" if keys else "")
+        if keys:
+            return f"{keys} only"
+        return "a generated root password, shown to you once"
 
     def deployment_summary(self, draft: Draft, options: list[DeploymentOption]) -> str:
         chosen = next((o for o in options if o.id == draft.deployment_id), None)

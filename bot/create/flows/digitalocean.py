@@ -36,6 +36,21 @@ class DigitalOceanFlow(ProviderFlow):
         Toggle("ipv6", "IPv6", "assign a public IPv6 address"),
     )
     uses_vpc = True
+    password_hint = (
+        "Only if you want password access: it turns on SSH password login. With SSH keys "
+        "chosen and this blank, root logs in by key only and password login stays off; "
+        "with neither, a password is generated and shown to you once."
+    )
+
+    def access(self, *, password: bool, ssh_keys: int) -> str:
+        """DigitalOcean sets a password (and turns on SSH password login) through
+        cloud-config only when there is one to set."""
+        keys = f"{ssh_keys} SSH key(s)" if ssh_keys else ""
+        if password:
+            return "root password set by you, SSH password login on" + (f"; {keys}" if keys else "")
+        if keys:
+            return f"{keys} only; no root password, SSH password login off"
+        return "a generated root password (shown to you once), SSH password login on"
 
     def deployment_blocks(self, draft: Draft, options: list[DeploymentOption]) -> list[Block]:
         groups: dict[str, list[Option]] = defaultdict(list)

@@ -83,6 +83,19 @@ class LinodeFlow(ProviderFlow):
     deployment_title = "StackScript"
     deployment_hint = "A StackScript configures the server on first boot; skip for a plain OS."
     toggles = (Toggle("private_ip", "Private IP", "add a private IPv4 address in the region"),)
+    password_hint = (
+        "11 to 128 characters. Leave blank with SSH keys chosen for key-only access (Linode "
+        "still needs a root password: a random one is set and never shown); with neither, "
+        "one is generated and shown to you once."
+    )
+
+    def access(self, *, password: bool, ssh_keys: int) -> str:
+        keys = f"{ssh_keys} SSH key(s)" if ssh_keys else ""
+        if password:
+            return "root password set by you" + (f" and {keys}" if keys else "")
+        if keys:
+            return f"{keys} only (a random root password is set and never shown)"
+        return "a generated root password, shown to you once"
 
     def _script(self, draft: Draft, options: list[DeploymentOption]) -> DeploymentOption | None:
         return next((o for o in options if o.id == draft.deployment_id), None)

@@ -328,7 +328,7 @@ async def test_plans_import_set_enable_disable_list(cli: Cli) -> None:
     assert listed.code == 0, listed.err
     table = {line.split()[1]: line.split() for line in listed.out.splitlines()[1:]}
     assert set(table) == set(sizes)
-    assert table["s-1vcpu-1gb"][2:] == ["6.00", "3.50", "9.50", "yes"]
+    assert table["s-1vcpu-1gb"][2:] == ["(base)", "6.00", "3.50", "9.50", "yes"]
     assert table["c-2"][-1] == "no"
 
     assert (await cli("plans", "enable", "c-2", "--provider", "do")).code == 0
@@ -455,3 +455,60 @@ async def test_serve_with_sandbox_starts_registers_and_stops_cleanly(
     assert "vpsbot is running" in out.decode()
     assert "registered the sandbox providers" in out.decode()
     assert "Traceback" not in err.decode()
+
+
+async def test_plans_import_as_linode_really_answers(cli: Cli) -> None:
+    """Region prices, a type without a price and a page boundary repeating a type."""
+    run = await cli(
+        "provider",
+        "add",
+        "--type",
+        "linode",
+        "--name",
+        "li",
+        "--api-url",
+        cli.sandbox.linode_url,
+        stdin=cli.sandbox.tokens["linode"] + "\n",
+    )
+    assert run.code == 0, run.err
+    free = dict(cli.sandbox.linode.catalog.types[0], id="g6-free-1", label="Free")
+    free["price"] = {"hourly": None, "monthly": None}
+    cli.sandbox.linode.catalog.types.append(free)
+    cli.sandbox.set_paging(max_page_size=3, overlap=1)  # every page repeats an item
+
+    imported = await cli("plans", "import", "--provider", "li", "--markup-percent", "20")
+    assert imported.code == 0, imported.err
+    assert imported.err == ""
+    types = {t["id"] for t in cli.sandbox.linode.catalog.types}
+    assert f"imported {len(types)} plan(s)" in imported.out
+    assert "imported inactive" in imported.out and "g6-free-1" in imported.out
+
+    rows = await cli.fetch("SELECT provider_plan_id, active FROM vps_plans")
+    assert sorted(r["provider_plan_id"] for r in rows) == sorted(types)
+    assert {r["provider_plan_id"] for r in rows if not r["active"]} == {"g6-free-1"}
+
+    listed = await cli("plans", "list", "--provider", "li")
+    assert listed.code == 0, listed.err
+    nanode = {
+        line.split()[2]: line.split()[3:]
+        for line in listed.out.splitlines()
+        if line.split()[1] == "g6-nanode-1"
+    }
+    assert nanode["(base)"] == ["5.00", "1.00", "6.00", "yes"]
+    assert nanode["id-cgk"] == ["6.00", "1.20", "7.20", "yes"]
+    assert nanode["br-gru"] == ["7.00", "1.40", "8.40", "yes"]
+
+
+def test_a_database_error_is_one_clean_line() -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    from bot.app.cli import _one_line
+
+    raw = IntegrityError(
+        "INSERT INTO vps_plans ...",
+        {},
+        Exception("ON CONFLICT DO UPDATE command cannot affect row a second time"),
+    )
+    line = _one_line(raw)
+    assert line.startswith("the database refused the request")
+    assert "INSERT" not in line and "ON CONFLICT" not in line and "IntegrityError" not in line
