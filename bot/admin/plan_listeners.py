@@ -8,8 +8,11 @@ Plan ids in menus and metadata are looked up again, and only within the provider
 
 from __future__ import annotations
 
+import logging
+
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.admin import screens
 from bot.admin import service as admin_ops
@@ -28,9 +31,9 @@ from bot.admin.interaction import (
     view_id_of,
 )
 from bot.admin.plan_views import allowlist_view, import_view, markup_view
-from bot.admin.plans_service import Markup, plan_of
+from bot.admin.plans_service import Markup, plan_of, unpriced_plans
 from bot.admin.views import Notice
-from bot.core.errors import AdminError
+from bot.core.errors import AdminError, reference
 from bot.core.services import Services
 from bot.core.slack import (
     selected,
@@ -54,6 +57,8 @@ __all__ = [
     "page",
     "plan_action",
 ]
+
+log = logging.getLogger(__name__)
 
 
 # ---------------------------------------------------------------------------- plans
@@ -171,10 +176,21 @@ async def import_submitted(
         count = await admin_ops.import_plans(
             services, row.name, markup, actor=user_id, team_id=team_id
         )
+        unpriced = await unpriced_plans(services, row.name)
     except (AdminError, ProviderError, SecretError, UnsupportedProviderError) as exc:
         notice = Notice(f"Import failed: {failure(exc)}", ok=False)
+    except SQLAlchemyError:
+        ref = reference()
+        log.exception("plan import for %s failed in the database [reference %s]", row.name, ref)
+        notice = Notice(f"Import failed: the database refused it (reference {ref}).", ok=False)
     else:
-        notice = Notice(f"Imported {count} plan(s) with a {markup.describe()} markup.")
+        text = f"Imported {count} plan(s) with a {markup.describe()} markup."
+        if unpriced:
+            text += (
+                f" {len(unpriced)} came without a price and stay disabled "
+                f"(never offered at $0.00): {', '.join(unpriced[:10])}."
+            )
+        notice = Notice(text)
     await plans_again(services, client, meta, row, notice)
 
 

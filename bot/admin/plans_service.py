@@ -27,6 +27,7 @@ __all__ = [
     "set_allowlist",
     "set_plan_active",
     "set_plan_markup",
+    "unpriced_plans",
 ]
 
 _CENT = Decimal("0.01")
@@ -98,6 +99,7 @@ async def import_plans(
                 "price_hourly": str(plan.price_hourly),
                 "regions": plan.regions,
             },
+            region_prices=plan.region_prices_json(),
         )
         for plan in catalogue
     ]
@@ -118,6 +120,13 @@ async def import_plans(
         )
     services.offers.clear()
     return count
+
+
+async def unpriced_plans(services: Services, name: str) -> list[str]:
+    """Plans of provider ``name`` that came without a price (stored inactive)."""
+    row = await provider_named(services, name)
+    async with services.db.session() as session:
+        return await plans.unpriced(session, row.id)
 
 
 async def plan_of(services: Services, row: ServiceProvider, plan_id: object) -> Plan | None:

@@ -142,7 +142,6 @@ async def _start_sandbox(services: Any, port: int = SANDBOX_PORT) -> Any:
             await admin_ops.import_plans(
                 services, name, admin_ops.Markup(percent=Decimal(20)), actor="vpsbot"
             )
-            await _store_region_prices(services, name)
         print(f"registered the sandbox providers (sandbox at {sandbox.url})", flush=True)
     return sandbox
 
@@ -315,25 +314,6 @@ def _markup(args: argparse.Namespace) -> Any:
     return Markup()
 
 
-async def _store_region_prices(services: Any, name: str) -> None:
-    """Store the per-region prices of a provider's plans just imported.
-
-    The catalogue comes from the provider's cache (the import has just read it),
-    so this sends no request; a re-import keeps them current.
-    """
-    from db.repo import plans, providers
-
-    async with services.db.session() as session:
-        row = await providers.by_name(session, name)
-    if row is None:
-        return
-    catalogue = await services.provider_for(row).get_plans()
-    prices = {plan.id: plan.region_prices_json() for plan in catalogue}
-    async with services.db.session() as session, session.begin():
-        if await plans.set_region_prices(session, row.id, prices):
-            services.offers.clear()
-
-
 @_with_services
 async def cmd_plans_import(services: Any, args: argparse.Namespace) -> None:
     from bot.admin import service as admin_ops
@@ -341,7 +321,6 @@ async def cmd_plans_import(services: Any, args: argparse.Namespace) -> None:
 
     count = await admin_ops.import_plans(services, args.provider, _markup(args))
     print(f"imported {count} plan(s) from {args.provider!r}")
-    await _store_region_prices(services, args.provider)
     async with services.db.session() as session:
         row = await providers.by_name(session, args.provider)
         unpriced = await plans.unpriced(session, row.id) if row is not None else []

@@ -12,21 +12,17 @@ from __future__ import annotations
 
 import json
 import logging
-import secrets
 from typing import Any
 
 from slack_bolt.response import BoltResponse
 from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 from slack_sdk.models.views import View
 
+from bot.core.errors import reference
+
 __all__ = ["apology", "on_listener_error", "reference"]
 
 log = logging.getLogger("bot.errors")
-
-
-def reference() -> str:
-    """A short id that ties what a person was told to the log line about it."""
-    return secrets.token_hex(4)
 
 
 def apology(ref: str) -> str:

@@ -179,12 +179,14 @@ def plan_option(plan: PlanChoice, region: str | None = None) -> Option:
     )
 
 
-def plan_options(plans: Sequence[PlanChoice], query: str) -> list[dict[str, Any]]:
+def plan_options(
+    plans: Sequence[PlanChoice], query: str, region: str | None = None
+) -> list[dict[str, Any]]:
     """An external select's answer: the plans matching ``query`` (by id, name or
-    specifications), at most :data:`MAX_OPTIONS`."""
+    specifications) priced in ``region``, at most :data:`MAX_OPTIONS`."""
     wanted = query.lower()
     return [
-        plan_option(p).to_dict()
+        plan_option(p, region).to_dict()
         for p in plans
         if wanted in f"{p.provider_plan_id} {p.name} {p.summary()}".lower()
     ][:MAX_OPTIONS]

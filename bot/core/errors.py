@@ -18,7 +18,17 @@ because they come from the cloud layer, which never imports ``bot``.
 
 from __future__ import annotations
 
-__all__ = ["AdminError", "CliError", "ConfigError", "InputError", "Refusal", "VpsbotError"]
+import secrets
+
+__all__ = [
+    "AdminError",
+    "CliError",
+    "ConfigError",
+    "InputError",
+    "Refusal",
+    "VpsbotError",
+    "reference",
+]
 
 
 class VpsbotError(Exception):
@@ -48,3 +58,8 @@ class ConfigError(VpsbotError):
 
 class CliError(VpsbotError):
     """A command-line request that cannot be carried out; printed as one line."""
+
+
+def reference() -> str:
+    """A short id that ties what a person was told to the log line about it."""
+    return secrets.token_hex(4)

@@ -133,7 +133,12 @@ async def open_resize(
             f"{caps.display_name} resizes only powered-off servers: shut the server "
             "down first. The disk grows too, which cannot be undone."
         )
-    await _open(client, body, respond, resize_modal(modal, choices, current=current, hint=hint))
+    await _open(
+        client,
+        body,
+        respond,
+        resize_modal(modal, choices, current=current, hint=hint, region=target.row.region),
+    )
 
 
 async def open_rebuild(
@@ -325,4 +330,4 @@ async def plan_options_load(
         await ack(options=[])
         return
     choices, _ = await operations.resize_choices(services, target)
-    await ack(options=plan_options(choices, query_of(body)))
+    await ack(options=plan_options(choices, query_of(body), target.row.region))

@@ -175,11 +175,12 @@ def resize_modal(
     *,
     current: PlanChoice | None = None,
     hint: str | None = None,
+    region: str | None = None,
 ) -> View:
     """Pick one of the provider's active plans (the current one is not offered)."""
     blocks: list[Block] = []
     now = (
-        f"{esc(current.provider_plan_id)} ({current.summary()}, {current.price()})"
+        f"{esc(current.provider_plan_id)} ({current.summary()}, {current.price(region)})"
         if (current)
         else "unknown"
     )
@@ -196,7 +197,7 @@ def resize_modal(
         element = StaticSelectElement(
             action_id=ACTION_RESIZE_PLAN,
             placeholder="Choose a plan",
-            options=[plan_option(p) for p in plans],
+            options=[plan_option(p, region) for p in plans],
         )
     blocks.append(InputBlock(block_id="plan", label="New plan", element=element))
     if hint:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -69,6 +70,8 @@ class DriftReport:
     deleted: list[str] = field(default_factory=list)
     orphans: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    #: providers skipped this pass because their rate-limit budget was low
+    deferred: list[str] = field(default_factory=list)
 
 
 class Reconciler:
@@ -109,6 +112,12 @@ class Reconciler:
 
     async def _provider(self, prov: ServiceProvider, report: DriftReport) -> None:
         provider = self.services.provider_for(prov)
+        budget = getattr(provider, "rate_budget", None)
+        if budget is not None and budget.low(time.time()):
+            # a full listing would spend what users' own requests need; next period
+            log.info("drift: %s deferred, its rate-limit budget is low", prov.name)
+            report.deferred.append(prov.name)
+            return
         listing = await provider.list_instances()
         report.servers_seen += len(listing)
         by_id = {server.id: server for server in listing}

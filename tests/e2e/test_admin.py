@@ -461,6 +461,11 @@ async def test_importing_plans_twice_never_duplicates(bot: Bot) -> None:
     assert "+ $2.00 markup" in str(refreshed["blocks"])
     imports = [e for e in await events(bot, "plans.import") if e.user_id == ADMIN]
     assert [e.metadata_["markup"] for e in imports] == ["10%", "$2.00"]
+    # imported from Slack, the plans keep the provider's regional prices too
+    nanode = next(p for p in after if p.provider_plan_id == "g6-nanode-1")
+    assert nanode.region_prices and all(
+        Decimal(price["monthly"]) != nanode.base_price for price in nanode.region_prices.values()
+    )
 
 
 async def test_an_invalid_markup_is_refused_at_the_field(bot: Bot) -> None:

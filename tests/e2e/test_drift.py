@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 
 from sqlalchemy import select
@@ -10,6 +11,7 @@ from sqlalchemy import select
 from bot.status.drift import Reconciler
 from bot.status.watcher import StatusWatcher
 from db.models import ActivityLog, VpsInstance
+from providers.http import RateBudget
 from providers.models import CreateRequest
 from tests.e2e.conftest import ADMIN, Bot
 from tests.e2e.session import CreateSession
@@ -100,3 +102,16 @@ async def test_runs_once_per_period_across_replicas(bot: Bot) -> None:
     results = await asyncio.gather(first.cycle(), second.cycle())
     assert sorted(r is None for r in results) == [False, True]
     assert await first.cycle() is None  # still the same period
+
+
+async def test_drift_waits_for_a_low_rate_limit_budget_to_refill(bot: Bot) -> None:
+    provider = bot.services.provider_for(bot.providers["digitalocean"])
+    provider.inner.api.account.budget = RateBudget(  # type: ignore[attr-defined]
+        limit=250, remaining=5, reset_at=time.time() + 40
+    )
+    before = bot.sandbox.request_count("digitalocean")
+    report = await Reconciler(bot.services).cycle(force=True)
+    assert report is not None
+    assert report.deferred == ["sandbox-digitalocean"]
+    assert bot.sandbox.request_count("digitalocean") == before  # no listing sent
+    assert "sandbox-linode" not in report.deferred

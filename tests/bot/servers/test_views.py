@@ -336,3 +336,22 @@ def test_resize_modal_lists_plans_with_short_options() -> None:
     )
     none = resize_modal(TARGET, []).to_dict()
     assert "submit" not in none and "No other plan" in str(none)
+
+
+def test_resize_prices_the_plans_in_the_servers_region() -> None:
+    plan = PlanChoice(
+        "p",
+        "Nanode",
+        "g6-nanode-1",
+        1,
+        1024,
+        25,
+        1000,
+        Decimal("6.00"),
+        Decimal("0.0090"),
+        region_prices=(("id-cgk", Decimal("7.20"), Decimal("0.0108")),),
+    )
+    target = ModalTarget("i", "web-1")
+    jakarta = json.dumps(resize_modal(target, [plan], region="id-cgk").to_dict())
+    elsewhere = json.dumps(resize_modal(target, [plan], region="us-east").to_dict())
+    assert "$7.20/mo" in jakarta and "$6.00/mo" in elsewhere
