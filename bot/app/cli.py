@@ -169,9 +169,8 @@ async def _reach_database(url: str, settings: Settings) -> None:
     if settings.embedded_database:
         where = f"the embedded PostgreSQL in {settings.vpsbot_data_dir}"
     else:
-        where = (
-            f"DATABASE_URL ({parsed.host or 'localhost'}:{parsed.port or 5432}/{parsed.database})"
-        )
+        host = parsed.host or parsed.query.get("host") or "localhost"
+        where = f"DATABASE_URL ({host}:{parsed.port or 5432}/{parsed.database})"
     plain = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
     try:
         conn = await asyncpg.connect(plain, timeout=10)

@@ -32,6 +32,11 @@ from bot.core.config import ConfigError
 from bot.core.logs import request_context
 from bot.core.services import Services
 
+# the metrics defined beside the code that measures them, registered for /metrics
+# even before that code first runs
+from db import metrics as _db_metrics
+from providers import metrics as _provider_metrics
+
 __all__ = [
     "BUILD_INFO",
     "SERVICES_KEY",
@@ -62,6 +67,7 @@ SLACK_REQUEST_SECONDS = Histogram(
     buckets=_BUCKETS,
 )
 BUILD_INFO = Info("vpsbot_build", "vpsbot version and runtime.")
+_REGISTERED = (_db_metrics, _provider_metrics)
 
 
 def _version(package: str) -> str:
