@@ -9,7 +9,7 @@ PY_MIN := (3, 11)
 .PHONY: run test lint typecheck pytest bench sandbox constraints clean
 
 $(BIN)/python:
-	@$(PYTHON) -c 'import sys; v = sys.version.split()[0]; sys.exit(0 if sys.version_info[:2] >= $(PY_MIN) else f"vpsbot needs Python 3.11 or newer, but $(PYTHON) is {v}: install one and run make PYTHON=python3.13 (for example)")'
+	@$(PYTHON) -c 'import sys; need = $(PY_MIN); v = sys.version.split()[0]; sys.exit(0 if sys.version_info[:2] >= need else f"vpsbot needs Python {need[0]}.{need[1]} or newer, but $(PYTHON) is {v}: install one and run make PYTHON=python3.13 (for example)")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade 'pip>=25.1'
 
