@@ -272,3 +272,39 @@ def test_text_lines_have_utc_time_and_the_fields(capsys: pytest.CaptureFixture[s
     stamp, rest = line.split(" ", 1)
     assert stamp.endswith("Z") and "T" in stamp
     assert rest == "INFO bot.test: hello provider=digitalocean request_id=0123456789abcdef"
+
+
+async def test_socket_mode_requests_get_the_same_request_context(
+    services: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    from slack_sdk.socket_mode.request import SocketModeRequest
+
+    bolt = AsyncApp(signing_secret=SECRET, client=services.slack, process_before_response=True)
+
+    @bolt.command("/vps")
+    async def command(ack: Any) -> None:
+        logging.getLogger("bot.test").info("over the socket")
+        await ack()
+
+    class Client:
+        def __init__(self) -> None:
+            self.sent: list[Any] = []
+            self.logger = logging.getLogger("tests.socket_mode")
+
+        async def send_socket_mode_response(self, response: Any) -> None:
+            self.sent.append(response)
+
+    caplog.set_level(logging.INFO)
+    caplog.handler.addFilter(RequestContext())
+    acks = _sample("vpsbot_slack_ack_seconds_count", "command")
+    handler = http.socket_mode_handler(bolt, "xapp-1-A0001-test")
+    client = Client()
+    payload = dict(urllib.parse.parse_qsl(_command_body()))
+    await handler.handle(
+        client, SocketModeRequest(type="slash_commands", envelope_id="env-1", payload=payload)
+    )
+    assert [r.envelope_id for r in client.sent] == ["env-1"]
+    [record] = [r for r in caplog.records if r.name == "bot.test"]
+    assert len(record.request_id) == 16
+    assert (record.workspace, record.user) == (TEAM, USER)
+    assert _sample("vpsbot_slack_ack_seconds_count", "command") == acks + 1
