@@ -68,10 +68,13 @@ class _Shutdown:
         self.stop = asyncio.Event()
         self._task: asyncio.Task[Any] | None = None
 
-    def install(self) -> None:
+    def install(
+        self, signals: tuple[signal.Signals, ...] = (signal.SIGINT, signal.SIGTERM)
+    ) -> None:
+        """Handle ``signals`` on the running loop for the current task."""
         loop = asyncio.get_running_loop()
         self._task = asyncio.current_task()
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in signals:
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, self._received, sig)
 
@@ -261,7 +264,9 @@ def _with_services(
             from db import migrate
             from providers.http import close_session
 
-            _Shutdown().install()  # SIGINT/SIGTERM cancel the command; the finally cleans up
+            # SIGTERM cancels the command and the finally cleans up; SIGINT keeps
+            # asyncio.run's own handling (it cancels too, and a prompt stays interruptible)
+            _Shutdown().install((signal.SIGTERM,))
             settings = load_settings()
             quiet = settings.log_level == "INFO"  # the default: a command shows warnings only
             configure_logging("WARNING" if quiet else settings.log_level, settings.log_format)
@@ -290,7 +295,7 @@ def cmd_migrate(args: argparse.Namespace) -> None:
         from db import migrate
         from db.engine import Database
 
-        _Shutdown().install()
+        _Shutdown().install((signal.SIGTERM,))
         settings = load_settings()
         url, embedded = resolve_database_url(settings, None)
         database = Database(url)
