@@ -475,22 +475,16 @@ def test_every_option_has_help_text() -> None:
     assert missing == []
 
 
-async def test_version(tmp_path: Path) -> None:
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     from importlib import metadata
 
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "--version",
-        stdout=asyncio.subprocess.PIPE,
-        env=base_env(tmp_path),
-        cwd=tmp_path,
-    )
-    out, _ = await asyncio.wait_for(proc.communicate(), COMMAND_TIMEOUT)
-    assert proc.returncode == 0
+    from bot.app.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
     python = ".".join(map(str, sys.version_info[:3]))
-    assert out.decode() == f"vpsbot {metadata.version('vpsbot')} (Python {python})\n"
+    assert capsys.readouterr().out == f"vpsbot {metadata.version('vpsbot')} (Python {python})\n"
 
 
 async def test_an_unreachable_api_url_is_named(cli: Cli) -> None:

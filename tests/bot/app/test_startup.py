@@ -207,7 +207,8 @@ async def test_no_start_up_failure_or_signal_leaves_the_embedded_server(
     serve = await Serve.start(env, tmp_path, "--migrate")
     await serve.wait_for("start-up: listening")
     await _ready(port)
-    conn = await asyncpg.connect(f"postgresql://postgres@/vpsbot?host={pgdata}")
+    socket_dir = (pgdata / "postmaster.pid").read_text().splitlines()[4]  # pid file line 5
+    conn = await asyncpg.connect(f"postgresql://postgres@/vpsbot?host={socket_dir}")
     try:
         assert int(await conn.fetchval("SHOW server_version_num")) >= 180000
         assert await conn.fetchval("SELECT version_num FROM alembic_version") == (
