@@ -210,3 +210,16 @@ def test_migration_job_and_disruption_budget() -> None:
     assert selector.items() <= labels.items()
     assert not selector.items() <= job["spec"]["template"]["metadata"]["labels"].items()
     assert 1 <= pdb["spec"]["minAvailable"] < resources["Deployment"]["spec"]["replicas"]
+
+
+def test_kustomization_sets_the_image_every_container_uses() -> None:
+    kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
+    [image] = kustomization["images"]
+    used = {
+        container["image"]
+        for resource in _resources().values()
+        if "template" in resource.get("spec", {})
+        for container in _pod(resource)["containers"]
+    }
+    assert used == {image["name"]}
+    assert image["newTag"] and image["newName"]
