@@ -3,15 +3,19 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# the versions README promises; keep in step with requires-python in pyproject.toml
+PY_MIN := (3, 11)
 
-.PHONY: run test lint typecheck pytest bench sandbox clean
+.PHONY: run test lint typecheck pytest bench sandbox constraints clean
 
 $(BIN)/python:
+	@$(PYTHON) -c 'import sys; need = $(PY_MIN); v = sys.version.split()[0]; sys.exit(0 if sys.version_info[:2] >= need else f"vpsbot needs Python {need[0]}.{need[1]} or newer, but $(PYTHON) is {v}: install one and run make PYTHON=python3.13 (for example)")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --upgrade 'pip>=25.1'
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+# constraints.txt pins every package to the version CI tested; pyproject.toml keeps the ranges
+$(STAMP): pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --constraint constraints.txt --editable . --group dev
 	touch $(STAMP)
 
 ## run: install, migrate and start the bot on embedded defaults
@@ -36,6 +40,15 @@ sandbox: $(STAMP)
 
 bench: $(STAMP)
 	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done
+
+## constraints: re-resolve pyproject.toml's ranges in a scratch venv and pin the result
+constraints:
+	rm -rf .venv-constraints
+	$(PYTHON) -m venv .venv-constraints
+	.venv-constraints/bin/python -m pip install --quiet --upgrade 'pip>=25.1'
+	.venv-constraints/bin/python -m pip install --quiet --editable . --group dev
+	.venv-constraints/bin/python -m pip freeze --exclude-editable > constraints.txt
+	rm -rf .venv-constraints
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

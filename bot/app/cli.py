@@ -14,6 +14,7 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any, NoReturn
 
 from bot.core.config import Settings, load_settings
@@ -47,38 +48,104 @@ def _fail(message: str, status: int = 1) -> NoReturn:
 # --------------------------------------------------------------------------- serve
 
 
-async def _serve(settings: Settings, args: argparse.Namespace) -> None:
+class _Shutdown:
+    """SIGINT/SIGTERM handling for ``serve``, from its first moment on the loop.
+
+    Until the bot is up a signal cancels start-up, wherever it is (starting the
+    embedded PostgreSQL, migrating, connecting to Slack): the exit stack then
+    stops everything already started, the embedded server above all. Once the
+    bot is up a signal asks for a graceful stop. Later signals are ignored, so a
+    second Ctrl-C cannot cut the clean-up short.
+    """
+
+    def __init__(self) -> None:
+        self.signal: signal.Signals | None = None
+        self.phase = "start-up"
+        self.running = False
+        self.stop = asyncio.Event()
+        self._task: asyncio.Task[Any] | None = None
+
+    def install(
+        self, signals: tuple[signal.Signals, ...] = (signal.SIGINT, signal.SIGTERM)
+    ) -> None:
+        """Handle ``signals`` on the running loop for the current task."""
+        loop = asyncio.get_running_loop()
+        self._task = asyncio.current_task()
+        for sig in signals:
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, self._received, sig)
+
+    def enter(self, phase: str) -> None:
+        """Note the start-up phase (logged, and named if start-up is interrupted)."""
+        self.phase = phase
+        log.info("start-up: %s", phase)
+
+    def _received(self, signum: int) -> None:
+        if self.signal is not None:
+            return
+        self.signal = signal.Signals(signum)
+        log.info(
+            "%s received during %s", self.signal.name, "service" if self.running else self.phase
+        )
+        if self.running:
+            self.stop.set()
+        elif self._task is not None:
+            self._task.cancel()
+
+
+async def _serve(settings: Settings, args: argparse.Namespace, shutdown: _Shutdown) -> None:
+    shutdown.install()
     from bot.app.bolt import build_bolt_app
     from bot.app.http import settle_heap, start_serving
     from bot.core.logs import configure_logging
-    from bot.core.services import Services
+    from bot.core.services import Services, resolve_database_url
     from bot.status.drift import Reconciler
     from bot.status.watcher import StatusWatcher
     from db import migrate
+    from db.embedded import EmbeddedPostgres
+    from providers.http import close_session
 
-    configure_logging(settings.log_level)
-    services = Services.build(settings)
-    sandbox = None
-    serving = None
-    try:
+    configure_logging(settings.log_level, settings.log_format)
+    async with contextlib.AsyncExitStack() as stack:
+        # Each part is pushed as soon as it exists: a failure or a signal at any
+        # later point unwinds exactly what was started, newest first.
+        shutdown.enter("database")
+        embedded = None
+        if settings.embedded_database:
+            embedded = EmbeddedPostgres(Path(settings.vpsbot_data_dir))
+            stack.callback(embedded.stop)
+        url, _ = resolve_database_url(settings, embedded)
+        services = Services.build(settings, database_url=url)
+        stack.push_async_callback(close_session)
+        stack.push_async_callback(services.aclose)
+        await _reach_database(services.db.url, settings)
         if args.migrate:
+            shutdown.enter("migrations")
             await migrate.upgrade(services.db.engine)
+        shutdown.enter("services")
         await services.start()
         if args.sandbox:
+            shutdown.enter("sandbox")
             sandbox = await _start_sandbox(services, _sandbox_port())
+            stack.push_async_callback(sandbox.stop)
         bolt = build_bolt_app(services)
+        shutdown.enter("listening")
         app_token = settings.slack_app_token
         serving = await start_serving(
             services,
             bolt,
             host=settings.host,
             port=settings.port,
+            metrics_port=settings.metrics_port,
             app_token=app_token.get_secret_value() if app_token else None,
+            phase=shutdown.enter,
         )
+        stack.push_async_callback(serving.stop)
         settle_heap()
-        mode = serving.mode
+        shutdown.running = True
         print(
-            f"vpsbot is running ({mode}); health at http://{settings.host}:{settings.port}/healthz",
+            f"vpsbot is running ({serving.mode}); "
+            f"health at http://{settings.host}:{settings.port}/healthz",
             flush=True,
         )
         stop = asyncio.Event()
@@ -86,27 +153,39 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
             asyncio.create_task(StatusWatcher(services).run(stop)),
             asyncio.create_task(Reconciler(services).run(stop)),
         ]
-        await _wait_for_stop()
+        await shutdown.stop.wait()
+        log.info("stopping")
         stop.set()
         await asyncio.gather(*background)
-    finally:
-        if serving is not None:
-            await serving.stop()
-        if sandbox is not None:
-            await sandbox.stop()
-        await services.aclose()
-        from providers.http import close_session
-
-        await close_session()
 
 
-async def _wait_for_stop() -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+async def _reach_database(url: str, settings: Settings) -> None:
+    """Connect once, so an unreachable or refusing database ends in one line that
+    names DATABASE_URL (or the embedded server) and the reason, not a traceback."""
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if settings.embedded_database:
+        where = f"the embedded PostgreSQL in {settings.vpsbot_data_dir}"
+    else:
+        host = parsed.host or parsed.query.get("host") or "localhost"
+        where = f"DATABASE_URL ({host}:{parsed.port or 5432}/{parsed.database})"
+    plain = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+    try:
+        conn = await asyncpg.connect(plain, timeout=10)
+    except TimeoutError:
+        raise CliError(f"cannot reach the database at {where}: no answer within 10 s") from None
+    except ConnectionRefusedError:
+        raise CliError(
+            f"cannot reach the database at {where}: connection refused (is PostgreSQL running?)"
+        ) from None
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise CliError(f"cannot reach the database at {where}: {reason}") from None
+    except asyncpg.PostgresError as exc:
+        raise CliError(f"the database at {where} refused the connection: {exc}") from None
+    await conn.close()
 
 
 def _sandbox_port() -> int:
@@ -156,7 +235,17 @@ def cmd_serve(args: argparse.Namespace) -> None:
         )
     if args.sandbox:
         _sandbox_port()  # a bad value fails here, before anything starts
-    run_loop(_serve(settings, args))
+    shutdown = _Shutdown()
+    try:
+        run_loop(_serve(settings, args, shutdown))
+    except asyncio.CancelledError:
+        if shutdown.signal is None:
+            raise
+        _fail(
+            f"stopped by {shutdown.signal.name} during start-up ({shutdown.phase}); "
+            "everything it had started is stopped",
+            128 + shutdown.signal.value,
+        )
 
 
 # --------------------------------------------------------------------------- helpers
@@ -172,9 +261,12 @@ def _with_services(
             from db import migrate
             from providers.http import close_session
 
+            # SIGTERM cancels the command and the finally cleans up; SIGINT keeps
+            # asyncio.run's own handling (it cancels too, and a prompt stays interruptible)
+            _Shutdown().install((signal.SIGTERM,))
             settings = load_settings()
             quiet = settings.log_level == "INFO"  # the default: a command shows warnings only
-            configure_logging("WARNING" if quiet else settings.log_level)
+            configure_logging("WARNING" if quiet else settings.log_level, settings.log_format)
             if quiet:
                 # A failing command already ends with its one line on stderr; the
                 # per-request warnings behind it (a 401, a retry) would only repeat it.
@@ -182,6 +274,7 @@ def _with_services(
                     logging.getLogger(name).setLevel(logging.ERROR)
             services = Services.build(settings)
             try:
+                await _reach_database(services.db.url, settings)
                 await migrate.upgrade(services.db.engine)
                 await func(services, args)
             finally:
@@ -199,10 +292,12 @@ def cmd_migrate(args: argparse.Namespace) -> None:
         from db import migrate
         from db.engine import Database
 
+        _Shutdown().install((signal.SIGTERM,))
         settings = load_settings()
         url, embedded = resolve_database_url(settings, None)
         database = Database(url)
         try:
+            await _reach_database(database.url, settings)
             if args.downgrade:
                 await migrate.downgrade(database.engine, args.downgrade)
             else:
@@ -297,6 +392,7 @@ async def cmd_provider_remove(services: Any, args: argparse.Namespace) -> None:
 async def cmd_provider_rotate(services: Any, args: argparse.Namespace) -> None:
     from bot.admin import service as admin_ops
 
+    await _note_api_url(services, args, args.name)
     await admin_ops.rotate_token(services, args.name, _read_token(args))
     print(f"provider {args.name!r}: new token validated and stored encrypted")
 
@@ -319,6 +415,7 @@ async def cmd_plans_import(services: Any, args: argparse.Namespace) -> None:
     from bot.admin import service as admin_ops
     from db.repo import plans, providers
 
+    await _note_api_url(services, args, args.provider)
     count = await admin_ops.import_plans(services, args.provider, _markup(args))
     print(f"imported {count} plan(s) from {args.provider!r}")
     async with services.db.session() as session:
@@ -402,14 +499,31 @@ async def cmd_plans_enable(services: Any, args: argparse.Namespace) -> None:
 # --------------------------------------------------------------------------- parser
 
 
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        version = metadata.version("vpsbot")
+    except metadata.PackageNotFoundError:  # pragma: no cover - run from a bare checkout
+        version = "unknown"
+    return f"vpsbot {version} (Python {sys.version.split()[0]})"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="vpsbot", description="Slack chat-ops for VPS servers on DigitalOcean and Linode."
+        prog="vpsbot",
+        description="Slack chat-ops for VPS servers on DigitalOcean and Linode. "
+        "Configuration comes from the environment or .env (README, 'Configuration').",
+    )
+    parser.add_argument(
+        "--version", action="version", version=_version(), help="print the version and exit"
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = sub.add_parser("serve", help="run the bot (HTTP or Socket Mode)")
-    serve.add_argument("--migrate", action="store_true", help="apply migrations first")
+    serve.add_argument(
+        "--migrate", action="store_true", help="apply database migrations before starting"
+    )
     serve.add_argument(
         "--sandbox",
         action="store_true",
@@ -419,7 +533,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
 
     mig = sub.add_parser("migrate", help="apply (or revert) database migrations")
-    mig.add_argument("--revision", default="head", help="target revision (default head)")
+    mig.add_argument("--revision", default="head", help="target revision (default: head)")
     mig.add_argument("--downgrade", metavar="REV", help="revert down to REV (e.g. base)")
     mig.set_defaults(func=cmd_migrate)
 
@@ -427,58 +541,71 @@ def build_parser() -> argparse.ArgumentParser:
     rot.set_defaults(func=cmd_rotate_keys)
 
     sbx = sub.add_parser("sandbox", help="run the local DigitalOcean/Linode sandbox")
-    sbx.add_argument("--host", default="127.0.0.1")
     sbx.add_argument(
-        "--port", type=int, default=None, help=f"default ${SANDBOX_PORT_ENV} or {SANDBOX_PORT}"
+        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+    )
+    sbx.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help=f"port to listen on (default: ${SANDBOX_PORT_ENV} or {SANDBOX_PORT})",
     )
     sbx.set_defaults(func=cmd_sandbox)
 
+    token_env = "read the token from the environment variable VAR instead of standard input"
     prov = sub.add_parser("provider", help="manage cloud provider accounts")
     psub = prov.add_subparsers(dest="action", required=True, metavar="ACTION")
     add = psub.add_parser("add", help="validate a token live and store it encrypted")
-    add.add_argument("--type", required=True, choices=["digitalocean", "linode"])
-    add.add_argument("--name", required=True)
-    add.add_argument("--api-url", help="API base URL (the sandbox, a proxy)")
-    add.add_argument("--token-env", metavar="VAR", help="read the token from $VAR, not stdin")
+    add.add_argument(
+        "--type", required=True, choices=["digitalocean", "linode"], help="the cloud provider"
+    )
+    add.add_argument("--name", required=True, help="a name for this account, unique in vpsbot")
+    add.add_argument(
+        "--api-url", help="API base URL, for the sandbox or a proxy (default: the provider's)"
+    )
+    add.add_argument("--token-env", metavar="VAR", help=token_env)
     add.set_defaults(func=cmd_provider_add)
     psub.add_parser("list", help="list providers (never shows tokens)").set_defaults(
         func=cmd_provider_list
     )
     for action in ("enable", "disable"):
         p = psub.add_parser(action, help=f"{action} a provider")
-        p.add_argument("name")
+        p.add_argument("name", help="the provider's name (see: vpsbot provider list)")
         p.set_defaults(func=cmd_provider_enable)
     rm = psub.add_parser("remove", help="remove a provider (refused while it has servers)")
-    rm.add_argument("name")
+    rm.add_argument("name", help="the provider's name (see: vpsbot provider list)")
     rm.add_argument("--force", action="store_true", help="remove even if servers use it")
     rm.set_defaults(func=cmd_provider_remove)
     rt = psub.add_parser("rotate-token", help="validate and store a new token")
-    rt.add_argument("name")
-    rt.add_argument("--token-env", metavar="VAR")
+    rt.add_argument("name", help="the provider's name (see: vpsbot provider list)")
+    rt.add_argument("--token-env", metavar="VAR", help=token_env)
     rt.set_defaults(func=cmd_provider_rotate)
 
+    provider_name = "the provider's name (see: vpsbot provider list)"
+    percent = "markup as a percentage of the provider's price (e.g. 20)"
+    amount = "markup as a fixed monthly amount in USD (e.g. 3.50)"
     plans = sub.add_parser("plans", help="manage the plans users can order")
     lsub = plans.add_subparsers(dest="action", required=True, metavar="ACTION")
     imp = lsub.add_parser("import", help="import a provider's sizes with a markup")
-    imp.add_argument("--provider", required=True)
+    imp.add_argument("--provider", required=True, help=provider_name)
     group = imp.add_mutually_exclusive_group()
-    group.add_argument("--markup-percent", metavar="N")
-    group.add_argument("--markup", metavar="AMOUNT")
+    group.add_argument("--markup-percent", metavar="N", help=percent)
+    group.add_argument("--markup", metavar="AMOUNT", help=amount)
     imp.set_defaults(func=cmd_plans_import)
     pl = lsub.add_parser("list", help="list plans and prices")
-    pl.add_argument("--provider")
+    pl.add_argument("--provider", help="only this provider's plans")
     pl.set_defaults(func=cmd_plans_list)
     st = lsub.add_parser("set", help="change a plan's markup")
-    st.add_argument("plan")
-    st.add_argument("--provider", required=True)
+    st.add_argument("plan", help="the provider's plan id (see: vpsbot plans list)")
+    st.add_argument("--provider", required=True, help=provider_name)
     group = st.add_mutually_exclusive_group(required=True)
-    group.add_argument("--markup-percent", metavar="N")
-    group.add_argument("--markup", metavar="AMOUNT")
+    group.add_argument("--markup-percent", metavar="N", help=percent)
+    group.add_argument("--markup", metavar="AMOUNT", help=amount)
     st.set_defaults(func=cmd_plans_set)
     for action in ("enable", "disable"):
         p = lsub.add_parser(action, help=f"{action} a plan")
-        p.add_argument("plan")
-        p.add_argument("--provider", required=True)
+        p.add_argument("plan", help="the provider's plan id (see: vpsbot plans list)")
+        p.add_argument("--provider", required=True, help=provider_name)
         p.set_defaults(func=cmd_plans_enable)
     return parser
 
@@ -487,31 +614,86 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
-    except KeyboardInterrupt:
-        raise SystemExit(130) from None
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        _fail("interrupted; whatever the command had started is stopped", 130)
     except SystemExit:
         raise
     except Exception as exc:  # one line, never a traceback
-        _fail(_one_line(exc))
+        _fail(_one_line(exc, args))
 
 
-def _one_line(exc: BaseException) -> str:
+def _one_line(exc: BaseException, args: argparse.Namespace | None = None) -> str:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.core.logs import redactor
     from db.crypto import SecretError
     from providers.errors import ProviderError
 
     if isinstance(exc, ProviderError):
-        return f"{exc.provider}: {exc.user_message()}"
-    if isinstance(exc, VpsbotError | SecretError):
-        return str(exc)
-    from sqlalchemy.exc import SQLAlchemyError
-
-    if isinstance(exc, SQLAlchemyError):
+        text = _provider_line(exc, _api_url(args))
+    elif isinstance(exc, VpsbotError | SecretError):
+        text = str(exc)
+    elif isinstance(exc, SQLAlchemyError):
         # the statement and driver text are for a debug log, never the terminal
         log.debug("database error", exc_info=exc)
-        return "the database refused the request (run with LOG_LEVEL=DEBUG for the details)"
-    name = type(exc).__name__
-    text = str(exc).splitlines()[0] if str(exc) else name
-    return f"{name}: {text}"
+        text = "the database refused the request (run with LOG_LEVEL=DEBUG for the details)"
+    else:
+        name = type(exc).__name__
+        text = f"{name}: {str(exc).splitlines()[0]}" if str(exc) else name
+    return redactor.redact(" ".join(text.split()))  # one line, and never a secret
+
+
+def _api_url(args: argparse.Namespace | None) -> str | None:
+    """The provider API base URL the failed command spoke to, when it is known."""
+    if args is None:
+        return None
+    url = getattr(args, "api_url", None) or getattr(args, "resolved_api_url", None)
+    if url:
+        return str(url).rstrip("/")
+    kind = getattr(args, "type", None)
+    if kind == "digitalocean":
+        from providers.digitalocean import DigitalOceanApi
+
+        return DigitalOceanApi.default_base_url
+    if kind == "linode":
+        from providers.linode import LinodeApi
+
+        return LinodeApi.default_base_url
+    return None
+
+
+async def _note_api_url(services: Any, args: argparse.Namespace, name: str) -> None:
+    """Remember the stored provider's API URL, for an error line about it."""
+    from db.repo import providers
+
+    async with services.db.session() as session:
+        row = await providers.by_name(session, name)
+    if row is not None:
+        args.type = row.type
+        args.resolved_api_url = row.configuration.get("api_url")
+
+
+def _provider_line(exc: Any, url: str | None) -> str:
+    """A provider failure for the admin at the terminal: which API (URL), what it
+    answered (HTTP status and its own message), and what to check. Slack users
+    get :meth:`ProviderError.user_message` instead."""
+    from providers.errors import CredentialsError, RateLimitedError
+
+    api = f"the {exc.provider} API" + (f" at {url}" if url else "")
+    said = exc.message.rstrip(".")
+    if exc.status is None:
+        line = f"cannot reach {api}: {said}"
+        if url:
+            line += " (check the URL and that this machine can reach it)"
+        return line
+    line = f"{api} answered HTTP {exc.status}: {said}"
+    if isinstance(exc, CredentialsError):
+        return line + " (the token is wrong, expired or lacks read/write scope)"
+    if isinstance(exc, RateLimitedError) and exc.retry_after:
+        return line + f" (retry in about {int(exc.retry_after)} s)"
+    if exc.request_id:
+        line += f" (request id {exc.request_id})"
+    return line
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,31 +1,202 @@
-"""The HTTP surface: Slack events, health, readiness and metrics on one aiohttp app."""
+"""The HTTP surface: Slack events, health, readiness and metrics on one aiohttp app.
+
+Each Slack request gets a request id (answered in ``X-Request-Id``) that its log
+lines, its provider calls and its audit rows carry. Two latency histograms
+follow Slack requests: ``vpsbot_slack_ack_seconds`` until Slack has its answer
+(the listener's ack; Slack gives up after 3 s) and
+``vpsbot_slack_request_seconds`` until every task the request started has
+finished (the work after the ack: a modal, provider calls). ``/metrics`` can
+also listen on a port of its own (``METRICS_PORT``), away from the
+Slack-facing listener.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import errno
 import gc
 import logging
+import platform
+import time
+from collections.abc import Callable, Coroutine, Generator
+from contextvars import ContextVar
+from importlib import metadata
 from typing import Any
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Histogram, Info, generate_latest
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
 from bot.app.guard import prepared, slack_guard
+from bot.core.errors import ConfigError
+from bot.core.logs import request_context
 from bot.core.services import Services
 
-__all__ = ["SERVICES_KEY", "Serving", "build_web_app", "settle_heap", "start_serving"]
+# the metrics defined beside the code that measures them, registered for /metrics
+# even before that code first runs
+from db import metrics as _db_metrics
+from providers import metrics as _provider_metrics
+
+__all__ = [
+    "BUILD_INFO",
+    "SERVICES_KEY",
+    "SLACK_ACK_SECONDS",
+    "SLACK_REQUEST_SECONDS",
+    "Serving",
+    "build_web_app",
+    "settle_heap",
+    "start_serving",
+]
 
 log = logging.getLogger(__name__)
 
 SERVICES_KEY: web.AppKey[Services] = web.AppKey("services", Services)
 BOLT_KEY: web.AppKey[AsyncApp] = web.AppKey("bolt", AsyncApp)
 
+_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 30.0, 60.0)
+SLACK_ACK_SECONDS = Histogram(
+    "vpsbot_slack_ack_seconds",
+    "Time from receiving a Slack request to answering it (the ack; Slack waits 3 s).",
+    ["kind"],
+    buckets=_BUCKETS,
+)
+SLACK_REQUEST_SECONDS = Histogram(
+    "vpsbot_slack_request_seconds",
+    "Time from receiving a Slack request until all the work it started has finished.",
+    ["kind"],
+    buckets=_BUCKETS,
+)
+BUILD_INFO = Info("vpsbot_build", "vpsbot version and runtime.")
+_REGISTERED = (_db_metrics, _provider_metrics)
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+BUILD_INFO.info(
+    {
+        "version": _version("vpsbot"),
+        "python": platform.python_version(),
+        "slack_bolt": _version("slack_bolt"),
+    }
+)
+
+
+class _Span:
+    """One Slack request's tasks: observed in ``vpsbot_slack_request_seconds`` when
+    the HTTP answer is out and the last task started under the request is done."""
+
+    __slots__ = ("answered", "kind", "pending", "started")
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.started = time.perf_counter()
+        self.pending = 0
+        self.answered = False
+
+    def task_done(self, _: object = None) -> None:
+        self.pending -= 1
+        self._maybe_finish()
+
+    def answer(self) -> None:
+        self.answered = True
+        self._maybe_finish()
+
+    def _maybe_finish(self) -> None:
+        if self.answered and self.pending == 0:
+            self.pending = -1  # observed once
+            SLACK_REQUEST_SECONDS.labels(self.kind).observe(time.perf_counter() - self.started)
+
+
+_SPAN: ContextVar[_Span | None] = ContextVar("vpsbot_slack_span", default=None)
+
+
+def _counting_task_factory(
+    loop: asyncio.AbstractEventLoop,
+    coro: Coroutine[Any, Any, Any] | Generator[Any, None, Any],
+    **kwargs: Any,
+) -> asyncio.Future[Any]:
+    """The loop's task factory: a task created while a Slack request is handled
+    counts towards that request's span (the listener's work after its ack)."""
+    task = asyncio.Task(coro, loop=loop, **kwargs)
+    span = _SPAN.get()
+    if span is not None and span.pending >= 0:
+        span.pending += 1
+        task.add_done_callback(span.task_done)
+    return task
+
+
+def _kind(body: dict[str, Any]) -> str:
+    """The Slack payload kind, a bounded label: command, block_actions, view_submission…"""
+    if "command" in body:
+        return "command"
+    kind = body.get("type")
+    if isinstance(kind, str) and kind.replace("_", "").isalpha() and len(kind) <= 40:
+        return kind
+    return "other"
+
 
 async def _slack_events(request: web.Request) -> web.Response:
+    started = time.perf_counter()
     bolt = request.app[BOLT_KEY]
-    response = await bolt.async_dispatch(prepared(request) or await to_bolt_request(request))
-    return await to_aiohttp_response(response)
+    bolt_request = prepared(request) or await to_bolt_request(request)
+    context = bolt_request.context
+    kind = _kind(bolt_request.body if isinstance(bolt_request.body, dict) else {})
+    span = _Span(kind)
+    token = _SPAN.set(span)
+    try:
+        with request_context(workspace=context.team_id, user=context.user_id) as request_id:
+            response = await bolt.async_dispatch(bolt_request)
+    finally:
+        _SPAN.reset(token)
+    answer = await to_aiohttp_response(response)
+    answer.headers["X-Request-Id"] = request_id
+    SLACK_ACK_SECONDS.labels(kind).observe(time.perf_counter() - started)
+    span.answer()
+    return answer
+
+
+def _who(payload: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(workspace, user) of a Socket Mode payload, whatever its kind."""
+    team, user = payload.get("team"), payload.get("user")
+    event = payload.get("event")
+    workspace = payload.get("team_id") or (team.get("id") if isinstance(team, dict) else None)
+    who = payload.get("user_id") or (user.get("id") if isinstance(user, dict) else None)
+    if who is None and isinstance(event, dict):
+        who = event.get("user") if isinstance(event.get("user"), str) else None
+    return (
+        workspace if isinstance(workspace, str) else None,
+        who if isinstance(who, str) else None,
+    )
+
+
+def socket_mode_handler(bolt: AsyncApp, app_token: str) -> Any:
+    """Bolt's Socket Mode handler, with the request id, context and latency histograms
+    that requests over HTTP get (:func:`_slack_events`)."""
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    class Handler(AsyncSocketModeHandler):
+        async def handle(self, client: Any, req: Any) -> None:
+            started = time.perf_counter()
+            payload = req.payload if isinstance(req.payload, dict) else {}
+            kind = _kind(payload)
+            span = _Span(kind)
+            token = _SPAN.set(span)
+            workspace, user = _who(payload)
+            try:
+                with request_context(workspace=workspace, user=user):
+                    await super().handle(client, req)
+            finally:
+                _SPAN.reset(token)
+            SLACK_ACK_SECONDS.labels(kind).observe(time.perf_counter() - started)
+            span.answer()
+
+    return Handler(bolt, app_token)
 
 
 async def _healthz(_: web.Request) -> web.Response:
@@ -59,6 +230,13 @@ def build_web_app(
     return app
 
 
+def build_metrics_app() -> web.Application:
+    """``/metrics`` alone, for ``METRICS_PORT``."""
+    app = web.Application()
+    app.router.add_get("/metrics", _metrics)
+    return app
+
+
 def settle_heap() -> None:
     """Collect once and freeze what start-up allocated.
 
@@ -74,36 +252,83 @@ def settle_heap() -> None:
 class Serving:
     """What :func:`start_serving` started; :meth:`stop` takes it down again."""
 
-    def __init__(self, runner: web.AppRunner, socket: Any | None, mode: str) -> None:
+    def __init__(
+        self,
+        runner: web.AppRunner,
+        socket: Any | None,
+        mode: str,
+        metrics: web.AppRunner | None = None,
+    ) -> None:
         self.runner = runner
         self.socket = socket
         self.mode = mode
+        self.metrics = metrics
 
     async def stop(self) -> None:
         if self.socket is not None:
             await self.socket.close_async()
         await self.runner.cleanup()
+        if self.metrics is not None:
+            await self.metrics.cleanup()
+
+
+async def _listen(runner: web.AppRunner, host: str, port: int, variable: str) -> None:
+    """Bind ``host:port``; a busy or impossible address is one line naming ``variable``."""
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except OSError as exc:
+        await runner.cleanup()
+        if exc.errno == errno.EADDRINUSE:
+            raise ConfigError(
+                f"{variable}: {host}:{port} is already in use by another process "
+                f"(stop it, or set {variable} to a free port)"
+            ) from None
+        reason = exc.strerror or type(exc).__name__
+        raise ConfigError(f"{variable}: cannot listen on {host}:{port}: {reason}") from None
 
 
 async def start_serving(
-    services: Services, bolt: AsyncApp, *, host: str, port: int, app_token: str | None = None
+    services: Services,
+    bolt: AsyncApp,
+    *,
+    host: str,
+    port: int,
+    app_token: str | None = None,
+    metrics_port: int | None = None,
+    phase: Callable[[str], None] | None = None,
 ) -> Serving:
-    """Serve HTTP on ``host:port``; with an app-level token, Slack's events arrive
-    over Socket Mode instead and ``/slack/events`` is not mounted."""
+    """Serve HTTP on ``host:port`` (and ``/metrics`` on ``metrics_port`` too, if
+    given); with an app-level token, Slack's events arrive over Socket Mode
+    instead and ``/slack/events`` is not mounted. ``phase`` hears each step."""
+    asyncio.get_running_loop().set_task_factory(_counting_task_factory)
     app = build_web_app(services, bolt, http_events=app_token is None)
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=10.0)
     await runner.setup()
-    await web.TCPSite(runner, host, port).start()
+    await _listen(runner, host, port, "PORT")
+    metrics = None
+    if metrics_port is not None:
+        metrics = web.AppRunner(build_metrics_app(), access_log=None)
+        await metrics.setup()
+        try:
+            await _listen(metrics, host, metrics_port, "METRICS_PORT")
+        except BaseException:
+            await runner.cleanup()
+            raise
     if app_token is None:
         return Serving(
-            runner, None, f"HTTP mode, Slack requests at http://{host}:{port}/slack/events"
+            runner,
+            None,
+            f"HTTP mode, Slack requests at http://{host}:{port}/slack/events",
+            metrics,
         )
-    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-
-    socket = AsyncSocketModeHandler(bolt, app_token)
+    if phase is not None:
+        phase("Socket Mode connect")
+    socket = socket_mode_handler(bolt, app_token)
     try:
-        await socket.connect_async()  # type: ignore[no-untyped-call]
+        await socket.connect_async()
     except BaseException:
         await runner.cleanup()
+        if metrics is not None:
+            await metrics.cleanup()
         raise
-    return Serving(runner, socket, "Socket Mode")
+    return Serving(runner, socket, "Socket Mode", metrics)

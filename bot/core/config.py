@@ -20,6 +20,7 @@ from bot.core.errors import ConfigError
 __all__ = ["Settings", "load_settings"]
 
 _LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+_LOG_FORMATS = ("text", "json")
 _SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
@@ -57,6 +58,11 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=3000, ge=1, le=65535)
     log_level: str = "INFO"
+    #: ``text`` (one line per record, for people) or ``json`` (one object per line,
+    #: every structured field, for log collectors)
+    log_format: str = "text"
+    #: serve ``/metrics`` on its own port too (kept off the Slack-facing listener)
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
 
     @field_validator("slack_api_url")
     @classmethod
@@ -113,6 +119,19 @@ class Settings(BaseSettings):
         if upper not in _LOG_LEVELS:
             raise ValueError(f"must be one of {', '.join(_LOG_LEVELS)}")
         return upper
+
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        lower = value.strip().lower()
+        if lower not in _LOG_FORMATS:
+            raise ValueError(f"must be one of {', '.join(_LOG_FORMATS)}")
+        return lower
+
+    @field_validator("metrics_port", mode="before")
+    @classmethod
+    def _metrics_port(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @property
     def embedded_database(self) -> bool:

@@ -1,7 +1,14 @@
-"""The audit trail: ``activity_logs``."""
+"""The audit trail: ``activity_logs``.
+
+Each row written while a Slack request is being handled carries that request's
+id (``metadata.request_id``), the same id its log lines carry, so an audit entry
+leads to the logs of the request that made it. :data:`REQUEST_ID` lives here
+because ``db`` may not import ``bot``; ``bot`` sets it per request.
+"""
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import and_, or_, select
@@ -9,7 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import ACTIVITY_STATUSES, ActivityLog
 
-__all__ = ["for_workspace", "recent", "record"]
+__all__ = ["REQUEST_ID", "for_workspace", "recent", "record"]
+
+#: The id of the Slack request being handled in this context, if any.
+REQUEST_ID: ContextVar[str | None] = ContextVar("vpsbot_request_id", default=None)
 
 
 async def record(
@@ -32,11 +42,18 @@ async def record(
         user_id=user_id,
         entity_type=entity_type,
         entity_id=entity_id,
-        metadata_=metadata or {},
+        metadata_=_with_request_id(metadata),
     )
     session.add(row)
     await session.flush()
     return row
+
+
+def _with_request_id(metadata: dict[str, Any] | None) -> dict[str, Any]:
+    request_id = REQUEST_ID.get()
+    if request_id is None or (metadata and "request_id" in metadata):
+        return metadata or {}
+    return {**(metadata or {}), "request_id": request_id}
 
 
 async def recent(

@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.metrics import WATCHER_LAG_SECONDS
 from db.models import Plan, ServiceProvider, VpsInstance
 
 __all__ = [
@@ -363,6 +364,8 @@ async def lease_due(
     ids = list((await session.execute(due)).scalars())
     if not ids:
         return []
+    # the lag is measured on the database's clock, the one that decided "due"
+    lag = func.extract("epoch", func.now() - VpsInstance.watch_next_at)
     result = await session.execute(
         update(VpsInstance)
         .where(VpsInstance.id.in_(ids))
@@ -370,9 +373,14 @@ async def lease_due(
             watch_lease_until=func.now() + lease,
             watch_attempts=VpsInstance.watch_attempts + 1,
         )
-        .returning(VpsInstance)
+        .returning(VpsInstance, lag)
     )
-    return list(result.scalars())
+    rows = []
+    for row, late in result.all():
+        rows.append(row)
+        if not ignore_schedule and late is not None:
+            WATCHER_LAG_SECONDS.observe(max(float(late), 0.0))
+    return rows
 
 
 async def tagged_missing(session: AsyncSession, tags: Sequence[str]) -> set[str]:

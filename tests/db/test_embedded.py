@@ -68,3 +68,45 @@ async def test_second_process_reuses_and_last_one_stops(tmp_path: Path) -> None:
             break
         await asyncio.sleep(0.2)
     assert not await _alive(url), "the last process out stops the server"
+
+
+async def test_migrations_on_the_embedded_major_version_and_under_the_lock(
+    tmp_path: Path,
+) -> None:
+    """The embedded server is PostgreSQL 18: every migration goes up, down and up
+    again there, and three replicas migrating at once migrate exactly once (the
+    advisory lock the Kubernetes Job relies on)."""
+    from db import migrate
+    from db.embedded import EmbeddedPostgres, postmaster_processes
+    from db.engine import Database
+
+    server = EmbeddedPostgres(tmp_path)
+    server.start()
+    try:
+        assert server.server_version().startswith("18.")
+        round_trip = Database(server.create_database("round_trip"))
+        try:
+            async with round_trip.engine.connect() as conn:
+                version = (await conn.exec_driver_sql("SHOW server_version_num")).scalar()
+            assert int(str(version)) >= 180000
+            await migrate.upgrade(round_trip.engine)
+            await migrate.downgrade(round_trip.engine, "base")
+            assert await migrate.current_revision(round_trip.engine) is None
+            await migrate.upgrade(round_trip.engine)
+            assert await migrate.current_revision(round_trip.engine) == migrate.head_revision()
+        finally:
+            await round_trip.dispose()
+
+        url = server.create_database("racing")
+        replicas = [Database(url) for _ in range(3)]
+        try:
+            await asyncio.gather(*(migrate.upgrade(r.engine) for r in replicas))
+            async with replicas[0].engine.connect() as conn:
+                rows = (await conn.exec_driver_sql("SELECT version_num FROM alembic_version")).all()
+            assert [tuple(row) for row in rows] == [(migrate.head_revision(),)]
+        finally:
+            for replica in replicas:
+                await replica.dispose()
+    finally:
+        server.stop()
+    assert postmaster_processes(server.path) == []

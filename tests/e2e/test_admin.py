@@ -306,7 +306,9 @@ async def test_adding_a_provider_validates_and_never_echoes_the_token(
         assert all(token not in line for line in stored)
     created = (await events(bot, "provider.create"))[-1]
     assert (created.user_id, created.team_id) == (ADMIN, TEAM)
+    request_id = created.metadata_.pop("request_id")  # the Slack request that made the row
     assert created.metadata_ == {"name": "linode-two", "type": "linode"}
+    assert len(request_id) == 16 and int(request_id, 16) >= 0
 
     recorded = [json.dumps([c.args, c.response], default=str) for c in bot.api.calls]
     assert recorded and all(token not in call for call in recorded)

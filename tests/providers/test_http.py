@@ -395,7 +395,7 @@ async def test_one_structured_log_line_per_call(
     assert record.method == "GET"  # type: ignore[attr-defined]
     assert record.path == "/v2/droplets/{id}/actions/{id}"  # type: ignore[attr-defined]
     assert record.status == 200  # type: ignore[attr-defined]
-    assert record.request_id == "rid-42"  # type: ignore[attr-defined]
+    assert record.provider_request_id == "rid-42"  # type: ignore[attr-defined]
     assert isinstance(record.latency_ms, float)  # type: ignore[attr-defined]
     assert "rid-42" in record.getMessage()
 

@@ -457,6 +457,111 @@ async def test_serve_with_sandbox_starts_registers_and_stops_cleanly(
     assert "Traceback" not in err.decode()
 
 
+# ------------------------------------------------------------ admin-facing errors
+
+
+def test_every_option_has_help_text() -> None:
+    missing = []
+    for command in _commands(build_parser()):
+        parser = build_parser()
+        for word in command:
+            sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+            parser = sub.choices[word]
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction | argparse._HelpAction):
+                continue
+            if not (action.help or "").strip():
+                missing.append((" ".join(command), action.dest))
+    assert missing == []
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib import metadata
+
+    from bot.app.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    python = ".".join(map(str, sys.version_info[:3]))
+    assert capsys.readouterr().out == f"vpsbot {metadata.version('vpsbot')} (Python {python})\n"
+
+
+async def test_an_unreachable_api_url_is_named(cli: Cli) -> None:
+    url = f"http://127.0.0.1:{_free_port()}"
+    run = await cli(
+        "provider",
+        "add",
+        "--type",
+        "linode",
+        "--name",
+        "li",
+        "--api-url",
+        url,
+        stdin=cli.sandbox.tokens["linode"] + "\n",
+    )
+    assert run.code == 1
+    [line] = run.err_lines
+    assert line.startswith(f"vpsbot: error: cannot reach the Linode API at {url}: ")
+    assert line.endswith("(check the URL and that this machine can reach it)")
+    assert "status page" not in line
+
+
+async def test_a_bad_token_names_the_api_the_status_and_its_message(cli: Cli) -> None:
+    bad = "dop_v1_wrong-token-for-the-admin-0123456789"
+    run = await cli(
+        "provider",
+        "add",
+        "--type",
+        "digitalocean",
+        "--name",
+        "do",
+        "--api-url",
+        cli.sandbox.digitalocean_url,
+        stdin=bad + "\n",
+    )
+    assert run.code == 1
+    [line] = run.err_lines
+    api = cli.sandbox.digitalocean_url.rstrip("/")
+    assert line.startswith(f"vpsbot: error: the DigitalOcean API at {api} answered HTTP 401: ")
+    assert "Unable to authenticate you" in line  # DigitalOcean's own words
+    assert line.endswith("(the token is wrong, expired or lacks read/write scope)")
+    assert "administrator" not in line and bad not in run.err
+
+
+async def test_an_unreachable_database_names_database_url(cli: Cli) -> None:
+    port = _free_port()
+    run = await cli(
+        "provider",
+        "list",
+        env={"DATABASE_URL": f"postgresql://vpsbot:hunter2-secret@127.0.0.1:{port}/vpsbot"},
+    )
+    assert run.code == 1
+    assert run.err_lines == [
+        f"vpsbot: error: cannot reach the database at DATABASE_URL (127.0.0.1:{port}/vpsbot): "
+        "connection refused (is PostgreSQL running?)"
+    ]
+    assert "hunter2-secret" not in run.err
+
+    run = await cli("migrate", env={"DATABASE_URL": f"postgresql://127.0.0.1:{port}/x"})
+    assert run.err_lines == [
+        f"vpsbot: error: cannot reach the database at DATABASE_URL (127.0.0.1:{port}/x): "
+        "connection refused (is PostgreSQL running?)"
+    ]
+
+    from sqlalchemy.engine import make_url
+
+    missing = (
+        make_url(cli.database_url)
+        .set(database="no_such_database_here")
+        .render_as_string(hide_password=False)
+    )
+    run = await cli("provider", "list", env={"DATABASE_URL": missing})
+    [line] = run.err_lines
+    assert line.startswith("vpsbot: error: the database at DATABASE_URL (")
+    assert 'database "no_such_database_here" does not exist' in line
+
+
 async def test_plans_import_as_linode_really_answers(cli: Cli) -> None:
     """Region prices, a type without a price and a page boundary repeating a type."""
     run = await cli(

@@ -24,6 +24,8 @@ _ENV = (
     "HOST",
     "PORT",
     "LOG_LEVEL",
+    "LOG_FORMAT",
+    "METRICS_PORT",
 )
 
 
@@ -44,6 +46,9 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignor
         ("VPSBOT_ENCRYPTION_KEYS", "not-a-key", "VPSBOT_ENCRYPTION_KEYS: key #1 is not a Fernet"),
         ("VPSBOT_ADMINS", "alice", "VPSBOT_ADMINS: 'alice' is not a Slack user ID"),
         ("LOG_LEVEL", "chatty", "LOG_LEVEL: must be one of"),
+        ("LOG_FORMAT", "xml", "LOG_FORMAT: must be one of text, json"),
+        ("METRICS_PORT", "0", "METRICS_PORT:"),
+        ("METRICS_PORT", "nine", "METRICS_PORT:"),
     ],
 )
 def test_bad_variable_names_itself(
@@ -115,3 +120,13 @@ def test_cli_serve_without_slack_credentials(tmp_path) -> None:  # type: ignore[
     assert len(lines) == 1
     assert "SLACK_BOT_TOKEN" in lines[0] and "SLACK_SIGNING_SECRET" in lines[0]
     assert "manifest.yml" in lines[0]
+
+
+def test_log_format_and_metrics_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert (load_settings().log_format, load_settings().metrics_port) == ("text", None)
+    monkeypatch.setenv("LOG_FORMAT", " JSON ")
+    monkeypatch.setenv("METRICS_PORT", "9102")
+    settings = load_settings()
+    assert (settings.log_format, settings.metrics_port) == ("json", 9102)
+    monkeypatch.setenv("METRICS_PORT", "")
+    assert load_settings().metrics_port is None
