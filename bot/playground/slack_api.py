@@ -1,9 +1,14 @@
-"""A loopback stand-in for the Slack Web API, for tests that drive vpsbot end to end.
+"""A loopback stand-in for the Slack Web API: the playground's Slack and the tests' Slack.
 
 Point the app's ``AsyncWebClient`` at :attr:`SlackStandIn.base_url` (vpsbot reads it from
 ``SLACK_API_URL``).  The stand-in answers the Web API methods vpsbot uses the way Slack does:
 HTTP 200 with ``{"ok": true, ...}`` or ``{"ok": false, "error": "..."}`` (HTTP 429 for
 ``ratelimited``), keeps views and messages current, and records every call in order.
+
+Faults on demand (:meth:`SlackStandIn.fail`): the next N calls to a method can answer HTTP 429
+with ``Retry-After``, a 5xx with an HTML page (what Slack's edge sends when it is down), or any
+``{"ok": false, "error": X}`` such as ``not_in_channel``, ``hash_conflict`` or
+``expired_trigger_id``.
 
 It also serves ``POST /response/{id}`` so a test can hand the app a ``response_url``
 (:meth:`SlackStandIn.response_url`) and see what the app posted there.
@@ -19,12 +24,14 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any, TypeVar
 
 from aiohttp import web
 
 __all__ = [
     "Call",
+    "Fault",
     "ResponsePost",
     "SlackStandIn",
     "WaitResult",
@@ -63,6 +70,7 @@ class Call:
     response: JSON = field(default_factory=dict)
     http_method: str = "POST"
     content_type: str = ""
+    status: int = 200
 
     @property
     def ok(self) -> bool:
@@ -103,12 +111,51 @@ class _ResponseTarget:
     uses: int = 0
 
 
+@dataclass(frozen=True)
+class Fault:
+    """One injected failure: how the stand-in answers a call instead of serving it.
+
+    ``status`` 200 answers ``{"ok": false, "error": error}``; 429 adds ``Retry-After``;
+    5xx answers an HTML page (no JSON at all), as Slack's load balancers do.
+    """
+
+    error: str
+    status: int = 200
+    retry_after: int | None = None
+
+    @property
+    def html(self) -> bool:
+        return self.status >= 500
+
+
+_HTML_PAGE = (
+    "<!DOCTYPE html><html><head><title>{status} {reason}</title></head>"
+    "<body><h1>{status} {reason}</h1><p>Slack is having trouble. Please try again.</p>"
+    "</body></html>"
+)
+
+
 class _ApiError(Exception):
-    def __init__(self, error: str, *, messages: Iterable[str] = (), status: int = 200) -> None:
+    def __init__(
+        self,
+        error: str,
+        *,
+        messages: Iterable[str] = (),
+        status: int = 200,
+        retry_after: int | None = None,
+    ) -> None:
         super().__init__(error)
         self.error = error
         self.messages = list(messages)
         self.status = status
+        self.retry_after = retry_after
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Server Error"
 
 
 def _text_of(obj: Any) -> str:
@@ -198,7 +245,7 @@ class SlackStandIn:
 
     def __init__(
         self,
-        bot_token: str = "xoxb-test-token",
+        bot_token: str = "xoxb-test-token",  # noqa: S107 - a stand-in's made-up token
         team_id: str = "T0001",
         bot_user_id: str = "U0BOT",
         *,
@@ -231,7 +278,7 @@ class SlackStandIn:
         self.channels: dict[str, JSON] = {}
         self.delays: dict[str, float] = {}  # method -> seconds to wait before answering
 
-        self._failures: dict[str, deque[str]] = {}
+        self._failures: dict[str, deque[Fault]] = {}
         self._counter = 0
         self._ts_counter = 0
         self._response_targets: dict[str, _ResponseTarget] = {}
@@ -302,13 +349,52 @@ class SlackStandIn:
 
     # ------------------------------------------------------------------ test controls
 
+    def fail(
+        self,
+        method: str,
+        error: str | None = None,
+        *,
+        status: int = 200,
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
+        """Make the next ``times`` calls to ``method`` fail; later calls are served again.
+
+        - ``api.fail("chat.update", "not_in_channel")``: ``{"ok": false, "error": ...}``, 200;
+        - ``api.fail("chat.update", status=429, retry_after=2)``: ``ratelimited`` with
+          ``Retry-After: 2`` (1 when not given);
+        - ``api.fail("views.open", status=503)``: an HTML error page, no JSON.
+
+        Faults queue up per method in the order they were added.
+        """
+        if times < 1:
+            raise ValueError("times must be at least 1")
+        if status == 429:
+            fault = Fault(error or "ratelimited", 429, 1 if retry_after is None else retry_after)
+        elif status >= 500:
+            fault = Fault(error or f"http_{status}", status, retry_after)
+        elif status == 200:
+            if not error:
+                raise ValueError("an ok=false fault needs its error, e.g. 'not_in_channel'")
+            fault = Fault(error, 200, retry_after)
+        else:
+            raise ValueError(f"status must be 200, 429 or 5xx, not {status}")
+        self._failures.setdefault(method, deque()).extend([fault] * times)
+
     def fail_next(self, method: str, error: str = "not_in_channel", count: int = 1) -> None:
         """Make the next ``count`` calls to ``method`` answer ``{"ok": false, "error": error}``.
 
         ``error="ratelimited"`` answers HTTP 429 with ``Retry-After: 1``, like Slack.
         """
-        queue = self._failures.setdefault(method, deque())
-        queue.extend([error] * count)
+        self.fail(method, error, status=429 if error == "ratelimited" else 200, times=count)
+
+    def pending_faults(self, method: str) -> int:
+        """How many injected faults ``method`` has still to answer."""
+        return len(self._failures.get(method, ()))
+
+    def clear_faults(self) -> None:
+        """Drop every fault not yet answered."""
+        self._failures.clear()
 
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -499,15 +585,22 @@ class SlackStandIn:
                 response["response_metadata"] = {"messages": e.messages}
             status = e.status
             if e.status == 429:
-                headers["Retry-After"] = "1"
+                headers["Retry-After"] = str(e.retry_after if e.retry_after is not None else 1)
+            elif e.retry_after is not None:
+                headers["Retry-After"] = str(e.retry_after)
         if method == "auth.test" and response.get("ok"):
             headers["X-OAuth-Scopes"] = self.scopes
         call.response = copy.deepcopy(response)
+        call.status = status
         self.calls.append(call)
         self._notify()
         delay = self.delays.get(method)
         if delay:
             await asyncio.sleep(delay)
+        if status >= 500:
+            reason = _reason(status)
+            page = _HTML_PAGE.format(status=status, reason=reason)
+            return web.Response(text=page, status=status, content_type="text/html", headers=headers)
         return web.json_response(response, status=status, headers=headers)
 
     def _dispatch(self, method: str, call: Call) -> JSON:
@@ -521,8 +614,8 @@ class SlackStandIn:
                 raise _ApiError("invalid_auth")
         queue = self._failures.get(method)
         if queue:
-            error = queue.popleft()
-            raise _ApiError(error, status=429 if error == "ratelimited" else 200)
+            fault = queue.popleft()
+            raise _ApiError(fault.error, status=fault.status, retry_after=fault.retry_after)
         return handler(call.args)
 
     @staticmethod

@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from tests.support.slack_api import SlackStandIn, WaitTimeout
+from bot.playground.slack_api import SlackStandIn, WaitTimeout
 
 TOKEN = "xoxb-test-token"
 
@@ -256,6 +256,114 @@ async def test_fail_next(api: SlackStandIn, client: AsyncWebClient) -> None:
         await client.views_open(trigger_id="t", view=modal())
     assert excinfo.value.response.status_code == 429
     assert excinfo.value.response.headers["Retry-After"] == "1"
+
+
+async def post_raw(api: SlackStandIn, method: str, **args: Any) -> tuple[int, Any, str]:
+    """POST a Web API call with plain aiohttp: status, headers and the body as text."""
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            f"{api.base_url}{method}",
+            json=args,
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        ) as resp,
+    ):
+        return resp.status, resp.headers, await resp.text()
+
+
+async def test_fail_429_with_retry_after_for_the_next_n_calls(
+    api: SlackStandIn, client: AsyncWebClient
+) -> None:
+    api.fail("chat.update", status=429, retry_after=7, times=2)
+    ts = (await client.chat_postMessage(channel="C0001", text="v1"))["ts"]
+    assert api.pending_faults("chat.update") == 2
+    for _ in range(2):
+        with pytest.raises(SlackApiError) as excinfo:
+            await client.chat_update(channel="C0001", ts=ts, text="v2")
+        assert excinfo.value.response.status_code == 429
+        assert excinfo.value.response.headers["Retry-After"] == "7"
+        assert excinfo.value.response["error"] == "ratelimited"
+    assert api.messages[("C0001", ts)]["text"] == "v1"  # a refused update changed nothing
+    assert (await client.chat_update(channel="C0001", ts=ts, text="v2"))["ok"]
+    assert api.messages[("C0001", ts)]["text"] == "v2"
+    assert [(c.status, c.error) for c in api.calls_to("chat.update")] == [
+        (429, "ratelimited"),
+        (429, "ratelimited"),
+        (200, None),
+    ]
+    assert api.pending_faults("chat.update") == 0
+
+
+async def test_fail_5xx_answers_an_html_page_not_json(api: SlackStandIn) -> None:
+    api.fail("chat.postMessage", status=503)
+    api.fail("chat.postMessage", status=500, retry_after=3)
+    status, headers, body = await post_raw(api, "chat.postMessage", channel="C0001", text="x")
+    assert status == 503
+    assert headers["Content-Type"].startswith("text/html")
+    assert body.startswith("<!DOCTYPE html>") and "503 Service Unavailable" in body
+    with pytest.raises(ValueError):
+        json.loads(body)
+    status, headers, body = await post_raw(api, "chat.postMessage", channel="C0001", text="x")
+    assert (status, headers["Retry-After"]) == (500, "3")
+    assert "500 Internal Server Error" in body
+    status, _, body = await post_raw(api, "chat.postMessage", channel="C0001", text="x")
+    assert status == 200 and json.loads(body)["ok"] is True
+    assert len(api.messages) == 1
+    assert [c.status for c in api.calls_to("chat.postMessage")] == [503, 500, 200]
+
+
+@pytest.mark.parametrize(
+    ("method", "error"),
+    [
+        ("chat.postMessage", "not_in_channel"),
+        ("views.update", "hash_conflict"),
+        ("views.open", "expired_trigger_id"),
+        ("users.info", "some_future_error"),
+    ],
+)
+async def test_fail_any_ok_false_error(
+    api: SlackStandIn, client: AsyncWebClient, method: str, error: str
+) -> None:
+    api.users["U1"] = {"name": "ada"}
+    api.fail(method, error, times=1)
+    status, _, body = await post_raw(api, method)
+    assert status == 200
+    assert json.loads(body) == {"ok": False, "error": error}
+    assert api.calls_to(method)[-1].error == error
+    # served again afterwards: the method's own validation answers now
+    status, _, body = await post_raw(api, method)
+    assert json.loads(body).get("error") != error
+
+
+async def test_faults_queue_per_method_and_can_be_cleared(
+    api: SlackStandIn, client: AsyncWebClient
+) -> None:
+    api.fail("chat.postMessage", "not_in_channel")
+    api.fail("chat.postMessage", status=429)
+    api.fail("chat.postEphemeral", "user_not_in_channel")
+    assert await error_of(client.chat_postMessage(channel="C0001", text="x")) == "not_in_channel"
+    with pytest.raises(SlackApiError) as excinfo:
+        await client.chat_postMessage(channel="C0001", text="x")
+    assert excinfo.value.response.headers["Retry-After"] == "1"
+    api.clear_faults()
+    assert (await client.chat_postEphemeral(channel="C0001", user="U1", text="x"))["ok"]
+    assert api.pending_faults("chat.postEphemeral") == 0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"times": 0, "error": "x"}, "times"),
+        ({"status": 200}, "needs its error"),
+        ({"status": 404, "error": "x"}, "200, 429 or 5xx"),
+    ],
+)
+def test_fail_refuses_what_slack_never_answers(
+    api: SlackStandIn, kwargs: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        api.fail("chat.update", **kwargs)
+    assert api.pending_faults("chat.update") == 0
 
 
 async def test_invalid_auth_and_unknown_method(api: SlackStandIn) -> None:
