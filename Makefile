@@ -12,6 +12,10 @@ $(BIN)/python:
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@# the playground's browser tests drive Debian's Chromium (Playwright's own builds
+	@# cannot be downloaded here); install it once, as root
+	@test -x /usr/bin/chromium || [ "$$(id -u)" != 0 ] || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 	touch $(STAMP)
 
 ## run: install, migrate and start the bot on embedded defaults

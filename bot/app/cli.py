@@ -50,7 +50,7 @@ def _fail(message: str, status: int = 1) -> NoReturn:
 # --------------------------------------------------------------------------- serve
 
 
-async def _serve(settings: Settings, args: argparse.Namespace) -> None:
+async def _serve(settings: Settings, args: argparse.Namespace, playground: Any = None) -> None:
     from bot.app.bolt import build_bolt_app
     from bot.app.http import settle_heap, start_serving
     from bot.core.logs import configure_logging
@@ -64,6 +64,9 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
     sandbox = None
     serving = None
     try:
+        if playground is not None:  # vpsbot's Slack: up before vpsbot calls it
+            await playground.playground.start()
+            print(playground.banner(), flush=True)
         if args.migrate:
             await migrate.upgrade(services.db.engine)
         await services.start()
@@ -97,6 +100,8 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
             await serving.stop()
         if sandbox is not None:
             await sandbox.stop()
+        if playground is not None:
+            await playground.playground.stop()
         await services.aclose()
         from providers.http import close_session
 
@@ -151,6 +156,9 @@ async def _start_sandbox(services: Any, port: int = SANDBOX_PORT) -> Any:
 
 def cmd_serve(args: argparse.Namespace) -> None:
     settings = load_settings()
+    playground = None
+    if not settings.slack_app_token and len(settings.missing_slack()) == 2:
+        settings, playground = _playground_settings(settings)
     missing = settings.missing_slack()
     if missing:
         _fail(
@@ -159,7 +167,51 @@ def cmd_serve(args: argparse.Namespace) -> None:
         )
     if args.sandbox:
         _sandbox_port()  # a bad value fails here, before anything starts
-    run_loop(_serve(settings, args))
+    run_loop(_serve(settings, args, playground))
+
+
+def _playground_settings(settings: Settings) -> tuple[Settings, Any]:
+    """No Slack credentials at all: the local playground stands in for Slack (loopback only),
+    with a signing secret and bot token made up for this run."""
+    from pydantic import SecretStr
+
+    from bot.playground import launch
+    from bot.playground.web import PlaygroundError
+
+    try:
+        plan = launch.for_serve(settings.host, settings.port)
+    except PlaygroundError as exc:
+        raise CliError(str(exc)) from None
+    secrets = {
+        "slack_bot_token": SecretStr(plan.bot_token),
+        "slack_signing_secret": SecretStr(plan.signing_secret),
+        "slack_api_url": plan.api_url,
+    }
+    return settings.model_copy(update=secrets), plan
+
+
+def cmd_playground(args: argparse.Namespace) -> None:
+    from bot.playground import launch
+    from bot.playground.web import PlaygroundError
+
+    settings = load_settings()
+    token, secret = settings.slack_bot_token, settings.slack_signing_secret
+    if token is None or secret is None:
+        raise CliError(
+            "vpsbot playground joins a vpsbot started with SLACK_API_URL=http://127.0.0.1:"
+            f"{launch.DEFAULT_PORT}/api/ and a SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET of your "
+            "choosing: set the same three here (or run `vpsbot serve` without Slack "
+            "credentials, which starts the playground itself)"
+        )
+    vpsbot = args.vpsbot or f"http://127.0.0.1:{settings.port}"
+    try:
+        run_loop(
+            launch.run_standalone(
+                vpsbot, settings.slack_api_url, secret.get_secret_value(), token.get_secret_value()
+            )
+        )
+    except PlaygroundError as exc:
+        raise CliError(str(exc)) from None
 
 
 # --------------------------------------------------------------------------- helpers
@@ -405,6 +457,10 @@ def build_parser() -> argparse.ArgumentParser:
         "and register them when no provider is configured",
     )
     serve.set_defaults(func=cmd_serve)
+
+    pg = sub.add_parser("playground", help="the local Slack stand-in in a browser, for a vpsbot")
+    pg.add_argument("--vpsbot", metavar="URL", help="vpsbot's base URL (default 127.0.0.1:$PORT)")
+    pg.set_defaults(func=cmd_playground)
 
     mig = sub.add_parser("migrate", help="apply (or revert) database migrations")
     mig.add_argument("--revision", default="head", help="target revision (default head)")

@@ -108,6 +108,8 @@ class WaitResult:
 class _ResponseTarget:
     channel: str | None
     message_ts: str | None
+    user: str | None = None
+    ephemeral: bool = False
     uses: int = 0
 
 
@@ -272,7 +274,17 @@ class SlackStandIn:
         self.closed_views: set[str] = set()
         self.home_views: dict[str, str] = {}  # user_id -> view_id
         self.messages: dict[tuple[str, str], JSON] = {}
-        self.ephemerals: list[JSON] = []
+        self.ephemerals: list[JSON] = []  # the args of every chat.postEphemeral
+        #: every ephemeral message as a person sees it (chat.postEphemeral, response_url
+        #: posts, a slash command's ack): ts -> message with ``channel`` and ``user``
+        self.ephemeral_messages: dict[str, JSON] = {}
+        #: the user each modal was opened for (from the trigger_id's interaction)
+        self.view_users: dict[str, str] = {}
+        #: like Slack, a new views.open closes the user's other modals (the playground's
+        #: setting; tests keep several sessions of one user open)
+        self.one_modal_stack_per_user = False
+        #: grows with every change; :meth:`wait_changed` waits for it to pass a value
+        self.version = 0
         self.responses: list[ResponsePost] = []
         self.users: dict[str, JSON] = {}
         self.channels: dict[str, JSON] = {}
@@ -283,6 +295,7 @@ class SlackStandIn:
         self._ts_counter = 0
         self._response_targets: dict[str, _ResponseTarget] = {}
         self._triggers: dict[str, str | None] = {}  # issued trigger_id -> view it came from
+        self._trigger_users: dict[str, str] = {}  # issued trigger_id -> who interacted
         self._exchanged_triggers: set[str] = set()
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -307,15 +320,27 @@ class SlackStandIn:
 
     # ------------------------------------------------------------------ lifecycle
 
-    async def start(self) -> SlackStandIn:
+    def add_routes(self, app: web.Application) -> None:
+        """Serve the Web API (``/api/{method}``) and response_urls from ``app``."""
+        app.router.add_route("*", "/api/{method}", self._handle_api)
+        app.router.add_post("/response/{response_id}", self._handle_response_url)
+
+    async def start(
+        self,
+        *,
+        port: int = 0,
+        setup: Callable[[web.Application], None] | None = None,
+    ) -> SlackStandIn:
+        """Listen on 127.0.0.1:``port`` (0: any free port); ``setup`` may add routes."""
         if self._runner is not None:
             return self
         app = web.Application()
-        app.router.add_route("*", "/api/{method}", self._handle_api)
-        app.router.add_post("/response/{response_id}", self._handle_response_url)
+        self.add_routes(app)
+        if setup is not None:
+            setup(app)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
         await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
+        site = web.TCPSite(runner, "127.0.0.1", port)
         await site.start()
         self._runner = runner
         self._port = int(runner.addresses[0][1])
@@ -403,23 +428,74 @@ class SlackStandIn:
         """Index of the next call; pass to ``wait_for_call(after=...)`` to skip earlier calls."""
         return len(self.calls)
 
-    def response_url(self, *, channel: str | None = None, message_ts: str | None = None) -> str:
+    def response_url(
+        self,
+        *,
+        channel: str | None = None,
+        message_ts: str | None = None,
+        user: str | None = None,
+        ephemeral: bool = False,
+    ) -> str:
         """A fresh response_url served by the stand-in.
 
         With ``channel``/``message_ts`` the URL belongs to that message, so ``replace_original``
-        and ``delete_original`` posts change :attr:`messages` like Slack does; with only a
-        ``channel``, ``response_type: in_channel`` posts add a message to that channel.
+        and ``delete_original`` posts change :attr:`messages` like Slack does (with
+        ``ephemeral``, the message is in :attr:`ephemeral_messages`); with only a
+        ``channel``, ``response_type: in_channel`` posts add a message to that channel. With a
+        ``user``, other posts become ephemeral messages to that user.
         """
         response_id = f"R{self._next()}{secrets.token_hex(4)}"
-        self._response_targets[response_id] = _ResponseTarget(channel, message_ts)
+        self._response_targets[response_id] = _ResponseTarget(channel, message_ts, user, ephemeral)
         return f"{self.root_url}/response/{response_id}"
 
-    def new_trigger_id(self, view_id: str | None = None) -> str:
-        """A trigger_id as Slack would send with an interaction (optionally from a view)."""
+    def new_trigger_id(self, view_id: str | None = None, *, user: str | None = None) -> str:
+        """A trigger_id as Slack would send with an interaction (optionally from a view),
+        by ``user`` when given (a modal opened with it belongs to that user)."""
         n = self._next()
         trigger_id = f"{_BASE_TS + n}.{n:010d}.{secrets.token_hex(16)}"
         self._triggers[trigger_id] = view_id
+        if user is not None:
+            self._trigger_users[trigger_id] = user
         return trigger_id
+
+    def add_ephemeral(self, channel: str, user: str, payload: JSON) -> str:
+        """Show ``payload`` (text/blocks) to ``user`` only, in ``channel``; returns its ts.
+
+        What Slack does with a slash command's ack body or an ephemeral response_url post.
+        """
+        ts = self._next_ts()
+        message = self._bot_message(payload, ts)
+        message.update({"channel": channel, "user": user, "is_ephemeral": True})
+        self.ephemeral_messages[ts] = message
+        self.touch()
+        return ts
+
+    def dismiss_ephemeral(self, ts: str) -> None:
+        """Remove an ephemeral message, as its "Dismiss" link does."""
+        if self.ephemeral_messages.pop(ts, None) is not None:
+            self.touch()
+
+    def open_modals(self, user: str) -> list[JSON]:
+        """``user``'s open modals, oldest first (the last is on top)."""
+        return [
+            view
+            for view_id, view in self.views.items()
+            if view.get("type") == "modal"
+            and self.view_users.get(view_id) == user
+            and view_id not in self.closed_views
+        ]
+
+    def touch(self) -> None:
+        """Note a change made outside the Web API (wakes :meth:`wait_changed`)."""
+        self._notify()
+
+    async def wait_changed(self, after: int, timeout: float) -> int:
+        """Wait until :attr:`version` passes ``after`` (or ``timeout``); returns it."""
+        with suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                while self.version <= after:
+                    await self._changed.wait()
+        return self.version
 
     def seed_message(
         self,
@@ -563,6 +639,7 @@ class SlackStandIn:
                 await asyncio.wait_for(event.wait(), remaining)
 
     def _notify(self) -> None:
+        self.version += 1
         self._changed.set()
         self._changed = asyncio.Event()
 
@@ -685,6 +762,17 @@ class SlackStandIn:
         channel, ts = target.channel, target.message_ts
         if channel is None:
             return
+        if target.ephemeral and ts is not None and ts in self.ephemeral_messages:
+            if payload.get("delete_original"):
+                del self.ephemeral_messages[ts]
+                return
+            if payload.get("replace_original"):
+                message = self.ephemeral_messages[ts]
+                for key in ("text", "blocks", "attachments"):
+                    message.pop(key, None)
+                    if key in payload:
+                        message[key] = payload[key]
+                return
         if ts is not None and (channel, ts) in self.messages:
             if payload.get("delete_original"):
                 del self.messages[(channel, ts)]
@@ -701,6 +789,12 @@ class SlackStandIn:
             if payload.get("thread_ts"):
                 message["thread_ts"] = payload["thread_ts"]
             self.messages[(channel, new_ts)] = message
+        elif target.user is not None and not payload.get("delete_original"):
+            # what Slack does with an ephemeral post (the default response_type)
+            ts = self._next_ts()
+            message = self._bot_message(payload, ts)
+            message.update({"channel": channel, "user": target.user, "is_ephemeral": True})
+            self.ephemeral_messages[ts] = message
 
     # ------------------------------------------------------------------ helpers
 
@@ -851,6 +945,8 @@ class SlackStandIn:
         if depth >= _VIEW_STACK_LIMIT:
             raise _ApiError("push_limit_reached")
         view = self._materialize_view(spec)
+        if under["id"] in self.view_users:
+            self.view_users[view["id"]] = self.view_users[under["id"]]
         view["previous_view_id"] = under["id"]
         view["root_view_id"] = under.get("root_view_id") or under["id"]
         self.views[view["id"]] = view
@@ -899,7 +995,13 @@ class SlackStandIn:
     def _views_open(self, args: JSON) -> JSON:
         self._use_trigger(args)
         spec = self._check_view(args.get("view"), expected_type="modal")
+        user = self._trigger_users.get(str(args["trigger_id"]))
         view = self._materialize_view(spec)
+        if user is not None:
+            if self.one_modal_stack_per_user:
+                for other in self.open_modals(user):
+                    self.closed_views.add(other["id"])
+            self.view_users[view["id"]] = user
         self.views[view["id"]] = view
         return {"ok": True, "view": copy.deepcopy(view)}
 
@@ -990,7 +1092,12 @@ class SlackStandIn:
         self._require(args, "channel", "user")
         self._check_message_content(args)
         self.ephemerals.append(copy.deepcopy(args))
-        return {"ok": True, "message_ts": self._next_ts()}
+        channel = self._resolve_channel(str(args["channel"]))
+        ts = self._next_ts()
+        message = self._bot_message(args, ts)
+        message.update({"channel": channel, "user": str(args["user"]), "is_ephemeral": True})
+        self.ephemeral_messages[ts] = message
+        return {"ok": True, "message_ts": ts}
 
     def _users_info(self, args: JSON) -> JSON:
         self._require(args, "user")
