@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	@# the playground's browser tests drive Debian's Chromium (Playwright's own builds
 	@# cannot be downloaded here); install it once, as root
 	@test -x /usr/bin/chromium || [ "$$(id -u)" != 0 ] || \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji)
 	touch $(STAMP)
 
 ## run: install, migrate and start the bot on embedded defaults

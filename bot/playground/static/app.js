@@ -278,7 +278,7 @@ function renderElement(element, blockId, ctx, dispatches, inInput = false) {
   const fire = (extra, node) => sendAction(ctx, element, { ...base, ...extra }, node);
   const stateful = (node, read) => {
     node.dataset.stateful = "1";
-    node.dataset.blockId = blockId;
+    node.dataset.stateBlock = blockId;
     node.dataset.actionId = actionId;
     node.dataset.type = type;
     node._read = () => ({ type, ...read() });
@@ -633,7 +633,7 @@ function collectState(root) {
   const values = {};
   if (!root) return values;
   for (const node of root.querySelectorAll("[data-stateful]")) {
-    const block = node.dataset.blockId;
+    const block = node.dataset.stateBlock;
     values[block] = values[block] || {};
     values[block][node.dataset.actionId] = node._read();
   }
