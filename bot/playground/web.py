@@ -163,8 +163,10 @@ class Playground:
 
     @property
     def url(self) -> str:
-        """The page."""
-        return f"{self.api.root_url}/"
+        """The page (known before :meth:`start` when the port is)."""
+        if self.port == 0:
+            return f"{self.api.root_url}/"  # raises until started
+        return f"http://127.0.0.1:{self.port}/"
 
     @property
     def api_url(self) -> str:

@@ -491,3 +491,68 @@ async def test_view_submission_acks_change_the_stack(
     assert not api.is_open(pushed[0]["id"]) and api.is_open(root["id"])
     api.apply_view_submission_ack(root["id"], {"response_action": "clear"})
     assert not api.is_open(root["id"])
+
+
+async def test_ephemeral_messages_as_a_person_sees_them(
+    api: SlackStandIn, client: AsyncWebClient
+) -> None:
+    posted = await client.chat_postEphemeral(channel="C0001", user="U1", text="only you")
+    ack_ts = api.add_ephemeral("C0001", "U1", {"text": "a command's ack"})
+    assert [(m["text"], m["user"], m["channel"]) for m in api.ephemeral_messages.values()] == [
+        ("only you", "U1", "C0001"),
+        ("a command's ack", "U1", "C0001"),
+    ]
+    assert posted["message_ts"] in api.ephemeral_messages
+
+    # a button in the ack's message: its response_url belongs to that ephemeral message
+    hook = AsyncWebhookClient(
+        api.response_url(channel="C0001", message_ts=ack_ts, user="U1", ephemeral=True)
+    )
+    await hook.send_dict({"replace_original": True, "text": "replaced"})
+    assert api.ephemeral_messages[ack_ts]["text"] == "replaced"
+    await hook.send_dict({"text": "one more line"})  # not replacing: a new ephemeral
+    assert [m["text"] for m in api.ephemeral_messages.values()][-1] == "one more line"
+    await hook.send_dict({"delete_original": True})
+    assert ack_ts not in api.ephemeral_messages
+    assert len(api.messages) == 0  # none of it reached the channel
+
+    api.dismiss_ephemeral(posted["message_ts"])
+    assert posted["message_ts"] not in api.ephemeral_messages
+
+
+async def test_modals_belong_to_the_user_of_their_trigger(
+    api: SlackStandIn, client: AsyncWebClient
+) -> None:
+    first = (await client.views_open(trigger_id=api.new_trigger_id(user="U1"), view=modal()))[
+        "view"
+    ]
+    other = (await client.views_open(trigger_id=api.new_trigger_id(user="U2"), view=modal()))[
+        "view"
+    ]
+    push_trigger = api.new_trigger_id(first["id"], user="U1")
+    pushed = (await client.views_push(trigger_id=push_trigger, view=modal()))["view"]
+    assert [v["id"] for v in api.open_modals("U1")] == [first["id"], pushed["id"]]
+    assert [v["id"] for v in api.open_modals("U2")] == [other["id"]]
+
+    # tests may keep several of one user's sessions open; the playground, like Slack, not
+    second = (await client.views_open(trigger_id=api.new_trigger_id(user="U1"), view=modal()))[
+        "view"
+    ]
+    assert len(api.open_modals("U1")) == 3
+    api.one_modal_stack_per_user = True
+    third = (await client.views_open(trigger_id=api.new_trigger_id(user="U1"), view=modal()))[
+        "view"
+    ]
+    assert [v["id"] for v in api.open_modals("U1")] == [third["id"]]
+    assert not api.is_open(second["id"]) and api.is_open(other["id"])
+
+
+async def test_wait_changed_wakes_on_any_change(api: SlackStandIn, client: AsyncWebClient) -> None:
+    before = api.version
+    assert await api.wait_changed(before, timeout=0.05) == before  # nothing happened
+    waiter = asyncio.create_task(api.wait_changed(before, timeout=5))
+    await client.chat_postMessage(channel="C0001", text="x")
+    assert await waiter > before
+    now = api.version
+    api.touch()
+    assert await api.wait_changed(now, timeout=5) == now + 1
