@@ -113,6 +113,15 @@ function linkHtml(inner) {
     const channel = ((S.state && S.state.channels) || []).find((c) => c.id === id);
     return `<span class="mention">#${esc(label || (channel ? channel.name : id))}</span>`;
   }
+  if (target.startsWith("!date^")) {
+    // <!date^unix^{format}|fallback>: the reader's local time; the fallback if unreadable
+    const when = new Date(Number(target.split("^")[1]) * 1000);
+    const shown = Number.isNaN(when.getTime()) ? label : when.toLocaleString([], {
+      dateStyle: "medium",
+      timeStyle: "short",
+    });
+    return `<time>${esc(unslack(shown || label))}</time>`;
+  }
   if (target.startsWith("!")) {
     const word = target.slice(1).split("^")[0];
     return `<span class="mention">@${esc(label || word)}</span>`;
@@ -166,6 +175,21 @@ function textNode(tag, obj, cls) {
 function plainOf(obj) {
   if (obj == null) return "";
   return typeof obj === "string" ? obj : String(obj.text || "");
+}
+
+function placeBelow(anchor, popup, matchWidth) {
+  // popups are fixed to the viewport so a modal's scrolling body cannot clip them
+  const rect = anchor.getBoundingClientRect();
+  popup.style.position = "fixed";
+  popup.style.left = `${Math.max(4, matchWidth ? rect.left : rect.right - 180)}px`;
+  if (matchWidth) popup.style.width = `${rect.width}px`;
+  popup.style.top = `${rect.bottom + 2}px`;
+  popup.style.bottom = "auto";
+  const height = popup.getBoundingClientRect().height;
+  if (rect.bottom + height + 8 > window.innerHeight && rect.top > height + 8) {
+    popup.style.top = "auto";
+    popup.style.bottom = `${window.innerHeight - rect.top + 2}px`;
+  }
 }
 
 function unsupported(what) {
@@ -547,6 +571,7 @@ function externalSelect(element, blockId, actionId, ctx, kept, dispatches, state
     if (!items.length) items.push(h("li", { class: "empty" }, "No results"));
     list.replaceChildren(...items);
     list.hidden = false;
+    placeBelow(input, list, true);
   };
   input.addEventListener("input", () => {
     clearTimeout(timer);
@@ -588,7 +613,12 @@ function overflowMenu(element, fire) {
     type: "button",
     class: "btn",
     "aria-label": "More actions",
-    onclick: () => (menu.hidden = !menu.hidden),
+    onclick: (event) => {
+      event.stopPropagation();
+      document.querySelectorAll(".overflow-menu").forEach((m) => m !== menu && (m.hidden = true));
+      menu.hidden = !menu.hidden;
+      if (!menu.hidden) placeBelow(button, menu, false);
+    },
   }, "⋯");
   wrapper.append(button, menu);
   return wrapper;
@@ -991,6 +1021,21 @@ async function send(event) {
     box.value = text;
   }
 }
+
+document.addEventListener(
+  "scroll",
+  (event) => {
+    if (event.target.closest && event.target.closest(".ext-options, .overflow-menu")) return;
+    document.querySelectorAll(".overflow-menu, .ext-options").forEach((p) => (p.hidden = true));
+  },
+  true
+);
+
+document.addEventListener("click", (event) => {
+  if (!event.target.closest(".overflow")) {
+    document.querySelectorAll(".overflow-menu").forEach((menu) => (menu.hidden = true));
+  }
+});
 
 async function main() {
   S.info = await (await fetch("/_playground/info")).json();

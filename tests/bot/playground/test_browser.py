@@ -338,3 +338,264 @@ def test_linode_stackscript_errors_at_the_field_and_back_keeps_what_was_typed(
 
     press(create, "Cancel")
     expect(modal(page)).to_have_count(0)
+
+
+# ------------------------------------------------------------------ Block Kit, element by element
+
+
+def _text(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text}
+
+
+def _options(*values: str) -> list[dict[str, Any]]:
+    return [{"text": _text(v.title()), "value": v} for v in values]
+
+
+REGIONS = ("eu-central", "eu-west", "us-east")
+
+#: Every element vpsbot's views use, plus Slack's pickers, and two the page cannot draw.
+KIT_VIEW: dict[str, Any] = {
+    "type": "modal",
+    "callback_id": "kit",
+    "title": _text("Every element"),
+    "submit": _text("Save"),
+    "close": _text("Cancel"),
+    "blocks": [
+        {"type": "header", "text": _text("A header")},
+        {
+            "type": "section",
+            "block_id": "intro",
+            "text": {"type": "mrkdwn", "text": "*bold* _it_ `code` <https://example.com|a link>"},
+            "fields": [{"type": "mrkdwn", "text": "*Field*\none"}],
+        },
+        {"type": "divider"},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": "a context line"}]},
+        {
+            "type": "input",
+            "block_id": "notes",
+            "label": _text("Notes"),
+            "element": {"type": "plain_text_input", "action_id": "notes", "multiline": True},
+        },
+        {
+            "type": "input",
+            "block_id": "count",
+            "label": _text("Count"),
+            "element": {"type": "number_input", "action_id": "count", "is_decimal_allowed": False},
+        },
+        {
+            "type": "input",
+            "block_id": "size",
+            "label": _text("Size"),
+            "element": {
+                "type": "static_select",
+                "action_id": "size",
+                "option_groups": [
+                    {"label": _text("Small"), "options": _options("s1", "s2")},
+                    {"label": _text("Large"), "options": _options("l1")},
+                ],
+            },
+        },
+        {
+            "type": "input",
+            "block_id": "region",
+            "label": _text("Region"),
+            "element": {"type": "external_select", "action_id": "region", "min_query_length": 2},
+        },
+        {
+            "type": "input",
+            "block_id": "keys",
+            "label": _text("Keys"),
+            "element": {
+                "type": "multi_static_select",
+                "action_id": "keys",
+                "options": _options("k1", "k2", "k3"),
+            },
+        },
+        {
+            "type": "input",
+            "block_id": "toggles",
+            "label": _text("Toggles"),
+            "optional": True,
+            "element": {
+                "type": "checkboxes",
+                "action_id": "toggles",
+                "options": _options("backups", "ipv6"),
+                "initial_options": _options("ipv6"),
+            },
+        },
+        {
+            "type": "input",
+            "block_id": "mode",
+            "label": _text("Mode"),
+            "element": {
+                "type": "radio_buttons",
+                "action_id": "mode",
+                "options": _options("all", "some"),
+            },
+        },
+        {
+            "type": "input",
+            "block_id": "when",
+            "label": _text("When"),
+            "element": {"type": "datepicker", "action_id": "when"},
+        },
+        {
+            "type": "input",
+            "block_id": "who",
+            "label": _text("Who"),
+            "element": {"type": "users_select", "action_id": "who"},
+        },
+        {
+            "type": "actions",
+            "block_id": "more",
+            "elements": [{"type": "overflow", "action_id": "more", "options": _options("a", "b")}],
+        },
+        {"type": "rich_text", "elements": []},
+        {
+            "type": "input",
+            "block_id": "upload",
+            "optional": True,
+            "label": _text("Upload"),
+            "element": {"type": "file_input", "action_id": "upload"},
+        },
+    ],
+}
+
+
+class FakeVpsbot:
+    """A tiny real Bolt app with the playground as its Slack, on a loop in a thread."""
+
+    def __init__(self) -> None:
+        self.queries: list[str] = []
+        self.actions: list[dict[str, Any]] = []
+        self.submitted: list[dict[str, Any]] = []
+        self.url = ""
+        self._ready = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
+
+    def __enter__(self) -> FakeVpsbot:
+        self._thread.start()
+        assert self._ready.wait(20), "the fake vpsbot did not start"
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._loop is not None and self._stop is not None
+        self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(20)
+
+    async def _main(self) -> None:
+        from aiohttp import web
+        from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+        from slack_bolt.async_app import AsyncAck, AsyncApp
+        from slack_sdk.web.async_client import AsyncWebClient
+
+        from bot.playground.web import Playground
+
+        self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
+        playground = await Playground("").start()
+        bolt = AsyncApp(
+            signing_secret=playground.signing_secret,
+            client=AsyncWebClient(token=playground.bot_token, base_url=playground.api_url),
+        )
+
+        @bolt.command("/vps")
+        async def vps(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+            await ack()
+            await client.views_open(trigger_id=body["trigger_id"], view=KIT_VIEW)
+
+        @bolt.options("region")
+        async def regions(ack: AsyncAck, body: dict[str, Any]) -> None:
+            self.queries.append(body["value"])
+            found = [r for r in REGIONS if body["value"] in r]
+            await ack(options=[{"text": _text(r), "value": r} for r in found])
+
+        @bolt.action("more")
+        async def more(ack: AsyncAck, body: dict[str, Any]) -> None:
+            self.actions.append(body["actions"][0])
+            await ack()
+
+        @bolt.view("kit")
+        async def kit(ack: AsyncAck, view: dict[str, Any]) -> None:
+            self.submitted.append(view["state"]["values"])
+            await ack()
+
+        async def events(request: web.Request) -> web.Response:
+            return await to_aiohttp_response(
+                await bolt.async_dispatch(await to_bolt_request(request))
+            )
+
+        app = web.Application()
+        app.router.add_post("/slack/events", events)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        playground.events_url = f"http://127.0.0.1:{runner.addresses[0][1]}/slack/events"
+        self.url = playground.url
+        self._ready.set()
+        try:
+            await self._stop.wait()
+        finally:
+            await runner.cleanup()
+            await playground.stop()
+
+
+def test_every_element_renders_and_answers_in_slacks_shapes(page: Page) -> None:
+    """The page draws each element vpsbot uses, names the ones it cannot, queries an
+    external select as the person types, and submits state exactly as Slack shapes it."""
+    with FakeVpsbot() as fake:
+        page.goto(fake.url)
+        say(page, "/vps kit")
+        kit = modal(page)
+        expect(kit).to_have_attribute("data-callback-id", "kit")
+        expect(kit.locator(".block-header")).to_have_text("A header")
+        expect(kit.locator("b", has_text="bold")).to_be_visible()
+        expect(kit.get_by_role("link", name="a link")).to_have_attribute(
+            "href", "https://example.com"
+        )
+        expect(kit.locator(".unsupported")).to_have_text(
+            [
+                re.compile("cannot render a “rich_text” block"),
+                re.compile("cannot render a “file_input” element"),
+            ]
+        )
+
+        field(kit, "notes").locator("textarea").fill("line one\nline two")
+        field(kit, "count").locator("input").fill("3")
+        choose(kit, "size", "L1")
+        region = field(kit, "region").get_by_role("combobox")
+        region.press_sequentially("eu", delay=50)
+        options = field(kit, "region").get_by_role("option")
+        expect(options).to_have_text(["eu-central", "eu-west"])
+        options.filter(has_text="eu-west").click()
+        expect(region).to_have_value("eu-west")
+        field(kit, "keys").locator("select").select_option(["0", "2"])
+        field(kit, "toggles").get_by_label("Backups").check()
+        field(kit, "mode").get_by_label("Some").check()
+        field(kit, "when").locator("input").fill("2026-12-01")
+        choose(kit, "who", "Cleo")
+        kit.get_by_role("button", name="More actions").click()
+        kit.get_by_role("menuitem", name="B").click()
+        press(kit, "Save")
+        expect(modal(page)).to_have_count(0)
+
+    assert "eu" in fake.queries and "e" not in fake.queries  # min_query_length 2
+    assert fake.actions[0]["type"] == "overflow"
+    assert fake.actions[0]["selected_option"]["value"] == "b"
+    values = fake.submitted[0]
+    assert values["notes"]["notes"] == {"type": "plain_text_input", "value": "line one\nline two"}
+    assert values["count"]["count"] == {"type": "number_input", "value": "3"}
+    assert values["size"]["size"]["selected_option"]["value"] == "l1"
+    assert values["region"]["region"] == {
+        "type": "external_select",
+        "selected_option": {"text": _text("eu-west"), "value": "eu-west"},
+    }
+    assert [o["value"] for o in values["keys"]["keys"]["selected_options"]] == ["k1", "k3"]
+    assert [o["value"] for o in values["toggles"]["toggles"]["selected_options"]] == [
+        "backups",
+        "ipv6",
+    ]
+    assert values["mode"]["mode"]["selected_option"]["value"] == "some"
+    assert values["when"]["when"] == {"type": "datepicker", "selected_date": "2026-12-01"}
+    assert values["who"]["who"] == {"type": "users_select", "selected_user": "U0CLEO0003"}
