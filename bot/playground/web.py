@@ -141,6 +141,8 @@ class Playground:
                 "profile": {"real_name": user.name, "display_name": user.name},
             }
         self.api.channels[CHANNEL_ID] = {"name": CHANNEL_NAME, "is_member": True}
+        for user in USERS:  # each person's DM with vpsbot
+            self.api.channels["D" + user.id[1:]] = {"name": user.id, "is_im": True, "user": user.id}
         # per view: (hash it was shown for, what to show) — gone once the view changes
         self._errors: dict[str, tuple[str, JSON]] = {}
         self._notices: dict[str, tuple[str, str]] = {}
@@ -176,6 +178,7 @@ class Playground:
         return f"http://127.0.0.1:{self.port}/api/"
 
     def _add_routes(self, app: web.Application) -> None:
+        app.middlewares.append(self._only_this_machine)
         app.router.add_get("/", self._index)
         app.router.add_static("/static/", STATIC, show_index=False)
         app.router.add_get("/_playground/info", self._info)
@@ -188,6 +191,26 @@ class Playground:
         app.router.add_post("/_playground/dismiss", self._dismiss)
 
     # ------------------------------------------------------------------ helpers
+
+    @web.middleware
+    async def _only_this_machine(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        """Answer only requests meant for this loopback server.
+
+        The Host must name loopback (a DNS-rebinding page would send its own name), and the
+        page's API takes only JSON from no other origin, so another web page open in the same
+        browser can neither read the channel nor click for the person.
+        """
+        host = request.headers.get("Host", "")
+        if not is_loopback(request.url.host or ""):
+            return web.json_response({"error": "loopback only"}, status=403)
+        if request.path.startswith("/_playground/"):
+            origin = request.headers.get("Origin")
+            if origin is not None and origin != f"http://{host}":
+                return web.json_response({"error": "not from the playground page"}, status=403)
+            if request.method == "POST" and request.content_type != "application/json":
+                return web.json_response({"error": "expected application/json"}, status=415)
+        response: web.StreamResponse = await handler(request)
+        return response
 
     def _user(self, body: JSON) -> PlaygroundUser:
         user_id = body.get("user")

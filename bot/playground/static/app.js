@@ -440,17 +440,18 @@ function nativeSelect(element, ctx, kept, dispatches, stateful, fire) {
   // which options start selected: kept state (if still offered), else the initial ones
   const idKey = { users_select: "user", conversations_select: "conversation", channels_select: "channel" }[kind];
   const asOption = (value) => options.find((o) => o.value === value);
-  let chosen = [];
+  let chosen = null;
   if (kept) {
-    if (idKey) {
-      const ids = multi ? kept[`selected_${idKey}s`] || [] : [kept[`selected_${idKey}`]];
-      chosen = ids.map(asOption).filter(Boolean);
-    } else {
-      const picked = multi ? kept.selected_options || [] : [kept.selected_option];
-      chosen = picked.map((p) => options.find((o) => sameOption(o, p))).filter(Boolean);
-    }
+    const picked = idKey
+      ? (multi ? kept[`selected_${idKey}s`] || [] : [kept[`selected_${idKey}`]]).map(
+          (value) => value && { value }
+        )
+      : multi ? kept.selected_options || [] : [kept.selected_option];
+    chosen = picked.filter(Boolean).map((p) => options.find((o) => sameOption(o, p))).filter(Boolean);
+    // what was picked is no longer offered (say, another provider's plans): start afresh
+    if (picked.filter(Boolean).length && !chosen.length) chosen = null;
   }
-  if (!kept) {
+  if (chosen === null) {
     if (idKey) {
       const ids = multi ? element[`initial_${idKey}s`] || [] : [element[`initial_${idKey}`]];
       chosen = ids.map(asOption).filter(Boolean);

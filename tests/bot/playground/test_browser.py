@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 import asyncpg
 import pytest
 from cryptography.fernet import Fernet
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, Playwright, expect, sync_playwright
 
 REPO = Path(__file__).resolve().parents[3]
 SCREENSHOTS = REPO / "docs" / "screenshots"
@@ -58,6 +58,22 @@ def browser_type_launch_args() -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def browser_context_args() -> dict[str, Any]:
     return {"viewport": {"width": 1280, "height": 860}}
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Playwright]:
+    """Playwright for this module only (pytest-playwright keeps it for the session): while
+    its sync API lives it marks the main thread's event loop as running, and the rest of the
+    suite's asyncio tests could not start theirs."""
+    with sync_playwright() as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Playwright, browser_type_launch_args: dict[str, Any]) -> Iterator[Browser]:
+    launched = playwright.chromium.launch(**browser_type_launch_args)
+    yield launched
+    launched.close()
 
 
 def _run(coro: Coroutine[Any, Any, _T]) -> _T:

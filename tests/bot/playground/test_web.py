@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -320,3 +321,29 @@ async def test_state_waits_for_a_change(harness: Harness) -> None:
     assert state["version"] > now
     assert [m["text"] for m in state["messages"]] == ["news"]
     assert loop.time() - started >= 0.15  # it waited for the change, not the poll timeout
+
+
+async def test_other_pages_and_hosts_are_refused(harness: Harness) -> None:
+    """Another web page in the same browser may not drive or read the playground."""
+    url = f"{harness.playground.url}_playground/command"
+    body = json.dumps({"user": ADA, "text": "/vps hello"})
+    async with harness.http.post(
+        url, data=body, headers={"Content-Type": "text/plain"}
+    ) as response:  # a "simple" cross-site request: no CORS preflight
+        assert response.status == 415
+    async with harness.http.post(
+        url,
+        data=body,
+        headers={"Content-Type": "application/json", "Origin": "https://evil.example"},
+    ) as response:
+        assert response.status == 403
+    state = f"{harness.playground.url}_playground/state?user={ADA}"
+    async with harness.http.get(state, headers={"Host": "evil.example:3002"}) as response:
+        assert response.status == 403  # DNS rebinding
+    assert harness.seen.bodies == []
+    async with harness.http.post(
+        url,
+        data=body,
+        headers={"Content-Type": "application/json", "Origin": harness.playground.url[:-1]},
+    ) as response:
+        assert (await response.json())["ok"] is True  # the page itself
