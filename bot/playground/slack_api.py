@@ -300,6 +300,7 @@ class SlackStandIn:
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
+        self._stopping = False
         self._handlers: dict[str, Callable[[JSON], JSON]] = {
             "api.test": self._api_test,
             "auth.test": self._auth_test,
@@ -348,8 +349,11 @@ class SlackStandIn:
 
     async def stop(self) -> None:
         if self._runner is not None:
+            self._stopping = True
+            self._notify()  # open long polls (wait_changed) answer now, not at their timeout
             await self._runner.cleanup()
             self._runner = None
+            self._stopping = False
 
     async def __aenter__(self) -> SlackStandIn:
         return await self.start()
@@ -493,7 +497,7 @@ class SlackStandIn:
         """Wait until :attr:`version` passes ``after`` (or ``timeout``); returns it."""
         with suppress(TimeoutError):
             async with asyncio.timeout(timeout):
-                while self.version <= after:
+                while self.version <= after and not self._stopping:
                     await self._changed.wait()
         return self.version
 

@@ -21,6 +21,7 @@ import threading
 import urllib.request
 from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -238,10 +239,11 @@ def messages(page: Page) -> Locator:
 # ------------------------------------------------------------------ the stories
 
 
-def test_make_run_without_slack_serves_the_playground(page: Page, vpsbot: Running) -> None:
+def test_make_run_without_slack_serves_the_playground(vpsbot: Running, page: Page) -> None:
     """A DigitalOcean 1-Click server from `/vps create` to running, then `/vps list` and a
     confirmed power-off, as Ada (the admin) would do it."""
     assert any(f"local playground (not Slack) at {vpsbot.url}" in line for line in vpsbot.out)
+    page.clock.set_fixed_time(datetime(2026, 11, 30, 9, 41))  # the screenshots' clock
     page.goto(vpsbot.url)
     expect(page.locator("#banner")).to_contain_text("Local playground")
     expect(page.get_by_label("You are")).to_have_value("U0ADA00001")
@@ -302,7 +304,7 @@ def test_make_run_without_slack_serves_the_playground(page: Page, vpsbot: Runnin
 
 
 def test_linode_stackscript_errors_at_the_field_and_back_keeps_what_was_typed(
-    page: Page, vpsbot: Running
+    vpsbot: Running, page: Page
 ) -> None:
     """Ada (admin) opens the admin screen, Ben may not; Ben makes a Linode from a
     StackScript: its fields appear, a missing one is flagged at its field, and Back from the
