@@ -248,7 +248,7 @@ def messages(page: Page) -> Locator:
 
 def test_make_run_without_slack_serves_the_playground(vpsbot: Running, page: Page) -> None:
     """A DigitalOcean 1-Click server from `/vps create` to running, then `/vps list` and a
-    confirmed power-off, as Ada (the admin) would do it."""
+    confirmed power-off, as Ada (the admin) would do it; Cleo may only look at it."""
     assert any(f"local playground (not Slack) at {vpsbot.url}" in line for line in vpsbot.out)
     page.clock.set_fixed_time(datetime(2026, 11, 30, 9, 41))  # the screenshots' clock
     page.goto(vpsbot.url)
@@ -308,6 +308,12 @@ def test_make_run_without_slack_serves_the_playground(vpsbot: Running, page: Pag
     dialog.get_by_role("button", name="Power off").click()
     expect(dialog).to_have_count(0)
     expect(listing).to_contain_text("Power off of web-1 requested.", timeout=10_000)
+
+    page.get_by_label("You are").select_option("U0CLEO0003")  # not Ada's server, not an admin
+    say(page, "/vps show web-1")
+    shown = messages(page).filter(has_text="Only visible to you").last
+    expect(shown).to_contain_text("Only @Ada or a vpsbot admin can manage this server.")
+    expect(shown.get_by_role("button", name="Power off")).to_have_count(0)
 
 
 def test_linode_stackscript_errors_at_the_field_and_back_keeps_what_was_typed(
