@@ -347,3 +347,25 @@ async def test_other_pages_and_hosts_are_refused(harness: Harness) -> None:
         headers={"Content-Type": "application/json", "Origin": harness.playground.url[:-1]},
     ) as response:
         assert (await response.json())["ok"] is True  # the page itself
+
+
+def test_the_page_draws_every_block_and_element_vpsbot_builds() -> None:
+    """Each slack_sdk block or element class vpsbot's views use has its case in app.js, so
+    a new one in vpsbot fails here until the page can draw it (else it shows a notice)."""
+    import ast
+    from pathlib import Path
+
+    from slack_sdk.models import blocks as kit
+
+    root = Path(__file__).resolve().parents[3]
+    used: set[str] = set()
+    for path in (root / "bot").rglob("*.py"):
+        if "playground" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module == "slack_sdk.models.blocks":
+                used |= {a.name for a in node.names if a.name.endswith(("Block", "Element"))}
+    types = {t for name in used if (t := getattr(getattr(kit, name), "type", None))}
+    assert {"section", "input", "actions", "external_select", "overflow"} <= types
+    script = (root / "bot" / "playground" / "static" / "app.js").read_text()
+    assert {t for t in types if f'case "{t}":' not in script} == set()
