@@ -102,10 +102,7 @@ async def run_standalone(
     playground = Playground(
         f"{base}/slack/events", signing_secret=signing_secret, bot_token=bot_token, port=port
     )
-    try:
-        await playground.start()
-    except OSError as exc:
-        raise PlaygroundError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}") from None
+    await playground.start()
     print(f"local playground (not Slack) at {playground.url} for the vpsbot at {base}", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -150,7 +150,13 @@ class Playground:
     # ------------------------------------------------------------------ lifecycle
 
     async def start(self) -> Playground:
-        await self.api.start(port=self.port, setup=self._add_routes)
+        try:
+            await self.api.start(port=self.port, setup=self._add_routes)
+        except OSError as exc:
+            raise PlaygroundError(
+                f"the playground cannot listen on 127.0.0.1:{self.port} ({exc.strerror}); "
+                "set VPSBOT_PLAYGROUND_PORT to a free port"
+            ) from None
         self.port = self.api.port
         return self
 

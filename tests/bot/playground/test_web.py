@@ -369,3 +369,9 @@ def test_the_page_draws_every_block_and_element_vpsbot_builds() -> None:
     assert {"section", "input", "actions", "external_select", "overflow"} <= types
     script = (root / "bot" / "playground" / "static" / "app.js").read_text()
     assert {t for t in types if f'case "{t}":' not in script} == set()
+
+
+async def test_a_port_in_use_is_one_clear_line(harness: Harness) -> None:
+    taken = Playground("", port=harness.playground.port)
+    with pytest.raises(PlaygroundError, match="VPSBOT_PLAYGROUND_PORT to a free port"):
+        await taken.start()
