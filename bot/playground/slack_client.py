@@ -438,7 +438,8 @@ class SlackSender:
             action["selected_option"] = _option(selected_option)
         else:
             action["type"] = action_type or "button"
-            action["text"] = _text(action_id)
+            if action["type"] == "button":  # only a button's action carries its text
+                action["text"] = _text(action_id)
             if value is not None:
                 action["value"] = value
         if value is not None and "value" not in action:
