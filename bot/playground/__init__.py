@@ -8,7 +8,8 @@ signs every request with its own signing secret and posts it to ``vpsbot serve``
 - :mod:`bot.playground.slack_api` — the Slack Web API stand-in (also the tests' Slack), with
   faults on demand;
 - :mod:`bot.playground.slack_client` — signs and sends Slack's requests to ``/slack/events``;
-- :mod:`bot.playground.web` — the browser page and its JSON API.
+- :mod:`bot.playground.web` — the browser page and its JSON API;
+- :mod:`bot.playground.launch` — starting it beside ``vpsbot serve`` or for a running vpsbot.
 
 It never starts by accident: it binds loopback only and refuses to run when real Slack
 credentials are set.
