@@ -282,7 +282,7 @@ def test_make_run_without_slack_serves_the_playground(vpsbot: Running, page: Pag
 
     card = messages(page).filter(has_text="web-1").filter(has_not_text="Only visible to you")
     expect(card).to_have_count(1, timeout=10_000)
-    expect(card).to_contain_text(re.compile("provisioning|creating|new", re.IGNORECASE))
+    expect(card).to_contain_text("web-1 — provisioning")
     password = messages(page).filter(has_text="Only visible to you").filter(has_text="web-1")
     expect(password.first).to_be_visible()
 
