@@ -953,15 +953,24 @@ function renderModal(modal) {
 function render() {
   const state = S.state;
   const list = document.getElementById("channel-list");
-  list.replaceChildren(
-    ...state.channels.map((c) =>
-      h("li", {
-        class: c.id === S.channel ? "active" : "",
-        dataset: { channelId: c.id },
-        onclick: () => switchTo(S.user, c.id),
-      }, c.kind === "im" ? `💬 ${c.name}` : `# ${c.name}`)
-    )
-  );
+  const sidebar = JSON.stringify([state.channels, S.channel]);
+  if (list.dataset.sig !== sidebar) {
+    // only when it changed: redrawing the sidebar on every poll would flicker it
+    list.dataset.sig = sidebar;
+    list.replaceChildren(
+      ...state.channels.map((c) =>
+        h("li", {
+          class: c.id === S.channel ? "active" : "",
+          dataset: { channelId: c.id },
+          onclick: () => switchTo(S.user, c.id),
+        }, c.kind === "im" ? `💬 ${c.name}` : `# ${c.name}`)
+      )
+    );
+  }
+  renderMain(state);
+}
+
+function renderMain(state) {
   const channel = state.channels.find((c) => c.id === S.channel) || state.channels[0];
   const title = channel.kind === "im" ? channel.name : `# ${channel.name}`;
   document.getElementById("channel-title").textContent = title;
