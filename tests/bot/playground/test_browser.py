@@ -236,6 +236,10 @@ def snapshot(page: Page, name: str) -> None:
     """A README screenshot, taken so that it changes only when the page does."""
     page.evaluate("document.activeElement && document.activeElement.blur()")
     page.mouse.move(0, 0)
+    page.evaluate(  # fonts loaded and two frames painted: nothing left half-drawn
+        "document.fonts.ready.then(() => new Promise((done) =>"
+        " requestAnimationFrame(() => requestAnimationFrame(done))))"
+    )
     page.screenshot(path=SCREENSHOTS / name, animations="disabled", caret="hide")
 
 
