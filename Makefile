@@ -16,6 +16,13 @@ $(BIN)/python:
 # constraints.txt pins every package to the version CI tested; pyproject.toml keeps the ranges
 $(STAMP): pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --constraint constraints.txt --editable . --group dev
+	@# the playground's browser tests drive Debian's Chromium (Playwright's own builds
+	@# cannot be downloaded here); install it once, as root
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq chromium fonts-noto-color-emoji; \
+		else echo "the browser tests need Debian's chromium: apt-get install chromium (as root)"; fi; \
+	fi
 	touch $(STAMP)
 
 ## run: install, migrate and start the bot on embedded defaults

@@ -52,7 +52,7 @@ async def _serve_standin(port: int) -> None:
     """Slack's Web API in a process of its own, so neither app pays for it."""
     from aiohttp import web
 
-    from tests.support.slack_api import SlackStandIn
+    from bot.playground.slack_api import SlackStandIn
 
     api = await SlackStandIn(bot_token=TOKEN).start()
 

@@ -73,14 +73,14 @@ async def _bench(sizes: list[int]) -> None:
     from bot.admin import service as admin_ops
     from bot.core.config import Settings
     from bot.core.services import Services
-    from bot.create.service import VPSBOT_TAG
+    from bot.core.tags import VPSBOT_TAG
+    from bot.playground.slack_api import SlackStandIn
     from bot.status.watcher import StatusWatcher, _backoff
     from db import migrate
     from db.models import ServiceProvider, VpsInstance
     from db.repo import instances, providers
     from providers.models import CreateRequest
     from providers.sandbox import Sandbox
-    from tests.support.slack_api import SlackStandIn
 
     class Baseline(StatusWatcher):
         """The watcher before issue 13: list everything every poll, blind backoff."""

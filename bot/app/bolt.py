@@ -17,7 +17,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
@@ -148,6 +148,7 @@ def _without_nuls(value: Any) -> Any:
 
 async def drop_nuls(
     body: dict[str, Any],
+    context: AsyncBoltContext,
     next: Callable[[], Awaitable[None]],
 ) -> None:
     """Global middleware: no NUL character from a payload reaches a listener.
@@ -160,6 +161,10 @@ async def drop_nuls(
         cleaned = _without_nuls(body)
         body.clear()
         body.update(cleaned)
+        # Bolt read the ids into its context before any middleware ran
+        for key, value in list(context.items()):
+            if isinstance(value, str) and "\x00" in value:
+                context[key] = value.replace("\x00", "")
     await next()
 
 

@@ -93,7 +93,9 @@ class _Shutdown:
             self._task.cancel()
 
 
-async def _serve(settings: Settings, args: argparse.Namespace, shutdown: _Shutdown) -> None:
+async def _serve(
+    settings: Settings, args: argparse.Namespace, shutdown: _Shutdown, playground: Any = None
+) -> None:
     shutdown.install()
     from bot.app.bolt import build_bolt_app
     from bot.app.http import settle_heap, start_serving
@@ -109,6 +111,11 @@ async def _serve(settings: Settings, args: argparse.Namespace, shutdown: _Shutdo
     async with contextlib.AsyncExitStack() as stack:
         # Each part is pushed as soon as it exists: a failure or a signal at any
         # later point unwinds exactly what was started, newest first.
+        if playground is not None:  # vpsbot's Slack: up before vpsbot calls it
+            shutdown.enter("playground")
+            await playground.playground.start()
+            stack.push_async_callback(playground.playground.stop)
+            print(playground.banner(), flush=True)
         shutdown.enter("database")
         embedded = None
         if settings.embedded_database:
@@ -227,6 +234,9 @@ async def _start_sandbox(services: Any, port: int = SANDBOX_PORT) -> Any:
 
 def cmd_serve(args: argparse.Namespace) -> None:
     settings = load_settings()
+    playground = None
+    if not settings.slack_app_token and len(settings.missing_slack()) == 2:
+        settings, playground = _playground_settings(settings)
     missing = settings.missing_slack()
     if missing:
         _fail(
@@ -237,7 +247,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         _sandbox_port()  # a bad value fails here, before anything starts
     shutdown = _Shutdown()
     try:
-        run_loop(_serve(settings, args, shutdown))
+        run_loop(_serve(settings, args, shutdown, playground))
     except asyncio.CancelledError:
         if shutdown.signal is None:
             raise
@@ -246,6 +256,50 @@ def cmd_serve(args: argparse.Namespace) -> None:
             "everything it had started is stopped",
             128 + shutdown.signal.value,
         )
+
+
+def _playground_settings(settings: Settings) -> tuple[Settings, Any]:
+    """No Slack credentials at all: the local playground stands in for Slack (loopback only),
+    with a signing secret and bot token made up for this run."""
+    from pydantic import SecretStr
+
+    from bot.playground import launch
+    from bot.playground.web import PlaygroundError
+
+    try:
+        plan = launch.for_serve(settings.host, settings.port)
+    except PlaygroundError as exc:
+        raise CliError(str(exc)) from None
+    secrets = {
+        "slack_bot_token": SecretStr(plan.bot_token),
+        "slack_signing_secret": SecretStr(plan.signing_secret),
+        "slack_api_url": plan.api_url,
+    }
+    return settings.model_copy(update=secrets), plan
+
+
+def cmd_playground(args: argparse.Namespace) -> None:
+    from bot.playground import launch
+    from bot.playground.web import PlaygroundError
+
+    settings = load_settings()
+    token, secret = settings.slack_bot_token, settings.slack_signing_secret
+    if token is None or secret is None:
+        raise CliError(
+            "vpsbot playground joins a vpsbot started with SLACK_API_URL=http://127.0.0.1:"
+            f"{launch.DEFAULT_PORT}/api/ and a SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET of your "
+            "choosing: set the same three here (or run `vpsbot serve` without Slack "
+            "credentials, which starts the playground itself)"
+        )
+    vpsbot = args.vpsbot or f"http://127.0.0.1:{settings.port}"
+    try:
+        run_loop(
+            launch.run_standalone(
+                vpsbot, settings.slack_api_url, secret.get_secret_value(), token.get_secret_value()
+            )
+        )
+    except PlaygroundError as exc:
+        raise CliError(str(exc)) from None
 
 
 # --------------------------------------------------------------------------- helpers
@@ -531,6 +585,10 @@ def build_parser() -> argparse.ArgumentParser:
         "and register them when no provider is configured",
     )
     serve.set_defaults(func=cmd_serve)
+
+    pg = sub.add_parser("playground", help="the local Slack stand-in in a browser, for a vpsbot")
+    pg.add_argument("--vpsbot", metavar="URL", help="vpsbot's base URL (default 127.0.0.1:$PORT)")
+    pg.set_defaults(func=cmd_playground)
 
     mig = sub.add_parser("migrate", help="apply (or revert) database migrations")
     mig.add_argument("--revision", default="head", help="target revision (default: head)")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.playground.slack_client import SlackSender
+from bot.playground.slack_client import state_value as sv
 from tests.e2e.conftest import Bot
-from tests.support.slack_client import SlackSender
-from tests.support.slack_client import state_value as sv
 
 JSON = dict[str, Any]
 LOADING = ":hourglass_flowing_sand: Loading"

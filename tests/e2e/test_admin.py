@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text
 
+from bot.playground.slack_client import Response, SlackSender
+from bot.playground.slack_client import state_value as sv
 from db.models import ActivityLog, Plan, ServiceProvider, VpsInstance
 from providers.sandbox.catalog import linode_catalog
 from tests.e2e.conftest import ADMIN, TEAM, Bot
 from tests.e2e.session import CreateSession, options_of
-from tests.support.slack_client import Response, SlackSender
-from tests.support.slack_client import state_value as sv
 
 JSON = dict[str, Any]
 

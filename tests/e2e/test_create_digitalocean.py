@@ -6,10 +6,10 @@ import uuid
 
 from sqlalchemy import select
 
+from bot.playground.slack_client import state_value as sv
 from db.models import VpsInstance
 from tests.e2e.conftest import Bot
 from tests.e2e.session import CreateSession, block_ids, options_of, text_of
-from tests.support.slack_client import state_value as sv
 
 
 async def test_full_flow_with_a_one_click_app(bot: Bot) -> None:

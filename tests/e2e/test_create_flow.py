@@ -8,12 +8,12 @@ import re
 import pytest
 from sqlalchemy import select, text
 
+from bot.playground.slack_client import state_value as sv
 from bot.status.watcher import StatusWatcher
 from db.models import VpsInstance
 from providers.models import CreateRequest
 from tests.e2e.conftest import Bot, start_bot
 from tests.e2e.session import CreateSession, block_ids, options_of
-from tests.support.slack_client import state_value as sv
 
 
 def _initial(view: dict, block_id: str) -> object:

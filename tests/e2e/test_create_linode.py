@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.playground.slack_client import state_value as sv
 from db.models import CreateDraft, VpsInstance
 from tests.e2e.conftest import Bot
 from tests.e2e.session import CreateSession, block_ids, options_of
-from tests.support.slack_client import state_value as sv
 
 WORDPRESS = "401697"
 STRONG = "Str0ng-Pass-for-Linode"

@@ -8,6 +8,7 @@ import uuid
 
 from sqlalchemy import select
 
+from bot.playground.slack_client import state_value as sv
 from bot.status.drift import Reconciler
 from bot.status.watcher import StatusWatcher
 from db.models import ActivityLog, VpsInstance
@@ -15,7 +16,6 @@ from providers.http import RateBudget
 from providers.models import CreateRequest
 from tests.e2e.conftest import ADMIN, Bot
 from tests.e2e.session import CreateSession
-from tests.support.slack_client import state_value as sv
 
 
 async def _create(bot: Bot, label: str) -> VpsInstance:

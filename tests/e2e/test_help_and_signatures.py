@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from urllib.parse import urlencode
 
+from bot.playground.slack_client import sign
 from tests.e2e.conftest import Bot
-from tests.support.slack_client import sign
 
 
 async def test_help_answers_with_the_command_list(bot: Bot) -> None:

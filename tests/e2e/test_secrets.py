@@ -25,10 +25,10 @@ from collections.abc import Callable
 import pytest
 
 from bot.core.logs import redactor
+from bot.playground.slack_client import Response
+from bot.playground.slack_client import state_value as sv
 from tests.e2e.conftest import BOT_TOKEN, SIGNING_SECRET, USER, Bot
 from tests.e2e.session import CreateSession
-from tests.support.slack_client import Response
-from tests.support.slack_client import state_value as sv
 
 WORDPRESS = "401697"
 DB_SECRET = "Db-Secret-Kept-7781"

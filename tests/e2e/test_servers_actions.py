@@ -14,13 +14,13 @@ from sqlalchemy import select
 
 from bot.core.actions import word as action_word
 from bot.core.tags import VPSBOT_TAG
+from bot.playground.slack_client import SlackSender
+from bot.playground.slack_client import state_value as sv
 from bot.status.watcher import StatusWatcher
 from db.models import ActivityLog, Plan, VpsInstance
 from db.repo import instances
 from providers.models import CreateRequest
 from tests.e2e.conftest import Bot
-from tests.support.slack_client import SlackSender
-from tests.support.slack_client import state_value as sv
 
 JSON = dict[str, Any]
 PROVIDERS = ("digitalocean", "linode")

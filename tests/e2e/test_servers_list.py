@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.playground.slack_client import SlackSender
 from db.models import Plan, VpsInstance
 from db.repo import activity
 from tests.e2e.conftest import Bot
-from tests.support.slack_client import SlackSender
 
 JSON = dict[str, Any]
 BASE = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)

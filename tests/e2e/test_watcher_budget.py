@@ -9,7 +9,7 @@ import uuid
 import pytest
 from sqlalchemy import insert, select
 
-from bot.create.service import VPSBOT_TAG
+from bot.core.tags import VPSBOT_TAG
 from bot.status.watcher import StatusWatcher
 from db.models import ActivityLog, VpsInstance
 from db.repo import instances

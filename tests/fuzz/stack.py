@@ -19,14 +19,14 @@ from typing import Any
 
 import aiohttp
 
+from bot.playground.slack_api import SlackStandIn as SlackStandIn
+from bot.playground.slack_client import AckTimeout as AckTimeout
+from bot.playground.slack_client import Response, SlackSender
+from bot.playground.slack_client import state_value as state_value
 from tests.e2e.conftest import ADMIN, SIGNING_SECRET, TEAM, USER, Bot
 from tests.e2e.conftest import start_bot as start_bot
 from tests.e2e.session import CreateSession as CreateSession
 from tests.e2e.test_servers_actions import create_server as create_server
-from tests.support.slack_api import SlackStandIn as SlackStandIn
-from tests.support.slack_client import AckTimeout as AckTimeout
-from tests.support.slack_client import Response, SlackSender
-from tests.support.slack_client import state_value as state_value
 
 __all__ = [
     "ADMIN",

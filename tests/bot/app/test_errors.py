@@ -76,3 +76,26 @@ async def test_nul_characters_never_reach_a_listener(served: Served) -> None:
     response = await served.sender.command("/vps", "show web\x00-1\x00")
     assert response.status == 200
     assert seen == ["show web-1"]
+
+
+async def test_nul_characters_in_ids_never_reach_a_listener(served: Served) -> None:
+    seen: list[Any] = []
+    served.app.use(drop_nuls)
+
+    @served.app.command("/vps")
+    async def vps(ack: AsyncAck, context: Any) -> None:
+        seen.append((context["team_id"], context["user_id"]))
+        await ack()
+
+    response = await served.sender.send_form(
+        {
+            "command": "/vps",
+            "text": "list",
+            "team_id": "T0\x0001",
+            "user_id": "U\x00001",
+            "channel_id": "C1",
+            "trigger_id": "1.2.t",
+        }
+    )
+    assert response.status == 200
+    assert seen == [("T001", "U001")]

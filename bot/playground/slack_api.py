@@ -1,9 +1,14 @@
-"""A loopback stand-in for the Slack Web API, for tests that drive vpsbot end to end.
+"""A loopback stand-in for the Slack Web API: the playground's Slack and the tests' Slack.
 
 Point the app's ``AsyncWebClient`` at :attr:`SlackStandIn.base_url` (vpsbot reads it from
 ``SLACK_API_URL``).  The stand-in answers the Web API methods vpsbot uses the way Slack does:
 HTTP 200 with ``{"ok": true, ...}`` or ``{"ok": false, "error": "..."}`` (HTTP 429 for
 ``ratelimited``), keeps views and messages current, and records every call in order.
+
+Faults on demand (:meth:`SlackStandIn.fail`): the next N calls to a method can answer HTTP 429
+with ``Retry-After``, a 5xx with an HTML page (what Slack's edge sends when it is down), or any
+``{"ok": false, "error": X}`` such as ``not_in_channel``, ``hash_conflict`` or
+``expired_trigger_id``.
 
 It also serves ``POST /response/{id}`` so a test can hand the app a ``response_url``
 (:meth:`SlackStandIn.response_url`) and see what the app posted there.
@@ -19,12 +24,14 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any, TypeVar
 
 from aiohttp import web
 
 __all__ = [
     "Call",
+    "Fault",
     "ResponsePost",
     "SlackStandIn",
     "WaitResult",
@@ -63,6 +70,7 @@ class Call:
     response: JSON = field(default_factory=dict)
     http_method: str = "POST"
     content_type: str = ""
+    status: int = 200
 
     @property
     def ok(self) -> bool:
@@ -100,15 +108,56 @@ class WaitResult:
 class _ResponseTarget:
     channel: str | None
     message_ts: str | None
+    user: str | None = None
+    ephemeral: bool = False
     uses: int = 0
 
 
+@dataclass(frozen=True)
+class Fault:
+    """One injected failure: how the stand-in answers a call instead of serving it.
+
+    ``status`` 200 answers ``{"ok": false, "error": error}``; 429 adds ``Retry-After``;
+    5xx answers an HTML page (no JSON at all), as Slack's load balancers do.
+    """
+
+    error: str
+    status: int = 200
+    retry_after: int | None = None
+
+    @property
+    def html(self) -> bool:
+        return self.status >= 500
+
+
+_HTML_PAGE = (
+    "<!DOCTYPE html><html><head><title>{status} {reason}</title></head>"
+    "<body><h1>{status} {reason}</h1><p>Slack is having trouble. Please try again.</p>"
+    "</body></html>"
+)
+
+
 class _ApiError(Exception):
-    def __init__(self, error: str, *, messages: Iterable[str] = (), status: int = 200) -> None:
+    def __init__(
+        self,
+        error: str,
+        *,
+        messages: Iterable[str] = (),
+        status: int = 200,
+        retry_after: int | None = None,
+    ) -> None:
         super().__init__(error)
         self.error = error
         self.messages = list(messages)
         self.status = status
+        self.retry_after = retry_after
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Server Error"
 
 
 def _text_of(obj: Any) -> str:
@@ -198,7 +247,7 @@ class SlackStandIn:
 
     def __init__(
         self,
-        bot_token: str = "xoxb-test-token",
+        bot_token: str = "xoxb-test-token",  # noqa: S107 - a stand-in's made-up token
         team_id: str = "T0001",
         bot_user_id: str = "U0BOT",
         *,
@@ -225,21 +274,33 @@ class SlackStandIn:
         self.closed_views: set[str] = set()
         self.home_views: dict[str, str] = {}  # user_id -> view_id
         self.messages: dict[tuple[str, str], JSON] = {}
-        self.ephemerals: list[JSON] = []
+        self.ephemerals: list[JSON] = []  # the args of every chat.postEphemeral
+        #: every ephemeral message as a person sees it (chat.postEphemeral, response_url
+        #: posts, a slash command's ack): ts -> message with ``channel`` and ``user``
+        self.ephemeral_messages: dict[str, JSON] = {}
+        #: the user each modal was opened for (from the trigger_id's interaction)
+        self.view_users: dict[str, str] = {}
+        #: like Slack, a new views.open closes the user's other modals (the playground's
+        #: setting; tests keep several sessions of one user open)
+        self.one_modal_stack_per_user = False
+        #: grows with every change; :meth:`wait_changed` waits for it to pass a value
+        self.version = 0
         self.responses: list[ResponsePost] = []
         self.users: dict[str, JSON] = {}
         self.channels: dict[str, JSON] = {}
         self.delays: dict[str, float] = {}  # method -> seconds to wait before answering
 
-        self._failures: dict[str, deque[str]] = {}
+        self._failures: dict[str, deque[Fault]] = {}
         self._counter = 0
         self._ts_counter = 0
         self._response_targets: dict[str, _ResponseTarget] = {}
         self._triggers: dict[str, str | None] = {}  # issued trigger_id -> view it came from
+        self._trigger_users: dict[str, str] = {}  # issued trigger_id -> who interacted
         self._exchanged_triggers: set[str] = set()
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
+        self._stopping = False
         self._handlers: dict[str, Callable[[JSON], JSON]] = {
             "api.test": self._api_test,
             "auth.test": self._auth_test,
@@ -260,15 +321,27 @@ class SlackStandIn:
 
     # ------------------------------------------------------------------ lifecycle
 
-    async def start(self) -> SlackStandIn:
+    def add_routes(self, app: web.Application) -> None:
+        """Serve the Web API (``/api/{method}``) and response_urls from ``app``."""
+        app.router.add_route("*", "/api/{method}", self._handle_api)
+        app.router.add_post("/response/{response_id}", self._handle_response_url)
+
+    async def start(
+        self,
+        *,
+        port: int = 0,
+        setup: Callable[[web.Application], None] | None = None,
+    ) -> SlackStandIn:
+        """Listen on 127.0.0.1:``port`` (0: any free port); ``setup`` may add routes."""
         if self._runner is not None:
             return self
         app = web.Application()
-        app.router.add_route("*", "/api/{method}", self._handle_api)
-        app.router.add_post("/response/{response_id}", self._handle_response_url)
+        self.add_routes(app)
+        if setup is not None:
+            setup(app)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
         await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
+        site = web.TCPSite(runner, "127.0.0.1", port)
         await site.start()
         self._runner = runner
         self._port = int(runner.addresses[0][1])
@@ -276,8 +349,11 @@ class SlackStandIn:
 
     async def stop(self) -> None:
         if self._runner is not None:
+            self._stopping = True
+            self._notify()  # open long polls (wait_changed) answer now, not at their timeout
             await self._runner.cleanup()
             self._runner = None
+            self._stopping = False
 
     async def __aenter__(self) -> SlackStandIn:
         return await self.start()
@@ -302,13 +378,52 @@ class SlackStandIn:
 
     # ------------------------------------------------------------------ test controls
 
+    def fail(
+        self,
+        method: str,
+        error: str | None = None,
+        *,
+        status: int = 200,
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
+        """Make the next ``times`` calls to ``method`` fail; later calls are served again.
+
+        - ``api.fail("chat.update", "not_in_channel")``: ``{"ok": false, "error": ...}``, 200;
+        - ``api.fail("chat.update", status=429, retry_after=2)``: ``ratelimited`` with
+          ``Retry-After: 2`` (1 when not given);
+        - ``api.fail("views.open", status=503)``: an HTML error page, no JSON.
+
+        Faults queue up per method in the order they were added.
+        """
+        if times < 1:
+            raise ValueError("times must be at least 1")
+        if status == 429:
+            fault = Fault(error or "ratelimited", 429, 1 if retry_after is None else retry_after)
+        elif status >= 500:
+            fault = Fault(error or f"http_{status}", status, retry_after)
+        elif status == 200:
+            if not error:
+                raise ValueError("an ok=false fault needs its error, e.g. 'not_in_channel'")
+            fault = Fault(error, 200, retry_after)
+        else:
+            raise ValueError(f"status must be 200, 429 or 5xx, not {status}")
+        self._failures.setdefault(method, deque()).extend([fault] * times)
+
     def fail_next(self, method: str, error: str = "not_in_channel", count: int = 1) -> None:
         """Make the next ``count`` calls to ``method`` answer ``{"ok": false, "error": error}``.
 
         ``error="ratelimited"`` answers HTTP 429 with ``Retry-After: 1``, like Slack.
         """
-        queue = self._failures.setdefault(method, deque())
-        queue.extend([error] * count)
+        self.fail(method, error, status=429 if error == "ratelimited" else 200, times=count)
+
+    def pending_faults(self, method: str) -> int:
+        """How many injected faults ``method`` has still to answer."""
+        return len(self._failures.get(method, ()))
+
+    def clear_faults(self) -> None:
+        """Drop every fault not yet answered."""
+        self._failures.clear()
 
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -317,23 +432,74 @@ class SlackStandIn:
         """Index of the next call; pass to ``wait_for_call(after=...)`` to skip earlier calls."""
         return len(self.calls)
 
-    def response_url(self, *, channel: str | None = None, message_ts: str | None = None) -> str:
+    def response_url(
+        self,
+        *,
+        channel: str | None = None,
+        message_ts: str | None = None,
+        user: str | None = None,
+        ephemeral: bool = False,
+    ) -> str:
         """A fresh response_url served by the stand-in.
 
         With ``channel``/``message_ts`` the URL belongs to that message, so ``replace_original``
-        and ``delete_original`` posts change :attr:`messages` like Slack does; with only a
-        ``channel``, ``response_type: in_channel`` posts add a message to that channel.
+        and ``delete_original`` posts change :attr:`messages` like Slack does (with
+        ``ephemeral``, the message is in :attr:`ephemeral_messages`); with only a
+        ``channel``, ``response_type: in_channel`` posts add a message to that channel. With a
+        ``user``, other posts become ephemeral messages to that user.
         """
         response_id = f"R{self._next()}{secrets.token_hex(4)}"
-        self._response_targets[response_id] = _ResponseTarget(channel, message_ts)
+        self._response_targets[response_id] = _ResponseTarget(channel, message_ts, user, ephemeral)
         return f"{self.root_url}/response/{response_id}"
 
-    def new_trigger_id(self, view_id: str | None = None) -> str:
-        """A trigger_id as Slack would send with an interaction (optionally from a view)."""
+    def new_trigger_id(self, view_id: str | None = None, *, user: str | None = None) -> str:
+        """A trigger_id as Slack would send with an interaction (optionally from a view),
+        by ``user`` when given (a modal opened with it belongs to that user)."""
         n = self._next()
         trigger_id = f"{_BASE_TS + n}.{n:010d}.{secrets.token_hex(16)}"
         self._triggers[trigger_id] = view_id
+        if user is not None:
+            self._trigger_users[trigger_id] = user
         return trigger_id
+
+    def add_ephemeral(self, channel: str, user: str, payload: JSON) -> str:
+        """Show ``payload`` (text/blocks) to ``user`` only, in ``channel``; returns its ts.
+
+        What Slack does with a slash command's ack body or an ephemeral response_url post.
+        """
+        ts = self._next_ts()
+        message = self._bot_message(payload, ts)
+        message.update({"channel": channel, "user": user, "is_ephemeral": True})
+        self.ephemeral_messages[ts] = message
+        self.touch()
+        return ts
+
+    def dismiss_ephemeral(self, ts: str) -> None:
+        """Remove an ephemeral message, as its "Dismiss" link does."""
+        if self.ephemeral_messages.pop(ts, None) is not None:
+            self.touch()
+
+    def open_modals(self, user: str) -> list[JSON]:
+        """``user``'s open modals, oldest first (the last is on top)."""
+        return [
+            view
+            for view_id, view in self.views.items()
+            if view.get("type") == "modal"
+            and self.view_users.get(view_id) == user
+            and view_id not in self.closed_views
+        ]
+
+    def touch(self) -> None:
+        """Note a change made outside the Web API (wakes :meth:`wait_changed`)."""
+        self._notify()
+
+    async def wait_changed(self, after: int, timeout: float) -> int:
+        """Wait until :attr:`version` passes ``after`` (or ``timeout``); returns it."""
+        with suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                while self.version <= after and not self._stopping:
+                    await self._changed.wait()
+        return self.version
 
     def seed_message(
         self,
@@ -477,6 +643,7 @@ class SlackStandIn:
                 await asyncio.wait_for(event.wait(), remaining)
 
     def _notify(self) -> None:
+        self.version += 1
         self._changed.set()
         self._changed = asyncio.Event()
 
@@ -499,15 +666,22 @@ class SlackStandIn:
                 response["response_metadata"] = {"messages": e.messages}
             status = e.status
             if e.status == 429:
-                headers["Retry-After"] = "1"
+                headers["Retry-After"] = str(e.retry_after if e.retry_after is not None else 1)
+            elif e.retry_after is not None:
+                headers["Retry-After"] = str(e.retry_after)
         if method == "auth.test" and response.get("ok"):
             headers["X-OAuth-Scopes"] = self.scopes
         call.response = copy.deepcopy(response)
+        call.status = status
         self.calls.append(call)
         self._notify()
         delay = self.delays.get(method)
         if delay:
             await asyncio.sleep(delay)
+        if status >= 500:
+            reason = _reason(status)
+            page = _HTML_PAGE.format(status=status, reason=reason)
+            return web.Response(text=page, status=status, content_type="text/html", headers=headers)
         return web.json_response(response, status=status, headers=headers)
 
     def _dispatch(self, method: str, call: Call) -> JSON:
@@ -521,8 +695,8 @@ class SlackStandIn:
                 raise _ApiError("invalid_auth")
         queue = self._failures.get(method)
         if queue:
-            error = queue.popleft()
-            raise _ApiError(error, status=429 if error == "ratelimited" else 200)
+            fault = queue.popleft()
+            raise _ApiError(fault.error, status=fault.status, retry_after=fault.retry_after)
         return handler(call.args)
 
     @staticmethod
@@ -592,6 +766,17 @@ class SlackStandIn:
         channel, ts = target.channel, target.message_ts
         if channel is None:
             return
+        if target.ephemeral and ts is not None and ts in self.ephemeral_messages:
+            if payload.get("delete_original"):
+                del self.ephemeral_messages[ts]
+                return
+            if payload.get("replace_original"):
+                message = self.ephemeral_messages[ts]
+                for key in ("text", "blocks", "attachments"):
+                    message.pop(key, None)
+                    if key in payload:
+                        message[key] = payload[key]
+                return
         if ts is not None and (channel, ts) in self.messages:
             if payload.get("delete_original"):
                 del self.messages[(channel, ts)]
@@ -608,6 +793,12 @@ class SlackStandIn:
             if payload.get("thread_ts"):
                 message["thread_ts"] = payload["thread_ts"]
             self.messages[(channel, new_ts)] = message
+        elif target.user is not None and not payload.get("delete_original"):
+            # what Slack does with an ephemeral post (the default response_type)
+            ts = self._next_ts()
+            message = self._bot_message(payload, ts)
+            message.update({"channel": channel, "user": target.user, "is_ephemeral": True})
+            self.ephemeral_messages[ts] = message
 
     # ------------------------------------------------------------------ helpers
 
@@ -758,6 +949,8 @@ class SlackStandIn:
         if depth >= _VIEW_STACK_LIMIT:
             raise _ApiError("push_limit_reached")
         view = self._materialize_view(spec)
+        if under["id"] in self.view_users:
+            self.view_users[view["id"]] = self.view_users[under["id"]]
         view["previous_view_id"] = under["id"]
         view["root_view_id"] = under.get("root_view_id") or under["id"]
         self.views[view["id"]] = view
@@ -806,7 +999,13 @@ class SlackStandIn:
     def _views_open(self, args: JSON) -> JSON:
         self._use_trigger(args)
         spec = self._check_view(args.get("view"), expected_type="modal")
+        user = self._trigger_users.get(str(args["trigger_id"]))
         view = self._materialize_view(spec)
+        if user is not None:
+            if self.one_modal_stack_per_user:
+                for other in self.open_modals(user):
+                    self.closed_views.add(other["id"])
+            self.view_users[view["id"]] = user
         self.views[view["id"]] = view
         return {"ok": True, "view": copy.deepcopy(view)}
 
@@ -897,7 +1096,12 @@ class SlackStandIn:
         self._require(args, "channel", "user")
         self._check_message_content(args)
         self.ephemerals.append(copy.deepcopy(args))
-        return {"ok": True, "message_ts": self._next_ts()}
+        channel = self._resolve_channel(str(args["channel"]))
+        ts = self._next_ts()
+        message = self._bot_message(args, ts)
+        message.update({"channel": channel, "user": str(args["user"]), "is_ephemeral": True})
+        self.ephemeral_messages[ts] = message
+        return {"ok": True, "message_ts": ts}
 
     def _users_info(self, args: JSON) -> JSON:
         self._require(args, "user")

@@ -4,7 +4,7 @@
 options loads, view closed, shortcuts) and Events API callbacks to the app's request URL,
 form-encoded (events: JSON), signed with ``v0`` HMAC-SHA256 of ``v0:{timestamp}:{body}``.
 
-Given a :class:`~tests.support.slack_api.SlackStandIn`, each request carries a response_url
+Given a :class:`~bot.playground.slack_api.SlackStandIn`, each request carries a response_url
 served by the stand-in, trigger_ids the stand-in knows, and views/messages as the stand-in
 currently holds them (pass a view_id or message ts instead of a dict).
 """
@@ -150,7 +150,7 @@ class state_value:  # lower-case: used like a namespace, state_value.plain_text(
         return {"type": "datepicker", "selected_date": date}
 
 
-# Short aliases, so tests can `from tests.support.slack_client import plain_text, ...`.
+# Short aliases, so tests can `from bot.playground.slack_client import plain_text, ...`.
 plain_text = state_value.plain_text
 static_select = state_value.static_select
 external_select = state_value.external_select
@@ -309,13 +309,13 @@ class SlackSender:
 
     def _trigger_id(self, view_id: str | None = None) -> str:
         if self.api is not None:
-            return self.api.new_trigger_id(view_id)
+            return self.api.new_trigger_id(view_id, user=self.user_id)
         n = next(_ids)
         return f"{int(time.time())}.{n:010d}.{secrets.token_hex(16)}"
 
     def _response_url(self, *, channel: str | None, message_ts: str | None = None) -> str:
         if self.api is not None:
-            return self.api.response_url(channel=channel, message_ts=message_ts)
+            return self.api.response_url(channel=channel, message_ts=message_ts, user=self.user_id)
         return (
             f"https://hooks.slack.com/actions/{self.team_id}/{next(_ids)}/{secrets.token_hex(12)}"
         )
@@ -438,7 +438,8 @@ class SlackSender:
             action["selected_option"] = _option(selected_option)
         else:
             action["type"] = action_type or "button"
-            action["text"] = _text(action_id)
+            if action["type"] == "button":  # only a button's action carries its text
+                action["text"] = _text(action_id)
             if value is not None:
                 action["value"] = value
         if value is not None and "value" not in action:
@@ -455,6 +456,20 @@ class SlackSender:
             payload["view"] = full_view
             payload["container"] = container or {"type": "view", "view_id": full_view["id"]}
             payload["trigger_id"] = trigger_id or self._trigger_id(full_view["id"])
+        elif container is not None and container.get("is_ephemeral"):
+            # an ephemeral message: Slack sends its container, never the message itself
+            ts = str(container.get("message_ts"))
+            payload["container"] = container
+            payload["channel"] = {"id": self.channel_id, "name": self.channel_name}
+            payload["state"] = {"values": copy.deepcopy(dict(state_values or {}))}
+            payload["response_url"] = response_url or (
+                self.api.response_url(
+                    channel=self.channel_id, message_ts=ts, user=self.user_id, ephemeral=True
+                )
+                if self.api is not None
+                else self._response_url(channel=self.channel_id, message_ts=ts)
+            )
+            payload["trigger_id"] = trigger_id or self._trigger_id()
         else:
             if message is None:
                 stub_ts = f"{int(time.time())}.{next(_ids):06d}"

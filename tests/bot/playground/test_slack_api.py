@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from tests.support.slack_api import SlackStandIn, WaitTimeout
+from bot.playground.slack_api import SlackStandIn, WaitTimeout
 
 TOKEN = "xoxb-test-token"
 
@@ -258,6 +258,114 @@ async def test_fail_next(api: SlackStandIn, client: AsyncWebClient) -> None:
     assert excinfo.value.response.headers["Retry-After"] == "1"
 
 
+async def post_raw(api: SlackStandIn, method: str, **args: Any) -> tuple[int, Any, str]:
+    """POST a Web API call with plain aiohttp: status, headers and the body as text."""
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            f"{api.base_url}{method}",
+            json=args,
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        ) as resp,
+    ):
+        return resp.status, resp.headers, await resp.text()
+
+
+async def test_fail_429_with_retry_after_for_the_next_n_calls(
+    api: SlackStandIn, client: AsyncWebClient
+) -> None:
+    api.fail("chat.update", status=429, retry_after=7, times=2)
+    ts = (await client.chat_postMessage(channel="C0001", text="v1"))["ts"]
+    assert api.pending_faults("chat.update") == 2
+    for _ in range(2):
+        with pytest.raises(SlackApiError) as excinfo:
+            await client.chat_update(channel="C0001", ts=ts, text="v2")
+        assert excinfo.value.response.status_code == 429
+        assert excinfo.value.response.headers["Retry-After"] == "7"
+        assert excinfo.value.response["error"] == "ratelimited"
+    assert api.messages[("C0001", ts)]["text"] == "v1"  # a refused update changed nothing
+    assert (await client.chat_update(channel="C0001", ts=ts, text="v2"))["ok"]
+    assert api.messages[("C0001", ts)]["text"] == "v2"
+    assert [(c.status, c.error) for c in api.calls_to("chat.update")] == [
+        (429, "ratelimited"),
+        (429, "ratelimited"),
+        (200, None),
+    ]
+    assert api.pending_faults("chat.update") == 0
+
+
+async def test_fail_5xx_answers_an_html_page_not_json(api: SlackStandIn) -> None:
+    api.fail("chat.postMessage", status=503)
+    api.fail("chat.postMessage", status=500, retry_after=3)
+    status, headers, body = await post_raw(api, "chat.postMessage", channel="C0001", text="x")
+    assert status == 503
+    assert headers["Content-Type"].startswith("text/html")
+    assert body.startswith("<!DOCTYPE html>") and "503 Service Unavailable" in body
+    with pytest.raises(ValueError):
+        json.loads(body)
+    status, headers, body = await post_raw(api, "chat.postMessage", channel="C0001", text="x")
+    assert (status, headers["Retry-After"]) == (500, "3")
+    assert "500 Internal Server Error" in body
+    status, _, body = await post_raw(api, "chat.postMessage", channel="C0001", text="x")
+    assert status == 200 and json.loads(body)["ok"] is True
+    assert len(api.messages) == 1
+    assert [c.status for c in api.calls_to("chat.postMessage")] == [503, 500, 200]
+
+
+@pytest.mark.parametrize(
+    ("method", "error"),
+    [
+        ("chat.postMessage", "not_in_channel"),
+        ("views.update", "hash_conflict"),
+        ("views.open", "expired_trigger_id"),
+        ("users.info", "some_future_error"),
+    ],
+)
+async def test_fail_any_ok_false_error(
+    api: SlackStandIn, client: AsyncWebClient, method: str, error: str
+) -> None:
+    api.users["U1"] = {"name": "ada"}
+    api.fail(method, error, times=1)
+    status, _, body = await post_raw(api, method)
+    assert status == 200
+    assert json.loads(body) == {"ok": False, "error": error}
+    assert api.calls_to(method)[-1].error == error
+    # served again afterwards: the method's own validation answers now
+    status, _, body = await post_raw(api, method)
+    assert json.loads(body).get("error") != error
+
+
+async def test_faults_queue_per_method_and_can_be_cleared(
+    api: SlackStandIn, client: AsyncWebClient
+) -> None:
+    api.fail("chat.postMessage", "not_in_channel")
+    api.fail("chat.postMessage", status=429)
+    api.fail("chat.postEphemeral", "user_not_in_channel")
+    assert await error_of(client.chat_postMessage(channel="C0001", text="x")) == "not_in_channel"
+    with pytest.raises(SlackApiError) as excinfo:
+        await client.chat_postMessage(channel="C0001", text="x")
+    assert excinfo.value.response.headers["Retry-After"] == "1"
+    api.clear_faults()
+    assert (await client.chat_postEphemeral(channel="C0001", user="U1", text="x"))["ok"]
+    assert api.pending_faults("chat.postEphemeral") == 0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"times": 0, "error": "x"}, "times"),
+        ({"status": 200}, "needs its error"),
+        ({"status": 404, "error": "x"}, "200, 429 or 5xx"),
+    ],
+)
+def test_fail_refuses_what_slack_never_answers(
+    api: SlackStandIn, kwargs: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        api.fail("chat.update", **kwargs)
+    assert api.pending_faults("chat.update") == 0
+
+
 async def test_invalid_auth_and_unknown_method(api: SlackStandIn) -> None:
     wrong = AsyncWebClient(token="xoxb-wrong", base_url=api.base_url)
     assert await error_of(wrong.chat_postMessage(channel="C0001", text="x")) == "invalid_auth"
@@ -383,3 +491,68 @@ async def test_view_submission_acks_change_the_stack(
     assert not api.is_open(pushed[0]["id"]) and api.is_open(root["id"])
     api.apply_view_submission_ack(root["id"], {"response_action": "clear"})
     assert not api.is_open(root["id"])
+
+
+async def test_ephemeral_messages_as_a_person_sees_them(
+    api: SlackStandIn, client: AsyncWebClient
+) -> None:
+    posted = await client.chat_postEphemeral(channel="C0001", user="U1", text="only you")
+    ack_ts = api.add_ephemeral("C0001", "U1", {"text": "a command's ack"})
+    assert [(m["text"], m["user"], m["channel"]) for m in api.ephemeral_messages.values()] == [
+        ("only you", "U1", "C0001"),
+        ("a command's ack", "U1", "C0001"),
+    ]
+    assert posted["message_ts"] in api.ephemeral_messages
+
+    # a button in the ack's message: its response_url belongs to that ephemeral message
+    hook = AsyncWebhookClient(
+        api.response_url(channel="C0001", message_ts=ack_ts, user="U1", ephemeral=True)
+    )
+    await hook.send_dict({"replace_original": True, "text": "replaced"})
+    assert api.ephemeral_messages[ack_ts]["text"] == "replaced"
+    await hook.send_dict({"text": "one more line"})  # not replacing: a new ephemeral
+    assert [m["text"] for m in api.ephemeral_messages.values()][-1] == "one more line"
+    await hook.send_dict({"delete_original": True})
+    assert ack_ts not in api.ephemeral_messages
+    assert len(api.messages) == 0  # none of it reached the channel
+
+    api.dismiss_ephemeral(posted["message_ts"])
+    assert posted["message_ts"] not in api.ephemeral_messages
+
+
+async def test_modals_belong_to_the_user_of_their_trigger(
+    api: SlackStandIn, client: AsyncWebClient
+) -> None:
+    first = (await client.views_open(trigger_id=api.new_trigger_id(user="U1"), view=modal()))[
+        "view"
+    ]
+    other = (await client.views_open(trigger_id=api.new_trigger_id(user="U2"), view=modal()))[
+        "view"
+    ]
+    push_trigger = api.new_trigger_id(first["id"], user="U1")
+    pushed = (await client.views_push(trigger_id=push_trigger, view=modal()))["view"]
+    assert [v["id"] for v in api.open_modals("U1")] == [first["id"], pushed["id"]]
+    assert [v["id"] for v in api.open_modals("U2")] == [other["id"]]
+
+    # tests may keep several of one user's sessions open; the playground, like Slack, not
+    second = (await client.views_open(trigger_id=api.new_trigger_id(user="U1"), view=modal()))[
+        "view"
+    ]
+    assert len(api.open_modals("U1")) == 3
+    api.one_modal_stack_per_user = True
+    third = (await client.views_open(trigger_id=api.new_trigger_id(user="U1"), view=modal()))[
+        "view"
+    ]
+    assert [v["id"] for v in api.open_modals("U1")] == [third["id"]]
+    assert not api.is_open(second["id"]) and api.is_open(other["id"])
+
+
+async def test_wait_changed_wakes_on_any_change(api: SlackStandIn, client: AsyncWebClient) -> None:
+    before = api.version
+    assert await api.wait_changed(before, timeout=0.05) == before  # nothing happened
+    waiter = asyncio.create_task(api.wait_changed(before, timeout=5))
+    await client.chat_postMessage(channel="C0001", text="x")
+    assert await waiter > before
+    now = api.version
+    api.touch()
+    assert await api.wait_changed(now, timeout=5) == now + 1
