@@ -148,6 +148,9 @@ async def _start_sandbox(services: Any, port: int = SANDBOX_PORT) -> Any:
 
 def cmd_serve(args: argparse.Namespace) -> None:
     settings = load_settings()
+    conflict = settings.slack_mode_conflict()
+    if conflict:
+        _fail(conflict)
     missing = settings.missing_slack()
     if missing:
         _fail(

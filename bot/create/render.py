@@ -28,7 +28,7 @@ __all__ = ["first_view", "render"]
 
 _MAX = 512
 _rendered: OrderedDict[bytes, dict[str, Any]] = OrderedDict()
-_first: dict[tuple[int, int, str], dict[str, Any]] = {}
+_first: dict[tuple[int, int, tuple[str, ...]], dict[str, Any]] = {}
 
 
 def _digest(step: str, data: StepData) -> bytes:
@@ -54,7 +54,11 @@ def render(step: str, data: StepData) -> dict[str, Any]:
 
 
 async def first_view(
-    services: Services, rows: list[ServiceProvider], label: str, channel_id: str | None
+    services: Services,
+    rows: list[ServiceProvider],
+    label: str,
+    channel_id: str | None,
+    team_id: str,
 ) -> tuple[dict[str, Any], ServiceProvider]:
     """Step 1 for a fresh draft and the provider row it shows first.
 
@@ -64,10 +68,11 @@ async def first_view(
     """
     generation = services.offers.generation
     row = rows[0]
-    key = (id(services.offers), generation or 0, str(row.id))
+    # the providers offered differ per workspace: the blank view is kept per list
+    key = (id(services.offers), generation or 0, tuple(str(r.id) for r in rows))
     blank = _first.get(key) if generation is not None else None
     if blank is None:
-        data, shown, _ = await catalog.gather(services, Draft(), "plan", rows=rows)
+        data, shown, _ = await catalog.gather(services, Draft(), "plan", team_id=team_id, rows=rows)
         row = shown or row
         blank = view_for("plan", data).to_dict()
         if generation is not None and generation == services.offers.generation:
