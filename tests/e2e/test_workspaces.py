@@ -1,0 +1,239 @@
+"""OAuth mode end to end: two workspaces installed over HTTP, each with its own
+sandbox provider account, never reaching each other's rows, and an uninstall.
+
+The real Bolt app with its OAuth flow, the Slack stand-in answering
+``oauth.v2.access`` and ``auth.test`` per token, two sandboxes and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from sqlalchemy import text
+
+from bot.admin import service as admin_ops
+from bot.app.bolt import build_bolt_app
+from bot.app.http import build_web_app
+from bot.core.config import Settings
+from bot.core.services import Services
+from bot.status import service as status
+from db.engine import Database
+from db.repo import activity, instances
+from providers.sandbox import Sandbox
+from tests.e2e.conftest import SIGNING_SECRET
+from tests.support.slack_api import SlackStandIn
+from tests.support.slack_client import SlackSender
+
+ONE, TWO = "T0ONE", "T0TWO"
+ANN, BOB = "UANN0001", "UBOB0001"
+
+
+@dataclass
+class Multi:
+    services: Services
+    api: SlackStandIn
+    url: str
+    http: aiohttp.ClientSession
+    sandboxes: dict[str, Sandbox]
+
+    def sender(self, team: str, user: str) -> SlackSender:
+        return SlackSender(
+            f"{self.url}/slack/events",
+            SIGNING_SECRET,
+            team_id=team,
+            user_id=user,
+            api=self.api,
+            ack_timeout=3.0,
+        )
+
+
+async def _install(multi: Multi, team: str, user: str) -> str:
+    """The browser's part of an install: /slack/install, Slack's approval (the
+    stand-in issues the code), then the redirect back with code and state."""
+    async with multi.http.get(f"{multi.url}/slack/install") as response:
+        assert response.status == 200
+        page = await response.text()
+        # Bolt's state cookie is Secure (a browser sends it back over https only)
+        cookie = response.headers["Set-Cookie"].split(";", 1)[0]
+    found = re.search(r"[?&]state=([^&\"']+)", page)
+    assert found, page
+    code = multi.api.issue_code(team, user, team_name=f"Team {team}")
+    async with multi.http.get(
+        f"{multi.url}/slack/oauth_redirect",
+        params={"code": code, "state": found.group(1)},
+        headers={"Cookie": cookie},
+    ) as response:
+        body = await response.text()
+        assert response.status == 200, body
+    assert "vpsbot is installed" in body and f"Team {team}" in body
+    return multi.api.token_of(team)
+
+
+@pytest.fixture
+async def multi(db: Database, database_url: str, fernet_keys: list[str]) -> AsyncIterator[Multi]:
+    api = SlackStandIn(bot_token="xoxb-unused", team_id=ONE)
+    await api.start()
+    boxes = {team: Sandbox(provision_seconds=30.0, linode_create_limit=None) for team in (ONE, TWO)}
+    for box in boxes.values():
+        await box.start()
+    settings = Settings(
+        slack_client_id=api.client_id,
+        slack_client_secret=api.client_secret,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=api.base_url,
+        database_url=database_url,
+        vpsbot_encryption_keys=",".join(fernet_keys),
+        _env_file=None,
+    )
+    services = Services.build(settings, database_url=database_url)
+    await services.start()
+    runner = web.AppRunner(build_web_app(services, build_bolt_app(services)), shutdown_timeout=2)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    http = aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
+    yield Multi(services, api, f"http://127.0.0.1:{port}", http, boxes)
+    await http.close()
+    await runner.cleanup()
+    await services.aclose()
+    for box in boxes.values():
+        await box.stop()
+    await api.stop()
+
+
+async def _with_providers(multi: Multi) -> dict[str, Any]:
+    rows = {}
+    for team, name in ((ONE, "linode-one"), (TWO, "linode-two")):
+        box = multi.sandboxes[team]
+        rows[team] = await admin_ops.add_provider(
+            multi.services,
+            type="linode",
+            name=name,
+            token=box.tokens["linode"],
+            api_url=box.linode_url,
+            team_id=team,
+        )
+        await admin_ops.import_plans(
+            multi.services, name, admin_ops.Markup(percent=Decimal(10)), team_id=team
+        )
+    return rows
+
+
+async def _rows(db: Database, sql: str) -> list[tuple[Any, ...]]:
+    async with db.engine.connect() as conn:
+        return [tuple(r) for r in await conn.execute(text(sql))]
+
+
+async def test_two_installs_keep_their_tokens_sealed_and_their_installers_as_admins(
+    multi: Multi,
+) -> None:
+    one = await _install(multi, ONE, ANN)
+    two = await _install(multi, TWO, BOB)
+    assert one != two
+    bots = await _rows(multi.services.db, "SELECT team_id, bot_token FROM slack_bots ORDER BY 1")
+    assert [team for team, _ in bots] == [ONE, TWO]
+    for _, stored in bots:
+        assert not stored.startswith("xox")  # sealed, never plaintext
+    assert await _rows(
+        multi.services.db, "SELECT team_id, user_id FROM workspace_admins ORDER BY 1"
+    ) == [(ONE, ANN), (TWO, BOB)]
+    # each workspace is reached with its own token
+    assert (await multi.services.slack_for(ONE)).token == one  # type: ignore[union-attr]
+    assert (await multi.services.slack_for(TWO)).token == two  # type: ignore[union-attr]
+
+
+async def test_a_failed_install_gets_a_friendly_page(multi: Multi) -> None:
+    async with multi.http.get(f"{multi.url}/slack/oauth_redirect?error=access_denied") as r:
+        page = await r.text()
+    assert r.status >= 400
+    assert "vpsbot was not installed" in page and "cancelled" in page
+    assert "Traceback" not in page
+
+
+async def test_each_workspace_sees_only_its_providers_and_forged_ids_reach_nothing(
+    multi: Multi,
+) -> None:
+    one = await _install(multi, ONE, ANN)
+    await _install(multi, TWO, BOB)
+    rows = await _with_providers(multi)
+    ann = multi.sender(ONE, ANN)
+
+    mark = multi.api.mark()
+    assert (await ann.command("/vps", "create")).status == 200
+    opened = await multi.api.wait_for_call("views.open", after=mark)
+    assert opened.token == one
+    shown = str(opened.response["view"])
+    assert "linode-one" in shown and "linode-two" not in shown
+
+    mark = multi.api.mark()
+    assert (await ann.command("/vps", "admin")).status == 200
+    home = await multi.api.wait_for_call("views.open", after=mark)
+    assert home.token == one
+    assert "linode-one" in str(home.response["view"])
+    assert "linode-two" not in str(home.response["view"])
+
+    # Ann (an admin of ONE) presses "Check now" naming TWO's provider id
+    before = len(multi.sandboxes[TWO].requests)
+    view_id = home.response["view"]["id"]
+    mark = multi.api.mark()
+    response = await ann.block_action("admin_check", str(rows[TWO].id), view=view_id)
+    assert response.status == 200
+    update = await multi.api.wait_for_call("views.update", after=mark)
+    assert "no longer exists" in str(update.args) or "linode-two" not in str(update.args)
+    assert "linode-two" not in str(update.args)
+    assert len(multi.sandboxes[TWO].requests) == before  # nothing reached TWO's account
+    async with multi.services.db.session() as session:
+        log_one = await activity.for_workspace(session, ONE, operator_rows=False)
+        log_two = await activity.for_workspace(session, TWO, operator_rows=False)
+    assert all(entry.team_id == ONE for entry in log_one)
+    assert not any(entry.entity_id == str(rows[TWO].id) for entry in log_one)
+    assert any(entry.entity_id == str(rows[TWO].id) for entry in log_two)
+
+
+async def test_uninstall_drops_tokens_and_drafts_keeps_servers_and_posts_nothing(
+    multi: Multi,
+) -> None:
+    await _install(multi, ONE, ANN)
+    two = await _install(multi, TWO, BOB)
+    rows = await _with_providers(multi)
+    async with multi.services.db.session() as session, session.begin():
+        server = await instances.create_pending(
+            session,
+            instance_id=uuid.uuid4(),
+            label="bob-box",
+            team_id=TWO,
+            created_by=BOB,
+            provider_id=rows[TWO].id,
+            provider_type="linode",
+            plan_id=None,
+            region="us-east",
+            tag="vpsbot-bob-box",
+            channel_id="C0TWO",
+            configuration={},
+        )
+    bob = multi.sender(TWO, BOB)
+    response = await bob.event("app_uninstalled")
+    assert response.status == 200
+    multi.api.revoke(two)
+    assert await multi.services.slack_for(TWO) is None
+    assert await _rows(multi.services.db, f"SELECT 1 FROM slack_bots WHERE team_id = '{TWO}'") == []
+    mark = multi.api.mark()
+    await status.publish(multi.services, server.id)
+    assert [c for c in multi.api.calls[mark:] if c.token == two] == []
+    # the server stays, and a reinstall reaches it again with the new token
+    new = await _install(multi, TWO, BOB)
+    assert new != two
+    client = await multi.services.slack_for(TWO)
+    assert client is not None and client.token == new
+    async with multi.services.db.session() as session:
+        assert (await instances.get_for_team(session, server.id, TWO)) is not None
+        assert (await instances.get_for_team(session, server.id, ONE)) is None
