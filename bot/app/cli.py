@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import re
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
@@ -257,10 +258,74 @@ def _read_token(args: argparse.Namespace) -> str:
 async def cmd_provider_add(services: Any, args: argparse.Namespace) -> None:
     from bot.admin import service as admin_ops
 
+    team_id = _workspace(args.workspace) if args.workspace else None
     row = await admin_ops.add_provider(
-        services, type=args.type, name=args.name, token=_read_token(args), api_url=args.api_url
+        services,
+        type=args.type,
+        name=args.name,
+        token=_read_token(args),
+        api_url=args.api_url,
+        team_id=team_id,
     )
-    print(f"provider {row.name!r} ({row.type}) added, token validated and stored encrypted")
+    owner = f"workspace {team_id}" if team_id else "the operator (share it with --workspace)"
+    print(
+        f"provider {row.name!r} ({row.type}) added for {owner}, "
+        "token validated and stored encrypted"
+    )
+
+
+_WORKSPACE = re.compile(r"^[TE][A-Z0-9]{2,31}$")
+
+
+def _workspace(value: str) -> str:
+    """A Slack workspace (T…) or Grid org (E…) id, or :class:`CliError`."""
+    if not _WORKSPACE.match(value):
+        raise CliError(f"{value!r} is not a Slack workspace ID (like T012ABCDEF)")
+    return value
+
+
+@_with_services
+async def cmd_provider_share(services: Any, args: argparse.Namespace) -> None:
+    """Share a provider (the operator's, or ``--owner``'s) with another workspace."""
+    from db.repo import providers
+
+    team_id = _workspace(args.workspace)
+    owner = _workspace(args.owner) if args.owner else None
+    async with services.db.session() as session, session.begin():
+        row = await providers.by_name(session, args.name, owner)
+        if row is None:
+            whose = f"of workspace {owner}" if owner else "of the operator"
+            raise CliError(f"no provider named {args.name!r} {whose}")
+        if args.action == "share":
+            await providers.share(session, row.id, team_id)
+            done = f"shared with {team_id}"
+        else:
+            if not await providers.unshare(session, row.id, team_id):
+                raise CliError(f"provider {args.name!r} was not shared with {team_id}")
+            done = f"no longer shared with {team_id}"
+    services.offers.clear()
+    print(f"provider {args.name!r} {done}")
+
+
+@_with_services
+async def cmd_workspaces_list(services: Any, args: argparse.Namespace) -> None:
+    from db.repo import workspaces
+
+    async with services.db.session() as session:
+        rows = await workspaces.summaries(session)
+    if not rows:
+        print("no workspaces yet; install vpsbot at /slack/install (OAuth mode)")
+        return
+    print(f"{'WORKSPACE':12} {'NAME':24} {'INSTALLED':20} {'ADMINS':7} {'PROVIDERS':10} SERVERS")
+    for row in rows:
+        when = row.installed_at.strftime("%Y-%m-%d %H:%M") if row.installed_at else "-"
+        if not row.installed:
+            when = "uninstalled" if row.installed_at is None else f"{when} (revoked)"
+        name = (row.name or "-")[:24]
+        print(
+            f"{row.team_id:12} {name:24} {when:20} {row.admins:<7} {row.providers:<10} "
+            f"{row.servers}"
+        )
 
 
 @_with_services
@@ -273,11 +338,12 @@ async def cmd_provider_list(services: Any, args: argparse.Namespace) -> None:
     if not rows:
         print("no providers; add one with: vpsbot provider add --type TYPE --name NAME")
         return
-    print(f"{'NAME':24} {'TYPE':13} {'ACTIVE':7} {'SERVERS':8} API")
+    print(f"{'NAME':24} {'TYPE':13} {'WORKSPACE':12} {'ACTIVE':7} {'SERVERS':8} API")
     for row in rows:
         url = row.configuration.get("api_url", "(default)")
         active = "yes" if row.active else "no"
-        print(f"{row.name:24} {row.type:13} {active:7} {counts[row.id]:<8} {url}")
+        owner = row.team_id or "(operator)"
+        print(f"{row.name:24} {row.type:13} {owner:12} {active:7} {counts[row.id]:<8} {url}")
 
 
 @_with_services
@@ -428,7 +494,23 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--name", required=True)
     add.add_argument("--api-url", help="API base URL (the sandbox, a proxy)")
     add.add_argument("--token-env", metavar="VAR", help="read the token from $VAR, not stdin")
+    add.add_argument(
+        "--workspace", metavar="T…", help="the workspace that owns it (default: the operator)"
+    )
     add.set_defaults(func=cmd_provider_add)
+    for action in ("share", "unshare"):
+        sh = psub.add_parser(action, help=f"{action} a provider with a workspace")
+        sh.add_argument("name")
+        sh.add_argument("--workspace", metavar="T…", required=True)
+        sh.add_argument(
+            "--owner", metavar="T…", help="the workspace owning NAME (default: operator)"
+        )
+        sh.set_defaults(func=cmd_provider_share)
+    ws = sub.add_parser("workspaces", help="the Slack workspaces vpsbot is installed in")
+    wsub = ws.add_subparsers(dest="action", required=True, metavar="ACTION")
+    wsub.add_parser(
+        "list", help="install date, admins, providers and servers of each workspace"
+    ).set_defaults(func=cmd_workspaces_list)
     psub.add_parser("list", help="list providers (never shows tokens)").set_defaults(
         func=cmd_provider_list
     )

@@ -455,3 +455,44 @@ async def test_serve_with_sandbox_starts_registers_and_stops_cleanly(
     assert "vpsbot is running" in out.decode()
     assert "registered the sandbox providers" in out.decode()
     assert "Traceback" not in err.decode()
+
+
+# ------------------------------------------------------------------- workspaces
+
+
+async def test_provider_add_for_a_workspace_share_and_workspaces_list(cli: Cli) -> None:
+    token = cli.sandbox.tokens["linode"]
+    env = {"LINODE_TOKEN": token}
+    base = ("provider", "add", "--type", "linode", "--api-url", cli.sandbox.linode_url)
+    owned = await cli(
+        *base, "--name", "li", "--workspace", "T0AAA", "--token-env", "LINODE_TOKEN", env=env
+    )
+    assert owned.code == 0, owned.err
+    assert "workspace T0AAA" in owned.out
+    bad = await cli(
+        *base, "--name", "x", "--workspace", "nope", "--token-env", "LINODE_TOKEN", env=env
+    )
+    assert bad.code != 0 and "not a Slack workspace ID" in bad.err
+    assert "Traceback" not in bad.err
+    operator = await cli(*base, "--name", "shared", "--token-env", "LINODE_TOKEN", env=env)
+    assert operator.code == 0, operator.err
+    share = await cli("provider", "share", "shared", "--workspace", "T0BBB")
+    assert share.code == 0, share.err
+    other = await cli("provider", "share", "li", "--workspace", "T0BBB")
+    assert other.code != 0 and "no provider named 'li' of the operator" in other.err
+    rows = await cli.fetch(
+        "SELECT p.name, p.team_id, s.team_id AS shared FROM service_providers p "
+        "LEFT JOIN provider_shares s ON s.provider_id = p.id ORDER BY p.name"
+    )
+    assert [(r["name"], r["team_id"], r["shared"]) for r in rows] == [
+        ("li", "T0AAA", None),
+        ("shared", None, "T0BBB"),
+    ]
+    listed = await cli("workspaces", "list")
+    assert listed.code == 0, listed.err
+    lines = {line.split()[0]: line.split() for line in listed.out.splitlines()[1:]}
+    assert set(lines) == {"T0AAA", "T0BBB"}
+    assert lines["T0AAA"][-2:] == ["1", "0"]  # one provider, no servers
+    assert lines["T0BBB"][-2:] == ["1", "0"]  # the shared one
+    unshare = await cli("provider", "unshare", "shared", "--workspace", "T0BBB")
+    assert unshare.code == 0 and "no longer shared" in unshare.out
