@@ -24,11 +24,15 @@ from bot.app.bolt import build_bolt_app
 from bot.app.http import build_web_app
 from bot.core.config import Settings
 from bot.core.services import Services
+from bot.core.tags import VPSBOT_TAG
 from bot.status import service as status
 from db.engine import Database
-from db.repo import activity, instances
+from db.repo import activity, instances, plans
+from providers.models import CreateRequest
 from providers.sandbox import Sandbox
-from tests.e2e.conftest import SIGNING_SECRET
+from tests.e2e.conftest import SIGNING_SECRET, Bot
+from tests.e2e.session import CreateSession
+from tests.e2e.test_servers_actions import Owner, create_server, follow, load
 from tests.support.slack_api import SlackStandIn
 from tests.support.slack_client import SlackSender
 
@@ -237,3 +241,151 @@ async def test_uninstall_drops_tokens_and_drafts_keeps_servers_and_posts_nothing
     async with multi.services.db.session() as session:
         assert (await instances.get_for_team(session, server.id, TWO)) is not None
         assert (await instances.get_for_team(session, server.id, ONE)) is None
+
+
+async def test_authorize_reads_the_database_once_per_workspace_not_per_request(
+    multi: Multi,
+) -> None:
+    one = await _install(multi, ONE, ANN)
+    await _with_providers(multi)
+    store = multi.services.installations
+    assert store is not None
+    ann = multi.sender(ONE, ANN)
+    assert (await ann.command("/vps", "list")).status == 200
+    reads, mark = store.bot_reads, multi.api.mark()
+    for _ in range(5):
+        assert (await ann.command("/vps", "list")).status == 200
+    assert store.bot_reads == reads  # answered from the cache
+    assert [c for c in multi.api.calls[mark:] if c.method == "auth.test"] == []
+    # an uninstall drops the cached token at once: the next request is refused
+    assert (await ann.event("app_uninstalled")).status == 200
+    multi.api.revoke(one)
+    mark = multi.api.mark()
+    refused = await ann.command("/vps", "list")
+    assert store.bot_reads == reads + 1
+    # no listener ran (a listing would be in the ack) and Slack was not called at all
+    assert refused.text == ""
+    assert multi.api.calls[mark:] == []
+
+
+def _bot_of(multi: Multi, team: str, user: str, rows: dict[str, Any]) -> Bot:
+    """One workspace's view of the shared vpsbot, in the shape the e2e helpers take."""
+    return Bot(
+        multi.services,
+        multi.api,
+        multi.sandboxes[team],
+        multi.sender(team, user),
+        multi.url,
+        {"linode": rows[team]},
+    )
+
+
+async def test_servers_of_two_workspaces_never_cross_even_with_forged_ids(multi: Multi) -> None:
+    one = await _install(multi, ONE, ANN)
+    two = await _install(multi, TWO, BOB)
+    rows = await _with_providers(multi)
+    bot_one, bot_two = _bot_of(multi, ONE, ANN, rows), _bot_of(multi, TWO, BOB, rows)
+    mark = multi.api.mark()
+    mine = await create_server(bot_one, "linode", "ann-box", user=ANN, team=ONE)
+    theirs = await create_server(bot_two, "linode", "bob-box", user=BOB, team=TWO)
+    cards = [c for c in multi.api.calls[mark:] if c.method == "chat.postMessage"]
+    assert {c.token for c in cards if "ann-box" in str(c.args)} == {one}
+    assert {c.token for c in cards if "bob-box" in str(c.args)} == {two}
+
+    listed = (await bot_one.slack.command("/vps", "list")).data
+    assert "ann-box" in str(listed) and "bob-box" not in str(listed)
+    shown = (await bot_one.slack.command("/vps", "show bob-box")).data
+    assert "bob-box" not in str(shown.get("blocks", ""))
+
+    # Ann, the first admin of ONE, names TWO's server in every action and modal
+    before = await load(bot_two, theirs)
+    requests = len(multi.sandboxes[TWO].requests)
+    attacker = Owner(bot_one, theirs)
+    for action in ("vps_act_reboot", "vps_act_power_off", "vps_delete", "vps_resize"):
+        answer = await attacker.press(action)
+        assert answer["text"] == "That server does not exist in this workspace."
+    options = await attacker.slack.block_suggestion(
+        "vps_rebuild_image",
+        "",
+        view={"callback_id": "vps_rebuild_modal", "private_metadata": f'{{"id": "{theirs}"}}'},
+    )
+    assert options.data == {"options": []}
+    assert len(multi.sandboxes[TWO].requests) == requests  # nothing reached TWO's account
+    after = await load(bot_two, theirs)
+    assert (after.status, after.configuration) == (before.status, before.configuration)
+    assert (await load(bot_one, mine)).team_id == ONE
+
+
+async def test_a_forged_provider_id_in_the_create_modal_falls_back_to_the_workspaces_own(
+    multi: Multi,
+) -> None:
+    await _install(multi, ONE, ANN)
+    await _install(multi, TWO, BOB)
+    rows = await _with_providers(multi)
+    bot_one = _bot_of(multi, ONE, ANN, rows)
+    user = CreateSession(bot_one)
+    await user.open("forged")
+    requests = len(multi.sandboxes[TWO].requests)
+    # the provider menu's value replaced by TWO's provider id
+    view = await user._action("create_provider", "provider", str(rows[TWO].id))
+    assert "linode-two" not in str(view) and "linode-one" in str(view)
+    options = await bot_one.slack.block_suggestion("create_plan", "", view=user.view_id)
+    assert options.status == 200
+    offered = {
+        o["value"] for g in options.data.get("option_groups", [options.data]) for o in g["options"]
+    }
+    async with multi.services.db.session() as session:
+        own = {str(p.id) for p in await plans.list_for_provider(session, rows[ONE].id)}
+    assert offered and offered <= own  # only ONE's plans
+    assert len(multi.sandboxes[TWO].requests) == requests
+
+
+async def test_revoked_mid_provisioning_settles_quietly_and_the_other_workspace_goes_on(
+    multi: Multi,
+) -> None:
+    one = await _install(multi, ONE, ANN)
+    two = await _install(multi, TWO, BOB)
+    rows = await _with_providers(multi)
+    bot_one, bot_two = _bot_of(multi, ONE, ANN, rows), _bot_of(multi, TWO, BOB, rows)
+    # TWO's server is at the provider, its row still provisioning, when TWO revokes
+    instance_id = uuid.uuid4()
+    server = await multi.services.provider_for(rows[TWO]).create_instance(
+        CreateRequest(
+            label="bob-late",
+            region="us-east",
+            plan="g6-nanode-1",
+            image="linode/ubuntu24.04",
+            tag=f"vpsbot-{instance_id}",
+            root_password="Create-Pass-1234",
+            extra_tags=[VPSBOT_TAG],
+        )
+    )
+    async with multi.services.db.session() as session, session.begin():
+        await instances.create_pending(
+            session,
+            instance_id=instance_id,
+            label="bob-late",
+            team_id=TWO,
+            created_by=BOB,
+            provider_id=rows[TWO].id,
+            provider_type="linode",
+            plan_id=None,
+            region="us-east",
+            tag=f"vpsbot-{instance_id}",
+            channel_id="C0TWO",
+            configuration={},
+        )
+        await instances.mark(session, instance_id, provider_instance_id=server.id)
+        await instances.schedule_watch(session, instance_id)
+    revoked = await bot_two.slack.event("tokens_revoked", tokens={"oauth": [], "bot": ["U0BOTX"]})
+    assert revoked.status == 200
+    multi.api.revoke(two)
+    mark = multi.api.mark()
+    settled = await follow(bot_two, instance_id)
+    assert settled.status == "running"
+    assert [c for c in multi.api.calls[mark:] if c.token == two] == []
+    # ONE is unaffected: its server is created and its card posted with its token
+    mark = multi.api.mark()
+    await create_server(bot_one, "linode", "ann-box", user=ANN, team=ONE)
+    cards = [c for c in multi.api.calls[mark:] if c.method == "chat.postMessage"]
+    assert cards and {c.token for c in cards} == {one}
