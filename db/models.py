@@ -40,6 +40,7 @@ __all__ = [
     "ServiceProvider",
     "VpsInstance",
     "WorkspaceAdmin",
+    "WorkspaceOrg",
 ]
 
 PROVIDER_TYPES = ("linode", "digitalocean", "aws", "gcp")
@@ -119,6 +120,19 @@ class WorkspaceAdmin(Base):
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     added_by: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+
+
+class WorkspaceOrg(Base):
+    """The Enterprise Grid org a workspace belongs to (learnt from its requests)."""
+
+    __tablename__ = "workspace_orgs"
+    __table_args__ = (Index("idx_workspace_orgs_enterprise", "enterprise_id"),)
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    enterprise_id: Mapped[str] = mapped_column(String(32), nullable=False)
+    seen_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), nullable=False
     )
 

@@ -233,6 +233,8 @@ def build_bolt_app(services: Services) -> AsyncApp:
         **(_oauth(services) if services.installations is not None else {}),
     )
     app.use(ProvideServices(services))
+    if services.installations is not None:
+        app.use(workspaces.note_org)
     app.use(drop_nuls)
     app.error(on_listener_error)
     app.command("/vps")(vps_command)

@@ -49,6 +49,8 @@ async def is_admin(
     cached = services.admin_verdicts.get(key)
     if cached is not None:
         return cached
+    if enterprise_id is None and not services.single_workspace:
+        enterprise_id = await services.org_of(team_id)
     async with services.db.session() as session:
         named = await workspaces.is_named_admin(session, [team_id, enterprise_id or ""], user_id)
     if named:

@@ -24,6 +24,7 @@ from db.embedded import EmbeddedPostgres
 from db.engine import Database
 from db.models import ServiceProvider
 from db.offers import OfferCache
+from db.repo import workspaces
 from db.repo.providers import Scope
 from providers.base import Provider
 from providers.registry import ProviderRegistry
@@ -85,6 +86,10 @@ class Services:
     _own_slack_session: bool = False
     _tokens: dict[str, str] = field(default_factory=dict, repr=False)
     _clients: dict[str, AsyncWebClient] = field(default_factory=dict, repr=False)
+    #: workspace -> its Grid org ('' when it has none), as read from workspace_orgs
+    _orgs: TTLCache[str, str] = field(
+        default_factory=lambda: TTLCache(maxsize=20_000, ttl=300), repr=False
+    )
 
     @property
     def single_workspace(self) -> bool:
@@ -95,6 +100,23 @@ class Services:
         """The providers ``team_id`` may reach; operator-level rows are its own only
         in single-token mode (one workspace), else only once shared with it."""
         return Scope(team_id=team_id, operator_rows=self.single_workspace)
+
+    async def org_of(self, team_id: str) -> str | None:
+        """The Grid org ``team_id`` belongs to, if it made requests through one."""
+        known = self._orgs.get(team_id)
+        if known is None:
+            async with self.db.session() as session:
+                known = await workspaces.org_of(session, team_id) or ""
+            self._orgs[team_id] = known
+        return known or None
+
+    async def remember_org(self, team_id: str, enterprise_id: str) -> None:
+        """Note (once per process and TTL) that ``team_id`` is in ``enterprise_id``."""
+        if self._orgs.get(team_id) == enterprise_id:
+            return
+        async with self.db.session() as session, session.begin():
+            await workspaces.remember_org(session, team_id, enterprise_id)
+        self._orgs[team_id] = enterprise_id
 
     def client_for_token(self, token: str) -> AsyncWebClient:
         """A Web API client for one workspace's token, sharing the pooled session."""
@@ -123,6 +145,8 @@ class Services:
         if not team_id and not enterprise_id:
             return None
         bot = await self.installations.async_find_bot(enterprise_id=enterprise_id, team_id=team_id)
+        if bot is None and team_id and not enterprise_id:
+            enterprise_id = await self.org_of(team_id)
         if bot is None and enterprise_id:
             bot = await self.installations.async_find_bot(
                 enterprise_id=enterprise_id, team_id=None, is_enterprise_install=True

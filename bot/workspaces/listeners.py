@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
@@ -18,15 +18,30 @@ from bot.core.services import Services
 from bot.workspaces import service
 from bot.workspaces.pages import failure_page, success_page
 
-__all__ = ["app_uninstalled", "callback_options", "register", "tokens_revoked"]
+__all__ = ["app_uninstalled", "callback_options", "note_org", "register", "tokens_revoked"]
 
 log = logging.getLogger(__name__)
 
 _HTML: dict[str, str | Sequence[str]] = {"Content-Type": "text/html; charset=utf-8"}
 
 
+async def note_org(
+    context: AsyncBoltContext, services: Services, next: Callable[[], Awaitable[None]]
+) -> None:
+    """Global middleware (OAuth mode): remember which Grid org a workspace is in, so
+    background jobs find an org-wide install's token for its servers."""
+    if context.enterprise_id and context.team_id:
+        await services.remember_org(context.team_id, context.enterprise_id)
+    await next()
+
+
+def _installation_team(context: AsyncBoltContext) -> str | None:
+    """The installation's team: none for an org-wide install (it is the org's)."""
+    return None if context.is_enterprise_install else context.team_id
+
+
 async def app_uninstalled(context: AsyncBoltContext, services: Services) -> None:
-    await service.uninstalled(services, context.enterprise_id, context.team_id)
+    await service.uninstalled(services, context.enterprise_id, _installation_team(context))
 
 
 async def tokens_revoked(
@@ -40,7 +55,7 @@ async def tokens_revoked(
     await service.revoked(
         services,
         context.enterprise_id,
-        context.team_id,
+        _installation_team(context),
         bot_revoked=bool(bots),
         user_ids=[str(u) for u in users if isinstance(u, str)],
     )

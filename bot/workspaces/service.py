@@ -54,7 +54,11 @@ async def uninstalled(services: Services, enterprise_id: str | None, team_id: st
         await store.async_delete_bot(enterprise_id=enterprise_id, team_id=team_id)
     key = team_id or enterprise_id or ""
     async with services.db.session() as session, session.begin():
-        dropped = await workspaces.drop_drafts(session, key) if key else 0
+        # an org-wide install served every workspace of the org seen so far
+        teams = [team_id] if team_id else await workspaces.teams_of_org(session, key)
+        dropped = 0
+        for team in teams:
+            dropped += await workspaces.drop_drafts(session, team)
         await activity.record(
             session,
             event_type="workspace.uninstalled",

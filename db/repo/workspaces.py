@@ -14,7 +14,7 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import CreateDraft, WorkspaceAdmin
+from db.models import CreateDraft, WorkspaceAdmin, WorkspaceOrg
 
 __all__ = [
     "WorkspaceSummary",
@@ -22,8 +22,11 @@ __all__ = [
     "admins_of",
     "drop_drafts",
     "is_named_admin",
+    "org_of",
+    "remember_org",
     "remove_admin",
     "summaries",
+    "teams_of_org",
 ]
 
 
@@ -67,6 +70,31 @@ async def admins_of(session: AsyncSession, team_id: str) -> list[str]:
         select(WorkspaceAdmin.user_id)
         .where(WorkspaceAdmin.team_id == team_id)
         .order_by(WorkspaceAdmin.created_at)
+    )
+    return list(result.scalars())
+
+
+async def remember_org(session: AsyncSession, team_id: str, enterprise_id: str) -> None:
+    """Record that ``team_id`` belongs to the Grid org ``enterprise_id``."""
+    statement = insert(WorkspaceOrg).values(team_id=team_id, enterprise_id=enterprise_id)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[WorkspaceOrg.team_id],
+            set_={"enterprise_id": enterprise_id, "seen_at": statement.excluded.seen_at},
+        )
+    )
+
+
+async def org_of(session: AsyncSession, team_id: str) -> str | None:
+    result = await session.execute(
+        select(WorkspaceOrg.enterprise_id).where(WorkspaceOrg.team_id == team_id)
+    )
+    return result.scalar_one_or_none()
+
+
+async def teams_of_org(session: AsyncSession, enterprise_id: str) -> list[str]:
+    result = await session.execute(
+        select(WorkspaceOrg.team_id).where(WorkspaceOrg.enterprise_id == enterprise_id)
     )
     return list(result.scalars())
 

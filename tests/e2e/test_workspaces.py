@@ -389,3 +389,71 @@ async def test_revoked_mid_provisioning_settles_quietly_and_the_other_workspace_
     await create_server(bot_one, "linode", "ann-box", user=ANN, team=ONE)
     cards = [c for c in multi.api.calls[mark:] if c.method == "chat.postMessage"]
     assert cards and {c.token for c in cards} == {one}
+
+
+async def test_an_org_wide_grid_install_serves_its_workspaces_apart(multi: Multi) -> None:
+    org, team_a, team_b = "E0ORG", "T0GA", "T0GB"
+    async with multi.http.get(f"{multi.url}/slack/install") as response:
+        page = await response.text()
+        cookie = response.headers["Set-Cookie"].split(";", 1)[0]
+    state = re.search(r"[?&]state=([^&\"']+)", page)
+    assert state
+    code = multi.api.issue_code("", ANN, enterprise_id=org, org_wide=True)
+    async with multi.http.get(
+        f"{multi.url}/slack/oauth_redirect",
+        params={"code": code, "state": state.group(1)},
+        headers={"Cookie": cookie},
+    ) as response:
+        assert response.status == 200, await response.text()
+    token = multi.api.token_of(org)
+    assert await _rows(multi.services.db, "SELECT team_id, enterprise_id FROM slack_bots") == [
+        (None, org)
+    ]
+    boxes = {team_a: multi.sandboxes[ONE], team_b: multi.sandboxes[TWO]}
+    rows = {}
+    for team, box in boxes.items():
+        rows[team] = await admin_ops.add_provider(
+            multi.services,
+            type="linode",
+            name=f"linode-{team.lower()}",
+            token=box.tokens["linode"],
+            api_url=box.linode_url,
+            team_id=team,
+        )
+        await admin_ops.import_plans(
+            multi.services, rows[team].name, admin_ops.Markup(percent=Decimal(0)), team_id=team
+        )
+
+    def member(team: str, user: str) -> SlackSender:
+        sender = multi.sender(team, user)
+        sender.enterprise_id = org
+        sender.enterprise_install = True
+        return sender
+
+    ann_a, bob_b = member(team_a, ANN), member(team_b, BOB)
+    for sender, own, other in (
+        (ann_a, "linode-t0ga", "linode-t0gb"),
+        (bob_b, "linode-t0gb", "linode-t0ga"),
+    ):
+        mark = multi.api.mark()
+        assert (await sender.command("/vps", "create")).status == 200
+        opened = await multi.api.wait_for_call("views.open", after=mark)
+        assert opened.token == token  # the org's install answers for each workspace
+        assert own in str(opened.response["view"]) and other not in str(opened.response["view"])
+    # the installer is the org's first vpsbot admin, in each of its workspaces
+    mark = multi.api.mark()
+    assert (await ann_a.command("/vps", "admin")).status == 200
+    home = await multi.api.wait_for_call("views.open", after=mark)
+    assert "linode-t0ga" in str(home.response["view"])
+    # a background post for a server of one workspace finds the org's token
+    bot_b = Bot(
+        multi.services, multi.api, boxes[team_b], bob_b, multi.url, {"linode": rows[team_b]}
+    )
+    mark = multi.api.mark()
+    await create_server(bot_b, "linode", "grid-box", user=BOB, team=team_b)
+    cards = [c for c in multi.api.calls[mark:] if c.method == "chat.postMessage"]
+    assert cards and {c.token for c in cards} == {token}
+    # uninstalling the org removes its token: nothing more is posted to its workspaces
+    assert (await bob_b.event("app_uninstalled")).status == 200
+    assert await _rows(multi.services.db, "SELECT 1 FROM slack_bots") == []
+    assert await multi.services.slack_for(team_a) is None

@@ -16,6 +16,9 @@
   theirs "linode"; a clash must not reveal the other's name).
 * ``workspace_admins``: vpsbot admins named per workspace (the installing user
   first), beside Slack's own admins/owners and the operator's ``VPSBOT_ADMINS``.
+* ``workspace_orgs``: which Enterprise Grid org a workspace belongs to, learnt from
+  its requests, so background jobs find an org-wide install's token for a server
+  of one of its workspaces.
 
 Revision ID: 0008
 Revises: 0006 (the lead rechains 0007/0009 at merge)
@@ -150,11 +153,21 @@ def upgrade() -> None:
             "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
         ),
     )
+    op.create_table(
+        "workspace_orgs",
+        sa.Column("team_id", sa.String(32), primary_key=True),
+        sa.Column("enterprise_id", sa.String(32), nullable=False),
+        sa.Column(
+            "seen_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
+    )
+    op.create_index("idx_workspace_orgs_enterprise", "workspace_orgs", ["enterprise_id"])
     op.create_index("idx_vps_instances_team_status", "vps_instances", ["team_id", "status"])
 
 
 def downgrade() -> None:
     op.drop_index("idx_vps_instances_team_status", table_name="vps_instances")
+    op.drop_table("workspace_orgs")
     op.drop_table("workspace_admins")
     op.execute("DROP TRIGGER IF EXISTS provider_shares_catalog_notify ON provider_shares")
     op.execute("DROP FUNCTION IF EXISTS vpsbot_share_notify()")
