@@ -36,11 +36,18 @@ from bot.workspaces import listeners as workspaces
 __all__ = [
     "ACK_TIMEOUT",
     "BOT_SCOPES",
+    "NOT_INSTALLED",
     "ProvideServices",
     "VpsbotApp",
     "answer_on_ack",
     "build_bolt_app",
 ]
+
+#: What a person is told (through the command's response_url, no token needed)
+#: when their workspace has no installation any more.
+NOT_INSTALLED = (
+    "vpsbot is not installed in this workspace any more; ask a workspace admin to install it again."
+)
 
 #: What an install asks for (manifest.yml's bot scopes).
 BOT_SCOPES = ("commands", "chat:write", "chat:write.public", "users:read")
@@ -211,6 +218,7 @@ def _oauth(services: Services) -> dict[str, Any]:
         cache_enabled=True,
     )
     return {
+        "user_facing_authorize_error_message": NOT_INSTALLED,
         "oauth_settings": oauth_settings,
         "authorize": authorize,
         "installation_store": store,

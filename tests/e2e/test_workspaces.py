@@ -20,7 +20,7 @@ from aiohttp import web
 from sqlalchemy import text
 
 from bot.admin import service as admin_ops
-from bot.app.bolt import build_bolt_app
+from bot.app.bolt import NOT_INSTALLED, build_bolt_app
 from bot.app.http import build_web_app
 from bot.core.config import Settings
 from bot.core.services import Services
@@ -260,12 +260,15 @@ async def test_authorize_reads_the_database_once_per_workspace_not_per_request(
     # an uninstall drops the cached token at once: the next request is refused
     assert (await ann.event("app_uninstalled")).status == 200
     multi.api.revoke(one)
-    mark = multi.api.mark()
+    mark, told = multi.api.mark(), len(multi.api.responses)
     refused = await ann.command("/vps", "list")
     assert store.bot_reads == reads + 1
-    # no listener ran (a listing would be in the ack) and Slack was not called at all
+    # no listener ran (a listing would be in the ack), no Web API call was made; the
+    # person is told through the command's response_url, which needs no token
     assert refused.text == ""
     assert multi.api.calls[mark:] == []
+    post = await multi.api.wait_for_response(after=told)
+    assert post.payload["text"] == NOT_INSTALLED
 
 
 def _bot_of(multi: Multi, team: str, user: str, rows: dict[str, Any]) -> Bot:
