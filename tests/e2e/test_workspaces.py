@@ -27,7 +27,8 @@ from bot.core.services import Services
 from bot.core.tags import VPSBOT_TAG
 from bot.status import service as status
 from db.engine import Database
-from db.repo import activity, instances, plans
+from db.models import CreateDraft
+from db.repo import activity, instances, plans, providers, workspaces
 from providers.models import CreateRequest
 from providers.sandbox import Sandbox
 from tests.e2e.conftest import SIGNING_SECRET, Bot
@@ -224,6 +225,9 @@ async def test_uninstall_drops_tokens_and_drafts_keeps_servers_and_posts_nothing
             channel_id="C0TWO",
             configuration={},
         )
+    async with multi.services.db.session() as session, session.begin():
+        session.add(CreateDraft(view_id="V0TWO", team_id=TWO, user_id=BOB, step="plan", data={}))
+        session.add(CreateDraft(view_id="V0ONE", team_id=ONE, user_id=ANN, step="plan", data={}))
     bob = multi.sender(TWO, BOB)
     response = await bob.event("app_uninstalled")
     assert response.status == 200
@@ -241,6 +245,12 @@ async def test_uninstall_drops_tokens_and_drafts_keeps_servers_and_posts_nothing
     async with multi.services.db.session() as session:
         assert (await instances.get_for_team(session, server.id, TWO)) is not None
         assert (await instances.get_for_team(session, server.id, ONE)) is None
+        assert await workspaces.admins_of(session, TWO) == [BOB]
+        scope = multi.services.scope(TWO)
+        assert [r.name for r in await providers.list_all(session, scope=scope)] == ["linode-two"]
+    # its unfinished create drafts went with the uninstall; ONE's stayed
+    drafts = await _rows(multi.services.db, "SELECT view_id FROM create_drafts ORDER BY 1")
+    assert drafts == [("V0ONE",)]
 
 
 async def test_authorize_reads_the_database_once_per_workspace_not_per_request(

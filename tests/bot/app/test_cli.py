@@ -265,13 +265,20 @@ async def test_provider_list_disable_enable_remove(cli: Cli) -> None:
     listed = await cli("provider", "list")
     assert listed.code == 0, listed.err
     header, line = listed.out.splitlines()
-    assert header.split() == ["NAME", "TYPE", "ACTIVE", "SERVERS", "API"]
-    assert line.split() == ["do", "digitalocean", "yes", "0", cli.sandbox.digitalocean_url]
+    assert header.split() == ["NAME", "TYPE", "WORKSPACE", "ACTIVE", "SERVERS", "API"]
+    assert line.split() == [
+        "do",
+        "digitalocean",
+        "(operator)",
+        "yes",
+        "0",
+        cli.sandbox.digitalocean_url,
+    ]
     assert token not in listed.out + listed.err
 
     assert (await cli("provider", "disable", "do")).code == 0
     assert [r["active"] for r in await cli.fetch("SELECT active FROM service_providers")] == [False]
-    assert (await cli("provider", "list")).out.splitlines()[1].split()[2] == "no"
+    assert (await cli("provider", "list")).out.splitlines()[1].split()[3] == "no"
     assert (await cli("provider", "enable", "do")).code == 0
     assert [r["active"] for r in await cli.fetch("SELECT active FROM service_providers")] == [True]
 
