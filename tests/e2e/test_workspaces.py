@@ -470,3 +470,60 @@ async def test_an_org_wide_grid_install_serves_its_workspaces_apart(multi: Multi
     assert (await bob_b.event("app_uninstalled")).status == 200
     assert await _rows(multi.services.db, "SELECT 1 FROM slack_bots") == []
     assert await multi.services.slack_for(team_a) is None
+
+
+async def test_a_shared_operator_provider_is_offered_only_where_shared(multi: Multi) -> None:
+    one = await _install(multi, ONE, ANN)
+    two = await _install(multi, TWO, BOB)
+    box = multi.sandboxes[ONE]
+    operator = await admin_ops.add_provider(
+        multi.services,
+        type="linode",
+        name="operator-linode",
+        token=box.tokens["linode"],
+        api_url=box.linode_url,
+    )
+    await admin_ops.import_plans(
+        multi.services, operator.name, admin_ops.Markup(percent=Decimal(0))
+    )
+    async with multi.services.db.session() as session, session.begin():
+        await providers.share(session, operator.id, ONE)
+    multi.services.offers.clear()
+    mark = multi.api.mark()
+    assert (await multi.sender(ONE, ANN).command("/vps", "create")).status == 200
+    opened = await multi.api.wait_for_call("views.open", after=mark)
+    assert opened.token == one
+    assert "operator-linode" in str(opened.response["view"])
+    # nothing is set up for TWO: Bob is told so, and no modal opens
+    mark, told = multi.api.mark(), len(multi.api.responses)
+    assert (await multi.sender(TWO, BOB).command("/vps", "create")).status == 200
+    post = await multi.api.wait_for_response(after=told)
+    assert "No cloud provider is set up yet" in post.payload["text"]
+    assert multi.api.calls_to("views.open")[mark:] == []
+    assert [c for c in multi.api.calls[mark:] if c.token not in (None, two)] == []
+    # Ann may use it but not manage it: her admin home does not list it
+    mark = multi.api.mark()
+    await multi.sender(ONE, ANN).command("/vps", "admin")
+    home = await multi.api.wait_for_call("views.open", after=mark)
+    assert "operator-linode" not in str(home.response["view"])
+
+
+async def test_slack_admins_are_asked_about_with_their_own_workspaces_token(
+    multi: Multi,
+) -> None:
+    await _install(multi, ONE, ANN)
+    two = await _install(multi, TWO, BOB)
+    carol = "UCAROL01"
+    multi.api.users[carol] = {"id": carol, "team_id": TWO, "is_admin": True}
+    mark = multi.api.mark()
+    assert (await multi.sender(TWO, carol).command("/vps", "admin")).status == 200
+    opened = await multi.api.wait_for_call("views.open", after=mark)
+    assert opened.token == two
+    asked = [c for c in multi.api.calls[mark:] if c.method == "users.info"]
+    assert asked and {c.token for c in asked} == {two}
+    # the same user id claiming to be in ONE is no admin there (not named, not Slack's)
+    multi.api.users[carol] = {"id": carol, "team_id": TWO, "is_admin": True}
+    mark = multi.api.mark()
+    refused = await multi.sender(ONE, carol).command("/vps", "admin")
+    assert "Only vpsbot admins" in refused.text
+    assert multi.api.calls_to("views.open")[mark:] == []
