@@ -114,7 +114,10 @@ async def publish(services: Services, instance_id: uuid.UUID, note: str | None =
         claimed = await instances.claim_card(session, row.id, now=time.time())
     if not claimed:
         return  # another replica is posting it right now
-    channel = services.settings.vpsbot_notify_channel or row.channel_id
+    # the operator's notify channel lives in one workspace: with many, each card
+    # stays in its own workspace (the channel of the command, else a DM)
+    notify = services.settings.vpsbot_notify_channel if services.single_workspace else None
+    channel = notify or row.channel_id
     posted = None
     try:
         for target in (channel, row.created_by):
