@@ -307,6 +307,27 @@ async def cmd_provider_share(services: Any, args: argparse.Namespace) -> None:
     print(f"provider {args.name!r} {done}")
 
 
+_USER = re.compile(r"^[UW][A-Z0-9]{2,31}$")
+
+
+@_with_services
+async def cmd_workspaces_admins(services: Any, args: argparse.Namespace) -> None:
+    """List a workspace's named vpsbot admins, or add/remove one."""
+    from db.repo import workspaces
+
+    team_id = _workspace(args.workspace)
+    user = args.add or args.remove
+    if user and not _USER.match(user):
+        raise CliError(f"{user!r} is not a Slack user ID (like U012ABCDEF)")
+    async with services.db.session() as session, session.begin():
+        if args.add:
+            await workspaces.add_admin(session, team_id, args.add, added_by="operator")
+        elif args.remove and not await workspaces.remove_admin(session, team_id, args.remove):
+            raise CliError(f"{args.remove} is not a named vpsbot admin of {team_id}")
+        names = await workspaces.admins_of(session, team_id)
+    print(f"vpsbot admins of {team_id}: {', '.join(names) if names else '(none named)'}")
+
+
 @_with_services
 async def cmd_workspaces_list(services: Any, args: argparse.Namespace) -> None:
     from db.repo import workspaces
@@ -511,6 +532,12 @@ def build_parser() -> argparse.ArgumentParser:
     wsub.add_parser(
         "list", help="install date, admins, providers and servers of each workspace"
     ).set_defaults(func=cmd_workspaces_list)
+    adm = wsub.add_parser("admins", help="a workspace's named vpsbot admins (add, remove)")
+    adm.add_argument("workspace", metavar="T…")
+    change = adm.add_mutually_exclusive_group()
+    change.add_argument("--add", metavar="U…")
+    change.add_argument("--remove", metavar="U…")
+    adm.set_defaults(func=cmd_workspaces_admins)
     psub.add_parser("list", help="list providers (never shows tokens)").set_defaults(
         func=cmd_provider_list
     )

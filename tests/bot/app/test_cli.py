@@ -503,3 +503,14 @@ async def test_provider_add_for_a_workspace_share_and_workspaces_list(cli: Cli) 
     assert lines["T0BBB"][-2:] == ["1", "0"]  # the shared one
     unshare = await cli("provider", "unshare", "shared", "--workspace", "T0BBB")
     assert unshare.code == 0 and "no longer shared" in unshare.out
+
+    added = await cli("workspaces", "admins", "T0AAA", "--add", "U0CAROL")
+    assert added.code == 0 and added.out.strip() == "vpsbot admins of T0AAA: U0CAROL"
+    stored = await cli.fetch("SELECT team_id, user_id, added_by FROM workspace_admins")
+    assert [tuple(r.values()) for r in stored] == [("T0AAA", "U0CAROL", "operator")]
+    wrong = await cli("workspaces", "admins", "T0AAA", "--add", "carol")
+    assert wrong.code != 0 and "not a Slack user ID" in wrong.err
+    removed = await cli("workspaces", "admins", "T0AAA", "--remove", "U0CAROL")
+    assert removed.out.strip() == "vpsbot admins of T0AAA: (none named)"
+    again = await cli("workspaces", "admins", "T0AAA", "--remove", "U0CAROL")
+    assert again.code != 0 and "is not a named vpsbot admin" in again.err
