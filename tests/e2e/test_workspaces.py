@@ -7,6 +7,7 @@ The real Bolt app with its OAuth flow, the Slack stand-in answering
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -17,7 +18,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from bot.admin import service as admin_ops
 from bot.app.bolt import NOT_INSTALLED, build_bolt_app
@@ -27,7 +28,7 @@ from bot.core.services import Services
 from bot.core.tags import VPSBOT_TAG
 from bot.status import service as status
 from db.engine import Database
-from db.models import CreateDraft
+from db.models import CreateDraft, VpsInstance
 from db.repo import activity, instances, plans, providers, workspaces
 from providers.models import CreateRequest
 from providers.sandbox import Sandbox
@@ -36,6 +37,7 @@ from tests.e2e.session import CreateSession
 from tests.e2e.test_servers_actions import Owner, create_server, follow, load
 from tests.support.slack_api import SlackStandIn
 from tests.support.slack_client import SlackSender
+from tests.support.slack_client import state_value as sv
 
 ONE, TWO = "T0ONE", "T0TWO"
 ANN, BOB = "UANN0001", "UBOB0001"
@@ -527,3 +529,57 @@ async def test_slack_admins_are_asked_about_with_their_own_workspaces_token(
     refused = await multi.sender(ONE, carol).command("/vps", "admin")
     assert "Only vpsbot admins" in refused.text
     assert multi.api.calls_to("views.open")[mark:] == []
+
+
+async def test_revoked_while_the_provider_creates_nothing_uses_the_revoked_token(
+    multi: Multi,
+) -> None:
+    await _install(multi, ONE, ANN)
+    two = await _install(multi, TWO, BOB)
+    box = multi.sandboxes[TWO]
+    do_two = await admin_ops.add_provider(
+        multi.services,
+        type="digitalocean",
+        name="do-two",
+        token=box.tokens["digitalocean"],
+        api_url=box.digitalocean_url,
+        team_id=TWO,
+    )
+    await admin_ops.import_plans(
+        multi.services, "do-two", admin_ops.Markup(percent=Decimal(0)), team_id=TWO
+    )
+    bob = Bot(
+        multi.services, multi.api, box, multi.sender(TWO, BOB), multi.url, {"digitalocean": do_two}
+    )
+    user = CreateSession(bob)
+    await user.open("late-one")
+    await user.plan_step("digitalocean", "s-1vcpu-1gb", "ams3", label="late-one")
+    await user.submit({"deployment": {"deployment": sv.static_select("none")}})
+    await user.submit({"image": {"image": sv.static_select("ubuntu-24-04-x64")}})
+    review = await user.submit({"options": {"options": sv.checkboxes([])}})
+    assert review.data["view"]["callback_id"] == "vps_create:review"
+    box.inject("digitalocean", method="POST", path="/v2/droplets", latency=1.5)
+    await user.submit({})  # Create: the droplet takes 1.5 s to be accepted
+    await asyncio.sleep(0.3)
+    assert (
+        await bob.slack.event("tokens_revoked", tokens={"oauth": [], "bot": ["U0BOT"]})
+    ).status == 200
+    multi.api.revoke(two)
+    mark = multi.api.mark()
+    row = None
+    for _ in range(100):
+        async with multi.services.db.session() as session:
+            row = (
+                await session.execute(select(VpsInstance).where(VpsInstance.team_id == TWO))
+            ).scalar_one_or_none()
+        if row is not None and row.provider_instance_id:
+            break
+        await asyncio.sleep(0.05)
+    assert row is not None and row.provider_instance_id
+    await asyncio.sleep(0.3)  # the create's follow-ups (password, modal, card) have run
+    settled = await follow(bob, row.id)
+    assert settled.status == "running" and settled.ip_address
+    assert [c for c in multi.api.calls[mark:] if c.token == two] == []
+    # ONE is unaffected
+    listed = await multi.sender(ONE, ANN).command("/vps", "list")
+    assert listed.status == 200 and listed.data["response_type"] == "ephemeral"

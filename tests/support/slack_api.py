@@ -258,6 +258,7 @@ class SlackStandIn:
         #: OAuth installs (see "OAuth installs" below): bot token -> its workspace
         self.installs: dict[str, JSON] = {}
         self._codes: dict[str, JSON] = {}
+        self._caller: str | None = None
         self.client_id = "1111.2222"
         self.client_secret = "stand-in-client-secret"
         #: what apps.connections.open hands out (a Socket Mode WebSocket URL);
@@ -533,6 +534,7 @@ class SlackStandIn:
         if queue:
             error = queue.popleft()
             raise _ApiError(error, status=429 if error == "ratelimited" else 200)
+        self._caller = call.token
         return handler(call.args)
 
     @staticmethod
@@ -723,7 +725,7 @@ class SlackStandIn:
         view_id = view_id or f"V{self._next():010d}"
         view: JSON = {
             "id": view_id,
-            "team_id": self.team_id,
+            "team_id": self._caller_team(),
             "type": spec.get("type"),
             "blocks": copy.deepcopy(spec.get("blocks") or []),
             "private_metadata": spec.get("private_metadata", ""),
@@ -739,7 +741,7 @@ class SlackStandIn:
             "root_view_id": view_id,
             "app_id": self.app_id,
             "external_id": spec.get("external_id", ""),
-            "app_installed_team_id": self.team_id,
+            "app_installed_team_id": self._caller_team(),
             "bot_id": self.bot_id,
         }
         if view["type"] == "home":
@@ -853,6 +855,11 @@ class SlackStandIn:
             "enterprise": {"id": enterprise, "name": f"org {enterprise}"} if enterprise else None,
             "is_enterprise_install": spec["org_wide"],
         }
+
+    def _caller_team(self) -> str:
+        """The workspace of the token making the current call (views carry it)."""
+        spec = self.installs.get(self._caller or "")
+        return str(spec.get("team_id") or self.team_id) if spec else self.team_id
 
     def _install_auth_test(self, token: str) -> JSON:
         if token not in self.valid_tokens:
