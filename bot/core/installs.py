@@ -9,8 +9,9 @@ adds two things the project needs:
 * :meth:`async_find_bot` — what Bolt's authorize step calls on every request,
   and what background jobs call to reach a workspace — is answered from memory
   for ``ttl`` seconds. Saving or deleting an installation drops the entry at
-  once in this process; another replica learns of an uninstall within ``ttl``
-  (meanwhile Slack itself refuses the revoked token).
+  once in this process, and in every other replica through the ``slack_bots``
+  trigger's NOTIFY (migration 0008; the services container routes it to
+  :meth:`SealedInstallationStore.forget`); ``ttl`` bounds a missed notice.
 """
 
 from __future__ import annotations

@@ -227,7 +227,17 @@ class Services:
             )
             self._own_slack_session = True
         await self.offers.start()
-        self.offers.on_change(self.registry.invalidate)
+        self.offers.on_change(self._changed)
+
+    def _changed(self, payload: str) -> None:
+        """A NOTIFY from another replica (or this one): a provider row changed, or
+        (``install:<enterprise>:<team>``) an installation did."""
+        if payload.startswith("install:"):
+            enterprise_id, _, team_id = payload.removeprefix("install:").partition(":")
+            if self.installations is not None:
+                self.installations.forget(enterprise_id or None, team_id or None)
+            return
+        self.registry.invalidate(payload)
 
     async def aclose(self) -> None:
         if self._own_slack_session and self.slack.session is not None:

@@ -16,6 +16,9 @@
   theirs "linode"; a clash must not reveal the other's name).
 * ``workspace_admins``: vpsbot admins named per workspace (the installing user
   first), beside Slack's own admins/owners and the operator's ``VPSBOT_ADMINS``.
+* A trigger on ``slack_bots`` announces every change on ``vpsbot_catalog``
+  (payload ``install:<enterprise>:<team>``), so every replica drops its cached bot
+  token at once when a workspace uninstalls or reinstalls.
 * ``workspace_orgs``: which Enterprise Grid org a workspace belongs to, learnt from
   its requests, so background jobs find an org-wide install's token for a server
   of one of its workspaces.
@@ -153,6 +156,28 @@ def upgrade() -> None:
             "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
         ),
     )
+    op.execute(
+        """
+        CREATE FUNCTION vpsbot_install_notify() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        DECLARE
+            changed record;
+        BEGIN
+            IF TG_OP = 'DELETE' THEN changed := OLD; ELSE changed := NEW; END IF;
+            PERFORM pg_notify('vpsbot_catalog', 'install:'
+                || COALESCE(changed.enterprise_id, '') || ':' || COALESCE(changed.team_id, ''));
+            RETURN NULL;
+        END;
+        $$
+        """
+    )
+    op.execute(
+        """
+        CREATE TRIGGER slack_bots_install_notify
+        AFTER INSERT OR UPDATE OR DELETE ON slack_bots
+        FOR EACH ROW EXECUTE FUNCTION vpsbot_install_notify()
+        """
+    )
     op.create_table(
         "workspace_orgs",
         sa.Column("team_id", sa.String(32), primary_key=True),
@@ -176,6 +201,8 @@ def downgrade() -> None:
     op.execute("DROP INDEX IF EXISTS uq_service_providers_team_name")
     op.drop_column("service_providers", "team_id")
     op.create_unique_constraint("service_providers_name_key", "service_providers", ["name"])
+    op.execute("DROP TRIGGER IF EXISTS slack_bots_install_notify ON slack_bots")
+    op.execute("DROP FUNCTION IF EXISTS vpsbot_install_notify()")
     op.drop_table("slack_oauth_states")
     op.drop_table("slack_bots")
     op.drop_table("slack_installations")
