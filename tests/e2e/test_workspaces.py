@@ -27,6 +27,7 @@ from bot.core.config import Settings
 from bot.core.services import Services
 from bot.core.tags import VPSBOT_TAG
 from bot.status import service as status
+from bot.status.drift import Reconciler
 from db.engine import Database
 from db.models import CreateDraft, VpsInstance
 from db.repo import activity, instances, plans, providers, workspaces
@@ -583,3 +584,32 @@ async def test_revoked_while_the_provider_creates_nothing_uses_the_revoked_token
     # ONE is unaffected
     listed = await multi.sender(ONE, ANN).command("/vps", "list")
     assert listed.status == 200 and listed.data["response_type"] == "ephemeral"
+
+
+async def test_drift_reports_orphans_to_their_own_workspaces_admins_only(multi: Multi) -> None:
+    one = await _install(multi, ONE, ANN)
+    two = await _install(multi, TWO, BOB)
+    rows = await _with_providers(multi)
+    await multi.services.provider_for(rows[TWO]).create_instance(
+        CreateRequest(
+            label="lost-two",
+            region="us-east",
+            plan="g6-nanode-1",
+            image="linode/debian12",
+            tag=f"vpsbot-{uuid.uuid4()}",
+            root_password="Lost-Pass-12345",
+            extra_tags=[VPSBOT_TAG],
+        )
+    )
+    mark = multi.api.mark()
+    report = await Reconciler(multi.services).cycle(force=True)
+    assert report is not None and len(report.orphans) == 1
+    posts = [c for c in multi.api.calls[mark:] if c.method == "chat.postMessage"]
+    assert [(c.args["channel"], c.token) for c in posts] == [(BOB, two)]
+    assert "lost-two" in posts[0].args["text"]
+    assert not any(c.token == one for c in multi.api.calls[mark:])
+    async with multi.services.db.session() as session:
+        log_two = await activity.for_workspace(session, TWO, operator_rows=False)
+        log_one = await activity.for_workspace(session, ONE, operator_rows=False)
+    assert any(e.event_type == "vps.orphans" for e in log_two)
+    assert not any(e.event_type == "vps.orphans" for e in log_one)
