@@ -232,9 +232,9 @@ async def test_uninstall_drops_tokens_and_drafts_keeps_servers_and_posts_nothing
         session.add(CreateDraft(view_id="V0TWO", team_id=TWO, user_id=BOB, step="plan", data={}))
         session.add(CreateDraft(view_id="V0ONE", team_id=ONE, user_id=ANN, step="plan", data={}))
     bob = multi.sender(TWO, BOB)
+    assert multi.api.uninstall(TWO) == [two]
     response = await bob.event("app_uninstalled")
     assert response.status == 200
-    multi.api.revoke(two)
     assert await multi.services.slack_for(TWO) is None
     assert await _rows(multi.services.db, f"SELECT 1 FROM slack_bots WHERE team_id = '{TWO}'") == []
     mark = multi.api.mark()

@@ -824,6 +824,19 @@ class SlackStandIn:
         """The token stops working, as after an uninstall or a revocation."""
         self.valid_tokens.discard(token)
 
+    def uninstall(self, team_id: str) -> list[str]:
+        """What Slack does when a workspace (or Grid org) removes the app: every
+        token issued to it stops working. The ``app_uninstalled`` event that
+        follows is the sender's to deliver; the revoked tokens are returned."""
+        gone = [
+            token
+            for token, spec in self.installs.items()
+            if team_id in (spec["team_id"], spec["enterprise_id"]) and token in self.valid_tokens
+        ]
+        for token in gone:
+            self.revoke(token)
+        return gone
+
     def token_of(self, team_id: str) -> str:
         """The latest bot token issued to ``team_id`` (or a Grid org)."""
         found = [
