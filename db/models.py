@@ -36,8 +36,11 @@ __all__ = [
     "CreateDraft",
     "JobRun",
     "Plan",
+    "ProviderShare",
     "ServiceProvider",
     "VpsInstance",
+    "WorkspaceAdmin",
+    "WorkspaceOrg",
 ]
 
 PROVIDER_TYPES = ("linode", "digitalocean", "aws", "gcp")
@@ -65,13 +68,22 @@ class ServiceProvider(_Timestamps, Base):
             "type IN ('linode', 'digitalocean', 'aws', 'gcp')",
             name="ck_service_providers_type",
         ),
+        Index(
+            "uq_service_providers_team_name",
+            func.coalesce(text("team_id"), ""),
+            "name",
+            unique=True,
+        ),
+        Index("idx_service_providers_team", "team_id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()")
     )
-    name: Mapped[str] = mapped_column(String(100), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
     type: Mapped[str] = mapped_column(String(20), nullable=False)
+    #: The workspace (or Grid org) that owns it; NULL = operator-level (migration 0008).
+    team_id: Mapped[str | None] = mapped_column(String(32))
     api_key_encrypted: Mapped[str] = mapped_column(Text, nullable=False)
     configuration: Mapped[dict[str, Any]] = mapped_column(
         JSONB, nullable=False, server_default=text("'{}'::jsonb")
@@ -81,6 +93,49 @@ class ServiceProvider(_Timestamps, Base):
     credentials_valid: Mapped[bool | None] = mapped_column(Boolean)
     last_checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ProviderShare(Base):
+    """A provider the operator shares with a workspace that does not own it."""
+
+    __tablename__ = "provider_shares"
+    __table_args__ = (Index("idx_provider_shares_team", "team_id"),)
+
+    provider_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True),
+        ForeignKey("service_providers.id", ondelete="CASCADE"),
+        primary_key=True,
+    )
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+
+
+class WorkspaceAdmin(Base):
+    """A vpsbot admin named for one workspace (the installing user first)."""
+
+    __tablename__ = "workspace_admins"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    added_by: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+
+
+class WorkspaceOrg(Base):
+    """The Enterprise Grid org a workspace belongs to (learnt from its requests)."""
+
+    __tablename__ = "workspace_orgs"
+    __table_args__ = (Index("idx_workspace_orgs_enterprise", "enterprise_id"),)
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    enterprise_id: Mapped[str] = mapped_column(String(32), nullable=False)
+    seen_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
 
 
 class Plan(_Timestamps, Base):
@@ -154,6 +209,7 @@ class VpsInstance(_Timestamps, Base):
         Index("idx_vps_instances_provider_id", "provider_id"),
         Index("idx_vps_instances_team_created", "team_id", text("created_at DESC")),
         Index("idx_vps_instances_created_by", "created_by"),
+        Index("idx_vps_instances_team_status", "team_id", "status"),
         Index(
             "idx_vps_instances_watch",
             "watch_next_at",

@@ -22,6 +22,7 @@ import asyncpg
 from db.engine import Database
 from db.models import Plan, ServiceProvider
 from db.repo import plans, providers
+from db.repo.providers import Scope
 
 __all__ = ["CHANNEL", "OfferCache"]
 
@@ -39,6 +40,7 @@ class OfferCache:
         self.db = db
         self.ttl = ttl
         self._providers: tuple[float, list[ServiceProvider]] | None = None
+        self._shares: dict[uuid.UUID, frozenset[str]] = {}
         self._plans: dict[uuid.UUID, tuple[float, list[Plan]]] = {}
         self._listener: Any = None
         self._watchers: list[Callable[[str], None]] = []
@@ -110,11 +112,24 @@ class OfferCache:
             generation = self._generation
             async with self.db.session() as session:
                 rows = await providers.list_all(session, active_only=True)
+                shares = await providers.shares(session)
             if generation == self._generation:
                 self._providers = (time.monotonic(), rows)
+                self._shares = shares
             return rows
 
         return await self._once(("providers", self._generation), load)
+
+    async def providers_for(self, scope: Scope) -> list[ServiceProvider]:
+        """The active providers ``scope``'s workspace may offer (own, shared, and
+        operator-level ones in single-workspace mode)."""
+        rows = await self.providers()
+        if self._providers is None or self._providers[1] is not rows:
+            # not cached (no listener): read the shares with the rows' visibility
+            async with self.db.session() as session:
+                return await providers.list_all(session, active_only=True, scope=scope)
+        shares = self._shares
+        return [row for row in rows if scope.sees(row, shares.get(row.id, frozenset()))]
 
     async def plans(self, provider_id: uuid.UUID) -> list[Plan]:
         cached = self._plans.get(provider_id)

@@ -24,7 +24,8 @@ BOT_LAYERS: dict[str, set[str]] = {
     "servers": {"core", "status"},
     "admin": {"core", "status"},
     "help": {"core"},
-    "app": {"core", "status", "create", "servers", "admin", "help", "playground"},
+    "workspaces": {"core"},
+    "app": {"core", "status", "create", "servers", "admin", "help", "playground", "workspaces"},
     # the local Slack: it speaks to vpsbot over HTTP only, and no feature knows it
     "playground": set(),
 }

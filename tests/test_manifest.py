@@ -26,6 +26,15 @@ def test_manifest_declares_what_the_bot_uses() -> None:
     assert manifest["settings"]["socket_mode_enabled"] is False
 
 
+def test_manifest_declares_the_oauth_install() -> None:
+    manifest = yaml.safe_load(MANIFEST.read_text())
+    redirects = manifest["oauth_config"]["redirect_urls"]
+    assert [url.rsplit("/", 2)[-2:] for url in redirects] == [["slack", "oauth_redirect"]]
+    events = manifest["settings"]["event_subscriptions"]
+    assert events["request_url"].endswith("/slack/events")
+    assert {"app_uninstalled", "tokens_revoked"} <= set(events["bot_events"])
+
+
 def test_usage_hint_names_every_subcommand_of_the_help() -> None:
     hint = yaml.safe_load(MANIFEST.read_text())["features"]["slash_commands"][0]["usage_hint"]
     words = {command.split()[1] for command, _ in COMMANDS}

@@ -60,22 +60,26 @@ def provider_uuid(value: object) -> uuid.UUID | None:
         return None
 
 
-async def provider_named(services: Services, name: str) -> ServiceProvider:
-    """The provider called ``name``, or :class:`AdminError`."""
+async def provider_named(
+    services: Services, name: str, team_id: str | None = None
+) -> ServiceProvider:
+    """The provider called ``name`` that ``team_id`` owns (None: the operator's own,
+    from the CLI), or :class:`AdminError`."""
     async with services.db.session() as session:
-        row = await providers.by_name(session, name)
+        row = await providers.by_name(session, name, services.scope(team_id) if team_id else None)
     if row is None:
         raise AdminError(f"no provider named {name!r}")
     return row
 
 
-async def provider_by_id(services: Services, provider_id: object) -> ServiceProvider:
-    """The provider row with id ``provider_id`` (untrusted), or :class:`AdminError`."""
+async def provider_by_id(services: Services, provider_id: object, team_id: str) -> ServiceProvider:
+    """The provider row with id ``provider_id`` (untrusted) if ``team_id`` owns it,
+    or :class:`AdminError`: another workspace's provider looks like a missing one."""
     parsed = provider_uuid(provider_id)
     row = None
-    if parsed is not None:
+    if parsed is not None and team_id:
         async with services.db.session() as session:
-            row = await providers.get(session, parsed)
+            row = await providers.get_owned(session, parsed, services.scope(team_id))
     if row is None:
         raise AdminError("that provider no longer exists")
     return row

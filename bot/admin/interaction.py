@@ -8,6 +8,7 @@ are hints: :func:`provider_named_by` reads the provider again.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck
@@ -20,7 +21,7 @@ from bot.admin import service as admin_ops
 from bot.admin.views import Notice
 from bot.core.errors import AdminError, VpsbotError
 from bot.core.services import Services
-from bot.core.slack import first_action, slack_error, update_view, view_of
+from bot.core.slack import first_action, slack_error, team_and_user, update_view, view_of
 from db.models import ServiceProvider
 from providers.errors import ProviderError
 
@@ -73,10 +74,14 @@ def pressed(body: JSON) -> str:
     return value if isinstance(value, str) else ""
 
 
-async def provider_named_by(services: Services, provider_id: object) -> ServiceProvider | None:
-    """The provider an untrusted id names, read again (None when it is gone)."""
+async def provider_named_by(
+    services: Services, provider_id: object, context: Mapping[str, Any]
+) -> ServiceProvider | None:
+    """The provider an untrusted id names, read again, if the request's workspace
+    owns it (None when it is gone or another workspace's)."""
+    team_id, _ = team_and_user(context)
     try:
-        return await admin_ops.provider_by_id(services, provider_id)
+        return await admin_ops.provider_by_id(services, provider_id, team_id)
     except AdminError:
         return None
 
@@ -113,10 +118,15 @@ async def push(client: AsyncWebClient, body: JSON, view: View) -> str | None:
 
 
 async def home_again(
-    services: Services, client: AsyncWebClient, view_id: str, notice: Notice | None
+    services: Services,
+    client: AsyncWebClient,
+    view_id: str,
+    notice: Notice | None,
+    context: Mapping[str, Any],
 ) -> None:
     """Render the home modal ``view_id`` as it stands now, ``notice`` on top."""
-    await update_view(client, view_id, await screens.home(services, notice))
+    team_id, _ = team_and_user(context)
+    await update_view(client, view_id, await screens.home(services, team_id, notice))
 
 
 async def plans_again(
@@ -137,7 +147,9 @@ async def plans_again(
     await update_view(client, str(meta.get("parent") or ""), view)
 
 
-async def submitted_to(services: Services, body: JSON) -> tuple[JSON, ServiceProvider | None]:
+async def submitted_to(
+    services: Services, body: JSON, context: Mapping[str, Any]
+) -> tuple[JSON, ServiceProvider | None]:
     """(the form's metadata, the provider it names, read again, or None when gone)."""
     meta = meta_of(body)
-    return meta, await provider_named_by(services, meta.get("provider"))
+    return meta, await provider_named_by(services, meta.get("provider"), context)

@@ -51,7 +51,9 @@ async def admin_command(
     await ack()
     trigger = str(command.get("trigger_id") or "")
     try:
-        await client.views_open(trigger_id=trigger, view=await screens.home(services))
+        await client.views_open(
+            trigger_id=trigger, view=await screens.home(services, str(command.get("team_id") or ""))
+        )
     except SlackApiError as exc:
         log.warning("views.open of the admin home failed: %s", slack_error(exc))
 

@@ -64,19 +64,21 @@ log = logging.getLogger(__name__)
 # ---------------------------------------------------------------------------- plans
 
 
-async def open_plans(ack: AsyncAck, body: JSON, client: AsyncWebClient, services: Services) -> None:
+async def open_plans(
+    ack: AsyncAck, body: JSON, client: AsyncWebClient, services: Services, context: AsyncBoltContext
+) -> None:
     await ack()
-    row = await provider_named_by(services, pressed(body))
+    row = await provider_named_by(services, pressed(body), context)
     if row is not None:
         view = await screens.plans_screen(services, row, root=view_id_of(body), page=0, notice=None)
         await push(client, body, view)
 
 
 async def open_import(
-    ack: AsyncAck, body: JSON, client: AsyncWebClient, services: Services
+    ack: AsyncAck, body: JSON, client: AsyncWebClient, services: Services, context: AsyncBoltContext
 ) -> None:
     await ack()
-    row = await provider_named_by(services, pressed(body))
+    row = await provider_named_by(services, pressed(body), context)
     if row is None:
         return
     meta = meta_of(body)
@@ -89,11 +91,13 @@ async def open_import(
     await push(client, body, view)
 
 
-async def page(ack: AsyncAck, body: JSON, client: AsyncWebClient, services: Services) -> None:
+async def page(
+    ack: AsyncAck, body: JSON, client: AsyncWebClient, services: Services, context: AsyncBoltContext
+) -> None:
     """Previous / next page of the plans modal."""
     await ack()
     meta = meta_of(body)
-    row = await provider_named_by(services, meta.get("provider"))
+    row = await provider_named_by(services, meta.get("provider"), context)
     if row is not None:
         root = str(meta.get("root") or "")
         view = await screens.plans_screen(
@@ -113,7 +117,7 @@ async def plan_action(
     await ack()
     team_id, user_id = team_and_user(context)
     meta = {**meta_of(body), "parent": view_id_of(body)}
-    row = await provider_named_by(services, meta.get("provider"))
+    row = await provider_named_by(services, meta.get("provider"), context)
     if row is None:
         return
     what, _, plan_id = pressed(body).partition(":")
@@ -162,7 +166,7 @@ async def import_submitted(
 ) -> None:
     """Import the catalogue; the plans modal underneath shows the outcome."""
     team_id, user_id = team_and_user(context)
-    meta, row = await submitted_to(services, body)
+    meta, row = await submitted_to(services, body, context)
     if row is None:
         await field_error(ack, "markup", "This provider is gone.")
         return
@@ -202,7 +206,7 @@ async def markup_submitted(
     services: Services,
 ) -> None:
     team_id, user_id = team_and_user(context)
-    meta, row = await submitted_to(services, body)
+    meta, row = await submitted_to(services, body, context)
     found = await plan_of(services, row, meta.get("plan")) if row is not None else None
     if row is None or found is None:
         await field_error(ack, "markup", "This plan is gone.")
@@ -232,11 +236,11 @@ async def markup_submitted(
 
 
 async def open_allowlist(
-    ack: AsyncAck, body: JSON, client: AsyncWebClient, services: Services
+    ack: AsyncAck, body: JSON, client: AsyncWebClient, services: Services, context: AsyncBoltContext
 ) -> None:
     """The allowlist form: pushed at once (loading), filled in when the catalogue arrives."""
     await ack()
-    row = await provider_named_by(services, pressed(body))
+    row = await provider_named_by(services, pressed(body), context)
     if row is None:
         return
     root = view_id_of(body)
@@ -263,7 +267,7 @@ async def allow_submitted(
     services: Services,
 ) -> None:
     team_id, user_id = team_and_user(context)
-    meta, row = await submitted_to(services, body)
+    meta, row = await submitted_to(services, body, context)
     if row is None:
         await field_error(ack, "mode", "This provider is gone.")
         return
@@ -274,4 +278,4 @@ async def allow_submitted(
     what = (await screens.status_of(services, row)).deployment_name
     count = "all" if chosen is None else str(len(chosen))
     notice = Notice(f"*{row.name}*: {count} {what} allowed.")
-    await home_again(services, client, str(meta.get("root") or ""), notice)
+    await home_again(services, client, str(meta.get("root") or ""), notice, context)

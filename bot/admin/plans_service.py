@@ -83,7 +83,7 @@ async def import_plans(
     Without a markup (neither percent nor amount) a re-import refreshes prices and
     specs but keeps the markups already set; new plans start at no markup.
     """
-    row = await provider_named(services, name)
+    row = await provider_named(services, name, team_id)
     catalogue = await services.provider_for(row).get_plans()
     inputs = [
         plans.PlanInput(
@@ -182,7 +182,7 @@ async def set_plan_markup(
     team_id: str | None = None,
 ) -> Plan:
     """Change one plan's markup (a percentage of its base price or a fixed amount)."""
-    row = await provider_named(services, name)
+    row = await provider_named(services, name, team_id)
     plan = await _plan(services, row, provider_plan_id)
     value = markup.apply(plan.base_price)
     if value < 0:
@@ -208,7 +208,7 @@ async def set_plan_active(
     team_id: str | None = None,
 ) -> Plan:
     """Offer a plan in `/vps create` or withdraw it (servers on it are unaffected)."""
-    row = await provider_named(services, name)
+    row = await provider_named(services, name, team_id)
     await _plan(services, row, provider_plan_id)
     return await _change_plan(
         services,
@@ -230,7 +230,7 @@ async def set_allowlist(
     team_id: str | None = None,
 ) -> None:
     """Which 1-Click apps / StackScripts users may deploy; None allows all of them."""
-    row = await provider_named(services, name)
+    row = await provider_named(services, name, team_id)
     configuration = dict(row.configuration)
     if allowed is None:
         configuration.pop("allowed_deployments", None)

@@ -71,9 +71,11 @@ async def open_add(ack: AsyncAck, body: JSON, client: AsyncWebClient) -> None:
     await push(client, body, add_provider_view(types, root=view_id_of(body)))
 
 
-async def refresh(ack: AsyncAck, body: JSON, client: AsyncWebClient, services: Services) -> None:
+async def refresh(
+    ack: AsyncAck, body: JSON, client: AsyncWebClient, services: Services, context: AsyncBoltContext
+) -> None:
     await ack()
-    await home_again(services, client, view_id_of(body), None)
+    await home_again(services, client, view_id_of(body), None, context)
 
 
 async def toggle(
@@ -87,7 +89,7 @@ async def toggle(
     await ack()
     team_id, user_id = team_and_user(context)
     word, _, provider_id = pressed(body).partition(":")
-    row = await provider_named_by(services, provider_id)
+    row = await provider_named_by(services, provider_id, context)
     if row is None or word not in ("on", "off"):
         notice = Notice(GONE, ok=False)
     else:
@@ -100,7 +102,7 @@ async def toggle(
             else f"*{row.name}* is deactivated: hidden from `/vps create`; "
             "its servers stay manageable."
         )
-    await home_again(services, client, view_id_of(body), notice)
+    await home_again(services, client, view_id_of(body), notice, context)
 
 
 async def check(
@@ -113,26 +115,28 @@ async def check(
     """Check now: validate the stored token live and show the verdict."""
     await ack()
     team_id, user_id = team_and_user(context)
-    row = await provider_named_by(services, pressed(body))
+    row = await provider_named_by(services, pressed(body), context)
     if row is None:
         notice = Notice(GONE, ok=False)
     else:
         result = await admin_ops.check_provider(services, row.name, actor=user_id, team_id=team_id)
         notice = Notice(f"*{row.name}*: {result.message}", ok=bool(result.valid))
-    await home_again(services, client, view_id_of(body), notice)
+    await home_again(services, client, view_id_of(body), notice, context)
 
 
 _PROVIDER_FORMS = {"rename": rename_view, "rotate": rotate_view, "delete": delete_view}
 
 
-async def more(ack: AsyncAck, body: JSON, client: AsyncWebClient, services: Services) -> None:
+async def more(
+    ack: AsyncAck, body: JSON, client: AsyncWebClient, services: Services, context: AsyncBoltContext
+) -> None:
     """The provider's overflow menu: the rename, rotate or delete form."""
     await ack()
     what, _, provider_id = pressed(body).partition(":")
-    row = await provider_named_by(services, provider_id)
+    row = await provider_named_by(services, provider_id, context)
     root = view_id_of(body)
     if row is None:
-        await home_again(services, client, root, Notice(GONE, ok=False))
+        await home_again(services, client, root, Notice(GONE, ok=False), context)
         return
     form = _PROVIDER_FORMS.get(what)
     if form is not None:
@@ -182,7 +186,7 @@ async def add_submitted(
         f"Added *{row.name}* ({display_name(row.type)}): token checked and "
         "stored encrypted. Import its plans under *Plans*."
     )
-    await home_again(services, client, str(meta_of(body).get("root") or ""), notice)
+    await home_again(services, client, str(meta_of(body).get("root") or ""), notice, context)
 
 
 async def rename_submitted(
@@ -193,7 +197,7 @@ async def rename_submitted(
     services: Services,
 ) -> None:
     team_id, user_id = team_and_user(context)
-    meta, row = await submitted_to(services, body)
+    meta, row = await submitted_to(services, body, context)
     if row is None:
         await field_error(ack, "name", "This provider is gone.")
         return
@@ -207,7 +211,7 @@ async def rename_submitted(
         return
     await ack()
     notice = Notice(f"*{row.name}* is now called *{renamed.name}*.")
-    await home_again(services, client, str(meta.get("root") or ""), notice)
+    await home_again(services, client, str(meta.get("root") or ""), notice, context)
 
 
 async def rotate_submitted(
@@ -218,7 +222,7 @@ async def rotate_submitted(
     services: Services,
 ) -> None:
     team_id, user_id = team_and_user(context)
-    meta, row = await submitted_to(services, body)
+    meta, row = await submitted_to(services, body, context)
     if row is None:
         await field_error(ack, "token", "This provider is gone.")
         return
@@ -239,7 +243,7 @@ async def rotate_submitted(
         return
     await ack()
     notice = Notice(f"*{row.name}*: new token checked and stored encrypted.")
-    await home_again(services, client, str(meta.get("root") or ""), notice)
+    await home_again(services, client, str(meta.get("root") or ""), notice, context)
 
 
 async def delete_submitted(
@@ -251,11 +255,11 @@ async def delete_submitted(
 ) -> None:
     """Delete a provider; with servers on it only once the admin ticks the box."""
     team_id, user_id = team_and_user(context)
-    meta, row = await submitted_to(services, body)
+    meta, row = await submitted_to(services, body, context)
     root = str(meta.get("root") or "")
     if row is None:
         await ack()
-        await home_again(services, client, root, None)
+        await home_again(services, client, root, None, context)
         return
     confirmed = "force" in selected_many(state_values(body), "confirm")
     status = await screens.status_of(services, row)
@@ -281,4 +285,4 @@ async def delete_submitted(
         return
     await ack()
     lost = f"; {status.servers} server(s) lost their provider" if confirmed else ""
-    await home_again(services, client, root, Notice(f"Deleted *{row.name}*{lost}."))
+    await home_again(services, client, root, Notice(f"Deleted *{row.name}*{lost}."), context)

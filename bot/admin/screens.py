@@ -90,12 +90,13 @@ def provider_status(
     )
 
 
-async def statuses(services: Services) -> list[ProviderStatus]:
-    """Every provider's status, by name."""
+async def statuses(services: Services, team_id: str) -> list[ProviderStatus]:
+    """The status of every provider ``team_id`` owns, by name (servers counted are
+    its own)."""
     async with services.db.session() as session:
-        rows = await providers.list_all(session)
+        rows = await providers.list_all(session, scope=services.scope(team_id), owned_only=True)
         counts = await plans.counts_by_provider(session)
-        servers = await providers.instance_counts(session)
+        servers = await providers.instance_counts(session, team_id)
     return [
         provider_status(
             services, row, servers.get(row.id, 0), counts.get(row.id, plans.PlanCounts())
@@ -135,9 +136,9 @@ async def plan_rows(services: Services, row: ServiceProvider) -> list[PlanRow]:
     return [plan_row(p) for p in found]
 
 
-async def home(services: Services, notice: Notice | None = None) -> View:
-    """The `/vps admin` home modal as it stands now."""
-    return home_view(await statuses(services), notice)
+async def home(services: Services, team_id: str, notice: Notice | None = None) -> View:
+    """The `/vps admin` home modal of ``team_id`` as it stands now."""
+    return home_view(await statuses(services, team_id), notice)
 
 
 async def plans_screen(
@@ -164,5 +165,7 @@ def _log_entry(row: ActivityLog) -> LogEntry:
 async def log_entries(services: Services, team_id: str, limit: int) -> list[LogEntry]:
     """The workspace's latest ``limit`` audit events, newest first."""
     async with services.db.session() as session:
-        rows = await activity.for_workspace(session, team_id, limit=limit)
+        rows = await activity.for_workspace(
+            session, team_id, limit=limit, operator_rows=services.single_workspace
+        )
     return [_log_entry(r) for r in rows]

@@ -164,7 +164,8 @@ async def add_provider(
         raise AdminError("the API token is empty", field="token")
     configuration: dict[str, Any] = {"api_url": api_url} if api_url else {}
     async with services.db.session() as session:
-        if await providers.by_name(session, name) is not None:
+        owner = services.scope(team_id) if team_id else None
+        if await providers.by_name(session, name, owner) is not None:
             raise AdminError(f"a provider named {name!r} already exists", field="name")
     await _validated(type, name, token.strip(), configuration, validate_timeout)
     async with services.db.session() as session, session.begin():
@@ -174,6 +175,7 @@ async def add_provider(
             type=type,
             api_key_encrypted=services.box.encrypt(token.strip()),
             configuration=configuration,
+            team_id=team_id,
         )
         await providers.record_check(session, row.id, valid=True)
         await session.refresh(row)
@@ -198,7 +200,7 @@ async def set_provider_active(
     team_id: str | None = None,
 ) -> ServiceProvider:
     """Offer the provider in `/vps create` or hide it; its servers stay manageable."""
-    row = await provider_named(services, name)
+    row = await provider_named(services, name, team_id)
     async with services.db.session() as session, session.begin():
         await providers.set_active(session, row.id, active)
         await audit(
@@ -225,7 +227,7 @@ async def rotate_token(
     """Validate the new token live, then replace the stored one (the old one stays on error)."""
     if not token.strip():
         raise AdminError("the API token is empty", field="token")
-    row = await provider_named(services, name)
+    row = await provider_named(services, name, team_id)
     await _validated(row.type, row.name, token.strip(), dict(row.configuration), validate_timeout)
     async with services.db.session() as session, session.begin():
         await providers.update_fields(
@@ -251,7 +253,7 @@ async def remove_provider(
     actor: str | None = None,
     team_id: str | None = None,
 ) -> None:
-    row = await provider_named(services, name)
+    row = await provider_named(services, name, team_id)
     async with services.db.session() as session, session.begin():
         try:
             await providers.remove(session, row.id, force=force)
@@ -281,7 +283,7 @@ async def check_provider(
     services: Services, name: str, *, actor: str | None = None, team_id: str | None = None
 ) -> CheckResult:
     """Validate the stored token live and record the verdict on the row and in the log."""
-    row = await provider_named(services, name)
+    row = await provider_named(services, name, team_id)
     what = display_name(row.type)
     valid: bool | None
     try:
@@ -324,12 +326,12 @@ async def rename_provider(
     actor: str | None = None,
     team_id: str | None = None,
 ) -> ServiceProvider:
-    row = await provider_named(services, name)
+    row = await provider_named(services, name, team_id)
     new_name = _checked_name(new_name)
     if new_name == row.name:
         return row
     async with services.db.session() as session, session.begin():
-        other = await providers.by_name(session, new_name)
+        other = await providers.by_name(session, new_name, row.team_id)
         if other is not None:
             raise AdminError(f"a provider named {new_name!r} already exists", field="name")
         await providers.update_fields(session, row.id, name=new_name)
@@ -342,4 +344,4 @@ async def rename_provider(
             metadata={"name": new_name, "change": "name", "previous": row.name},
         )
     changed(services, row)
-    return await provider_named(services, new_name)
+    return await provider_named(services, new_name, team_id)

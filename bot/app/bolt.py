@@ -18,9 +18,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.middleware.async_middleware import AsyncMiddleware
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
+from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 
 from bot.admin import listeners as admin
 from bot.app.commands import vps_command
@@ -28,8 +31,26 @@ from bot.app.errors import on_listener_error, reference
 from bot.core.services import Services
 from bot.create import listeners as create
 from bot.servers import listeners as servers
+from bot.workspaces import listeners as workspaces
 
-__all__ = ["ACK_TIMEOUT", "ProvideServices", "VpsbotApp", "answer_on_ack", "build_bolt_app"]
+__all__ = [
+    "ACK_TIMEOUT",
+    "BOT_SCOPES",
+    "NOT_INSTALLED",
+    "ProvideServices",
+    "VpsbotApp",
+    "answer_on_ack",
+    "build_bolt_app",
+]
+
+#: What a person is told (through the command's response_url, no token needed)
+#: when their workspace has no installation any more.
+NOT_INSTALLED = (
+    "vpsbot is not installed in this workspace any more; ask a workspace admin to install it again."
+)
+
+#: What an install asks for (manifest.yml's bot scopes).
+BOT_SCOPES = ("commands", "chat:write", "chat:write.public", "users:read")
 
 log = logging.getLogger("bot.bolt")
 
@@ -168,9 +189,52 @@ async def drop_nuls(
     await next()
 
 
+def _oauth(services: Services) -> dict[str, Any]:
+    """Bolt's OAuth arguments: install and redirect routes, the state and installation
+    stores on PostgreSQL (tables by migration 0008), and an authorize step that reads
+    the bot token from the store's cache and keeps ``auth.test`` answers per token,
+    so an ordinary request costs neither a query nor a Slack call."""
+    store = services.installations
+    assert store is not None
+    settings = services.settings
+    secret = settings.slack_client_secret
+    client_secret = secret.get_secret_value() if secret else ""
+    bolt_log = logging.getLogger("bot.bolt")
+    oauth_settings = AsyncOAuthSettings(
+        client_id=settings.slack_client_id,
+        client_secret=client_secret,
+        scopes=list(BOT_SCOPES),
+        redirect_uri=settings.slack_redirect_uri,
+        authorization_url=settings.slack_authorize_url,
+        installation_store=store,
+        installation_store_bot_only=True,
+        state_store=AsyncSQLAlchemyOAuthStateStore(
+            expiration_seconds=600, engine=services.db.engine, logger=bolt_log
+        ),
+        callback_options=workspaces.callback_options(services),
+        logger=bolt_log,
+    )
+    authorize = AsyncInstallationStoreAuthorize(
+        logger=bolt_log,
+        installation_store=store,
+        client_id=settings.slack_client_id,
+        client_secret=client_secret,
+        bot_only=True,
+        cache_enabled=True,
+    )
+    return {
+        "user_facing_authorize_error_message": NOT_INSTALLED,
+        "oauth_settings": oauth_settings,
+        "authorize": authorize,
+        "installation_store": store,
+        "installation_store_bot_only": True,
+    }
+
+
 def build_bolt_app(services: Services) -> AsyncApp:
     """The Bolt app with every feature's listeners; ``register(app)`` of each
-    feature only wires its module-level listeners."""
+    feature only wires its module-level listeners. In OAuth mode each request is
+    answered with its own workspace's token (see :func:`_oauth`)."""
     settings = services.settings
     secret = settings.slack_signing_secret
     app = VpsbotApp(
@@ -179,11 +243,14 @@ def build_bolt_app(services: Services) -> AsyncApp:
         logger=logging.getLogger("bot.bolt"),
         # the listener's own wrapper answers on ack; Bolt just awaits it
         process_before_response=True,
+        **(_oauth(services) if services.installations is not None else {}),
     )
     app.use(ProvideServices(services))
+    if services.installations is not None:
+        app.use(workspaces.note_org)
     app.use(drop_nuls)
     app.error(on_listener_error)
     app.command("/vps")(vps_command)
-    for feature in (create, servers, admin):
+    for feature in (create, servers, admin, workspaces):
         feature.register(app)
     return app

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import re
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
@@ -234,8 +235,12 @@ async def _start_sandbox(services: Any, port: int = SANDBOX_PORT) -> Any:
 
 def cmd_serve(args: argparse.Namespace) -> None:
     settings = load_settings()
+    conflict = settings.slack_mode_conflict()
+    if conflict:
+        _fail(conflict)
     playground = None
-    if not settings.slack_app_token and len(settings.missing_slack()) == 2:
+    no_slack = not settings.oauth and not settings.slack_app_token
+    if no_slack and len(settings.missing_slack()) == 2:
         settings, playground = _playground_settings(settings)
     missing = settings.missing_slack()
     if missing:
@@ -403,10 +408,95 @@ def _read_token(args: argparse.Namespace) -> str:
 async def cmd_provider_add(services: Any, args: argparse.Namespace) -> None:
     from bot.admin import service as admin_ops
 
+    team_id = _workspace(args.workspace) if args.workspace else None
     row = await admin_ops.add_provider(
-        services, type=args.type, name=args.name, token=_read_token(args), api_url=args.api_url
+        services,
+        type=args.type,
+        name=args.name,
+        token=_read_token(args),
+        api_url=args.api_url,
+        team_id=team_id,
     )
-    print(f"provider {row.name!r} ({row.type}) added, token validated and stored encrypted")
+    owner = f"workspace {team_id}" if team_id else "the operator (share it with --workspace)"
+    print(
+        f"provider {row.name!r} ({row.type}) added for {owner}, "
+        "token validated and stored encrypted"
+    )
+
+
+_WORKSPACE = re.compile(r"^[TE][A-Z0-9]{2,31}$")
+
+
+def _workspace(value: str) -> str:
+    """A Slack workspace (T…) or Grid org (E…) id, or :class:`CliError`."""
+    if not _WORKSPACE.match(value):
+        raise CliError(f"{value!r} is not a Slack workspace ID (like T012ABCDEF)")
+    return value
+
+
+@_with_services
+async def cmd_provider_share(services: Any, args: argparse.Namespace) -> None:
+    """Share a provider (the operator's, or ``--owner``'s) with another workspace."""
+    from db.repo import providers
+
+    team_id = _workspace(args.workspace)
+    owner = _workspace(args.owner) if args.owner else None
+    async with services.db.session() as session, session.begin():
+        row = await providers.by_name(session, args.name, owner)
+        if row is None:
+            whose = f"of workspace {owner}" if owner else "of the operator"
+            raise CliError(f"no provider named {args.name!r} {whose}")
+        if args.action == "share":
+            await providers.share(session, row.id, team_id)
+            done = f"shared with {team_id}"
+        else:
+            if not await providers.unshare(session, row.id, team_id):
+                raise CliError(f"provider {args.name!r} was not shared with {team_id}")
+            done = f"no longer shared with {team_id}"
+    services.offers.clear()
+    print(f"provider {args.name!r} {done}")
+
+
+_USER = re.compile(r"^[UW][A-Z0-9]{2,31}$")
+
+
+@_with_services
+async def cmd_workspaces_admins(services: Any, args: argparse.Namespace) -> None:
+    """List a workspace's named vpsbot admins, or add/remove one."""
+    from db.repo import workspaces
+
+    team_id = _workspace(args.workspace)
+    user = args.add or args.remove
+    if user and not _USER.match(user):
+        raise CliError(f"{user!r} is not a Slack user ID (like U012ABCDEF)")
+    async with services.db.session() as session, session.begin():
+        if args.add:
+            await workspaces.add_admin(session, team_id, args.add, added_by="operator")
+        elif args.remove and not await workspaces.remove_admin(session, team_id, args.remove):
+            raise CliError(f"{args.remove} is not a named vpsbot admin of {team_id}")
+        names = await workspaces.admins_of(session, team_id)
+    print(f"vpsbot admins of {team_id}: {', '.join(names) if names else '(none named)'}")
+
+
+@_with_services
+async def cmd_workspaces_list(services: Any, args: argparse.Namespace) -> None:
+    from db.repo import workspaces
+
+    async with services.db.session() as session:
+        rows = await workspaces.summaries(session)
+    if not rows:
+        print("no workspaces yet; install vpsbot at /slack/install (OAuth mode)")
+        return
+    print(f"{'WORKSPACE':12} {'NAME':24} {'INSTALLED':20} {'ADMINS':7} {'PROVIDERS':10} SERVERS")
+    for row in rows:
+        when = row.installed_at.strftime("%Y-%m-%d %H:%M") if row.installed_at else "-"
+        if not row.installed:
+            when = "uninstalled" if row.installed_at is None else f"{when} (revoked)"
+        name = (row.name or "-")[:24]
+        print(
+            f"{row.team_id:12} {name:24} {when:20} {row.admins:<7} {row.providers:<10} "
+            f"{row.servers}"
+        )
 
 
 @_with_services
@@ -419,11 +509,12 @@ async def cmd_provider_list(services: Any, args: argparse.Namespace) -> None:
     if not rows:
         print("no providers; add one with: vpsbot provider add --type TYPE --name NAME")
         return
-    print(f"{'NAME':24} {'TYPE':13} {'ACTIVE':7} {'SERVERS':8} API")
+    print(f"{'NAME':24} {'TYPE':13} {'WORKSPACE':12} {'ACTIVE':7} {'SERVERS':8} API")
     for row in rows:
         url = row.configuration.get("api_url", "(default)")
         active = "yes" if row.active else "no"
-        print(f"{row.name:24} {row.type:13} {active:7} {counts[row.id]:<8} {url}")
+        owner = row.team_id or "(operator)"
+        print(f"{row.name:24} {row.type:13} {owner:12} {active:7} {counts[row.id]:<8} {url}")
 
 
 @_with_services
@@ -622,7 +713,31 @@ def build_parser() -> argparse.ArgumentParser:
         "--api-url", help="API base URL, for the sandbox or a proxy (default: the provider's)"
     )
     add.add_argument("--token-env", metavar="VAR", help=token_env)
+    add.add_argument(
+        "--workspace", metavar="T…", help="the workspace that owns it (default: the operator)"
+    )
     add.set_defaults(func=cmd_provider_add)
+    for action in ("share", "unshare"):
+        sh = psub.add_parser(action, help=f"{action} a provider with a workspace")
+        sh.add_argument("name", help="the provider's name (see: vpsbot provider list)")
+        sh.add_argument(
+            "--workspace", metavar="T…", required=True, help="the workspace (Slack team) ID"
+        )
+        sh.add_argument(
+            "--owner", metavar="T…", help="the workspace owning NAME (default: operator)"
+        )
+        sh.set_defaults(func=cmd_provider_share)
+    ws = sub.add_parser("workspaces", help="the Slack workspaces vpsbot is installed in")
+    wsub = ws.add_subparsers(dest="action", required=True, metavar="ACTION")
+    wsub.add_parser(
+        "list", help="install date, admins, providers and servers of each workspace"
+    ).set_defaults(func=cmd_workspaces_list)
+    adm = wsub.add_parser("admins", help="a workspace's named vpsbot admins (add, remove)")
+    adm.add_argument("workspace", metavar="T…", help="the workspace (Slack team) ID")
+    change = adm.add_mutually_exclusive_group()
+    change.add_argument("--add", metavar="U…", help="name this Slack user a vpsbot admin")
+    change.add_argument("--remove", metavar="U…", help="take this user's vpsbot admin rights")
+    adm.set_defaults(func=cmd_workspaces_admins)
     psub.add_parser("list", help="list providers (never shows tokens)").set_defaults(
         func=cmd_provider_list
     )

@@ -199,6 +199,20 @@ def socket_mode_handler(bolt: AsyncApp, app_token: str) -> Any:
     return Handler(bolt, app_token)
 
 
+async def _slack_install(request: web.Request) -> web.Response:
+    flow = request.app[BOLT_KEY].oauth_flow
+    assert flow is not None
+    response = await flow.handle_installation(await to_bolt_request(request))
+    return await to_aiohttp_response(response)
+
+
+async def _slack_oauth_redirect(request: web.Request) -> web.Response:
+    flow = request.app[BOLT_KEY].oauth_flow
+    assert flow is not None
+    response = await flow.handle_callback(await to_bolt_request(request))
+    return await to_aiohttp_response(response)
+
+
 async def _healthz(_: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
@@ -224,6 +238,9 @@ def build_web_app(
     app[BOLT_KEY] = bolt
     if http_events:
         app.router.add_post("/slack/events", _slack_events)
+    if bolt.oauth_flow is not None:  # OAuth mode: install to many workspaces
+        app.router.add_get(bolt.oauth_flow.install_path, _slack_install)
+        app.router.add_get(bolt.oauth_flow.redirect_uri_path, _slack_oauth_redirect)
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
     app.router.add_get("/metrics", _metrics)

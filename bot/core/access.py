@@ -1,7 +1,9 @@
 """Who may do what: members act on their own servers, admins on the workspace's.
 
-Admins are the user IDs in ``VPSBOT_ADMINS`` plus Slack workspace admins and
-owners (``users.info``, cached five minutes by the services container). Every
+Admins are the user IDs in ``VPSBOT_ADMINS`` (the operator, every workspace), the
+workspace's named vpsbot admins (the installing user first, ``workspace_admins``)
+plus Slack workspace admins and owners (``users.info`` with that workspace's own
+token); verdicts are cached five minutes by the services container. Every
 check runs server-side against the database; button values, view ids and ``private_metadata`` are
 untrusted input. Admin-only listeners are wired with :func:`admins_only` as
 Bolt listener middleware, admin-only ``/vps`` words with :func:`requires_admin`.
@@ -26,6 +28,7 @@ from bot.core.errors import Refusal
 from bot.core.services import Services
 from bot.core.slack import Subcommand, slack_error, team_and_user
 from db.models import VpsInstance
+from db.repo import workspaces
 
 __all__ = ["ADMINS_ONLY", "admins_only", "can_act_on", "is_admin", "requires_admin"]
 
@@ -35,7 +38,9 @@ log = logging.getLogger(__name__)
 ADMINS_ONLY = "Only vpsbot admins can do this."
 
 
-async def is_admin(services: Services, team_id: str, user_id: str) -> bool:
+async def is_admin(
+    services: Services, team_id: str, user_id: str, enterprise_id: str | None = None
+) -> bool:
     """Whether ``user_id`` administers vpsbot in ``team_id``; False when Slack cannot say."""
     if not user_id:
         return False
@@ -45,8 +50,19 @@ async def is_admin(services: Services, team_id: str, user_id: str) -> bool:
     cached = services.admin_verdicts.get(key)
     if cached is not None:
         return cached
+    if enterprise_id is None and not services.single_workspace:
+        enterprise_id = await services.org_of(team_id)
+    async with services.db.session() as session:
+        named = await workspaces.is_named_admin(session, [team_id, enterprise_id or ""], user_id)
+    if named:
+        services.admin_verdicts[key] = True
+        return True
+    client = await services.slack_for(team_id, enterprise_id)
+    if client is None:
+        log.warning("no installation for %s: cannot ask Slack about %s", team_id, user_id)
+        return False
     try:
-        info = await services.slack.users_info(user=user_id)
+        info = await client.users_info(user=user_id)
     except SlackClientError as exc:
         reason = slack_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
         log.warning("users.info for %s failed: %s", user_id, reason)
@@ -77,7 +93,7 @@ async def admins_only(
     as the response: a middleware that neither calls ``next`` nor answers makes
     Bolt report the request as unhandled (404)."""
     team_id, user_id = team_and_user(context)
-    if await is_admin(services, team_id, user_id):
+    if await is_admin(services, team_id, user_id, context.enterprise_id):
         await next()
         return None
     log.warning("admin %s by non-admin %s in %s refused", body.get("type"), user_id, team_id)
@@ -107,7 +123,8 @@ def requires_admin(handler: Subcommand) -> Subcommand:
         client: AsyncWebClient,
     ) -> None:
         team_id, user_id = str(command.get("team_id") or ""), str(command.get("user_id") or "")
-        if not await is_admin(services, team_id, user_id):
+        enterprise_id = str(command.get("enterprise_id") or "") or None
+        if not await is_admin(services, team_id, user_id, enterprise_id):
             word = (str(command.get("text") or "").split() or ["admin"])[0][:20]
             await ack(response_type="ephemeral", text=f"Only vpsbot admins can use `/vps {word}`.")
             return

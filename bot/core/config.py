@@ -22,6 +22,7 @@ __all__ = ["Settings", "load_settings"]
 _LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 _LOG_FORMATS = ("text", "json")
 _SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_CLIENT_ID = re.compile(r"^[0-9]+\.[0-9]+$")
 
 
 def _split(value: Any) -> Any:
@@ -48,6 +49,14 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
+    #: OAuth mode (install to many workspaces): set both instead of SLACK_BOT_TOKEN.
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    #: Where Slack sends the browser back after an install (default: derived by Bolt
+    #: from the app's settings at Slack); must match the manifest's redirect URL.
+    slack_redirect_uri: str | None = None
+    #: Slack's own OAuth pages (tests point it at the stand-in).
+    slack_authorize_url: str = "https://slack.com/oauth/v2/authorize"
     database_url: str | None = None
     vpsbot_data_dir: Path = Field(
         default_factory=lambda: Path(platformdirs.user_data_dir("vpsbot"))
@@ -69,6 +78,20 @@ class Settings(BaseSettings):
     def _slack_api_url(cls, value: str) -> str:
         _check_http_url(value)
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("slack_client_id")
+    @classmethod
+    def _client_id(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not _CLIENT_ID.match(value):
+            raise ValueError("is not a Slack client ID (like 1234567890.1234567890)")
+        return value
+
+    @field_validator("slack_redirect_uri", "slack_authorize_url")
+    @classmethod
+    def _oauth_urls(cls, value: str | None) -> str | None:
+        return _check_http_url(value) if value else None
 
     @field_validator("database_url")
     @classmethod
@@ -137,10 +160,31 @@ class Settings(BaseSettings):
     def embedded_database(self) -> bool:
         return self.database_url is None
 
+    @property
+    def oauth(self) -> bool:
+        """Installed to many workspaces through OAuth (else one bot token)."""
+        return self.slack_client_id is not None or self.slack_client_secret is not None
+
+    def slack_mode_conflict(self) -> str | None:
+        """One line when the Slack variables mix the two modes, else None."""
+        if self.oauth and self.slack_bot_token is not None:
+            return (
+                "SLACK_BOT_TOKEN: not used with SLACK_CLIENT_ID/SLACK_CLIENT_SECRET "
+                "(set the token for one workspace, or the client pair for OAuth installs)"
+            )
+        if self.oauth and self.slack_app_token is not None:
+            return "SLACK_APP_TOKEN: Socket Mode serves one workspace; unset it for OAuth installs"
+        return None
+
     def missing_slack(self) -> list[str]:
         """The Slack variables ``serve`` needs but does not have."""
         missing = []
-        if self.slack_bot_token is None:
+        if self.oauth:
+            if self.slack_client_id is None:
+                missing.append("SLACK_CLIENT_ID")
+            if self.slack_client_secret is None:
+                missing.append("SLACK_CLIENT_SECRET")
+        elif self.slack_bot_token is None:
             missing.append("SLACK_BOT_TOKEN")
         if self.slack_signing_secret is None:
             missing.append("SLACK_SIGNING_SECRET")

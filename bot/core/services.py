@@ -16,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.config import Settings
 from bot.core.errors import ConfigError
+from bot.core.installs import SealedInstallationStore
 from bot.core.logs import redactor
 from bot.core.slack_retries import retry_handlers
 from db.crypto import SecretBox, load_or_create_dev_key
@@ -23,6 +24,8 @@ from db.embedded import EmbeddedPostgres
 from db.engine import Database
 from db.models import ServiceProvider
 from db.offers import OfferCache
+from db.repo import workspaces
+from db.repo.providers import Scope
 from providers.base import Provider
 from providers.registry import ProviderRegistry
 
@@ -78,8 +81,79 @@ class Services:
     admin_verdicts: TTLCache[tuple[str, str], bool] = field(
         default_factory=lambda: TTLCache(maxsize=4096, ttl=300), repr=False
     )
+    #: OAuth mode: every workspace's installation (None in single-token mode)
+    installations: SealedInstallationStore | None = None
     _own_slack_session: bool = False
     _tokens: dict[str, str] = field(default_factory=dict, repr=False)
+    _clients: dict[str, AsyncWebClient] = field(default_factory=dict, repr=False)
+    #: workspace -> its Grid org ('' when it has none), as read from workspace_orgs
+    _orgs: TTLCache[str, str] = field(
+        default_factory=lambda: TTLCache(maxsize=20_000, ttl=300), repr=False
+    )
+
+    @property
+    def single_workspace(self) -> bool:
+        """One bot token for one workspace (``SLACK_BOT_TOKEN``), not OAuth installs."""
+        return self.installations is None
+
+    def scope(self, team_id: str) -> Scope:
+        """The providers ``team_id`` may reach; operator-level rows are its own only
+        in single-token mode (one workspace), else only once shared with it."""
+        return Scope(team_id=team_id, operator_rows=self.single_workspace)
+
+    async def org_of(self, team_id: str) -> str | None:
+        """The Grid org ``team_id`` belongs to, if it made requests through one."""
+        known = self._orgs.get(team_id)
+        if known is None:
+            async with self.db.session() as session:
+                known = await workspaces.org_of(session, team_id) or ""
+            self._orgs[team_id] = known
+        return known or None
+
+    async def remember_org(self, team_id: str, enterprise_id: str) -> None:
+        """Note (once per process and TTL) that ``team_id`` is in ``enterprise_id``."""
+        if self._orgs.get(team_id) == enterprise_id:
+            return
+        async with self.db.session() as session, session.begin():
+            await workspaces.remember_org(session, team_id, enterprise_id)
+        self._orgs[team_id] = enterprise_id
+
+    def client_for_token(self, token: str) -> AsyncWebClient:
+        """A Web API client for one workspace's token, sharing the pooled session."""
+        client = self._clients.get(token)
+        if client is None:
+            if len(self._clients) > 1024:
+                self._clients.clear()
+            client = AsyncWebClient(
+                token=token,
+                base_url=self.slack.base_url,
+                session=self.slack.session,
+                logger=self.slack.logger,
+                retry_handlers=self.slack.retry_handlers,
+            )
+            self._clients[token] = client
+        return client
+
+    async def slack_for(
+        self, team_id: str | None, enterprise_id: str | None = None
+    ) -> AsyncWebClient | None:
+        """The client that speaks to ``team_id`` with its own installation's token;
+        None when the workspace has none (uninstalled or revoked). In single-token
+        mode, the one client."""
+        if self.installations is None:
+            return self.slack
+        if not team_id and not enterprise_id:
+            return None
+        bot = await self.installations.async_find_bot(enterprise_id=enterprise_id, team_id=team_id)
+        if bot is None and team_id and not enterprise_id:
+            enterprise_id = await self.org_of(team_id)
+        if bot is None and enterprise_id:
+            bot = await self.installations.async_find_bot(
+                enterprise_id=enterprise_id, team_id=None, is_enterprise_install=True
+            )
+        if bot is None or not bot.bot_token:
+            return None
+        return self.client_for_token(bot.bot_token)
 
     @classmethod
     def build(cls, settings: Settings, *, database_url: str | None = None) -> Services:
@@ -97,11 +171,17 @@ class Services:
             *keys,
         )
         db = Database(database_url)
+        box = SecretBox(keys)
+        installations = None
+        if settings.slack_client_id:
+            secret = settings.slack_client_secret
+            redactor.add(secret.get_secret_value() if secret else None)
+            installations = SealedInstallationStore(settings.slack_client_id, db.engine, box)
         return cls(
             settings=settings,
             db=db,
             offers=OfferCache(db),
-            box=SecretBox(keys),
+            box=box,
             registry=ProviderRegistry(),
             slack=AsyncWebClient(
                 token=token,
@@ -111,6 +191,7 @@ class Services:
             ),
             embedded=embedded,
             admins=frozenset(settings.vpsbot_admins),
+            installations=installations,
         )
 
     def provider_for(self, row: ServiceProvider) -> Provider:
@@ -146,7 +227,17 @@ class Services:
             )
             self._own_slack_session = True
         await self.offers.start()
-        self.offers.on_change(self.registry.invalidate)
+        self.offers.on_change(self._changed)
+
+    def _changed(self, payload: str) -> None:
+        """A NOTIFY from another replica (or this one): a provider row changed, or
+        (``install:<enterprise>:<team>``) an installation did."""
+        if payload.startswith("install:"):
+            enterprise_id, _, team_id = payload.removeprefix("install:").partition(":")
+            if self.installations is not None:
+                self.installations.forget(enterprise_id or None, team_id or None)
+            return
+        self.registry.invalidate(payload)
 
     async def aclose(self) -> None:
         if self._own_slack_session and self.slack.session is not None:

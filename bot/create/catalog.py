@@ -93,8 +93,11 @@ def steps_for(data: StepData) -> tuple[str, ...]:
     return ("plan", "deployment", "image", "config", "review")
 
 
-async def active_providers(services: Services) -> list[ServiceProvider]:
-    return await services.offers.providers()
+async def active_providers(services: Services, team_id: str) -> list[ServiceProvider]:
+    """The active providers ``team_id`` may create servers with (its own, shared)."""
+    if not team_id:
+        return []
+    return await services.offers.providers_for(services.scope(team_id))
 
 
 async def gather(
@@ -102,12 +105,16 @@ async def gather(
     draft: Draft,
     step: str,
     *,
+    team_id: str,
     budget: float | None = None,
     rows: list[ServiceProvider] | None = None,
 ) -> tuple[StepData, ServiceProvider | None, Provider | None]:
-    """Build the :class:`StepData` for ``step``; may raise :class:`CatalogPending`."""
+    """Build the :class:`StepData` for ``step``; may raise :class:`CatalogPending`.
+
+    Only ``team_id``'s providers are offered: a provider id in the draft that is
+    not among them (forged, or no longer shared) falls back to the first one."""
     if rows is None:
-        rows = await active_providers(services)
+        rows = await active_providers(services, team_id)
     choices = [ProviderChoice(id=str(r.id), name=r.name, type=r.type) for r in rows]
     if draft.provider_id not in {c.id for c in choices}:
         draft.provider_id = choices[0].id if choices else None

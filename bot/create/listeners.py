@@ -76,7 +76,7 @@ async def create_command(
     """`/vps create [label]`: open step 1 (from the database alone: no provider call
     before ``views.open``, whose trigger expires in three seconds)."""
     await ack()
-    rows = await catalog.active_providers(services)
+    rows = await catalog.active_providers(services, str(command.get("team_id") or ""))
     if not rows:
         await answer(
             respond,
@@ -85,7 +85,9 @@ async def create_command(
         )
         return
     label = (rest.replace("\x00", "").strip() or generate_label())[:_MAX_LABEL]
-    view, row = await first_view(services, rows, label, command.get("channel_id"))
+    view, row = await first_view(
+        services, rows, label, command.get("channel_id"), str(command.get("team_id") or "")
+    )
     try:
         await client.views_open(trigger_id=str(command.get("trigger_id") or ""), view=view)
     except SlackApiError as exc:
@@ -133,7 +135,7 @@ async def plan_or_provider_changed(
     draft = state.draft
     before = draft.provider_id
     steps.absorb(draft, "plan", state_values(body))
-    data, provider_row, _ = await catalog.gather(services, draft, "plan")
+    data, provider_row, _ = await catalog.gather(services, draft, "plan", team_id=state.team_id)
     if draft.provider_id != before:
         if provider_row is not None:
             catalog.prefetch(services, provider_row)
@@ -164,7 +166,7 @@ async def deployment_picked(
     chosen = picked.get("value") if isinstance(picked, dict) else None
     state.draft.deployment_id = chosen if isinstance(chosen, str) and chosen != "none" else None
     state.draft.deployment_fields = {}
-    data, _, _ = await catalog.gather(services, state.draft, "deployment")
+    data, _, _ = await catalog.gather(services, state.draft, "deployment", team_id=state.team_id)
     await save_draft(services, state, "deployment")
     await update_view(client, view["id"], render("deployment", data), view.get("hash"))
 
@@ -185,9 +187,9 @@ async def back(
     value = first_action(body).get("value")
     current = value if isinstance(value, str) and value in STEPS else state.step
     steps.absorb(state.draft, current, state_values(body))
-    data, _, _ = await catalog.gather(services, state.draft, current)
+    data, _, _ = await catalog.gather(services, state.draft, current, team_id=state.team_id)
     target = steps.previous_step(current, data.steps)
-    data, _, _ = await catalog.gather(services, state.draft, target)
+    data, _, _ = await catalog.gather(services, state.draft, target, team_id=state.team_id)
     await save_draft(services, state, target)
     await update_view(client, view["id"], render(target, data), view.get("hash"))
 
@@ -248,11 +250,13 @@ async def step_submitted(
         steps.absorb(draft, step, values)
     try:
         data, provider_row, provider = await catalog.gather(
-            services, draft, step, budget=SUBMIT_BUDGET
+            services, draft, step, team_id=state.team_id, budget=SUBMIT_BUDGET
         )
     except catalog.CatalogPending as pending:
         await answer.show(loading_view(step, pending.what))
-        data, provider_row, provider = await catalog.gather(services, draft, step)
+        data, provider_row, provider = await catalog.gather(
+            services, draft, step, team_id=state.team_id
+        )
     errors = steps.read_step(services, step, values, data, provider)
     if errors:
         if not answer.acked:
@@ -275,11 +279,15 @@ async def step_submitted(
     await save_draft(services, state, target)
     try:
         next_data, _, _ = await catalog.gather(
-            services, draft, target, budget=None if answer.acked else SUBMIT_BUDGET
+            services,
+            draft,
+            target,
+            team_id=state.team_id,
+            budget=None if answer.acked else SUBMIT_BUDGET,
         )
     except catalog.CatalogPending as pending:
         await answer.show(loading_view(target, pending.what))
-        next_data, _, _ = await catalog.gather(services, draft, target)
+        next_data, _, _ = await catalog.gather(services, draft, target, team_id=state.team_id)
     await answer.show(render(target, next_data))
 
 
@@ -341,7 +349,7 @@ async def _suggesting(
     opened = await _own_draft(services, body, context)
     if opened is None:
         return None
-    data, _, _ = await catalog.gather(services, opened[1].draft, step)
+    data, _, _ = await catalog.gather(services, opened[1].draft, step, team_id=opened[1].team_id)
     return data
 
 

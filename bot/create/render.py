@@ -36,7 +36,7 @@ __all__ = ["first_view", "render"]
 _MAX = 512
 #: rendered views by input key, with the objects the key names by identity
 _rendered: OrderedDict[Hashable, tuple[dict[str, Any], tuple[object, ...]]] = OrderedDict()
-_first: dict[tuple[int, int, str], dict[str, Any]] = {}
+_first: dict[tuple[int, int, tuple[str, ...]], dict[str, Any]] = {}
 
 
 #: How a value of each type counts in the key, decided once per type.
@@ -109,7 +109,11 @@ def render(step: str, data: StepData) -> dict[str, Any]:
 
 
 async def first_view(
-    services: Services, rows: list[ServiceProvider], label: str, channel_id: str | None
+    services: Services,
+    rows: list[ServiceProvider],
+    label: str,
+    channel_id: str | None,
+    team_id: str,
 ) -> tuple[dict[str, Any], ServiceProvider]:
     """Step 1 for a fresh draft and the provider row it shows first.
 
@@ -119,10 +123,11 @@ async def first_view(
     """
     generation = services.offers.generation
     row = rows[0]
-    key = (id(services.offers), generation or 0, str(row.id))
+    # the providers offered differ per workspace: the blank view is kept per list
+    key = (id(services.offers), generation or 0, tuple(str(r.id) for r in rows))
     blank = _first.get(key) if generation is not None else None
     if blank is None:
-        data, shown, _ = await catalog.gather(services, Draft(), "plan", rows=rows)
+        data, shown, _ = await catalog.gather(services, Draft(), "plan", team_id=team_id, rows=rows)
         row = shown or row
         blank = view_for("plan", data).to_dict()
         if generation is not None and generation == services.offers.generation:

@@ -13,8 +13,10 @@ import logging
 import uuid
 from collections.abc import Awaitable
 from dataclasses import dataclass
+from typing import Any
 
 from prometheus_client import Counter
+from slack_sdk.models.views import View
 
 from bot.core.logs import redactor
 from bot.core.services import Services
@@ -231,15 +233,34 @@ async def _forget_secrets(services: Services, view_id: str) -> None:
             saved.data = {**saved.data, "password_sealed": None, "secrets_sealed": {}}
 
 
+async def _update_view(
+    services: Services, team_id: str, view_id: str, view: View | dict[str, Any]
+) -> bool:
+    """``views.update`` with the workspace's own token, looked up now: a workspace
+    that uninstalled meanwhile is not written to at all."""
+    client = await services.slack_for(team_id)
+    if client is None:
+        log.info("modal %s not updated: workspace %s has no installation", view_id, team_id)
+        return False
+    return await update_view(client, view_id, view)
+
+
 async def _show_password(
-    services: Services, *, channel_id: str | None, user_id: str, label: str, password: str
+    services: Services,
+    *,
+    team_id: str,
+    channel_id: str | None,
+    user_id: str,
+    label: str,
+    password: str,
 ) -> bool:
     """The generated root password, once, only to its owner: True when Slack took it."""
     text = (
         f":key: Root password for *{label}*: `{password}`\n"
         "Shown only to you, only this once; vpsbot does not keep it."
     )
-    delivered = await tell(services.slack, channel_id, user_id, text)
+    client = await services.slack_for(team_id)
+    delivered = client is not None and await tell(client, channel_id, user_id, text)
     if not delivered:
         log.warning("the generated root password of %s could not be shown", label)
     return delivered
@@ -309,6 +330,7 @@ async def run_creation(
             or password is None
             or await _show_password(
                 services,
+                team_id=team_id,
                 channel_id=claim.channel_id,
                 user_id=user_id,
                 label=draft.label,
@@ -329,7 +351,7 @@ async def run_creation(
             if shown
             else password_lost_view(draft.label, row.name, claim.channel_id)
         )
-        await update_view(services.slack, view_id, view)
+        await _update_view(services, team_id, view_id, view)
         return
     except ValidationError as exc:
         step, errors = field_errors(data, exc)
@@ -337,7 +359,7 @@ async def run_creation(
         data.draft = released
         CREATIONS.labels(row.type, "failed").inc()
         await _record(services, claim, team_id, user_id, "error", error=exc.as_dict())
-        await update_view(services.slack, view_id, view_for(step, data))
+        await _update_view(services, team_id, view_id, view_for(step, data))
         return
     except ProviderError as exc:
         released = await _release(
@@ -346,7 +368,7 @@ async def run_creation(
         data.draft = released
         CREATIONS.labels(row.type, "failed").inc()
         await _record(services, claim, team_id, user_id, "error", error=exc.as_dict())
-        await update_view(services.slack, view_id, view_for("review", data))
+        await _update_view(services, team_id, view_id, view_for("review", data))
         return
     except Exception:
         log.exception("create of %s failed unexpectedly", claim.instance_id)
@@ -358,8 +380,9 @@ async def run_creation(
             {"review": "Something went wrong on our side; nothing was created. Try again."},
         )
         CREATIONS.labels(row.type, "failed").inc()
-        await update_view(
-            services.slack,
+        await _update_view(
+            services,
+            team_id,
             view_id,
             failed_view(
                 "Something went wrong on vpsbot's side; nothing was created. Please try again."
@@ -371,6 +394,7 @@ async def run_creation(
         or password is None
         or await _show_password(
             services,
+            team_id=team_id,
             channel_id=claim.channel_id,
             user_id=user_id,
             label=draft.label,
@@ -390,4 +414,4 @@ async def run_creation(
         if shown
         else password_lost_view(draft.label, row.name, claim.channel_id)
     )
-    await update_view(services.slack, view_id, view)
+    await _update_view(services, team_id, view_id, view)

@@ -315,6 +315,13 @@ class SlackStandIn:
             "conversations.info": self._conversations_info,
             "apps.connections.open": self._apps_connections_open,
         }
+        self._handlers["oauth.v2.access"] = self._oauth_v2_access
+        #: OAuth installs (see "OAuth installs" below): bot token -> its workspace
+        self.installs: dict[str, JSON] = {}
+        self._codes: dict[str, JSON] = {}
+        self._caller: str | None = None
+        self.client_id = "1111.2222"
+        self.client_secret = "stand-in-client-secret"
         #: what apps.connections.open hands out (a Socket Mode WebSocket URL);
         #: the app-level token must also be in ``valid_tokens``
         self.socket_url: str | None = None
@@ -688,6 +695,10 @@ class SlackStandIn:
         handler = self._handlers.get(method)
         if handler is None:
             raise _ApiError("unknown_method")
+        if method == "oauth.v2.access":
+            return self._oauth_v2_access(call.args)
+        if method == "auth.test" and call.token in self.installs:
+            return self._install_auth_test(call.token)
         if method != "api.test":
             if not call.token:
                 raise _ApiError("invalid_auth")  # Slack itself says "not_authed" here
@@ -697,6 +708,7 @@ class SlackStandIn:
         if queue:
             fault = queue.popleft()
             raise _ApiError(fault.error, status=fault.status, retry_after=fault.retry_after)
+        self._caller = call.token
         return handler(call.args)
 
     @staticmethod
@@ -904,7 +916,7 @@ class SlackStandIn:
         view_id = view_id or f"V{self._next():010d}"
         view: JSON = {
             "id": view_id,
-            "team_id": self.team_id,
+            "team_id": self._caller_team(),
             "type": spec.get("type"),
             "blocks": copy.deepcopy(spec.get("blocks") or []),
             "private_metadata": spec.get("private_metadata", ""),
@@ -920,7 +932,7 @@ class SlackStandIn:
             "root_view_id": view_id,
             "app_id": self.app_id,
             "external_id": spec.get("external_id", ""),
-            "app_installed_team_id": self.team_id,
+            "app_installed_team_id": self._caller_team(),
             "bot_id": self.bot_id,
         }
         if view["type"] == "home":
@@ -974,6 +986,102 @@ class SlackStandIn:
         return view
 
     # ------------------------------------------------------------------ Web API methods
+
+    # ------------------------------------------------------------- OAuth installs
+    # A self-contained block: Slack's side of the v2 OAuth flow for many
+    # workspaces. ``issue_code`` is what Slack does when a person approves the
+    # install; ``oauth.v2.access`` exchanges the code (once) for a new bot token,
+    # and ``auth.test`` answers per token with that token's own workspace.
+
+    def issue_code(
+        self,
+        team_id: str,
+        user_id: str,
+        *,
+        team_name: str | None = None,
+        enterprise_id: str | None = None,
+        org_wide: bool = False,
+    ) -> str:
+        """The code Slack would put on the redirect after ``user_id`` approves."""
+        code = f"code-{secrets.token_hex(8)}"
+        self._codes[code] = {
+            "team_id": None if org_wide else team_id,
+            "team_name": team_name or f"workspace {team_id}",
+            "user_id": user_id,
+            "enterprise_id": enterprise_id,
+            "org_wide": org_wide,
+        }
+        return code
+
+    def revoke(self, token: str) -> None:
+        """The token stops working, as after an uninstall or a revocation."""
+        self.valid_tokens.discard(token)
+
+    def uninstall(self, team_id: str) -> list[str]:
+        """What Slack does when a workspace (or Grid org) removes the app: every
+        token issued to it stops working. The ``app_uninstalled`` event that
+        follows is the sender's to deliver; the revoked tokens are returned."""
+        gone = [
+            token
+            for token, spec in self.installs.items()
+            if team_id in (spec["team_id"], spec["enterprise_id"]) and token in self.valid_tokens
+        ]
+        for token in gone:
+            self.revoke(token)
+        return gone
+
+    def token_of(self, team_id: str) -> str:
+        """The latest bot token issued to ``team_id`` (or a Grid org)."""
+        found = [
+            t for t, w in self.installs.items() if team_id in (w["team_id"], w["enterprise_id"])
+        ]
+        assert found, f"no install for {team_id}"
+        return found[-1]
+
+    def _oauth_v2_access(self, args: JSON) -> JSON:
+        if str(args.get("client_id", self.client_id)) != self.client_id:
+            raise _ApiError("invalid_client_id")
+        spec = self._codes.pop(str(args.get("code") or ""), None)
+        if spec is None:
+            raise _ApiError("invalid_code")
+        n = self._next()
+        token = f"xoxb-{n}-{secrets.token_hex(12)}"
+        self.valid_tokens.add(token)
+        self.installs[token] = {**spec, "bot_user_id": f"U0BOT{n}", "bot_id": f"B0BOT{n}"}
+        enterprise = spec["enterprise_id"]
+        return {
+            "ok": True,
+            "app_id": self.app_id,
+            "authed_user": {"id": spec["user_id"]},
+            "scope": self.scopes,
+            "token_type": "bot",
+            "access_token": token,
+            "bot_user_id": f"U0BOT{n}",
+            "team": {"id": spec["team_id"], "name": spec["team_name"]} if spec["team_id"] else None,
+            "enterprise": {"id": enterprise, "name": f"org {enterprise}"} if enterprise else None,
+            "is_enterprise_install": spec["org_wide"],
+        }
+
+    def _caller_team(self) -> str:
+        """The workspace of the token making the current call (views carry it)."""
+        spec = self.installs.get(self._caller or "")
+        return str(spec.get("team_id") or self.team_id) if spec else self.team_id
+
+    def _install_auth_test(self, token: str) -> JSON:
+        if token not in self.valid_tokens:
+            raise _ApiError("token_revoked")
+        spec = self.installs[token]
+        return {
+            "ok": True,
+            "url": "https://workspace.slack.com/",
+            "team": spec["team_name"],
+            "user": "vpsbot",
+            "team_id": spec["team_id"],
+            "user_id": spec["bot_user_id"],
+            "bot_id": spec["bot_id"],
+            "enterprise_id": spec["enterprise_id"],
+            "is_enterprise_install": spec["org_wide"],
+        }
 
     def _api_test(self, args: JSON) -> JSON:
         return {"ok": True, "args": args}

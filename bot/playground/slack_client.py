@@ -194,6 +194,8 @@ class SlackSender:
         self.ack_timeout = ack_timeout
         self.retry_num = retry_num
         self.retry_reason = retry_reason
+        #: an org-wide (Enterprise Grid) install: payloads say so, as Slack's do
+        self.enterprise_install = False
 
     # ------------------------------------------------------------------ copies
 
@@ -304,7 +306,7 @@ class SlackSender:
             "api_app_id": self.api_app_id,
             "token": VERIFICATION_TOKEN,
             "enterprise": self._enterprise(),
-            "is_enterprise_install": False,
+            "is_enterprise_install": self.enterprise_install,
         }
 
     def _trigger_id(self, view_id: str | None = None) -> str:
@@ -394,7 +396,7 @@ class SlackSender:
             "command": command,
             "text": text,
             "api_app_id": self.api_app_id,
-            "is_enterprise_install": "false",
+            "is_enterprise_install": "true" if self.enterprise_install else "false",
             "response_url": response_url or self._response_url(channel=self.channel_id),
             "trigger_id": trigger_id or self._trigger_id(),
         }
@@ -617,10 +619,10 @@ class SlackSender:
             "authorizations": [
                 {
                     "enterprise_id": self.enterprise_id,
-                    "team_id": self.team_id,
+                    "team_id": None if self.enterprise_install else self.team_id,
                     "user_id": self.api.bot_user_id if self.api else "U0BOT",
                     "is_bot": True,
-                    "is_enterprise_install": False,
+                    "is_enterprise_install": self.enterprise_install,
                 }
             ],
             "is_ext_shared_channel": False,

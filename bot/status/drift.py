@@ -24,7 +24,7 @@ from bot.core.services import Services
 from bot.core.tags import is_instance_tag
 from bot.status import service as status
 from db.models import ServiceProvider
-from db.repo import activity, jobs, providers, reconcile
+from db.repo import activity, jobs, providers, reconcile, workspaces
 from providers.errors import ProviderError
 
 __all__ = ["DriftReport", "Reconciler"]
@@ -69,6 +69,8 @@ class DriftReport:
     changed: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
     orphans: list[str] = field(default_factory=list)
+    #: the orphans again, by the workspace owning their provider (None: operator's)
+    orphans_by_team: dict[str | None, list[str]] = field(default_factory=dict)
     failed: list[str] = field(default_factory=list)
     #: providers skipped this pass because their rate-limit budget was low
     deferred: list[str] = field(default_factory=list)
@@ -204,30 +206,55 @@ class Reconciler:
         for server in listing:
             lost = [t for t in server.tags if is_instance_tag(t) and t not in known]
             if lost:
-                report.orphans.append(f"{server.label} ({prov.name}, id {server.id})")
+                orphan = f"{server.label} ({prov.name}, id {server.id})"
+                report.orphans.append(orphan)
+                report.orphans_by_team.setdefault(prov.team_id, []).append(orphan)
                 DRIFT.labels(prov.type, "orphan").inc()
 
     async def _tell_admins(self, report: DriftReport) -> None:
-        lines = "\n".join(f"• {orphan}" for orphan in report.orphans[:40])
-        more = len(report.orphans) - 40
+        """Each workspace's orphans go to that workspace's named vpsbot admins with its
+        own token; the operator's (and all of them in single-token mode) to the
+        notify channel or ``VPSBOT_ADMINS`` as before."""
+        single = self.services.single_workspace
+        groups = {None: report.orphans} if single else report.orphans_by_team
+        for team_id, orphans in groups.items():
+            await self._tell(team_id, orphans)
+
+    async def _tell(self, team_id: str | None, orphans: list[str]) -> None:
+        lines = "\n".join(f"• {orphan}" for orphan in orphans[:40])
+        more = len(orphans) - 40
         text = (
             ":mag: Servers tagged by vpsbot but unknown to its database "
             f"(created and lost?):\n{lines}" + (f"\n…and {more} more" if more > 0 else "")
         )
-        targets = (
-            [self.services.settings.vpsbot_notify_channel]
-            if self.services.settings.vpsbot_notify_channel
-            else sorted(self.services.admins)
-        )
+        services = self.services
+        targets: list[str] = []
+        client = None
+        if team_id is None:
+            if services.single_workspace:
+                client = services.slack
+                channel = services.settings.vpsbot_notify_channel
+                targets = [channel] if channel else sorted(services.admins)
+            else:
+                log.warning("drift: %d orphan(s) of operator-level providers", len(orphans))
+        else:
+            client = await services.slack_for(team_id)
+            if client is None:
+                log.warning("drift: workspace %s has no installation; orphans logged only", team_id)
+            else:
+                async with services.db.session() as session:
+                    targets = await workspaces.admins_of(session, team_id)
         for target in targets:
             try:
-                await self.services.slack.chat_postMessage(channel=target, text=text)
+                assert client is not None
+                await client.chat_postMessage(channel=target, text=text)
             except Exception as exc:
                 log.warning("drift: cannot report orphans to %s: %s", target, exc)
-        async with self.services.db.session() as session, session.begin():
+        async with services.db.session() as session, session.begin():
             await activity.record(
                 session,
                 event_type="vps.orphans",
                 status="warning",
-                metadata={"servers": report.orphans[:200]},
+                team_id=team_id,
+                metadata={"servers": orphans[:200]},
             )

@@ -19,6 +19,7 @@ from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.services import Services
 from bot.core.slack import slack_error, update_view
@@ -74,14 +75,29 @@ async def _mark(services: Services, row_id: uuid.UUID, *, stale: bool, **values:
         await instances.mark_card(session, row_id, stale=stale, **values)
 
 
+async def _client_for(services: Services, row: VpsInstance) -> AsyncWebClient | None:
+    """The client for the server's own workspace, or None (logged) when that
+    workspace has no installation any more: nothing is posted there, and nothing
+    is marked for a retry — a reinstall posts again on the next change."""
+    enterprise = row.configuration.get("enterprise_id")
+    client = await services.slack_for(
+        row.team_id, enterprise if isinstance(enterprise, str) else None
+    )
+    if client is None:
+        log.info("card of %s not posted: workspace %s is not installed", row.id, row.team_id)
+    return client
+
+
 async def publish(services: Services, instance_id: uuid.UUID, note: str | None = None) -> None:
     """Post the server's card, or bring the existing one up to date."""
     async with services.db.session() as session:
         row = await instances.get(session, instance_id)
     if row is None:
         return
+    client = await _client_for(services, row)
+    if client is None:
+        return
     text, blocks = status_message(await card_for(services, row, note))
-    client = services.slack
     if is_posted(row) and row.channel_id:
         try:
             await client.chat_update(
@@ -98,7 +114,10 @@ async def publish(services: Services, instance_id: uuid.UUID, note: str | None =
         claimed = await instances.claim_card(session, row.id, now=time.time())
     if not claimed:
         return  # another replica is posting it right now
-    channel = services.settings.vpsbot_notify_channel or row.channel_id
+    # the operator's notify channel lives in one workspace: with many, each card
+    # stays in its own workspace (the channel of the command, else a DM)
+    notify = services.settings.vpsbot_notify_channel if services.single_workspace else None
+    channel = notify or row.channel_id
     posted = None
     try:
         for target in (channel, row.created_by):
@@ -129,8 +148,11 @@ async def post_event(services: Services, instance_id: uuid.UUID, text: str) -> N
         row = await instances.get(session, instance_id)
     if row is None or not row.channel_id or not is_posted(row):
         return
+    client = await _client_for(services, row)
+    if client is None:
+        return
     try:
-        await services.slack.chat_postMessage(
+        await client.chat_postMessage(
             channel=row.channel_id, thread_ts=row.message_ts, text=text[:3000]
         )
     except _SLACK_FAILURES as exc:

@@ -73,21 +73,20 @@ async def recent(
 
 
 async def for_workspace(
-    session: AsyncSession, team_id: str, *, limit: int = 20
+    session: AsyncSession, team_id: str, *, limit: int = 20, operator_rows: bool = True
 ) -> list[ActivityLog]:
     """The workspace's latest activity, newest first.
 
-    Providers and plans are shared by every workspace, so provider events recorded
-    without a workspace (e.g. from the CLI) are part of every workspace's log.
+    With ``operator_rows`` (one workspace, single-token mode) provider events
+    recorded without a workspace (the operator's CLI) are part of its log; with
+    many workspaces they are nobody's but the operator's.
     """
+    own = ActivityLog.team_id == team_id
+    if operator_rows:
+        own = or_(own, and_(ActivityLog.team_id.is_(None), ActivityLog.entity_type == "provider"))
     query = (
         select(ActivityLog)
-        .where(
-            or_(
-                ActivityLog.team_id == team_id,
-                and_(ActivityLog.team_id.is_(None), ActivityLog.entity_type == "provider"),
-            )
-        )
+        .where(own)
         .order_by(ActivityLog.created_at.desc(), ActivityLog.id.desc())
         .limit(limit)
     )

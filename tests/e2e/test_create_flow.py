@@ -268,7 +268,7 @@ async def test_restart_mid_provisioning_still_completes(
 
     async with bot.services.db.session() as session:
         draft = Draft.model_validate((await drafts.get(session, draft_view)).data)
-    data, row, provider = await catalog.gather(bot.services, draft, "review")
+    data, row, provider = await catalog.gather(bot.services, draft, "review", team_id="T0001")
     claim = await service.claim(
         bot.services,
         view_id=draft_view,

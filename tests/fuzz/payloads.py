@@ -93,6 +93,9 @@ CALLBACK_IDS = [
 ]
 #: Views without a submit button (so no submission listener); fuzzed all the same.
 NO_SUBMISSION = [admin_views.PLANS]
+#: Events API events the app listens to. Reached by the reach check only: fuzzing them
+#: on the shared stack would uninstall its workspace (they are tested in test_workspaces).
+EVENT_TYPES = ["app_uninstalled", "tokens_revoked"]
 SUGGESTION_IDS = [
     "create_plan",
     "image",

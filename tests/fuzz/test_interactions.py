@@ -69,6 +69,9 @@ async def test_every_listener_is_reached(stack: Stack) -> None:
             bodies[f"{kind} {callback_id}"] = {"type": kind, "view": view, **who}
     for action_id in payloads.SUGGESTION_IDS:
         bodies[f"options {action_id}"] = {"type": "block_suggestion", "action_id": action_id, **who}
+    for event_type in payloads.EVENT_TYPES:
+        event = {"type": event_type}
+        bodies[f"event {event_type}"] = {"type": "event_callback", "event": event, "team_id": TEAM}
 
     listeners = list(app._async_listeners)
     reached: set[int] = set()

@@ -265,13 +265,20 @@ async def test_provider_list_disable_enable_remove(cli: Cli) -> None:
     listed = await cli("provider", "list")
     assert listed.code == 0, listed.err
     header, line = listed.out.splitlines()
-    assert header.split() == ["NAME", "TYPE", "ACTIVE", "SERVERS", "API"]
-    assert line.split() == ["do", "digitalocean", "yes", "0", cli.sandbox.digitalocean_url]
+    assert header.split() == ["NAME", "TYPE", "WORKSPACE", "ACTIVE", "SERVERS", "API"]
+    assert line.split() == [
+        "do",
+        "digitalocean",
+        "(operator)",
+        "yes",
+        "0",
+        cli.sandbox.digitalocean_url,
+    ]
     assert token not in listed.out + listed.err
 
     assert (await cli("provider", "disable", "do")).code == 0
     assert [r["active"] for r in await cli.fetch("SELECT active FROM service_providers")] == [False]
-    assert (await cli("provider", "list")).out.splitlines()[1].split()[2] == "no"
+    assert (await cli("provider", "list")).out.splitlines()[1].split()[3] == "no"
     assert (await cli("provider", "enable", "do")).code == 0
     assert [r["active"] for r in await cli.fetch("SELECT active FROM service_providers")] == [True]
 
@@ -617,3 +624,55 @@ def test_a_database_error_is_one_clean_line() -> None:
     line = _one_line(raw)
     assert line.startswith("the database refused the request")
     assert "INSERT" not in line and "ON CONFLICT" not in line and "IntegrityError" not in line
+
+
+# ------------------------------------------------------------------- workspaces
+
+
+async def test_provider_add_for_a_workspace_share_and_workspaces_list(cli: Cli) -> None:
+    token = cli.sandbox.tokens["linode"]
+    env = {"LINODE_TOKEN": token}
+    base = ("provider", "add", "--type", "linode", "--api-url", cli.sandbox.linode_url)
+    owned = await cli(
+        *base, "--name", "li", "--workspace", "T0AAA", "--token-env", "LINODE_TOKEN", env=env
+    )
+    assert owned.code == 0, owned.err
+    assert "workspace T0AAA" in owned.out
+    bad = await cli(
+        *base, "--name", "x", "--workspace", "nope", "--token-env", "LINODE_TOKEN", env=env
+    )
+    assert bad.code != 0 and "not a Slack workspace ID" in bad.err
+    assert "Traceback" not in bad.err
+    operator = await cli(*base, "--name", "shared", "--token-env", "LINODE_TOKEN", env=env)
+    assert operator.code == 0, operator.err
+    share = await cli("provider", "share", "shared", "--workspace", "T0BBB")
+    assert share.code == 0, share.err
+    other = await cli("provider", "share", "li", "--workspace", "T0BBB")
+    assert other.code != 0 and "no provider named 'li' of the operator" in other.err
+    rows = await cli.fetch(
+        "SELECT p.name, p.team_id, s.team_id AS shared FROM service_providers p "
+        "LEFT JOIN provider_shares s ON s.provider_id = p.id ORDER BY p.name"
+    )
+    assert [(r["name"], r["team_id"], r["shared"]) for r in rows] == [
+        ("li", "T0AAA", None),
+        ("shared", None, "T0BBB"),
+    ]
+    listed = await cli("workspaces", "list")
+    assert listed.code == 0, listed.err
+    lines = {line.split()[0]: line.split() for line in listed.out.splitlines()[1:]}
+    assert set(lines) == {"T0AAA", "T0BBB"}
+    assert lines["T0AAA"][-2:] == ["1", "0"]  # one provider, no servers
+    assert lines["T0BBB"][-2:] == ["1", "0"]  # the shared one
+    unshare = await cli("provider", "unshare", "shared", "--workspace", "T0BBB")
+    assert unshare.code == 0 and "no longer shared" in unshare.out
+
+    added = await cli("workspaces", "admins", "T0AAA", "--add", "U0CAROL")
+    assert added.code == 0 and added.out.strip() == "vpsbot admins of T0AAA: U0CAROL"
+    stored = await cli.fetch("SELECT team_id, user_id, added_by FROM workspace_admins")
+    assert [tuple(r.values()) for r in stored] == [("T0AAA", "U0CAROL", "operator")]
+    wrong = await cli("workspaces", "admins", "T0AAA", "--add", "carol")
+    assert wrong.code != 0 and "not a Slack user ID" in wrong.err
+    removed = await cli("workspaces", "admins", "T0AAA", "--remove", "U0CAROL")
+    assert removed.out.strip() == "vpsbot admins of T0AAA: (none named)"
+    again = await cli("workspaces", "admins", "T0AAA", "--remove", "U0CAROL")
+    assert again.code != 0 and "is not a named vpsbot admin" in again.err

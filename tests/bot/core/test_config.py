@@ -131,3 +131,50 @@ def test_log_format_and_metrics_port(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (settings.log_format, settings.metrics_port) == ("json", 9102)
     monkeypatch.setenv("METRICS_PORT", "")
     assert load_settings().metrics_port is None
+
+
+def test_oauth_mode_needs_the_client_pair_and_the_signing_secret(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SLACK_CLIENT_ID", "1234567890.987654321")
+    settings = load_settings()
+    assert settings.oauth
+    assert settings.missing_slack() == ["SLACK_CLIENT_SECRET", "SLACK_SIGNING_SECRET"]
+    monkeypatch.setenv("SLACK_CLIENT_SECRET", "client-secret-value")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "signing")
+    settings = load_settings()
+    assert settings.missing_slack() == [] and settings.slack_mode_conflict() is None
+    assert "client-secret-value" not in repr(settings)
+
+
+def test_a_bad_client_id_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_CLIENT_ID", "not-an-id")
+    with pytest.raises(ConfigError, match=r"^SLACK_CLIENT_ID: is not a Slack client ID"):
+        load_settings()
+    monkeypatch.setenv("SLACK_CLIENT_ID", "1.2")
+    monkeypatch.setenv("SLACK_REDIRECT_URI", "ftp://x")
+    with pytest.raises(ConfigError, match=r"^SLACK_REDIRECT_URI: must be an http\(s\) URL"):
+        load_settings()
+
+
+def test_cli_refuses_a_bot_token_beside_the_oauth_pair(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "SLACK_BOT_TOKEN": "xoxb-should-not-print",
+        "SLACK_CLIENT_ID": "1.2",
+        "SLACK_CLIENT_SECRET": "client-secret-should-not-print",
+        "SLACK_SIGNING_SECRET": "s",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "serve"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("vpsbot: error: SLACK_BOT_TOKEN: not used with")
+    assert "should-not-print" not in result.stderr + result.stdout

@@ -1,0 +1,1 @@
+"""Workspaces: OAuth installs, uninstalls and revocations (OAuth mode)."""

@@ -1,0 +1,43 @@
+"""The pages a browser sees at the end of an install: plain, friendly, no detail
+of what went wrong beyond what the person can act on."""
+
+from __future__ import annotations
+
+from html import escape
+
+__all__ = ["failure_page", "success_page"]
+
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>vpsbot — {title}</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:34rem;margin:4rem auto;
+padding:0 1rem;line-height:1.5}}h1{{font-size:1.5rem}}</style></head>
+<body><h1>{title}</h1>{body}</body></html>
+"""
+
+
+def success_page(team_name: str | None, app_url: str | None) -> str:
+    where = escape(team_name) if team_name else "your workspace"
+    link = f'<p><a href="{escape(app_url)}">Open Slack</a></p>' if app_url else ""
+    return _PAGE.format(
+        title="vpsbot is installed",
+        body=f"<p>vpsbot is now installed in <b>{where}</b>. Type <code>/vps help</code> "
+        "in any channel to start; as the installer you are its first vpsbot admin "
+        "(<code>/vps admin</code> adds cloud providers).</p>" + link,
+    )
+
+
+_REASONS = {
+    "access_denied": "The installation was cancelled in Slack.",
+    "invalid_state": "This install link expired or was already used.",
+    "missing_code": "Slack did not send back an authorization code.",
+    "invalid_browser": "The install must finish in the browser it started in.",
+}
+
+
+def failure_page(reason: str) -> str:
+    told = _REASONS.get(reason, "Slack did not complete the installation.")
+    return _PAGE.format(
+        title="vpsbot was not installed",
+        body=f'<p>{escape(told)}</p><p><a href="/slack/install">Try again</a>; '
+        "if it keeps failing, ask the person who runs vpsbot.</p>",
+    )

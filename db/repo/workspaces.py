@@ -1,0 +1,171 @@
+"""Queries about workspaces as a whole: their vpsbot admins, what an uninstall
+drops, and the operator's overview (``vpsbot workspaces list``).
+
+The installation tables belong to slack_sdk's store (migration 0008); they are
+only read here, by plain SQL, for the overview.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import CreateDraft, WorkspaceAdmin, WorkspaceOrg
+
+__all__ = [
+    "WorkspaceSummary",
+    "add_admin",
+    "admins_of",
+    "drop_drafts",
+    "is_named_admin",
+    "org_of",
+    "remember_org",
+    "remove_admin",
+    "summaries",
+    "teams_of_org",
+]
+
+
+async def add_admin(
+    session: AsyncSession, team_id: str, user_id: str, *, added_by: str | None = None
+) -> bool:
+    """Name ``user_id`` a vpsbot admin of ``team_id``; False when already one."""
+    result = await session.execute(
+        insert(WorkspaceAdmin)
+        .values(team_id=team_id, user_id=user_id, added_by=added_by)
+        .on_conflict_do_nothing()
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def remove_admin(session: AsyncSession, team_id: str, user_id: str) -> bool:
+    result = await session.execute(
+        delete(WorkspaceAdmin).where(
+            WorkspaceAdmin.team_id == team_id, WorkspaceAdmin.user_id == user_id
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def is_named_admin(session: AsyncSession, team_ids: list[str], user_id: str) -> bool:
+    """Whether ``user_id`` was named an admin of one of ``team_ids`` (its workspace,
+    or the Grid org an org-wide install made it admin of)."""
+    ids = [team for team in team_ids if team]
+    if not ids or not user_id:
+        return False
+    result = await session.execute(
+        select(WorkspaceAdmin.user_id)
+        .where(WorkspaceAdmin.team_id.in_(ids), WorkspaceAdmin.user_id == user_id)
+        .limit(1)
+    )
+    return result.scalar_one_or_none() is not None
+
+
+async def admins_of(session: AsyncSession, team_id: str) -> list[str]:
+    result = await session.execute(
+        select(WorkspaceAdmin.user_id)
+        .where(WorkspaceAdmin.team_id == team_id)
+        .order_by(WorkspaceAdmin.created_at)
+    )
+    return list(result.scalars())
+
+
+async def remember_org(session: AsyncSession, team_id: str, enterprise_id: str) -> None:
+    """Record that ``team_id`` belongs to the Grid org ``enterprise_id``."""
+    statement = insert(WorkspaceOrg).values(team_id=team_id, enterprise_id=enterprise_id)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[WorkspaceOrg.team_id],
+            set_={"enterprise_id": enterprise_id, "seen_at": statement.excluded.seen_at},
+        )
+    )
+
+
+async def org_of(session: AsyncSession, team_id: str) -> str | None:
+    result = await session.execute(
+        select(WorkspaceOrg.enterprise_id).where(WorkspaceOrg.team_id == team_id)
+    )
+    return result.scalar_one_or_none()
+
+
+async def teams_of_org(session: AsyncSession, enterprise_id: str) -> list[str]:
+    result = await session.execute(
+        select(WorkspaceOrg.team_id).where(WorkspaceOrg.enterprise_id == enterprise_id)
+    )
+    return list(result.scalars())
+
+
+async def drop_drafts(session: AsyncSession, team_id: str) -> int:
+    """Forget the workspace's unfinished `/vps create` modals (after an uninstall)."""
+    result = await session.execute(delete(CreateDraft).where(CreateDraft.team_id == team_id))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class WorkspaceSummary:
+    team_id: str
+    name: str | None
+    enterprise_id: str | None
+    installed_at: datetime | None
+    installed: bool
+    admins: int
+    providers: int
+    servers: int
+
+
+_SUMMARIES = text(
+    """
+    WITH teams AS (
+        SELECT COALESCE(team_id, enterprise_id) AS team_id FROM slack_installations
+        UNION SELECT team_id FROM service_providers WHERE team_id IS NOT NULL
+        UNION SELECT team_id FROM provider_shares
+        UNION SELECT team_id FROM workspace_admins
+        UNION SELECT team_id FROM vps_instances WHERE team_id IS NOT NULL
+    ), installs AS (
+        SELECT DISTINCT ON (COALESCE(team_id, enterprise_id))
+               COALESCE(team_id, enterprise_id) AS team_id,
+               COALESCE(team_name, enterprise_name) AS name, enterprise_id, installed_at
+          FROM slack_installations
+         ORDER BY COALESCE(team_id, enterprise_id), installed_at DESC
+    ), bots AS (
+        SELECT DISTINCT COALESCE(team_id, enterprise_id) AS team_id
+          FROM slack_bots WHERE bot_token IS NOT NULL
+    )
+    SELECT t.team_id, i.name, i.enterprise_id, i.installed_at,
+           (b.team_id IS NOT NULL) AS installed,
+           (SELECT count(*) FROM workspace_admins a WHERE a.team_id = t.team_id) AS admins,
+           (SELECT count(*) FROM service_providers p
+             WHERE p.team_id = t.team_id
+                OR p.id IN (SELECT s.provider_id FROM provider_shares s
+                             WHERE s.team_id = t.team_id)) AS providers,
+           (SELECT count(*) FROM vps_instances v
+             WHERE v.team_id = t.team_id AND v.status <> 'deleted') AS servers
+      FROM teams t
+      LEFT JOIN installs i ON i.team_id = t.team_id
+      LEFT JOIN bots b ON b.team_id = t.team_id
+     WHERE t.team_id IS NOT NULL
+     ORDER BY t.team_id
+    """
+)
+
+
+async def summaries(session: AsyncSession) -> list[WorkspaceSummary]:
+    """Every workspace vpsbot knows of, installed or not, with its counts."""
+    rows = await session.execute(_SUMMARIES)
+    return [
+        WorkspaceSummary(
+            team_id=row.team_id,
+            name=row.name,
+            enterprise_id=row.enterprise_id,
+            installed_at=row.installed_at,
+            installed=bool(row.installed),
+            admins=int(row.admins),
+            providers=int(row.providers),
+            servers=int(row.servers),
+        )
+        for row in rows
+    ]

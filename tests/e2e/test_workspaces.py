@@ -1,0 +1,615 @@
+"""OAuth mode end to end: two workspaces installed over HTTP, each with its own
+sandbox provider account, never reaching each other's rows, and an uninstall.
+
+The real Bolt app with its OAuth flow, the Slack stand-in answering
+``oauth.v2.access`` and ``auth.test`` per token, two sandboxes and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from sqlalchemy import select, text
+
+from bot.admin import service as admin_ops
+from bot.app.bolt import NOT_INSTALLED, build_bolt_app
+from bot.app.http import build_web_app
+from bot.core.config import Settings
+from bot.core.services import Services
+from bot.core.tags import VPSBOT_TAG
+from bot.playground.slack_api import SlackStandIn
+from bot.playground.slack_client import SlackSender
+from bot.playground.slack_client import state_value as sv
+from bot.status import service as status
+from bot.status.drift import Reconciler
+from db.engine import Database
+from db.models import CreateDraft, VpsInstance
+from db.repo import activity, instances, plans, providers, workspaces
+from providers.models import CreateRequest
+from providers.sandbox import Sandbox
+from tests.e2e.conftest import SIGNING_SECRET, Bot
+from tests.e2e.session import CreateSession
+from tests.e2e.test_servers_actions import Owner, create_server, follow, load
+
+ONE, TWO = "T0ONE", "T0TWO"
+ANN, BOB = "UANN0001", "UBOB0001"
+
+
+@dataclass
+class Multi:
+    services: Services
+    api: SlackStandIn
+    url: str
+    http: aiohttp.ClientSession
+    sandboxes: dict[str, Sandbox]
+
+    def sender(self, team: str, user: str) -> SlackSender:
+        return SlackSender(
+            f"{self.url}/slack/events",
+            SIGNING_SECRET,
+            team_id=team,
+            user_id=user,
+            api=self.api,
+            ack_timeout=3.0,
+        )
+
+
+async def _install(multi: Multi, team: str, user: str) -> str:
+    """The browser's part of an install: /slack/install, Slack's approval (the
+    stand-in issues the code), then the redirect back with code and state."""
+    async with multi.http.get(f"{multi.url}/slack/install") as response:
+        assert response.status == 200
+        page = await response.text()
+        # Bolt's state cookie is Secure (a browser sends it back over https only)
+        cookie = response.headers["Set-Cookie"].split(";", 1)[0]
+    found = re.search(r"[?&]state=([^&\"']+)", page)
+    assert found, page
+    code = multi.api.issue_code(team, user, team_name=f"Team {team}")
+    async with multi.http.get(
+        f"{multi.url}/slack/oauth_redirect",
+        params={"code": code, "state": found.group(1)},
+        headers={"Cookie": cookie},
+    ) as response:
+        body = await response.text()
+        assert response.status == 200, body
+    assert "vpsbot is installed" in body and f"Team {team}" in body
+    return multi.api.token_of(team)
+
+
+@pytest.fixture
+async def multi(db: Database, database_url: str, fernet_keys: list[str]) -> AsyncIterator[Multi]:
+    api = SlackStandIn(bot_token="xoxb-unused", team_id=ONE)
+    await api.start()
+    boxes = {team: Sandbox(provision_seconds=30.0, linode_create_limit=None) for team in (ONE, TWO)}
+    for box in boxes.values():
+        await box.start()
+    settings = Settings(
+        slack_client_id=api.client_id,
+        slack_client_secret=api.client_secret,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=api.base_url,
+        database_url=database_url,
+        vpsbot_encryption_keys=",".join(fernet_keys),
+        _env_file=None,
+    )
+    services = Services.build(settings, database_url=database_url)
+    await services.start()
+    runner = web.AppRunner(build_web_app(services, build_bolt_app(services)), shutdown_timeout=2)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    http = aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
+    yield Multi(services, api, f"http://127.0.0.1:{port}", http, boxes)
+    await http.close()
+    await runner.cleanup()
+    await services.aclose()
+    for box in boxes.values():
+        await box.stop()
+    await api.stop()
+
+
+async def _with_providers(multi: Multi) -> dict[str, Any]:
+    rows = {}
+    for team, name in ((ONE, "linode-one"), (TWO, "linode-two")):
+        box = multi.sandboxes[team]
+        rows[team] = await admin_ops.add_provider(
+            multi.services,
+            type="linode",
+            name=name,
+            token=box.tokens["linode"],
+            api_url=box.linode_url,
+            team_id=team,
+        )
+        await admin_ops.import_plans(
+            multi.services, name, admin_ops.Markup(percent=Decimal(10)), team_id=team
+        )
+    return rows
+
+
+async def _rows(db: Database, sql: str) -> list[tuple[Any, ...]]:
+    async with db.engine.connect() as conn:
+        return [tuple(r) for r in await conn.execute(text(sql))]
+
+
+async def test_two_installs_keep_their_tokens_sealed_and_their_installers_as_admins(
+    multi: Multi,
+) -> None:
+    one = await _install(multi, ONE, ANN)
+    two = await _install(multi, TWO, BOB)
+    assert one != two
+    bots = await _rows(multi.services.db, "SELECT team_id, bot_token FROM slack_bots ORDER BY 1")
+    assert [team for team, _ in bots] == [ONE, TWO]
+    for _, stored in bots:
+        assert not stored.startswith("xox")  # sealed, never plaintext
+    assert await _rows(
+        multi.services.db, "SELECT team_id, user_id FROM workspace_admins ORDER BY 1"
+    ) == [(ONE, ANN), (TWO, BOB)]
+    # each workspace is reached with its own token
+    assert (await multi.services.slack_for(ONE)).token == one  # type: ignore[union-attr]
+    assert (await multi.services.slack_for(TWO)).token == two  # type: ignore[union-attr]
+
+
+async def test_a_failed_install_gets_a_friendly_page(multi: Multi) -> None:
+    async with multi.http.get(f"{multi.url}/slack/oauth_redirect?error=access_denied") as r:
+        page = await r.text()
+    assert r.status >= 400
+    assert "vpsbot was not installed" in page and "cancelled" in page
+    assert "Traceback" not in page
+
+
+async def test_each_workspace_sees_only_its_providers_and_forged_ids_reach_nothing(
+    multi: Multi,
+) -> None:
+    one = await _install(multi, ONE, ANN)
+    await _install(multi, TWO, BOB)
+    rows = await _with_providers(multi)
+    ann = multi.sender(ONE, ANN)
+
+    mark = multi.api.mark()
+    assert (await ann.command("/vps", "create")).status == 200
+    opened = await multi.api.wait_for_call("views.open", after=mark)
+    assert opened.token == one
+    shown = str(opened.response["view"])
+    assert "linode-one" in shown and "linode-two" not in shown
+
+    mark = multi.api.mark()
+    assert (await ann.command("/vps", "admin")).status == 200
+    home = await multi.api.wait_for_call("views.open", after=mark)
+    assert home.token == one
+    assert "linode-one" in str(home.response["view"])
+    assert "linode-two" not in str(home.response["view"])
+
+    # Ann (an admin of ONE) presses "Check now" naming TWO's provider id
+    before = len(multi.sandboxes[TWO].requests)
+    view_id = home.response["view"]["id"]
+    mark = multi.api.mark()
+    response = await ann.block_action("admin_check", str(rows[TWO].id), view=view_id)
+    assert response.status == 200
+    update = await multi.api.wait_for_call("views.update", after=mark)
+    assert "no longer exists" in str(update.args) or "linode-two" not in str(update.args)
+    assert "linode-two" not in str(update.args)
+    assert len(multi.sandboxes[TWO].requests) == before  # nothing reached TWO's account
+    async with multi.services.db.session() as session:
+        log_one = await activity.for_workspace(session, ONE, operator_rows=False)
+        log_two = await activity.for_workspace(session, TWO, operator_rows=False)
+    assert all(entry.team_id == ONE for entry in log_one)
+    assert not any(entry.entity_id == str(rows[TWO].id) for entry in log_one)
+    assert any(entry.entity_id == str(rows[TWO].id) for entry in log_two)
+
+
+async def test_uninstall_drops_tokens_and_drafts_keeps_servers_and_posts_nothing(
+    multi: Multi,
+) -> None:
+    await _install(multi, ONE, ANN)
+    two = await _install(multi, TWO, BOB)
+    rows = await _with_providers(multi)
+    async with multi.services.db.session() as session, session.begin():
+        server = await instances.create_pending(
+            session,
+            instance_id=uuid.uuid4(),
+            label="bob-box",
+            team_id=TWO,
+            created_by=BOB,
+            provider_id=rows[TWO].id,
+            provider_type="linode",
+            plan_id=None,
+            region="us-east",
+            tag="vpsbot-bob-box",
+            channel_id="C0TWO",
+            configuration={},
+        )
+    async with multi.services.db.session() as session, session.begin():
+        session.add(CreateDraft(view_id="V0TWO", team_id=TWO, user_id=BOB, step="plan", data={}))
+        session.add(CreateDraft(view_id="V0ONE", team_id=ONE, user_id=ANN, step="plan", data={}))
+    bob = multi.sender(TWO, BOB)
+    assert multi.api.uninstall(TWO) == [two]
+    response = await bob.event("app_uninstalled")
+    assert response.status == 200
+    assert await multi.services.slack_for(TWO) is None
+    assert await _rows(multi.services.db, f"SELECT 1 FROM slack_bots WHERE team_id = '{TWO}'") == []
+    mark = multi.api.mark()
+    await status.publish(multi.services, server.id)
+    assert [c for c in multi.api.calls[mark:] if c.token == two] == []
+    # the server stays, and a reinstall reaches it again with the new token
+    new = await _install(multi, TWO, BOB)
+    assert new != two
+    client = await multi.services.slack_for(TWO)
+    assert client is not None and client.token == new
+    async with multi.services.db.session() as session:
+        assert (await instances.get_for_team(session, server.id, TWO)) is not None
+        assert (await instances.get_for_team(session, server.id, ONE)) is None
+        assert await workspaces.admins_of(session, TWO) == [BOB]
+        scope = multi.services.scope(TWO)
+        assert [r.name for r in await providers.list_all(session, scope=scope)] == ["linode-two"]
+    # its unfinished create drafts went with the uninstall; ONE's stayed
+    drafts = await _rows(multi.services.db, "SELECT view_id FROM create_drafts ORDER BY 1")
+    assert drafts == [("V0ONE",)]
+
+
+async def test_authorize_reads_the_database_once_per_workspace_not_per_request(
+    multi: Multi,
+) -> None:
+    one = await _install(multi, ONE, ANN)
+    await _with_providers(multi)
+    store = multi.services.installations
+    assert store is not None
+    ann = multi.sender(ONE, ANN)
+    assert (await ann.command("/vps", "list")).status == 200
+    reads, mark = store.bot_reads, multi.api.mark()
+    for _ in range(5):
+        assert (await ann.command("/vps", "list")).status == 200
+    assert store.bot_reads == reads  # answered from the cache
+    assert [c for c in multi.api.calls[mark:] if c.method == "auth.test"] == []
+    # an uninstall drops the cached token at once: the next request is refused
+    assert (await ann.event("app_uninstalled")).status == 200
+    multi.api.revoke(one)
+    mark, told = multi.api.mark(), len(multi.api.responses)
+    refused = await ann.command("/vps", "list")
+    assert store.bot_reads == reads + 1
+    # no listener ran (a listing would be in the ack), no Web API call was made; the
+    # person is told through the command's response_url, which needs no token
+    assert refused.text == ""
+    assert multi.api.calls[mark:] == []
+    post = await multi.api.wait_for_response(after=told)
+    assert post.payload["text"] == NOT_INSTALLED
+
+
+def _bot_of(multi: Multi, team: str, user: str, rows: dict[str, Any]) -> Bot:
+    """One workspace's view of the shared vpsbot, in the shape the e2e helpers take."""
+    return Bot(
+        multi.services,
+        multi.api,
+        multi.sandboxes[team],
+        multi.sender(team, user),
+        multi.url,
+        {"linode": rows[team]},
+    )
+
+
+async def test_servers_of_two_workspaces_never_cross_even_with_forged_ids(multi: Multi) -> None:
+    one = await _install(multi, ONE, ANN)
+    two = await _install(multi, TWO, BOB)
+    rows = await _with_providers(multi)
+    bot_one, bot_two = _bot_of(multi, ONE, ANN, rows), _bot_of(multi, TWO, BOB, rows)
+    mark = multi.api.mark()
+    mine = await create_server(bot_one, "linode", "ann-box", user=ANN, team=ONE)
+    theirs = await create_server(bot_two, "linode", "bob-box", user=BOB, team=TWO)
+    cards = [c for c in multi.api.calls[mark:] if c.method == "chat.postMessage"]
+    assert {c.token for c in cards if "ann-box" in str(c.args)} == {one}
+    assert {c.token for c in cards if "bob-box" in str(c.args)} == {two}
+
+    listed = (await bot_one.slack.command("/vps", "list")).data
+    assert "ann-box" in str(listed) and "bob-box" not in str(listed)
+    shown = (await bot_one.slack.command("/vps", "show bob-box")).data
+    assert "bob-box" not in str(shown.get("blocks", ""))
+
+    # Ann, the first admin of ONE, names TWO's server in every action and modal
+    before = await load(bot_two, theirs)
+    requests = len(multi.sandboxes[TWO].requests)
+    attacker = Owner(bot_one, theirs)
+    for action in ("vps_act_reboot", "vps_act_power_off", "vps_delete", "vps_resize"):
+        answer = await attacker.press(action)
+        assert answer["text"] == "That server does not exist in this workspace."
+    options = await attacker.slack.block_suggestion(
+        "vps_rebuild_image",
+        "",
+        view={"callback_id": "vps_rebuild_modal", "private_metadata": f'{{"id": "{theirs}"}}'},
+    )
+    assert options.data == {"options": []}
+    assert len(multi.sandboxes[TWO].requests) == requests  # nothing reached TWO's account
+    after = await load(bot_two, theirs)
+    assert (after.status, after.configuration) == (before.status, before.configuration)
+    assert (await load(bot_one, mine)).team_id == ONE
+
+
+async def test_a_forged_provider_id_in_the_create_modal_falls_back_to_the_workspaces_own(
+    multi: Multi,
+) -> None:
+    await _install(multi, ONE, ANN)
+    await _install(multi, TWO, BOB)
+    rows = await _with_providers(multi)
+    bot_one = _bot_of(multi, ONE, ANN, rows)
+    user = CreateSession(bot_one)
+    await user.open("forged")
+    requests = len(multi.sandboxes[TWO].requests)
+    # the provider menu's value replaced by TWO's provider id
+    view = await user._action("create_provider", "provider", str(rows[TWO].id))
+    assert "linode-two" not in str(view) and "linode-one" in str(view)
+    options = await bot_one.slack.block_suggestion("create_plan", "", view=user.view_id)
+    assert options.status == 200
+    offered = {
+        o["value"] for g in options.data.get("option_groups", [options.data]) for o in g["options"]
+    }
+    async with multi.services.db.session() as session:
+        own = {str(p.id) for p in await plans.list_for_provider(session, rows[ONE].id)}
+    assert offered and offered <= own  # only ONE's plans
+    assert len(multi.sandboxes[TWO].requests) == requests
+
+
+async def test_revoked_mid_provisioning_settles_quietly_and_the_other_workspace_goes_on(
+    multi: Multi,
+) -> None:
+    one = await _install(multi, ONE, ANN)
+    two = await _install(multi, TWO, BOB)
+    rows = await _with_providers(multi)
+    bot_one, bot_two = _bot_of(multi, ONE, ANN, rows), _bot_of(multi, TWO, BOB, rows)
+    # TWO's server is at the provider, its row still provisioning, when TWO revokes
+    instance_id = uuid.uuid4()
+    server = await multi.services.provider_for(rows[TWO]).create_instance(
+        CreateRequest(
+            label="bob-late",
+            region="us-east",
+            plan="g6-nanode-1",
+            image="linode/ubuntu24.04",
+            tag=f"vpsbot-{instance_id}",
+            root_password="Create-Pass-1234",
+            extra_tags=[VPSBOT_TAG],
+        )
+    )
+    async with multi.services.db.session() as session, session.begin():
+        await instances.create_pending(
+            session,
+            instance_id=instance_id,
+            label="bob-late",
+            team_id=TWO,
+            created_by=BOB,
+            provider_id=rows[TWO].id,
+            provider_type="linode",
+            plan_id=None,
+            region="us-east",
+            tag=f"vpsbot-{instance_id}",
+            channel_id="C0TWO",
+            configuration={},
+        )
+        await instances.mark(session, instance_id, provider_instance_id=server.id)
+        await instances.schedule_watch(session, instance_id)
+    revoked = await bot_two.slack.event("tokens_revoked", tokens={"oauth": [], "bot": ["U0BOTX"]})
+    assert revoked.status == 200
+    multi.api.revoke(two)
+    mark = multi.api.mark()
+    settled = await follow(bot_two, instance_id)
+    assert settled.status == "running"
+    assert [c for c in multi.api.calls[mark:] if c.token == two] == []
+    # ONE is unaffected: its server is created and its card posted with its token
+    mark = multi.api.mark()
+    await create_server(bot_one, "linode", "ann-box", user=ANN, team=ONE)
+    cards = [c for c in multi.api.calls[mark:] if c.method == "chat.postMessage"]
+    assert cards and {c.token for c in cards} == {one}
+
+
+async def test_an_org_wide_grid_install_serves_its_workspaces_apart(multi: Multi) -> None:
+    org, team_a, team_b = "E0ORG", "T0GA", "T0GB"
+    async with multi.http.get(f"{multi.url}/slack/install") as response:
+        page = await response.text()
+        cookie = response.headers["Set-Cookie"].split(";", 1)[0]
+    state = re.search(r"[?&]state=([^&\"']+)", page)
+    assert state
+    code = multi.api.issue_code("", ANN, enterprise_id=org, org_wide=True)
+    async with multi.http.get(
+        f"{multi.url}/slack/oauth_redirect",
+        params={"code": code, "state": state.group(1)},
+        headers={"Cookie": cookie},
+    ) as response:
+        assert response.status == 200, await response.text()
+    token = multi.api.token_of(org)
+    assert await _rows(multi.services.db, "SELECT team_id, enterprise_id FROM slack_bots") == [
+        (None, org)
+    ]
+    boxes = {team_a: multi.sandboxes[ONE], team_b: multi.sandboxes[TWO]}
+    rows = {}
+    for team, box in boxes.items():
+        rows[team] = await admin_ops.add_provider(
+            multi.services,
+            type="linode",
+            name=f"linode-{team.lower()}",
+            token=box.tokens["linode"],
+            api_url=box.linode_url,
+            team_id=team,
+        )
+        await admin_ops.import_plans(
+            multi.services, rows[team].name, admin_ops.Markup(percent=Decimal(0)), team_id=team
+        )
+
+    def member(team: str, user: str) -> SlackSender:
+        sender = multi.sender(team, user)
+        sender.enterprise_id = org
+        sender.enterprise_install = True
+        return sender
+
+    ann_a, bob_b = member(team_a, ANN), member(team_b, BOB)
+    for sender, own, other in (
+        (ann_a, "linode-t0ga", "linode-t0gb"),
+        (bob_b, "linode-t0gb", "linode-t0ga"),
+    ):
+        mark = multi.api.mark()
+        assert (await sender.command("/vps", "create")).status == 200
+        opened = await multi.api.wait_for_call("views.open", after=mark)
+        assert opened.token == token  # the org's install answers for each workspace
+        assert own in str(opened.response["view"]) and other not in str(opened.response["view"])
+    # the installer is the org's first vpsbot admin, in each of its workspaces
+    mark = multi.api.mark()
+    assert (await ann_a.command("/vps", "admin")).status == 200
+    home = await multi.api.wait_for_call("views.open", after=mark)
+    assert "linode-t0ga" in str(home.response["view"])
+    # a background post for a server of one workspace finds the org's token
+    bot_b = Bot(
+        multi.services, multi.api, boxes[team_b], bob_b, multi.url, {"linode": rows[team_b]}
+    )
+    mark = multi.api.mark()
+    await create_server(bot_b, "linode", "grid-box", user=BOB, team=team_b)
+    cards = [c for c in multi.api.calls[mark:] if c.method == "chat.postMessage"]
+    assert cards and {c.token for c in cards} == {token}
+    # uninstalling the org removes its token: nothing more is posted to its workspaces
+    assert (await bob_b.event("app_uninstalled")).status == 200
+    assert await _rows(multi.services.db, "SELECT 1 FROM slack_bots") == []
+    assert await multi.services.slack_for(team_a) is None
+
+
+async def test_a_shared_operator_provider_is_offered_only_where_shared(multi: Multi) -> None:
+    one = await _install(multi, ONE, ANN)
+    two = await _install(multi, TWO, BOB)
+    box = multi.sandboxes[ONE]
+    operator = await admin_ops.add_provider(
+        multi.services,
+        type="linode",
+        name="operator-linode",
+        token=box.tokens["linode"],
+        api_url=box.linode_url,
+    )
+    await admin_ops.import_plans(
+        multi.services, operator.name, admin_ops.Markup(percent=Decimal(0))
+    )
+    async with multi.services.db.session() as session, session.begin():
+        await providers.share(session, operator.id, ONE)
+    multi.services.offers.clear()
+    mark = multi.api.mark()
+    assert (await multi.sender(ONE, ANN).command("/vps", "create")).status == 200
+    opened = await multi.api.wait_for_call("views.open", after=mark)
+    assert opened.token == one
+    assert "operator-linode" in str(opened.response["view"])
+    # nothing is set up for TWO: Bob is told so, and no modal opens
+    mark, told = multi.api.mark(), len(multi.api.responses)
+    assert (await multi.sender(TWO, BOB).command("/vps", "create")).status == 200
+    post = await multi.api.wait_for_response(after=told)
+    assert "No cloud provider is set up yet" in post.payload["text"]
+    assert multi.api.calls_to("views.open")[mark:] == []
+    assert [c for c in multi.api.calls[mark:] if c.token not in (None, two)] == []
+    # Ann may use it but not manage it: her admin home does not list it
+    mark = multi.api.mark()
+    await multi.sender(ONE, ANN).command("/vps", "admin")
+    home = await multi.api.wait_for_call("views.open", after=mark)
+    assert "operator-linode" not in str(home.response["view"])
+
+
+async def test_slack_admins_are_asked_about_with_their_own_workspaces_token(
+    multi: Multi,
+) -> None:
+    await _install(multi, ONE, ANN)
+    two = await _install(multi, TWO, BOB)
+    carol = "UCAROL01"
+    multi.api.users[carol] = {"id": carol, "team_id": TWO, "is_admin": True}
+    mark = multi.api.mark()
+    assert (await multi.sender(TWO, carol).command("/vps", "admin")).status == 200
+    opened = await multi.api.wait_for_call("views.open", after=mark)
+    assert opened.token == two
+    asked = [c for c in multi.api.calls[mark:] if c.method == "users.info"]
+    assert asked and {c.token for c in asked} == {two}
+    # the same user id claiming to be in ONE is no admin there (not named, not Slack's)
+    multi.api.users[carol] = {"id": carol, "team_id": TWO, "is_admin": True}
+    mark = multi.api.mark()
+    refused = await multi.sender(ONE, carol).command("/vps", "admin")
+    assert "Only vpsbot admins" in refused.text
+    assert multi.api.calls_to("views.open")[mark:] == []
+
+
+async def test_revoked_while_the_provider_creates_nothing_uses_the_revoked_token(
+    multi: Multi,
+) -> None:
+    await _install(multi, ONE, ANN)
+    two = await _install(multi, TWO, BOB)
+    box = multi.sandboxes[TWO]
+    do_two = await admin_ops.add_provider(
+        multi.services,
+        type="digitalocean",
+        name="do-two",
+        token=box.tokens["digitalocean"],
+        api_url=box.digitalocean_url,
+        team_id=TWO,
+    )
+    await admin_ops.import_plans(
+        multi.services, "do-two", admin_ops.Markup(percent=Decimal(0)), team_id=TWO
+    )
+    bob = Bot(
+        multi.services, multi.api, box, multi.sender(TWO, BOB), multi.url, {"digitalocean": do_two}
+    )
+    user = CreateSession(bob)
+    await user.open("late-one")
+    await user.plan_step("digitalocean", "s-1vcpu-1gb", "ams3", label="late-one")
+    await user.submit({"deployment": {"deployment": sv.static_select("none")}})
+    await user.submit({"image": {"image": sv.static_select("ubuntu-24-04-x64")}})
+    review = await user.submit({"options": {"options": sv.checkboxes([])}})
+    assert review.data["view"]["callback_id"] == "vps_create:review"
+    box.inject("digitalocean", method="POST", path="/v2/droplets", latency=1.5)
+    await user.submit({})  # Create: the droplet takes 1.5 s to be accepted
+    await asyncio.sleep(0.3)
+    assert (
+        await bob.slack.event("tokens_revoked", tokens={"oauth": [], "bot": ["U0BOT"]})
+    ).status == 200
+    multi.api.revoke(two)
+    mark = multi.api.mark()
+    row = None
+    for _ in range(100):
+        async with multi.services.db.session() as session:
+            row = (
+                await session.execute(select(VpsInstance).where(VpsInstance.team_id == TWO))
+            ).scalar_one_or_none()
+        if row is not None and row.provider_instance_id:
+            break
+        await asyncio.sleep(0.05)
+    assert row is not None and row.provider_instance_id
+    await asyncio.sleep(0.3)  # the create's follow-ups (password, modal, card) have run
+    settled = await follow(bob, row.id)
+    assert settled.status == "running" and settled.ip_address
+    assert [c for c in multi.api.calls[mark:] if c.token == two] == []
+    # ONE is unaffected
+    listed = await multi.sender(ONE, ANN).command("/vps", "list")
+    assert listed.status == 200 and listed.data["response_type"] == "ephemeral"
+
+
+async def test_drift_reports_orphans_to_their_own_workspaces_admins_only(multi: Multi) -> None:
+    one = await _install(multi, ONE, ANN)
+    two = await _install(multi, TWO, BOB)
+    rows = await _with_providers(multi)
+    await multi.services.provider_for(rows[TWO]).create_instance(
+        CreateRequest(
+            label="lost-two",
+            region="us-east",
+            plan="g6-nanode-1",
+            image="linode/debian12",
+            tag=f"vpsbot-{uuid.uuid4()}",
+            root_password="Lost-Pass-12345",
+            extra_tags=[VPSBOT_TAG],
+        )
+    )
+    mark = multi.api.mark()
+    report = await Reconciler(multi.services).cycle(force=True)
+    assert report is not None and len(report.orphans) == 1
+    posts = [c for c in multi.api.calls[mark:] if c.method == "chat.postMessage"]
+    assert [(c.args["channel"], c.token) for c in posts] == [(BOB, two)]
+    assert "lost-two" in posts[0].args["text"]
+    assert not any(c.token == one for c in multi.api.calls[mark:])
+    async with multi.services.db.session() as session:
+        log_two = await activity.for_workspace(session, TWO, operator_rows=False)
+        log_one = await activity.for_workspace(session, ONE, operator_rows=False)
+    assert any(e.event_type == "vps.orphans" for e in log_two)
+    assert not any(e.event_type == "vps.orphans" for e in log_one)
