@@ -19,12 +19,24 @@ FORBIDDEN = {"providers": {"bot", "db"}, "db": {"bot", "providers"}}
 #: What each package inside bot/ may import from bot/ (besides itself).
 BOT_LAYERS: dict[str, set[str]] = {
     "core": set(),
+    "spend": {"core"},
     "status": {"core"},
-    "create": {"core", "status"},
+    "create": {"core", "status", "spend"},
+    "approvals": {"core", "status", "spend", "create"},
     "servers": {"core", "status"},
     "admin": {"core", "status"},
     "help": {"core"},
-    "app": {"core", "status", "create", "servers", "admin", "help", "playground"},
+    "app": {
+        "core",
+        "status",
+        "spend",
+        "create",
+        "approvals",
+        "servers",
+        "admin",
+        "help",
+        "playground",
+    },
 }
 
 

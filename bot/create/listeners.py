@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
@@ -40,8 +42,10 @@ from bot.create.views import (
     creating_view,
     loading_view,
     message_view,
+    review_lines,
     view_for,
 )
+from bot.spend import guard, requests
 
 __all__ = [
     "SUBCOMMANDS",
@@ -277,7 +281,32 @@ async def step_submitted(
     except catalog.CatalogPending as pending:
         await answer.show(loading_view(target, pending.what))
         next_data, _, _ = await catalog.gather(services, draft, target)
+    if target == "review":
+        next_data.spend = (await _spend_check(services, state, next_data)).lines()
     await answer.show(render(target, next_data))
+
+
+async def _spend_check(services: Services, state: DraftState, data: StepData) -> guard.Check:
+    """What the create would cost and what the policy says (no lock: display only)."""
+    plan = data.plan
+    async with services.db.session() as session:
+        return await guard.check(
+            session,
+            team_id=state.team_id,
+            user_id=state.user_id,
+            hourly=plan.hourly if plan else Decimal(0),
+            monthly=plan.monthly if plan else Decimal(0),
+            now=datetime.now(UTC),
+            lock=False,
+        )
+
+
+async def _refuse_at_review(answer: _Answer, data: StepData, message: str) -> None:
+    if not answer.acked:
+        await answer.errors({"review": message})
+    else:
+        data.draft.errors = {"review": message}
+        await answer.show(view_for("review", data))
 
 
 async def _create(
@@ -307,15 +336,44 @@ async def _create(
             data.draft.errors = {"review": message}
             await answer.show(view_for("review", data))
         return
-    claim = await service.claim(
-        services,
-        view_id=state.view_id,
-        data=data,
-        row=provider_row,
-        team_id=state.team_id,
-        user_id=state.user_id,
-        channel_id=state.channel_id,
-    )
+    verdict = await _spend_check(services, state, data)
+    data.spend = verdict.lines()
+    if verdict.refusal is not None:
+        await _refuse_at_review(answer, data, verdict.refusal)
+        return
+    if verdict.needs_approval:
+        try:
+            request = await requests.submit(
+                services,
+                view_id=state.view_id,
+                draft=data.draft,
+                summary=review_lines(data),
+                provider_id=str(provider_row.id),
+                provider_name=provider_row.name,
+                check=verdict,
+                team_id=state.team_id,
+                user_id=state.user_id,
+                channel_id=state.channel_id,
+            )
+        except guard.SpendRefused as exc:
+            await _refuse_at_review(answer, data, exc.message)
+            return
+        if request is not None:
+            await answer.show(message_view(requests.submitted_text(data.draft.label, verdict)))
+        return
+    try:
+        claim = await service.claim(
+            services,
+            view_id=state.view_id,
+            data=data,
+            row=provider_row,
+            team_id=state.team_id,
+            user_id=state.user_id,
+            channel_id=state.channel_id,
+        )
+    except guard.SpendRefused as exc:
+        await _refuse_at_review(answer, data, exc.message)
+        return
     await answer.show(creating_view(data.draft.label, provider_row.name))
     if claim is None:
         return

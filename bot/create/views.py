@@ -90,6 +90,8 @@ class StepData:
     ssh_keys: list[SSHKey] = field(default_factory=list)
     vpcs: list[VPC] = field(default_factory=list)
     steps: tuple[str, ...] = ("plan", "deployment", "image", "config", "review")
+    #: the review's spend section (cost, budget left, approval), from bot.spend.guard
+    spend: list[str] = field(default_factory=list)
 
     @property
     def provider(self) -> ProviderChoice | None:
@@ -415,11 +417,17 @@ def review_view(data: StepData) -> View:
         DividerBlock(),
         SectionBlock(
             block_id="price",
-            text=md(f"*Price:* {plan.price()}" if plan else "*Price:* —"),
+            text=md(
+                "\n".join(data.spend)
+                if data.spend
+                else (f"*Price:* {plan.price()}" if plan else "*Price:* —")
+            ),
         ),
         _back("review"),
     ]
-    return _modal("review", _with_errors(blocks, data.draft.errors), submit="Create")
+    asks = any(line.startswith(":raised_hand:") for line in data.spend)
+    submit = "Ask for approval" if asks else "Create"
+    return _modal("review", _with_errors(blocks, data.draft.errors), submit=submit)
 
 
 def loading_view(step: str, what: str) -> View:

@@ -1,0 +1,188 @@
+"""Spend policy rows and the month's spend, summed in SQL for the claim-time check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, Numeric, case, func, literal, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import MemberPolicy, ServiceProvider, VpsInstance, WorkspacePolicy
+
+__all__ = [
+    "Standing",
+    "UsageRow",
+    "get_member",
+    "get_policy",
+    "lock_policy",
+    "save_member",
+    "save_policy",
+    "standing",
+    "usages",
+]
+
+
+async def get_policy(session: AsyncSession, team_id: str) -> WorkspacePolicy | None:
+    return await session.get(WorkspacePolicy, team_id)
+
+
+async def lock_policy(
+    session: AsyncSession, team_id: str, defaults: dict[str, Any]
+) -> WorkspacePolicy:
+    """The workspace's policy row, locked until the transaction ends (created with
+    ``defaults`` if missing): claims in one workspace wait for each other here."""
+    await session.execute(
+        insert(WorkspacePolicy).values(team_id=team_id, **defaults).on_conflict_do_nothing()
+    )
+    query = (
+        select(WorkspacePolicy)
+        .where(WorkspacePolicy.team_id == team_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(query)).scalar_one()
+
+
+async def save_policy(
+    session: AsyncSession, team_id: str, values: dict[str, Any], updated_by: str
+) -> WorkspacePolicy:
+    """Write the policy's fields in ``values`` (insert or update), return the row."""
+    statement = (
+        insert(WorkspacePolicy)
+        .values(team_id=team_id, updated_by=updated_by, **values)
+        .on_conflict_do_update(
+            index_elements=[WorkspacePolicy.team_id],
+            set_={**values, "updated_by": updated_by, "updated_at": func.now()},
+        )
+        .returning(WorkspacePolicy)
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(statement)).scalar_one()
+
+
+async def get_member(session: AsyncSession, team_id: str, user_id: str) -> MemberPolicy | None:
+    return await session.get(MemberPolicy, (team_id, user_id))
+
+
+async def save_member(
+    session: AsyncSession,
+    team_id: str,
+    user_id: str,
+    *,
+    monthly_budget: Decimal | None,
+    max_servers: int | None,
+    updated_by: str,
+) -> None:
+    """Set (or, with both None, drop) one member's overrides."""
+    if monthly_budget is None and max_servers is None:
+        row = await get_member(session, team_id, user_id)
+        if row is not None:
+            await session.delete(row)
+        return
+    values = {"monthly_budget": monthly_budget, "max_servers": max_servers}
+    await session.execute(
+        insert(MemberPolicy)
+        .values(team_id=team_id, user_id=user_id, updated_by=updated_by, **values)
+        .on_conflict_do_update(
+            index_elements=[MemberPolicy.team_id, MemberPolicy.user_id],
+            set_={**values, "updated_by": updated_by, "updated_at": func.now()},
+        )
+    )
+
+
+def _charge(month_start: datetime, month_end: datetime) -> ColumnElement[Decimal]:
+    """One server's projected charge this month, as :mod:`bot.spend.cost` computes it:
+    started hours to month end (or deletion) at the hourly price, capped at the
+    monthly, rounded to the cent."""
+    start = func.greatest(VpsInstance.created_at, literal(month_start))
+    end = case(
+        (VpsInstance.deleted_at.is_(None), literal(month_end)),
+        else_=func.least(VpsInstance.deleted_at, literal(month_end)),
+    )
+    hours = func.greatest(0, func.ceil(func.extract("epoch", end - start) / 3600))
+    raw = func.least(
+        hours * func.coalesce(VpsInstance.price_hourly, 0),
+        func.coalesce(VpsInstance.price_monthly, 0),
+    )
+    return func.round(raw.cast(Numeric), 2)
+
+
+def _this_month(team_id: str, month_start: datetime, month_end: datetime) -> list[Any]:
+    return [
+        VpsInstance.team_id == team_id,
+        VpsInstance.created_at < month_end,
+        (VpsInstance.deleted_at.is_(None)) | (VpsInstance.deleted_at > month_start),
+    ]
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a member and their workspace stand this month, before a new server."""
+
+    member_projected: Decimal
+    workspace_projected: Decimal
+    member_servers: int
+
+
+async def standing(
+    session: AsyncSession,
+    team_id: str,
+    user_id: str,
+    month_start: datetime,
+    month_end: datetime,
+) -> Standing:
+    """Projected month spend of the member and of the workspace, and the member's
+    live servers: one aggregate over the spend index."""
+    charge = _charge(month_start, month_end)
+    mine = VpsInstance.created_by == user_id
+    query = select(
+        func.coalesce(func.sum(case((mine, charge), else_=0)), 0),
+        func.coalesce(func.sum(charge), 0),
+        func.count().filter(mine, VpsInstance.deleted_at.is_(None)),
+    ).where(*_this_month(team_id, month_start, month_end))
+    member, workspace, servers = (await session.execute(query)).one()
+    return Standing(Decimal(member), Decimal(workspace), int(servers))
+
+
+@dataclass(frozen=True)
+class UsageRow:
+    created_at: datetime
+    deleted_at: datetime | None
+    hourly: Decimal
+    monthly: Decimal
+    user_id: str
+    provider: str
+
+
+async def usages(
+    session: AsyncSession,
+    team_id: str,
+    month_start: datetime,
+    month_end: datetime,
+    *,
+    user_id: str | None = None,
+) -> list[UsageRow]:
+    """The servers that cost something in the month, with their prices and provider."""
+    conditions = _this_month(team_id, month_start, month_end)
+    if user_id is not None:
+        conditions.append(VpsInstance.created_by == user_id)
+    query = (
+        select(
+            VpsInstance.created_at,
+            VpsInstance.deleted_at,
+            VpsInstance.price_hourly,
+            VpsInstance.price_monthly,
+            VpsInstance.created_by,
+            func.coalesce(ServiceProvider.name, VpsInstance.provider_type),
+        )
+        .outerjoin(ServiceProvider, ServiceProvider.id == VpsInstance.provider_id)
+        .where(*conditions)
+    )
+    return [
+        UsageRow(c, d, h or Decimal(0), m or Decimal(0), u or "", p or "")
+        for c, d, h, m, u, p in await session.execute(query)
+    ]
