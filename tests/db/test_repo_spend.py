@@ -52,9 +52,9 @@ async def test_standing_matches_the_pure_computation(db: Database) -> None:
     usages = [cost.Usage(r.created_at, r.deleted_at, r.hourly, r.monthly, r.user_id) for r in usage]
     assert len(usages) == 4  # the one gone before November is not read
     mine = cost.total([u for u in usages if u.user_id == "U1"], NOW).projected
-    # by hand: 8.88 (496 h × 0.0179) + 12.00 (capped) = 20.88
+    # by hand: 8.88 (496 h x 0.0179) + 12.00 (capped) = 20.88
     assert got.member_projected == mine == Decimal("20.88")
-    # + 0.24 (4 h × 0.06) + 26.56 (372 h × 0.0714 = 26.5608) = 47.68
+    # + 0.24 (4 h x 0.06) + 26.56 (372 h x 0.0714 = 26.5608) = 47.68
     assert got.workspace_projected == cost.total(usages, NOW).projected == Decimal("47.68")
     assert got.member_servers == 2
 

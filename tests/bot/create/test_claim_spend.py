@@ -37,7 +37,7 @@ PLAN = PlanChoice(
     monthly=Decimal("20.00"),
     hourly=Decimal("0.0300"),
 )
-# 360 h × 0.03 = 10.80 to month end
+# 360 h x 0.03 = 10.80 to month end
 
 
 def _services(database_url: str, fernet_keys: list[str]) -> Services:

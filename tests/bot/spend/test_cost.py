@@ -37,8 +37,8 @@ def test_hand_computed_month_to_date_and_projection() -> None:
         hourly=Decimal("0.0179"),
         monthly=Decimal("12.00"),
     )
-    assert cost.month_to_date(usage, NOW) == Decimal("2.24")  # 125 × 0.0179 = 2.2375
-    # to Dec 1: 495 h 45 min → 496 h × 0.0179 = 8.8784
+    assert cost.month_to_date(usage, NOW) == Decimal("2.24")  # 125 x 0.0179 = 2.2375
+    # to Dec 1: 495 h 45 min → 496 h x 0.0179 = 8.8784
     assert cost.projected(usage, NOW) == Decimal("8.88")
 
 
@@ -49,9 +49,9 @@ def test_cap_at_the_monthly_price() -> None:
         hourly=Decimal("0.0179"),
         monthly=Decimal("12.00"),
     )
-    # whole of November: 720 h × 0.0179 = 12.888 → capped at 12.00
+    # whole of November: 720 h x 0.0179 = 12.888 → capped at 12.00
     assert cost.projected(usage, NOW) == Decimal("12.00")
-    # 348 h so far (Nov 1 → Nov 15 12:30 = 348.5 → 349) × 0.0179 = 6.2471
+    # 348 h so far (Nov 1 → Nov 15 12:30 = 348.5 → 349) x 0.0179 = 6.2471
     assert cost.month_to_date(usage, NOW) == Decimal("6.25")
 
 
@@ -79,7 +79,7 @@ def test_grouping_by_member_and_provider() -> None:
     c = Usage(NOW - timedelta(hours=1), None, Decimal("0.25"), Decimal("100"), "U1", "do")
     by_member = cost.spend_by([a, b, c], NOW, lambda u: u.user_id)
     assert list(by_member) == ["U1", "U2"]
-    assert by_member["U1"].month_to_date == Decimal("1.25")  # 2 × 0.5 + 1 × 0.25
+    assert by_member["U1"].month_to_date == Decimal("1.25")  # 2 x 0.5 + 1 x 0.25
     assert by_member["U2"].month_to_date == Decimal("0.25")
     by_provider = cost.spend_by([a, b, c], NOW, lambda u: u.provider)
     assert by_provider["do"].month_to_date == Decimal("0.50")
