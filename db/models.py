@@ -134,6 +134,13 @@ class VpsInstance(_Timestamps, Base):
             postgresql_where=text("expires_at IS NOT NULL AND lease_ended_at IS NULL"),
         ),
         Index(
+            "idx_vps_instances_lease_remind",
+            "expires_at",
+            postgresql_where=text(
+                "expires_at IS NOT NULL AND lease_ended_at IS NULL AND lease_reminded_at IS NULL"
+            ),
+        ),
+        Index(
             "idx_vps_instances_spend",
             "team_id",
             "created_by",

@@ -46,6 +46,8 @@ from bot.create.views import (
     view_for,
 )
 from bot.spend import guard, requests
+from bot.spend.policy import effective, lease_choices
+from db.repo import spend as spend_repo
 
 __all__ = [
     "SUBCOMMANDS",
@@ -189,6 +191,7 @@ async def back(
     data, _, _ = await catalog.gather(services, state.draft, current)
     target = steps.previous_step(current, data.steps)
     data, _, _ = await catalog.gather(services, state.draft, target)
+    await _with_policy(services, state, target, data)
     await save_draft(services, state, target)
     await update_view(client, view["id"], render(target, data), view.get("hash"))
 
@@ -254,6 +257,7 @@ async def step_submitted(
     except catalog.CatalogPending as pending:
         await answer.show(loading_view(step, pending.what))
         data, provider_row, provider = await catalog.gather(services, draft, step)
+    await _with_policy(services, state, step, data)
     errors = steps.read_step(services, step, values, data, provider)
     if errors:
         if not answer.acked:
@@ -281,9 +285,20 @@ async def step_submitted(
     except catalog.CatalogPending as pending:
         await answer.show(loading_view(target, pending.what))
         next_data, _, _ = await catalog.gather(services, draft, target)
-    if target == "review":
-        next_data.spend = (await _spend_check(services, state, next_data)).lines()
+    await _with_policy(services, state, target, next_data)
     await answer.show(render(target, next_data))
+
+
+async def _with_policy(services: Services, state: DraftState, step: str, data: StepData) -> None:
+    """What the spend policy adds to a step: the leases offered at the config step,
+    the cost and budget section of the review."""
+    if step == "config":
+        async with services.db.session() as session:
+            row = await spend_repo.get_policy(session, state.team_id)
+            member = await spend_repo.get_member(session, state.team_id, state.user_id)
+        data.leases = tuple(lease_choices(effective(row, member)))
+    elif step == "review":
+        data.spend = (await _spend_check(services, state, data)).lines()
 
 
 async def _spend_check(services: Services, state: DraftState, data: StepData) -> guard.Check:

@@ -92,6 +92,8 @@ class StepData:
     steps: tuple[str, ...] = ("plan", "deployment", "image", "config", "review")
     #: the review's spend section (cost, budget left, approval), from bot.spend.guard
     spend: list[str] = field(default_factory=list)
+    #: leases the policy lets this member pick (hours; None = no expiry), config step
+    leases: tuple[int | None, ...] = ()
 
     @property
     def provider(self) -> ProviderChoice | None:
@@ -363,8 +365,42 @@ def config_view(data: StepData) -> View:
                     ),
                 )
             )
+    if data.leases:
+        blocks.append(_lease_block(data))
     blocks.append(_back("config"))
     return _modal("config", _with_errors(blocks, draft.errors))
+
+
+def lease_text(hours: int | None) -> str:
+    """``7 days``, ``36 hours``, ``No expiry``."""
+    if hours is None:
+        return "No expiry"
+    if hours % 24 == 0:
+        days = hours // 24
+        return f"{days} day" if days == 1 else f"{days} days"
+    return f"{hours} hours"
+
+
+def _lease_block(data: StepData) -> InputBlock:
+    """The lease select: what the policy allows, the draft's choice (else the
+    policy's default, listed first) selected."""
+    options = [
+        Option(value="none" if h is None else str(h), text=lease_text(h)) for h in data.leases
+    ][:MAX_STATIC_OPTIONS]
+    draft = data.draft
+    chosen = "none" if draft.no_expiry else str(draft.lease_hours or data.leases[0])
+    return InputBlock(
+        block_id="lease",
+        label="Lease",
+        hint=PlainTextObject(
+            text="When the server's lease ends; you are reminded before and can extend it."
+        ),
+        element=StaticSelectElement(
+            action_id="lease",
+            options=options,
+            initial_option=next((o for o in options if o.value == chosen), options[0]),
+        ),
+    )
 
 
 def review_lines(data: StepData) -> list[tuple[str, str]]:
@@ -389,6 +425,8 @@ def review_lines(data: StepData) -> list[tuple[str, str]]:
         ("SSH keys", str(len(draft.ssh_key_ids)) if draft.ssh_key_ids else "none"),
         ("Backups", "yes" if draft.backups else "no"),
     ]
+    if draft.no_expiry or draft.lease_hours:
+        rows.append(("Lease", lease_text(None if draft.no_expiry else draft.lease_hours)))
     if flow:
         for toggle in flow.toggles:
             rows.append((toggle.label, "yes" if draft.options.get(toggle.key) else "no"))

@@ -117,6 +117,14 @@ def upgrade() -> None:
         ["expires_at"],
         postgresql_where=sa.text("expires_at IS NOT NULL AND lease_ended_at IS NULL"),
     )
+    op.create_index(
+        "idx_vps_instances_lease_remind",
+        "vps_instances",
+        ["expires_at"],
+        postgresql_where=sa.text(
+            "expires_at IS NOT NULL AND lease_ended_at IS NULL AND lease_reminded_at IS NULL"
+        ),
+    )
     # the budget check: a workspace's servers that cost something this month,
     # with what it needs to price them (index-only)
     op.create_index(
@@ -168,6 +176,7 @@ def downgrade() -> None:
     op.execute("DROP TRIGGER IF EXISTS trg_vps_instances_deleted_at ON vps_instances")
     op.execute("DROP FUNCTION IF EXISTS vps_instances_deleted_at()")
     op.drop_index("idx_vps_instances_spend", table_name="vps_instances")
+    op.drop_index("idx_vps_instances_lease_remind", table_name="vps_instances")
     op.drop_index("idx_vps_instances_lease_open", table_name="vps_instances")
     for column in (
         "lease_ended_at",
