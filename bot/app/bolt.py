@@ -25,6 +25,7 @@ from slack_bolt.response import BoltResponse
 from bot.admin import listeners as admin
 from bot.app.commands import vps_command
 from bot.app.errors import on_listener_error, reference
+from bot.approvals import listeners as approvals
 from bot.core.services import Services
 from bot.create import listeners as create
 from bot.servers import listeners as servers
@@ -179,6 +180,6 @@ def build_bolt_app(services: Services) -> AsyncApp:
     app.use(drop_nuls)
     app.error(on_listener_error)
     app.command("/vps")(vps_command)
-    for feature in (create, servers, admin):
+    for feature in (create, servers, admin, approvals):
         feature.register(app)
     return app

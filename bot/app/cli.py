@@ -50,6 +50,7 @@ def _fail(message: str, status: int = 1) -> NoReturn:
 async def _serve(settings: Settings, args: argparse.Namespace) -> None:
     from bot.app.bolt import build_bolt_app
     from bot.app.http import settle_heap, start_serving
+    from bot.app.spend_jobs import expire_requests_forever, lease_sweeper
     from bot.core.logs import configure_logging
     from bot.core.services import Services
     from bot.status.drift import Reconciler
@@ -85,6 +86,8 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
         background = [
             asyncio.create_task(StatusWatcher(services).run(stop)),
             asyncio.create_task(Reconciler(services).run(stop)),
+            asyncio.create_task(lease_sweeper(services).run(stop)),
+            asyncio.create_task(expire_requests_forever(services, stop)),
         ]
         await _wait_for_stop()
         stop.set()

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from prometheus_client import Counter
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.logs import redactor
 from bot.core.services import Services
@@ -83,6 +84,7 @@ async def claim(
     channel_id: str | None,
     approved: bool = False,
     clock: Callable[[], datetime] = _now,
+    gate: Callable[[AsyncSession], Awaitable[bool]] | None = None,
 ) -> Claim | None:
     """Claim the draft and write the pending instance row; None for a repeat submission.
 
@@ -91,6 +93,10 @@ async def claim(
     budget or server cap no longer allows, or one that needs approval it does not
     have (``approved``), raises :class:`~bot.spend.guard.SpendRefused` and
     nothing is claimed.
+
+    ``gate`` replaces the draft's claim as the exactly-once condition (an approved
+    request's conditional UPDATE): it runs first in the same transaction, and
+    False means another caller got there first.
     """
     draft = data.draft
     plan = data.plan
@@ -100,7 +106,10 @@ async def claim(
     monthly = plan.monthly if plan else Decimal(0)
     now = clock()
     async with services.db.session() as session, session.begin():
-        if await drafts.claim_for_create(session, view_id, instance_id) is None:
+        if gate is not None:
+            if not await gate(session):
+                return None
+        elif await drafts.claim_for_create(session, view_id, instance_id) is None:
             return None
         verdict = await guard.check(
             session,
