@@ -23,6 +23,8 @@ BOT_LAYERS: dict[str, set[str]] = {
     "status": {"core"},
     "create": {"core", "status", "spend"},
     "approvals": {"core", "status", "spend", "create"},
+    # the Home tab is a surface over the features: it opens create and shows servers
+    "home": {"core", "status", "spend", "create", "servers"},
     "servers": {"core", "status"},
     "admin": {"core", "status"},
     "help": {"core"},
@@ -32,6 +34,7 @@ BOT_LAYERS: dict[str, set[str]] = {
         "spend",
         "create",
         "approvals",
+        "home",
         "servers",
         "admin",
         "help",

@@ -28,6 +28,7 @@ from bot.app.errors import on_listener_error, reference
 from bot.approvals import listeners as approvals
 from bot.core.services import Services
 from bot.create import listeners as create
+from bot.home import listeners as home
 from bot.servers import listeners as servers
 
 __all__ = ["ACK_TIMEOUT", "ProvideServices", "VpsbotApp", "answer_on_ack", "build_bolt_app"]
@@ -180,6 +181,6 @@ def build_bolt_app(services: Services) -> AsyncApp:
     app.use(drop_nuls)
     app.error(on_listener_error)
     app.command("/vps")(vps_command)
-    for feature in (create, servers, admin, approvals):
+    for feature in (create, servers, admin, approvals, home):
         feature.register(app)
     return app

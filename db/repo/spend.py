@@ -19,6 +19,7 @@ __all__ = [
     "get_member",
     "get_policy",
     "lock_policy",
+    "owned",
     "save_member",
     "save_policy",
     "standing",
@@ -186,3 +187,27 @@ async def usages(
         UsageRow(c, d, h or Decimal(0), m or Decimal(0), u or "", p or "")
         for c, d, h, m, u, p in await session.execute(query)
     ]
+
+
+async def owned(
+    session: AsyncSession, team_id: str, user_id: str, *, limit: int
+) -> tuple[list[tuple[VpsInstance, str]], int]:
+    """A member's live servers, newest first (at most ``limit``, with the provider's
+    name), and how many they have in all."""
+    where = [
+        VpsInstance.team_id == team_id,
+        VpsInstance.created_by == user_id,
+        VpsInstance.deleted_at.is_(None),
+    ]
+    total = int(
+        (await session.execute(select(func.count()).select_from(VpsInstance).where(*where)))
+        .scalar_one()
+    )
+    query = (
+        select(VpsInstance, func.coalesce(ServiceProvider.name, VpsInstance.provider_type))
+        .outerjoin(ServiceProvider, ServiceProvider.id == VpsInstance.provider_id)
+        .where(*where)
+        .order_by(VpsInstance.created_at.desc(), VpsInstance.id.desc())
+        .limit(limit)
+    )
+    return [(row, str(name)) for row, name in await session.execute(query)], total
