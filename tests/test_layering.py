@@ -26,7 +26,7 @@ BOT_LAYERS: dict[str, set[str]] = {
     # the Home tab is a surface over the features: it opens create and shows servers
     "home": {"core", "status", "spend", "create", "servers"},
     "servers": {"core", "status"},
-    "admin": {"core", "status"},
+    "admin": {"core", "status", "spend"},
     "help": {"core"},
     "app": {
         "core",

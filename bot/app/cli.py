@@ -387,6 +387,57 @@ async def cmd_plans_enable(services: Any, args: argparse.Namespace) -> None:
     print(f"plan {args.plan!r} {args.action}d")
 
 
+@_with_services
+async def cmd_policy_show(services: Any, args: argparse.Namespace) -> None:
+    from bot.spend import manage
+    from bot.spend.policy import FIELDS
+
+    shown = manage.display(await manage.current(services, args.team))
+    for name, (label, _) in FIELDS.items():
+        print(f"{name:<24} {shown[name] or '-':<30} {label}")
+
+
+def _assignments(items: Sequence[str]) -> dict[str, str]:
+    raw: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise CliError(f"expected FIELD=VALUE, got {item[:40]!r}")
+        raw[name.strip()] = value
+    return raw
+
+
+@_with_services
+async def cmd_policy_set(services: Any, args: argparse.Namespace) -> None:
+    from bot.core.errors import InputError
+    from bot.spend import manage
+
+    try:
+        await manage.update(services, args.team, _assignments(args.assignments), "cli")
+    except InputError as exc:
+        raise CliError(f"{exc.field}: {exc.message}") from None
+    print(f"policy of {args.team} updated")
+
+
+@_with_services
+async def cmd_policy_member(services: Any, args: argparse.Namespace) -> None:
+    from bot.core.errors import InputError
+    from bot.spend import manage
+
+    try:
+        await manage.set_member(
+            services,
+            args.team,
+            args.user,
+            budget=args.budget or "",
+            max_servers=args.max_servers or "",
+            by="cli",
+        )
+    except InputError as exc:
+        raise CliError(f"{exc.field}: {exc.message}") from None
+    print(f"overrides of {args.user} in {args.team} saved")
+
+
 # --------------------------------------------------------------------------- parser
 
 
@@ -468,6 +519,22 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("plan")
         p.add_argument("--provider", required=True)
         p.set_defaults(func=cmd_plans_enable)
+
+    pol = sub.add_parser("policy", help="the spend policy of a workspace (budgets, approvals)")
+    posub = pol.add_subparsers(dest="action", required=True, metavar="ACTION")
+    show = posub.add_parser("show", help="every field and its value")
+    show.add_argument("--team", required=True, help="the Slack workspace id (T…)")
+    show.set_defaults(func=cmd_policy_show)
+    pset = posub.add_parser("set", help="change fields: FIELD=VALUE … (empty value: none)")
+    pset.add_argument("--team", required=True)
+    pset.add_argument("assignments", nargs="+", metavar="FIELD=VALUE")
+    pset.set_defaults(func=cmd_policy_set)
+    mem = posub.add_parser("member", help="one member's budget and server cap ('' to drop)")
+    mem.add_argument("--team", required=True)
+    mem.add_argument("--user", required=True)
+    mem.add_argument("--budget", metavar="DOLLARS")
+    mem.add_argument("--max-servers", metavar="N")
+    mem.set_defaults(func=cmd_policy_member)
     return parser
 
 
