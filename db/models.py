@@ -39,6 +39,7 @@ __all__ = [
     "MemberPolicy",
     "Plan",
     "ServiceProvider",
+    "SpendTotal",
     "VpsInstance",
     "WorkspacePolicy",
 ]
@@ -337,3 +338,15 @@ class ApprovalRequest(Base):
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), nullable=False
     )
+
+
+class SpendTotal(Base):
+    """A workspace's projected spend in one month, kept current by a trigger on
+    ``vps_instances`` (migration 0009); made on first use from the full sum."""
+
+    __tablename__ = "spend_totals"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    month_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    month_end: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    projected: Mapped[Decimal] = mapped_column(Numeric(14, 2), nullable=False)

@@ -125,5 +125,5 @@ async def check(
     member = await spend.get_member(session, team_id, user_id)
     policy = effective(row, member)
     start, end = cost.month_bounds(now)
-    standing = await spend.standing(session, team_id, user_id, start, end)
+    standing = await spend.standing(session, team_id, user_id, start, end, keep=lock)
     return judge(policy, standing, hourly, monthly, now)

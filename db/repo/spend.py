@@ -7,11 +7,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Numeric, case, func, literal, select
+from sqlalchemy import ColumnElement, Numeric, func, literal, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import MemberPolicy, ServiceProvider, VpsInstance, WorkspacePolicy
+from db.models import MemberPolicy, ServiceProvider, SpendTotal, VpsInstance, WorkspacePolicy
 
 __all__ = [
     "Standing",
@@ -24,6 +24,7 @@ __all__ = [
     "save_policy",
     "standing",
     "usages",
+    "workspace_projected",
 ]
 
 
@@ -96,20 +97,17 @@ async def save_member(
 
 
 def _charge(month_start: datetime, month_end: datetime) -> ColumnElement[Decimal]:
-    """One server's projected charge this month, as :mod:`bot.spend.cost` computes it:
-    started hours to month end (or deletion) at the hourly price, capped at the
-    monthly, rounded to the cent."""
-    start = func.greatest(VpsInstance.created_at, literal(month_start))
-    end = case(
-        (VpsInstance.deleted_at.is_(None), literal(month_end)),
-        else_=func.least(VpsInstance.deleted_at, literal(month_end)),
+    """One server's projected charge this month: ``vps_month_charge`` (migration
+    0009), the SQL twin of :mod:`bot.spend.cost` (a test holds them equal)."""
+    return func.vps_month_charge(
+        VpsInstance.created_at,
+        VpsInstance.deleted_at,
+        VpsInstance.price_hourly,
+        VpsInstance.price_monthly,
+        literal(month_start),
+        literal(month_end),
+        type_=Numeric(14, 2),
     )
-    hours = func.greatest(0, func.ceil(func.extract("epoch", end - start) / 3600))
-    raw = func.least(
-        hours * func.coalesce(VpsInstance.price_hourly, 0),
-        func.coalesce(VpsInstance.price_monthly, 0),
-    )
-    return func.round(raw.cast(Numeric), 2)
 
 
 def _this_month(team_id: str, month_start: datetime, month_end: datetime) -> list[Any]:
@@ -129,24 +127,67 @@ class Standing:
     member_servers: int
 
 
+async def workspace_projected(
+    session: AsyncSession,
+    team_id: str,
+    month_start: datetime,
+    month_end: datetime,
+    *,
+    keep: bool = False,
+) -> Decimal:
+    """The workspace's projected spend this month: its ``spend_totals`` row (kept
+    by a trigger), else the full sum — stored as the row when ``keep`` (call it so
+    only under the policy row lock, where claims cannot add servers meanwhile)."""
+    found = (
+        await session.execute(
+            select(SpendTotal.projected).where(
+                SpendTotal.team_id == team_id, SpendTotal.month_start == month_start
+            )
+        )
+    ).scalar_one_or_none()
+    if found is not None:
+        return Decimal(found)
+    full = (
+        select(func.coalesce(func.sum(_charge(month_start, month_end)), 0))
+        .where(*_this_month(team_id, month_start, month_end))
+        .scalar_subquery()
+    )
+    if not keep:
+        return Decimal((await session.execute(select(full))).scalar_one())
+    stored = await session.execute(
+        insert(SpendTotal)
+        .values(team_id=team_id, month_start=month_start, month_end=month_end, projected=full)
+        .on_conflict_do_nothing()
+        .returning(SpendTotal.projected)
+    )
+    value = stored.scalar_one_or_none()
+    if value is None:  # another caller made it first
+        return await workspace_projected(session, team_id, month_start, month_end)
+    return Decimal(value)
+
+
 async def standing(
     session: AsyncSession,
     team_id: str,
     user_id: str,
     month_start: datetime,
     month_end: datetime,
+    *,
+    keep: bool = False,
 ) -> Standing:
-    """Projected month spend of the member and of the workspace, and the member's
-    live servers: one aggregate over the spend index."""
+    """Projected month spend of the member (their servers, over the spend index)
+    and of the workspace (one row), and the member's live servers."""
     charge = _charge(month_start, month_end)
-    mine = VpsInstance.created_by == user_id
     query = select(
-        func.coalesce(func.sum(case((mine, charge), else_=0)), 0),
         func.coalesce(func.sum(charge), 0),
-        func.count().filter(mine, VpsInstance.deleted_at.is_(None)),
-    ).where(*_this_month(team_id, month_start, month_end))
-    member, workspace, servers = (await session.execute(query)).one()
-    return Standing(Decimal(member), Decimal(workspace), int(servers))
+        func.count().filter(VpsInstance.deleted_at.is_(None)),
+    ).where(
+        *_this_month(team_id, month_start, month_end),
+        VpsInstance.created_by == user_id,
+    )
+    member, servers = (await session.execute(query)).one()
+    workspace = await workspace_projected(session, team_id, month_start, month_end, keep=keep)
+    return Standing(Decimal(member), workspace, int(servers))
 
 
 @dataclass(frozen=True)
@@ -200,8 +241,9 @@ async def owned(
         VpsInstance.deleted_at.is_(None),
     ]
     total = int(
-        (await session.execute(select(func.count()).select_from(VpsInstance).where(*where)))
-        .scalar_one()
+        (
+            await session.execute(select(func.count()).select_from(VpsInstance).where(*where))
+        ).scalar_one()
     )
     query = (
         select(VpsInstance, func.coalesce(ServiceProvider.name, VpsInstance.provider_type))

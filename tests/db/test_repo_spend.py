@@ -6,9 +6,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from sqlalchemy import func, select
+
 from bot.spend import cost
 from db.engine import Database
-from db.models import VpsInstance
+from db.models import SpendTotal, VpsInstance
 from db.repo import spend
 
 NOW = datetime(2026, 11, 15, 12, 30, tzinfo=UTC)
@@ -57,6 +59,70 @@ async def test_standing_matches_the_pure_computation(db: Database) -> None:
     # + 0.24 (4 h x 0.06) + 26.56 (372 h x 0.0714 = 26.5608) = 47.68
     assert got.workspace_projected == cost.total(usages, NOW).projected == Decimal("47.68")
     assert got.member_servers == 2
+
+
+async def test_the_kept_workspace_total_follows_every_change(db: Database) -> None:
+    """``spend_totals`` (kept by a trigger) always equals the full sum."""
+    start, end = cost.month_bounds(NOW)
+
+    async def full() -> Decimal:
+        async with db.session() as session:
+            return await spend.workspace_projected(session, "T1", start, end)
+
+    ids = []
+    async with db.session() as session, session.begin():
+        for created, deleted, hourly, monthly, user in ROWS[:3]:
+            row = VpsInstance(
+                id=uuid.uuid4(),
+                label="x",
+                status="running",
+                provider_type="linode",
+                team_id="T1",
+                created_by=user,
+                created_at=created,
+                deleted_at=deleted,
+                price_hourly=Decimal(hourly),
+                price_monthly=Decimal(monthly),
+            )
+            session.add(row)
+            ids.append(row.id)
+    expected = await full()
+    async with db.session() as session, session.begin():
+        kept = await spend.workspace_projected(session, "T1", start, end, keep=True)
+    assert kept == expected == Decimal("21.12")  # 8.88 + 12.00 + 0.24
+    async with db.session() as session, session.begin():
+        # a new server, a deletion, a price change and a removed row, all after the
+        # total was stored: the trigger keeps it right
+        session.add(
+            VpsInstance(
+                id=uuid.uuid4(),
+                label="y",
+                status="running",
+                provider_type="linode",
+                team_id="T1",
+                created_by="U3",
+                created_at=NOW,
+                price_hourly=Decimal("0.0714"),
+                price_monthly=Decimal("48.00"),
+            )
+        )
+        first = await session.get(VpsInstance, ids[0])
+        assert first is not None
+        first.deleted_at = NOW
+        second = await session.get(VpsInstance, ids[1])
+        assert second is not None
+        second.price_monthly = Decimal("10.00")
+        third = await session.get(VpsInstance, ids[2])
+        await session.delete(third)
+    async with db.session() as session:
+        stored = (
+            await session.execute(select(SpendTotal.projected).where(SpendTotal.team_id == "T1"))
+        ).scalar_one()
+        recomputed = await session.execute(
+            select(func.sum(spend._charge(start, end))).where(VpsInstance.team_id == "T1")
+        )
+    # by hand: 2.24 (125 h) + 10.00 (new cap) + 0 (removed) + 26.56 (372 h x 0.0714)
+    assert stored == recomputed.scalar_one() == Decimal("38.80")
 
 
 async def test_deleting_stamps_deleted_at(db: Database) -> None:

@@ -152,6 +152,71 @@ def upgrade() -> None:
         FOR EACH ROW EXECUTE FUNCTION vps_instances_deleted_at()
         """
     )
+    # One server's charge for one month, as bot/spend/cost.py computes it: started
+    # hours in the month (to its deletion, else the month's end) at the hourly
+    # price, at most the monthly price, rounded to the cent. Projected, so it does
+    # not depend on the time of day: that is what lets the totals below be kept.
+    op.execute(
+        """
+        CREATE FUNCTION vps_month_charge(
+            created timestamptz, deleted timestamptz, hourly numeric, monthly numeric,
+            m_start timestamptz, m_end timestamptz
+        ) RETURNS numeric LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+            SELECT CASE
+                WHEN created >= m_end OR (deleted IS NOT NULL AND deleted <= m_start) THEN 0
+                ELSE round(least(
+                    greatest(0, ceil(extract(epoch FROM
+                        least(coalesce(deleted, m_end), m_end) - greatest(created, m_start)
+                    ) / 3600)) * coalesce(hourly, 0),
+                    coalesce(monthly, 0)), 2)
+            END
+        $$
+        """
+    )
+    # A workspace's projected spend per month, kept by a trigger on every change of
+    # a server (whoever writes it), so the claim-time check reads one row instead
+    # of summing every server. A month's row is made on first use (under the
+    # policy row lock) from the full sum.
+    op.create_table(
+        "spend_totals",
+        sa.Column("team_id", sa.String(32), primary_key=True),
+        sa.Column("month_start", sa.DateTime(timezone=True), primary_key=True),
+        sa.Column("month_end", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("projected", sa.Numeric(14, 2), nullable=False),
+    )
+    op.execute(
+        """
+        CREATE FUNCTION spend_totals_follow() RETURNS trigger AS $$
+        DECLARE
+            team text := CASE WHEN TG_OP = 'DELETE' THEN OLD.team_id ELSE NEW.team_id END;
+        BEGIN
+            IF TG_OP <> 'INSERT' THEN
+                UPDATE spend_totals AS t
+                   SET projected = t.projected - vps_month_charge(
+                       OLD.created_at, OLD.deleted_at, OLD.price_hourly, OLD.price_monthly,
+                       t.month_start, t.month_end)
+                 WHERE t.team_id = OLD.team_id;
+            END IF;
+            IF TG_OP <> 'DELETE' THEN
+                UPDATE spend_totals AS t
+                   SET projected = t.projected + vps_month_charge(
+                       NEW.created_at, NEW.deleted_at, NEW.price_hourly, NEW.price_monthly,
+                       t.month_start, t.month_end)
+                 WHERE t.team_id = NEW.team_id;
+            END IF;
+            RETURN NULL;
+        END
+        $$ LANGUAGE plpgsql
+        """
+    )
+    op.execute(
+        """
+        CREATE TRIGGER trg_spend_totals_follow
+        AFTER INSERT OR DELETE OR UPDATE OF created_at, deleted_at, price_hourly,
+            price_monthly, team_id ON vps_instances
+        FOR EACH ROW EXECUTE FUNCTION spend_totals_follow()
+        """
+    )
     # servers created before this revision: the price of their plan now
     op.execute(
         """
@@ -173,6 +238,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("DROP TRIGGER IF EXISTS trg_spend_totals_follow ON vps_instances")
+    op.execute("DROP FUNCTION IF EXISTS spend_totals_follow()")
+    op.drop_table("spend_totals")
+    op.execute(
+        "DROP FUNCTION IF EXISTS vps_month_charge(timestamptz, timestamptz, "
+        "numeric, numeric, timestamptz, timestamptz)"
+    )
     op.execute("DROP TRIGGER IF EXISTS trg_vps_instances_deleted_at ON vps_instances")
     op.execute("DROP FUNCTION IF EXISTS vps_instances_deleted_at()")
     op.drop_index("idx_vps_instances_spend", table_name="vps_instances")
