@@ -81,6 +81,16 @@ async def create_command(
     """`/vps create [label]`: open step 1 (from the database alone: no provider call
     before ``views.open``, whose trigger expires in three seconds)."""
     await ack()
+    team_id, channel_id = str(command.get("team_id") or ""), command.get("channel_id")
+    async with services.db.session() as session:
+        allowed_in = effective(await spend_repo.get_policy(session, team_id)).create_channels
+    if allowed_in and channel_id not in allowed_in:
+        where = ", ".join(f"<#{c}>" for c in allowed_in[:10])
+        await respond(
+            response_type="ephemeral",
+            text=f"`/vps create` is not allowed in this channel; use it in {where}.",
+        )
+        return
     rows = await catalog.active_providers(services)
     if not rows:
         await respond(
