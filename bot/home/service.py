@@ -60,11 +60,14 @@ async def cost_report(
     if admin is None:
         admin = await is_admin(services, team_id, user_id)
     start, end = cost.month_bounds(now)
+    # short transactions, one concern each: a read never holds one table's lock
+    # while it waits for another's (a schema change or TRUNCATE could then deadlock)
     async with services.db.session() as session:
         policy = effective(
             await spend.get_policy(session, team_id),
             await spend.get_member(session, team_id, user_id),
         )
+    async with services.db.session() as session:
         rows = _usages(
             await spend.usages(session, team_id, start, end, user_id=None if admin else user_id)
         )
@@ -87,7 +90,9 @@ async def home_data(services: Services, team_id: str, user_id: str, now: datetim
     report = await cost_report(services, team_id, user_id, now, admin=admin)
     async with services.db.session() as session:
         servers, count = await spend.owned(session, team_id, user_id, limit=HOME_SERVERS)
+    async with services.db.session() as session:
         policy = effective(await spend.get_policy(session, team_id))
+    async with services.db.session() as session:
         waiting = await approvals.pending_for_team(session, team_id)
     may_decide = user_id in policy.approver_ids or (
         not policy.approver_ids and not policy.approver_group and admin
