@@ -1,6 +1,6 @@
 """Approve / Deny on a request, and Extend on a lease reminder.
 
-Module-level listeners taking ``(ack, body, context, respond, services)``;
+Module-level listeners taking ``(ack, body, context, respond, client, services)``;
 :func:`register` only wires. Who clicked comes from Bolt's context; the
 request or server id in the button is untrusted and checked against the
 workspace in :mod:`bot.approvals.service`.
@@ -13,12 +13,13 @@ import uuid
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.approvals import service
 from bot.core.access import can_act_on
 from bot.core.errors import VpsbotError
 from bot.core.services import Services
-from bot.core.slack import first_action, say, team_and_user
+from bot.core.slack import first_action, say, team_and_user, tell
 from bot.spend.requests import APPROVE_ACTION, DENY_ACTION
 from bot.status.leases import EXTEND_ACTION
 from db.repo import instances
@@ -26,6 +27,17 @@ from db.repo import instances
 __all__ = ["approve_clicked", "deny_clicked", "extend_clicked", "register"]
 
 log = logging.getLogger(__name__)
+
+
+async def _answer(
+    body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient, user_id: str, text: str
+) -> None:
+    """One ephemeral line to whoever clicked: below the message they clicked in, or,
+    from the Home tab (which has no response_url), in the app's DM."""
+    if body.get("response_url"):
+        await say(respond, text)
+    else:
+        await tell(client, None, user_id, text)
 
 
 def _value(body: dict[str, Any]) -> str:
@@ -38,6 +50,7 @@ async def approve_clicked(
     body: dict[str, Any],
     context: AsyncBoltContext,
     respond: AsyncRespond,
+    client: AsyncWebClient,
     services: Services,
 ) -> None:
     """Approve: exactly once, whoever else clicks meanwhile."""
@@ -46,9 +59,9 @@ async def approve_clicked(
     try:
         decision = await service.approve(services, _value(body), team_id, user_id)
     except VpsbotError as exc:
-        await say(respond, exc.message)
+        await _answer(body, respond, client, user_id, exc.message)
         return
-    await say(respond, decision.message)
+    await _answer(body, respond, client, user_id, decision.message)
 
 
 async def deny_clicked(
@@ -56,6 +69,7 @@ async def deny_clicked(
     body: dict[str, Any],
     context: AsyncBoltContext,
     respond: AsyncRespond,
+    client: AsyncWebClient,
     services: Services,
 ) -> None:
     await ack()
@@ -63,9 +77,9 @@ async def deny_clicked(
     try:
         decision = await service.deny(services, _value(body), team_id, user_id)
     except VpsbotError as exc:
-        await say(respond, exc.message)
+        await _answer(body, respond, client, user_id, exc.message)
         return
-    await say(respond, decision.message)
+    await _answer(body, respond, client, user_id, decision.message)
 
 
 async def extend_clicked(
@@ -73,6 +87,7 @@ async def extend_clicked(
     body: dict[str, Any],
     context: AsyncBoltContext,
     respond: AsyncRespond,
+    client: AsyncWebClient,
     services: Services,
 ) -> None:
     """Extend on a reminder: the owner or an admin, within policy (else a request)."""
@@ -81,7 +96,7 @@ async def extend_clicked(
     try:
         parsed = uuid.UUID(_value(body))
     except ValueError:
-        await say(respond, "That server does not exist in this workspace.")
+        await _answer(body, respond, client, user_id, "That server does not exist here.")
         return
     try:
         async with services.db.session() as session:
@@ -89,9 +104,9 @@ async def extend_clicked(
         row = await can_act_on(services, found, team_id, user_id)
         line = await service.extend_lease(services, row, user_id)
     except VpsbotError as exc:
-        await say(respond, exc.message)
+        await _answer(body, respond, client, user_id, exc.message)
         return
-    await say(respond, line)
+    await _answer(body, respond, client, user_id, line)
 
 
 def register(app: AsyncApp) -> None:

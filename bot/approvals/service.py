@@ -104,8 +104,12 @@ async def _may_decide(services: Services, row: ApprovalRequest, user_id: str) ->
         raise Refusal(f"This request was already {row.status}.")
 
 
-async def _announce(services: Services, row: ApprovalRequest, line: str) -> None:
-    """The decision on the request's message, in its thread, and to the requester."""
+async def _announce(
+    services: Services, row: ApprovalRequest, line: str, by: str | None = None
+) -> None:
+    """The decision on the request's message, in its thread, and to the requester
+    (and to the :func:`bot.spend.requests.on_decided` hooks)."""
+    await requests.decided(services, row, by)
     if row.channel_id and row.message_ts:
         try:
             await services.slack.chat_update(
@@ -156,6 +160,7 @@ async def deny(
         services,
         decided,
         f":no_entry: <@{user_id}> denied *{_label(decided)}*; nothing was created.",
+        user_id,
     )
     return Decision(f"Denied *{_label(decided)}*.", decided)
 
@@ -217,6 +222,7 @@ async def approve(
         row,
         f":white_check_mark: <@{user_id}> approved *{draft.label}*; it is being created for "
         f"<@{row.requested_by}>, whose generated root password is shown to them once.",
+        user_id,
     )
     await create.run_creation(
         services,
@@ -250,7 +256,7 @@ async def _approve_extension(
         return Decision("Approved, but the server's lease had already ended.")
     await _audit(services, decided, user_id, "approved")
     line = f":white_check_mark: <@{user_id}> extended *{extended.label}* until {until:%Y-%m-%d}."
-    await _announce(services, decided, line)
+    await _announce(services, decided, line, user_id)
     await status.post_event(services, extended.id, line)
     return Decision(f"Extended *{extended.label}*.", decided)
 

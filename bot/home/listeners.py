@@ -27,8 +27,9 @@ from bot.home import service
 from bot.home.views import HOME_CREATE, HOME_DETAILS, HOME_REFRESH, cost_blocks, home_view
 from bot.servers import service as servers
 from bot.servers.views import details_message
+from bot.spend import requests
 from bot.status import service as status
-from db.models import VpsInstance
+from db.models import ApprovalRequest, VpsInstance
 
 __all__ = [
     "SUBCOMMANDS",
@@ -156,6 +157,12 @@ async def _server_changed(services: Services, row: VpsInstance) -> None:
         await publish_home(services, row.team_id, row.created_by)
 
 
+async def _request_decided(services: Services, row: ApprovalRequest, by: str | None) -> None:
+    """The decider's waiting list and the requester's Home, as they are now."""
+    for user in {u for u in (by, row.requested_by) if u}:
+        await publish_home(services, row.team_id, user)
+
+
 def register(app: AsyncApp) -> None:
     """Wire the Home tab's event and buttons, and keep it current on server changes."""
     app.event("app_home_opened")(home_opened)
@@ -163,3 +170,4 @@ def register(app: AsyncApp) -> None:
     app.action(HOME_CREATE)(create_clicked)
     app.action(HOME_DETAILS)(details_clicked)
     status.on_change(_server_changed)
+    requests.on_decided(_request_decided)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -29,6 +30,8 @@ from db.repo import activity, approvals, drafts
 __all__ = [
     "APPROVE_ACTION",
     "DENY_ACTION",
+    "decided",
+    "on_decided",
     "request_blocks",
     "submit",
     "submitted_text",
@@ -38,6 +41,26 @@ log = logging.getLogger(__name__)
 
 APPROVE_ACTION = "vps_approval_approve"
 DENY_ACTION = "vps_approval_deny"
+
+
+#: Called after a request is decided or expires, with who decided (None: expiry);
+#: the Home tab registers one to show the waiting list as it is now.
+DecidedHook = Callable[[Services, ApprovalRequest, str | None], Awaitable[None]]
+_hooks: list[DecidedHook] = []
+
+
+def on_decided(hook: DecidedHook) -> None:
+    if hook not in _hooks:
+        _hooks.append(hook)
+
+
+async def decided(services: Services, row: ApprovalRequest, by: str | None) -> None:
+    """Tell the :func:`on_decided` hooks; a failing hook is logged."""
+    for hook in list(_hooks):
+        try:
+            await hook(services, row, by)
+        except Exception:
+            log.exception("approval hook failed for %s", row.id)
 
 
 def submitted_text(label: str, check: Check) -> str:

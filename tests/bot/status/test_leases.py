@@ -156,3 +156,9 @@ async def test_a_failing_action_is_told_and_audited_not_retried(
             .all()
         )
     assert statuses == ["info", "error"]
+
+
+def test_delete_now_opens_the_servers_delete_confirmation() -> None:
+    from bot.servers.views import ACTION_DELETE
+
+    assert DELETE_NOW_ACTION == ACTION_DELETE
