@@ -187,23 +187,38 @@ def upgrade() -> None:
     op.execute(
         """
         CREATE FUNCTION spend_totals_follow() RETURNS trigger AS $$
-        DECLARE
-            team text := CASE WHEN TG_OP = 'DELETE' THEN OLD.team_id ELSE NEW.team_id END;
         BEGIN
-            IF TG_OP <> 'INSERT' THEN
+            -- NEW is NULL on DELETE and OLD on INSERT: their charges count as 0.
+            -- Only the months whose charge changed are written.
+            IF TG_OP = 'UPDATE' AND OLD.team_id IS DISTINCT FROM NEW.team_id THEN
                 UPDATE spend_totals AS t
                    SET projected = t.projected - vps_month_charge(
                        OLD.created_at, OLD.deleted_at, OLD.price_hourly, OLD.price_monthly,
                        t.month_start, t.month_end)
                  WHERE t.team_id = OLD.team_id;
-            END IF;
-            IF TG_OP <> 'DELETE' THEN
                 UPDATE spend_totals AS t
                    SET projected = t.projected + vps_month_charge(
                        NEW.created_at, NEW.deleted_at, NEW.price_hourly, NEW.price_monthly,
                        t.month_start, t.month_end)
                  WHERE t.team_id = NEW.team_id;
+                RETURN NULL;
             END IF;
+            UPDATE spend_totals AS t
+               SET projected = t.projected + d.delta
+              FROM (
+                  SELECT s.month_start,
+                         coalesce(vps_month_charge(
+                             NEW.created_at, NEW.deleted_at, NEW.price_hourly,
+                             NEW.price_monthly, s.month_start, s.month_end), 0)
+                         - coalesce(vps_month_charge(
+                             OLD.created_at, OLD.deleted_at, OLD.price_hourly,
+                             OLD.price_monthly, s.month_start, s.month_end), 0) AS delta
+                    FROM spend_totals AS s
+                   WHERE s.team_id = coalesce(NEW.team_id, OLD.team_id)
+              ) AS d
+             WHERE t.team_id = coalesce(NEW.team_id, OLD.team_id)
+               AND t.month_start = d.month_start
+               AND d.delta <> 0;
             RETURN NULL;
         END
         $$ LANGUAGE plpgsql
