@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.errors import InputError
 from bot.spend import cost
 from bot.spend.policy import Policy, defaults_row, effective
-from db.models import WorkspacePolicy
+from db.models import MemberPolicy, WorkspacePolicy
 from db.repo import spend
 from db.repo.spend import Standing
 
@@ -122,8 +122,14 @@ async def check(
         row = await spend.lock_policy(session, team_id, defaults_row())
     else:
         row = await spend.get_policy(session, team_id)
-    member = await spend.get_member(session, team_id, user_id)
-    policy = effective(row, member)
     start, end = cost.month_bounds(now)
     standing = await spend.standing(session, team_id, user_id, start, end, keep=lock)
-    return judge(policy, standing, hourly, monthly, now)
+    member = None
+    if standing.member_budget is not None or standing.member_max_servers is not None:
+        member = MemberPolicy(
+            team_id=team_id,
+            user_id=user_id,
+            monthly_budget=standing.member_budget,
+            max_servers=standing.member_max_servers,
+        )
+    return judge(effective(row, member), standing, hourly, monthly, now)

@@ -37,14 +37,17 @@ async def lock_policy(
 ) -> WorkspacePolicy:
     """The workspace's policy row, locked until the transaction ends (created with
     ``defaults`` if missing): claims in one workspace wait for each other here."""
-    await session.execute(
-        insert(WorkspacePolicy).values(team_id=team_id, **defaults).on_conflict_do_nothing()
-    )
     query = (
         select(WorkspacePolicy)
         .where(WorkspacePolicy.team_id == team_id)
         .with_for_update()
         .execution_options(populate_existing=True)
+    )
+    found = (await session.execute(query)).scalar_one_or_none()
+    if found is not None:
+        return found
+    await session.execute(
+        insert(WorkspacePolicy).values(team_id=team_id, **defaults).on_conflict_do_nothing()
     )
     return (await session.execute(query)).scalar_one()
 
@@ -125,6 +128,9 @@ class Standing:
     member_projected: Decimal
     workspace_projected: Decimal
     member_servers: int
+    #: the member's own overrides (None: the workspace default applies)
+    member_budget: Decimal | None = None
+    member_max_servers: int | None = None
 
 
 async def workspace_projected(
@@ -176,18 +182,38 @@ async def standing(
     keep: bool = False,
 ) -> Standing:
     """Projected month spend of the member (their servers, over the spend index)
-    and of the workspace (one row), and the member's live servers."""
+    and of the workspace (its ``spend_totals`` row), the member's live servers and
+    overrides: one round trip (two the first time in a month)."""
     charge = _charge(month_start, month_end)
-    query = select(
-        func.coalesce(func.sum(charge), 0),
-        func.count().filter(VpsInstance.deleted_at.is_(None)),
-    ).where(
-        *_this_month(team_id, month_start, month_end),
-        VpsInstance.created_by == user_id,
+    mine = (
+        select(
+            func.coalesce(func.sum(charge), 0).label("projected"),
+            func.count().filter(VpsInstance.deleted_at.is_(None)).label("servers"),
+        )
+        .where(*_this_month(team_id, month_start, month_end), VpsInstance.created_by == user_id)
+        .subquery()
     )
-    member, servers = (await session.execute(query)).one()
-    workspace = await workspace_projected(session, team_id, month_start, month_end, keep=keep)
-    return Standing(Decimal(member), workspace, int(servers))
+    total = (
+        select(SpendTotal.projected)
+        .where(SpendTotal.team_id == team_id, SpendTotal.month_start == month_start)
+        .scalar_subquery()
+    )
+    override = select(MemberPolicy).where(
+        MemberPolicy.team_id == team_id, MemberPolicy.user_id == user_id
+    )
+    budget = override.with_only_columns(MemberPolicy.monthly_budget).scalar_subquery()
+    most = override.with_only_columns(MemberPolicy.max_servers).scalar_subquery()
+    query = select(mine.c.projected, mine.c.servers, total, budget, most)
+    member, servers, workspace, member_budget, member_max = (await session.execute(query)).one()
+    if workspace is None:
+        workspace = await workspace_projected(session, team_id, month_start, month_end, keep=keep)
+    return Standing(
+        Decimal(member),
+        Decimal(workspace),
+        int(servers),
+        Decimal(member_budget) if member_budget is not None else None,
+        member_max,
+    )
 
 
 @dataclass(frozen=True)

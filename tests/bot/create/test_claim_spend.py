@@ -183,6 +183,14 @@ async def test_server_cap_member_budget_and_approval_refuse_at_the_review(
     )
     with pytest.raises(SpendRefused, match="needs an approver"):
         await _claim(replicas[0], row, "V4", "UALICE", await _draft(db, "V4", "UALICE"))
+    # a member's own override wins over the workspace default
+    async with db.session() as session, session.begin():
+        await spend.save_member(
+            session, TEAM, "UALICE", monthly_budget=None, max_servers=1, updated_by="UADMIN"
+        )
+    await _policy(db, approval_threshold=None)
+    with pytest.raises(SpendRefused, match="the limit is 1"):
+        await _claim(replicas[0], row, "V5", "UALICE", await _draft(db, "V5", "UALICE"))
     # the refused claims left their drafts claimable and created nothing
     assert await _count(db) == 1
     async with db.session() as session:
