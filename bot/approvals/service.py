@@ -234,6 +234,15 @@ async def approve(
         team_id=team_id,
         user_id=row.requested_by,
     )
+    async with services.db.session() as session:
+        created = await session.get(VpsInstance, claim.instance_id)
+    if created is None:  # the provider refused: the claim was undone, nothing exists
+        line = (
+            f":x: *{draft.label}* was approved but {provider_row.name} refused to create it; "
+            "nothing was created. Ask again with other choices."
+        )
+        await _announce(services, row, line, user_id)
+        return Decision(f"Approved, but {provider_row.name} refused to create *{draft.label}*.")
     return Decision(f"Approved *{draft.label}*.", row)
 
 

@@ -108,3 +108,25 @@ async def test_home_is_republished_when_a_server_changes(bot: Bot) -> None:
     await status.publish(bot.services, row.id)
     call = await bot.api.wait_for_call("views.publish", after=mark)
     assert call.args["user_id"] == USER and call.ok
+
+
+async def test_home_buttons_open_create_and_post_details(bot: Bot) -> None:
+    from bot.home.views import HOME_CREATE, HOME_DETAILS
+
+    await _servers(bot, 1)
+    mark = bot.api.mark()
+    await bot.slack.event("app_home_opened", tab="home")
+    await bot.api.wait_for_call("views.publish", after=mark)
+    home_id = bot.api.home_views[USER]
+    mark = bot.api.mark()
+    response = await bot.slack.block_action(HOME_CREATE, "create", view=home_id)
+    assert response.status == 200
+    opened = await bot.api.wait_for_call("views.open", after=mark)
+    assert opened.ok and opened.args["view"]["callback_id"] == "vps_create:plan"
+    async with bot.services.db.session() as session:
+        row = (await spend.owned(session, TEAM, USER, limit=1))[0][0][0]
+    mark = bot.api.mark()
+    response = await bot.slack.block_action(HOME_DETAILS, str(row.id), view=home_id)
+    assert response.status == 200
+    posted = await bot.api.wait_for_call("chat.postMessage", after=mark)
+    assert posted.ok and posted.args["channel"] == USER and row.label in str(posted.args)

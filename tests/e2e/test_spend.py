@@ -188,3 +188,18 @@ async def test_denied_and_expired_requests_never_reach_the_provider(bot: Bot) ->
     assert len(updates) == 1 and "denied" in updates[0].args["text"]
     told = [c.args["text"] for c in bot.api.calls_to("chat.postEphemeral")]
     assert any("expired before anyone decided" in t for t in told)
+
+
+async def test_an_approved_create_the_provider_refuses_is_told(bot: Bot) -> None:
+    request = await _request(bot, "refused-later")
+    bot.sandbox.inject("digitalocean", method="POST", path="/v2/droplets", status=422)
+    message = {"type": "message", "ts": request.message_ts, "text": "", "bot_id": "B0BOT"}
+    boss = bot.slack.as_user(BOSS).in_channel(APPROVALS)
+    seen = len(bot.api.responses)
+    await boss.block_action(APPROVE_ACTION, str(request.id), message=message)
+    answer = await bot.api.wait_for_response(after=seen, timeout=15)
+    assert "refused to create *refused-later*" in str(answer.payload)
+    told = [c.args["text"] for c in bot.api.calls_to("chat.postEphemeral")]
+    assert any("approved but sandbox-digitalocean refused" in t for t in told)
+    async with bot.services.db.session() as session:
+        assert (await session.execute(select(VpsInstance))).scalars().all() == []
