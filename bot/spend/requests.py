@@ -15,7 +15,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ContextBlock, SectionBlock
@@ -38,6 +38,16 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+
+class WaitingDraft(Protocol):
+    """What a request needs of the create modal's draft (``bot.create.draft.Draft``)."""
+
+    label: str
+    secrets_sealed: dict[str, str]
+
+    def without_secrets(self) -> Any: ...
+
 
 APPROVE_ACTION = "vps_approval_approve"
 DENY_ACTION = "vps_approval_deny"
@@ -114,7 +124,7 @@ async def submit(
     services: Services,
     *,
     view_id: str,
-    draft: Any,
+    draft: WaitingDraft,
     summary: list[tuple[str, str]],
     provider_id: str,
     provider_name: str,

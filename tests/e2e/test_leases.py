@@ -87,6 +87,22 @@ async def test_lease_is_chosen_and_ended_once_at_the_provider(
     assert any("lease of *leased* ended; it is being powered off" in t for t in told)
 
 
+async def test_lease_end_can_delete_the_server(bot: Bot) -> None:
+    await _policy(bot, lease_end_action="delete", default_lease_hours=72, max_lease_hours=720)
+    row = await _create(bot, "short-lived", None, ["24", "72", "168", "336", "720"])
+    assert row.expires_at is not None
+    bot.sandbox.advance(120)
+    await StatusWatcher(bot.services).cycle(ignore_schedule=True)
+    bot.sandbox.requests.clear()
+    clock = row.expires_at + timedelta(seconds=1)
+    sweeper = LeaseSweeper(bot.services, end=end_lease, clock=lambda: clock)
+    assert await sweeper.cycle() == (0, 1)
+    deletes = [r for r in bot.sandbox.requests if r.method == "DELETE"]
+    assert len(deletes) == 1 and deletes[0].path.startswith("/v2/droplets/")
+    told = [c.args["text"] for c in bot.api.calls_to("chat.postMessage")]
+    assert any("lease of *short-lived* ended; it is being deleted" in t for t in told)
+
+
 async def test_extend_within_policy_and_past_it_by_approval(bot: Bot) -> None:
     await _policy(
         bot,
