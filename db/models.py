@@ -32,15 +32,19 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 __all__ = [
     "PROVIDER_TYPES",
     "ActivityLog",
+    "ApprovalRequest",
     "Base",
     "CreateDraft",
     "JobRun",
+    "MemberPolicy",
     "Plan",
     "ProviderShare",
     "ServiceProvider",
+    "SpendTotal",
     "VpsInstance",
     "WorkspaceAdmin",
     "WorkspaceOrg",
+    "WorkspacePolicy",
 ]
 
 PROVIDER_TYPES = ("linode", "digitalocean", "aws", "gcp")
@@ -215,6 +219,24 @@ class VpsInstance(_Timestamps, Base):
             "watch_next_at",
             postgresql_where=text("watch_next_at IS NOT NULL"),
         ),
+        Index(
+            "idx_vps_instances_lease_open",
+            "expires_at",
+            postgresql_where=text("expires_at IS NOT NULL AND lease_ended_at IS NULL"),
+        ),
+        Index(
+            "idx_vps_instances_lease_remind",
+            "expires_at",
+            postgresql_where=text(
+                "expires_at IS NOT NULL AND lease_ended_at IS NULL AND lease_reminded_at IS NULL"
+            ),
+        ),
+        Index(
+            "idx_vps_instances_spend",
+            "team_id",
+            "created_by",
+            postgresql_include=["created_at", "deleted_at", "price_hourly", "price_monthly"],
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(
@@ -244,6 +266,15 @@ class VpsInstance(_Timestamps, Base):
     watch_next_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     watch_lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     watch_attempts: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+    #: the marked-up price when created (migration 0009); NULL for older rows
+    price_hourly: Mapped[Decimal | None] = mapped_column(Numeric(10, 4))
+    price_monthly: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    #: set by a trigger when the status becomes 'deleted': when it stopped costing
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: the lease: when the policy's lease-end action runs (NULL: no expiry)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    lease_reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    lease_ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ActivityLog(Base):
@@ -298,3 +329,114 @@ class JobRun(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     last_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class WorkspacePolicy(Base):
+    """A workspace's spend guardrails (NULL limits: none). Claims lock this row."""
+
+    __tablename__ = "workspace_policies"
+    __table_args__ = (
+        CheckConstraint(
+            "lease_end_action IN ('power_off', 'delete')", name="ck_workspace_policies_action"
+        ),
+    )
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    monthly_budget: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    member_budget: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    max_servers_per_member: Mapped[int | None] = mapped_column(Integer)
+    approval_threshold: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    approver_ids: Mapped[list[str]] = mapped_column(
+        JSONB, nullable=False, server_default=text("'[]'::jsonb")
+    )
+    approver_group: Mapped[str | None] = mapped_column(String(32))
+    approval_channel: Mapped[str | None] = mapped_column(String(32))
+    approval_ttl_hours: Mapped[int] = mapped_column(
+        Integer, nullable=False, server_default=text("48")
+    )
+    create_channels: Mapped[list[str]] = mapped_column(
+        JSONB, nullable=False, server_default=text("'[]'::jsonb")
+    )
+    default_lease_hours: Mapped[int | None] = mapped_column(Integer)
+    max_lease_hours: Mapped[int | None] = mapped_column(Integer)
+    reminder_hours: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("24"))
+    lease_end_action: Mapped[str] = mapped_column(
+        String(10), nullable=False, server_default=text("'power_off'")
+    )
+    updated_by: Mapped[str | None] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now(), nullable=False
+    )
+
+
+class MemberPolicy(Base):
+    """One member's own budget or server cap, overriding the workspace default."""
+
+    __tablename__ = "member_policies"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    monthly_budget: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    max_servers: Mapped[int | None] = mapped_column(Integer)
+    updated_by: Mapped[str | None] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now(), nullable=False
+    )
+
+
+class ApprovalRequest(Base):
+    """A create or lease extension waiting for an approver; decided exactly once."""
+
+    __tablename__ = "approval_requests"
+    __table_args__ = (
+        CheckConstraint("kind IN ('create', 'extend')", name="ck_approval_requests_kind"),
+        CheckConstraint(
+            "status IN ('pending', 'approved', 'denied', 'expired')",
+            name="ck_approval_requests_status",
+        ),
+        Index(
+            "idx_approval_requests_pending",
+            "expires_at",
+            postgresql_where=text("status = 'pending'"),
+        ),
+        Index("idx_approval_requests_team_status", "team_id", "status"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()")
+    )
+    team_id: Mapped[str] = mapped_column(String(32), nullable=False)
+    requested_by: Mapped[str] = mapped_column(String(32), nullable=False)
+    kind: Mapped[str] = mapped_column(String(10), nullable=False)
+    status: Mapped[str] = mapped_column(
+        String(10), nullable=False, server_default=text("'pending'")
+    )
+    summary: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, nullable=False, server_default=text("'{}'::jsonb")
+    )
+    price_monthly: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    price_hourly: Mapped[Decimal | None] = mapped_column(Numeric(10, 4))
+    instance_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("vps_instances.id", ondelete="SET NULL")
+    )
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    requester_channel: Mapped[str | None] = mapped_column(String(32))
+    decided_by: Mapped[str | None] = mapped_column(String(32))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+
+
+class SpendTotal(Base):
+    """A workspace's projected spend in one month, kept current by a trigger on
+    ``vps_instances`` (migration 0009); made on first use from the full sum."""
+
+    __tablename__ = "spend_totals"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    month_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    month_end: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    projected: Mapped[Decimal] = mapped_column(Numeric(14, 2), nullable=False)

@@ -19,13 +19,29 @@ FORBIDDEN = {"providers": {"bot", "db"}, "db": {"bot", "providers"}}
 #: What each package inside bot/ may import from bot/ (besides itself).
 BOT_LAYERS: dict[str, set[str]] = {
     "core": set(),
+    "spend": {"core"},
     "status": {"core"},
-    "create": {"core", "status"},
+    "create": {"core", "status", "spend"},
+    "approvals": {"core", "status", "spend", "create"},
+    # the Home tab is a surface over the features: it opens create and shows servers
+    "home": {"core", "status", "spend", "create", "servers"},
     "servers": {"core", "status"},
-    "admin": {"core", "status"},
+    "admin": {"core", "status", "spend"},
     "help": {"core"},
     "workspaces": {"core"},
-    "app": {"core", "status", "create", "servers", "admin", "help", "playground", "workspaces"},
+    "app": {
+        "core",
+        "status",
+        "spend",
+        "create",
+        "approvals",
+        "home",
+        "servers",
+        "admin",
+        "help",
+        "playground",
+        "workspaces",
+    },
     # the local Slack: it speaks to vpsbot over HTTP only, and no feature knows it
     "playground": set(),
 }

@@ -24,6 +24,12 @@ def test_manifest_declares_what_the_bot_uses() -> None:
     assert {"commands", "chat:write", "chat:write.public", "users:read"} <= scopes
     assert manifest["features"]["app_home"]["messages_tab_enabled"] is True  # DM fallback
     assert manifest["settings"]["socket_mode_enabled"] is False
+    # the Home tab and the event that keeps it published
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    events = manifest["settings"]["event_subscriptions"]
+    assert events["request_url"].endswith("/slack/events")
+    assert "app_home_opened" in events["bot_events"]
+    assert "usergroups:read" in scopes
 
 
 def test_manifest_declares_the_oauth_install() -> None:
@@ -38,6 +44,6 @@ def test_manifest_declares_the_oauth_install() -> None:
 def test_usage_hint_names_every_subcommand_of_the_help() -> None:
     hint = yaml.safe_load(MANIFEST.read_text())["features"]["slash_commands"][0]["usage_hint"]
     words = {command.split()[1] for command, _ in COMMANDS}
-    assert words == {"create", "list", "show", "admin", "log", "help"}
+    assert words == {"create", "list", "show", "cost", "admin", "log", "help"}
     for word in words:
         assert word in hint

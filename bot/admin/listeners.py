@@ -22,6 +22,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.admin import plan_listeners as plans
+from bot.admin import policy_listeners as policy
 from bot.admin import provider_listeners as providers
 from bot.admin import screens, views
 from bot.admin.interaction import JSON
@@ -102,6 +103,7 @@ _ACTIONS: dict[str, Listener] = {
     views.IMPORT_ACTION: plans.open_import,
     views.PAGE_ACTION: plans.page,
     views.PLAN_ACTION: plans.plan_action,
+    policy.POLICY_ACTION: policy.open_policy,
 }
 
 _SUBMISSIONS: dict[str, Listener] = {
@@ -113,6 +115,7 @@ _SUBMISSIONS: dict[str, Listener] = {
     views.IMPORT: plans.import_submitted,
     views.MARKUP: plans.markup_submitted,
     views.ALLOW: plans.allow_submitted,
+    policy.POLICY: policy.policy_submitted,
 }
 
 

@@ -289,6 +289,8 @@ def home_view(providers: list[ProviderStatus], notice: Notice | None = None) -> 
                     action_id=ADD_ACTION, text="Add provider", value="add", style="primary"
                 ),
                 ButtonElement(action_id=REFRESH_ACTION, text="Refresh", value="refresh"),
+                # opens bot.admin.policy_listeners' form
+                ButtonElement(action_id="admin_policy", text="Spend policy", value="policy"),
             ],
         ),
         *notice_blocks(notice),

@@ -28,8 +28,10 @@ from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStor
 from bot.admin import listeners as admin
 from bot.app.commands import vps_command
 from bot.app.errors import on_listener_error, reference
+from bot.approvals import listeners as approvals
 from bot.core.services import Services
 from bot.create import listeners as create
+from bot.home import listeners as home
 from bot.servers import listeners as servers
 from bot.workspaces import listeners as workspaces
 
@@ -251,6 +253,6 @@ def build_bolt_app(services: Services) -> AsyncApp:
     app.use(drop_nuls)
     app.error(on_listener_error)
     app.command("/vps")(vps_command)
-    for feature in (create, servers, admin, workspaces):
+    for feature in (create, servers, admin, workspaces, approvals, home):
         feature.register(app)
     return app

@@ -100,6 +100,7 @@ async def _serve(
     shutdown.install()
     from bot.app.bolt import build_bolt_app
     from bot.app.http import settle_heap, start_serving
+    from bot.app.spend_jobs import expire_requests_forever, lease_sweeper
     from bot.core.logs import configure_logging
     from bot.core.services import Services, resolve_database_url
     from bot.status.drift import Reconciler
@@ -160,6 +161,8 @@ async def _serve(
         background = [
             asyncio.create_task(StatusWatcher(services).run(stop)),
             asyncio.create_task(Reconciler(services).run(stop)),
+            asyncio.create_task(lease_sweeper(services).run(stop)),
+            asyncio.create_task(expire_requests_forever(services, stop)),
         ]
         await shutdown.stop.wait()
         log.info("stopping")
@@ -641,6 +644,57 @@ async def cmd_plans_enable(services: Any, args: argparse.Namespace) -> None:
     print(f"plan {args.plan!r} {args.action}d")
 
 
+@_with_services
+async def cmd_policy_show(services: Any, args: argparse.Namespace) -> None:
+    from bot.spend import manage
+    from bot.spend.policy import FIELDS
+
+    shown = manage.display(await manage.current(services, args.team))
+    for name, (label, _) in FIELDS.items():
+        print(f"{name:<24} {shown[name] or '-':<30} {label}")
+
+
+def _assignments(items: Sequence[str]) -> dict[str, str]:
+    raw: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise CliError(f"expected FIELD=VALUE, got {item[:40]!r}")
+        raw[name.strip()] = value
+    return raw
+
+
+@_with_services
+async def cmd_policy_set(services: Any, args: argparse.Namespace) -> None:
+    from bot.core.errors import InputError
+    from bot.spend import manage
+
+    try:
+        await manage.update(services, args.team, _assignments(args.assignments), "cli")
+    except InputError as exc:
+        raise CliError(f"{exc.field}: {exc.message}") from None
+    print(f"policy of {args.team} updated")
+
+
+@_with_services
+async def cmd_policy_member(services: Any, args: argparse.Namespace) -> None:
+    from bot.core.errors import InputError
+    from bot.spend import manage
+
+    try:
+        await manage.set_member(
+            services,
+            args.team,
+            args.user,
+            budget=args.budget or "",
+            max_servers=args.max_servers or "",
+            by="cli",
+        )
+    except InputError as exc:
+        raise CliError(f"{exc.field}: {exc.message}") from None
+    print(f"overrides of {args.user} in {args.team} saved")
+
+
 # --------------------------------------------------------------------------- parser
 
 
@@ -780,6 +834,25 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("plan", help="the provider's plan id (see: vpsbot plans list)")
         p.add_argument("--provider", required=True, help=provider_name)
         p.set_defaults(func=cmd_plans_enable)
+
+    pol = sub.add_parser("policy", help="the spend policy of a workspace (budgets, approvals)")
+    posub = pol.add_subparsers(dest="action", required=True, metavar="ACTION")
+    show = posub.add_parser("show", help="every field and its value")
+    show.add_argument("--team", required=True, help="the Slack workspace id (T…)")
+    show.set_defaults(func=cmd_policy_show)
+    pset = posub.add_parser("set", help="change fields: FIELD=VALUE … (empty value: none)")
+    team = "the Slack workspace id (T…)"
+    pset.add_argument("--team", required=True, help=team)
+    pset.add_argument(
+        "assignments", nargs="+", metavar="FIELD=VALUE", help="fields to set (see: policy show)"
+    )
+    pset.set_defaults(func=cmd_policy_set)
+    mem = posub.add_parser("member", help="one member's budget and server cap ('' to drop)")
+    mem.add_argument("--team", required=True, help=team)
+    mem.add_argument("--user", required=True, help="the member's Slack user id (U…)")
+    mem.add_argument("--budget", metavar="DOLLARS", help="monthly budget ('' for the default)")
+    mem.add_argument("--max-servers", metavar="N", help="most servers at once ('' for the default)")
+    mem.set_defaults(func=cmd_policy_member)
     return parser
 
 

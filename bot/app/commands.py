@@ -17,11 +17,12 @@ from bot.core.slack import Subcommand
 from bot.create.listeners import SUBCOMMANDS as CREATE
 from bot.help.listeners import SUBCOMMANDS as HELP
 from bot.help.listeners import unknown_command
+from bot.home.listeners import SUBCOMMANDS as HOME
 from bot.servers.listeners import SUBCOMMANDS as SERVERS
 
 __all__ = ["SUBCOMMANDS", "vps_command"]
 
-SUBCOMMANDS: dict[str, Subcommand] = {**HELP, **CREATE, **SERVERS, **ADMIN}
+SUBCOMMANDS: dict[str, Subcommand] = {**HELP, **CREATE, **SERVERS, **ADMIN, **HOME}
 
 
 async def vps_command(

@@ -58,6 +58,10 @@ class Draft(BaseModel):
     #: secret deployment fields (passwords, tokens, keys), sealed, by field name
     secrets_sealed: dict[str, str] = Field(default_factory=dict, repr=False)
     errors: dict[str, str] = Field(default_factory=dict)
+    #: the lease chosen in the config step (None: the policy's default)
+    lease_hours: int | None = None
+    #: "no expiry" chosen (honoured only when the policy allows it)
+    no_expiry: bool = False
 
     def store(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
@@ -41,8 +43,12 @@ from bot.create.views import (
     creating_view,
     loading_view,
     message_view,
+    review_lines,
     view_for,
 )
+from bot.spend import guard, requests
+from bot.spend.policy import effective, lease_choices
+from db.repo import spend as spend_repo
 
 __all__ = [
     "SUBCOMMANDS",
@@ -76,7 +82,18 @@ async def create_command(
     """`/vps create [label]`: open step 1 (from the database alone: no provider call
     before ``views.open``, whose trigger expires in three seconds)."""
     await ack()
-    rows = await catalog.active_providers(services, str(command.get("team_id") or ""))
+    team_id, channel_id = str(command.get("team_id") or ""), command.get("channel_id")
+    async with services.db.session() as session:
+        allowed_in = effective(await spend_repo.get_policy(session, team_id)).create_channels
+    if allowed_in and channel_id not in allowed_in:
+        where = ", ".join(f"<#{c}>" for c in allowed_in[:10])
+        await answer(
+            respond,
+            response_type="ephemeral",
+            text=f"`/vps create` is not allowed in this channel; use it in {where}.",
+        )
+        return
+    rows = await catalog.active_providers(services, team_id)
     if not rows:
         await answer(
             respond,
@@ -190,6 +207,7 @@ async def back(
     data, _, _ = await catalog.gather(services, state.draft, current, team_id=state.team_id)
     target = steps.previous_step(current, data.steps)
     data, _, _ = await catalog.gather(services, state.draft, target, team_id=state.team_id)
+    await _with_policy(services, state, target, data)
     await save_draft(services, state, target)
     await update_view(client, view["id"], render(target, data), view.get("hash"))
 
@@ -243,7 +261,7 @@ async def step_submitted(
         # a double click or a Slack retry: the first submission is creating it
         await ack(response_action="update", view=creating_view(draft.label, "the provider"))
         return
-    answer = _Answer(ack, client, state.view_id)
+    reply = _Answer(ack, client, state.view_id)
     values = state_values(body)
     if step == "plan":
         # what is on screen decides what to load (the plan's regions)
@@ -253,23 +271,24 @@ async def step_submitted(
             services, draft, step, team_id=state.team_id, budget=SUBMIT_BUDGET
         )
     except catalog.CatalogPending as pending:
-        await answer.show(loading_view(step, pending.what))
+        await reply.show(loading_view(step, pending.what))
         data, provider_row, provider = await catalog.gather(
             services, draft, step, team_id=state.team_id
         )
+    await _with_policy(services, state, step, data)
     errors = steps.read_step(services, step, values, data, provider)
     if errors:
-        if not answer.acked:
+        if not reply.acked:
             await save_draft(services, state, step)
-            await answer.errors(errors)
+            await reply.errors(errors)
             return
         # too late for response_action errors: show them under the fields instead
         draft.errors = errors
         await save_draft(services, state, step)
-        await answer.show(render(step, data))
+        await reply.show(render(step, data))
         return
     if step == "review":
-        await _create(services, answer, state, data, provider_row, provider)
+        await _create(services, reply, state, data, provider_row, provider)
         return
     if step == "plan" and provider_row is not None:
         service.PROVIDER_CHOICES.labels(provider_row.type).inc()
@@ -283,17 +302,53 @@ async def step_submitted(
             draft,
             target,
             team_id=state.team_id,
-            budget=None if answer.acked else SUBMIT_BUDGET,
+            budget=None if reply.acked else SUBMIT_BUDGET,
         )
     except catalog.CatalogPending as pending:
-        await answer.show(loading_view(target, pending.what))
+        await reply.show(loading_view(target, pending.what))
         next_data, _, _ = await catalog.gather(services, draft, target, team_id=state.team_id)
-    await answer.show(render(target, next_data))
+    await _with_policy(services, state, target, next_data)
+    await reply.show(render(target, next_data))
+
+
+async def _with_policy(services: Services, state: DraftState, step: str, data: StepData) -> None:
+    """What the spend policy adds to a step: the leases offered at the config step,
+    the cost and budget section of the review."""
+    if step == "config":
+        async with services.db.session() as session:
+            row = await spend_repo.get_policy(session, state.team_id)
+            member = await spend_repo.get_member(session, state.team_id, state.user_id)
+        data.leases = tuple(lease_choices(effective(row, member)))
+    elif step == "review":
+        data.spend = (await _spend_check(services, state, data)).lines()
+
+
+async def _spend_check(services: Services, state: DraftState, data: StepData) -> guard.Check:
+    """What the create would cost and what the policy says (no lock: display only)."""
+    plan = data.plan
+    async with services.db.session() as session:
+        return await guard.check(
+            session,
+            team_id=state.team_id,
+            user_id=state.user_id,
+            hourly=plan.hourly if plan else Decimal(0),
+            monthly=plan.monthly if plan else Decimal(0),
+            now=datetime.now(UTC),
+            lock=False,
+        )
+
+
+async def _refuse_at_review(reply: _Answer, data: StepData, message: str) -> None:
+    if not reply.acked:
+        await reply.errors({"review": message})
+    else:
+        data.draft.errors = {"review": message}
+        await reply.show(view_for("review", data))
 
 
 async def _create(
     services: Services,
-    answer: _Answer,
+    reply: _Answer,
     state: DraftState,
     data: StepData,
     provider_row: Any,
@@ -311,23 +366,47 @@ async def _create(
         if not value
     ]
     if missing:
-        message = f"Go back and choose: {', '.join(missing)}."
-        if not answer.acked:
-            await answer.errors({"review": message})
-        else:
-            data.draft.errors = {"review": message}
-            await answer.show(view_for("review", data))
+        await _refuse_at_review(reply, data, f"Go back and choose: {', '.join(missing)}.")
         return
-    claim = await service.claim(
-        services,
-        view_id=state.view_id,
-        data=data,
-        row=provider_row,
-        team_id=state.team_id,
-        user_id=state.user_id,
-        channel_id=state.channel_id,
-    )
-    await answer.show(creating_view(data.draft.label, provider_row.name))
+    verdict = await _spend_check(services, state, data)
+    data.spend = verdict.lines()
+    if verdict.refusal is not None:
+        await _refuse_at_review(reply, data, verdict.refusal)
+        return
+    if verdict.needs_approval:
+        try:
+            request = await requests.submit(
+                services,
+                view_id=state.view_id,
+                draft=data.draft,
+                summary=review_lines(data),
+                provider_id=str(provider_row.id),
+                provider_name=provider_row.name,
+                check=verdict,
+                team_id=state.team_id,
+                user_id=state.user_id,
+                channel_id=state.channel_id,
+            )
+        except guard.SpendRefused as exc:
+            await _refuse_at_review(reply, data, exc.message)
+            return
+        if request is not None:
+            await reply.show(message_view(requests.submitted_text(data.draft.label, verdict)))
+        return
+    try:
+        claim = await service.claim(
+            services,
+            view_id=state.view_id,
+            data=data,
+            row=provider_row,
+            team_id=state.team_id,
+            user_id=state.user_id,
+            channel_id=state.channel_id,
+        )
+    except guard.SpendRefused as exc:
+        await _refuse_at_review(reply, data, exc.message)
+        return
+    await reply.show(creating_view(data.draft.label, provider_row.name))
     if claim is None:
         return
     await service.run_creation(

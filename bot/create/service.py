@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from prometheus_client import Counter
 from slack_sdk.models.views import View
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.logs import redactor
 from bot.core.services import Services
@@ -32,6 +35,8 @@ from bot.create.views import (
     password_lost_view,
     view_for,
 )
+from bot.spend import guard
+from bot.spend.policy import lease_for
 from bot.status import service as status
 from db.models import ServiceProvider
 from db.repo import activity, drafts, instances
@@ -67,6 +72,10 @@ class Claim:
     channel_id: str | None
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 async def claim(
     services: Services,
     *,
@@ -76,16 +85,53 @@ async def claim(
     team_id: str,
     user_id: str,
     channel_id: str | None,
+    approved: bool = False,
+    clock: Callable[[], datetime] = _now,
+    gate: Callable[[AsyncSession], Awaitable[bool]] | None = None,
 ) -> Claim | None:
-    """Claim the draft and write the pending instance row; None for a repeat submission."""
+    """Claim the draft and write the pending instance row; None for a repeat submission.
+
+    The spend policy is enforced here, in the claim's transaction, with the
+    workspace's policy row locked (see :mod:`bot.spend.guard`): a create the
+    budget or server cap no longer allows, or one that needs approval it does not
+    have (``approved``), raises :class:`~bot.spend.guard.SpendRefused` and
+    nothing is claimed.
+
+    ``gate`` replaces the draft's claim as the exactly-once condition (an approved
+    request's conditional UPDATE): it runs first in the same transaction, and
+    False means another caller got there first.
+    """
     draft = data.draft
     plan = data.plan
     instance_id = uuid.uuid4()
     tag = instance_tag(instance_id)
+    hourly = plan.hourly if plan else Decimal(0)
+    monthly = plan.monthly if plan else Decimal(0)
+    now = clock()
     async with services.db.session() as session, session.begin():
-        if await drafts.claim_for_create(session, view_id, instance_id) is None:
+        if gate is not None:
+            if not await gate(session):
+                return None
+        elif await drafts.claim_for_create(session, view_id, instance_id) is None:
             return None
-        await instances.create_pending(
+        verdict = await guard.check(
+            session,
+            team_id=team_id,
+            user_id=user_id,
+            hourly=hourly,
+            monthly=monthly,
+            now=now,
+            lock=True,
+        )
+        if verdict.refusal is not None:
+            raise guard.SpendRefused(verdict.refusal, field="review")
+        if verdict.needs_approval and not approved:
+            raise guard.SpendRefused(
+                "This server needs an approver's yes first; submit it again to ask for one.",
+                field="review",
+            )
+        lease = lease_for(verdict.policy, draft.lease_hours, no_expiry=draft.no_expiry)
+        pending = await instances.create_pending(
             session,
             instance_id=instance_id,
             team_id=team_id,
@@ -106,6 +152,10 @@ async def claim(
                 "ssh_keys": len(draft.ssh_key_ids),
             },
         )
+        pending.created_at = now  # billing starts at the claim, by the same clock
+        pending.price_hourly = hourly
+        pending.price_monthly = monthly
+        pending.expires_at = now + timedelta(hours=lease) if lease else None
         await activity.record(
             session,
             event_type="vps.create",

@@ -49,6 +49,11 @@ def _absorb_config(draft: Draft, flat: dict[str, Any]) -> None:
             draft.options[key] = True
     if "vpc" in flat:
         draft.options["vpc_id"] = flat["vpc"]
+    lease = flat.get("lease")
+    if lease == "none":
+        draft.no_expiry, draft.lease_hours = True, None
+    elif isinstance(lease, str) and lease.isdigit():
+        draft.no_expiry, draft.lease_hours = False, int(lease)
 
 
 def _keep_fields(
@@ -122,6 +127,9 @@ def read_step(
                 errors["password"] = problem
             else:
                 draft.password_sealed = services.box.encrypt(password)
+        picked = None if draft.no_expiry else draft.lease_hours
+        if data.leases and (draft.no_expiry or picked is not None) and picked not in data.leases:
+            errors["lease"] = "Choose one of the offered leases."
         known = {key.id for key in data.ssh_keys}
         if any(key not in known for key in draft.ssh_key_ids):
             errors["ssh_keys"] = "One of those keys is no longer on the account."

@@ -100,6 +100,10 @@ class StepData:
     ssh_keys: list[SSHKey] = field(default_factory=list)
     vpcs: list[VPC] = field(default_factory=list)
     steps: tuple[str, ...] = ("plan", "deployment", "image", "config", "review")
+    #: the review's spend section (cost, budget left, approval), from bot.spend.guard
+    spend: list[str] = field(default_factory=list)
+    #: leases the policy lets this member pick (hours; None = no expiry), config step
+    leases: tuple[int | None, ...] = ()
 
     @property
     def provider(self) -> ProviderChoice | None:
@@ -382,6 +386,8 @@ def config_view(data: StepData) -> View:
                     ),
                 )
             )
+    if data.leases:
+        blocks.append(_lease_block(data))
     blocks.append(_back("config"))
     return _modal("config", _with_errors(blocks, draft.errors))
 
@@ -393,6 +399,38 @@ def access_summary(data: StepData) -> str:
         return "—"
     return data.flow.access(
         password=draft.password_sealed is not None, ssh_keys=len(draft.ssh_key_ids)
+    )
+
+
+def lease_text(hours: int | None) -> str:
+    """``7 days``, ``36 hours``, ``No expiry``."""
+    if hours is None:
+        return "No expiry"
+    if hours % 24 == 0:
+        days = hours // 24
+        return f"{days} day" if days == 1 else f"{days} days"
+    return f"{hours} hours"
+
+
+def _lease_block(data: StepData) -> InputBlock:
+    """The lease select: what the policy allows, the draft's choice (else the
+    policy's default, listed first) selected."""
+    options = [
+        Option(value="none" if h is None else str(h), text=lease_text(h)) for h in data.leases
+    ][:MAX_STATIC_OPTIONS]
+    draft = data.draft
+    chosen = "none" if draft.no_expiry else str(draft.lease_hours or data.leases[0])
+    return InputBlock(
+        block_id="lease",
+        label="Lease",
+        hint=PlainTextObject(
+            text="When the server's lease ends; you are reminded before and can extend it."
+        ),
+        element=StaticSelectElement(
+            action_id="lease",
+            options=options,
+            initial_option=next((o for o in options if o.value == chosen), options[0]),
+        ),
     )
 
 
@@ -417,6 +455,8 @@ def review_lines(data: StepData) -> list[tuple[str, str]]:
         ("Access", access_summary(data)),
         ("Backups", "yes" if draft.backups else "no"),
     ]
+    if draft.no_expiry or draft.lease_hours:
+        rows.append(("Lease", lease_text(None if draft.no_expiry else draft.lease_hours)))
     if flow:
         for toggle in flow.toggles:
             rows.append((toggle.label, "yes" if draft.options.get(toggle.key) else "no"))
@@ -446,16 +486,20 @@ def review_view(data: StepData) -> View:
         SectionBlock(
             block_id="price",
             text=md(
-                f"*Price in {data.draft.region}:* {plan.price(data.draft.region)}"
-                if plan and data.draft.region
-                else f"*Price:* {plan.price()}"
-                if plan
-                else "*Price:* —"
+                "\n".join(data.spend)
+                if data.spend
+                else (
+                    f"*Price in {data.draft.region}:* {plan.price(data.draft.region)}"
+                    if plan and data.draft.region
+                    else (f"*Price:* {plan.price()}" if plan else "*Price:* —")
+                )
             ),
         ),
         _back("review"),
     ]
-    return _modal("review", _with_errors(blocks, data.draft.errors), submit="Create")
+    asks = any(line.startswith(":raised_hand:") for line in data.spend)
+    submit = "Ask for approval" if asks else "Create"
+    return _modal("review", _with_errors(blocks, data.draft.errors), submit=submit)
 
 
 def loading_view(step: str, what: str) -> View:

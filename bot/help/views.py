@@ -13,7 +13,8 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("/vps create [label]", "create a server step by step (provider, plan, image, options)"),
     ("/vps list [provider] [status] [text]", "your workspace's servers across providers"),
     ("/vps show <label>", "details, price and recent activity of one server"),
-    ("/vps admin", "manage providers, plans and allowlists (admins)"),
+    ("/vps cost", "this month's spend so far and projected, against your budget"),
+    ("/vps admin", "manage providers, plans, allowlists and the spend policy (admins)"),
     ("/vps log [n]", "the latest activity (admins)"),
     ("/vps help", "this list"),
 )

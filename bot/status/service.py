@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
@@ -27,9 +28,35 @@ from bot.status.views import ServerCard, outcome_modal, status_message
 from db.models import Plan, ServiceProvider, VpsInstance
 from db.repo import drafts, instances
 
-__all__ = ["card_for", "creation_known", "is_posted", "post_event", "publish"]
+__all__ = ["card_for", "creation_known", "is_posted", "on_change", "post_event", "publish"]
 
 log = logging.getLogger(__name__)
+
+#: Called after a server's card is published (the Home tab of its owner, say);
+#: registered by features that show servers elsewhere. Failures are logged.
+ChangeHook = Callable[[Services, VpsInstance], Awaitable[None]]
+_hooks: list[ChangeHook] = []
+
+
+def on_change(hook: ChangeHook) -> None:
+    """Call ``hook`` whenever a server's card is published (once per hook)."""
+    if hook not in _hooks:
+        _hooks.append(hook)
+
+
+async def _changed(services: Services, instance_id: uuid.UUID) -> None:
+    if not _hooks:
+        return
+    async with services.db.session() as session:
+        row = await instances.get(session, instance_id)
+    if row is None:
+        return
+    for hook in list(_hooks):
+        try:
+            await hook(services, row)
+        except Exception:
+            log.exception("server change hook failed for %s", instance_id)
+
 
 #: What a failed Slack call can raise: Slack's refusal, or the connection to it.
 _SLACK_FAILURES = (SlackClientError, aiohttp.ClientError, TimeoutError)
@@ -89,7 +116,13 @@ async def _client_for(services: Services, row: VpsInstance) -> AsyncWebClient | 
 
 
 async def publish(services: Services, instance_id: uuid.UUID, note: str | None = None) -> None:
-    """Post the server's card, or bring the existing one up to date."""
+    """Post the server's card, or bring the existing one up to date; then tell the
+    :func:`on_change` hooks."""
+    await _publish(services, instance_id, note)
+    await _changed(services, instance_id)
+
+
+async def _publish(services: Services, instance_id: uuid.UUID, note: str | None) -> None:
     async with services.db.session() as session:
         row = await instances.get(session, instance_id)
     if row is None:

@@ -19,11 +19,15 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from bot.admin import policy_listeners as admin_policy
 from bot.admin import views as admin_views
 from bot.create.views import BACK_ACTION
 from bot.create.views import CALLBACK_PREFIX as CREATE_PREFIX
+from bot.home import views as home_views
 from bot.servers import modals as server_modals
 from bot.servers import views as server_views
+from bot.spend import requests as spend_requests
+from bot.status import leases
 from tests.fuzz.stack import ADMIN, TEAM, USER, Stack
 
 __all__ = [
@@ -42,7 +46,7 @@ __all__ = [
 
 JSON = dict[str, Any]
 
-SUBCOMMANDS = ["help", "create", "list", "show", "admin", "log"]
+SUBCOMMANDS = ["help", "create", "list", "show", "admin", "log", "cost"]
 
 _DIRECT = ("power_on", "shutdown", "power_off", "reboot", "power_cycle")
 ACTION_IDS = [
@@ -62,6 +66,14 @@ ACTION_IDS = [
     admin_views.IMPORT_ACTION,
     admin_views.PLAN_ACTION,
     admin_views.PAGE_ACTION,
+    admin_policy.POLICY_ACTION,
+    # approvals, leases and the Home tab
+    spend_requests.APPROVE_ACTION,
+    spend_requests.DENY_ACTION,
+    leases.EXTEND_ACTION,
+    home_views.HOME_REFRESH,
+    home_views.HOME_CREATE,
+    home_views.HOME_DETAILS,
     # server list and details
     server_views.ACTION_LIST_PROVIDER,
     server_views.ACTION_LIST_STATUS,
@@ -86,6 +98,7 @@ CALLBACK_IDS = [
     admin_views.IMPORT,
     admin_views.MARKUP,
     admin_views.ALLOW,
+    admin_policy.POLICY,
     server_modals.CALLBACK_REBUILD,
     server_modals.CALLBACK_RESIZE,
     server_modals.CALLBACK_DELETE,
@@ -94,8 +107,9 @@ CALLBACK_IDS = [
 #: Views without a submit button (so no submission listener); fuzzed all the same.
 NO_SUBMISSION = [admin_views.PLANS]
 #: Events API events the app listens to. Reached by the reach check only: fuzzing them
-#: on the shared stack would uninstall its workspace (they are tested in test_workspaces).
-EVENT_TYPES = ["app_uninstalled", "tokens_revoked"]
+#: on the shared stack would uninstall its workspace (tested in test_workspaces and
+#: test_home_and_cost).
+EVENT_TYPES = ["app_uninstalled", "tokens_revoked", "app_home_opened"]
 SUGGESTION_IDS = [
     "create_plan",
     "image",

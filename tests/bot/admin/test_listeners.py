@@ -20,7 +20,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from sqlalchemy import select
 
-from bot.admin import listeners, plan_listeners, provider_listeners, views
+from bot.admin import listeners, plan_listeners, policy_listeners, provider_listeners, views
 from bot.core.access import ADMINS_ONLY, admins_only
 from bot.core.services import Services
 from db.models import ActivityLog, Plan, ServiceProvider
@@ -227,8 +227,9 @@ def test_every_admin_listener_is_wired_behind_admins_only() -> None:
         views.IMPORT,
         views.MARKUP,
         views.ALLOW,
+        policy_listeners.POLICY,
     }
-    assert len([k for kind, k, _ in wired if kind == "action"]) == 10
+    assert len([k for kind, k, _ in wired if kind == "action"]) == 11
     assert all(middleware == [admins_only] for _, _, middleware in wired)
 
 

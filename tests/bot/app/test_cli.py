@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -676,3 +677,46 @@ async def test_provider_add_for_a_workspace_share_and_workspaces_list(cli: Cli) 
     assert removed.out.strip() == "vpsbot admins of T0AAA: (none named)"
     again = await cli("workspaces", "admins", "T0AAA", "--remove", "U0CAROL")
     assert again.code != 0 and "is not a named vpsbot admin" in again.err
+
+
+# ------------------------------------------------------------------------ policy
+
+
+async def test_policy_set_show_member_and_errors_at_the_field(cli: Cli) -> None:
+    changed = await cli(
+        "policy",
+        "set",
+        "--team",
+        "T0001",
+        "monthly_budget=500",
+        "approval_threshold=40",
+        "approver_ids=U0BOSS1",
+        "approval_channel=C0APPROVE",
+        "lease_end_action=delete",
+    )
+    assert changed.code == 0, changed.err
+    shown = await cli("policy", "show", "--team", "T0001")
+    table = {line.split()[0]: line.split()[1] for line in shown.out.splitlines()}
+    assert table["monthly_budget"] == "500.00"
+    assert table["lease_end_action"] == "delete"
+    assert table["max_servers_per_member"] == "10"  # the default
+    bad = await cli("policy", "set", "--team", "T0001", "member_budget=900")
+    assert bad.code != 0
+    assert bad.err_lines == [
+        "vpsbot: error: member_budget: A member's budget cannot exceed the workspace's ($500.00)."
+    ]
+    assert (
+        await cli("policy", "member", "--team", "T0001", "--user", "U0ANN", "--budget", "25")
+    ).code == 0
+    [(budget, servers)] = await cli.fetch(
+        "SELECT monthly_budget, max_servers FROM member_policies WHERE user_id = 'U0ANN'"
+    )
+    assert (budget, servers) == (Decimal("25.00"), None)
+    audit = await cli.fetch(
+        "SELECT event_type, metadata FROM activity_logs WHERE event_type LIKE 'policy.%' "
+        "ORDER BY id"
+    )
+    assert [a["event_type"] for a in audit] == ["policy.update", "policy.member"]
+    changes = json.loads(audit[0]["metadata"])
+    assert changes["monthly_budget"] == {"from": "", "to": "500"}
+    assert changes["lease_end_action"] == {"from": "power_off", "to": "delete"}

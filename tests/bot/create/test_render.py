@@ -60,6 +60,8 @@ OTHER = {
     "ssh_keys": [SSHKey(id="1", name="laptop", fingerprint="aa:bb")],
     "vpcs": [VPC(id="v1", name="default", region="nyc3")],
     "steps": ("plan", "deployment", "config", "review"),
+    "spend": ["*Cost:* $0.0099/h, $7.20/mo"],
+    "leases": (720, None),
 }
 
 

@@ -1,0 +1,188 @@
+"""Spend guardrails at scale: the claim-time budget check and the lease sweep.
+
+A fresh database (see ``bench/_common.py``) is migrated and filled with 100,000
+``vps_instances`` rows in ONE workspace (the worst case for the workspace sum)
+spread over 1,000 members, created over the last 90 days, a third of them
+deleted since, each with a marked-up price and a lease (a few dozen due now).
+Then, in one run:
+
+* baseline — ``SELECT 1`` in a transaction through the same session factory;
+* check    — :func:`bot.spend.guard.check` with ``lock=True`` in a transaction
+             (the policy row locked, the member's override, the member's servers
+             summed over the spend index, the workspace's total from its
+             ``spend_totals`` row), rolled back, for random members; the month's
+             first check (which stores that row from the full sum) is timed apart;
+* sweep    — one expiry claim of the lease sweep (rolled back), and the plan of
+             its read: it must use ``idx_vps_instances_lease_open`` and read only
+             the due rows, not 100,000.
+
+Prints p50/p99, the ratio to the baseline, and the plan. Run:
+    .venv/bin/python bench/bench_spend.py [--runs 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sys
+import time
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench._common import percentile, scratch_database, summary  # noqa: E402
+
+ROWS = 100_000
+MEMBERS = 1_000
+TEAM = "TBENCH0001"
+
+_SEED = """
+INSERT INTO vps_instances (label, status, team_id, created_by, provider_type, tag,
+                           created_at, deleted_at, price_hourly, price_monthly, expires_at)
+SELECT
+    'srv-' || g,
+    CASE WHEN g % 3 = 0 THEN 'deleted' ELSE 'running' END,
+    $1,
+    'U' || lpad((g % $2)::text, 5, '0'),
+    'digitalocean',
+    'vpsbot-bench-' || g,
+    now() - make_interval(mins => (g * 7919) % (90 * 24 * 60)),
+    CASE WHEN g % 3 = 0
+         THEN now() - make_interval(mins => ((g * 7919) % (90 * 24 * 60)) / 2) END,
+    (ARRAY[0.0071, 0.0143, 0.0286, 0.0571])[1 + g % 4],
+    (ARRAY[5.00, 10.00, 20.00, 40.00])[1 + g % 4],
+    CASE WHEN g % 2000 = 0 THEN now() - interval '1 minute'
+         ELSE now() + make_interval(hours => 24 + g % 2000) END
+FROM generate_series(1, $3) AS g
+"""
+
+
+async def main(runs: int) -> None:
+    from sqlalchemy import text
+
+    from bot.spend import guard
+    from db import migrate
+    from db.engine import Database
+    from db.repo import leases
+
+    async with scratch_database("vpsbot_bench_spend") as url:
+        database = Database(url)
+        await migrate.upgrade(database.engine)
+        async with database.engine.begin() as conn:
+            raw = await conn.get_raw_connection()
+            driver = raw.driver_connection
+            assert driver is not None
+            started = time.perf_counter()
+            await driver.execute(_SEED, TEAM, MEMBERS, ROWS)
+            # the trigger stamped deleted_at with now(); put it back in the past
+            await driver.execute(
+                "UPDATE vps_instances SET deleted_at = created_at + (now() - created_at) / 2 "
+                "WHERE status = 'deleted'"
+            )
+        async with database.engine.connect() as conn:
+            # as autovacuum would have it after the load: statistics and visibility map
+            autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.execute(text("VACUUM ANALYZE vps_instances"))
+            took = time.perf_counter() - started
+            print(f"seeded {ROWS:,} servers, {MEMBERS:,} members in {took:.1f} s")
+        now = datetime.now(UTC)
+        rng = random.Random(7)
+
+        async def baseline() -> None:
+            async with database.session() as session, session.begin():
+                await session.execute(text("SELECT 1"))
+
+        async def check() -> None:
+            user = f"U{rng.randrange(MEMBERS):05d}"
+            async with database.session() as session, session.begin():
+                await guard.check(
+                    session,
+                    team_id=TEAM,
+                    user_id=user,
+                    hourly=Decimal("0.0286"),
+                    monthly=Decimal("20.00"),
+                    now=now,
+                    lock=True,
+                )
+                await session.rollback()
+
+        async def timed(fn, n: int) -> list[float]:  # type: ignore[no-untyped-def]
+            for _ in range(20):
+                await fn()
+            out = []
+            for _ in range(n):
+                t0 = time.perf_counter()
+                await fn()
+                out.append(time.perf_counter() - t0)
+            return out
+
+        # the month's first claim stores the workspace total (committed, as a real
+        # claim would); the timed checks then read it and roll back
+        t0 = time.perf_counter()
+        async with database.session() as session, session.begin():
+            await guard.check(
+                session,
+                team_id=TEAM,
+                user_id="U00000",
+                hourly=Decimal("0.0286"),
+                monthly=Decimal("20.00"),
+                now=now,
+                lock=True,
+            )
+        first = time.perf_counter() - t0
+        base = await timed(baseline, runs)
+        checks = await timed(check, runs)
+        print(f"month's first check (stores the workspace total): {first * 1000:.1f} ms")
+        print(f"baseline (SELECT 1)   {summary(base)}")
+        print(f"budget check (claim)  {summary(checks)}")
+        print(
+            f"  check p99 / baseline p99 = "
+            f"{percentile(checks, 99) / percentile(base, 99):.1f}x; "
+            f"p99 {'under' if percentile(checks, 99) < 0.010 else 'OVER'} 10 ms"
+        )
+
+        query = leases.open_leases_query(now, 200)
+        compiled = query.compile(
+            database.engine.sync_engine, compile_kwargs={"literal_binds": True}
+        )
+        async with database.engine.connect() as conn:
+            plan = (
+                (await conn.execute(text(f"EXPLAIN (ANALYZE, BUFFERS) {compiled}"))).scalars().all()
+            )
+            due = (
+                await conn.execute(
+                    text(
+                        "SELECT count(*) FROM vps_instances WHERE expires_at <= now() "
+                        "AND lease_ended_at IS NULL"
+                    )
+                )
+            ).scalar_one()
+        print(f"lease sweep read ({due} due of {ROWS:,}):")
+        for line in plan:
+            print("   ", line)
+        uses_index = any("idx_vps_instances_lease_open" in line for line in plan)
+        print(f"  uses idx_vps_instances_lease_open: {uses_index}")
+
+        async def sweep() -> int:
+            async with database.session() as session, session.begin():
+                claimed = await leases.claim_expired(session, now, limit=200)
+                await session.rollback()
+            return len(claimed)
+
+        sweeps = []
+        for _ in range(50):
+            t0 = time.perf_counter()
+            count = await sweep()
+            sweeps.append(time.perf_counter() - t0)
+        print(f"lease sweep claim ({count} rows)  {summary(sweeps)}")
+        await database.dispose()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=500)
+    asyncio.run(main(parser.parse_args().runs))

@@ -1,0 +1,54 @@
+"""The spend features' background work, wired here because it crosses features:
+the lease sweep ends a lease with the servers feature's action, and approval
+requests nobody decided expire."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from bot.approvals.service import expire_requests
+from bot.core.services import Services
+from bot.servers import operations
+from bot.status.leases import LeaseSweeper
+from db.models import VpsInstance
+
+__all__ = ["end_lease", "expire_requests_forever", "lease_sweeper"]
+
+log = logging.getLogger(__name__)
+
+
+async def end_lease(services: Services, row: VpsInstance, action: str) -> str:
+    """Run the lease-end ``action`` on ``row`` as its owner would, through the same
+    path as a button (claimed, audited, followed by the watcher)."""
+    if action == "power_off" and row.status == "stopped":
+        return f"The lease of *{row.label}* ended; it was already powered off."
+    outcome = await operations.execute(
+        services,
+        instance_id=row.id,
+        team_id=row.team_id or "",
+        user_id=row.created_by or "",
+        action=action,
+    )
+    if not outcome.ok:
+        return f"The lease of *{row.label}* ended. {outcome.message}"
+    done = "powered off" if action == "power_off" else "deleted"
+    return f"The lease of *{row.label}* ended; it is being {done}."
+
+
+def lease_sweeper(services: Services) -> LeaseSweeper:
+    return LeaseSweeper(services, end=end_lease)
+
+
+async def expire_requests_forever(
+    services: Services, stop: asyncio.Event, interval: float = 60.0
+) -> None:
+    """Expire undecided approval requests every ``interval`` seconds until ``stop``."""
+    while not stop.is_set():
+        try:
+            await expire_requests(services)
+        except Exception:
+            log.exception("approval expiry failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval)

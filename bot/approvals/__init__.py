@@ -1,0 +1,1 @@
+"""Approvals: approvers decide creates and lease extensions over the spend policy."""

@@ -1,0 +1,349 @@
+"""Deciding approval requests, extending leases, and expiring requests nobody decided.
+
+A decision is the conditional UPDATE of :func:`db.repo.approvals.decide`: only
+a pending, unexpired request moves, and only for someone other than its
+requester. An approved create makes that UPDATE the claim's gate, in the same
+transaction as the instance row (:func:`bot.create.service.claim`), so double
+clicks, two approvers at once, two replicas and Slack retries create one server;
+and the spend policy is enforced once more there (a budget spent meanwhile
+leaves the request pending and tells the approver why). A denied or expired
+request never reaches a provider.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.errors import Refusal
+from bot.core.services import Services
+from bot.core.slack import slack_error, tell
+from bot.create import catalog
+from bot.create import service as create
+from bot.create.draft import Draft
+from bot.spend import requests
+from bot.spend.guard import SpendRefused
+from bot.spend.policy import Policy, effective
+from bot.status import service as status
+from db.models import ApprovalRequest, VpsInstance
+from db.repo import activity, approvals, leases, spend
+
+__all__ = [
+    "Decision",
+    "approve",
+    "deny",
+    "expire_requests",
+    "extend_lease",
+    "is_approver",
+]
+
+log = logging.getLogger(__name__)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the person who clicked is told (ephemerally)."""
+
+    message: str
+    request: ApprovalRequest | None = None
+
+
+async def _policy(services: Services, team_id: str, user_id: str | None = None) -> Policy:
+    async with services.db.session() as session:
+        row = await spend.get_policy(session, team_id)
+        member = await spend.get_member(session, team_id, user_id) if user_id else None
+    return effective(row, member)
+
+
+async def is_approver(services: Services, policy: Policy, user_id: str) -> bool:
+    """Named approvers, members of the approver user group; with neither set, the
+    vpsbot admins named in the configuration."""
+    if user_id in policy.approver_ids:
+        return True
+    if policy.approver_group:
+        try:
+            found = await services.slack.usergroups_users_list(usergroup=policy.approver_group)
+        except SlackApiError as exc:
+            log.warning("usergroups.users.list failed: %s", slack_error(exc))
+            return False
+        users = found.get("users")
+        if isinstance(users, list) and user_id in users:
+            return True
+    if not policy.approver_ids and not policy.approver_group:
+        return user_id in services.admins
+    return False
+
+
+async def _load(services: Services, request_id: str, team_id: str) -> ApprovalRequest:
+    try:
+        parsed = uuid.UUID(request_id)
+    except ValueError:
+        raise Refusal("That request does not exist.") from None
+    async with services.db.session() as session:
+        row = await approvals.get(session, parsed)
+    if row is None or row.team_id != team_id:
+        raise Refusal("That request does not exist.")
+    return row
+
+
+async def _may_decide(services: Services, row: ApprovalRequest, user_id: str) -> None:
+    if row.requested_by == user_id:
+        raise Refusal("You cannot decide your own request; another approver has to.")
+    if not await is_approver(services, await _policy(services, row.team_id), user_id):
+        raise Refusal("Only the workspace's approvers can decide requests.")
+    if row.status != "pending":
+        raise Refusal(f"This request was already {row.status}.")
+
+
+async def _announce(
+    services: Services, row: ApprovalRequest, line: str, by: str | None = None
+) -> None:
+    """The decision on the request's message, in its thread, and to the requester
+    (and to the :func:`bot.spend.requests.on_decided` hooks)."""
+    await requests.decided(services, row, by)
+    if row.channel_id and row.message_ts:
+        try:
+            await services.slack.chat_update(
+                channel=row.channel_id,
+                ts=row.message_ts,
+                text=line,
+                blocks=requests.request_blocks(row, decided=line),
+            )
+            await services.slack.chat_postMessage(
+                channel=row.channel_id, thread_ts=row.message_ts, text=line
+            )
+        except SlackApiError as exc:
+            log.warning("approval %s not updated: %s", row.id, slack_error(exc))
+    await tell(services.slack, row.requester_channel, row.requested_by, line)
+
+
+async def _audit(services: Services, row: ApprovalRequest, user_id: str | None, what: str) -> None:
+    async with services.db.session() as session, session.begin():
+        await activity.record(
+            session,
+            event_type=f"approval.{what}",
+            status="info",
+            team_id=row.team_id,
+            user_id=user_id,
+            entity_type="approval",
+            entity_id=str(row.id),
+            metadata={"kind": row.kind, "requested_by": row.requested_by},
+        )
+
+
+def _label(row: ApprovalRequest) -> str:
+    return str(row.summary.get("label") or row.summary.get("draft", {}).get("label") or "server")
+
+
+async def deny(
+    services: Services, request_id: str, team_id: str, user_id: str, *, now: datetime | None = None
+) -> Decision:
+    row = await _load(services, request_id, team_id)
+    await _may_decide(services, row, user_id)
+    async with services.db.session() as session, session.begin():
+        decided = await approvals.decide(
+            session, row.id, team_id=team_id, status="denied", by=user_id, now=now or _now()
+        )
+    if decided is None:
+        return Decision("This request was already decided or has expired.")
+    await _audit(services, decided, user_id, "denied")
+    await _announce(
+        services,
+        decided,
+        f":no_entry: <@{user_id}> denied *{_label(decided)}*; nothing was created.",
+        user_id,
+    )
+    return Decision(f"Denied *{_label(decided)}*.", decided)
+
+
+async def approve(
+    services: Services, request_id: str, team_id: str, user_id: str, *, now: datetime | None = None
+) -> Decision:
+    """Approve: a create is claimed (exactly once) and sent; an extension is applied."""
+    when = now or _now()
+    row = await _load(services, request_id, team_id)
+    await _may_decide(services, row, user_id)
+    if row.kind == "extend":
+        return await _approve_extension(services, row, user_id, when)
+    draft = Draft.model_validate(row.summary.get("draft") or {})
+    data, provider_row, provider = await catalog.gather(services, draft, "review", team_id=team_id)
+    if (
+        provider_row is None
+        or provider is None
+        or str(provider_row.id) != row.summary.get("provider_id")
+        or data.plan is None
+    ):
+        return Decision(
+            "This server cannot be created as requested any more (its provider or plan is "
+            "no longer offered); deny it and ask for a new one."
+        )
+
+    async def gate(session: AsyncSession) -> bool:
+        decided = await approvals.decide(
+            session,
+            row.id,
+            team_id=team_id,
+            status="approved",
+            by=user_id,
+            now=when,
+        )
+        return decided is not None
+
+    try:
+        claim = await create.claim(
+            services,
+            view_id="",
+            data=data,
+            row=provider_row,
+            team_id=team_id,
+            user_id=row.requested_by,
+            channel_id=row.requester_channel,
+            approved=True,
+            clock=lambda: when,
+            gate=gate,
+        )
+    except SpendRefused as exc:
+        return Decision(f"Not approved yet: {exc.message}")
+    if claim is None:
+        return Decision("This request was already decided or has expired.")
+    row.status, row.decided_by = "approved", user_id
+    await _audit(services, row, user_id, "approved")
+    await _announce(
+        services,
+        row,
+        f":white_check_mark: <@{user_id}> approved *{draft.label}*; it is being created for "
+        f"<@{row.requested_by}>, whose generated root password is shown to them once.",
+        user_id,
+    )
+    await create.run_creation(
+        services,
+        claim=claim,
+        view_id="",
+        data=data,
+        row=provider_row,
+        provider=provider,
+        team_id=team_id,
+        user_id=row.requested_by,
+    )
+    async with services.db.session() as session:
+        created = await session.get(VpsInstance, claim.instance_id)
+    if created is None:  # the provider refused: the claim was undone, nothing exists
+        line = (
+            f":x: *{draft.label}* was approved but {provider_row.name} refused to create it; "
+            "nothing was created. Ask again with other choices."
+        )
+        await _announce(services, row, line, user_id)
+        return Decision(f"Approved, but {provider_row.name} refused to create *{draft.label}*.")
+    return Decision(f"Approved *{draft.label}*.", row)
+
+
+async def _approve_extension(
+    services: Services, row: ApprovalRequest, user_id: str, now: datetime
+) -> Decision:
+    until = datetime.fromisoformat(str(row.summary.get("until")))
+    async with services.db.session() as session, session.begin():
+        decided = await approvals.decide(
+            session, row.id, team_id=row.team_id, status="approved", by=user_id, now=now
+        )
+        if decided is None:
+            return Decision("This request was already decided or has expired.")
+        extended = (
+            await leases.extend(session, row.instance_id, row.team_id, until)
+            if row.instance_id
+            else None
+        )
+    if extended is None:
+        return Decision("Approved, but the server's lease had already ended.")
+    await _audit(services, decided, user_id, "approved")
+    line = f":white_check_mark: <@{user_id}> extended *{extended.label}* until {until:%Y-%m-%d}."
+    await _announce(services, decided, line, user_id)
+    await status.post_event(services, extended.id, line)
+    return Decision(f"Extended *{extended.label}*.", decided)
+
+
+async def extend_lease(
+    services: Services, row: VpsInstance, user_id: str, *, now: datetime | None = None
+) -> str:
+    """Extend ``row``'s lease by the default lease; past the maximum lifetime (the
+    policy's maximum lease, counted from creation) it becomes an approval request."""
+    when = now or _now()
+    if row.expires_at is None or row.lease_ended_at is not None or row.status == "deleted":
+        raise Refusal(f"*{row.label}* has no running lease to extend.")
+    policy = await _policy(services, row.team_id or "", row.created_by)
+    step = timedelta(hours=policy.default_lease_hours or 24 * 7)
+    until = max(row.expires_at, when) + step
+    most = policy.max_lease_hours
+    if most is None or until - row.created_at <= timedelta(hours=most):
+        async with services.db.session() as session, session.begin():
+            extended = await leases.extend(session, row.id, row.team_id or "", until)
+            if extended is None:
+                raise Refusal(f"The lease of *{row.label}* has already ended.")
+            await activity.record(
+                session,
+                event_type="vps.lease_extend",
+                status="success",
+                team_id=row.team_id,
+                user_id=user_id,
+                entity_type="vps",
+                entity_id=str(row.id),
+                metadata={"label": row.label, "until": until.isoformat()},
+            )
+        line = f"<@{user_id}> extended the lease of *{row.label}* until {until:%Y-%m-%d %H:%M} UTC."
+        await status.post_event(services, row.id, line)
+        return line
+    if not policy.approval_channel:
+        raise Refusal(
+            f"Extending *{row.label}* past {most} hours needs approval, but no approval "
+            "channel is set; ask a vpsbot admin."
+        )
+    async with services.db.session() as session, session.begin():
+        request = await approvals.add(
+            session,
+            id=uuid.uuid4(),
+            team_id=row.team_id or "",
+            requested_by=user_id,
+            kind="extend",
+            instance_id=row.id,
+            summary={
+                "label": row.label,
+                "until": until.isoformat(),
+                "lines": [
+                    ["Server", row.label],
+                    ["Lease until", f"{until:%Y-%m-%d %H:%M} UTC"],
+                    ["Policy maximum", f"{most} hours from creation"],
+                ],
+            },
+            price_monthly=row.price_monthly,
+            price_hourly=row.price_hourly,
+            expires_at=when + timedelta(hours=policy.approval_ttl_hours),
+        )
+    await requests.post(services, request, policy.approval_channel)
+    return (
+        f"Extending *{row.label}* past the policy's maximum needs approval; the approvers "
+        "were asked."
+    )
+
+
+async def expire_requests(services: Services, *, now: datetime | None = None) -> int:
+    """Expire the pending requests past their time (once across replicas) and tell
+    the requesters; returns how many this caller expired."""
+    async with services.db.session() as session, session.begin():
+        expired = list(await approvals.expire_due(session, now or _now()))
+    for row in expired:
+        await _audit(services, row, None, "expired")
+        await _announce(
+            services,
+            row,
+            f":hourglass: The request for *{_label(row)}* expired before anyone decided; "
+            "nothing was created. Ask again if it is still needed.",
+        )
+    return len(expired)

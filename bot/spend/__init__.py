@@ -1,0 +1,1 @@
+"""Spend guardrails: what servers cost, the workspace's policy, budget checks."""

@@ -1,0 +1,170 @@
+"""Server leases: reminders and expiries claimed by conditional UPDATEs.
+
+Both claims read only rows whose lease is still open through the partial index
+``idx_vps_instances_lease_open`` (``expires_at`` where it is set and the lease has
+not ended), so a sweep over many servers touches only the ones due. Rows another
+replica is claiming are skipped (SKIP LOCKED), and the UPDATE repeats its
+condition, so each reminder and each expiry is claimed by exactly one caller.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, Select, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import VpsInstance, WorkspacePolicy
+
+__all__ = [
+    "Due",
+    "claim_expired",
+    "claim_reminders",
+    "extend",
+    "longest_reminder",
+    "open_leases_query",
+]
+
+#: Reminder lead time of a workspace without a policy row (the policy default).
+DEFAULT_REMINDER_HOURS = 24
+
+
+@dataclass(frozen=True)
+class Due:
+    """A server whose lease needs attention, with what its workspace's policy says."""
+
+    instance: VpsInstance
+    action: str
+    reminder_hours: int
+
+
+def _open(now_bound: datetime) -> list[ColumnElement[bool]]:
+    return [
+        VpsInstance.expires_at.is_not(None),
+        VpsInstance.lease_ended_at.is_(None),
+        VpsInstance.expires_at <= now_bound,
+    ]
+
+
+def open_leases_query(
+    bound: datetime, limit: int, *, remind_after: datetime | None = None
+) -> Select[uuid.UUID]:
+    """The sweep's read: open leases ending by ``bound``; with ``remind_after``, only
+    those not reminded yet and still running after it (for EXPLAIN in the bench)."""
+    conditions = _open(bound)
+    if remind_after is not None:
+        conditions += [
+            VpsInstance.lease_reminded_at.is_(None),
+            VpsInstance.expires_at > remind_after,
+        ]
+    return (
+        select(VpsInstance.id)
+        .where(*conditions)
+        .order_by(VpsInstance.expires_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+
+
+async def _policies(
+    session: AsyncSession, rows: Sequence[VpsInstance]
+) -> dict[str, tuple[str, int]]:
+    teams = {r.team_id for r in rows if r.team_id}
+    if not teams:
+        return {}
+    found = await session.execute(
+        select(
+            WorkspacePolicy.team_id,
+            WorkspacePolicy.lease_end_action,
+            WorkspacePolicy.reminder_hours,
+        ).where(WorkspacePolicy.team_id.in_(teams))
+    )
+    return {team: (action, hours) for team, action, hours in found}
+
+
+async def longest_reminder(session: AsyncSession) -> int:
+    """The largest reminder lead time of any workspace (hours)."""
+    found = await session.execute(select(func.max(WorkspacePolicy.reminder_hours)))
+    return max(found.scalar_one_or_none() or 0, DEFAULT_REMINDER_HOURS)
+
+
+async def claim_reminders(
+    session: AsyncSession, now: datetime, *, longest: int, limit: int = 200
+) -> list[Due]:
+    """Claim the reminders due at ``now`` (each workspace reminds ``reminder_hours``
+    ahead; ``longest`` is the largest of those, bounding the index scan)."""
+    ids = list(
+        (
+            await session.execute(
+                open_leases_query(now + timedelta(hours=longest), limit, remind_after=now)
+            )
+        ).scalars()
+    )
+    if not ids:
+        return []
+    rows = list(
+        (
+            await session.execute(
+                select(VpsInstance).where(
+                    VpsInstance.id.in_(ids),
+                    VpsInstance.lease_reminded_at.is_(None),
+                    VpsInstance.expires_at > now,  # ended already: no reminder, the end says it
+                )
+            )
+        ).scalars()
+    )
+    policies = await _policies(session, rows)
+    due: list[Due] = []
+    for row in rows:
+        action, hours = policies.get(row.team_id or "", ("power_off", DEFAULT_REMINDER_HOURS))
+        assert row.expires_at is not None
+        if row.expires_at - timedelta(hours=hours) > now:
+            continue
+        claimed = await session.execute(
+            update(VpsInstance)
+            .where(VpsInstance.id == row.id, VpsInstance.lease_reminded_at.is_(None))
+            .values(lease_reminded_at=now)
+            .returning(VpsInstance.id)
+        )
+        if claimed.scalar_one_or_none() is not None:
+            due.append(Due(row, action, hours))
+    return due
+
+
+async def claim_expired(session: AsyncSession, now: datetime, *, limit: int = 200) -> list[Due]:
+    """Claim the leases that ended by ``now``: each for exactly one caller, once."""
+    ids = list((await session.execute(open_leases_query(now, limit))).scalars())
+    if not ids:
+        return []
+    result = await session.execute(
+        update(VpsInstance)
+        .where(VpsInstance.id.in_(ids), VpsInstance.lease_ended_at.is_(None))
+        .values(lease_ended_at=now)
+        .returning(VpsInstance)
+    )
+    rows = list(result.scalars())
+    policies = await _policies(session, rows)
+    return [
+        Due(r, *policies.get(r.team_id or "", ("power_off", DEFAULT_REMINDER_HOURS))) for r in rows
+    ]
+
+
+async def extend(
+    session: AsyncSession, instance_id: uuid.UUID, team_id: str, until: datetime
+) -> VpsInstance | None:
+    """Move an open lease to ``until`` and re-arm its reminder; None if it ended."""
+    result = await session.execute(
+        update(VpsInstance)
+        .where(
+            VpsInstance.id == instance_id,
+            VpsInstance.team_id == team_id,
+            VpsInstance.lease_ended_at.is_(None),
+            VpsInstance.status != "deleted",
+        )
+        .values(expires_at=until, lease_reminded_at=None, updated_at=func.now())
+        .returning(VpsInstance)
+    )
+    return result.scalar_one_or_none()

@@ -1,0 +1,80 @@
+"""Who may decide a request, and deciding from the Home tab (no response_url)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from unittest.mock import AsyncMock
+
+import pytest
+from slack_bolt.async_app import AsyncBoltContext
+
+from bot.approvals import listeners, service
+from bot.core.services import Services
+from bot.spend.policy import Policy
+from db.engine import Database
+from db.models import ApprovalRequest
+from tests.support.replicas import replica
+
+TEAM = "T0001"
+
+
+@pytest.fixture
+async def services(
+    db: Database, database_url: str, fernet_keys: list[str]
+) -> AsyncIterator[Services]:
+    built = replica(database_url, fernet_keys, admins="UADMIN01")
+    built.slack.usergroups_users_list.return_value = {"ok": True, "users": ["UGROUP01"]}  # type: ignore[attr-defined]
+    yield built
+    await built.aclose()
+
+
+async def test_approvers_are_named_people_a_group_or_else_the_admins(services: Services) -> None:
+    named = Policy(approver_ids=("UBOSS001",))
+    assert await service.is_approver(services, named, "UBOSS001")
+    assert not await service.is_approver(services, named, "UADMIN01")
+    group = Policy(approver_group="S0FINANCE")
+    assert await service.is_approver(services, group, "UGROUP01")
+    assert not await service.is_approver(services, group, "UOTHER01")
+    services.slack.usergroups_users_list.assert_awaited_with(usergroup="S0FINANCE")  # type: ignore[attr-defined]
+    nobody = Policy()
+    assert await service.is_approver(services, nobody, "UADMIN01")
+    assert not await service.is_approver(services, nobody, "UBOSS001")
+
+
+async def test_deny_from_the_home_tab_answers_in_the_dm(services: Services, db: Database) -> None:
+    async with db.session() as session, session.begin():
+        row = ApprovalRequest(
+            team_id=TEAM,
+            requested_by="UASKER01",
+            kind="create",
+            summary={"draft": {"label": "wanted"}},
+            price_monthly=Decimal("48"),
+            requester_channel="C0001",
+            expires_at=datetime.now(UTC) + timedelta(hours=1),
+        )
+        session.add(row)
+    body = {
+        "type": "block_actions",
+        "view": {"type": "home"},  # a Home tab click: no response_url
+        "actions": [{"action_id": "vps_approval_deny", "value": str(row.id)}],
+    }
+    respond = AsyncMock()
+    await listeners.deny_clicked(
+        AsyncMock(),
+        body,
+        AsyncBoltContext({"team_id": TEAM, "user_id": "UADMIN01"}),
+        respond,
+        services.slack,
+        services,
+    )
+    respond.assert_not_awaited()
+    told = services.slack.chat_postEphemeral.await_args_list  # type: ignore[attr-defined]
+    to_clicker = [c for c in told if c.kwargs["user"] == "UADMIN01"]
+    assert to_clicker and "Denied *wanted*" in to_clicker[0].kwargs["text"]
+    to_requester = [c for c in told if c.kwargs["user"] == "UASKER01"]
+    assert to_requester and "denied *wanted*" in to_requester[0].kwargs["text"]
+    async with db.session() as session:
+        saved = await session.get(ApprovalRequest, row.id)
+    assert saved is not None and saved.status == "denied" and saved.decided_by == "UADMIN01"
