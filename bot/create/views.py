@@ -1,21 +1,19 @@
-"""Pure builders of the create modal's views (slack_sdk.models checks Slack's limits).
+"""Pure builders of the create modal's steps (slack_sdk.models checks Slack's limits).
 
 Each builder takes plain data and returns a :class:`View`; nothing here talks to
-Slack, a provider or the database.
+Slack, a provider or the database. The data and the frame every step shares are
+:mod:`bot.create.frame`; the review is :mod:`bot.create.review`; the modal's
+messages are :mod:`bot.create.messages` (all re-exported here for callers).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk.models.blocks import (
-    ActionsBlock,
     Block,
-    ButtonElement,
     CheckboxesElement,
     ContextBlock,
-    DividerBlock,
     ExternalDataSelectElement,
     InputBlock,
     Option,
@@ -28,17 +26,35 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.core.blocks import (
-    MAX_OPTIONS,
-    PlanChoice,
     cut,
     image_options,
     image_text,
     md,
     plan_option,
 )
-from bot.create.draft import Draft
-from bot.create.flows import ProviderFlow
-from providers.models import VPC, DeploymentOption, Image, Region, SSHKey
+from bot.create.frame import (
+    BACK_ACTION,
+    CALLBACK_PREFIX,
+    LABEL_BLOCK,
+    MAX_STATIC_OPTIONS,
+    ProviderChoice,
+    StepData,
+    back_button,
+    modal,
+    progress,
+    with_errors,
+)
+from bot.create.leases import lease_block
+from bot.create.messages import (
+    checking_view,
+    creating_view,
+    done_view,
+    failed_view,
+    loading_view,
+    message_view,
+    password_lost_view,
+)
+from bot.create.review import access_summary, review_lines, review_view
 
 __all__ = [
     "BACK_ACTION",
@@ -64,99 +80,6 @@ __all__ = [
     "view_for",
 ]
 
-CALLBACK_PREFIX = "vps_create:"
-MAX_STATIC_OPTIONS = MAX_OPTIONS
-TITLE = "New server"
-BACK_ACTION = "vps_create_back"
-#: The block of step 1 that holds the server's label.
-LABEL_BLOCK = "label"
-_STEP_NAMES = {
-    "plan": "Plan",
-    "deployment": "Deployment",
-    "image": "Operating system",
-    "config": "Configuration",
-    "review": "Review",
-}
-
-
-@dataclass(frozen=True)
-class ProviderChoice:
-    id: str
-    name: str
-    type: str
-
-
-@dataclass
-class StepData:
-    """Everything a step's view shows: the draft plus the catalogues it needs."""
-
-    draft: Draft
-    providers: list[ProviderChoice] = field(default_factory=list)
-    flow: ProviderFlow | None = None
-    plans: list[PlanChoice] = field(default_factory=list)
-    regions: list[Region] = field(default_factory=list)
-    deployments: list[DeploymentOption] = field(default_factory=list)
-    images: list[Image] | None = None
-    ssh_keys: list[SSHKey] = field(default_factory=list)
-    vpcs: list[VPC] = field(default_factory=list)
-    steps: tuple[str, ...] = ("plan", "deployment", "image", "config", "review")
-    #: the review's spend section (cost, budget left, approval), from bot.spend.guard
-    spend: list[str] = field(default_factory=list)
-    #: leases the policy lets this member pick (hours; None = no expiry), config step
-    leases: tuple[int | None, ...] = ()
-
-    @property
-    def provider(self) -> ProviderChoice | None:
-        return next((p for p in self.providers if p.id == self.draft.provider_id), None)
-
-    @property
-    def plan(self) -> PlanChoice | None:
-        return next((p for p in self.plans if p.id == self.draft.plan_id), None)
-
-
-def _modal(step: str, blocks: list[Block], *, submit: str | None = "Next") -> View:
-    return View(
-        type="modal",
-        callback_id=CALLBACK_PREFIX + step,
-        title=PlainTextObject(text=TITLE),
-        submit=PlainTextObject(text=submit) if submit else None,
-        close=PlainTextObject(text="Cancel"),
-        blocks=blocks,
-    )
-
-
-def _progress(data: StepData, step: str) -> ContextBlock:
-    position = data.steps.index(step) + 1 if step in data.steps else len(data.steps)
-    provider = data.provider
-    where = f" · {provider.name}" if provider else ""
-    return ContextBlock(
-        elements=[md(f"Step {position} of {len(data.steps)} · *{_STEP_NAMES[step]}*{where}")]
-    )
-
-
-def _back(step: str) -> ActionsBlock:
-    return ActionsBlock(
-        block_id="nav",
-        elements=[ButtonElement(action_id=BACK_ACTION, text="← Back", value=step)],
-    )
-
-
-def _with_errors(blocks: list[Block], errors: dict[str, str]) -> list[Block]:
-    """Put a provider's complaint right under the block it is about."""
-    if not errors:
-        return blocks
-    out: list[Block] = []
-    placed: set[str] = set()
-    for block in blocks:
-        out.append(block)
-        if block.block_id in errors:
-            out.append(ContextBlock(elements=[md(f":warning: {errors[block.block_id]}")]))
-            placed.add(block.block_id)
-    leftover = [message for key, message in errors.items() if key not in placed]
-    if leftover:
-        out.insert(1, SectionBlock(text=md(":warning: " + " ".join(leftover))))
-    return out
-
 
 def _region_options(data: StepData) -> list[Option]:
     """Regions that can run the chosen plan, each with its price where it differs."""
@@ -179,7 +102,7 @@ def plan_view(data: StepData) -> View:
         Option(value=p.id, text=cut(f"{p.name} ({p.type})")) for p in data.providers
     ][:MAX_STATIC_OPTIONS]
     blocks: list[Block] = [
-        _progress(data, "plan"),
+        progress(data, "plan"),
         InputBlock(
             block_id="provider",
             label="Provider",
@@ -252,22 +175,22 @@ def plan_view(data: StepData) -> View:
         blocks.append(ContextBlock(elements=[md("This plan is not available in any region.")]))
     else:
         blocks.append(ContextBlock(elements=[md("Choose a plan to see the regions it runs in.")]))
-    return _modal("plan", _with_errors(blocks, draft.errors))
+    return modal("plan", with_errors(blocks, draft.errors))
 
 
 def deployment_view(data: StepData) -> View:
     assert data.flow is not None
-    blocks: list[Block] = [_progress(data, "deployment")]
+    blocks: list[Block] = [progress(data, "deployment")]
     blocks += data.flow.deployment_blocks(data.draft, data.deployments)
-    blocks.append(_back("deployment"))
-    return _modal("deployment", _with_errors(blocks, data.draft.errors))
+    blocks.append(back_button("deployment"))
+    return modal("deployment", with_errors(blocks, data.draft.errors))
 
 
 #: How far ahead an image's end of life is shown next to its name.
 def image_view(data: StepData) -> View:
     images = data.images or []
     draft = data.draft
-    blocks: list[Block] = [_progress(data, "image")]
+    blocks: list[Block] = [progress(data, "image")]
     element: Any
     if len(images) > MAX_STATIC_OPTIONS:
         chosen = next((i for i in images if i.id == draft.image), None)
@@ -299,11 +222,11 @@ def image_view(data: StepData) -> View:
                 )
             )
         )
-        blocks.append(_back("image"))
-        return _modal("image", blocks, submit=None)
+        blocks.append(back_button("image"))
+        return modal("image", blocks, submit=None)
     blocks.append(InputBlock(block_id="image", label="Operating system", element=element))
-    blocks.append(_back("image"))
-    return _modal("image", _with_errors(blocks, draft.errors))
+    blocks.append(back_button("image"))
+    return modal("image", with_errors(blocks, draft.errors))
 
 
 def config_view(data: StepData) -> View:
@@ -315,7 +238,7 @@ def config_view(data: StepData) -> View:
         else data.flow.password_hint
     )
     blocks: list[Block] = [
-        _progress(data, "config"),
+        progress(data, "config"),
         InputBlock(
             block_id="password",
             label="Root password",
@@ -387,176 +310,9 @@ def config_view(data: StepData) -> View:
                 )
             )
     if data.leases:
-        blocks.append(_lease_block(data))
-    blocks.append(_back("config"))
-    return _modal("config", _with_errors(blocks, draft.errors))
-
-
-def access_summary(data: StepData) -> str:
-    """How root will get in, as the review states it (see ``ProviderFlow.access``)."""
-    draft = data.draft
-    if data.flow is None:
-        return "—"
-    return data.flow.access(
-        password=draft.password_sealed is not None, ssh_keys=len(draft.ssh_key_ids)
-    )
-
-
-def lease_text(hours: int | None) -> str:
-    """``7 days``, ``36 hours``, ``No expiry``."""
-    if hours is None:
-        return "No expiry"
-    if hours % 24 == 0:
-        days = hours // 24
-        return f"{days} day" if days == 1 else f"{days} days"
-    return f"{hours} hours"
-
-
-def _lease_block(data: StepData) -> InputBlock:
-    """The lease select: what the policy allows, the draft's choice (else the
-    policy's default, listed first) selected."""
-    options = [
-        Option(value="none" if h is None else str(h), text=lease_text(h)) for h in data.leases
-    ][:MAX_STATIC_OPTIONS]
-    draft = data.draft
-    chosen = "none" if draft.no_expiry else str(draft.lease_hours or data.leases[0])
-    return InputBlock(
-        block_id="lease",
-        label="Lease",
-        hint=PlainTextObject(
-            text="When the server's lease ends; you are reminded before and can extend it."
-        ),
-        element=StaticSelectElement(
-            action_id="lease",
-            options=options,
-            initial_option=next((o for o in options if o.value == chosen), options[0]),
-        ),
-    )
-
-
-def review_lines(data: StepData) -> list[tuple[str, str]]:
-    draft = data.draft
-    provider = data.provider
-    plan = data.plan
-    flow = data.flow
-    image = draft.image or "—"
-    if data.images:
-        image = next((i.name for i in data.images if i.id == draft.image), image)
-    rows = [
-        ("Provider", f"{provider.name} ({provider.type})" if provider else "—"),
-        ("Label", draft.label),
-        ("Plan", f"{plan.provider_plan_id} ({plan.summary()})" if plan else "—"),
-        ("Region", draft.region or "—"),
-        (
-            flow.deployment_title if flow else "Deployment",
-            flow.deployment_summary(draft, data.deployments) if flow else "—",
-        ),
-        ("Operating system", image),
-        ("Access", access_summary(data)),
-        ("Backups", "yes" if draft.backups else "no"),
-    ]
-    if draft.no_expiry or draft.lease_hours:
-        rows.append(("Lease", lease_text(None if draft.no_expiry else draft.lease_hours)))
-    if flow:
-        for toggle in flow.toggles:
-            rows.append((toggle.label, "yes" if draft.options.get(toggle.key) else "no"))
-        if flow.uses_vpc:
-            vpc = next((v.name for v in data.vpcs if v.id == draft.options.get("vpc_id")), None)
-            rows.append(("VPC", vpc or "region default"))
-    if draft.deployment_fields or draft.secrets_sealed:
-        typed = {
-            k: ",".join(v) if isinstance(v, list) else str(v)
-            for k, v in draft.deployment_fields.items()
-        }
-        # secrets are masked: the review shows that one is set, never what it is
-        typed.update({k: "••••••" for k in draft.secrets_sealed})
-        shown = ", ".join(f"{k}={v}" for k, v in sorted(typed.items()))
-        rows.append(("Script fields", cut(shown, 500)))
-    return rows
-
-
-def review_view(data: StepData) -> View:
-    plan = data.plan
-    rows = review_lines(data)
-    text = "\n".join(f"*{name}:* {value}" for name, value in rows)
-    blocks: list[Block] = [
-        _progress(data, "review"),
-        SectionBlock(block_id="review", text=md(cut(text, 3000))),
-        DividerBlock(),
-        SectionBlock(
-            block_id="price",
-            text=md(
-                "\n".join(data.spend)
-                if data.spend
-                else (
-                    f"*Price in {data.draft.region}:* {plan.price(data.draft.region)}"
-                    if plan and data.draft.region
-                    else (f"*Price:* {plan.price()}" if plan else "*Price:* —")
-                )
-            ),
-        ),
-        _back("review"),
-    ]
-    asks = any(line.startswith(":raised_hand:") for line in data.spend)
-    submit = "Ask for approval" if asks else "Create"
-    return _modal("review", _with_errors(blocks, data.draft.errors), submit=submit)
-
-
-def loading_view(step: str, what: str) -> View:
-    return _modal(
-        step,
-        [SectionBlock(text=md(f":hourglass_flowing_sand: Loading {what}…"))],
-        submit=None,
-    )
-
-
-def creating_view(label: str, provider_name: str) -> View:
-    return message_view(
-        f":gear: Creating *{label}* on {provider_name}… this window updates when the provider "
-        "answers."
-    )
-
-
-def done_view(label: str, provider_name: str, channel_id: str | None) -> View:
-    where = f" in <#{channel_id}>" if channel_id else ""
-    return message_view(
-        f":white_check_mark: *{label}* is being created on {provider_name}. "
-        f"Follow its status{where}."
-    )
-
-
-def checking_view(label: str, provider_name: str, channel_id: str | None) -> View:
-    """The create was sent but its answer was lost: say what is known."""
-    where = f" in <#{channel_id}>" if channel_id else ""
-    return message_view(
-        f":hourglass_flowing_sand: {provider_name} did not confirm *{label}*. vpsbot is "
-        f"checking with {provider_name} whether it was created (by its tag) and will say "
-        f"so here and{where or ' in its status message'}. Nothing is sent twice."
-    )
-
-
-def password_lost_view(label: str, provider_name: str, channel_id: str | None) -> View:
-    """The server exists but Slack would not take its generated password."""
-    where = f" in <#{channel_id}>" if channel_id else ""
-    return message_view(
-        f":warning: *{label}* is being created on {provider_name}{where}, but Slack did not "
-        "let vpsbot show you its generated root password, and vpsbot does not keep it. "
-        f"Set a new one with *Rebuild* from `/vps show {label}` (or log in with an SSH key)."
-    )
-
-
-def failed_view(message: str) -> View:
-    return message_view(f":x: {message}")
-
-
-def message_view(text: str) -> View:
-    return View(
-        type="modal",
-        callback_id=CALLBACK_PREFIX + "message",
-        title=PlainTextObject(text=TITLE),
-        close=PlainTextObject(text="Close"),
-        blocks=[SectionBlock(text=md(cut(text, 3000)))],
-    )
+        blocks.append(lease_block(data))
+    blocks.append(back_button("config"))
+    return modal("config", with_errors(blocks, draft.errors))
 
 
 def view_for(step: str, data: StepData) -> View:
