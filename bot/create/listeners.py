@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.errors import SlackApiError
-from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.blocks import image_option_groups, plan_options
@@ -35,6 +32,7 @@ from bot.core.slack import (
 from bot.create import catalog, service, steps
 from bot.create.draft import STEPS, generate_label
 from bot.create.drafts import DraftState, load_draft, save_draft
+from bot.create.finish import Reply, finish, with_policy
 from bot.create.render import first_view, render
 from bot.create.views import (
     BACK_ACTION,
@@ -43,11 +41,8 @@ from bot.create.views import (
     creating_view,
     loading_view,
     message_view,
-    review_lines,
-    view_for,
 )
-from bot.spend import guard, requests
-from bot.spend.policy import effective, lease_choices
+from bot.spend.policy import effective
 from db.repo import spend as spend_repo
 
 __all__ = [
@@ -207,35 +202,9 @@ async def back(
     data, _, _ = await catalog.gather(services, state.draft, current, team_id=state.team_id)
     target = steps.previous_step(current, data.steps)
     data, _, _ = await catalog.gather(services, state.draft, target, team_id=state.team_id)
-    await _with_policy(services, state, target, data)
+    await with_policy(services, state, target, data)
     await save_draft(services, state, target)
     await update_view(client, view["id"], render(target, data), view.get("hash"))
-
-
-class _Answer:
-    """Answers a submission: with the ack while inside Slack's window, by
-    ``views.update`` after a loading view went out instead."""
-
-    def __init__(self, ack: AsyncAck, client: AsyncWebClient, view_id: str) -> None:
-        self.ack: AsyncAck | None = ack
-        self.client = client
-        self.view_id = view_id
-
-    @property
-    def acked(self) -> bool:
-        return self.ack is None
-
-    async def show(self, screen: View | dict[str, Any]) -> None:
-        if self.ack is None:
-            await update_view(self.client, self.view_id, screen)
-        else:
-            ack, self.ack = self.ack, None
-            await ack(response_action="update", view=screen)
-
-    async def errors(self, errors: dict[str, str]) -> None:
-        assert self.ack is not None
-        ack, self.ack = self.ack, None
-        await ack(response_action="errors", errors=errors)
 
 
 async def step_submitted(
@@ -261,7 +230,7 @@ async def step_submitted(
         # a double click or a Slack retry: the first submission is creating it
         await ack(response_action="update", view=creating_view(draft.label, "the provider"))
         return
-    reply = _Answer(ack, client, state.view_id)
+    reply = Reply(ack, client, state.view_id)
     values = state_values(body)
     if step == "plan":
         # what is on screen decides what to load (the plan's regions)
@@ -275,7 +244,7 @@ async def step_submitted(
         data, provider_row, provider = await catalog.gather(
             services, draft, step, team_id=state.team_id
         )
-    await _with_policy(services, state, step, data)
+    await with_policy(services, state, step, data)
     errors = steps.read_step(services, step, values, data, provider)
     if errors:
         if not reply.acked:
@@ -288,7 +257,7 @@ async def step_submitted(
         await reply.show(render(step, data))
         return
     if step == "review":
-        await _create(services, reply, state, data, provider_row, provider)
+        await finish(services, reply, state, data, provider_row, provider)
         return
     if step == "plan" and provider_row is not None:
         service.PROVIDER_CHOICES.labels(provider_row.type).inc()
@@ -307,118 +276,8 @@ async def step_submitted(
     except catalog.CatalogPending as pending:
         await reply.show(loading_view(target, pending.what))
         next_data, _, _ = await catalog.gather(services, draft, target, team_id=state.team_id)
-    await _with_policy(services, state, target, next_data)
+    await with_policy(services, state, target, next_data)
     await reply.show(render(target, next_data))
-
-
-async def _with_policy(services: Services, state: DraftState, step: str, data: StepData) -> None:
-    """What the spend policy adds to a step: the leases offered at the config step,
-    the cost and budget section of the review."""
-    if step == "config":
-        async with services.db.session() as session:
-            row = await spend_repo.get_policy(session, state.team_id)
-            member = await spend_repo.get_member(session, state.team_id, state.user_id)
-        data.leases = tuple(lease_choices(effective(row, member)))
-    elif step == "review":
-        data.spend = (await _spend_check(services, state, data)).lines()
-
-
-async def _spend_check(services: Services, state: DraftState, data: StepData) -> guard.Check:
-    """What the create would cost and what the policy says (no lock: display only)."""
-    plan = data.plan
-    async with services.db.session() as session:
-        return await guard.check(
-            session,
-            team_id=state.team_id,
-            user_id=state.user_id,
-            hourly=plan.hourly if plan else Decimal(0),
-            monthly=plan.monthly if plan else Decimal(0),
-            now=datetime.now(UTC),
-            lock=False,
-        )
-
-
-async def _refuse_at_review(reply: _Answer, data: StepData, message: str) -> None:
-    if not reply.acked:
-        await reply.errors({"review": message})
-    else:
-        data.draft.errors = {"review": message}
-        await reply.show(view_for("review", data))
-
-
-async def _create(
-    services: Services,
-    reply: _Answer,
-    state: DraftState,
-    data: StepData,
-    provider_row: Any,
-    provider: Any,
-) -> None:
-    """Create: claim the draft (exactly once), close on "creating", call the provider."""
-    missing = [
-        name
-        for name, value in (
-            ("provider", provider_row),
-            ("plan", data.plan),
-            ("region", data.draft.region),
-            ("label", data.draft.label),
-        )
-        if not value
-    ]
-    if missing:
-        await _refuse_at_review(reply, data, f"Go back and choose: {', '.join(missing)}.")
-        return
-    verdict = await _spend_check(services, state, data)
-    data.spend = verdict.lines()
-    if verdict.refusal is not None:
-        await _refuse_at_review(reply, data, verdict.refusal)
-        return
-    if verdict.needs_approval:
-        try:
-            request = await requests.submit(
-                services,
-                view_id=state.view_id,
-                draft=data.draft,
-                summary=review_lines(data),
-                provider_id=str(provider_row.id),
-                provider_name=provider_row.name,
-                check=verdict,
-                team_id=state.team_id,
-                user_id=state.user_id,
-                channel_id=state.channel_id,
-            )
-        except guard.SpendRefused as exc:
-            await _refuse_at_review(reply, data, exc.message)
-            return
-        if request is not None:
-            await reply.show(message_view(requests.submitted_text(data.draft.label, verdict)))
-        return
-    try:
-        claim = await service.claim(
-            services,
-            view_id=state.view_id,
-            data=data,
-            row=provider_row,
-            team_id=state.team_id,
-            user_id=state.user_id,
-            channel_id=state.channel_id,
-        )
-    except guard.SpendRefused as exc:
-        await _refuse_at_review(reply, data, exc.message)
-        return
-    await reply.show(creating_view(data.draft.label, provider_row.name))
-    if claim is None:
-        return
-    await service.run_creation(
-        services,
-        claim=claim,
-        view_id=state.view_id,
-        data=data,
-        row=provider_row,
-        provider=provider,
-        team_id=state.team_id,
-        user_id=state.user_id,
-    )
 
 
 async def _suggesting(

@@ -63,7 +63,8 @@ def _line(listed: instances.Listed) -> ServerLine:
         region=row.region,
         plan=plan.provider_plan_id if plan else _plan_name(row),
         ipv4=row.ip_address,
-        monthly=plan.price_monthly if plan else None,
+        # the price charged: fixed at the create, else the plan's price in its region
+        monthly=row.price_monthly or (plan.price_in(row.region) if plan else None),
     )
 
 

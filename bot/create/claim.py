@@ -1,0 +1,150 @@
+"""Claiming a create, exactly once: the draft, the spend policy and the row, together.
+
+The instance row (status provisioning, unique tag) is written in the same
+transaction that claims the draft, so a double click, a Slack retry or a second
+replica finds the draft claimed and creates nothing; the spend policy is checked
+again in that transaction, with the workspace's policy row locked, so two
+members racing for the last of a budget cannot both pass.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from prometheus_client import Counter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.services import Services
+from bot.core.tags import instance_tag
+from bot.create.draft import Draft
+from bot.create.frame import StepData
+from bot.spend import guard
+from bot.spend.policy import lease_for
+from db.models import ServiceProvider
+from db.repo import activity, drafts, instances
+
+__all__ = ["CREATIONS", "PROVIDER_CHOICES", "Claim", "claim"]
+
+CREATIONS = Counter(
+    "vpsbot_creations_total", "Server creations by provider and result", ["provider", "result"]
+)
+PROVIDER_CHOICES = Counter(
+    "vpsbot_provider_choice_total", "Providers picked in step 1 of /vps create", ["provider"]
+)
+
+
+@dataclass
+class Claim:
+    instance_id: uuid.UUID
+    tag: str
+    draft: Draft
+    channel_id: str | None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def claim(
+    services: Services,
+    *,
+    view_id: str,
+    data: StepData,
+    row: ServiceProvider,
+    team_id: str,
+    user_id: str,
+    channel_id: str | None,
+    approved: bool = False,
+    clock: Callable[[], datetime] = _now,
+    gate: Callable[[AsyncSession], Awaitable[bool]] | None = None,
+) -> Claim | None:
+    """Claim the draft and write the pending instance row; None for a repeat submission.
+
+    The spend policy is enforced here, in the claim's transaction, with the
+    workspace's policy row locked (see :mod:`bot.spend.guard`): a create the
+    budget or server cap no longer allows, or one that needs approval it does not
+    have (``approved``), raises :class:`~bot.spend.guard.SpendRefused` and
+    nothing is claimed.
+
+    ``gate`` replaces the draft's claim as the exactly-once condition (an approved
+    request's conditional UPDATE): it runs first in the same transaction, and
+    False means another caller got there first.
+    """
+    draft = data.draft
+    plan = data.plan
+    instance_id = uuid.uuid4()
+    tag = instance_tag(instance_id)
+    # what is charged is the price where the server runs
+    hourly = plan.hourly_in(draft.region) if plan else Decimal(0)
+    monthly = plan.monthly_in(draft.region) if plan else Decimal(0)
+    now = clock()
+    async with services.db.session() as session, session.begin():
+        if gate is not None:
+            if not await gate(session):
+                return None
+        elif await drafts.claim_for_create(session, view_id, instance_id) is None:
+            return None
+        verdict = await guard.check(
+            session,
+            team_id=team_id,
+            user_id=user_id,
+            hourly=hourly,
+            monthly=monthly,
+            now=now,
+            lock=True,
+        )
+        if verdict.refusal is not None:
+            raise guard.SpendRefused(verdict.refusal, field="review")
+        if verdict.needs_approval and not approved:
+            raise guard.SpendRefused(
+                "This server needs an approver's yes first; submit it again to ask for one.",
+                field="review",
+            )
+        lease = lease_for(verdict.policy, draft.lease_hours, no_expiry=draft.no_expiry)
+        pending = await instances.create_pending(
+            session,
+            instance_id=instance_id,
+            team_id=team_id,
+            created_by=user_id,
+            label=draft.label,
+            provider_id=row.id,
+            provider_type=row.type,
+            plan_id=uuid.UUID(plan.id) if plan else None,
+            region=draft.region or "",
+            tag=tag,
+            channel_id=services.settings.vpsbot_notify_channel or channel_id,
+            configuration={
+                "plan": plan.provider_plan_id if plan else None,
+                "image": draft.image,
+                "deployment_id": draft.deployment_id,
+                "backups": draft.backups,
+                "options": draft.options,
+                "ssh_keys": len(draft.ssh_key_ids),
+            },
+        )
+        pending.created_at = now  # billing starts at the claim, by the same clock
+        pending.price_hourly = hourly
+        pending.price_monthly = monthly
+        pending.expires_at = now + timedelta(hours=lease) if lease else None
+        await activity.record(
+            session,
+            event_type="vps.create",
+            status="info",
+            team_id=team_id,
+            user_id=user_id,
+            entity_type="vps",
+            entity_id=str(instance_id),
+            metadata={
+                "label": draft.label,
+                "provider": row.name,
+                "plan": plan.provider_plan_id if plan else None,
+                "region": draft.region,
+                "stage": "requested",
+            },
+        )
+    CREATIONS.labels(row.type, "started").inc()
+    return Claim(instance_id, tag, draft, channel_id)
