@@ -4,6 +4,7 @@ server cap, approval, the lease and the price written on the row."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -195,3 +196,19 @@ async def test_server_cap_member_budget_and_approval_refuse_at_the_review(
     assert await _count(db) == 1
     async with db.session() as session:
         assert (await drafts.get(session, "V4")).instance_id is None  # type: ignore[union-attr]
+
+
+async def test_a_server_is_charged_its_regions_price(
+    db: Database, replicas: tuple[Services, Services]
+) -> None:
+    row = await _provider(db)
+    data = await _draft(db, "V1", "UALICE")
+    data.plans = [
+        dataclasses.replace(PLAN, region_prices=(("nyc1", Decimal("24.00"), Decimal("0.0360")),))
+    ]
+    claim = await _claim(replicas[0], row, "V1", "UALICE", data)
+    assert claim is not None
+    async with db.session() as session:
+        saved = await session.get(VpsInstance, claim.instance_id)
+    assert saved is not None
+    assert (saved.price_hourly, saved.price_monthly) == (Decimal("0.0360"), Decimal("24.00"))
