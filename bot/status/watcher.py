@@ -1,21 +1,12 @@
 """The status watcher: follows servers until they settle, across replicas.
 
-Work items are the ``vps_instances`` rows with ``watch_next_at`` set. Each
-cycle leases due rows with ``FOR UPDATE SKIP LOCKED`` (so two replicas never
-take the same row), follows them and updates the rows and the channel messages.
-
-What it costs the provider's budget: for k changing servers among N, each poll
-reads either each of the k (one request each: its action, or the server) or the
-whole tagged listing (ceil(N / page size) requests), whichever is fewer, chosen
-per poll from the database's count of the provider's servers. When polls happen:
-a change is expected to take about as long as the same change took before on the
-same provider account (learned as it goes; the provider's own progress figure
-refines it when there is one), so the watcher waits until just before then and
-polls every :data:`TICK` seconds from there, keeping the channel card within
-about five seconds of the provider without a blind backoff; a change that runs
-far past its expected time is polled less and less often. When the account's
-rate-limit budget runs low (its headers), the watcher waits for the window to
-reset, leaving what is left to calls users are waiting for.
+Work items are the ``vps_instances`` rows with ``watch_next_at`` set; each cycle
+leases due rows with ``FOR UPDATE SKIP LOCKED`` (two replicas never take the same
+row), follows them and updates the rows and the channel cards. For k changing
+servers among N, a poll reads each of the k (one request each) or the whole
+tagged listing (ceil(N / page size) requests), whichever is fewer. Polls start
+just before a change is expected to end (:mod:`bot.status.timing`), keeping the
+card within seconds of the provider; a low rate-limit budget makes it wait.
 """
 
 from __future__ import annotations
@@ -27,7 +18,6 @@ import math
 import time
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -35,6 +25,7 @@ from bot.core.actions import word as action_word
 from bot.core.services import Services
 from bot.core.tags import VPSBOT_TAG
 from bot.status import service as status
+from bot.status.timing import TICK, Change, Durations, _backoff, next_delay
 from db.models import ServiceProvider, VpsInstance
 from db.repo import activity, drafts, instances, plans, providers
 from providers.errors import NotFoundError, ProviderError
@@ -43,89 +34,11 @@ from providers.registry import capabilities_for
 
 __all__ = ["SETTLED", "TICK", "Durations", "StatusWatcher", "next_delay"]
 
+
 log = logging.getLogger(__name__)
 
 #: Statuses after which nothing more is expected to happen by itself.
 SETTLED = frozenset({"running", "stopped", "error", "deleted"})
-
-
-#: Seconds between polls while a change is due (the card's lag is at most this
-#: plus the cycle interval and one request).
-TICK = 3.0
-#: Polls start this long before the expected end of a change.
-LEAD = 2.0
-#: What a change takes before the account has shown one (seconds).
-DEFAULT_SECONDS = {
-    "create": 50.0,
-    "power_on": 20.0,
-    "shutdown": 20.0,
-    "power_off": 10.0,
-    "reboot": 30.0,
-    "power_cycle": 20.0,
-    "rebuild": 60.0,
-    "resize": 120.0,
-    "delete": 10.0,
-}
-
-
-def _backoff(attempts: int) -> float:
-    """For rows with no change to predict (a lost create looked up by tag)."""
-    return float(min(2 ** max(attempts, 1), 60))
-
-
-def next_delay(elapsed: float, expected: float, *, learned: bool) -> float:
-    """Seconds until the next poll of a change ``elapsed`` seconds old that is
-    expected to take ``expected`` seconds.
-
-    Before the expected end (less :data:`LEAD`) nothing is asked; from then on
-    every :data:`TICK` seconds until twice the expected time, then less and less
-    often (at most a minute apart). Without a learned figure the window opens at
-    half the default, since a default is only a guess.
-    """
-    start = (expected - LEAD) if learned else expected / 2
-    if elapsed < start:
-        return max(start - elapsed, 0.5)
-    late = elapsed - (2 * expected + 30)
-    if late <= 0:
-        return TICK
-    return min(60.0, max(TICK, late / 2))
-
-
-class Durations:
-    """How long each kind of change takes on each provider account, learned.
-
-    An exponentially weighted mean of what was observed (newer changes count
-    more); None until the account has shown one.
-    """
-
-    def __init__(self, weight: float = 0.3) -> None:
-        self.weight = weight
-        self._seen: dict[tuple[str, str], float] = {}
-
-    def typical(self, account: str, kind: str) -> float | None:
-        return self._seen.get((account, kind))
-
-    def expected(self, account: str, kind: str) -> tuple[float, bool]:
-        """(seconds, whether learned) for a change of ``kind``."""
-        seen = self._seen.get((account, kind))
-        if seen is not None:
-            return seen, True
-        return DEFAULT_SECONDS.get(kind, 30.0), False
-
-    def observe(self, account: str, kind: str, seconds: float) -> None:
-        seconds = max(1.0, seconds)
-        old = self._seen.get((account, kind))
-        self._seen[(account, kind)] = (
-            seconds if old is None else old + self.weight * (seconds - old)
-        )
-
-
-@dataclass(frozen=True)
-class Change:
-    """What a watched row is waiting for: ``kind`` started at ``since`` (epoch)."""
-
-    kind: str
-    since: float
 
 
 class StatusWatcher:

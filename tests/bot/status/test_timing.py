@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.status.watcher import LEAD, TICK, Durations, next_delay
+from bot.status.timing import LEAD, TICK, Durations, next_delay
 
 
 def test_nothing_is_asked_until_just_before_the_expected_end() -> None:
