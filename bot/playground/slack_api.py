@@ -10,6 +10,10 @@ with ``Retry-After``, a 5xx with an HTML page (what Slack's edge sends when it i
 ``{"ok": false, "error": X}`` such as ``not_in_channel``, ``hash_conflict`` or
 ``expired_trigger_id``.
 
+Longer than 400 lines on purpose: one class holds a fake Slack's whole state (views,
+messages, ephemeral posts, installs, faults) and each Web API method is a short handler
+over it; split across modules, every handler would reach into another module's state.
+
 It also serves ``POST /response/{id}`` so a test can hand the app a ``response_url``
 (:meth:`SlackStandIn.response_url`) and see what the app posted there.
 """

@@ -7,6 +7,9 @@ form-encoded (events: JSON), signed with ``v0`` HMAC-SHA256 of ``v0:{timestamp}:
 Given a :class:`~bot.playground.slack_api.SlackStandIn`, each request carries a response_url
 served by the stand-in, trigger_ids the stand-in knows, and views/messages as the stand-in
 currently holds them (pass a view_id or message ts instead of a dict).
+
+Longer than 400 lines on purpose: one method per kind of Slack request, each a small
+faithful copy of a payload Slack sends; they share the signing and the stand-in lookups.
 """
 
 from __future__ import annotations

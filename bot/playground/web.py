@@ -9,6 +9,9 @@ One aiohttp app on loopback serves three things:
   signed request Slack would send to vpsbot's ``/slack/events``;
 - ``/api/{method}`` and ``/response/{id}`` — the Slack Web API stand-in vpsbot calls
   (``SLACK_API_URL``), whose state the page shows.
+
+Longer than 400 lines on purpose: each route of the page's API is a short translation of
+a click into the request Slack would send, and they share one session's state.
 """
 
 from __future__ import annotations
