@@ -1,7 +1,9 @@
 """vpsbot's Slack surface, one package per feature.
 
-``app`` (the process: CLI, HTTP server, Bolt wiring) → ``create``, ``servers``,
-``admin``, ``help`` (features: listeners, views, service side by side) →
-``status`` (channel cards, watcher, drift) → ``core`` (what features share).
-A feature never imports another; nothing imports ``app``.
+``app`` (the process: CLI, HTTP server, Bolt wiring) → ``approvals`` and ``home``
+(surfaces over other features) → ``create``, ``servers``, ``admin``, ``help``,
+``workspaces`` (features: listeners, views, service side by side) → ``status``
+and ``spend`` → ``core`` (what features share). Nothing imports back up; the
+``playground`` (the local Slack) is imported by ``app`` only and imports nothing
+of ``bot``.
 """
