@@ -24,7 +24,7 @@ from bot.spend.requests import APPROVE_ACTION, DENY_ACTION
 from bot.status.leases import EXTEND_ACTION
 from db.repo import instances
 
-__all__ = ["approve_clicked", "deny_clicked", "extend_clicked", "register"]
+__all__ = ["decision_clicked", "extend_clicked", "register"]
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def _value(body: dict[str, Any]) -> str:
     return value if isinstance(value, str) else ""
 
 
-async def approve_clicked(
+async def decision_clicked(
     ack: AsyncAck,
     body: dict[str, Any],
     context: AsyncBoltContext,
@@ -53,29 +53,13 @@ async def approve_clicked(
     client: AsyncWebClient,
     services: Services,
 ) -> None:
-    """Approve: exactly once, whoever else clicks meanwhile."""
+    """Approve or Deny: exactly once, whoever else clicks meanwhile."""
     await ack()
     team_id, user_id = team_and_user(context)
+    approving = first_action(body).get("action_id") == APPROVE_ACTION
+    decide = service.approve if approving else service.deny
     try:
-        decision = await service.approve(services, _value(body), team_id, user_id)
-    except VpsbotError as exc:
-        await _answer(body, respond, client, user_id, exc.message)
-        return
-    await _answer(body, respond, client, user_id, decision.message)
-
-
-async def deny_clicked(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    context: AsyncBoltContext,
-    respond: AsyncRespond,
-    client: AsyncWebClient,
-    services: Services,
-) -> None:
-    await ack()
-    team_id, user_id = team_and_user(context)
-    try:
-        decision = await service.deny(services, _value(body), team_id, user_id)
+        decision = await decide(services, _value(body), team_id, user_id)
     except VpsbotError as exc:
         await _answer(body, respond, client, user_id, exc.message)
         return
@@ -111,6 +95,6 @@ async def extend_clicked(
 
 def register(app: AsyncApp) -> None:
     """Wire the approval and lease buttons."""
-    app.action(APPROVE_ACTION)(approve_clicked)
-    app.action(DENY_ACTION)(deny_clicked)
+    app.action(APPROVE_ACTION)(decision_clicked)
+    app.action(DENY_ACTION)(decision_clicked)
     app.action(EXTEND_ACTION)(extend_clicked)

@@ -61,7 +61,7 @@ async def test_deny_from_the_home_tab_answers_in_the_dm(services: Services, db: 
         "actions": [{"action_id": "vps_approval_deny", "value": str(row.id)}],
     }
     respond = AsyncMock()
-    await listeners.deny_clicked(
+    await listeners.decision_clicked(
         AsyncMock(),
         body,
         AsyncBoltContext({"team_id": TEAM, "user_id": "UADMIN01"}),
