@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -169,7 +168,13 @@ def _without_nuls(value: Any) -> Any:
     return value
 
 
+#: How a NUL can be spelled in a request body: raw, JSON-escaped, form-encoded, or a
+#: JSON escape inside a form field (the ``payload`` of an interaction).
+_NUL_SPELLINGS = ("\x00", "\\u0000", "%00", "%5Cu0000", "%5cu0000")
+
+
 async def drop_nuls(
+    request: AsyncBoltRequest,
     body: dict[str, Any],
     context: AsyncBoltContext,
     next: Callable[[], Awaitable[None]],
@@ -180,7 +185,8 @@ async def drop_nuls(
     means one, so it is dropped wherever it appears (labels, search text, form
     values, metadata) before anything stores or compares it.
     """
-    if "\\u0000" in json.dumps(body):  # JSON spells a NUL this way, and only a NUL
+    raw = request.raw_body or ""
+    if any(spelling in raw for spelling in _NUL_SPELLINGS):
         cleaned = _without_nuls(body)
         body.clear()
         body.update(cleaned)

@@ -81,6 +81,11 @@ class Services:
     admin_verdicts: TTLCache[tuple[str, str], bool] = field(
         default_factory=lambda: TTLCache(maxsize=4096, ttl=300), repr=False
     )
+    #: the channels each workspace allows `/vps create` in, for 30 s: read on every
+    #: command, changed by an admin now and then (dropped here when changed here)
+    create_channels: TTLCache[str, tuple[str, ...]] = field(
+        default_factory=lambda: TTLCache(maxsize=4096, ttl=30), repr=False
+    )
     #: OAuth mode: every workspace's installation (None in single-token mode)
     installations: SealedInstallationStore | None = None
     _own_slack_session: bool = False
@@ -240,6 +245,7 @@ class Services:
         self.registry.invalidate(payload)
 
     async def aclose(self) -> None:
+        """Release what it owns; the registry's ``aclose`` closes the provider HTTP session."""
         if self._own_slack_session and self.slack.session is not None:
             await self.slack.session.close()
             self.slack.session = None

@@ -78,8 +78,11 @@ async def create_command(
     before ``views.open``, whose trigger expires in three seconds)."""
     await ack()
     team_id, channel_id = str(command.get("team_id") or ""), command.get("channel_id")
-    async with services.db.session() as session:
-        allowed_in = effective(await spend_repo.get_policy(session, team_id)).create_channels
+    allowed_in = services.create_channels.get(team_id)
+    if allowed_in is None:
+        async with services.db.session() as session:
+            allowed_in = effective(await spend_repo.get_policy(session, team_id)).create_channels
+        services.create_channels[team_id] = allowed_in
     if allowed_in and channel_id not in allowed_in:
         where = ", ".join(f"<#{c}>" for c in allowed_in[:10])
         await answer(

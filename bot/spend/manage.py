@@ -66,6 +66,7 @@ async def update(services: Services, team_id: str, raw: dict[str, str], by: str)
                     for name, value in changed.items()
                 },
             )
+    services.create_channels.pop(team_id, None)  # other replicas follow within 30 s
     return await current(services, team_id)
 
 
