@@ -130,9 +130,6 @@ async def _bench(servers: int, sample: int) -> None:
             await services.aclose()
             await sandbox.stop()
             await api.stop()
-            from providers.http import close_session
-
-            await close_session()
 
 
 def main() -> None:

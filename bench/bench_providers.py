@@ -34,7 +34,6 @@ import aiohttp
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from providers.base import Provider
-from providers.http import close_session, reset_rate_state
 from providers.registry import ProviderRegistry, build_provider
 from providers.sandbox import Sandbox
 
@@ -54,6 +53,7 @@ def _url(sandbox: Sandbox, provider: str) -> str:
 
 
 def _raw_client(sandbox: Sandbox, provider: str) -> Provider:
+    """An uncached client with a transport of its own (fresh rate state; ``aclose`` it)."""
     return build_provider(
         provider,
         name=f"bench-{provider}",
@@ -65,8 +65,7 @@ def _raw_client(sandbox: Sandbox, provider: str) -> Provider:
 async def _measure(
     sandbox: Sandbox, provider: str, work: Callable[[], Awaitable[Any]]
 ) -> tuple[int, float, Any]:
-    """(upstream requests, wall seconds, result) of ``work`` on a fresh client state."""
-    reset_rate_state()
+    """(upstream requests, wall seconds, result) of ``work``."""
     before = sandbox.request_count(provider)
     started = time.perf_counter()
     result = await work()
@@ -83,7 +82,7 @@ def _reads(client: Provider) -> Callable[[], Awaitable[list[Any]]]:
 
 
 async def bench_catalogue(sandbox: Sandbox, provider: str) -> None:
-    registry = ProviderRegistry()
+    registry = ProviderRegistry()  # its own transport: fresh rate state
     cached = registry.get(
         "bench-row",
         type=provider,
@@ -93,9 +92,9 @@ async def bench_catalogue(sandbox: Sandbox, provider: str) -> None:
         version="1",
     )
     c_requests, c_time, c_result = await _measure(sandbox, provider, _reads(cached))
-    b_requests, b_time, b_result = await _measure(
-        sandbox, provider, _reads(_raw_client(sandbox, provider))
-    )
+    raw = _raw_client(sandbox, provider)
+    b_requests, b_time, b_result = await _measure(sandbox, provider, _reads(raw))
+    await raw.aclose()
     await registry.aclose()
     assert c_result == b_result, "cached and uncached reads must agree"
     print(
@@ -136,6 +135,7 @@ async def bench_listing(sandbox: Sandbox, provider: str) -> None:
     sandbox.seed_instances(provider, SERVERS)
     client = _raw_client(sandbox, provider)
     requests, elapsed, listed = await _measure(sandbox, provider, client.list_instances)
+    await client.aclose()
     assert len(listed) == SERVERS
     target = math.ceil(SERVERS / PAGE[provider])
     raw_requests, raw_time, raw_seen = await _measure(
@@ -182,7 +182,6 @@ async def main() -> None:
                 if rtt:
                     sandbox.inject(provider, latency=rtt, count=0)
                 await bench_listing(sandbox, provider)
-    await close_session()
     print(f"total {time.perf_counter() - started:.1f} s")
 
 

@@ -247,9 +247,6 @@ async def _bench(sizes: list[int]) -> None:
             for sandbox in sandboxes:
                 await sandbox.stop()
             await api.stop()
-            from providers.http import close_session
-
-            await close_session()
 
 
 def main() -> None:

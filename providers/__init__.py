@@ -21,7 +21,7 @@ from providers.errors import (
     RateLimitedError,
     ValidationError,
 )
-from providers.http import RateBudget, close_session, get_session
+from providers.http import RateBudget, Transport
 from providers.linode import LinodeProvider
 from providers.models import (
     VPC,
@@ -74,9 +74,8 @@ __all__ = [
     "RegionPrice",
     "SSHKey",
     "ScriptField",
+    "Transport",
     "UnsupportedProviderError",
     "ValidationError",
     "build_provider",
-    "close_session",
-    "get_session",
 ]

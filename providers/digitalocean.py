@@ -595,6 +595,3 @@ class DigitalOceanProvider(HttpProvider):
     async def delete_instance(self, instance_id: str) -> None:
         """``DELETE /v2/droplets/{id}`` (204). A gone droplet raises NotFoundError."""
         await self.api.delete(f"/v2/droplets/{instance_id}")
-
-    async def aclose(self) -> None:
-        """Nothing to release: the HTTP session is shared (see ``close_session``)."""

@@ -1,10 +1,20 @@
 """Shared HTTP plumbing for the provider clients.
 
 Why one module: both clients need the same things done the same way — one pooled
-``aiohttp`` session per process, an explicit timeout on every call, bearer auth,
-JSON in/out, error bodies mapped onto :mod:`providers.errors`, bounded retries for
-idempotent reads only (``stamina``), per-account rate-limit tracking and client-side
-throttling (``aiolimiter``), one structured log line and Prometheus samples per call.
+``aiohttp`` session per :class:`Transport`, an explicit timeout on every call, bearer
+auth, JSON in/out, error bodies mapped onto :mod:`providers.errors`, bounded retries
+for idempotent reads only (``stamina``), per-account rate-limit tracking and
+client-side throttling (``aiolimiter``), one structured log line and Prometheus
+samples per call.
+
+Who owns what (no module-level state: whoever builds a :class:`Transport` closes it)::
+
+    Transport                     one per registry (the bot: one per Services)
+    ├── session()                 pooled ClientSession, opened lazily on the running loop
+    └── account(key, factory)     AccountState per provider account (endpoint + token)
+        ├── limiter, special      client-side ceilings, shared by every client of the token
+        └── budget, last_success  what the provider last said about the account
+    JsonApi(transport=…)          one per client; sends through the transport's session
 
 Secrets never leave this module: the token is only placed in the ``Authorization``
 header, accounts are keyed by a SHA-256 of the token, and the log line carries the
@@ -56,11 +66,9 @@ __all__ = [
     "ApiResponse",
     "JsonApi",
     "RateBudget",
+    "Transport",
     "account_key",
-    "close_session",
-    "get_session",
     "path_template",
-    "reset_rate_state",
     "resolve_lost_create",
     "unique_by",
 ]
@@ -70,33 +78,6 @@ logger = logging.getLogger("providers.http")
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 _PHRASES = {s.value: s.phrase for s in HTTPStatus}
-
-# --------------------------------------------------------------------------- session
-
-_session: aiohttp.ClientSession | None = None
-_session_loop: asyncio.AbstractEventLoop | None = None
-
-
-def get_session() -> aiohttp.ClientSession:
-    """The process-wide pooled session, created lazily on the running loop."""
-    global _session, _session_loop
-    loop = asyncio.get_running_loop()
-    if _session is None or _session.closed or _session_loop is not loop:
-        _session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=100, limit_per_host=30, ttl_dns_cache=300),
-            headers={"User-Agent": "vpsbot/0.1 (+providers)"},
-        )
-        _session_loop = loop
-    return _session
-
-
-async def close_session() -> None:
-    """Close the shared session (call once at shutdown; safe to call twice)."""
-    global _session, _session_loop
-    session, _session, _session_loop = _session, None, None
-    if session is not None and not session.closed:
-        await session.close()
-
 
 # ---------------------------------------------------------------------- rate limits
 
@@ -125,7 +106,8 @@ class RateBudget:
 
 @dataclass
 class AccountState:
-    """Per provider-account throttling state, shared by every client of one token."""
+    """Per provider-account throttling state, shared by every client of one token
+    within one :class:`Transport`."""
 
     key: str
     short: str
@@ -135,9 +117,6 @@ class AccountState:
     #: Unix time of the latest call this process made that the provider answered
     #: with success (what "last successful call" shows admins).
     last_success: float | None = None
-
-
-_accounts: dict[str, AccountState] = {}
 
 
 def account_key(provider_type: str, token: str, base_url: str = "") -> str:
@@ -150,9 +129,71 @@ def account_key(provider_type: str, token: str, base_url: str = "") -> str:
     return f"{provider_type}:{digest}"
 
 
-def reset_rate_state() -> None:
-    """Forget every account's budget and limiter (tests)."""
-    _accounts.clear()
+# ------------------------------------------------------------------------ transport
+
+
+class Transport:
+    """One pooled HTTP session and the rate-limit accounts of the clients using it.
+
+    Why an object, not module globals: its owner (a provider registry, hence the
+    bot's services container) decides its lifetime, and each test gets a fresh one
+    instead of resetting shared state. Clients of the same token on the same
+    endpoint share one :class:`AccountState` only within one transport.
+
+    The session is opened on first use on the running loop (and again if used from
+    another loop). :meth:`aclose` closes it for good and is safe to call twice: a call
+    still queued then (a background load behind the limiter at shutdown) fails as an
+    :class:`OutageError` instead of opening a session nobody would close.
+    """
+
+    def __init__(self, *, limit: int = 100, limit_per_host: int = 30) -> None:
+        self._limit = limit
+        self._limit_per_host = limit_per_host
+        self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._accounts: dict[str, AccountState] = {}
+        self._closed = False
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open" if self._session is not None else "idle"
+        return f"<Transport {state} accounts={len(self._accounts)}>"
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`aclose` was called (no session will be opened any more)."""
+        return self._closed
+
+    def session(self) -> aiohttp.ClientSession:
+        """The pooled session, opened lazily on the running loop.
+
+        Raises :class:`RuntimeError` once the transport is closed.
+        """
+        if self._closed:
+            raise RuntimeError("the provider transport is closed")
+        loop = asyncio.get_running_loop()
+        if self._session is None or self._session.closed or self._loop is not loop:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(
+                    limit=self._limit, limit_per_host=self._limit_per_host, ttl_dns_cache=300
+                ),
+                headers={"User-Agent": "vpsbot/0.1 (+providers)"},
+            )
+            self._loop = loop
+        return self._session
+
+    def account(self, key: str, factory: Callable[[], AccountState]) -> AccountState:
+        """The state of account ``key``, made by ``factory`` the first time it is asked for."""
+        state = self._accounts.get(key)
+        if state is None:
+            state = self._accounts[key] = factory()
+        return state
+
+    async def aclose(self) -> None:
+        """Close the session (if one was opened) for good; safe to call twice."""
+        self._closed = True
+        session, self._session, self._loop = self._session, None, None
+        if session is not None and not session.closed:
+            await session.close()
 
 
 # ------------------------------------------------------------------------- helpers
@@ -245,7 +286,8 @@ class ApiResponse:
 class JsonApi:
     """Base of the DigitalOcean and Linode HTTP clients.
 
-    Subclasses set the class attributes and implement :meth:`parse_error`.
+    Subclasses set the class attributes and implement :meth:`parse_error`. Calls go
+    through ``transport`` (its session, and its state for this client's account).
     ``request()`` retries GETs (``stamina``, at most ``max_attempts``) on
     :class:`OutageError` and :class:`RateLimitedError` — honouring ``Retry-After``
     unless it exceeds ``retry_after_cap`` — and never retries anything else.
@@ -271,6 +313,7 @@ class JsonApi:
         self,
         *,
         token: str,
+        transport: Transport,
         base_url: str | None = None,
         timeout: float = 30.0,
         max_attempts: int = 3,
@@ -283,17 +326,17 @@ class JsonApi:
         self.max_attempts = max_attempts
         self.retry_after_cap = retry_after_cap
         self._clock = clock
+        self.transport = transport
         key = account_key(self.provider_type, token, self.base_url)
-        state = _accounts.get(key)
-        if state is None:
-            state = AccountState(
+        self.account = transport.account(
+            key,
+            lambda: AccountState(
                 key=key,
                 short=key.split(":", 1)[1][:12],
                 limiter=AsyncLimiter(self.requests_per_minute, 60),
                 special={k: AsyncLimiter(*v) for k, v in self.special_limits.items()},
-            )
-            _accounts[key] = state
-        self.account = state
+            ),
+        )
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.base_url} account={self.account.short}>"
@@ -391,6 +434,8 @@ class JsonApi:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _retry_hook(self, exc: Exception) -> bool | float:
+        if self.transport.closed:
+            return False
         if isinstance(exc, RateLimitedError):
             if exc.retry_after is None:
                 return True
@@ -570,6 +615,13 @@ class JsonApi:
         # this call was queued, and a call sent anyway would only earn a 429.
         await self._await_budget()
 
+        if self.transport.closed:
+            # its owner shut down while this call waited: nothing was sent
+            raise OutageError(
+                f"{self.display_name} calls stopped: vpsbot is shutting down",
+                provider=self.display_name,
+            )
+
         headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/json"}
         if extra_headers:
             headers.update(extra_headers)
@@ -581,7 +633,7 @@ class JsonApi:
         result: ApiResponse | None = None
         started = time.perf_counter()
         try:
-            session = get_session()
+            session = self.transport.session()
             async with session.request(
                 method,
                 self.base_url + path,

@@ -7,21 +7,36 @@ from contextlib import contextmanager
 from typing import ClassVar
 
 from providers.base import Provider
-from providers.http import JsonApi, RateBudget
+from providers.http import JsonApi, RateBudget, Transport
 
 __all__ = ["HttpProvider"]
 
 
 class HttpProvider(Provider):
-    """A :class:`Provider` backed by one :class:`JsonApi` (its ``api_class``)."""
+    """A :class:`Provider` backed by one :class:`JsonApi` (its ``api_class``).
+
+    ``transport`` is the session and rate-limit accounts to share (a registry's);
+    without one the client makes its own and :meth:`aclose` closes it, so a one-off
+    client (a token check) cleans up after itself.
+    """
 
     api_class: ClassVar[type[JsonApi]]
 
     def __init__(
-        self, *, name: str, token: str, base_url: str | None = None, timeout: float = 30.0
+        self,
+        *,
+        name: str,
+        token: str,
+        base_url: str | None = None,
+        timeout: float = 30.0,
+        transport: Transport | None = None,
     ) -> None:
         self.name = name
-        self.api = self.api_class(token=token, base_url=base_url, timeout=timeout)
+        self._owns_transport = transport is None
+        self.transport = transport if transport is not None else Transport()
+        self.api = self.api_class(
+            token=token, transport=self.transport, base_url=base_url, timeout=timeout
+        )
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} {self.api.base_url}>"
@@ -35,6 +50,11 @@ class HttpProvider(Provider):
     def last_success(self) -> float | None:
         """Unix time of the account's latest successful call from this process."""
         return self.api.last_success
+
+    async def aclose(self) -> None:
+        """Close the transport if this client made it; a shared one is its owner's."""
+        if self._owns_transport:
+            await self.transport.aclose()
 
     @contextmanager
     def _reading(self, what: str, *, write: bool = False) -> Iterator[None]:

@@ -697,6 +697,3 @@ class LinodeProvider(HttpProvider):
     async def delete_instance(self, instance_id: str) -> None:
         """``DELETE /v4/linode/instances/{id}``. A gone Linode raises NotFoundError."""
         await self.api.delete(f"/v4/linode/instances/{instance_id}")
-
-    async def aclose(self) -> None:
-        """Nothing to release: the HTTP session is shared (see ``close_session``)."""

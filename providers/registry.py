@@ -4,6 +4,8 @@ Why: the bot stores provider accounts as database rows; it should not care which
 class speaks to which cloud. :func:`build_provider` maps a row's ``type`` to a
 client, and :class:`ProviderRegistry` keeps one :class:`CachedProvider` per row,
 rebuilding it (and dropping its cached catalogue) when the row's version changes.
+The registry owns the :class:`~providers.http.Transport` its clients share (one
+pooled HTTP session, one rate-limit state per account) and closes it in ``aclose``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any, ClassVar, TypeVar
 from providers.base import Capabilities, Provider
 from providers.cache import CatalogCache
 from providers.digitalocean import DigitalOceanProvider
+from providers.http import Transport
 from providers.linode import LinodeProvider
 from providers.models import (
     VPC,
@@ -87,11 +90,14 @@ def build_provider(
     name: str,
     token: str,
     configuration: Mapping[str, Any] | None = None,
+    transport: Transport | None = None,
 ) -> Provider:
     """A new client for one provider account.
 
     ``configuration`` may carry ``api_url`` (base URL, e.g. the sandbox's
-    ``http://127.0.0.1:PORT/digitalocean``) and ``timeout`` (seconds).
+    ``http://127.0.0.1:PORT/digitalocean``) and ``timeout`` (seconds). ``transport``
+    is the session and rate-limit state to share; without one the client makes its
+    own, closed by its ``aclose()``.
     """
     cls = _CLASSES.get(type)
     if cls is None:
@@ -107,7 +113,11 @@ def build_provider(
     base_url = config.get("api_url") or config.get("base_url")
     timeout = float(config.get("timeout") or 30.0)
     return cls(
-        name=name, token=token, base_url=str(base_url) if base_url else None, timeout=timeout
+        name=name,
+        token=token,
+        base_url=str(base_url) if base_url else None,
+        timeout=timeout,
+        transport=transport,
     )
 
 
@@ -258,6 +268,10 @@ class ProviderRegistry:
     that changes when the row does (e.g. ``updated_at``). A change of version (or
     of type, name, token or configuration) replaces the client and drops the
     row's cached catalogue.
+
+    Every client is built with the registry's ``transport`` (``builder`` is called
+    with it as a keyword), so clients of one token share one rate-limit state. A
+    transport handed in becomes the registry's: :meth:`aclose` closes it.
     """
 
     def __init__(
@@ -265,8 +279,10 @@ class ProviderRegistry:
         *,
         cache: CatalogCache | None = None,
         builder: Callable[..., Provider] = build_provider,
+        transport: Transport | None = None,
     ) -> None:
         self.cache = cache or CatalogCache()
+        self.transport = transport if transport is not None else Transport()
         self._builder = builder
         self._entries: dict[str, tuple[str, CachedProvider]] = {}
         self._retired: list[Provider] = []
@@ -289,7 +305,13 @@ class ProviderRegistry:
         entry = self._entries.get(key)
         if entry is not None and entry[0] == stamp:
             return entry[1]
-        inner = self._builder(type, name=name, token=token, configuration=configuration)
+        inner = self._builder(
+            type,
+            name=name,
+            token=token,
+            configuration=configuration,
+            transport=self.transport,
+        )
         if entry is not None:
             self._retired.append(entry[1])
             self.cache.invalidate(key)
@@ -305,8 +327,9 @@ class ProviderRegistry:
         self.cache.invalidate(key)
 
     async def aclose(self) -> None:
-        """Close every client this registry built (not the shared HTTP session)."""
+        """Close every client this registry built, then the transport they share."""
         providers = [p for _, p in self._entries.values()] + self._retired
         self._entries.clear()
         self._retired = []
         await asyncio.gather(*(p.aclose() for p in providers), return_exceptions=True)
+        await self.transport.aclose()

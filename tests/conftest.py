@@ -117,21 +117,3 @@ async def db(session_db: Database) -> AsyncIterator[Database]:
 @pytest.fixture(scope="session")
 def fernet_keys() -> list[str]:
     return [Fernet.generate_key().decode(), Fernet.generate_key().decode()]
-
-
-@pytest.fixture(scope="session", autouse=True)
-async def _close_provider_session() -> AsyncIterator[None]:
-    """The provider clients share one HTTP session per process; close it at the end."""
-    yield
-    from providers.http import close_session
-
-    await close_session()
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_state() -> None:
-    """Each test's sandbox is a new provider account, even if the OS hands it a
-    port an earlier test's sandbox had (the account key is endpoint + token)."""
-    from providers.http import reset_rate_state
-
-    reset_rate_state()

@@ -107,7 +107,6 @@ async def _serve(
     from bot.status.watcher import StatusWatcher
     from db import migrate
     from db.embedded import EmbeddedPostgres
-    from providers.http import close_session
 
     configure_logging(settings.log_level, settings.log_format)
     async with contextlib.AsyncExitStack() as stack:
@@ -125,7 +124,6 @@ async def _serve(
             stack.callback(embedded.stop)
         url, _ = resolve_database_url(settings, embedded)
         services = Services.build(settings, database_url=url)
-        stack.push_async_callback(close_session)
         stack.push_async_callback(services.aclose)
         await _reach_database(services.db.url, settings)
         if args.migrate:
@@ -321,7 +319,6 @@ def _with_services(
             from bot.core.logs import configure_logging
             from bot.core.services import Services
             from db import migrate
-            from providers.http import close_session
 
             # SIGTERM cancels the command and the finally cleans up; SIGINT keeps
             # asyncio.run's own handling (it cancels too, and a prompt stays interruptible)
@@ -341,7 +338,6 @@ def _with_services(
                 await func(services, args)
             finally:
                 await services.aclose()
-                await close_session()
 
         asyncio.run(inner())
 

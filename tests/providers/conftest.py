@@ -1,4 +1,4 @@
-"""Fixtures for the provider-client tests: mocked HTTP, fast retries, clean state."""
+"""Fixtures for the provider-client tests: mocked HTTP, fast retries, a fresh transport."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from aioresponses import aioresponses
 from yarl import URL
 
 from providers.digitalocean import DigitalOceanProvider
-from providers.http import close_session, reset_rate_state
+from providers.http import Transport
 from providers.linode import LinodeProvider
 
 DO = "https://api.digitalocean.com"
@@ -23,13 +23,21 @@ LI_TOKEN = "linode-SECRET-token-9876543210"
 
 
 @pytest.fixture
-async def provider_env() -> AsyncIterator[None]:
-    """Fresh rate state, no retry back-off (3 attempts kept), shared session closed."""
-    reset_rate_state()
+async def transport() -> AsyncIterator[Transport]:
+    """A new session and rate-limit state per test (each test's accounts are new),
+    closed at its end."""
+    shared = Transport()
+    try:
+        yield shared
+    finally:
+        await shared.aclose()
+
+
+@pytest.fixture
+def provider_env(transport: Transport) -> Iterator[None]:
+    """No retry back-off (3 attempts kept); the test's transport is closed after it."""
     with stamina.set_testing(True, attempts=3, cap=True):
         yield
-    await close_session()
-    reset_rate_state()
 
 
 class _NoUpload:
@@ -52,15 +60,15 @@ def http(provider_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[aiores
 
 
 @pytest.fixture
-def do(provider_env: None) -> DigitalOceanProvider:
-    provider = DigitalOceanProvider(name="do-test", token=DO_TOKEN)
+def do(provider_env: None, transport: Transport) -> DigitalOceanProvider:
+    provider = DigitalOceanProvider(name="do-test", token=DO_TOKEN, transport=transport)
     provider.lost_create_delay = 0
     return provider
 
 
 @pytest.fixture
-def li(provider_env: None) -> LinodeProvider:
-    provider = LinodeProvider(name="li-test", token=LI_TOKEN)
+def li(provider_env: None, transport: Transport) -> LinodeProvider:
+    provider = LinodeProvider(name="li-test", token=LI_TOKEN, transport=transport)
     provider.lost_create_delay = 0
     provider.event_lookup_delay = 0
     return provider

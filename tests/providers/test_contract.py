@@ -26,7 +26,7 @@ from providers.errors import (
     RateLimitedError,
     ValidationError,
 )
-from providers.http import close_session, reset_rate_state
+from providers.http import Transport
 from providers.models import CreateRequest, InstanceStatus
 from providers.registry import build_provider
 from providers.sandbox import Sandbox
@@ -89,6 +89,7 @@ class Target:
     type: str
     sandbox: Sandbox
     spec: Spec
+    transport: Transport
 
     @property
     def url(self) -> str:
@@ -100,7 +101,14 @@ class Target:
     def token(self) -> str:
         return self.sandbox.tokens[self.type]
 
-    def client(self, *, token: str | None = None, timeout: float | None = None) -> Provider:
+    def client(
+        self,
+        *,
+        token: str | None = None,
+        timeout: float | None = None,
+        transport: Transport | None = None,
+    ) -> Provider:
+        """A client on the target's transport (or ``transport``)."""
         configuration: dict[str, Any] = {"api_url": self.url}
         if timeout is not None:
             configuration["timeout"] = timeout
@@ -109,6 +117,7 @@ class Target:
             name=f"contract-{self.type}",
             token=self.token if token is None else token,
             configuration=configuration,
+            transport=self.transport if transport is None else transport,
         )
         # No real waiting between by-tag or event lookups in tests.
         provider.lost_create_delay = 0  # type: ignore[attr-defined]
@@ -133,22 +142,23 @@ class Target:
 
 @pytest.fixture
 def fast_retries() -> Iterator[None]:
-    """Fresh per-account rate state and immediate retries (3 attempts kept)."""
-    reset_rate_state()
+    """Immediate retries (3 attempts kept)."""
     with stamina.set_testing(True, attempts=3, cap=True):
         yield
-    reset_rate_state()
 
 
 @pytest.fixture(params=sorted(SPECS))
-async def target(request: pytest.FixtureRequest, fast_retries: None) -> AsyncIterator[Target]:
+async def target(
+    request: pytest.FixtureRequest, fast_retries: None, transport: Transport
+) -> AsyncIterator[Target]:
+    """One provider type against a new sandbox; its clients share the test's transport
+    (fresh per-account rate state)."""
     sandbox = Sandbox(provision_seconds=PROVISION_SECONDS, action_seconds=ACTION_SECONDS)
     await sandbox.start()
     try:
-        yield Target(request.param, sandbox, SPECS[request.param])
+        yield Target(request.param, sandbox, SPECS[request.param], transport)
     finally:
         await sandbox.stop()
-        await close_session()
 
 
 # ------------------------------------------------------------------ credentials
@@ -425,7 +435,7 @@ async def test_429_is_retried_after_the_retry_after_delay(
 
 async def test_429_with_a_long_retry_after_is_surfaced(target: Target) -> None:
     async with Sandbox(rate_limit=(2, 60.0)) as limited:
-        small = Target(target.type, limited, target.spec)
+        small = Target(target.type, limited, target.spec, target.transport)
         client = small.client()
         await client.get_regions()
         await client.get_regions()
@@ -437,11 +447,15 @@ async def test_429_with_a_long_retry_after_is_surfaced(target: Target) -> None:
         assert local.value.retry_after is not None and local.value.retry_after > 30
         assert small.requests() == 2
 
-        # A client that has not seen the budget yet gets the provider's own 429,
-        # whose Retry-After (about 60 s) is beyond the cap: surfaced, not retried.
-        reset_rate_state()
-        with pytest.raises(RateLimitedError) as upstream:
-            await small.client().get_regions()
+        # A client that has not seen the budget yet (another transport: its own
+        # account state) gets the provider's own 429, whose Retry-After (about
+        # 60 s) is beyond the cap: surfaced, not retried.
+        unaware = Transport()
+        try:
+            with pytest.raises(RateLimitedError) as upstream:
+                await small.client(transport=unaware).get_regions()
+        finally:
+            await unaware.aclose()
         err = upstream.value
         assert err.status == 429
         assert err.provider == target.spec.display

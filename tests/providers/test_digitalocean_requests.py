@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from providers.digitalocean import DigitalOceanProvider, cloud_config_for_password
 from providers.errors import OutcomeUnknownError, ValidationError
+from providers.http import Transport
 from providers.models import CreateRequest, InstanceStatus
 from tests.providers.conftest import DO, sent
 
@@ -209,9 +210,11 @@ async def test_list_instances_follows_pages(http: aioresponses, do: DigitalOcean
     assert instances[1].status is InstanceStatus.STOPPED
 
 
-async def test_next_link_is_followed_on_the_configured_base_url(http: aioresponses) -> None:
+async def test_next_link_is_followed_on_the_configured_base_url(
+    http: aioresponses, transport: Transport
+) -> None:
     provider = DigitalOceanProvider(
-        name="sb", token="t", base_url="http://127.0.0.1:8765/digitalocean"
+        name="sb", token="t", base_url="http://127.0.0.1:8765/digitalocean", transport=transport
     )
     base = "http://127.0.0.1:8765/digitalocean"
     http.get(

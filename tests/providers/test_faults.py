@@ -17,7 +17,7 @@ import stamina
 
 from providers.base import Provider
 from providers.errors import OutageError, OutcomeUnknownError, RateLimitedError
-from providers.http import close_session, reset_rate_state
+from providers.http import Transport
 from providers.models import CreateRequest, Instance
 from providers.registry import ProviderRegistry, build_provider
 from providers.sandbox import Sandbox
@@ -36,6 +36,7 @@ CREATE = {
 class Target:
     type: str
     sandbox: Sandbox
+    transport: Transport
 
     @property
     def url(self) -> str:
@@ -59,6 +60,7 @@ class Target:
             name=f"faults-{self.type}",
             token=self.sandbox.tokens[self.type],
             configuration=self.configuration(timeout),
+            transport=self.transport,
         )
         provider.lost_create_delay = 0  # type: ignore[attr-defined]
         if hasattr(provider, "event_lookup_delay"):
@@ -77,16 +79,14 @@ class Target:
 
 @pytest.fixture
 def fast_retries() -> Iterator[None]:
-    reset_rate_state()
     with stamina.set_testing(True, attempts=3, cap=True):
         yield
-    reset_rate_state()
 
 
-async def _started(provider_type: str, **sandbox_options: Any) -> Target:
+async def _started(provider_type: str, transport: Transport, **sandbox_options: Any) -> Target:
     sandbox = Sandbox(provision_seconds=20.0, action_seconds=5.0, **sandbox_options)
     await sandbox.start()
-    return Target(provider_type, sandbox)
+    return Target(provider_type, sandbox, transport)
 
 
 @pytest.fixture(params=sorted(DISPLAY))
@@ -95,13 +95,14 @@ def provider_type(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-async def target(provider_type: str, fast_retries: None) -> AsyncIterator[Target]:
-    started = await _started(provider_type)
+async def target(
+    provider_type: str, fast_retries: None, transport: Transport
+) -> AsyncIterator[Target]:
+    started = await _started(provider_type, transport)
     try:
         yield started
     finally:
         await started.sandbox.stop()
-        await close_session()
 
 
 # ------------------------------------------------------------------ lost creates
@@ -193,7 +194,9 @@ async def test_reads_that_keep_timing_out_are_an_outage_naming_the_provider(
 # ------------------------------------------------------------------- rate limits
 
 
-async def test_burst_beyond_a_small_rate_limit(provider_type: str, fast_retries: None) -> None:
+async def test_burst_beyond_a_small_rate_limit(
+    provider_type: str, fast_retries: None, transport: Transport
+) -> None:
     """300 concurrent uncached reads against a 100-per-minute budget.
 
     What the client does (it cannot know the budget before the first answer):
@@ -203,7 +206,7 @@ async def test_burst_beyond_a_small_rate_limit(provider_type: str, fast_retries:
     behind the client's own per-minute ceiling (DigitalOcean's 250) are refused
     before sending once the budget is known to be spent.
     """
-    target = await _started(provider_type, rate_limit=(100, 60.0))
+    target = await _started(provider_type, transport, rate_limit=(100, 60.0))
     try:
         servers = target.sandbox.seed_instances(provider_type, 10)
         client = target.client()
@@ -230,14 +233,13 @@ async def test_burst_beyond_a_small_rate_limit(provider_type: str, fast_retries:
             assert target.requests() == 300
     finally:
         await target.sandbox.stop()
-        await close_session()
 
 
 async def test_burst_of_cached_reads_costs_one_request_under_a_small_rate_limit(
-    provider_type: str, fast_retries: None
+    provider_type: str, fast_retries: None, transport: Transport
 ) -> None:
-    target = await _started(provider_type, rate_limit=(5, 60.0))
-    registry = ProviderRegistry()
+    target = await _started(provider_type, transport, rate_limit=(5, 60.0))
+    registry = ProviderRegistry(transport=transport)
     try:
         client = registry.get(
             "row-1",
@@ -253,7 +255,6 @@ async def test_burst_of_cached_reads_costs_one_request_under_a_small_rate_limit(
     finally:
         await registry.aclose()
         await target.sandbox.stop()
-        await close_session()
 
 
 # ------------------------------------------------------------------------ cache

@@ -18,7 +18,7 @@ import stamina
 
 from providers.digitalocean import DigitalOceanProvider
 from providers.errors import BusyError, OutageError, ProviderError, ValidationError
-from providers.http import close_session, reset_rate_state
+from providers.http import Transport
 from providers.linode import LinodeProvider
 from providers.models import CreateRequest
 from providers.registry import build_provider
@@ -27,10 +27,8 @@ from providers.sandbox import Sandbox
 
 @pytest.fixture
 def fast_retries() -> Iterator[None]:
-    reset_rate_state()
     with stamina.set_testing(True, attempts=3, cap=True):
         yield
-    reset_rate_state()
 
 
 @pytest.fixture
@@ -41,15 +39,15 @@ async def sb(fast_retries: None) -> AsyncIterator[Sandbox]:
         yield sandbox
     finally:
         await sandbox.stop()
-        await close_session()
 
 
-def linode(sb: Sandbox) -> LinodeProvider:
+def linode(sb: Sandbox, transport: Transport) -> LinodeProvider:
     provider = build_provider(
         "linode",
         name="li",
         token=sb.tokens["linode"],
         configuration={"api_url": sb.linode_url},
+        transport=transport,
     )
     assert isinstance(provider, LinodeProvider)
     provider.event_lookup_delay = 0
@@ -57,12 +55,13 @@ def linode(sb: Sandbox) -> LinodeProvider:
     return provider
 
 
-def digitalocean(sb: Sandbox) -> DigitalOceanProvider:
+def digitalocean(sb: Sandbox, transport: Transport) -> DigitalOceanProvider:
     provider = build_provider(
         "digitalocean",
         name="do",
         token=sb.tokens["digitalocean"],
         configuration={"api_url": sb.digitalocean_url},
+        transport=transport,
     )
     assert isinstance(provider, DigitalOceanProvider)
     provider.lost_create_delay = 0
@@ -72,8 +71,8 @@ def digitalocean(sb: Sandbox) -> DigitalOceanProvider:
 # ------------------------------------------------------------------ prices and regions
 
 
-async def test_linode_region_prices_follow_the_region(sb: Sandbox) -> None:
-    plans = {p.id: p for p in await linode(sb).get_plans()}
+async def test_linode_region_prices_follow_the_region(sb: Sandbox, transport: Transport) -> None:
+    plans = {p.id: p for p in await linode(sb, transport).get_plans()}
     nanode = plans["g6-nanode-1"]
     assert nanode.price_monthly == Decimal("5.0")
     assert nanode.monthly_in("us-east") == Decimal("5.0")
@@ -82,9 +81,11 @@ async def test_linode_region_prices_follow_the_region(sb: Sandbox) -> None:
     assert nanode.hourly_in("br-gru") > nanode.price_hourly
 
 
-async def test_linode_plans_only_in_regions_that_run_them(sb: Sandbox) -> None:
-    plans = {p.id: p for p in await linode(sb).get_plans()}
-    regions = {r.id: r for r in await linode(sb).get_regions()}
+async def test_linode_plans_only_in_regions_that_run_them(
+    sb: Sandbox, transport: Transport
+) -> None:
+    plans = {p.id: p for p in await linode(sb, transport).get_plans()}
+    regions = {r.id: r for r in await linode(sb, transport).get_regions()}
     assert regions["us-den-1"].site_type == "distributed"
     assert plans["g1-gpu-rtx6000-1"].regions == ["us-east"]  # only "GPU Linodes"
     assert sorted(plans["g7-premium-2"].regions) == ["eu-central", "us-east"]
@@ -93,8 +94,10 @@ async def test_linode_plans_only_in_regions_that_run_them(sb: Sandbox) -> None:
     assert "id-cgk" in plans["g6-nanode-1"].regions
 
 
-async def test_every_linode_pair_offered_is_accepted_and_others_refused(sb: Sandbox) -> None:
-    client = linode(sb)
+async def test_every_linode_pair_offered_is_accepted_and_others_refused(
+    sb: Sandbox, transport: Transport
+) -> None:
+    client = linode(sb, transport)
     plans = {p.id: p for p in await client.get_plans()}
     for plan_id, region, ok in (
         ("g6-dedicated-edge-2", "us-den-1", True),
@@ -118,8 +121,10 @@ async def test_every_linode_pair_offered_is_accepted_and_others_refused(sb: Sand
             assert refused.value.field == "plan"
 
 
-async def test_digitalocean_sizes_only_where_both_sides_list_them(sb: Sandbox) -> None:
-    client = digitalocean(sb)
+async def test_digitalocean_sizes_only_where_both_sides_list_them(
+    sb: Sandbox, transport: Transport
+) -> None:
+    client = digitalocean(sb, transport)
     plans = {p.id: p for p in await client.get_plans()}
     regions = {r.id: r for r in await client.get_regions()}
     assert regions["nyc2"].available is False
@@ -141,8 +146,10 @@ async def test_digitalocean_sizes_only_where_both_sides_list_them(sb: Sandbox) -
 # ------------------------------------------------------------------ images
 
 
-async def test_linode_images_are_supported_operating_systems(sb: Sandbox) -> None:
-    images = {i.id: i for i in await linode(sb).get_images()}
+async def test_linode_images_are_supported_operating_systems(
+    sb: Sandbox, transport: Transport
+) -> None:
+    images = {i.id: i for i in await linode(sb, transport).get_images()}
     assert "linode/debian11-kube-v1.27.5" not in images  # a Kubernetes node image
     assert "linode/ubuntu18.04" not in images  # deprecated
     assert "linode/fedora40" not in images  # past its end of life
@@ -163,8 +170,10 @@ async def test_linode_images_are_supported_operating_systems(sb: Sandbox) -> Non
 # ------------------------------------------------------------------ transient answers
 
 
-async def test_linode_busy_is_retried_until_the_linode_is_free(sb: Sandbox) -> None:
-    client = linode(sb)
+async def test_linode_busy_is_retried_until_the_linode_is_free(
+    sb: Sandbox, transport: Transport
+) -> None:
+    client = linode(sb, transport)
     sb.seed_instances("linode", 1, tag="vpsbot-busy")
     (server,) = await client.list_instances(tag="vpsbot-busy")
     path = f"/v4/linode/instances/{server.id}/reboot"
@@ -174,8 +183,8 @@ async def test_linode_busy_is_retried_until_the_linode_is_free(sb: Sandbox) -> N
     assert sb.request_count("linode", "POST", path) == 3
 
 
-async def test_linode_busy_that_persists_is_a_busy_error(sb: Sandbox) -> None:
-    client = linode(sb)
+async def test_linode_busy_that_persists_is_a_busy_error(sb: Sandbox, transport: Transport) -> None:
+    client = linode(sb, transport)
     sb.seed_instances("linode", 1, tag="vpsbot-busy")
     (server,) = await client.list_instances(tag="vpsbot-busy")
     await client.perform_action(server.id, "reboot")
@@ -188,8 +197,8 @@ async def test_linode_busy_that_persists_is_a_busy_error(sb: Sandbox) -> None:
     await client.perform_action(server.id, "shutdown")
 
 
-async def test_digitalocean_pending_event_is_busy_too(sb: Sandbox) -> None:
-    client = digitalocean(sb)
+async def test_digitalocean_pending_event_is_busy_too(sb: Sandbox, transport: Transport) -> None:
+    client = digitalocean(sb, transport)
     (droplet_id,) = sb.seed_instances("digitalocean", 1)
     await client.perform_action(droplet_id, "reboot")
     with pytest.raises(BusyError):
@@ -201,8 +210,10 @@ async def test_digitalocean_pending_event_is_busy_too(sb: Sandbox) -> None:
 
 
 @pytest.mark.parametrize("status", ["canceled", "completed", "failed", "notification"])
-async def test_every_finished_linode_event_status_ends_the_wait(sb: Sandbox, status: str) -> None:
-    client = linode(sb)
+async def test_every_finished_linode_event_status_ends_the_wait(
+    sb: Sandbox, transport: Transport, status: str
+) -> None:
+    client = linode(sb, transport)
     sb.seed_instances("linode", 1, tag="vpsbot-ev")
     (server,) = await client.list_instances(tag="vpsbot-ev")
     started = await client.perform_action(server.id, "reboot")
@@ -214,10 +225,10 @@ async def test_every_finished_linode_event_status_ends_the_wait(sb: Sandbox, sta
     assert result.status == expected
 
 
-async def test_canceled_event_through_the_control_api(sb: Sandbox) -> None:
+async def test_canceled_event_through_the_control_api(sb: Sandbox, transport: Transport) -> None:
     import aiohttp
 
-    client = linode(sb)
+    client = linode(sb, transport)
     sb.seed_instances("linode", 1, tag="vpsbot-ctl")
     (server,) = await client.list_instances(tag="vpsbot-ctl")
     started = await client.perform_action(server.id, "reboot")
@@ -235,8 +246,10 @@ async def test_canceled_event_through_the_control_api(sb: Sandbox) -> None:
 
 
 @pytest.mark.parametrize("status", [200, 204])
-async def test_empty_bodies_become_provider_errors(sb: Sandbox, status: int) -> None:
-    li, do = linode(sb), digitalocean(sb)
+async def test_empty_bodies_become_provider_errors(
+    sb: Sandbox, transport: Transport, status: int
+) -> None:
+    li, do = linode(sb, transport), digitalocean(sb, transport)
     (li_id,) = sb.seed_instances("linode", 1)
     (do_id,) = sb.seed_instances("digitalocean", 1)
     sb.inject("linode", path=f"/v4/linode/instances/{li_id}", body="empty", status=status)
@@ -253,8 +266,10 @@ async def test_empty_bodies_become_provider_errors(sb: Sandbox, status: int) -> 
         await do.get_plans()
 
 
-async def test_an_action_accepted_without_an_id_is_followed_by_status(sb: Sandbox) -> None:
-    do = digitalocean(sb)
+async def test_an_action_accepted_without_an_id_is_followed_by_status(
+    sb: Sandbox, transport: Transport
+) -> None:
+    do = digitalocean(sb, transport)
     (do_id,) = sb.seed_instances("digitalocean", 1)
     sb.inject("digitalocean", method="POST", path=f"/v2/droplets/{do_id}/actions", body="empty")
     result = await do.perform_action(do_id, "reboot")
@@ -267,9 +282,9 @@ async def test_an_action_accepted_without_an_id_is_followed_by_status(sb: Sandbo
 
 
 async def test_html_error_page_never_reaches_the_message(
-    sb: Sandbox, caplog: pytest.LogCaptureFixture
+    sb: Sandbox, transport: Transport, caplog: pytest.LogCaptureFixture
 ) -> None:
-    do = digitalocean(sb)
+    do = digitalocean(sb, transport)
     sb.inject("digitalocean", path="/v2/regions", body="html", status=502, count=3)
     with (
         caplog.at_level(logging.WARNING, logger="providers.http"),
@@ -284,16 +299,18 @@ async def test_html_error_page_never_reaches_the_message(
     assert sb.tokens["digitalocean"] not in logged
 
 
-async def test_repeated_items_at_page_boundaries_are_kept_once(sb: Sandbox) -> None:
+async def test_repeated_items_at_page_boundaries_are_kept_once(
+    sb: Sandbox, transport: Transport
+) -> None:
     sb.set_paging(max_page_size=3, overlap=1)
     sb.seed_instances("linode", 7, tag="vpsbot")
     sb.seed_instances("digitalocean", 7, tag="vpsbot")
-    li_plans = [p.id for p in await linode(sb).get_plans()]
-    do_plans = [p.id for p in await digitalocean(sb).get_plans()]
+    li_plans = [p.id for p in await linode(sb, transport).get_plans()]
+    do_plans = [p.id for p in await digitalocean(sb, transport).get_plans()]
     assert len(li_plans) == len(set(li_plans)) == len(sb.linode.catalog.types)
     assert len(do_plans) == len(set(do_plans)) == len(sb.do.catalog.sizes)
-    li_servers = [s.id for s in await linode(sb).list_instances(tag="vpsbot")]
-    do_servers = [s.id for s in await digitalocean(sb).list_instances(tag="vpsbot")]
+    li_servers = [s.id for s in await linode(sb, transport).list_instances(tag="vpsbot")]
+    do_servers = [s.id for s in await digitalocean(sb, transport).list_instances(tag="vpsbot")]
     assert len(li_servers) == len(set(li_servers)) == 7
     assert len(do_servers) == len(set(do_servers)) == 7
 
@@ -301,8 +318,8 @@ async def test_repeated_items_at_page_boundaries_are_kept_once(sb: Sandbox) -> N
 # ------------------------------------------------------------------ validation
 
 
-async def test_several_field_errors_keep_each_field(sb: Sandbox) -> None:
-    client = linode(sb)
+async def test_several_field_errors_keep_each_field(sb: Sandbox, transport: Transport) -> None:
+    client = linode(sb, transport)
     with pytest.raises(ValidationError) as refused:
         await client.create_instance(
             CreateRequest(
@@ -319,8 +336,10 @@ async def test_several_field_errors_keep_each_field(sb: Sandbox) -> None:
     assert error.as_dict()["fields"] == error.fields
 
 
-async def test_short_linode_password_is_refused_before_any_request(sb: Sandbox) -> None:
-    client = linode(sb)
+async def test_short_linode_password_is_refused_before_any_request(
+    sb: Sandbox, transport: Transport
+) -> None:
+    client = linode(sb, transport)
     before = sb.request_count("linode")
     with pytest.raises(ValidationError) as refused:
         await client.create_instance(

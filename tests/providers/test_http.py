@@ -1,4 +1,4 @@
-"""providers.http: session, error mapping, retries, rate budget, logging."""
+"""providers.http: transport, error mapping, retries, rate budget, logging."""
 
 from __future__ import annotations
 
@@ -23,9 +23,8 @@ from providers.errors import (
 )
 from providers.http import (
     RateBudget,
+    Transport,
     account_key,
-    close_session,
-    get_session,
     path_template,
 )
 from providers.linode import LinodeProvider
@@ -52,21 +51,71 @@ def test_account_key_hashes_the_token() -> None:
     assert key != account_key("linode", DO_TOKEN)
 
 
-async def test_one_pooled_session() -> None:
-    first = get_session()
-    assert get_session() is first
-    await close_session()
-    assert first.closed
-    assert get_session() is not first
+async def test_one_pooled_session_per_transport(transport: Transport) -> None:
+    first = transport.session()
+    assert transport.session() is first
+    other = Transport()
+    try:
+        assert other.session() is not first
+    finally:
+        await other.aclose()
+    assert not first.closed
+    await transport.aclose()
+    assert first.closed and transport.closed
+    await transport.aclose()  # twice is fine
+    with pytest.raises(RuntimeError):
+        transport.session()  # closed for good: no session nobody would close
 
 
-async def test_timeout_is_explicit() -> None:
-    provider = DigitalOceanProvider(name="x", token="t", timeout=7.5)
+async def test_a_call_after_the_transport_closed_is_an_outage_never_sent(
+    http: aioresponses, transport: Transport, do: DigitalOceanProvider
+) -> None:
+    http.get(ACCOUNT, payload={"account": {}}, repeat=True)
+    await transport.aclose()
+    with pytest.raises(OutageError) as info:
+        await do.validate_credentials()
+    assert not isinstance(info.value, OutcomeUnknownError)
+    assert "shutting down" in info.value.message
+    assert sent(http, "GET") == []
+
+
+async def test_clients_on_one_transport_send_through_its_session(
+    http: aioresponses, transport: Transport
+) -> None:
+    do = DigitalOceanProvider(name="d", token="t", transport=transport)
+    li = LinodeProvider(name="l", token="t", transport=transport)
+    assert do.transport is li.transport is transport
+    http.get(ACCOUNT, payload={"account": {}})
+    http.get(PROFILE, payload={"username": "u"})
+    await do.validate_credentials()
+    session = transport.session()
+    await li.validate_credentials()
+    assert transport.session() is session
+    # a shared transport is its owner's to close, not a client's
+    await do.aclose()
+    await li.aclose()
+    assert not session.closed
+
+
+async def test_a_client_without_a_transport_owns_and_closes_its_own(http: aioresponses) -> None:
+    provider = DigitalOceanProvider(name="x", token="t")
+    http.get(ACCOUNT, payload={"account": {}})
+    await provider.validate_credentials()
+    session = provider.transport.session()
+    assert not session.closed
+    await provider.aclose()
+    assert session.closed
+
+
+async def test_timeout_is_explicit(transport: Transport) -> None:
+    provider = DigitalOceanProvider(name="x", token="t", timeout=7.5, transport=transport)
     assert provider.api.timeout.total == 7.5
 
 
-async def test_base_url_override_keeps_api_prefix(http: aioresponses) -> None:
-    provider = LinodeProvider(name="x", token="t", base_url="http://127.0.0.1:9999/linode/")
+async def test_base_url_override_keeps_api_prefix(http: aioresponses, transport: Transport) -> None:
+    provider = LinodeProvider(
+        name="x", token="t", base_url="http://127.0.0.1:9999/linode/", transport=transport
+    )
     http.get("http://127.0.0.1:9999/linode/v4/profile", payload={"username": "u"})
     await provider.validate_credentials()
 
@@ -333,10 +382,10 @@ async def test_linode_rate_budget_from_headers(http: aioresponses, li: LinodePro
     assert li.rate_budget == RateBudget(limit=800, remaining=799, reset_at=1700000000.0)
 
 
-async def test_budget_is_per_account(http: aioresponses) -> None:
-    a = DigitalOceanProvider(name="a", token="token-a")
-    a2 = DigitalOceanProvider(name="a again", token="token-a")
-    b = DigitalOceanProvider(name="b", token="token-b")
+async def test_budget_is_per_account(http: aioresponses, transport: Transport) -> None:
+    a = DigitalOceanProvider(name="a", token="token-a", transport=transport)
+    a2 = DigitalOceanProvider(name="a again", token="token-a", transport=transport)
+    b = DigitalOceanProvider(name="b", token="token-b", transport=transport)
     assert a.api.account is a2.api.account
     assert a.api.account is not b.api.account
     assert a.api.account.limiter is a2.api.account.limiter
@@ -344,6 +393,15 @@ async def test_budget_is_per_account(http: aioresponses) -> None:
     await a.validate_credentials()
     assert a2.rate_budget is not None and a2.rate_budget.remaining == 7
     assert b.rate_budget is None
+
+
+async def test_accounts_are_per_transport(transport: Transport) -> None:
+    other = Transport()
+    here = DigitalOceanProvider(name="a", token="token-a", transport=transport)
+    there = DigitalOceanProvider(name="a", token="token-a", transport=other)
+    assert here.api.account.key == there.api.account.key
+    assert here.api.account is not there.api.account
+    await other.aclose()
 
 
 async def test_exhausted_budget_waits_for_reset(
@@ -368,12 +426,12 @@ async def test_exhausted_budget_far_reset_raises_without_sending(
     assert sent(http, "GET") == []
 
 
-def test_client_side_limits() -> None:
+def test_client_side_limits(transport: Transport) -> None:
     assert DigitalOceanApi.requests_per_minute == 250
-    do_api = DigitalOceanApi(token="limits")
+    do_api = DigitalOceanApi(token="limits", transport=transport)
     assert do_api.account.limiter.max_rate == 250
     assert ("GET", "/v2/account/keys") in do_api.account.special
-    li = LinodeProvider(name="x", token="limits")
+    li = LinodeProvider(name="x", token="limits", transport=transport)
     assert li.api.account.limiter.max_rate == 800
 
 

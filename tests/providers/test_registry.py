@@ -10,6 +10,7 @@ from aioresponses import aioresponses
 from providers.base import Provider
 from providers.cache import CatalogCache
 from providers.digitalocean import DigitalOceanProvider
+from providers.http import Transport
 from providers.linode import LinodeProvider
 from providers.models import CreateRequest
 from providers.registry import (
@@ -36,6 +37,12 @@ def test_build_provider_types() -> None:
     assert li.api.base_url == f"{SANDBOX}/linode"
     assert li.api.timeout.total == 5
     assert li.name == "l"
+
+
+def test_build_provider_uses_the_transport_given(transport: Transport) -> None:
+    do = build_provider("digitalocean", name="d", token="t", transport=transport)
+    assert isinstance(do, DigitalOceanProvider)
+    assert do.transport is do.api.transport is transport
 
 
 @pytest.mark.parametrize("kind", ["aws", "gcp"])
@@ -171,3 +178,32 @@ async def test_builder_injection_counts_builds() -> None:
     registry_get(registry, 2)
     assert built == ["linode", "linode"]
     await registry.aclose()
+
+
+async def test_registry_clients_share_its_transport_which_aclose_closes() -> None:
+    registry = ProviderRegistry()
+    first = registry_get(registry, 1)
+    second = registry.get(
+        "8",
+        type="linode",
+        name="same token, another row",
+        token="tok",
+        configuration={"api_url": f"{SANDBOX}/linode"},
+    )
+    assert isinstance(first.inner, LinodeProvider) and isinstance(second.inner, LinodeProvider)
+    assert first.inner.transport is second.inner.transport is registry.transport
+    # one provider account (endpoint + token): one rate-limit state for both rows
+    assert first.inner.api.account is second.inner.api.account
+    session = registry.transport.session()
+    await registry.aclose()
+    assert session.closed
+
+
+async def test_registry_takes_a_transport_and_closes_it(transport: Transport) -> None:
+    registry = ProviderRegistry(transport=transport)
+    provider = registry_get(registry, 1)
+    assert isinstance(provider.inner, LinodeProvider)
+    assert provider.inner.transport is transport
+    session = transport.session()
+    await registry.aclose()
+    assert session.closed

@@ -18,7 +18,6 @@ from bot.core.services import Services
 from db.engine import Database
 from providers.digitalocean import cloud_config_for_password
 from providers.errors import CredentialsError, OutageError, ProviderError, ValidationError
-from providers.http import close_session, reset_rate_state
 from providers.models import CreateRequest
 from providers.sandbox import Sandbox
 
@@ -38,10 +37,8 @@ SCRIPT_SECRET = "Db-Pass-SECRET-31337"
 
 @pytest.fixture
 def fast_retries() -> Iterator[None]:
-    reset_rate_state()
     with stamina.set_testing(True, attempts=3, cap=True):
         yield
-    reset_rate_state()
 
 
 @pytest.fixture
@@ -50,7 +47,6 @@ async def sandbox(fast_retries: None) -> AsyncIterator[Sandbox]:
     await box.start()
     yield box
     await box.stop()
-    await close_session()
 
 
 @pytest.fixture
