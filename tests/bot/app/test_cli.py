@@ -615,14 +615,14 @@ async def test_plans_import_as_linode_really_answers(cli: Cli) -> None:
 def test_a_database_error_is_one_clean_line() -> None:
     from sqlalchemy.exc import IntegrityError
 
-    from bot.app.cli import _one_line
+    from bot.app.runner import one_line
 
     raw = IntegrityError(
         "INSERT INTO vps_plans ...",
         {},
         Exception("ON CONFLICT DO UPDATE command cannot affect row a second time"),
     )
-    line = _one_line(raw)
+    line = one_line(raw)
     assert line.startswith("the database refused the request")
     assert "INSERT" not in line and "ON CONFLICT" not in line and "IntegrityError" not in line
 

@@ -1,0 +1,137 @@
+"""The operator's commands for workspaces: sharing providers with them, their
+vpsbot admins, the list of installs, and each workspace's spend policy."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from bot.app.operator import _with_services, _workspace
+from bot.core.errors import CliError
+
+__all__ = [
+    "cmd_policy_member",
+    "cmd_policy_set",
+    "cmd_policy_show",
+    "cmd_provider_share",
+    "cmd_workspaces_admins",
+    "cmd_workspaces_list",
+]
+
+
+@_with_services
+async def cmd_provider_share(services: Any, args: argparse.Namespace) -> None:
+    """Share a provider (the operator's, or ``--owner``'s) with another workspace."""
+    from db.repo import providers
+
+    team_id = _workspace(args.workspace)
+    owner = _workspace(args.owner) if args.owner else None
+    async with services.db.session() as session, session.begin():
+        row = await providers.by_name(session, args.name, owner)
+        if row is None:
+            whose = f"of workspace {owner}" if owner else "of the operator"
+            raise CliError(f"no provider named {args.name!r} {whose}")
+        if args.action == "share":
+            await providers.share(session, row.id, team_id)
+            done = f"shared with {team_id}"
+        else:
+            if not await providers.unshare(session, row.id, team_id):
+                raise CliError(f"provider {args.name!r} was not shared with {team_id}")
+            done = f"no longer shared with {team_id}"
+    services.offers.clear()
+    print(f"provider {args.name!r} {done}")
+
+
+_USER = re.compile(r"^[UW][A-Z0-9]{2,31}$")
+
+
+@_with_services
+async def cmd_workspaces_admins(services: Any, args: argparse.Namespace) -> None:
+    """List a workspace's named vpsbot admins, or add/remove one."""
+    from db.repo import workspaces
+
+    team_id = _workspace(args.workspace)
+    user = args.add or args.remove
+    if user and not _USER.match(user):
+        raise CliError(f"{user!r} is not a Slack user ID (like U012ABCDEF)")
+    async with services.db.session() as session, session.begin():
+        if args.add:
+            await workspaces.add_admin(session, team_id, args.add, added_by="operator")
+        elif args.remove and not await workspaces.remove_admin(session, team_id, args.remove):
+            raise CliError(f"{args.remove} is not a named vpsbot admin of {team_id}")
+        names = await workspaces.admins_of(session, team_id)
+    print(f"vpsbot admins of {team_id}: {', '.join(names) if names else '(none named)'}")
+
+
+@_with_services
+async def cmd_workspaces_list(services: Any, args: argparse.Namespace) -> None:
+    from db.repo import workspaces
+
+    async with services.db.session() as session:
+        rows = await workspaces.summaries(session)
+    if not rows:
+        print("no workspaces yet; install vpsbot at /slack/install (OAuth mode)")
+        return
+    print(f"{'WORKSPACE':12} {'NAME':24} {'INSTALLED':20} {'ADMINS':7} {'PROVIDERS':10} SERVERS")
+    for row in rows:
+        when = row.installed_at.strftime("%Y-%m-%d %H:%M") if row.installed_at else "-"
+        if not row.installed:
+            when = "uninstalled" if row.installed_at is None else f"{when} (revoked)"
+        name = (row.name or "-")[:24]
+        print(
+            f"{row.team_id:12} {name:24} {when:20} {row.admins:<7} {row.providers:<10} "
+            f"{row.servers}"
+        )
+
+
+@_with_services
+async def cmd_policy_show(services: Any, args: argparse.Namespace) -> None:
+    from bot.spend import manage
+    from bot.spend.policy import FIELDS
+
+    shown = manage.display(await manage.current(services, args.team))
+    for name, (label, _) in FIELDS.items():
+        print(f"{name:<24} {shown[name] or '-':<30} {label}")
+
+
+def _assignments(items: Sequence[str]) -> dict[str, str]:
+    raw: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise CliError(f"expected FIELD=VALUE, got {item[:40]!r}")
+        raw[name.strip()] = value
+    return raw
+
+
+@_with_services
+async def cmd_policy_set(services: Any, args: argparse.Namespace) -> None:
+    from bot.core.errors import InputError
+    from bot.spend import manage
+
+    try:
+        await manage.update(services, args.team, _assignments(args.assignments), "cli")
+    except InputError as exc:
+        raise CliError(f"{exc.field}: {exc.message}") from None
+    print(f"policy of {args.team} updated")
+
+
+@_with_services
+async def cmd_policy_member(services: Any, args: argparse.Namespace) -> None:
+    from bot.core.errors import InputError
+    from bot.spend import manage
+
+    try:
+        await manage.set_member(
+            services,
+            args.team,
+            args.user,
+            budget=args.budget or "",
+            max_servers=args.max_servers or "",
+            by="cli",
+        )
+    except InputError as exc:
+        raise CliError(f"{exc.field}: {exc.message}") from None
+    print(f"overrides of {args.user} in {args.team} saved")
