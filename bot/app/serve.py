@@ -21,7 +21,7 @@ from bot.app.runner import SANDBOX_PORT, SANDBOX_PORT_ENV, fail, run_loop
 from bot.core.config import Settings, load_settings
 from bot.core.errors import CliError
 
-__all__ = ["Shutdown", "cmd_playground", "cmd_serve", "reach_database"]
+__all__ = ["Shutdown", "check_slack", "cmd_playground", "cmd_serve", "reach_database"]
 
 log = logging.getLogger("bot.cli")
 
@@ -108,6 +108,9 @@ async def _serve(
             await migrate.upgrade(services.db.engine)
         shutdown.enter("services")
         await services.start()
+        if not settings.oauth:
+            shutdown.enter("Slack")
+            print(await check_slack(services), flush=True)
         if args.sandbox:
             shutdown.enter("sandbox")
             sandbox = await _start_sandbox(services, _sandbox_port())
@@ -143,6 +146,31 @@ async def _serve(
         log.info("stopping")
         stop.set()
         await asyncio.gather(*background)
+
+
+async def check_slack(services: Any) -> str:
+    """Ask Slack who the bot token is (``auth.test``): one line for the console.
+
+    A token Slack refuses stops start-up with that line (nothing would work);
+    Slack unreachable is only reported, since commands need Slack, not start-up,
+    and every request answers cleanly while it is away.
+    """
+    import aiohttp
+    from slack_sdk.errors import SlackApiError
+
+    from bot.core.slack import slack_error
+
+    where = services.settings.slack_api_url
+    try:
+        answer = await asyncio.wait_for(services.slack.auth_test(), 5.0)
+    except SlackApiError as exc:
+        error = slack_error(exc)
+        if error in ("invalid_auth", "not_authed", "account_inactive", "token_revoked"):
+            raise CliError(f"SLACK_BOT_TOKEN: Slack refused it ({error})") from None
+        return f"Slack answered auth.test with {error} at {where}; carrying on"
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        return f"cannot reach Slack at {where} ({type(exc).__name__}); carrying on"
+    return f"connected as @{answer.get('user')} to {answer.get('team')}"
 
 
 async def reach_database(url: str, settings: Settings) -> None:
