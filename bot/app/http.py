@@ -52,6 +52,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 SERVICES_KEY: web.AppKey[Services] = web.AppKey("services", Services)
+#: the Socket Mode handler, once connected (empty in HTTP mode)
+SOCKET_KEY: web.AppKey[list[Any]] = web.AppKey("socket_mode", list)
 BOLT_KEY: web.AppKey[AsyncApp] = web.AppKey("bolt", AsyncApp)
 
 _BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 30.0, 60.0)
@@ -218,9 +220,17 @@ async def _healthz(_: web.Request) -> web.Response:
 
 
 async def _readyz(request: web.Request) -> web.Response:
-    if await request.app[SERVICES_KEY].db.ping():
-        return web.json_response({"status": "ready", "database": "ok"})
-    return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
+    """Ready when the database answers and, in Socket Mode, the connection to Slack
+    is up (a replica that lost it takes no traffic until it reconnects)."""
+    database = await request.app[SERVICES_KEY].db.ping()
+    report: dict[str, str] = {"database": "ok" if database else "unreachable"}
+    connected = True
+    for socket in request.app[SOCKET_KEY]:
+        connected = bool(await socket.client.is_connected())
+        report["socket_mode"] = "connected" if connected else "disconnected"
+    ready = database and connected
+    report["status"] = "ready" if ready else "unavailable"
+    return web.json_response(report, status=200 if ready else 503)
 
 
 async def _metrics(_: web.Request) -> web.Response:
@@ -235,6 +245,7 @@ def build_web_app(
     secret = services.settings.slack_signing_secret
     app = web.Application(middlewares=[slack_guard(secret.get_secret_value() if secret else None)])
     app[SERVICES_KEY] = services
+    app[SOCKET_KEY] = []
     app[BOLT_KEY] = bolt
     if http_events:
         app.router.add_post("/slack/events", _slack_events)
@@ -348,4 +359,5 @@ async def start_serving(
         if metrics is not None:
             await metrics.cleanup()
         raise
+    app[SOCKET_KEY].append(socket)  # /readyz follows the connection
     return Serving(runner, socket, "Socket Mode", metrics)

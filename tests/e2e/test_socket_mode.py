@@ -90,6 +90,20 @@ async def test_a_slash_command_over_socket_mode_is_answered(bot: Bot) -> None:
                 assert resp.status == 404  # no HTTP events endpoint in Socket Mode
             async with http.get(f"http://127.0.0.1:{port}/healthz") as resp:
                 assert resp.status == 200
+            async with http.get(f"http://127.0.0.1:{port}/readyz") as resp:
+                assert resp.status == 200
+                assert (await resp.json())["socket_mode"] == "connected"
+            # Slack's side goes away: the replica is not ready until it reconnects
+            bot.api.socket_url = "ws://127.0.0.1:9/nowhere"
+            await endpoint.stop()
+            for _ in range(50):
+                async with http.get(f"http://127.0.0.1:{port}/readyz") as resp:
+                    status, report = resp.status, await resp.json()
+                if status == 503:
+                    break
+                await asyncio.sleep(0.1)
+            assert status == 503
+            assert report["socket_mode"] == "disconnected"
         opened = bot.api.calls_to("apps.connections.open")
         assert opened and opened[0].token == APP_TOKEN
     finally:
