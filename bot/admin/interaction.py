@@ -30,6 +30,7 @@ __all__ = [
     "JSON",
     "failure",
     "field_error",
+    "form_provider",
     "home_again",
     "meta_of",
     "page_number",
@@ -153,3 +154,15 @@ async def submitted_to(
     """(the form's metadata, the provider it names, read again, or None when gone)."""
     meta = meta_of(body)
     return meta, await provider_named_by(services, meta.get("provider"), context)
+
+
+async def form_provider(
+    services: Services, body: JSON, context: Mapping[str, Any], ack: AsyncAck, field: str
+) -> tuple[JSON, ServiceProvider] | None:
+    """The form's metadata and the provider it names; None (and the form refused at
+    ``field``) when that provider is gone."""
+    meta, row = await submitted_to(services, body, context)
+    if row is None:
+        await field_error(ack, field, "This provider is gone.")
+        return None
+    return meta, row

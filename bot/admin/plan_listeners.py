@@ -20,6 +20,7 @@ from bot.admin.interaction import (
     JSON,
     failure,
     field_error,
+    form_provider,
     home_again,
     meta_of,
     page_number,
@@ -166,10 +167,10 @@ async def import_submitted(
 ) -> None:
     """Import the catalogue; the plans modal underneath shows the outcome."""
     team_id, user_id = team_and_user(context)
-    meta, row = await submitted_to(services, body, context)
-    if row is None:
-        await field_error(ack, "markup", "This provider is gone.")
+    form = await form_provider(services, body, context, ack, "markup")
+    if form is None:
         return
+    meta, row = form
     try:
         markup = _markup(body)
     except AdminError as exc:
@@ -267,10 +268,10 @@ async def allow_submitted(
     services: Services,
 ) -> None:
     team_id, user_id = team_and_user(context)
-    meta, row = await submitted_to(services, body, context)
-    if row is None:
-        await field_error(ack, "mode", "This provider is gone.")
+    form = await form_provider(services, body, context, ack, "mode")
+    if form is None:
         return
+    meta, row = form
     values = state_values(body)
     chosen = selected_many(values, "allowed") if selected(values, "mode") == "selected" else None
     await admin_ops.set_allowlist(services, row.name, chosen, actor=user_id, team_id=team_id)

@@ -18,6 +18,7 @@ from bot.admin.interaction import (
     GONE,
     JSON,
     field_error,
+    form_provider,
     home_again,
     meta_of,
     pressed,
@@ -197,10 +198,10 @@ async def rename_submitted(
     services: Services,
 ) -> None:
     team_id, user_id = team_and_user(context)
-    meta, row = await submitted_to(services, body, context)
-    if row is None:
-        await field_error(ack, "name", "This provider is gone.")
+    form = await form_provider(services, body, context, ack, "name")
+    if form is None:
         return
+    meta, row = form
     new_name = typed(state_values(body), "name")
     try:
         renamed = await admin_ops.rename_provider(
@@ -222,10 +223,10 @@ async def rotate_submitted(
     services: Services,
 ) -> None:
     team_id, user_id = team_and_user(context)
-    meta, row = await submitted_to(services, body, context)
-    if row is None:
-        await field_error(ack, "token", "This provider is gone.")
+    form = await form_provider(services, body, context, ack, "token")
+    if form is None:
         return
+    meta, row = form
     token = typed(state_values(body), "token")
     try:
         await admin_ops.rotate_token(
