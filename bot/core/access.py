@@ -11,6 +11,7 @@ Bolt listener middleware, admin-only ``/vps`` words with :func:`requires_admin`.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable
@@ -37,6 +38,11 @@ log = logging.getLogger(__name__)
 #: What a member who is not an admin is told.
 ADMINS_ONLY = "Only vpsbot admins can do this."
 
+#: Seconds the admin check waits for ``users.info``, retries included. The check
+#: runs before the acknowledgement, and Slack gives up on an answer after 3 s; a
+#: Slack that cannot say in time gets the member the plain refusal.
+USERS_INFO_DEADLINE = 1.5
+
 
 async def is_admin(
     services: Services, team_id: str, user_id: str, enterprise_id: str | None = None
@@ -62,7 +68,8 @@ async def is_admin(
         log.warning("no installation for %s: cannot ask Slack about %s", team_id, user_id)
         return False
     try:
-        info = await client.users_info(user=user_id)
+        async with asyncio.timeout(USERS_INFO_DEADLINE):
+            info = await client.users_info(user=user_id)
     except SlackClientError as exc:
         reason = slack_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
         log.warning("users.info for %s failed: %s", user_id, reason)

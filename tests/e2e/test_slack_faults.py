@@ -128,6 +128,18 @@ async def test_a_slack_outage_during_the_admin_check_refuses_politely(bot: Bot) 
     assert "<html" not in response.body.lower()
 
 
+async def test_a_slack_too_slow_for_the_admin_check_still_gets_an_answer_in_time(bot: Bot) -> None:
+    bot.api.delays["users.info"] = 10.0  # Slack would give up long before this
+    response = await bot.slack.as_user("UMEMBER8").command("/vps", "admin")
+    assert response.status == 200
+    assert "Only vpsbot admins" in response.body
+    # nothing was cached from the silence: Slack answering again decides afresh
+    bot.api.delays.pop("users.info")
+    again = await bot.slack.as_user("UMEMBER8").command("/vps", "admin")
+    assert "Only vpsbot admins" in again.body
+    assert len(bot.api.calls_to("users.info")) >= 2
+
+
 async def test_a_hash_conflict_leaves_the_newer_screen_alone(bot: Bot) -> None:
     user = CreateSession(bot)
     await user.open("racing")
