@@ -104,7 +104,8 @@ async def create_command(
         services, rows, label, command.get("channel_id"), str(command.get("team_id") or "")
     )
     try:
-        await client.views_open(trigger_id=str(command.get("trigger_id") or ""), view=view)
+        # the view is JSON text already (see first_view); Slack takes it as is
+        await client.views_open(trigger_id=str(command.get("trigger_id") or ""), view=view)  # type: ignore[arg-type]
     except SlackApiError as exc:
         log.warning("views.open for /vps create failed: %s", slack_error(exc))
         await answer(

@@ -9,17 +9,16 @@ input by value (pickle, repr) costs as much as rendering; the catalogue objects
 are frozen, so they count by identity (about 50 µs for the same step).
 
 Step 1 of a fresh modal depends only on the offer (active providers and their
-plans): it is rendered once per offer version and each command fills in its label
-and channel by structure, never by text.
+plans): it is rendered and encoded once per offer version, and each command
+encodes only its label block and channel, joined to the kept parts as JSON values.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 from collections import OrderedDict
 from collections.abc import Hashable
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any
 
@@ -36,7 +35,7 @@ __all__ = ["first_view", "render"]
 _MAX = 512
 #: rendered views by input key, with the objects the key names by identity
 _rendered: OrderedDict[Hashable, tuple[dict[str, Any], tuple[object, ...]]] = OrderedDict()
-_first: dict[tuple[int, int, tuple[str, ...]], dict[str, Any]] = {}
+_first: dict[tuple[int, int, tuple[str, ...]], _Blank] = {}
 
 
 #: How a value of each type counts in the key, decided once per type.
@@ -108,18 +107,44 @@ def render(step: str, data: StepData) -> dict[str, Any]:
     return view
 
 
+@dataclass(frozen=True)
+class _Blank:
+    """Step 1 without its label and channel, each block already JSON text."""
+
+    shell: dict[str, Any]  # the view without ``blocks`` and ``private_metadata``
+    blocks: tuple[str, ...]
+    label_at: int  # index of the label block in ``blocks``, -1 if none
+    label_block: dict[str, Any]
+
+
+def _blank(view: dict[str, Any]) -> _Blank:
+    blocks = view["blocks"]
+    at = next((i for i, b in enumerate(blocks) if b.get("block_id") == LABEL_BLOCK), -1)
+    shell = {k: v for k, v in view.items() if k not in ("blocks", "private_metadata")}
+    return _Blank(
+        shell=shell,
+        blocks=tuple(json.dumps(b) for b in blocks),
+        label_at=at,
+        label_block=blocks[at] if at >= 0 else {},
+    )
+
+
 async def first_view(
     services: Services,
     rows: list[ServiceProvider],
     label: str,
     channel_id: str | None,
     team_id: str,
-) -> tuple[dict[str, Any], ServiceProvider]:
-    """Step 1 for a fresh draft and the provider row it shows first.
+) -> tuple[str, ServiceProvider]:
+    """Step 1 for a fresh draft, as the JSON text ``views.open`` sends, and the
+    provider row it shows first.
 
     The view without a label is kept per offer version (an unversioned offer is
-    never kept); the label goes into a copy of the label input and the channel
-    into the copy's ``private_metadata``.
+    never kept), each block as its JSON text: step 1 carries every offered plan
+    with its prices, and encoding that nested dict again on every command was
+    about a quarter of the command's CPU (``bench/bench_create.py``). Per command
+    only the label block and the metadata are encoded, and the parts are joined
+    as JSON values, never edited as text.
     """
     generation = services.offers.generation
     row = rows[0]
@@ -129,22 +154,20 @@ async def first_view(
     if blank is None:
         data, shown, _ = await catalog.gather(services, Draft(), "plan", team_id=team_id, rows=rows)
         row = shown or row
-        blank = view_for("plan", data).to_dict()
+        blank = _blank(view_for("plan", data).to_dict())
         if generation is not None and generation == services.offers.generation:
             if len(_first) > 64:
                 _first.clear()
             _first[key] = blank
-    view = dict(blank)
-    view["blocks"] = [
-        _with_initial(block, label) if block.get("block_id") == LABEL_BLOCK else block
-        for block in blank["blocks"]
-    ]
-    view["private_metadata"] = json.dumps({"channel": channel_id})
-    return view, row
+    blocks = list(blank.blocks)
+    if blank.label_at >= 0 and label:
+        blocks[blank.label_at] = json.dumps(_with_initial(blank.label_block, label))
+    shell = json.dumps({**blank.shell, "private_metadata": json.dumps({"channel": channel_id})})
+    # a JSON object's text ends with its closing brace: the blocks go in before it
+    return f'{shell[:-1]}, "blocks": [{", ".join(blocks)}]}}', row
 
 
 def _with_initial(block: dict[str, Any], value: str) -> dict[str, Any]:
-    filled = copy.deepcopy(block)
-    if value:
-        filled["element"]["initial_value"] = value
-    return filled
+    """``block`` with ``value`` in its input: new dicts along that one path, the
+    rest shared with the kept blank view (which is never changed in place)."""
+    return {**block, "element": {**block["element"], "initial_value": value}}

@@ -91,7 +91,8 @@ async def create_clicked(
         return
     view, row = await first_view(services, rows, generate_label(), None, team_id)
     try:
-        await client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=view)
+        # the view is JSON text already (see first_view); Slack takes it as is
+        await client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=view)  # type: ignore[arg-type]
     except SlackApiError as exc:
         log.warning("views.open from the Home tab failed: %s", slack_error(exc))
         return

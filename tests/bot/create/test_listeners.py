@@ -13,10 +13,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.core.services import Services
-from bot.create import listeners
+from bot.create import catalog, listeners
 from bot.create.draft import Draft
 from bot.create.drafts import DraftState, save_draft
-from bot.create.views import CALLBACK_PREFIX
+from bot.create.render import first_view
+from bot.create.views import CALLBACK_PREFIX, view_for
 from db.models import ServiceProvider
 from tests.bot.conftest import MEMBER, TEAM, context
 
@@ -78,10 +79,27 @@ async def test_the_label_goes_into_step_1_as_data_whatever_it_spells(
     await listeners.create_command(
         services, command(label), label, AsyncMock(), AsyncMock(), client
     )
-    view = client.views_open.await_args.kwargs["view"]
+    view = json.loads(client.views_open.await_args.kwargs["view"])  # sent as JSON text
     block = next(b for b in view["blocks"] if b.get("block_id") == "label")
     assert block["element"]["initial_value"] == label
     assert json.loads(view["private_metadata"]) == {"channel": "C0001"}
+
+
+@pytest.mark.parametrize("label", ["web-1", "", 'a"}]}', "ünïcode ✓", "\\u0000"])
+async def test_step_1_from_kept_parts_is_the_view_rendered_afresh(
+    services: Services, client: AsyncMock, label: str
+) -> None:
+    await add_provider(services)
+    rows = await catalog.active_providers(services, TEAM)
+    data, _, _ = await catalog.gather(services, Draft(), "plan", team_id=TEAM, rows=rows)
+    expected = view_for("plan", data).to_dict()
+    for block in expected["blocks"]:
+        if block.get("block_id") == "label" and label:
+            block["element"]["initial_value"] = label
+    expected["private_metadata"] = json.dumps({"channel": "C0042"})
+    for _ in range(2):  # the first call renders and keeps, the second joins kept parts
+        sent, _ = await first_view(services, rows, label, "C0042", TEAM)
+        assert json.loads(sent) == expected
 
 
 async def test_an_expired_trigger_tells_the_user_to_try_again(
