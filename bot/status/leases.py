@@ -62,8 +62,8 @@ EndLease = Callable[[Services, VpsInstance, str], Awaitable[str]]
 _WORDS = {"power_off": "powered off", "delete": "deleted"}
 
 #: How long a claimed lease end may go without its done mark before another
-#: sweeper takes it over: far longer than any action takes (provider calls time
-#: out within a minute or two).
+#: sweeper takes it over: far longer than any action takes (a provider call gives
+#: up within a few minutes: 30 s timeouts, a handful of retries on "busy").
 DEFAULT_GRACE = timedelta(minutes=15)
 
 
