@@ -3,7 +3,9 @@
 A fresh database (see ``bench/_common.py``) is migrated and filled with 100,000
 ``vps_instances`` rows in ONE workspace (the worst case for the workspace sum)
 spread over 1,000 members, created over the last 90 days, a third of them
-deleted since, each with a marked-up price and a lease (a few dozen due now).
+deleted since, each with a marked-up price and a lease (a few dozen due now; a
+fifth ended and done, and a few dozen ended long ago without their done mark,
+as a sweeper that died would leave them).
 Then, in one run:
 
 * baseline — ``SELECT 1`` in a transaction through the same session factory;
@@ -14,7 +16,10 @@ Then, in one run:
              first check (which stores that row from the full sum) is timed apart;
 * sweep    — one expiry claim of the lease sweep (rolled back), and the plan of
              its read: it must use ``idx_vps_instances_lease_open`` and read only
-             the due rows, not 100,000.
+             the due rows, not 100,000;
+* recovery — one re-claim of the unfinished lease ends (rolled back), and the
+             plan of its read: it must use ``idx_vps_instances_lease_unfinished``
+             and read only the unfinished rows, not the 20,000 ended ones.
 
 Prints p50/p99, the ratio to the baseline, and the plan. Run:
     .venv/bin/python bench/bench_spend.py [--runs 500]
@@ -30,6 +35,7 @@ import time
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -42,7 +48,8 @@ TEAM = "TBENCH0001"
 
 _SEED = """
 INSERT INTO vps_instances (label, status, team_id, created_by, provider_type, tag,
-                           created_at, deleted_at, price_hourly, price_monthly, expires_at)
+                           created_at, deleted_at, price_hourly, price_monthly, expires_at,
+                           lease_ended_at, lease_end_done_at)
 SELECT
     'srv-' || g,
     CASE WHEN g % 3 = 0 THEN 'deleted' ELSE 'running' END,
@@ -56,7 +63,10 @@ SELECT
     (ARRAY[0.0071, 0.0143, 0.0286, 0.0571])[1 + g % 4],
     (ARRAY[5.00, 10.00, 20.00, 40.00])[1 + g % 4],
     CASE WHEN g % 2000 = 0 THEN now() - interval '1 minute'
-         ELSE now() + make_interval(hours => 24 + g % 2000) END
+         WHEN g % 5 = 1 THEN now() - make_interval(hours => 1 + g % 2000)
+         ELSE now() + make_interval(hours => 24 + g % 2000) END,
+    CASE WHEN g % 5 = 1 THEN now() - make_interval(hours => 1 + g % 2000) END,
+    CASE WHEN g % 5 = 1 AND g % 2000 <> 1 THEN now() - make_interval(hours => 1 + g % 2000) END
 FROM generate_series(1, $3) AS g
 """
 
@@ -65,6 +75,7 @@ async def main(runs: int) -> None:
     from sqlalchemy import text
 
     from bot.spend import guard
+    from bot.status.leases import DEFAULT_GRACE
     from db import migrate
     from db.engine import Database
     from db.repo import leases
@@ -145,14 +156,16 @@ async def main(runs: int) -> None:
             f"p99 {'under' if percentile(checks, 99) < 0.010 else 'OVER'} 10 ms"
         )
 
-        query = leases.open_leases_query(now, 200)
-        compiled = query.compile(
-            database.engine.sync_engine, compile_kwargs={"literal_binds": True}
-        )
-        async with database.engine.connect() as conn:
-            plan = (
-                (await conn.execute(text(f"EXPLAIN (ANALYZE, BUFFERS) {compiled}"))).scalars().all()
+        async def explain(query: Any) -> list[str]:
+            compiled = query.compile(
+                database.engine.sync_engine, compile_kwargs={"literal_binds": True}
             )
+            async with database.engine.connect() as conn:
+                found = await conn.execute(text(f"EXPLAIN (ANALYZE, BUFFERS) {compiled}"))
+                return list(found.scalars().all())
+
+        plan = await explain(leases.open_leases_query(now, 200))
+        async with database.engine.connect() as conn:
             due = (
                 await conn.execute(
                     text(
@@ -179,6 +192,38 @@ async def main(runs: int) -> None:
             count = await sweep()
             sweeps.append(time.perf_counter() - t0)
         print(f"lease sweep claim ({count} rows)  {summary(sweeps)}")
+
+        stale = now - DEFAULT_GRACE
+        plan = await explain(leases.unfinished_query(stale, 200))
+        async with database.engine.connect() as conn:
+            unfinished, ended = (
+                await conn.execute(
+                    text(
+                        "SELECT count(*) FILTER (WHERE lease_end_done_at IS NULL), count(*) "
+                        "FROM vps_instances WHERE lease_ended_at IS NOT NULL"
+                    )
+                )
+            ).one()
+        print(f"lease recovery read ({unfinished} unfinished of {ended:,} ended):")
+        for line in plan:
+            print("   ", line)
+        uses_index = any("idx_vps_instances_lease_unfinished" in line for line in plan)
+        print(f"  uses idx_vps_instances_lease_unfinished: {uses_index}")
+
+        async def recover() -> int:
+            async with database.session() as session, session.begin():
+                claimed = await leases.reclaim_unfinished(
+                    session, now, claimed_before=stale, limit=200
+                )
+                await session.rollback()
+            return len(claimed)
+
+        recoveries = []
+        for _ in range(50):
+            t0 = time.perf_counter()
+            count = await recover()
+            recoveries.append(time.perf_counter() - t0)
+        print(f"lease recovery re-claim ({count} rows)  {summary(recoveries)}")
         await database.dispose()
 
 

@@ -232,6 +232,11 @@ class VpsInstance(_Timestamps, Base):
             ),
         ),
         Index(
+            "idx_vps_instances_lease_unfinished",
+            "lease_ended_at",
+            postgresql_where=text("lease_ended_at IS NOT NULL AND lease_end_done_at IS NULL"),
+        ),
+        Index(
             "idx_vps_instances_spend",
             "team_id",
             "created_by",
@@ -274,7 +279,11 @@ class VpsInstance(_Timestamps, Base):
     #: the lease: when the policy's lease-end action runs (NULL: no expiry)
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     lease_reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: when a sweeper (last) claimed the lease-end action; moved on a re-claim
     lease_ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: when that action's outcome was told and audited (migration 0010); a claim
+    #: without it long after was interrupted and is claimed again
+    lease_end_done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ActivityLog(Base):

@@ -13,6 +13,7 @@ from bot.core.services import Services
 from bot.servers import operations
 from bot.status.leases import LeaseSweeper
 from db.models import VpsInstance
+from providers.models import InstanceStatus
 
 __all__ = ["end_lease", "expire_requests_forever", "lease_sweeper"]
 
@@ -21,9 +22,26 @@ log = logging.getLogger(__name__)
 
 async def end_lease(services: Services, row: VpsInstance, action: str) -> str:
     """Run the lease-end ``action`` on ``row`` as its owner would, through the same
-    path as a button (claimed, audited, followed by the watcher)."""
-    if action == "power_off" and row.status == "stopped":
-        return f"The lease of *{row.label}* ended; it was already powered off."
+    path as a button (claimed, audited, followed by the watcher).
+
+    Idempotent, because the sweeper runs it again when a lease end was claimed and
+    never marked done (the process died, maybe after the provider took the
+    request): a server being deleted or gone, or for a power off already off or
+    being powered off, by the row or by its provider (asked first: a power off
+    sent to a server that is off may be refused), gets nothing sent, only said.
+    A delete the provider answers with 404 is done (``operations.execute``).
+    """
+    pending = (row.configuration.get("pending_action") or {}).get("action")
+    if row.status in ("deleted", "deleting") or pending == "delete":
+        return f"*{row.label}* was already gone when its lease ended."
+    if action == "power_off":
+        if row.status == "stopped" or pending == "power_off":
+            return f"The lease of *{row.label}* ended; it was already powered off."
+        found = await operations.status_at_provider(services, row)
+        if found is None or found == InstanceStatus.DELETING:
+            return f"*{row.label}* was already gone at the provider when its lease ended."
+        if found == InstanceStatus.STOPPED:
+            return f"The lease of *{row.label}* ended; it was already powered off."
     outcome = await operations.execute(
         services,
         instance_id=row.id,

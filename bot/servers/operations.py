@@ -28,7 +28,7 @@ from db.models import Plan, ServiceProvider, VpsInstance
 from db.repo import activity, instances, plans
 from providers.base import Provider
 from providers.errors import NotFoundError, ProviderError
-from providers.models import ActionResult, Image
+from providers.models import ActionResult, Image, InstanceStatus
 from providers.passwords import generate_password
 from providers.registry import display_name
 
@@ -41,6 +41,7 @@ __all__ = [
     "images_for",
     "resize_choices",
     "resize_plan",
+    "status_at_provider",
 ]
 
 log = logging.getLogger(__name__)
@@ -132,6 +133,29 @@ async def authorize(
         word = action_word(str((pending or {}).get("action")))
         raise Refusal(f"{word} of *{label}* is still in progress; try again when it finishes.")
     return Target(row, provider_row, provider)
+
+
+async def status_at_provider(services: Services, row: VpsInstance) -> InstanceStatus | None:
+    """The server's status as its provider reports it now, asked once: None when the
+    provider no longer has it (404), UNKNOWN when it cannot tell (no provider, an error).
+
+    For callers that must not repeat an action the provider may already have
+    carried out (a lease end run again after its sweeper died).
+    """
+    if not row.provider_instance_id or row.provider_id is None:
+        return InstanceStatus.UNKNOWN
+    async with services.db.session() as session:
+        provider_row = await session.get(ServiceProvider, row.provider_id)
+    if provider_row is None:
+        return InstanceStatus.UNKNOWN
+    try:
+        found = await services.provider_for(provider_row).get_instance(row.provider_instance_id)
+    except NotFoundError:
+        return None
+    except ProviderError as exc:
+        log.warning("status of %s at the provider unknown: %r", row.id, exc)
+        return InstanceStatus.UNKNOWN
+    return found.status
 
 
 async def resize_choices(

@@ -2,10 +2,16 @@
 
 One :class:`LeaseSweeper` per process. Each pass claims the reminders and the
 expiries due (:mod:`db.repo.leases`: conditional UPDATEs, SKIP LOCKED), so with
-any number of replicas each reminder is sent once and each lease-end action
-runs once. The claim is committed before anything is sent: a process that dies
-between the claim and the provider call leaves the lease ended without its
-action (logged as claimed in the audit trail), never an action run twice.
+any number of replicas each reminder is sent once and each expiry is claimed by
+one sweeper. The lease-end action is effectively exactly once: the claim is
+committed (and audited) before the action runs, and the lease end is marked
+done together with the audit row of its outcome. A claim not done ``grace``
+after it was made (the process died between the claim and the outcome) is
+claimed again by exactly one sweeper and the action runs again; the action is
+idempotent (a server already off or gone is said to be so, nothing is sent), so
+it takes effect once. The outcome is told in the server's thread before the done
+mark: a crash in between may repeat the message ("already powered off"), never
+lose it.
 
 The clock is injected (``clock``), so tests move time instead of sleeping. The
 action itself is injected too (``end``): it is the servers feature's, which this
@@ -18,7 +24,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -33,6 +39,7 @@ from db.repo import activity, leases
 from db.repo.leases import Due
 
 __all__ = [
+    "DEFAULT_GRACE",
     "DELETE_NOW_ACTION",
     "EXTEND_ACTION",
     "EndLease",
@@ -48,10 +55,16 @@ EXTEND_ACTION = "vps_lease_extend"
 DELETE_NOW_ACTION = "vps_delete"
 
 #: Runs the lease-end ``action`` ("power_off" or "delete") on a server; returns
-#: one line saying what happened (for the thread and the audit log).
+#: one line saying what happened (for the thread and the audit log). It may run
+#: again for the same lease end (a re-claim), so it must be idempotent.
 EndLease = Callable[[Services, VpsInstance, str], Awaitable[str]]
 
 _WORDS = {"power_off": "powered off", "delete": "deleted"}
+
+#: How long a claimed lease end may go without its done mark before another
+#: sweeper takes it over: far longer than any action takes (a provider call gives
+#: up within a few minutes: 30 s timeouts, a handful of retries on "busy").
+DEFAULT_GRACE = timedelta(minutes=15)
 
 
 def _now() -> datetime:
@@ -86,7 +99,11 @@ def reminder_blocks(row: VpsInstance, action: str) -> list[Block]:
 
 
 class LeaseSweeper:
-    """Sends lease reminders and ends expired leases; one instance per process."""
+    """Sends lease reminders and ends expired leases; one instance per process.
+
+    ``grace``: how long a claimed lease end may stay without its done mark before
+    this sweeper claims it again (its claimer is taken to have died).
+    """
 
     def __init__(
         self,
@@ -96,12 +113,14 @@ class LeaseSweeper:
         clock: Callable[[], datetime] = _now,
         interval: float = 60.0,
         batch: int = 200,
+        grace: timedelta = DEFAULT_GRACE,
     ) -> None:
         self.services = services
         self.end = end
         self.clock = clock
         self.interval = interval
         self.batch = batch
+        self.grace = grace
 
     async def run(self, stop: asyncio.Event) -> None:
         """Sweep until ``stop`` is set; a failing pass is logged, never fatal."""
@@ -114,7 +133,7 @@ class LeaseSweeper:
                 await asyncio.wait_for(stop.wait(), self.interval)
 
     async def cycle(self) -> tuple[int, int]:
-        """One pass: (reminders sent, leases ended)."""
+        """One pass: (reminders sent, lease-end actions run, first or again)."""
         now = self.clock()
         async with self.services.db.session() as session, session.begin():
             longest = await leases.longest_reminder(session)
@@ -125,7 +144,10 @@ class LeaseSweeper:
             await self._remind(due)
         async with self.services.db.session() as session, session.begin():
             ended = await leases.claim_expired(session, now, limit=self.batch)
-            for due in ended:
+            again = await leases.reclaim_unfinished(
+                session, now, claimed_before=now - self.grace, limit=self.batch
+            )
+            for due, stage in [(d, "claimed") for d in ended] + [(d, "reclaimed") for d in again]:
                 await activity.record(
                     session,
                     event_type="vps.lease_end",
@@ -137,12 +159,12 @@ class LeaseSweeper:
                     metadata={
                         "label": due.instance.label,
                         "action": due.action,
-                        "stage": "claimed",
+                        "stage": stage,
                     },
                 )
-        for due in ended:
+        for due in ended + again:
             await self._expire(due)
-        return len(reminders), len(ended)
+        return len(reminders), len(ended) + len(again)
 
     async def _post(self, row: VpsInstance, text: str, blocks: list[Block] | None) -> None:
         """In the server's thread (when it has a card) and to its owner directly."""
@@ -180,7 +202,11 @@ class LeaseSweeper:
                     f"{message if isinstance(message, str) else 'something went wrong'}."
                 )
                 result = "error"
+        # told first: a crash before the done mark repeats the message, never loses it
+        await self._post(row, outcome, None)
         async with self.services.db.session() as session, session.begin():
+            if not await leases.finish(session, row.id, self.clock()):
+                log.warning("lease end of %s was finished by another sweeper too", row.id)
             await activity.record(
                 session,
                 event_type="vps.lease_end",
@@ -191,4 +217,3 @@ class LeaseSweeper:
                 entity_id=str(row.id),
                 metadata={"label": row.label, "action": due.action, "outcome": outcome[:500]},
             )
-        await self._post(row, outcome, None)

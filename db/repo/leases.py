@@ -5,6 +5,13 @@ Both claims read only rows whose lease is still open through the partial index
 not ended), so a sweep over many servers touches only the ones due. Rows another
 replica is claiming are skipped (SKIP LOCKED), and the UPDATE repeats its
 condition, so each reminder and each expiry is claimed by exactly one caller.
+
+A lease end is claimed (``lease_ended_at``) before its action runs and marked
+done (``lease_end_done_at``, :func:`finish`) with the audit row of its outcome.
+A claim still not done after a grace period was interrupted (its process died);
+:func:`reclaim_unfinished` hands it to exactly one caller again, read through
+``idx_vps_instances_lease_unfinished``, so the action runs at least once and,
+being idempotent, takes effect once.
 """
 
 from __future__ import annotations
@@ -24,8 +31,11 @@ __all__ = [
     "claim_expired",
     "claim_reminders",
     "extend",
+    "finish",
     "longest_reminder",
     "open_leases_query",
+    "reclaim_unfinished",
+    "unfinished_query",
 ]
 
 #: Reminder lead time of a workspace without a policy row (the policy default).
@@ -64,6 +74,22 @@ def open_leases_query(
         select(VpsInstance.id)
         .where(*conditions)
         .order_by(VpsInstance.expires_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+
+
+def unfinished_query(claimed_before: datetime, limit: int) -> Select[uuid.UUID]:
+    """The recovery read: lease ends claimed by ``claimed_before`` and never marked
+    done, oldest claim first (for EXPLAIN in the bench)."""
+    return (
+        select(VpsInstance.id)
+        .where(
+            VpsInstance.lease_ended_at.is_not(None),
+            VpsInstance.lease_end_done_at.is_(None),
+            VpsInstance.lease_ended_at <= claimed_before,
+        )
+        .order_by(VpsInstance.lease_ended_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
@@ -134,6 +160,13 @@ async def claim_reminders(
     return due
 
 
+async def _due(session: AsyncSession, rows: Sequence[VpsInstance]) -> list[Due]:
+    policies = await _policies(session, rows)
+    return [
+        Due(r, *policies.get(r.team_id or "", ("power_off", DEFAULT_REMINDER_HOURS))) for r in rows
+    ]
+
+
 async def claim_expired(session: AsyncSession, now: datetime, *, limit: int = 200) -> list[Due]:
     """Claim the leases that ended by ``now``: each for exactly one caller, once."""
     ids = list((await session.execute(open_leases_query(now, limit))).scalars())
@@ -145,11 +178,43 @@ async def claim_expired(session: AsyncSession, now: datetime, *, limit: int = 20
         .values(lease_ended_at=now)
         .returning(VpsInstance)
     )
-    rows = list(result.scalars())
-    policies = await _policies(session, rows)
-    return [
-        Due(r, *policies.get(r.team_id or "", ("power_off", DEFAULT_REMINDER_HOURS))) for r in rows
-    ]
+    return await _due(session, list(result.scalars()))
+
+
+async def reclaim_unfinished(
+    session: AsyncSession, now: datetime, *, claimed_before: datetime, limit: int = 200
+) -> list[Due]:
+    """Claim again the lease ends claimed by ``claimed_before`` and not done since.
+
+    The claim time moves to ``now`` in a conditional UPDATE that repeats the read's
+    condition, so of any number of racing callers exactly one gets each row, and
+    the next re-claim of it waits a whole grace period again.
+    """
+    ids = list((await session.execute(unfinished_query(claimed_before, limit))).scalars())
+    if not ids:
+        return []
+    result = await session.execute(
+        update(VpsInstance)
+        .where(
+            VpsInstance.id.in_(ids),
+            VpsInstance.lease_end_done_at.is_(None),
+            VpsInstance.lease_ended_at <= claimed_before,
+        )
+        .values(lease_ended_at=now)
+        .returning(VpsInstance)
+    )
+    return await _due(session, list(result.scalars()))
+
+
+async def finish(session: AsyncSession, instance_id: uuid.UUID, now: datetime) -> bool:
+    """Mark a lease end done (its outcome told and audited); False if it already was."""
+    result = await session.execute(
+        update(VpsInstance)
+        .where(VpsInstance.id == instance_id, VpsInstance.lease_end_done_at.is_(None))
+        .values(lease_end_done_at=now)
+        .returning(VpsInstance.id)
+    )
+    return result.scalar_one_or_none() is not None
 
 
 async def extend(

@@ -253,3 +253,49 @@ async def test_provider_type_becomes_not_null_taking_the_providers_type(fresh: D
         " WHERE table_name = 'vps_instances' AND column_name = 'provider_type'",
     )
     assert nullable == [("YES",)]
+
+
+async def test_lease_end_done_backfills_ended_leases_and_round_trips(fresh: Database) -> None:
+    await migrate.upgrade(fresh.engine, "0009")
+    async with fresh.engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO vps_instances (label, status, provider_type, expires_at,"
+                " lease_ended_at) VALUES"
+                " ('ended', 'stopped', 'linode', now() - interval '2 days',"
+                "  now() - interval '2 days'),"
+                " ('open', 'running', 'linode', now() + interval '2 days', NULL),"
+                " ('no-lease', 'running', 'linode', NULL, NULL)"
+            )
+        )
+    await migrate.upgrade(fresh.engine, "0010")
+    rows = await _rows(
+        fresh,
+        "SELECT label, lease_end_done_at IS NOT DISTINCT FROM lease_ended_at,"
+        " lease_end_done_at IS NULL FROM vps_instances ORDER BY label",
+    )
+    # ended the old way: done (never acted on again); the others: not ended, not done
+    assert rows == [("ended", True, False), ("no-lease", True, True), ("open", True, True)]
+    index = await _scalar(
+        fresh,
+        "SELECT indexdef FROM pg_indexes WHERE indexname = 'idx_vps_instances_lease_unfinished'",
+    )
+    assert isinstance(index, str)
+    assert "(lease_ended_at)" in index
+    assert "lease_ended_at IS NOT NULL" in index and "lease_end_done_at IS NULL" in index
+    await migrate.downgrade(fresh.engine, "0009")
+    columns = await _rows(
+        fresh,
+        "SELECT column_name FROM information_schema.columns"
+        " WHERE table_name = 'vps_instances' AND column_name LIKE 'lease_%' ORDER BY 1",
+    )
+    assert columns == [("lease_ended_at",), ("lease_reminded_at",)]
+    assert (
+        await _scalar(
+            fresh,
+            "SELECT count(*) FROM pg_indexes"
+            " WHERE indexname = 'idx_vps_instances_lease_unfinished'",
+        )
+        == 0
+    )
+    assert await _scalar(fresh, "SELECT count(*) FROM vps_instances") == 3

@@ -1,6 +1,8 @@
 """Leases end to end: chosen in the wizard within policy, ended once at the
-provider by two sweepers with a clock the test moves, Extend within policy or by
-approval, and `/vps create` only in the policy's channels."""
+provider by two sweepers with a clock the test moves (also when the first dies
+before its done mark), the lease-end action idempotent on servers already off
+or gone, Extend within policy or by approval, and `/vps create` only in the
+policy's channels."""
 
 from __future__ import annotations
 
@@ -8,12 +10,14 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
 from bot.app.spend_jobs import end_lease
 from bot.approvals.service import extend_lease
+from bot.core.services import Services
 from bot.playground.slack_client import state_value as sv
-from bot.status.leases import EXTEND_ACTION, LeaseSweeper
+from bot.status.leases import DEFAULT_GRACE, EXTEND_ACTION, LeaseSweeper
 from bot.status.watcher import StatusWatcher
 from db.models import ApprovalRequest, VpsInstance
 from db.repo import spend
@@ -101,6 +105,94 @@ async def test_lease_end_can_delete_the_server(bot: Bot) -> None:
     assert len(deletes) == 1 and deletes[0].path.startswith("/v2/droplets/")
     told = [c.args["text"] for c in bot.api.calls_to("chat.postMessage")]
     assert any("lease of *short-lived* ended; it is being deleted" in t for t in told)
+
+
+def _actions_sent(bot: Bot) -> list[str]:
+    """The state-changing requests the provider got (power actions and deletes)."""
+    return [
+        f"{r.method} {r.path}"
+        for r in bot.sandbox.requests
+        if r.method == "DELETE" or (r.method == "POST" and "/actions" in r.path)
+    ]
+
+
+async def _reload(bot: Bot, row: VpsInstance) -> VpsInstance:
+    async with bot.services.db.session() as session:
+        found = await session.get(VpsInstance, row.id, populate_existing=True)
+    assert found is not None
+    return found
+
+
+async def test_a_lease_end_interrupted_before_its_done_mark_powers_off_once(bot: Bot) -> None:
+    await _policy(bot, default_lease_hours=72, max_lease_hours=720)
+    row = await _create(bot, "interrupted", None, ["24", "72", "168", "336", "720"])
+    assert row.expires_at is not None
+    bot.sandbox.advance(120)
+    await StatusWatcher(bot.services).cycle(ignore_schedule=True)
+    bot.sandbox.requests.clear()
+
+    async def dies_after_the_provider_call(services: Services, row: VpsInstance, a: str) -> str:
+        await end_lease(services, row, a)
+        raise asyncio.CancelledError  # stopped before telling, auditing, marking done
+
+    clock = row.expires_at + timedelta(minutes=1)
+    with pytest.raises(asyncio.CancelledError):
+        await LeaseSweeper(
+            bot.services, end=dies_after_the_provider_call, clock=lambda: clock
+        ).cycle()
+    assert len(_actions_sent(bot)) == 1
+    mark = bot.api.mark()
+    later = clock + DEFAULT_GRACE
+    sweeper = LeaseSweeper(bot.services, end=end_lease, clock=lambda: later)
+    assert await sweeper.cycle() == (0, 1)  # taken over after the grace
+    assert await sweeper.cycle() == (0, 0)
+    assert len(_actions_sent(bot)) == 1  # the power off was not sent again
+    told = [
+        c.args["text"]
+        for c in bot.api.calls[mark:]
+        if c.method == "chat.postMessage" and c.args.get("thread_ts")
+    ]
+    assert told == ["The lease of *interrupted* ended; it was already powered off."]
+    ended = await _reload(bot, row)
+    assert ended.status == "stopped" and ended.lease_end_done_at == later
+
+
+async def test_the_lease_end_action_is_idempotent_on_servers_already_off_or_gone(
+    bot: Bot,
+) -> None:
+    await _policy(bot, default_lease_hours=72, max_lease_hours=720)
+    offered = ["24", "72", "168", "336", "720"]
+    off = await _create(bot, "off-outside", None, offered)
+    gone = await _create(bot, "gone-outside", None, offered)
+    twice = await _create(bot, "ended-twice", None, offered)
+    bot.sandbox.advance(120)
+    await StatusWatcher(bot.services).cycle(ignore_schedule=True)
+    bot.sandbox.set_status("digitalocean", off.provider_instance_id or "", "off")
+    bot.sandbox.remove_instance("digitalocean", gone.provider_instance_id or "")
+    bot.sandbox.requests.clear()
+    services = bot.services
+
+    # the row says running; the provider, asked first, says off or 404
+    line = await end_lease(services, await _reload(bot, off), "power_off")
+    assert line == "The lease of *off-outside* ended; it was already powered off."
+    line = await end_lease(services, await _reload(bot, gone), "power_off")
+    assert line == "*gone-outside* was already gone at the provider when its lease ended."
+    assert _actions_sent(bot) == []
+    # a delete answered with 404 is done, not an error
+    line = await end_lease(services, await _reload(bot, gone), "delete")
+    assert line == "The lease of *gone-outside* ended; it is being deleted."
+    assert _actions_sent(bot) == [f"DELETE /v2/droplets/{gone.provider_instance_id}"]
+    # run again after it was carried out: the row answers, nothing is sent or asked
+    line = await end_lease(services, await _reload(bot, gone), "delete")
+    assert line == "*gone-outside* was already gone when its lease ended."
+    assert len(_actions_sent(bot)) == 1
+    line = await end_lease(services, await _reload(bot, twice), "power_off")
+    assert line == "The lease of *ended-twice* ended; it is being powered off."
+    assert len(_actions_sent(bot)) == 2
+    before = len(bot.sandbox.requests)
+    line = await end_lease(services, await _reload(bot, twice), "power_off")
+    assert line == "The lease of *ended-twice* ended; it was already powered off."
+    assert len(bot.sandbox.requests) == before
 
 
 async def test_extend_within_policy_and_past_it_by_approval(bot: Bot) -> None:

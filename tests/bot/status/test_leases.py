@@ -1,4 +1,5 @@
-"""Lease reminders and expiries: exactly once across two sweepers, time moved by hand."""
+"""Lease reminders and expiries: exactly once across two sweepers, time moved by hand,
+including a sweeper that dies between the claim and the outcome."""
 
 from __future__ import annotations
 
@@ -8,13 +9,13 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from bot.core.services import Services
-from bot.status.leases import DELETE_NOW_ACTION, EXTEND_ACTION, LeaseSweeper
+from bot.status.leases import DEFAULT_GRACE, DELETE_NOW_ACTION, EXTEND_ACTION, LeaseSweeper
 from db.engine import Database
 from db.models import ActivityLog, VpsInstance
-from db.repo import spend
+from db.repo import leases, spend
 from tests.support.replicas import replica
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -156,6 +157,163 @@ async def test_a_failing_action_is_told_and_audited_not_retried(
             .all()
         )
     assert statuses == ["info", "error"]
+
+
+async def _lease_state(db: Database, row_id: uuid.UUID) -> tuple[datetime | None, datetime | None]:
+    async with db.session() as session:
+        row = await session.get(VpsInstance, row_id)
+    assert row is not None
+    return row.lease_ended_at, row.lease_end_done_at
+
+
+async def _lease_events(db: Database, row_id: uuid.UUID) -> list[tuple[str, str | None]]:
+    async with db.session() as session:
+        events = (
+            (
+                await session.execute(
+                    select(ActivityLog)
+                    .where(ActivityLog.entity_id == str(row_id))
+                    .order_by(ActivityLog.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+    return [(e.status, e.metadata_.get("stage")) for e in events]
+
+
+def _outcomes(services: Services, channel: str = "CSERVERS") -> list[str]:
+    calls = services.slack.chat_postMessage.await_args_list  # type: ignore[attr-defined]
+    return [c.kwargs["text"] for c in calls if c.kwargs["channel"] == channel]
+
+
+async def test_a_sweeper_dying_after_the_claim_is_taken_over_once_after_the_grace(
+    db: Database, two: tuple[Services, Services]
+) -> None:
+    row_id = await _server(db, T0 - timedelta(minutes=5))
+
+    async def dies(services: Services, row: VpsInstance, action: str) -> str:
+        raise asyncio.CancelledError  # the process is stopped mid-action
+
+    ran: list[uuid.UUID] = []
+
+    async def end(services: Services, row: VpsInstance, action: str) -> str:
+        ran.append(row.id)
+        return f"The lease of *{row.label}* ended; it is being powered off."
+
+    clock = Clock(T0)
+    with pytest.raises(asyncio.CancelledError):
+        await LeaseSweeper(two[0], end=dies, clock=clock).cycle()
+    claimed_at, done_at = await _lease_state(db, row_id)
+    assert claimed_at == T0 and done_at is None
+    assert _outcomes(two[0]) == []  # nothing told yet
+
+    survivor = LeaseSweeper(two[1], end=end, clock=clock)
+    clock.now = T0 + DEFAULT_GRACE - timedelta(seconds=1)
+    assert await survivor.cycle() == (0, 0)  # the claimer may still be working on it
+    assert ran == []
+    clock.now = T0 + DEFAULT_GRACE
+    assert await survivor.cycle() == (0, 1)
+    assert ran == [row_id]
+    claimed_at, done_at = await _lease_state(db, row_id)
+    assert claimed_at == T0 + DEFAULT_GRACE and done_at == T0 + DEFAULT_GRACE
+    assert _outcomes(two[1]) == [
+        f"The lease of *box-{str(row_id)[:4]}* ended; it is being powered off."
+    ]
+
+    clock.now = T0 + timedelta(days=2)  # a third pass, by either: nothing left to do
+    assert await survivor.cycle() == (0, 0)
+    assert await LeaseSweeper(two[0], end=end, clock=clock).cycle() == (0, 0)
+    assert ran == [row_id]
+    assert await _lease_events(db, row_id) == [
+        ("info", "claimed"),
+        ("info", "reclaimed"),
+        ("success", None),
+    ]
+
+
+async def test_a_sweeper_dying_before_its_done_mark_runs_the_action_again_once(
+    db: Database, two: tuple[Services, Services]
+) -> None:
+    row_id = await _server(db, T0 - timedelta(minutes=5))
+    ran: list[str] = []
+
+    async def end(services: Services, row: VpsInstance, action: str) -> str:
+        ran.append(row.status)
+        return "done"
+
+    # the action ran, then the process died while telling the thread
+    two[0].slack.chat_postMessage.side_effect = asyncio.CancelledError  # type: ignore[attr-defined]
+    clock = Clock(T0)
+    with pytest.raises(asyncio.CancelledError):
+        await LeaseSweeper(two[0], end=end, clock=clock).cycle()
+    assert ran == ["running"]
+    assert (await _lease_state(db, row_id))[1] is None
+    clock.now = T0 + timedelta(minutes=20)
+    assert await LeaseSweeper(two[1], end=end, clock=clock).cycle() == (0, 1)
+    assert ran == ["running", "running"]  # run again: ``end`` must be idempotent
+    assert _outcomes(two[1]) == ["done"]
+    clock.now = T0 + timedelta(hours=2)
+    assert await LeaseSweeper(two[1], end=end, clock=clock).cycle() == (0, 0)
+    assert len(ran) == 2
+
+
+async def test_two_sweepers_racing_recovery_run_each_action_once(
+    db: Database, two: tuple[Services, Services]
+) -> None:
+    ids = {await _server(db, T0 - timedelta(minutes=i)) for i in range(12)}
+    # a sweeper claimed them all and died before running any action
+    async with db.session() as session, session.begin():
+        claimed = await leases.claim_expired(session, T0, limit=100)
+    assert {d.instance.id for d in claimed} == ids
+    ran: list[uuid.UUID] = []
+
+    async def end(services: Services, row: VpsInstance, action: str) -> str:
+        ran.append(row.id)
+        await asyncio.sleep(0)  # let the other sweeper interleave
+        return "done"
+
+    clock = Clock(T0 + timedelta(minutes=10))
+    sweepers = [
+        LeaseSweeper(s, end=end, clock=clock, batch=5, grace=timedelta(minutes=10)) for s in two
+    ]
+    for _ in range(4):
+        await asyncio.gather(*(s.cycle() for s in sweepers))
+    assert sorted(ran) == sorted(ids)  # every one, each once
+    clock.now = T0 + timedelta(days=1)
+    results = await asyncio.gather(*(s.cycle() for s in sweepers))
+    assert results == [(0, 0), (0, 0)]
+    assert sorted(ran) == sorted(ids)
+    async with db.session() as session:
+        unfinished = (
+            await session.execute(
+                select(VpsInstance.id).where(VpsInstance.lease_end_done_at.is_(None))
+            )
+        ).all()
+    assert unfinished == []
+
+
+async def test_reclaim_is_one_callers_under_concurrent_transactions(
+    db: Database, two: tuple[Services, Services]
+) -> None:
+    row_id = await _server(db, T0 - timedelta(hours=1))
+    async with db.session() as session, session.begin():
+        await leases.claim_expired(session, T0)
+    later = T0 + timedelta(minutes=30)
+    stale = later - DEFAULT_GRACE
+    # both transactions open at once: the first holds the row, the second skips it
+    async with two[0].db.session() as first, first.begin():
+        got = await leases.reclaim_unfinished(first, later, claimed_before=stale)
+        async with two[1].db.session() as second, second.begin():
+            # a regression to waiting on the lock fails here instead of hanging
+            await second.execute(text("SET LOCAL lock_timeout = '5s'"))
+            other = await leases.reclaim_unfinished(second, later, claimed_before=stale)
+    assert [d.instance.id for d in got] == [row_id] and other == []
+    # once committed the claim has moved: a caller with the same view finds nothing
+    async with two[1].db.session() as session, session.begin():
+        assert await leases.reclaim_unfinished(session, later, claimed_before=stale) == []
+        assert await leases.finish(session, row_id, later)
+        assert not await leases.finish(session, row_id, later)  # done once
 
 
 def test_delete_now_opens_the_servers_delete_confirmation() -> None:
