@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # the versions README promises; keep in step with requires-python in pyproject.toml
 PY_MIN := (3, 11)
 
-.PHONY: run test lint typecheck pytest bench sandbox constraints clean
+.PHONY: run test lint typecheck pytest bench sandbox screenshots constraints clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; need = $(PY_MIN); v = sys.version.split()[0]; sys.exit(0 if sys.version_info[:2] >= need else f"vpsbot needs Python {need[0]}.{need[1]} or newer, but $(PYTHON) is {v}: install one and run make PYTHON=python3.13 (for example)")'
@@ -41,6 +41,11 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+## screenshots: retake README's playground screenshots (docs/screenshots) with the browser test
+screenshots: $(STAMP)
+	VPSBOT_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q \
+		tests/bot/playground/test_browser.py -k make_run_without_slack
 
 sandbox: $(STAMP)
 	$(BIN)/vpsbot sandbox

@@ -3,7 +3,9 @@
 ``vpsbot serve --migrate --sandbox`` runs as ``make run`` runs it — without Slack credentials,
 so it starts the playground — and Playwright drives the page like a person: types ``/vps``
 commands, walks the create modal, reads the channel. The screenshots in ``docs/screenshots/``
-(linked from README) are taken here, so they show the page as it is.
+(linked from README) are taken here, so they show the page as it is: ``make screenshots``
+writes them there; a plain test run writes them to a temporary directory, so running
+the suite never changes a tracked file.
 """
 
 from __future__ import annotations
@@ -31,7 +33,9 @@ from cryptography.fernet import Fernet
 from playwright.sync_api import Browser, Locator, Page, Playwright, expect, sync_playwright
 
 REPO = Path(__file__).resolve().parents[3]
-SCREENSHOTS = REPO / "docs" / "screenshots"
+#: Where the screenshots go: ``VPSBOT_SCREENSHOTS`` (``make screenshots`` names
+#: docs/screenshots), else a directory of the run's own.
+SCREENSHOTS_ENV = "VPSBOT_SCREENSHOTS"
 CHROMIUM = "/usr/bin/chromium"
 START_SECONDS = 60
 
@@ -232,7 +236,15 @@ def press(scope: Locator, name: str) -> None:
     scope.get_by_role("button", name=name, exact=True).click()
 
 
-def snapshot(page: Page, name: str) -> None:
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    named = os.environ.get(SCREENSHOTS_ENV)
+    folder = Path(named) if named else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def snapshot(page: Page, folder: Path, name: str) -> None:
     """A README screenshot, taken so that it changes only when the page does."""
     page.evaluate("document.activeElement && document.activeElement.blur()")
     page.mouse.move(0, 0)
@@ -240,7 +252,8 @@ def snapshot(page: Page, name: str) -> None:
         "document.fonts.ready.then(() => new Promise((done) =>"
         " requestAnimationFrame(() => requestAnimationFrame(done))))"
     )
-    page.screenshot(path=SCREENSHOTS / name, animations="disabled", caret="hide")
+    page.screenshot(path=folder / name, animations="disabled", caret="hide")
+    assert (folder / name).stat().st_size > 0
 
 
 def messages(page: Page) -> Locator:
@@ -250,7 +263,9 @@ def messages(page: Page) -> Locator:
 # ------------------------------------------------------------------ the stories
 
 
-def test_make_run_without_slack_serves_the_playground(vpsbot: Running, page: Page) -> None:
+def test_make_run_without_slack_serves_the_playground(
+    vpsbot: Running, page: Page, screenshots: Path
+) -> None:
     """A DigitalOcean 1-Click server from `/vps create` to running, then `/vps list` and a
     confirmed power-off, as Ada (the admin) would do it; Cleo may only look at it."""
     assert any(f"local playground (not Slack) at {vpsbot.url}" in line for line in vpsbot.out)
@@ -267,8 +282,7 @@ def test_make_run_without_slack_serves_the_playground(vpsbot: Running, page: Pag
     expect(field(create, "region").locator("select")).to_be_visible()
     choose(create, "region", "nyc3")
     expect(create).to_contain_text("$7.20/mo")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    snapshot(page, "create-modal.png")
+    snapshot(page, screenshots, "create-modal.png")
     press(create, "Next")
 
     create = at_step(page, "deployment")
@@ -298,7 +312,7 @@ def test_make_run_without_slack_serves_the_playground(vpsbot: Running, page: Pag
     expect(card.locator(".thread .message").first).to_be_visible()
     password.first.get_by_role("button", name="Dismiss").click()
     expect(password).to_have_count(0)
-    snapshot(page, "channel-running.png")
+    snapshot(page, screenshots, "channel-running.png")
 
     say(page, "/vps list")
     listing = messages(page).filter(has_text="Only visible to you").last
