@@ -32,15 +32,19 @@ import asyncio
 import random
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench._common import percentile, scratch_database, summary  # noqa: E402
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 ROWS = 100_000
 MEMBERS = 1_000
@@ -164,66 +168,52 @@ async def main(runs: int) -> None:
                 found = await conn.execute(text(f"EXPLAIN (ANALYZE, BUFFERS) {compiled}"))
                 return list(found.scalars().all())
 
-        plan = await explain(leases.open_leases_query(now, 200))
-        async with database.engine.connect() as conn:
-            due = (
-                await conn.execute(
-                    text(
-                        "SELECT count(*) FROM vps_instances WHERE expires_at <= now() "
-                        "AND lease_ended_at IS NULL"
-                    )
-                )
-            ).scalar_one()
-        print(f"lease sweep read ({due} due of {ROWS:,}):")
-        for line in plan:
-            print("   ", line)
-        uses_index = any("idx_vps_instances_lease_open" in line for line in plan)
-        print(f"  uses idx_vps_instances_lease_open: {uses_index}")
+        async def read(title: str, query: Any, index: str, counts: str) -> None:
+            """EXPLAIN one sweep read, with the row counts ``counts`` selects."""
+            plan = await explain(query)
+            async with database.engine.connect() as conn:
+                found = (await conn.execute(text(counts))).one()
+            print(title.format(*found))
+            for line in plan:
+                print("   ", line)
+            print(f"  uses {index}: {any(index in line for line in plan)}")
 
-        async def sweep() -> int:
-            async with database.session() as session, session.begin():
-                claimed = await leases.claim_expired(session, now, limit=200)
-                await session.rollback()
-            return len(claimed)
+        async def claims(title: str, claim: Callable[[AsyncSession], Awaitable[list[Any]]]) -> None:
+            """Time 50 claims, each rolled back so every run finds the same rows."""
 
-        sweeps = []
-        for _ in range(50):
-            t0 = time.perf_counter()
-            count = await sweep()
-            sweeps.append(time.perf_counter() - t0)
-        print(f"lease sweep claim ({count} rows)  {summary(sweeps)}")
+            async def once() -> int:
+                async with database.session() as session, session.begin():
+                    claimed = await claim(session)
+                    await session.rollback()
+                return len(claimed)
 
+            times = []
+            for _ in range(50):
+                t0 = time.perf_counter()
+                count = await once()
+                times.append(time.perf_counter() - t0)
+            print(f"{title} ({count} rows)  {summary(times)}")
+
+        await read(
+            f"lease sweep read ({{}} due of {ROWS:,}):",
+            leases.open_leases_query(now, 200),
+            "idx_vps_instances_lease_open",
+            "SELECT count(*) FROM vps_instances WHERE expires_at <= now() "
+            "AND lease_ended_at IS NULL",
+        )
+        await claims("lease sweep claim", lambda s: leases.claim_expired(s, now, limit=200))
         stale = now - DEFAULT_GRACE
-        plan = await explain(leases.unfinished_query(stale, 200))
-        async with database.engine.connect() as conn:
-            unfinished, ended = (
-                await conn.execute(
-                    text(
-                        "SELECT count(*) FILTER (WHERE lease_end_done_at IS NULL), count(*) "
-                        "FROM vps_instances WHERE lease_ended_at IS NOT NULL"
-                    )
-                )
-            ).one()
-        print(f"lease recovery read ({unfinished} unfinished of {ended:,} ended):")
-        for line in plan:
-            print("   ", line)
-        uses_index = any("idx_vps_instances_lease_unfinished" in line for line in plan)
-        print(f"  uses idx_vps_instances_lease_unfinished: {uses_index}")
-
-        async def recover() -> int:
-            async with database.session() as session, session.begin():
-                claimed = await leases.reclaim_unfinished(
-                    session, now, claimed_before=stale, limit=200
-                )
-                await session.rollback()
-            return len(claimed)
-
-        recoveries = []
-        for _ in range(50):
-            t0 = time.perf_counter()
-            count = await recover()
-            recoveries.append(time.perf_counter() - t0)
-        print(f"lease recovery re-claim ({count} rows)  {summary(recoveries)}")
+        await read(
+            "lease recovery read ({} unfinished of {:,} ended):",
+            leases.unfinished_query(stale, 200),
+            "idx_vps_instances_lease_unfinished",
+            "SELECT count(*) FILTER (WHERE lease_end_done_at IS NULL), count(*) "
+            "FROM vps_instances WHERE lease_ended_at IS NOT NULL",
+        )
+        await claims(
+            "lease recovery re-claim",
+            lambda s: leases.reclaim_unfinished(s, now, claimed_before=stale, limit=200),
+        )
         await database.dispose()
 
 
