@@ -3,11 +3,12 @@ a Slack Web API stand-in, the sandbox providers and real PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from aiohttp import web
@@ -27,6 +28,24 @@ BOT_TOKEN = "xoxb-test-token"
 TEAM = "T0001"
 USER = "U0001"
 ADMIN = "UADMIN01"
+
+
+_T = TypeVar("_T")
+
+
+async def settled(
+    read: Callable[[], Awaitable[_T]], done: Callable[[_T], bool], *, timeout: float = 5.0
+) -> _T:
+    """What ``read`` gives once ``done`` holds of it (or at ``timeout``, for the test's
+    assertion to fail on). The app stores what Slack answered just after the answer
+    the test saw, so reading the database at once can be a moment early."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        value = await read()
+        if done(value) or loop.time() > deadline:
+            return value
+        await asyncio.sleep(0.02)
 
 
 @dataclass

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.status.watcher import StatusWatcher
 from db.models import VpsInstance
-from tests.e2e.conftest import Bot
+from tests.e2e.conftest import Bot, settled
 from tests.e2e.session import CreateSession
 from tests.e2e.test_create_flow import _to_review
 
@@ -38,7 +38,7 @@ async def test_a_rate_limited_card_is_posted_in_the_channel_after_slacks_wait(bo
         "chat.postMessage", after=mark, predicate=lambda c: c.ok, timeout=10
     )
     assert posted.args["channel"] == "C0001"  # the channel, not a DM to the creator
-    row = await _row(bot)
+    row = await settled(lambda: _row(bot), lambda r: r.message_ts == posted.response["ts"])
     assert row.message_ts == posted.response["ts"]
     assert len(_passwords(bot)) == 1
 

@@ -16,7 +16,7 @@ from bot.playground.slack_client import state_value as sv
 from bot.spend.requests import APPROVE_ACTION, DENY_ACTION
 from db.models import ApprovalRequest, VpsInstance
 from db.repo import spend
-from tests.e2e.conftest import TEAM, USER, Bot, start_bot
+from tests.e2e.conftest import TEAM, USER, Bot, settled, start_bot
 from tests.e2e.session import CreateSession, text_of
 
 BOSS = "UBOSS001"
@@ -63,14 +63,18 @@ async def _request(bot: Bot, label: str) -> ApprovalRequest:
         "chat.postMessage", after=mark, predicate=lambda c: c.args.get("channel") == APPROVALS
     )
     assert APPROVE_ACTION in str(posted.args["blocks"])
-    async with bot.services.db.session() as session:
-        row = (
-            await session.execute(
-                select(ApprovalRequest).where(
-                    ApprovalRequest.summary["draft"]["label"].astext == label
+
+    async def request() -> ApprovalRequest:
+        async with bot.services.db.session() as session:
+            return (
+                await session.execute(
+                    select(ApprovalRequest).where(
+                        ApprovalRequest.summary["draft"]["label"].astext == label
+                    )
                 )
-            )
-        ).scalar_one()
+            ).scalar_one()
+
+    row = await settled(request, lambda r: r.message_ts == posted.response["ts"])
     assert row.message_ts == posted.response["ts"]
     assert "password_sealed" not in str({k: v for k, v in row.summary["draft"].items() if v})
     return row
