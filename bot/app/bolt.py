@@ -33,6 +33,7 @@ from bot.create import listeners as create
 from bot.home import listeners as home
 from bot.servers import listeners as servers
 from bot.workspaces import listeners as workspaces
+from bot.workspaces.states import STATE_SECONDS
 
 __all__ = [
     "ACK_TIMEOUT",
@@ -217,7 +218,7 @@ def _oauth(services: Services) -> dict[str, Any]:
         installation_store=store,
         installation_store_bot_only=True,
         state_store=AsyncSQLAlchemyOAuthStateStore(
-            expiration_seconds=600, engine=services.db.engine, logger=bolt_log
+            expiration_seconds=STATE_SECONDS, engine=services.db.engine, logger=bolt_log
         ),
         callback_options=workspaces.callback_options(services),
         logger=bolt_log,

@@ -1,14 +1,15 @@
 """Queries about workspaces as a whole: their vpsbot admins, what an uninstall
-drops, and the operator's overview (``vpsbot workspaces list``).
+drops, the operator's overview (``vpsbot workspaces list``) and the sweep of
+abandoned OAuth states.
 
-The installation tables belong to slack_sdk's store (migration 0008); they are
-only read here, by plain SQL, for the overview.
+The installation tables belong to slack_sdk's stores (migration 0008); they are
+only read here, by plain SQL, for the overview, and expired OAuth states deleted.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import delete, select, text
 from sqlalchemy.dialects.postgresql import insert
@@ -21,6 +22,7 @@ __all__ = [
     "add_admin",
     "admins_of",
     "drop_drafts",
+    "drop_expired_states",
     "is_named_admin",
     "org_of",
     "remember_org",
@@ -102,6 +104,18 @@ async def teams_of_org(session: AsyncSession, enterprise_id: str) -> list[str]:
 async def drop_drafts(session: AsyncSession, team_id: str) -> int:
     """Forget the workspace's unfinished `/vps create` modals (after an uninstall)."""
     result = await session.execute(delete(CreateDraft).where(CreateDraft.team_id == team_id))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+_EXPIRED_STATES = text("DELETE FROM slack_oauth_states WHERE expire_at <= :now")
+
+
+async def drop_expired_states(session: AsyncSession, now: datetime) -> int:
+    """Delete the OAuth states that expired by ``now``: installs abandoned on Slack's
+    page (a completed install consumes its state). ``expire_at`` is naive UTC, as
+    slack_sdk's state store writes it."""
+    naive = now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now
+    result = await session.execute(_EXPIRED_STATES, {"now": naive})
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
