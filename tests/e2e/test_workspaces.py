@@ -1,5 +1,6 @@
 """OAuth mode end to end: two workspaces installed over HTTP, each with its own
-sandbox provider account, never reaching each other's rows, and an uninstall.
+sandbox provider account, never reaching each other's rows, an uninstall, and
+Bolt's cached ``auth.test`` answers going with it.
 
 The real Bolt app with its OAuth flow, the Slack stand-in answering
 ``oauth.v2.access`` and ``auth.test`` per token, two sandboxes and PostgreSQL.
@@ -24,6 +25,7 @@ from bot.admin import service as admin_ops
 from bot.app.bolt import NOT_INSTALLED, build_bolt_app
 from bot.app.http import build_web_app
 from bot.core.config import Settings
+from bot.core.installs import AUTHORIZE_SECONDS
 from bot.core.services import Services
 from bot.core.tags import VPSBOT_TAG
 from bot.playground.slack_api import SlackStandIn
@@ -282,6 +284,50 @@ async def test_authorize_reads_the_database_once_per_workspace_not_per_request(
     assert multi.api.calls[mark:] == []
     post = await multi.api.wait_for_response(after=told)
     assert post.payload["text"] == NOT_INSTALLED
+
+
+async def test_auth_test_answers_go_with_an_uninstall_and_a_silent_revocation_ages_out(
+    multi: Multi,
+) -> None:
+    store = multi.services.installations
+    assert store is not None
+    clock = [1000.0]
+    store.authorized.clock = lambda: clock[0]
+    one = await _install(multi, ONE, ANN)
+    two = await _install(multi, TWO, BOB)
+    await _with_providers(multi)
+    ann, bob = multi.sender(ONE, ANN), multi.sender(TWO, BOB)
+    mark = multi.api.mark()
+    for sender in (ann, bob, ann, bob):
+        assert (await sender.command("/vps", "list")).status == 200
+    asked = [c.token for c in multi.api.calls[mark:] if c.method == "auth.test"]
+    assert sorted(asked) == sorted([one, two])  # once a token, then from the cache
+    assert one in store.authorized and two in store.authorized
+    left_behind = store.authorized[two]
+
+    # TWO uninstalls: its answer goes with its token, ONE's stays
+    multi.api.uninstall(TWO)
+    assert (await bob.event("app_uninstalled")).status == 200
+    assert two not in store.authorized and one in store.authorized
+    # and an answer left behind could authorize nothing: the token is looked up first
+    store.authorized[two] = left_behind
+    mark, told = multi.api.mark(), len(multi.api.responses)
+    assert (await bob.command("/vps", "list")).text == ""
+    assert multi.api.calls[mark:] == []
+    assert (await multi.api.wait_for_response(after=told)).payload["text"] == NOT_INSTALLED
+
+    # Slack revokes ONE's token and the event never reaches vpsbot: the answer is
+    # trusted until it ages out, then Slack is asked again and the request refused
+    multi.api.revoke(one)
+    served = await ann.command("/vps", "list")
+    assert served.data["response_type"] == "ephemeral"
+    clock[0] += AUTHORIZE_SECONDS
+    mark, told = multi.api.mark(), len(multi.api.responses)
+    assert (await ann.command("/vps", "list")).text == ""
+    asked_again = [c for c in multi.api.calls[mark:] if c.method == "auth.test"]
+    assert len(asked_again) == 1 and not asked_again[0].ok
+    assert (await multi.api.wait_for_response(after=told)).payload["text"] == NOT_INSTALLED
+    assert one not in store.authorized
 
 
 def _bot_of(multi: Multi, team: str, user: str, rows: dict[str, Any]) -> Bot:
