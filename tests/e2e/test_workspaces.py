@@ -42,6 +42,7 @@ from tests.e2e.conftest import SIGNING_SECRET, Bot
 from tests.e2e.session import CreateSession
 from tests.e2e.test_servers_actions import Owner, create_server, follow, load
 
+JSON = dict[str, Any]
 ONE, TWO = "T0ONE", "T0TWO"
 ANN, BOB = "UANN0001", "UBOB0001"
 
@@ -576,6 +577,98 @@ async def test_slack_admins_are_asked_about_with_their_own_workspaces_token(
     refused = await multi.sender(ONE, carol).command("/vps", "admin")
     assert "Only vpsbot admins" in refused.text
     assert multi.api.calls_to("views.open")[mark:] == []
+
+
+async def test_an_installer_names_a_second_admin_from_slack_and_takes_it_back(
+    multi: Multi,
+) -> None:
+    await _install(multi, ONE, ANN)
+    carol, hook, dave = "UCAROL01", "UHOOK001", "UDAVE001"
+    multi.api.users[carol] = {"name": "carol"}
+    multi.api.users[hook] = {"name": "deploy-hook", "is_bot": True}
+    multi.api.users[dave] = {"name": "dave", "is_admin": True}  # Slack's own workspace admin
+    ann, as_carol, as_dave = (multi.sender(ONE, user) for user in (ANN, carol, dave))
+
+    async def open_home(sender: SlackSender) -> str:
+        mark = multi.api.mark()
+        assert (await sender.command("/vps", "admin")).text == ""
+        opened = await multi.api.wait_for_call("views.open", after=mark)
+        return str(opened.response["view"]["id"])
+
+    async def rendered(home: str, mark: int, expect: str) -> JSON:
+        await multi.api.wait_for_call(
+            "views.update",
+            after=mark,
+            predicate=lambda c: c.args.get("view_id") == home and expect in str(c.args),
+        )
+        return multi.api.views[home]
+
+    async def pick(sender: SlackSender, home: str, user: str, expect: str) -> JSON:
+        mark = multi.api.mark()
+        picked = await sender.block_action(
+            "admin_add_admin",
+            block_id="admins",
+            view=home,
+            action_type="users_select",
+            extra={"selected_user": user},
+        )
+        assert picked.status == 200
+        return await rendered(home, mark, expect)
+
+    async def remove(sender: SlackSender, home: str, user: str, expect: str) -> JSON:
+        mark = multi.api.mark()  # Slack asked "Remove this admin?" and they said Remove
+        pressed = await sender.block_action(
+            "admin_remove_admin", user, block_id=f"admin:{user}", view=home
+        )
+        assert pressed.status == 200
+        return await rendered(home, mark, expect)
+
+    def listed(view: JSON) -> list[str]:
+        return [
+            b["block_id"].removeprefix("admin:")
+            for b in view["blocks"]
+            if b.get("block_id", "").startswith("admin:")
+        ]
+
+    def said(view: JSON) -> str:
+        return str(next(b for b in view["blocks"] if b.get("block_id") == "admins_notice"))
+
+    # Carol is nobody's admin yet
+    assert "Only vpsbot admins" in (await as_carol.command("/vps", "admin")).text
+
+    # Ann installed vpsbot: her admin home lists her as its first named admin
+    home = await open_home(ann)
+    first = next(b for b in multi.api.views[home]["blocks"] if b.get("block_id") == f"admin:{ANN}")
+    assert "(you) · installed vpsbot" in first["text"]["text"]
+
+    # she picks the deploy bot by mistake, then Carol
+    view = await pick(ann, home, hook, "is a bot")
+    assert listed(view) == [ANN]
+    view = await pick(ann, home, carol, "is now a vpsbot admin")
+    assert listed(view) == [ANN, carol]
+    assert f"named by <@{ANN}>" in str(view["blocks"])
+
+    # Carol's /vps admin opens now: the cached "no" went with the change
+    carols = await open_home(as_carol)
+    assert listed(multi.api.views[carols]) == [ANN, carol]
+
+    # Ann cannot remove herself; she removes Carol, who is refused again
+    view = await remove(ann, home, ANN, "cannot remove yourself")
+    assert listed(view) == [ANN, carol]
+    view = await remove(ann, home, carol, "is no longer a named vpsbot admin")
+    assert listed(view) == [ANN]
+    assert "Only vpsbot admins" in (await as_carol.command("/vps", "admin")).text
+
+    # Dave, a Slack workspace admin, may not leave the workspace without a named admin
+    daves = await open_home(as_dave)
+    view = await remove(as_dave, daves, ANN, "is the last named vpsbot admin")
+    assert listed(view) == [ANN] and ":warning:" in said(view)
+
+    # the audit trail tells it
+    log = str((await ann.command("/vps", "log")).data["blocks"])
+    assert f"<@{ANN}> `admin.add` <@{carol}> — success" in log
+    assert f"<@{ANN}> `admin.remove` <@{carol}> — success" in log
+    assert hook not in log
 
 
 async def test_revoked_while_the_provider_creates_nothing_uses_the_revoked_token(
