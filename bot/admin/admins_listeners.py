@@ -10,6 +10,8 @@ shown in the section itself, right below the picker.
 
 from __future__ import annotations
 
+import logging
+
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -21,6 +23,8 @@ from bot.core.services import Services
 from bot.core.slack import first_action, team_and_user
 
 __all__ = ["add_admin", "remove_admin"]
+
+log = logging.getLogger(__name__)
 
 
 async def add_admin(
@@ -46,6 +50,7 @@ async def add_admin(
             )
         )
     except AdminError as exc:
+        log.info("adding an admin in %s refused: %s", team_id, exc.message)
         notice = Notice(exc.message, ok=False)
     await home_again(services, client, view_id_of(body), None, context, admins_notice=notice)
 
@@ -71,5 +76,6 @@ async def remove_admin(
             )
         )
     except AdminError as exc:
+        log.info("removing an admin in %s refused: %s", team_id, exc.message)
         notice = Notice(exc.message, ok=False)
     await home_again(services, client, view_id_of(body), None, context, admins_notice=notice)

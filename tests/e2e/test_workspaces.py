@@ -580,7 +580,7 @@ async def test_slack_admins_are_asked_about_with_their_own_workspaces_token(
 
 
 async def test_an_installer_names_a_second_admin_from_slack_and_takes_it_back(
-    multi: Multi,
+    multi: Multi, captured_logs: pytest.LogCaptureFixture
 ) -> None:
     await _install(multi, ONE, ANN)
     carol, hook, dave = "UCAROL01", "UHOOK001", "UDAVE001"
@@ -658,13 +658,26 @@ async def test_an_installer_names_a_second_admin_from_slack_and_takes_it_back(
     view = await remove(ann, home, carol, "is no longer a named vpsbot admin")
     assert listed(view) == [ANN]
     assert "Only vpsbot admins" in (await as_carol.command("/vps", "admin")).text
+    # her admin home is still open: picking herself in it is refused before any listener
+    captured_logs.clear()
+    again = await as_carol.block_action(
+        "admin_add_admin",
+        block_id="admins",
+        view=carols,
+        action_type="users_select",
+        extra={"selected_user": carol},
+    )
+    assert again.status == 200 and again.text == ""
+    assert f"by non-admin {carol} in {ONE} refused" in captured_logs.text
 
     # Dave, a Slack workspace admin, may not leave the workspace without a named admin
     daves = await open_home(as_dave)
     view = await remove(as_dave, daves, ANN, "is the last named vpsbot admin")
     assert listed(view) == [ANN] and ":warning:" in said(view)
 
-    # the audit trail tells it
+    # the audit trail tells it; Carol never named herself
+    async with multi.services.db.session() as session:
+        assert await workspaces.admins_of(session, ONE) == [ANN]
     log = str((await ann.command("/vps", "log")).data["blocks"])
     assert f"<@{ANN}> `admin.add` <@{carol}> — success" in log
     assert f"<@{ANN}> `admin.remove` <@{carol}> — success" in log

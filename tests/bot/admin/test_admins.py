@@ -78,17 +78,21 @@ async def test_the_home_lists_the_installer_first_marks_you_and_the_orgs_admins(
     services: Services,
 ) -> None:
     await name(services, CAROL, ANN)
-    await name(services, ANN, ANN)  # installed vpsbot (named later, listed first)
+    await name(services, ANN, ANN)  # installed vpsbot
     async with services.db.session() as session, session.begin():
-        await session.execute(  # the installer's row is the older one in real life
+        # Carol named a day before Ann's row: the installer is listed first all the same
+        await session.execute(
             update(WorkspaceAdmin)
             .where(WorkspaceAdmin.user_id == CAROL)
             .values(created_at=WorkspaceAdmin.created_at - timedelta(days=1))
         )
         await workspaces.add_admin(session, "E0ORG", "U0ORG001", added_by="U0ORG001")
     home = (await screens.home(services, TEAM, viewer=CAROL, enterprise_id="E0ORG")).to_dict()
-    rows = [b for b in home["blocks"] if ":" in b.get("block_id", "")]
-    rows = [b for b in rows if b["block_id"].split(":")[0] in ("admin", "org_admin")]
+    rows = [
+        b
+        for b in home["blocks"]
+        if b.get("block_id", "").partition(":")[0] in ("admin", "org_admin")
+    ]
     assert [b["block_id"] for b in rows] == [
         f"admin:{ANN}",
         f"admin:{CAROL}",
