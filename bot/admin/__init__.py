@@ -1,1 +1,2 @@
-"""``/vps admin`` and ``/vps log``: providers, plans, allowlists and the audit trail."""
+"""``/vps admin`` and ``/vps log``: providers, plans, allowlists, the spend policy, the
+named vpsbot admins and the audit trail."""

@@ -124,10 +124,21 @@ async def home_again(
     view_id: str,
     notice: Notice | None,
     context: Mapping[str, Any],
+    *,
+    admins_notice: Notice | None = None,
 ) -> None:
-    """Render the home modal ``view_id`` as it stands now, ``notice`` on top."""
-    team_id, _ = team_and_user(context)
-    await update_view(client, view_id, await screens.home(services, team_id, notice))
+    """Render the home modal ``view_id`` as it stands now for the person acting,
+    ``notice`` on top (``admins_notice`` in the admins section)."""
+    team_id, user_id = team_and_user(context)
+    view = await screens.home(
+        services,
+        team_id,
+        notice,
+        viewer=user_id,
+        enterprise_id=str(context.get("enterprise_id") or "") or None,
+        admins_notice=admins_notice,
+    )
+    await update_view(client, view_id, view)
 
 
 async def plans_again(

@@ -1,14 +1,18 @@
-"""`/vps admin` and `/vps log`: providers, plans and allowlists from Slack, for admins.
+"""`/vps admin` and `/vps log`: providers, plans, allowlists, the spend policy and the
+named vpsbot admins from Slack, for admins.
 
-Thin Slack glue in three parts: the `/vps` words here, the providers' buttons and
-forms in :mod:`bot.admin.provider_listeners`, plans and allowlists in
-:mod:`bot.admin.plan_listeners`. The changes are :mod:`bot.admin.service` and
-:mod:`bot.admin.plans_service` (which validate, audit and invalidate caches), the
-screens' data :mod:`bot.admin.screens`. ``register`` only wires: every action and
-submission runs behind :func:`bot.core.access.admins_only` (Bolt listener
-middleware), the `/vps` words behind :func:`bot.core.access.requires_admin`. The
-team and user come from Bolt's context; ids in button values and
-``private_metadata`` are untrusted hints, and what they name is looked up again.
+Thin Slack glue: the `/vps` words here, the providers' buttons and forms in
+:mod:`bot.admin.provider_listeners`, plans and allowlists in
+:mod:`bot.admin.plan_listeners`, the spend policy in
+:mod:`bot.admin.policy_listeners`, the *Admins* section in
+:mod:`bot.admin.admins_listeners`. The changes are :mod:`bot.admin.service`,
+:mod:`bot.admin.plans_service` and :mod:`bot.admin.admins_service` (which
+validate, audit and invalidate caches), the screens' data :mod:`bot.admin.screens`.
+``register`` only wires: every action and submission runs behind
+:func:`bot.core.access.admins_only` (Bolt listener middleware), the `/vps` words
+behind :func:`bot.core.access.requires_admin`. The team and user come from Bolt's
+context; ids in button values and ``private_metadata`` are untrusted hints, and
+what they name is looked up again.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.admin import admins_listeners as admins
 from bot.admin import plan_listeners as plans
 from bot.admin import policy_listeners as policy
 from bot.admin import provider_listeners as providers
@@ -51,10 +56,14 @@ async def admin_command(
     """`/vps admin`: the home modal."""
     await ack()
     trigger = str(command.get("trigger_id") or "")
+    home = await screens.home(
+        services,
+        str(command.get("team_id") or ""),
+        viewer=str(command.get("user_id") or ""),
+        enterprise_id=str(command.get("enterprise_id") or "") or None,
+    )
     try:
-        await client.views_open(
-            trigger_id=trigger, view=await screens.home(services, str(command.get("team_id") or ""))
-        )
+        await client.views_open(trigger_id=trigger, view=home)
     except SlackApiError as exc:
         log.warning("views.open of the admin home failed: %s", slack_error(exc))
 
@@ -104,6 +113,8 @@ _ACTIONS: dict[str, Listener] = {
     views.PAGE_ACTION: plans.page,
     views.PLAN_ACTION: plans.plan_action,
     policy.POLICY_ACTION: policy.open_policy,
+    views.ADD_ADMIN_ACTION: admins.add_admin,
+    views.REMOVE_ADMIN_ACTION: admins.remove_admin,
 }
 
 _SUBMISSIONS: dict[str, Listener] = {

@@ -6,6 +6,7 @@ within Slack's limits (50 blocks, 3000 characters a section) whatever is asked.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -29,6 +30,7 @@ class LogEntry:
     entity_type: str | None = None
     entity_name: str | None = None
     detail: str = ""
+    subject_user: str | None = None  # the person the event is about (an admin named)
 
 
 _STATUS_ICONS = {
@@ -38,6 +40,7 @@ _STATUS_ICONS = {
     "info": ":information_source:",
 }
 _LINES_PER_SECTION = 6
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,31}")
 
 
 def detail_of(event_type: str, meta: dict[str, Any]) -> str:
@@ -77,6 +80,8 @@ def _log_line(entry: LogEntry) -> str:
     if entry.entity_name:
         kind = {"vps": "server", "provider": "provider"}.get(entry.entity_type or "", "")
         target = f" {kind} *{esc(cut(entry.entity_name, 80))}*".replace("  ", " ")
+    elif entry.subject_user and _USER_ID.fullmatch(entry.subject_user):
+        target = f" <@{entry.subject_user}>"
     detail = f" ({esc(cut(entry.detail, 120))})" if entry.detail else ""
     return f"{icon} {date(entry.when)} {who} `{entry.event_type}`{target}{detail} — {entry.status}"
 

@@ -1,5 +1,5 @@
-"""The data behind the admin screens: each provider's status, its plans, and the
-audit log, read from the database and the live provider clients.
+"""The data behind the admin screens: each provider's status, its plans, the named
+admins and the audit log, read from the database and the live provider clients.
 
 The listeners ask here for a finished :class:`View` (or log entries) and only
 send it; the builders in :mod:`bot.admin.views` and its siblings stay pure.
@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from slack_sdk.models.views import View
 
+from bot.admin import admins_service
 from bot.admin.log_views import LogEntry, detail_of
 from bot.admin.plan_views import PlanRow, plans_view
 from bot.admin.views import KIND_NAMES, Capability, Notice, ProviderStatus, home_view
@@ -136,9 +137,23 @@ async def plan_rows(services: Services, row: ServiceProvider) -> list[PlanRow]:
     return [plan_row(p) for p in found]
 
 
-async def home(services: Services, team_id: str, notice: Notice | None = None) -> View:
-    """The `/vps admin` home modal of ``team_id`` as it stands now."""
-    return home_view(await statuses(services, team_id), notice)
+async def home(
+    services: Services,
+    team_id: str,
+    notice: Notice | None = None,
+    *,
+    viewer: str = "",
+    enterprise_id: str | None = None,
+    admins_notice: Notice | None = None,
+) -> View:
+    """The `/vps admin` home modal of ``team_id`` as it stands now, for ``viewer``."""
+    return home_view(
+        await statuses(services, team_id),
+        notice,
+        admins=await admins_service.rows(services, team_id, enterprise_id),
+        viewer=viewer,
+        admins_notice=admins_notice,
+    )
 
 
 async def plans_screen(
@@ -159,6 +174,7 @@ def _log_entry(row: ActivityLog) -> LogEntry:
         entity_type=row.entity_type,
         entity_name=str(meta.get("label") or meta.get("name") or "") or None,
         detail=detail_of(row.event_type, meta),
+        subject_user=row.entity_id if row.entity_type == "admin" else None,
     )
 
 

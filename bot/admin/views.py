@@ -1,4 +1,5 @@
-"""The `/vps admin` home modal, and the ids, data and modal frame every admin view shares.
+"""The `/vps admin` home modal — providers, then the workspace's named vpsbot
+admins — and the ids, data and modal frame every admin view shares.
 
 Each builder takes plain data and returns a :class:`View`; nothing here talks to
 Slack, a provider or the database. Tokens never reach a builder: forms ask for
@@ -17,12 +18,14 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
+    ConfirmObject,
     ContextBlock,
     DividerBlock,
     Option,
     OverflowMenuElement,
     PlainTextObject,
     SectionBlock,
+    UserSelectElement,
 )
 from slack_sdk.models.views import View
 
@@ -32,6 +35,7 @@ from providers.registry import display_name
 __all__ = [
     "ADD",
     "ADD_ACTION",
+    "ADD_ADMIN_ACTION",
     "ALLOW",
     "ALLOW_ACTION",
     "CALLBACK_PREFIX",
@@ -42,6 +46,7 @@ __all__ = [
     "IMPORT_ACTION",
     "KIND_NAMES",
     "MARKUP",
+    "MAX_ADMINS_SHOWN",
     "MAX_PROVIDERS",
     "MORE_ACTION",
     "PAGE_ACTION",
@@ -49,12 +54,15 @@ __all__ = [
     "PLANS_ACTION",
     "PLAN_ACTION",
     "REFRESH_ACTION",
+    "REMOVE_ADMIN_ACTION",
     "RENAME",
     "ROTATE",
     "TOGGLE_ACTION",
+    "AdminRow",
     "Capability",
     "Notice",
     "ProviderStatus",
+    "admin_blocks",
     "home_view",
     "metadata",
     "modal",
@@ -83,11 +91,16 @@ MORE_ACTION = "admin_more"
 IMPORT_ACTION = "admin_import"
 PLAN_ACTION = "admin_plan"
 PAGE_ACTION = "admin_plans_page"
+ADD_ADMIN_ACTION = "admin_add_admin"
+REMOVE_ADMIN_ACTION = "admin_remove_admin"
 
 TITLE = "vpsbot admin"
 MAX_VIEW_BLOCKS = 100
-#: Four blocks a provider plus the header: the home modal stays within 100 blocks.
-MAX_PROVIDERS = 24
+#: Named admins listed on the home modal (each one block).
+MAX_ADMINS_SHOWN = 10
+#: Four blocks a provider, the header (3) and the admins section (at most
+#: MAX_ADMINS_SHOWN + 4) with the two "more" lines: the home stays within 100 blocks.
+MAX_PROVIDERS = 20
 #: What each provider calls the things it can deploy on a new server.
 KIND_NAMES = {"oneclick": "1-Click apps", "stackscript": "StackScripts"}
 
@@ -139,6 +152,28 @@ class ProviderStatus:
     @property
     def deployment_name(self) -> str:
         return KIND_NAMES.get(self.deployment_kind, "deployment options")
+
+
+@dataclass(frozen=True)
+class AdminRow:
+    """One named vpsbot admin as the home modal lists them."""
+
+    user_id: str
+    added_by: str | None = None  # themselves: they installed vpsbot
+    added_at: datetime | None = None
+    org_wide: bool = False  # named for the whole Grid org: not removable here
+
+    @property
+    def origin(self) -> str:
+        if self.org_wide:
+            return "named for the whole org"
+        if self.added_by == self.user_id:
+            return "installed vpsbot"
+        if self.added_by == "operator":
+            return "named by the operator"
+        if self.added_by:
+            return f"named by <@{self.added_by}>"
+        return "named"
 
 
 def metadata(view: dict[str, Any]) -> dict[str, Any]:
@@ -272,8 +307,80 @@ def _provider_blocks(p: ProviderStatus) -> list[Block]:
     ]
 
 
-def home_view(providers: list[ProviderStatus], notice: Notice | None = None) -> View:
-    """The `/vps admin` root: every provider with its health and what can be done with it."""
+def _admin_row(admin: AdminRow, viewer: str) -> SectionBlock:
+    you = " (you)" if admin.user_id == viewer else ""
+    since = f" · since {date(admin.added_at)}" if admin.added_at else ""
+    text = md(f"<@{admin.user_id}>{you} · {admin.origin}{since}")
+    if admin.org_wide:
+        return SectionBlock(block_id=f"org_admin:{admin.user_id}", text=text)
+    remove = ButtonElement(
+        action_id=REMOVE_ADMIN_ACTION,
+        text="Remove",
+        value=admin.user_id,
+        style="danger",
+        confirm=ConfirmObject(
+            title="Remove this admin?",
+            text=f"<@{admin.user_id}> stops being a vpsbot admin here at once, unless "
+            "Slack makes them a workspace admin or owner.",
+            confirm="Remove",
+            deny="Cancel",
+            style="danger",
+        ),
+    )
+    return SectionBlock(block_id=f"admin:{admin.user_id}", text=text, accessory=remove)
+
+
+def admin_blocks(
+    admins: list[AdminRow], viewer: str = "", notice: Notice | None = None
+) -> list[Block]:
+    """The home's *Admins* section: who vpsbot names admin here (installer first),
+    an "Add admin" picker and a confirmed Remove per person; ``notice`` says what
+    the last change did, or why it was refused, right below the picker."""
+    blocks: list[Block] = [
+        DividerBlock(block_id="admins_divider"),
+        SectionBlock(
+            block_id="admins",
+            text=md(
+                "*Admins* — named vpsbot admins of this workspace. Slack workspace "
+                "admins and owners are vpsbot admins too, without being named."
+            ),
+            accessory=UserSelectElement(action_id=ADD_ADMIN_ACTION, placeholder="Add admin"),
+        ),
+    ]
+    if notice is not None:
+        icon = ":white_check_mark:" if notice.ok else ":warning:"
+        blocks.append(
+            ContextBlock(block_id="admins_notice", elements=[md(f"{icon} {notice.text}")])
+        )
+    if not admins:
+        blocks.append(
+            SectionBlock(
+                block_id="admins_empty",
+                text=md("Nobody is named yet: pick someone above to make them an admin."),
+            )
+        )
+    blocks += [_admin_row(admin, viewer) for admin in admins[:MAX_ADMINS_SHOWN]]
+    hidden = len(admins) - MAX_ADMINS_SHOWN
+    if hidden > 0:
+        blocks.append(
+            ContextBlock(
+                block_id="admins_more",
+                elements=[md(f"{hidden} more named; see `vpsbot workspaces admins`.")],
+            )
+        )
+    return blocks
+
+
+def home_view(
+    providers: list[ProviderStatus],
+    notice: Notice | None = None,
+    *,
+    admins: list[AdminRow] | None = None,
+    viewer: str = "",
+    admins_notice: Notice | None = None,
+) -> View:
+    """The `/vps admin` root: every provider with its health and what can be done with
+    it, then the named admins (``viewer`` is who looks: they are marked "you")."""
     blocks: list[Block] = [
         SectionBlock(
             block_id="intro",
@@ -311,4 +418,5 @@ def home_view(providers: list[ProviderStatus], notice: Notice | None = None) -> 
                 elements=[md(f"{hidden} more provider(s) not shown; see `vpsbot provider list`.")],
             )
         )
+    blocks += admin_blocks(admins or [], viewer, admins_notice)
     return modal(HOME, blocks, close="Done")

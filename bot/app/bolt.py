@@ -33,6 +33,7 @@ from bot.create import listeners as create
 from bot.home import listeners as home
 from bot.servers import listeners as servers
 from bot.workspaces import listeners as workspaces
+from bot.workspaces.states import STATE_SECONDS
 
 __all__ = [
     "ACK_TIMEOUT",
@@ -200,8 +201,9 @@ async def drop_nuls(
 def _oauth(services: Services) -> dict[str, Any]:
     """Bolt's OAuth arguments: install and redirect routes, the state and installation
     stores on PostgreSQL (tables by migration 0008), and an authorize step that reads
-    the bot token from the store's cache and keeps ``auth.test`` answers per token,
-    so an ordinary request costs neither a query nor a Slack call."""
+    the bot token from the store's cache and keeps ``auth.test`` answers per token
+    for a while (the store's :class:`~bot.core.installs.AuthorizeCache`), so an
+    ordinary request costs neither a query nor a Slack call."""
     store = services.installations
     assert store is not None
     settings = services.settings
@@ -217,7 +219,7 @@ def _oauth(services: Services) -> dict[str, Any]:
         installation_store=store,
         installation_store_bot_only=True,
         state_store=AsyncSQLAlchemyOAuthStateStore(
-            expiration_seconds=600, engine=services.db.engine, logger=bolt_log
+            expiration_seconds=STATE_SECONDS, engine=services.db.engine, logger=bolt_log
         ),
         callback_options=workspaces.callback_options(services),
         logger=bolt_log,
@@ -230,6 +232,9 @@ def _oauth(services: Services) -> dict[str, Any]:
         bot_only=True,
         cache_enabled=True,
     )
+    # Bolt's own cache is a dict that never forgets: the store's is bounded, aged
+    # and dropped with the workspace (bot.core.installs.AuthorizeCache)
+    authorize.authorize_result_cache = store.authorized
     return {
         "user_facing_authorize_error_message": NOT_INSTALLED,
         "oauth_settings": oauth_settings,

@@ -49,18 +49,25 @@ _USER = re.compile(r"^[UW][A-Z0-9]{2,31}$")
 
 @_with_services
 async def cmd_workspaces_admins(services: Any, args: argparse.Namespace) -> None:
-    """List a workspace's named vpsbot admins, or add/remove one."""
+    """List a workspace's named vpsbot admins, or add/remove one: audited and
+    announced to the running bot like a change from `/vps admin`, but the operator
+    may remove the last one (they can always name another)."""
+    from bot.admin import admins_service
+    from bot.core.errors import AdminError
     from db.repo import workspaces
 
     team_id = _workspace(args.workspace)
     user = args.add or args.remove
     if user and not _USER.match(user):
         raise CliError(f"{user!r} is not a Slack user ID (like U012ABCDEF)")
-    async with services.db.session() as session, session.begin():
-        if args.add:
-            await workspaces.add_admin(session, team_id, args.add, added_by="operator")
-        elif args.remove and not await workspaces.remove_admin(session, team_id, args.remove):
-            raise CliError(f"{args.remove} is not a named vpsbot admin of {team_id}")
+    if args.add:
+        await admins_service.add(services, team_id, args.add, by=None, via="cli")
+    elif args.remove:
+        try:
+            await admins_service.remove(services, team_id, args.remove, by=None, via="cli")
+        except AdminError:
+            raise CliError(f"{args.remove} is not a named vpsbot admin of {team_id}") from None
+    async with services.db.session() as session:
         names = await workspaces.admins_of(session, team_id)
     print(f"vpsbot admins of {team_id}: {', '.join(names) if names else '(none named)'}")
 

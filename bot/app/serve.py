@@ -82,6 +82,7 @@ async def _serve(
     from bot.core.services import Services, resolve_database_url
     from bot.status.drift import Reconciler
     from bot.status.watcher import StatusWatcher
+    from bot.workspaces.states import sweep_states_forever
     from db import migrate
     from db.embedded import EmbeddedPostgres
 
@@ -142,6 +143,8 @@ async def _serve(
             asyncio.create_task(lease_sweeper(services).run(stop)),
             asyncio.create_task(expire_requests_forever(services, stop)),
         ]
+        if services.installations is not None:  # OAuth mode: installs leave states behind
+            background.append(asyncio.create_task(sweep_states_forever(services, stop)))
         await shutdown.stop.wait()
         log.info("stopping")
         stop.set()

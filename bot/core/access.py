@@ -1,9 +1,11 @@
 """Who may do what: members act on their own servers, admins on the workspace's.
 
 Admins are the user IDs in ``VPSBOT_ADMINS`` (the operator, every workspace), the
-workspace's named vpsbot admins (the installing user first, ``workspace_admins``)
-plus Slack workspace admins and owners (``users.info`` with that workspace's own
-token); verdicts are cached five minutes by the services container. Every
+workspace's named vpsbot admins (the installing user first, ``workspace_admins``;
+named and removed from `/vps admin` by :mod:`bot.admin.admins_service`, or the
+CLI) plus Slack workspace admins and owners (``users.info`` with that workspace's
+own token); verdicts are cached five minutes by the services container, and a
+workspace's are dropped on every replica when its named admins change. Every
 check runs server-side against the database; button values, view ids and ``private_metadata`` are
 untrusted input. Admin-only listeners are wired with :func:`admins_only` as
 Bolt listener middleware, admin-only ``/vps`` words with :func:`requires_admin`.

@@ -12,6 +12,15 @@ adds two things the project needs:
   once in this process, and in every other replica through the ``slack_bots``
   trigger's NOTIFY (migration 0008; the services container routes it to
   :meth:`SealedInstallationStore.forget`); ``ttl`` bounds a missed notice.
+
+Bolt's authorize step keeps each token's ``auth.test`` answer so a request costs
+no Slack call; its own cache is a plain dict that keeps every token it ever saw
+(uninstalled and rotated ones too) for the life of the process, and trusts a
+token Slack revoked without telling us (a missed ``tokens_revoked``) for as long.
+The store hands Bolt an :class:`AuthorizeCache` instead: bounded in size, each
+answer trusted for ``AUTHORIZE_SECONDS``, and a workspace's answers dropped
+whenever the store forgets it. The bot lookup above still runs first on every
+request, so an uninstalled workspace finds no token to look an answer up by.
 """
 
 from __future__ import annotations
@@ -19,9 +28,12 @@ from __future__ import annotations
 import contextvars
 import copy
 import logging
+import time
+from collections.abc import Callable
 from typing import Any
 
 from cachetools import TTLCache
+from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -29,7 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.core.logs import redactor
 from db.crypto import SecretBox
 
-__all__ = ["SealedInstallationStore"]
+__all__ = ["AUTHORIZE_SECONDS", "AuthorizeCache", "SealedInstallationStore"]
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +55,63 @@ _TOKEN_FIELDS = (
 #: set while :meth:`SealedInstallationStore.async_save` has already sealed the bot
 _saving: contextvars.ContextVar[bool] = contextvars.ContextVar("vpsbot_saving", default=False)
 _MISSING = object()
+
+#: Seconds an ``auth.test`` answer is trusted before Slack is asked again.
+AUTHORIZE_SECONDS = 600.0
+
+
+class AuthorizeCache(dict[str, AuthorizeResult]):
+    """Bolt's per-token ``auth.test`` answers (``authorize_result_cache``), bounded.
+
+    Bolt only asks ``token in cache`` and then reads ``cache[token]`` with no await
+    in between, so an answer is aged out in :meth:`__contains__` and the read that
+    follows always finds it. At ``maxsize`` the oldest answer goes first.
+    """
+
+    def __init__(
+        self,
+        *,
+        ttl: float = AUTHORIZE_SECONDS,
+        maxsize: int = 20_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self.ttl = ttl
+        self.maxsize = maxsize
+        self.clock = clock
+        self._stored: dict[str, float] = {}  # token -> when stored, oldest first
+
+    def __contains__(self, token: object) -> bool:
+        stored = self._stored.get(token) if isinstance(token, str) else None
+        if stored is None:
+            return False
+        if self.clock() - stored >= self.ttl:
+            self._drop(str(token))
+            return False
+        return True
+
+    def __setitem__(self, token: str, result: AuthorizeResult) -> None:
+        self._stored.pop(token, None)
+        while len(self._stored) >= self.maxsize:
+            self._drop(next(iter(self._stored)))
+        self._stored[token] = self.clock()
+        super().__setitem__(token, result)
+
+    def _drop(self, token: str) -> None:
+        self._stored.pop(token, None)
+        super().pop(token, None)
+
+    def forget(self, enterprise_id: str | None, team_id: str | None) -> int:
+        """Drop the answers of one workspace (or of a whole Grid org); how many went."""
+        gone = [
+            token
+            for token, result in self.items()
+            if (team_id and result.get("team_id") == team_id)
+            or (enterprise_id and result.get("enterprise_id") == enterprise_id)
+        ]
+        for token in gone:
+            self._drop(token)
+        return len(gone)
 
 
 class SealedInstallationStore(AsyncSQLAlchemyInstallationStore):
@@ -60,6 +129,8 @@ class SealedInstallationStore(AsyncSQLAlchemyInstallationStore):
         super().__init__(client_id=client_id, engine=engine, logger=log)
         self.box = box
         self._bots: TTLCache[tuple[str | None, str | None], Any] = TTLCache(maxsize, ttl)
+        #: Bolt's ``auth.test`` answers per token, dropped with the workspace's bot
+        self.authorized = AuthorizeCache(maxsize=maxsize)
         #: database reads made by :meth:`async_find_bot` (the benchmark reports it)
         self.bot_reads = 0
 
@@ -89,11 +160,13 @@ class SealedInstallationStore(AsyncSQLAlchemyInstallationStore):
     # -- writes --------------------------------------------------------------------
 
     def forget(self, enterprise_id: str | None, team_id: str | None) -> None:
-        """Drop the cached bot of one installation (and of its org-wide form)."""
+        """Drop the cached bot of one installation (and of its org-wide form), and
+        Bolt's ``auth.test`` answers for it."""
         self._bots.pop((enterprise_id, team_id), None)
         self._bots.pop((enterprise_id, None), None)
         if enterprise_id is not None:
             self._bots.pop((None, team_id), None)
+        self.authorized.forget(enterprise_id, team_id)
 
     async def async_save(self, installation: Installation) -> None:
         token = _saving.set(True)

@@ -77,7 +77,8 @@ class Services:
     offers: OfferCache
     embedded: EmbeddedPostgres | None = None
     admins: frozenset[str] = field(default_factory=frozenset)
-    #: Slack's answer to "is this user a workspace admin?", for five minutes
+    #: "is this user a vpsbot admin here?" per (team, user), for five minutes;
+    #: dropped per workspace when its named admins change (:meth:`forget_admins`)
     admin_verdicts: TTLCache[tuple[str, str], bool] = field(
         default_factory=lambda: TTLCache(maxsize=4096, ttl=300), repr=False
     )
@@ -122,6 +123,14 @@ class Services:
         async with self.db.session() as session, session.begin():
             await workspaces.remember_org(session, team_id, enterprise_id)
         self._orgs[team_id] = enterprise_id
+
+    def forget_admins(self, team_id: str) -> None:
+        """Drop the cached admin verdicts of ``team_id`` (a workspace, or a Grid org:
+        then those of its workspaces seen so far) after its named admins changed."""
+        for key in list(self.admin_verdicts):
+            team = key[0]
+            if team == team_id or self._orgs.get(team) == team_id:
+                self.admin_verdicts.pop(key, None)
 
     def client_for_token(self, token: str) -> AsyncWebClient:
         """A Web API client for one workspace's token, sharing the pooled session."""
@@ -235,8 +244,12 @@ class Services:
         self.offers.on_change(self._changed)
 
     def _changed(self, payload: str) -> None:
-        """A NOTIFY from another replica (or this one): a provider row changed, or
-        (``install:<enterprise>:<team>``) an installation did."""
+        """A NOTIFY from another replica (or this one): a provider row changed,
+        (``install:<enterprise>:<team>``) an installation did, or (``admins:<team>``)
+        a workspace's named admins did."""
+        if payload.startswith(workspaces.ADMINS_CHANGED):
+            self.forget_admins(payload.removeprefix(workspaces.ADMINS_CHANGED))
+            return
         if payload.startswith("install:"):
             enterprise_id, _, team_id = payload.removeprefix("install:").partition(":")
             if self.installations is not None:

@@ -14,7 +14,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("/vps list [provider] [status] [text]", "your workspace's servers across providers"),
     ("/vps show <label>", "details, price and recent activity of one server"),
     ("/vps cost", "this month's spend so far and projected, against your budget"),
-    ("/vps admin", "manage providers, plans, allowlists and the spend policy (admins)"),
+    ("/vps admin", "manage providers, plans, allowlists, the spend policy and admins (admins)"),
     ("/vps log [n]", "the latest activity (admins)"),
     ("/vps help", "this list"),
 )

@@ -1224,7 +1224,7 @@ class SlackStandIn:
         name = str(stored.get("name", user_id.lower()))
         user: JSON = {
             "id": user_id,
-            "team_id": self.team_id,
+            "team_id": self._caller_team(),  # a member of the asking workspace, unless stored
             "name": name,
             "real_name": name,
             "deleted": False,

@@ -1,1 +1,2 @@
-"""Workspaces: OAuth installs, uninstalls and revocations (OAuth mode)."""
+"""Workspaces: OAuth installs, uninstalls and revocations, and the sweep of the
+OAuth states abandoned installs leave (OAuth mode)."""

@@ -1,30 +1,40 @@
 """Queries about workspaces as a whole: their vpsbot admins, what an uninstall
-drops, and the operator's overview (``vpsbot workspaces list``).
+drops, the operator's overview (``vpsbot workspaces list``) and the sweep of
+abandoned OAuth states.
 
-The installation tables belong to slack_sdk's store (migration 0008); they are
-only read here, by plain SQL, for the overview.
+The installation tables belong to slack_sdk's stores (migration 0008); they are
+only read here, by plain SQL, for the overview, and expired OAuth states deleted.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Literal
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import CreateDraft, WorkspaceAdmin, WorkspaceOrg
 
 __all__ = [
+    "ADMINS_CHANGED",
+    "NamedAdmin",
+    "Removal",
     "WorkspaceSummary",
     "add_admin",
     "admins_of",
+    "announce_admins",
+    "count_admins",
     "drop_drafts",
+    "drop_expired_states",
     "is_named_admin",
+    "named_admins",
     "org_of",
     "remember_org",
     "remove_admin",
+    "remove_admin_unless_last",
     "summaries",
     "teams_of_org",
 ]
@@ -74,6 +84,80 @@ async def admins_of(session: AsyncSession, team_id: str) -> list[str]:
     return list(result.scalars())
 
 
+@dataclass(frozen=True)
+class NamedAdmin:
+    team_id: str  # the workspace, or the Grid org an org-wide install named them for
+    user_id: str
+    added_by: str | None  # themselves: they installed vpsbot; "operator": the CLI
+    created_at: datetime
+
+
+async def named_admins(session: AsyncSession, team_ids: list[str]) -> list[NamedAdmin]:
+    """The named admins of ``team_ids``: those who installed vpsbot first, then by
+    when they were named."""
+    ids = [team for team in team_ids if team]
+    if not ids:
+        return []
+    installer = WorkspaceAdmin.added_by.is_not_distinct_from(WorkspaceAdmin.user_id)
+    result = await session.execute(
+        select(WorkspaceAdmin)
+        .where(WorkspaceAdmin.team_id.in_(ids))
+        .order_by(installer.desc(), WorkspaceAdmin.created_at, WorkspaceAdmin.user_id)
+    )
+    return [
+        NamedAdmin(row.team_id, row.user_id, row.added_by, row.created_at)
+        for row in result.scalars()
+    ]
+
+
+#: What :func:`remove_admin_unless_last` did: removed; refused as the last named
+#: admin; not named there (``absent``), or named only for the whole org (``org``).
+Removal = Literal["removed", "last", "absent", "org"]
+
+
+async def remove_admin_unless_last(
+    session: AsyncSession, team_id: str, user_id: str, org_id: str | None = None
+) -> Removal:
+    """Remove ``user_id`` from ``team_id``'s named admins unless nobody named (in the
+    workspace or its org) would be left. The rows are locked first, so two admins
+    removing each other at once cannot both succeed."""
+    teams = [team_id] + ([org_id] if org_id else [])
+    locked = await session.execute(
+        select(WorkspaceAdmin.team_id, WorkspaceAdmin.user_id)
+        .where(WorkspaceAdmin.team_id.in_(teams))
+        .order_by(WorkspaceAdmin.team_id, WorkspaceAdmin.user_id)
+        .with_for_update()
+    )
+    rows = [tuple(row) for row in locked]
+    if (team_id, user_id) not in rows:
+        return "org" if any(user == user_id for _, user in rows) else "absent"
+    if len(rows) <= 1:
+        return "last"
+    await remove_admin(session, team_id, user_id)
+    return "removed"
+
+
+async def count_admins(session: AsyncSession, team_id: str) -> int:
+    result = await session.execute(
+        select(func.count()).select_from(WorkspaceAdmin).where(WorkspaceAdmin.team_id == team_id)
+    )
+    return int(result.scalar_one())
+
+
+#: The NOTIFY payload prefix telling every replica that a workspace's named admins
+#: changed (on ``vpsbot_catalog``, the channel :mod:`db.offers` listens on).
+ADMINS_CHANGED = "admins:"
+
+
+async def announce_admins(session: AsyncSession, team_id: str) -> None:
+    """Tell every replica, once the transaction commits, to drop its cached admin
+    verdicts for ``team_id``."""
+    await session.execute(
+        text("SELECT pg_notify('vpsbot_catalog', :payload)"),
+        {"payload": ADMINS_CHANGED + team_id},
+    )
+
+
 async def remember_org(session: AsyncSession, team_id: str, enterprise_id: str) -> None:
     """Record that ``team_id`` belongs to the Grid org ``enterprise_id``."""
     statement = insert(WorkspaceOrg).values(team_id=team_id, enterprise_id=enterprise_id)
@@ -102,6 +186,18 @@ async def teams_of_org(session: AsyncSession, enterprise_id: str) -> list[str]:
 async def drop_drafts(session: AsyncSession, team_id: str) -> int:
     """Forget the workspace's unfinished `/vps create` modals (after an uninstall)."""
     result = await session.execute(delete(CreateDraft).where(CreateDraft.team_id == team_id))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+_EXPIRED_STATES = text("DELETE FROM slack_oauth_states WHERE expire_at <= :now")
+
+
+async def drop_expired_states(session: AsyncSession, now: datetime) -> int:
+    """Delete the OAuth states that expired by ``now``: installs abandoned on Slack's
+    page (a completed install consumes its state). ``expire_at`` is naive UTC, as
+    slack_sdk's state store writes it."""
+    naive = now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now
+    result = await session.execute(_EXPIRED_STATES, {"now": naive})
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 

@@ -1,5 +1,6 @@
 """OAuth mode end to end: two workspaces installed over HTTP, each with its own
-sandbox provider account, never reaching each other's rows, and an uninstall.
+sandbox provider account, never reaching each other's rows, an uninstall, and
+Bolt's cached ``auth.test`` answers going with it.
 
 The real Bolt app with its OAuth flow, the Slack stand-in answering
 ``oauth.v2.access`` and ``auth.test`` per token, two sandboxes and PostgreSQL.
@@ -24,6 +25,7 @@ from bot.admin import service as admin_ops
 from bot.app.bolt import NOT_INSTALLED, build_bolt_app
 from bot.app.http import build_web_app
 from bot.core.config import Settings
+from bot.core.installs import AUTHORIZE_SECONDS
 from bot.core.services import Services
 from bot.core.tags import VPSBOT_TAG
 from bot.playground.slack_api import SlackStandIn
@@ -40,6 +42,7 @@ from tests.e2e.conftest import SIGNING_SECRET, Bot
 from tests.e2e.session import CreateSession
 from tests.e2e.test_servers_actions import Owner, create_server, follow, load
 
+JSON = dict[str, Any]
 ONE, TWO = "T0ONE", "T0TWO"
 ANN, BOB = "UANN0001", "UBOB0001"
 
@@ -282,6 +285,50 @@ async def test_authorize_reads_the_database_once_per_workspace_not_per_request(
     assert multi.api.calls[mark:] == []
     post = await multi.api.wait_for_response(after=told)
     assert post.payload["text"] == NOT_INSTALLED
+
+
+async def test_auth_test_answers_go_with_an_uninstall_and_a_silent_revocation_ages_out(
+    multi: Multi,
+) -> None:
+    store = multi.services.installations
+    assert store is not None
+    clock = [1000.0]
+    store.authorized.clock = lambda: clock[0]
+    one = await _install(multi, ONE, ANN)
+    two = await _install(multi, TWO, BOB)
+    await _with_providers(multi)
+    ann, bob = multi.sender(ONE, ANN), multi.sender(TWO, BOB)
+    mark = multi.api.mark()
+    for sender in (ann, bob, ann, bob):
+        assert (await sender.command("/vps", "list")).status == 200
+    asked = [c.token for c in multi.api.calls[mark:] if c.method == "auth.test"]
+    assert sorted(asked) == sorted([one, two])  # once a token, then from the cache
+    assert one in store.authorized and two in store.authorized
+    left_behind = store.authorized[two]
+
+    # TWO uninstalls: its answer goes with its token, ONE's stays
+    multi.api.uninstall(TWO)
+    assert (await bob.event("app_uninstalled")).status == 200
+    assert two not in store.authorized and one in store.authorized
+    # and an answer left behind could authorize nothing: the token is looked up first
+    store.authorized[two] = left_behind
+    mark, told = multi.api.mark(), len(multi.api.responses)
+    assert (await bob.command("/vps", "list")).text == ""
+    assert multi.api.calls[mark:] == []
+    assert (await multi.api.wait_for_response(after=told)).payload["text"] == NOT_INSTALLED
+
+    # Slack revokes ONE's token and the event never reaches vpsbot: the answer is
+    # trusted until it ages out, then Slack is asked again and the request refused
+    multi.api.revoke(one)
+    served = await ann.command("/vps", "list")
+    assert served.data["response_type"] == "ephemeral"
+    clock[0] += AUTHORIZE_SECONDS
+    mark, told = multi.api.mark(), len(multi.api.responses)
+    assert (await ann.command("/vps", "list")).text == ""
+    asked_again = [c for c in multi.api.calls[mark:] if c.method == "auth.test"]
+    assert len(asked_again) == 1 and not asked_again[0].ok
+    assert (await multi.api.wait_for_response(after=told)).payload["text"] == NOT_INSTALLED
+    assert one not in store.authorized
 
 
 def _bot_of(multi: Multi, team: str, user: str, rows: dict[str, Any]) -> Bot:
@@ -530,6 +577,111 @@ async def test_slack_admins_are_asked_about_with_their_own_workspaces_token(
     refused = await multi.sender(ONE, carol).command("/vps", "admin")
     assert "Only vpsbot admins" in refused.text
     assert multi.api.calls_to("views.open")[mark:] == []
+
+
+async def test_an_installer_names_a_second_admin_from_slack_and_takes_it_back(
+    multi: Multi, captured_logs: pytest.LogCaptureFixture
+) -> None:
+    await _install(multi, ONE, ANN)
+    carol, hook, dave = "UCAROL01", "UHOOK001", "UDAVE001"
+    multi.api.users[carol] = {"name": "carol"}
+    multi.api.users[hook] = {"name": "deploy-hook", "is_bot": True}
+    multi.api.users[dave] = {"name": "dave", "is_admin": True}  # Slack's own workspace admin
+    ann, as_carol, as_dave = (multi.sender(ONE, user) for user in (ANN, carol, dave))
+
+    async def open_home(sender: SlackSender) -> str:
+        mark = multi.api.mark()
+        assert (await sender.command("/vps", "admin")).text == ""
+        opened = await multi.api.wait_for_call("views.open", after=mark)
+        return str(opened.response["view"]["id"])
+
+    async def rendered(home: str, mark: int, expect: str) -> JSON:
+        await multi.api.wait_for_call(
+            "views.update",
+            after=mark,
+            predicate=lambda c: c.args.get("view_id") == home and expect in str(c.args),
+        )
+        return multi.api.views[home]
+
+    async def pick(sender: SlackSender, home: str, user: str, expect: str) -> JSON:
+        mark = multi.api.mark()
+        picked = await sender.block_action(
+            "admin_add_admin",
+            block_id="admins",
+            view=home,
+            action_type="users_select",
+            extra={"selected_user": user},
+        )
+        assert picked.status == 200
+        return await rendered(home, mark, expect)
+
+    async def remove(sender: SlackSender, home: str, user: str, expect: str) -> JSON:
+        mark = multi.api.mark()  # Slack asked "Remove this admin?" and they said Remove
+        pressed = await sender.block_action(
+            "admin_remove_admin", user, block_id=f"admin:{user}", view=home
+        )
+        assert pressed.status == 200
+        return await rendered(home, mark, expect)
+
+    def listed(view: JSON) -> list[str]:
+        return [
+            b["block_id"].removeprefix("admin:")
+            for b in view["blocks"]
+            if b.get("block_id", "").startswith("admin:")
+        ]
+
+    def said(view: JSON) -> str:
+        return str(next(b for b in view["blocks"] if b.get("block_id") == "admins_notice"))
+
+    # Carol is nobody's admin yet
+    assert "Only vpsbot admins" in (await as_carol.command("/vps", "admin")).text
+
+    # Ann installed vpsbot: her admin home lists her as its first named admin
+    home = await open_home(ann)
+    first = next(b for b in multi.api.views[home]["blocks"] if b.get("block_id") == f"admin:{ANN}")
+    assert "(you) · installed vpsbot" in first["text"]["text"]
+
+    # she picks the deploy bot by mistake, then Carol
+    view = await pick(ann, home, hook, "is a bot")
+    assert listed(view) == [ANN]
+    view = await pick(ann, home, carol, "is now a vpsbot admin")
+    assert listed(view) == [ANN, carol]
+    assert f"named by <@{ANN}>" in str(view["blocks"])
+
+    # Carol's /vps admin opens now: the cached "no" went with the change
+    carols = await open_home(as_carol)
+    assert listed(multi.api.views[carols]) == [ANN, carol]
+
+    # Ann cannot remove herself; she removes Carol, who is refused again
+    view = await remove(ann, home, ANN, "cannot remove yourself")
+    assert listed(view) == [ANN, carol]
+    view = await remove(ann, home, carol, "is no longer a named vpsbot admin")
+    assert listed(view) == [ANN]
+    assert "Only vpsbot admins" in (await as_carol.command("/vps", "admin")).text
+    # her admin home is still open: picking herself in it is refused before any listener
+    captured_logs.clear()
+    again = await as_carol.block_action(
+        "admin_add_admin",
+        block_id="admins",
+        view=carols,
+        action_type="users_select",
+        extra={"selected_user": carol},
+    )
+    assert again.status == 200 and again.text == ""
+    assert f"by non-admin {carol} in {ONE} refused" in captured_logs.text
+
+    # Dave, a Slack workspace admin, may not leave the workspace without a named admin
+    daves = await open_home(as_dave)
+    view = await remove(as_dave, daves, ANN, "is the last named vpsbot admin")
+    assert listed(view) == [ANN] and ":warning:" in said(view)
+
+    # the audit trail tells it; Carol never named herself
+    async with multi.services.db.session() as session:
+        assert await workspaces.admins_of(session, ONE) == [ANN]
+    log = str((await ann.command("/vps", "log")).data["blocks"])
+    assert f"<@{ANN}> `admin.add` <@{carol}> — success" in log
+    assert f"<@{ANN}> `admin.remove` <@{carol}> — success" in log
+    assert hook not in log
 
 
 async def test_revoked_while_the_provider_creates_nothing_uses_the_revoked_token(

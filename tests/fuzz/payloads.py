@@ -67,6 +67,8 @@ ACTION_IDS = [
     admin_views.PLAN_ACTION,
     admin_views.PAGE_ACTION,
     admin_policy.POLICY_ACTION,
+    admin_views.ADD_ADMIN_ACTION,
+    admin_views.REMOVE_ADMIN_ACTION,
     # approvals, leases and the Home tab
     spend_requests.APPROVE_ACTION,
     spend_requests.DENY_ACTION,
@@ -444,10 +446,14 @@ def _block_actions(draw: st.DrawFn) -> JSON:
         "action_ts": f"{time.time():.6f}",
     }
     value = draw(IDS)
-    kind = draw(st.sampled_from(["button", "static_select", "overflow", "checkboxes"]))
+    kind = draw(
+        st.sampled_from(["button", "static_select", "overflow", "checkboxes", "users_select"])
+    )
     action["type"] = kind
     if kind == "button":
         action["value"] = value
+    elif kind == "users_select":
+        action["selected_user"] = value
     elif kind == "checkboxes":
         action["selected_options"] = [{"value": value}]
     else:

@@ -20,7 +20,14 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from sqlalchemy import select
 
-from bot.admin import listeners, plan_listeners, policy_listeners, provider_listeners, views
+from bot.admin import (
+    admins_listeners,
+    listeners,
+    plan_listeners,
+    policy_listeners,
+    provider_listeners,
+    views,
+)
 from bot.core.access import ADMINS_ONLY, admins_only
 from bot.core.services import Services
 from db.models import ActivityLog, Plan, ServiceProvider
@@ -229,7 +236,9 @@ def test_every_admin_listener_is_wired_behind_admins_only() -> None:
         views.ALLOW,
         policy_listeners.POLICY,
     }
-    assert len([k for kind, k, _ in wired if kind == "action"]) == 11
+    actions = [k for kind, k, _ in wired if kind == "action"]
+    assert len(actions) == 13
+    assert {views.ADD_ADMIN_ACTION, views.REMOVE_ADMIN_ACTION} <= set(actions)
     assert all(middleware == [admins_only] for _, _, middleware in wired)
 
 
@@ -239,7 +248,7 @@ def test_every_admin_listener_is_wired_behind_admins_only() -> None:
 def _every_listener() -> list[Callable[..., Awaitable[None]]]:
     return [
         fn
-        for module in (provider_listeners, plan_listeners)
+        for module in (provider_listeners, plan_listeners, admins_listeners)
         for name in module.__all__
         if inspect.iscoroutinefunction(fn := getattr(module, name))
     ]
@@ -251,7 +260,7 @@ async def test_a_payload_without_view_actions_or_state_does_not_raise(
 ) -> None:
     await stored_provider(services)
     found = _every_listener()
-    assert len(found) == 18
+    assert len(found) == 20
     for listener in found:
         ack = AsyncMock()
         offered = {

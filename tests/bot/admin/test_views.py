@@ -146,13 +146,64 @@ def test_home_shows_unknown_invalid_and_inactive_states() -> None:
     assert "*Last check*\\nnever" in unchecked_fields
 
 
-def test_home_stays_within_100_blocks_with_many_providers() -> None:
+def test_home_stays_within_100_blocks_with_many_providers_and_admins() -> None:
     many = [status(n) for n in range(40)]
-    data = rendered(views.home_view(many, Notice("x")))
+    admins = [views.AdminRow(f"U{n:04d}AB") for n in range(15)]
+    data = rendered(
+        views.home_view(many, Notice("x"), admins=admins, admins_notice=Notice("y", ok=False))
+    )
     assert len(data["blocks"]) <= 100
     shown = [b for b in data["blocks"] if b.get("block_id", "").startswith("provider:")]
     assert len(shown) == views.MAX_PROVIDERS
-    assert "16 more provider(s) not shown" in text(data)
+    assert f"{40 - views.MAX_PROVIDERS} more provider(s) not shown" in text(data)
+    listed = [b for b in data["blocks"] if b.get("block_id", "").startswith("admin:")]
+    assert len(listed) == views.MAX_ADMINS_SHOWN
+    assert "5 more named" in block(data, "admins_more")["elements"][0]["text"]
+
+
+def test_the_admins_section_lists_who_installed_first_and_confirms_each_removal() -> None:
+    admins = [
+        views.AdminRow("U0ANN", added_by="U0ANN", added_at=WHEN),
+        views.AdminRow("U0BOB", added_by="U0ANN", added_at=WHEN),
+        views.AdminRow("U0CAT", added_by="operator"),
+        views.AdminRow("U0ORG", added_by="U0ORG", org_wide=True),
+    ]
+    data = rendered(
+        views.home_view([status()], admins=admins, viewer="U0BOB", admins_notice=Notice("done"))
+    )
+    ids = [b.get("block_id", "") for b in data["blocks"]]
+    start = ids.index("admins")
+    assert ids[start:] == [
+        "admins",
+        "admins_notice",
+        "admin:U0ANN",
+        "admin:U0BOB",
+        "admin:U0CAT",
+        "org_admin:U0ORG",
+    ]
+    picker = block(data, "admins")["accessory"]
+    assert (picker["type"], picker["action_id"]) == ("users_select", views.ADD_ADMIN_ACTION)
+    assert picker["placeholder"]["text"] == "Add admin"
+    assert "installed vpsbot" in block(data, "admin:U0ANN")["text"]["text"]
+    bob = block(data, "admin:U0BOB")
+    assert bob["text"]["text"].startswith("<@U0BOB> (you) · named by <@U0ANN>")
+    remove = bob["accessory"]
+    assert (remove["action_id"], remove["value"], remove["style"]) == (
+        views.REMOVE_ADMIN_ACTION,
+        "U0BOB",
+        "danger",
+    )
+    assert remove["confirm"]["confirm"]["text"] == "Remove"
+    assert "<@U0BOB> stops being a vpsbot admin" in remove["confirm"]["text"]["text"]
+    assert "named by the operator" in block(data, "admin:U0CAT")["text"]["text"]
+    org = block(data, "org_admin:U0ORG")
+    assert "named for the whole org" in org["text"]["text"] and "accessory" not in org
+
+
+def test_the_admins_section_without_anyone_named_says_so() -> None:
+    data = rendered(views.home_view([]))
+    assert "Nobody is named yet" in block(data, "admins_empty")["text"]["text"]
+    assert block(data, "admins")["accessory"]["type"] == "users_select"
 
 
 def test_home_without_providers_invites_to_add_one() -> None:
@@ -344,6 +395,32 @@ def test_log_lines_say_who_what_where_and_the_result() -> None:
     assert lines[1].endswith("vpsbot `vps.reboot` server *web-1* — error")
     assert lines[1].startswith(":x: ")
     assert data[-1]["elements"][0]["text"] == "That is everything recorded so far."
+
+
+def test_a_log_line_about_an_admin_names_the_person() -> None:
+    _, blocks = log_views.log_message(
+        [
+            entry(
+                1,
+                event_type="admin.add",
+                entity_type="admin",
+                entity_name=None,
+                subject_user="U0CAROL",
+            ),
+            entry(
+                2,
+                event_type="admin.remove",
+                entity_type="admin",
+                entity_name=None,
+                subject_user="<!channel>",
+            ),
+        ],
+        20,
+    )
+    lines = blocks[1].to_dict()["text"]["text"].split("\n")
+    assert lines[0].endswith("<@UADMIN01> `admin.add` <@U0CAROL> — success")
+    assert lines[1].endswith("<@UADMIN01> `admin.remove` — success")  # not a user id: not shown
+    assert "<!channel>" not in lines[1]
 
 
 def test_log_of_fifty_long_entries_fits_a_message() -> None:

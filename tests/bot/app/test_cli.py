@@ -677,6 +677,15 @@ async def test_provider_add_for_a_workspace_share_and_workspaces_list(cli: Cli) 
     assert removed.out.strip() == "vpsbot admins of T0AAA: (none named)"
     again = await cli("workspaces", "admins", "T0AAA", "--remove", "U0CAROL")
     assert again.code != 0 and "is not a named vpsbot admin" in again.err
+    # audited like a change from /vps admin, the operator as nobody's user id
+    audited = await cli.fetch(
+        "SELECT event_type, team_id, user_id, entity_id, metadata->>'via' AS via "
+        "FROM activity_logs WHERE entity_type = 'admin' ORDER BY id"
+    )
+    assert [tuple(r.values()) for r in audited] == [
+        ("admin.add", "T0AAA", None, "U0CAROL", "cli"),
+        ("admin.remove", "T0AAA", None, "U0CAROL", "cli"),
+    ]
 
 
 # ------------------------------------------------------------------------ policy

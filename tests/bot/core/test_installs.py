@@ -1,14 +1,17 @@
 """The sealed, cached installation store on a real PostgreSQL (migration 0008),
-and its cache dropped across replicas when a workspace uninstalls."""
+its cache dropped across replicas when a workspace uninstalls, and the bounded
+cache of Bolt's ``auth.test`` answers it keeps beside it."""
 
 from __future__ import annotations
 
 import asyncio
 
+from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import text
 
 from bot.core.config import Settings
+from bot.core.installs import AuthorizeCache
 from bot.core.services import Services
 from db.engine import Database
 
@@ -91,6 +94,8 @@ async def test_an_uninstall_on_one_replica_drops_the_others_cached_token(
         client = await two.slack_for("T0A")
         assert client is not None and client.token == "xoxb-token-a"
         reads = two.installations.bot_reads
+        two.installations.authorized["xoxb-token-a"] = _answer("T0A")
+        two.installations.authorized["xoxb-token-b"] = _answer("T0B")
         await one.installations.async_delete_bot(enterprise_id=None, team_id="T0A")
         for _ in range(100):  # the trigger's NOTIFY reaches the other replica
             if await two.slack_for("T0A") is None:
@@ -98,6 +103,76 @@ async def test_an_uninstall_on_one_replica_drops_the_others_cached_token(
             await asyncio.sleep(0.02)
         assert await two.slack_for("T0A") is None
         assert two.installations.bot_reads > reads  # it read again, found nothing
+        # Bolt's auth.test answer for the workspace went with it; the other stayed
+        assert "xoxb-token-a" not in two.installations.authorized
+        assert "xoxb-token-b" in two.installations.authorized
     finally:
         await one.aclose()
         await two.aclose()
+
+
+def _answer(team_id: str | None, enterprise_id: str | None = None) -> AuthorizeResult:
+    return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token="xoxb-x")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_an_auth_test_answer_is_trusted_for_its_time_only() -> None:
+    clock = Clock()
+    cache = AuthorizeCache(ttl=600, clock=clock)
+    cache["xoxb-a"] = _answer("T0A")
+    clock.now += 599
+    assert "xoxb-a" in cache
+    assert cache["xoxb-a"].team_id == "T0A"  # what Bolt reads right after asking
+    clock.now += 1
+    assert "xoxb-a" not in cache  # Slack is asked again: a revoked token is caught
+    assert len(cache) == 0
+    cache["xoxb-a"] = _answer("T0A")  # stored again, trusted afresh
+    clock.now += 300
+    assert "xoxb-a" in cache
+
+
+def test_the_cache_keeps_at_most_maxsize_answers_oldest_out_first() -> None:
+    clock = Clock()
+    cache = AuthorizeCache(maxsize=3, clock=clock)
+    for n in range(10):
+        cache[f"xoxb-{n}"] = _answer(f"T{n}")
+        clock.now += 1
+    assert sorted(cache) == ["xoxb-7", "xoxb-8", "xoxb-9"]
+    cache["xoxb-7"] = _answer("T7")  # stored again: now the newest
+    cache["xoxb-new"] = _answer("TNEW")
+    assert sorted(cache) == ["xoxb-7", "xoxb-9", "xoxb-new"]
+
+
+def test_forgetting_a_workspace_or_an_org_drops_only_its_answers() -> None:
+    cache = AuthorizeCache()
+    cache["xoxb-a"] = _answer("T0A")
+    cache["xoxb-b"] = _answer("T0B")
+    cache["xoxb-grid"] = _answer("T0G", "E0ORG")
+    cache["xoxb-org"] = _answer(None, "E0ORG")
+    assert cache.forget(None, "T0A") == 1
+    assert sorted(cache) == ["xoxb-b", "xoxb-grid", "xoxb-org"]
+    assert cache.forget("E0ORG", None) == 2  # an org-wide uninstall: all of the org
+    assert sorted(cache) == ["xoxb-b"]
+    assert "xoxb-a" not in cache and "xoxb-org" not in cache
+
+
+async def test_deleting_a_bot_drops_its_auth_test_answer_at_once(
+    db: Database, database_url: str, fernet_keys: list[str]
+) -> None:
+    services = Services.build(_settings(database_url, fernet_keys), database_url=database_url)
+    store = services.installations
+    assert store is not None
+    try:
+        await store.async_save(_installation("T0A", "xoxb-token-a"))
+        store.authorized["xoxb-token-a"] = _answer("T0A")
+        await store.async_delete_bot(enterprise_id=None, team_id="T0A")
+        assert "xoxb-token-a" not in store.authorized
+    finally:
+        await services.aclose()

@@ -223,6 +223,24 @@ async def test_form_encoded_calls_are_decoded(api: SlackStandIn, client: AsyncWe
     assert await error_of(client.users_info(user="U0404")) == "user_not_found"
 
 
+async def test_users_info_answers_in_the_callers_workspace(api: SlackStandIn) -> None:
+    code = api.issue_code("T0TWO", "U0ANN")
+    async with aiohttp.ClientSession() as http:
+        raw = await AsyncWebClient(base_url=api.base_url, session=http).oauth_v2_access(
+            client_id=api.client_id, client_secret=api.client_secret, code=code
+        )
+        two = AsyncWebClient(token=str(raw["access_token"]), base_url=api.base_url, session=http)
+        api.users["U0CAROL"] = {"name": "carol"}
+        api.users["U0HOOK"] = {"name": "hook", "is_bot": True}
+        api.users["U0GONE"] = {"name": "gone", "deleted": True, "team_id": "T0001"}
+        carol = (await two.users_info(user="U0CAROL"))["user"]
+        assert carol["team_id"] == "T0TWO"  # asked with T0TWO's token: one of its members
+        assert (carol["is_bot"], carol["deleted"]) == (False, False)
+        assert (await two.users_info(user="U0HOOK"))["user"]["is_bot"] is True
+        gone = (await two.users_info(user="U0GONE"))["user"]
+        assert (gone["deleted"], gone["team_id"]) == (True, "T0001")  # what was stored wins
+
+
 async def test_post_ephemeral_is_recorded(api: SlackStandIn, client: AsyncWebClient) -> None:
     resp = await client.chat_postEphemeral(channel="C0001", user="U0001", text="only you")
     assert resp["message_ts"]
