@@ -241,6 +241,20 @@ async def run_creation(
     else:
         password = None
     redactor.add(password)
+
+    async def show_password() -> bool:
+        """Whether the person has what they need to log in (False: Slack lost it)."""
+        if not generated or password is None:
+            return True
+        return await _show_password(
+            services,
+            team_id=team_id,
+            channel_id=claim.channel_id,
+            user_id=user_id,
+            label=draft.label,
+            password=password,
+        )
+
     request = _request(claim, data, data.flow, password, _secrets(services, draft))
     try:
         server = await provider.create_instance(request)
@@ -250,18 +264,7 @@ async def run_creation(
             claim.instance_id,
             exc.message,
         )
-        shown = (
-            not generated
-            or password is None
-            or await _show_password(
-                services,
-                team_id=team_id,
-                channel_id=claim.channel_id,
-                user_id=user_id,
-                label=draft.label,
-                password=password,
-            )
-        )
+        shown = await show_password()
         await _follow_up("forget secrets", _forget_secrets(services, view_id))
         await _follow_up(
             "card",
@@ -314,18 +317,7 @@ async def run_creation(
             ),
         )
         return
-    shown = (
-        not generated
-        or password is None
-        or await _show_password(
-            services,
-            team_id=team_id,
-            channel_id=claim.channel_id,
-            user_id=user_id,
-            label=draft.label,
-            password=password,
-        )
-    )
+    shown = await show_password()
     CREATIONS.labels(row.type, "succeeded").inc()
     await _follow_up("store", _store_created(services, claim, server))
     await _follow_up("forget secrets", _forget_secrets(services, view_id))
