@@ -389,6 +389,55 @@ def test_linode_stackscript_errors_at_the_field_and_back_keeps_what_was_typed(
     expect(modal(page)).to_have_count(0)
 
 
+def test_an_admin_names_another_from_the_admin_screen_and_takes_it_back(
+    vpsbot: Running, page: Page
+) -> None:
+    """Ada (admin) picks Ben in the admin screen's "Add admin"; Ben may then open it
+    too. Ada cannot remove the only named admin; once Cleo is named she removes Ben
+    through the confirm dialog, and Ben is refused."""
+    page.goto(vpsbot.url)
+    say(page, "/vps admin")
+    admin = modal(page)
+    expect(field(admin, "admins")).to_contain_text("Admins", timeout=10_000)
+    choose(admin, "admins", "Ben")
+    ben = field(modal(page), "admin:U0BEN00002")
+    expect(ben).to_contain_text("Ben", timeout=10_000)
+    expect(field(modal(page), "admins_notice")).to_be_visible()
+    modal(page).get_by_role("button", name="Close", exact=True).first.click()
+    expect(modal(page)).to_have_count(0)
+
+    page.get_by_label("You are").select_option("U0BEN00002")
+    say(page, "/vps admin")
+    expect(field(modal(page), "admin:U0BEN00002")).to_contain_text("(you)", timeout=10_000)
+    modal(page).get_by_role("button", name="Close", exact=True).first.click()
+
+    page.get_by_label("You are").select_option("U0ADA00001")
+    say(page, "/vps admin")
+    expect(field(modal(page), "admin:U0BEN00002")).to_be_visible(timeout=10_000)
+
+    def remove(block_id: str) -> None:
+        field(modal(page), block_id).get_by_role("button", name="Remove").click()
+        dialog = page.get_by_role("alertdialog")
+        expect(dialog).to_contain_text("stops being a vpsbot admin")
+        dialog.get_by_role("button", name="Remove").click()
+
+    remove("admin:U0BEN00002")  # the only one named: it stays, and the screen says why
+    expect(field(modal(page), "admins_notice")).to_contain_text(
+        "last named vpsbot admin", timeout=10_000
+    )
+    choose(modal(page), "admins", "Cleo")
+    expect(field(modal(page), "admin:U0CLEO0003")).to_be_visible(timeout=10_000)
+    remove("admin:U0BEN00002")
+    expect(field(modal(page), "admin:U0BEN00002")).to_have_count(0, timeout=10_000)
+    modal(page).get_by_role("button", name="Close", exact=True).first.click()
+
+    page.get_by_label("You are").select_option("U0BEN00002")
+    say(page, "/vps admin")
+    expect(messages(page).filter(has_text="Only visible to you").last).to_contain_text(
+        "Only vpsbot admins can use /vps admin."
+    )
+
+
 # ------------------------------------------------------------------ Block Kit, element by element
 
 
