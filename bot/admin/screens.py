@@ -13,9 +13,10 @@ from datetime import UTC, datetime
 from slack_sdk.models.views import View
 
 from bot.admin import admins_service
+from bot.admin.home_views import home_view
 from bot.admin.log_views import LogEntry, detail_of
 from bot.admin.plan_views import PlanRow, plans_view
-from bot.admin.views import KIND_NAMES, Capability, Notice, ProviderStatus, home_view
+from bot.admin.views import KIND_NAMES, Capability, Notice, ProviderStatus
 from bot.core.services import Services
 from db.crypto import SecretError
 from db.models import ActivityLog, Plan, ServiceProvider

@@ -11,7 +11,7 @@ import pytest
 from slack_bolt.async_app import AsyncBoltContext
 from sqlalchemy import select
 
-from bot.admin import policy_listeners, views
+from bot.admin import home_views, policy_listeners
 from bot.core.services import Services
 from bot.spend.policy import FIELDS
 from db.engine import Database
@@ -48,7 +48,7 @@ def _submission(values: dict[str, str]) -> dict:  # type: ignore[type-arg]
 
 
 def test_the_home_button_opens_the_policy_form() -> None:
-    home = views.home_view([]).to_dict()
+    home = home_views.home_view([]).to_dict()
     ids = [e["action_id"] for b in home["blocks"] for e in b.get("elements", [])]
     assert policy_listeners.POLICY_ACTION in ids
     form = policy_listeners.policy_view({"monthly_budget": "100.00"}).to_dict()

@@ -9,7 +9,7 @@ from typing import Any
 
 from slack_sdk.models.views import View
 
-from bot.admin import log_views, plan_views, provider_forms, views
+from bot.admin import home_views, log_views, plan_views, provider_forms, views
 from bot.admin.log_views import LogEntry
 from bot.admin.plan_views import PlanRow
 from bot.admin.views import Capability, Notice, ProviderStatus
@@ -84,7 +84,7 @@ def text(data: JSON) -> str:
 
 
 def test_home_shows_every_status_indicator() -> None:
-    data = rendered(views.home_view([status(1)], Notice("Added *x*.")))
+    data = rendered(home_views.home_view([status(1)], Notice("Added *x*.")))
     assert data["callback_id"] == views.HOME
     assert data["title"]["text"] == "vpsbot admin"
     assert "submit" not in data  # nothing to submit on the root
@@ -130,7 +130,7 @@ def test_home_shows_unknown_invalid_and_inactive_states() -> None:
         api_url="http://127.0.0.1:9/linode",
     )
     unchecked = status(3, credentials_valid=None, last_checked_at=None)
-    data = rendered(views.home_view([inactive, unchecked]))
+    data = rendered(home_views.home_view([inactive, unchecked]))
     header = block(data, f"provider:{inactive.id}")["text"]["text"]
     assert ":black_circle: *inactive* — hidden from `/vps create`" in header
     fields = " ".join(f["text"] for f in block(data, f"status:{inactive.id}")["fields"])
@@ -150,7 +150,7 @@ def test_home_stays_within_100_blocks_with_many_providers_and_admins() -> None:
     many = [status(n) for n in range(40)]
     admins = [views.AdminRow(f"U{n:04d}AB") for n in range(15)]
     data = rendered(
-        views.home_view(many, Notice("x"), admins=admins, admins_notice=Notice("y", ok=False))
+        home_views.home_view(many, Notice("x"), admins=admins, admins_notice=Notice("y", ok=False))
     )
     assert len(data["blocks"]) <= 100
     shown = [b for b in data["blocks"] if b.get("block_id", "").startswith("provider:")]
@@ -169,7 +169,9 @@ def test_the_admins_section_lists_who_installed_first_and_confirms_each_removal(
         views.AdminRow("U0ORG", added_by="U0ORG", org_wide=True),
     ]
     data = rendered(
-        views.home_view([status()], admins=admins, viewer="U0BOB", admins_notice=Notice("done"))
+        home_views.home_view(
+            [status()], admins=admins, viewer="U0BOB", admins_notice=Notice("done")
+        )
     )
     ids = [b.get("block_id", "") for b in data["blocks"]]
     start = ids.index("admins")
@@ -201,19 +203,19 @@ def test_the_admins_section_lists_who_installed_first_and_confirms_each_removal(
 
 
 def test_the_admins_section_without_anyone_named_says_so() -> None:
-    data = rendered(views.home_view([]))
+    data = rendered(home_views.home_view([]))
     assert "Nobody is named yet" in block(data, "admins_empty")["text"]["text"]
     assert block(data, "admins")["accessory"]["type"] == "users_select"
 
 
 def test_home_without_providers_invites_to_add_one() -> None:
-    data = rendered(views.home_view([]))
+    data = rendered(home_views.home_view([]))
     assert "No provider yet" in block(data, "empty")["text"]["text"]
     assert block(data, "home_actions")["elements"][0]["action_id"] == views.ADD_ACTION
 
 
 def test_names_cannot_inject_mentions() -> None:
-    data = rendered(views.home_view([status(1, name="<!channel> & co")]))
+    data = rendered(home_views.home_view([status(1, name="<!channel> & co")]))
     assert "<!channel>" not in text(data)
     assert "&lt;!channel&gt; &amp; co" in text(data)
 
