@@ -6,6 +6,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.app.bolt import BOT_SCOPES
 from bot.help.views import COMMANDS
 
 MANIFEST = Path(__file__).resolve().parents[1] / "manifest.yml"
@@ -30,6 +31,11 @@ def test_manifest_declares_what_the_bot_uses() -> None:
     assert events["request_url"].endswith("/slack/events")
     assert "app_home_opened" in events["bot_events"]
     assert "usergroups:read" in scopes
+
+
+def test_an_oauth_install_asks_for_the_manifests_scopes() -> None:
+    manifest = yaml.safe_load(MANIFEST.read_text())
+    assert sorted(BOT_SCOPES) == sorted(manifest["oauth_config"]["scopes"]["bot"])
 
 
 def test_manifest_declares_the_oauth_install() -> None:

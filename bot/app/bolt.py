@@ -51,8 +51,10 @@ NOT_INSTALLED = (
     "vpsbot is not installed in this workspace any more; ask a workspace admin to install it again."
 )
 
-#: What an install asks for (manifest.yml's bot scopes).
-BOT_SCOPES = ("commands", "chat:write", "chat:write.public", "users:read")
+#: What an install asks for: manifest.yml's bot scopes, exactly (a test compares
+#: them), so a workspace installed through /slack/install can do what the manifest
+#: promises, e.g. read an approver user group.
+BOT_SCOPES = ("commands", "chat:write", "chat:write.public", "users:read", "usergroups:read")
 
 log = logging.getLogger("bot.bolt")
 

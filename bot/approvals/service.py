@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core import access
 from bot.core.errors import Refusal
 from bot.core.services import Services
 from bot.core.slack import slack_error, tell
@@ -64,23 +65,16 @@ async def _policy(services: Services, team_id: str, user_id: str | None = None) 
     return effective(row, member)
 
 
-async def is_approver(services: Services, policy: Policy, user_id: str) -> bool:
-    """Named approvers, members of the approver user group; with neither set, the
-    vpsbot admins named in the configuration."""
-    if user_id in policy.approver_ids:
-        return True
-    if policy.approver_group:
-        try:
-            found = await services.slack.usergroups_users_list(usergroup=policy.approver_group)
-        except SlackApiError as exc:
-            log.warning("usergroups.users.list failed: %s", slack_error(exc))
-            return False
-        users = found.get("users")
-        if isinstance(users, list) and user_id in users:
-            return True
-    if not policy.approver_ids and not policy.approver_group:
-        return user_id in services.admins
-    return False
+async def is_approver(services: Services, team_id: str, policy: Policy, user_id: str) -> bool:
+    """Whether ``user_id`` may decide ``team_id``'s requests under ``policy``
+    (:func:`bot.core.access.is_approver`: named, in the group, or else an admin)."""
+    return await access.is_approver(
+        services,
+        team_id,
+        user_id,
+        approver_ids=policy.approver_ids,
+        approver_group=policy.approver_group,
+    )
 
 
 async def _load(services: Services, request_id: str, team_id: str) -> ApprovalRequest:
@@ -98,7 +92,8 @@ async def _load(services: Services, request_id: str, team_id: str) -> ApprovalRe
 async def _may_decide(services: Services, row: ApprovalRequest, user_id: str) -> None:
     if row.requested_by == user_id:
         raise Refusal("You cannot decide your own request; another approver has to.")
-    if not await is_approver(services, await _policy(services, row.team_id), user_id):
+    policy = await _policy(services, row.team_id)
+    if not await is_approver(services, row.team_id, policy, user_id):
         raise Refusal("Only the workspace's approvers can decide requests.")
     if row.status != "pending":
         raise Refusal(f"This request was already {row.status}.")

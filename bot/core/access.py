@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import aiohttp
@@ -33,7 +33,14 @@ from bot.core.slack import Subcommand, slack_error, team_and_user
 from db.models import VpsInstance
 from db.repo import workspaces
 
-__all__ = ["ADMINS_ONLY", "admins_only", "can_act_on", "is_admin", "requires_admin"]
+__all__ = [
+    "ADMINS_ONLY",
+    "admins_only",
+    "can_act_on",
+    "is_admin",
+    "is_approver",
+    "requires_admin",
+]
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +94,62 @@ async def is_admin(
     )
     services.admin_verdicts[key] = verdict
     return verdict
+
+
+async def _group_members(
+    services: Services, team_id: str, group: str, enterprise_id: str | None
+) -> frozenset[str] | None:
+    """Who is in user group ``group`` of ``team_id`` (cached a minute); None when
+    Slack cannot say in time (the check runs before the acknowledgement)."""
+    key = (team_id, group)
+    cached = services.group_members.get(key)
+    if cached is not None:
+        return cached
+    client = await services.slack_for(team_id, enterprise_id)
+    if client is None:
+        return None
+    try:
+        async with asyncio.timeout(USERS_INFO_DEADLINE):
+            found = await client.usergroups_users_list(usergroup=group)
+    except SlackClientError as exc:
+        reason = slack_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
+        log.warning("usergroups.users.list for %s failed: %s", group, reason)
+        return None
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        log.warning("usergroups.users.list for %s failed: %s", group, type(exc).__name__)
+        return None
+    users = found.get("users")
+    members = (
+        frozenset(u for u in users if isinstance(u, str))
+        if isinstance(users, list)
+        else frozenset()
+    )
+    services.group_members[key] = members
+    return members
+
+
+async def is_approver(
+    services: Services,
+    team_id: str,
+    user_id: str,
+    *,
+    approver_ids: Sequence[str] = (),
+    approver_group: str | None = None,
+    enterprise_id: str | None = None,
+) -> bool:
+    """Whether ``user_id`` may decide spend requests in ``team_id``: a named approver
+    or a member of the approver user group (asked with the workspace's own token);
+    with neither set, the workspace's vpsbot admins. False when Slack cannot say."""
+    if not user_id:
+        return False
+    if user_id in approver_ids:
+        return True
+    if approver_group:
+        members = await _group_members(services, team_id, approver_group, enterprise_id)
+        return members is not None and user_id in members
+    if approver_ids:
+        return False
+    return await is_admin(services, team_id, user_id, enterprise_id)
 
 
 async def admins_only(

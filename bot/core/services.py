@@ -82,6 +82,11 @@ class Services:
     admin_verdicts: TTLCache[tuple[str, str], bool] = field(
         default_factory=lambda: TTLCache(maxsize=4096, ttl=300), repr=False
     )
+    #: members of an approver user group per (team, group), for a minute: a click
+    #: on Approve is answered before Slack's 3 s, without asking Slack each time
+    group_members: TTLCache[tuple[str, str], frozenset[str]] = field(
+        default_factory=lambda: TTLCache(maxsize=1024, ttl=60), repr=False
+    )
     #: the channels each workspace allows `/vps create` in, for 30 s: read on every
     #: command, changed by an admin now and then (dropped here when changed here)
     create_channels: TTLCache[str, tuple[str, ...]] = field(

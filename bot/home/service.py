@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from bot.core.access import is_admin
+from bot.core.access import is_admin, is_approver
 from bot.core.services import Services
 from bot.spend import cost
 from bot.spend.cost import Spend, Usage
@@ -94,8 +94,13 @@ async def home_data(services: Services, team_id: str, user_id: str, now: datetim
         policy = effective(await spend.get_policy(session, team_id))
     async with services.db.session() as session:
         waiting = await approvals.pending_for_team(session, team_id)
-    may_decide = user_id in policy.approver_ids or (
-        not policy.approver_ids and not policy.approver_group and admin
+    others = [r for r in waiting if r.requested_by != user_id]
+    may_decide = bool(others) and await is_approver(
+        services,
+        team_id,
+        user_id,
+        approver_ids=policy.approver_ids,
+        approver_group=policy.approver_group,
     )
-    pending = [r for r in waiting if may_decide and r.requested_by != user_id]
+    pending = others if may_decide else []
     return HomeData(user_id, servers, count, report, pending, policy)

@@ -291,6 +291,8 @@ class SlackStandIn:
         self.version = 0
         self.responses: list[ResponsePost] = []
         self.users: dict[str, JSON] = {}
+        #: user groups by id ("S…") -> their members, for usergroups.users.list
+        self.usergroups: dict[str, list[str]] = {}
         self.channels: dict[str, JSON] = {}
         self.delays: dict[str, float] = {}  # method -> seconds to wait before answering
 
@@ -316,6 +318,7 @@ class SlackStandIn:
             "chat.update": self._chat_update,
             "chat.postEphemeral": self._chat_post_ephemeral,
             "users.info": self._users_info,
+            "usergroups.users.list": self._usergroups_users_list,
             "conversations.info": self._conversations_info,
             "apps.connections.open": self._apps_connections_open,
         }
@@ -1214,6 +1217,13 @@ class SlackStandIn:
         message.update({"channel": channel, "user": str(args["user"]), "is_ephemeral": True})
         self.ephemeral_messages[ts] = message
         return {"ok": True, "message_ts": ts}
+
+    def _usergroups_users_list(self, args: JSON) -> JSON:
+        self._require(args, "usergroup")
+        members = self.usergroups.get(str(args["usergroup"]))
+        if members is None:
+            raise _ApiError("no_such_subteam")
+        return {"ok": True, "users": list(members)}
 
     def _users_info(self, args: JSON) -> JSON:
         self._require(args, "user")

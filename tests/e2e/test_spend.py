@@ -16,7 +16,7 @@ from bot.playground.slack_client import state_value as sv
 from bot.spend.requests import APPROVE_ACTION, DENY_ACTION
 from db.models import ApprovalRequest, VpsInstance
 from db.repo import spend
-from tests.e2e.conftest import TEAM, USER, Bot, settled, start_bot
+from tests.e2e.conftest import ADMIN, TEAM, USER, Bot, settled, start_bot
 from tests.e2e.session import CreateSession, text_of
 
 BOSS = "UBOSS001"
@@ -44,12 +44,12 @@ def _creates(bot: Bot) -> int:
     return len([r for r in bot.sandbox.requests if r.method == "POST" and r.path == "/v2/droplets"])
 
 
-async def _request(bot: Bot, label: str) -> ApprovalRequest:
+async def _request(bot: Bot, label: str, **approvers: object) -> ApprovalRequest:
     await _policy(
         bot,
         approval_threshold=Decimal("1.00"),
-        approver_ids=[BOSS, OTHER_BOSS],
         approval_channel=APPROVALS,
+        **(approvers or {"approver_ids": [BOSS, OTHER_BOSS]}),
     )
     user = CreateSession(bot)
     view = await _to_review(user, label)
@@ -153,6 +153,32 @@ async def test_approval_creates_exactly_once_across_clicks_and_replicas(
         if c.args.get("thread_ts") == request.message_ts
     ]
     assert len(thread) == 1 and "approved" in thread[0].args["text"]
+
+
+async def test_a_user_group_decides_when_the_policy_names_one(bot: Bot) -> None:
+    bot.api.usergroups["S0FINANCE"] = ["UFIN0001"]
+    request = await _request(bot, "group-approved", approver_group="S0FINANCE")
+    message = {"type": "message", "ts": request.message_ts, "text": "", "bot_id": "B0BOT"}
+    # outside the group, even an operator-level admin may not decide
+    seen = len(bot.api.responses)
+    admin = bot.slack.as_user(ADMIN).in_channel(APPROVALS)
+    await admin.block_action(APPROVE_ACTION, str(request.id), message=message)
+    refused = await bot.api.wait_for_response(after=seen)
+    assert "Only the workspace's approvers" in str(refused.payload)
+    assert _creates(bot) == 0
+    mark = bot.api.mark()
+    member = bot.slack.as_user("UFIN0001").in_channel(APPROVALS)
+    await member.block_action(APPROVE_ACTION, str(request.id), message=message)
+    await bot.api.wait_for_call(
+        "chat.postEphemeral",
+        after=mark,
+        predicate=lambda c: "Root password" in str(c.args.get("text")),
+        timeout=15,
+    )
+    assert _creates(bot) == 1
+    # Slack was asked for the group once: the later checks read the minute-long cache
+    asked = bot.api.calls_to("usergroups.users.list")
+    assert [c.args["usergroup"] for c in asked] == ["S0FINANCE"]
 
 
 async def test_denied_and_expired_requests_never_reach_the_provider(bot: Bot) -> None:

@@ -9,6 +9,7 @@ from unittest.mock import AsyncMock
 
 import pytest
 from slack_bolt.async_app import AsyncBoltContext
+from slack_sdk.errors import SlackApiError
 
 from bot.approvals import listeners, service
 from bot.core.services import Services
@@ -32,15 +33,27 @@ async def services(
 
 async def test_approvers_are_named_people_a_group_or_else_the_admins(services: Services) -> None:
     named = Policy(approver_ids=("UBOSS001",))
-    assert await service.is_approver(services, named, "UBOSS001")
-    assert not await service.is_approver(services, named, "UADMIN01")
+    assert await service.is_approver(services, TEAM, named, "UBOSS001")
+    assert not await service.is_approver(services, TEAM, named, "UADMIN01")
     group = Policy(approver_group="S0FINANCE")
-    assert await service.is_approver(services, group, "UGROUP01")
-    assert not await service.is_approver(services, group, "UOTHER01")
-    services.slack.usergroups_users_list.assert_awaited_with(usergroup="S0FINANCE")  # type: ignore[attr-defined]
+    assert await service.is_approver(services, TEAM, group, "UGROUP01")
+    assert not await service.is_approver(services, TEAM, group, "UOTHER01")
+    services.slack.usergroups_users_list.assert_awaited_once_with(usergroup="S0FINANCE")  # type: ignore[attr-defined]
     nobody = Policy()
-    assert await service.is_approver(services, nobody, "UADMIN01")
-    assert not await service.is_approver(services, nobody, "UBOSS001")
+    assert await service.is_approver(services, TEAM, nobody, "UADMIN01")
+    assert not await service.is_approver(services, TEAM, nobody, "UBOSS001")
+
+
+async def test_a_group_slack_cannot_list_approves_nobody_and_is_asked_again(
+    services: Services,
+) -> None:
+    lister = services.slack.usergroups_users_list  # type: ignore[attr-defined]
+    lister.side_effect = SlackApiError("no", {"ok": False, "error": "missing_scope"})
+    group = Policy(approver_group="S0GONE")
+    assert not await service.is_approver(services, TEAM, group, "UGROUP01")
+    lister.side_effect = None
+    assert await service.is_approver(services, TEAM, group, "UGROUP01")  # not cached as empty
+    assert lister.await_count == 2
 
 
 async def test_deny_from_the_home_tab_answers_in_the_dm(services: Services, db: Database) -> None:
