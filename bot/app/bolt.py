@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -161,42 +162,52 @@ class ProvideServices(AsyncMiddleware):
         return await next()
 
 
-def _without_nuls(value: Any) -> Any:
+#: Text PostgreSQL cannot store and no Slack field means: NUL, and UTF-16
+#: surrogates left unpaired (a JSON ``\\ud800`` escape decodes to one; a valid
+#: pair decodes to the character it spells and is kept).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+#: How such text can be spelled in a request body: a raw NUL, a JSON escape, a
+#: form-encoded NUL, or a JSON escape inside a form field (an interaction's ``payload``).
+_SPELLED = re.compile(r"\x00|(?:\\|%5[cC])u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})|%00")
+
+
+def _storable(value: Any) -> Any:
     if isinstance(value, str):
-        return value.replace("\x00", "") if "\x00" in value else value
+        return _UNSTORABLE.sub(_replacement, value)
     if isinstance(value, dict):
-        return {k: _without_nuls(v) for k, v in value.items()}
+        return {_storable(k): _storable(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_without_nuls(v) for v in value]
+        return [_storable(v) for v in value]
     return value
 
 
-#: How a NUL can be spelled in a request body: raw, JSON-escaped, form-encoded, or a
-#: JSON escape inside a form field (the ``payload`` of an interaction).
-_NUL_SPELLINGS = ("\x00", "\\u0000", "%00", "%5Cu0000", "%5cu0000")
+def _replacement(found: re.Match[str]) -> str:
+    return "" if found.group() == "\x00" else "\ufffd"
 
 
-async def drop_nuls(
+async def storable_text(
     request: AsyncBoltRequest,
     body: dict[str, Any],
     context: AsyncBoltContext,
     next: Callable[[], Awaitable[None]],
 ) -> None:
-    """Global middleware: no NUL character from a payload reaches a listener.
+    """Global middleware: no text PostgreSQL refuses reaches a listener.
 
-    PostgreSQL refuses NUL (U+0000) in text and JSON, and no field of a Slack payload
-    means one, so it is dropped wherever it appears (labels, search text, form
-    values, metadata) before anything stores or compares it.
+    PostgreSQL refuses NUL (U+0000) and unpaired surrogates in text and JSON, and
+    no field of a Slack payload means either, so NULs are dropped and lone
+    surrogates become U+FFFD wherever they appear (labels, search text, form
+    values, ids, metadata) before anything stores or compares them. Only a body
+    that spells one is walked.
     """
-    raw = request.raw_body or ""
-    if any(spelling in raw for spelling in _NUL_SPELLINGS):
-        cleaned = _without_nuls(body)
+    if _SPELLED.search(request.raw_body or ""):
+        cleaned = _storable(body)
         body.clear()
         body.update(cleaned)
         # Bolt read the ids into its context before any middleware ran
         for key, value in list(context.items()):
-            if isinstance(value, str) and "\x00" in value:
-                context[key] = value.replace("\x00", "")
+            if isinstance(value, str) and _UNSTORABLE.search(value):
+                context[key] = _storable(value)
     await next()
 
 
@@ -263,7 +274,7 @@ def build_bolt_app(services: Services) -> AsyncApp:
     app.use(ProvideServices(services))
     if services.installations is not None:
         app.use(workspaces.note_org)
-    app.use(drop_nuls)
+    app.use(storable_text)
     app.error(on_listener_error)
     app.command("/vps")(vps_command)
     for feature in (create, servers, admin, workspaces, approvals, home):

@@ -135,7 +135,8 @@ async def answer(respond: AsyncRespond, **message: Any) -> bool:
     delivered is never an error of the request."""
     try:
         await respond(**message)
-    except (ValueError, aiohttp.ClientError, TimeoutError) as exc:
+    except (ValueError, TypeError, aiohttp.ClientError, TimeoutError) as exc:
+        # TypeError: a response_url that is not text (forged); ValueError: not a URL
         log.info("no reply through response_url: %s", type(exc).__name__)
         return False
     return True

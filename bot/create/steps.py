@@ -17,30 +17,41 @@ from providers.base import Provider
 __all__ = ["absorb", "next_step", "previous_step", "read_step"]
 
 
+def _text(flat: dict[str, Any], key: str) -> str | None:
+    """``flat[key]`` when it is text: a forged state can put anything under any block."""
+    value = flat.get(key)
+    return value if isinstance(value, str) else None
+
+
+def _texts(flat: dict[str, Any], key: str) -> list[str]:
+    value = flat.get(key)
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
 def absorb(draft: Draft, step: str, values: dict[str, Any]) -> None:
     """Keep what is on screen in the draft without judging it (Back, re-renders)."""
     flat = flatten_state(values)
     if step == "plan":
-        if flat.get("create_provider"):
-            draft.provider_id = flat["create_provider"]
-        if "label" in flat and flat["label"] is not None:
-            draft.label = flat["label"].strip()
-        if flat.get("create_plan") not in (None, "none"):
-            draft.plan_id = flat["create_plan"]
-        if flat.get("region"):
-            draft.region = flat["region"]
+        if provider := _text(flat, "create_provider"):
+            draft.provider_id = provider
+        if (label := _text(flat, "label")) is not None:
+            draft.label = label.strip()
+        if (plan := _text(flat, "create_plan")) not in (None, "none"):
+            draft.plan_id = plan
+        if region := _text(flat, "region"):
+            draft.region = region
     elif step == "image":
-        if flat.get("image"):
-            draft.image = flat["image"]
+        if image := _text(flat, "image"):
+            draft.image = image
     elif step == "config":
         _absorb_config(draft, flat)
 
 
 def _absorb_config(draft: Draft, flat: dict[str, Any]) -> None:
     if "ssh_keys" in flat:
-        draft.ssh_key_ids = list(flat["ssh_keys"] or [])
+        draft.ssh_key_ids = _texts(flat, "ssh_keys")
     if "options" in flat:
-        chosen = set(flat["options"] or [])
+        chosen = set(_texts(flat, "options"))
         draft.backups = "backups" in chosen
         for key in list(draft.options):
             if isinstance(draft.options[key], bool):
@@ -48,7 +59,7 @@ def _absorb_config(draft: Draft, flat: dict[str, Any]) -> None:
         for key in chosen - {"backups"}:
             draft.options[key] = True
     if "vpc" in flat:
-        draft.options["vpc_id"] = flat["vpc"]
+        draft.options["vpc_id"] = _text(flat, "vpc")
     lease = flat.get("lease")
     if lease == "none":
         draft.no_expiry, draft.lease_hours = True, None
@@ -111,7 +122,7 @@ def read_step(
         draft.deployment_id = deployment_id
         _keep_fields(services, draft, fields, data.deployments)
     elif step == "image":
-        chosen = flat.get("image")
+        chosen = _text(flat, "image")
         offered = {image.id for image in data.images or []}
         if chosen not in offered:
             errors["image"] = "Choose one of the offered images."
@@ -120,7 +131,7 @@ def read_step(
     elif step == "config":
         assert provider is not None
         _absorb_config(draft, flat)
-        password = (flat.get("password") or "").strip()
+        password = (_text(flat, "password") or "").strip()
         if password:
             problem = provider.password_error(password)
             if problem:

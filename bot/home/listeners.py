@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.services import Services
-from bot.core.slack import Subcommand, first_action, slack_error, team_and_user
+from bot.core.slack import Subcommand, answer, first_action, slack_error, team_and_user
 from bot.create import catalog
 from bot.create.draft import generate_label
 from bot.create.render import first_view
@@ -143,7 +143,8 @@ async def cost_command(
     await ack()
     team_id, user_id = str(command.get("team_id") or ""), str(command.get("user_id") or "")
     report = await service.cost_report(services, team_id, user_id, datetime.now(UTC))
-    await respond(
+    await answer(
+        respond,
         response_type="ephemeral",
         text=f"Your spend this month: ${report.mine.month_to_date:,.2f}",
         blocks=cost_blocks(report),

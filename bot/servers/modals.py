@@ -64,7 +64,7 @@ class ModalTarget:
     def decode(raw: str | None) -> tuple[str, str | None]:
         """(instance id, channel id) from private_metadata; empty strings when unreadable."""
         try:
-            data = json.loads(raw or "{}")
+            data = json.loads(raw if isinstance(raw, str) and raw else "{}")
         except ValueError:
             return "", None
         if not isinstance(data, dict):

@@ -187,3 +187,57 @@ async def test_a_forged_admin_submission_renders_nothing(stack: Stack) -> None:
     response = await _clean(stack, lambda: stack.slack.send_payload(payload), "forged delete")
     assert response.status == 200
     assert _admin_texts(stack, mark) == []
+
+
+# ------------------------------------------------------------ found by the nightly profile later
+
+
+async def test_cost_without_a_response_url_is_not_an_error(stack: Stack) -> None:
+    """`/vps cost` answered through ``respond`` directly; an empty response_url raised."""
+    response = await _clean(
+        stack, lambda: stack.slack.command("/vps", "cost", response_url=" "), "cost, no URL"
+    )
+    assert response.status == 200
+
+
+@pytest.mark.parametrize("response_url", [7, ["x"], {"u": 1}])
+async def test_a_response_url_that_is_not_text_is_not_an_error(
+    stack: Stack, response_url: Any
+) -> None:
+    action = {"action_id": "vps_refresh", "block_id": "b", "value": str(stack.servers["linode"])}
+    payload = _payload("block_actions", actions=[action], response_url=response_url)
+    response = await _clean(stack, lambda: stack.slack.send_payload(payload), "response_url junk")
+    assert response.status == 200
+
+
+async def test_lone_surrogates_in_ids_are_stored_as_replacement_characters(stack: Stack) -> None:
+    """asyncpg refused a view id or user id holding an unpaired surrogate (DataError)."""
+    view = {"id": "V\ud800", "type": "modal", "callback_id": "vps_create:plan"}
+    view |= {"state": {"values": {}}}
+    for user in ("U\udfff", USER):
+        payload = _payload("view_submission", user=user, view=view)
+        response = await _clean(stack, lambda p=payload: stack.slack.send_payload(p), "surrogate")
+        assert response.status == 200
+
+
+async def test_a_label_that_is_a_list_is_not_a_crash(stack: Stack) -> None:
+    values = {
+        "label": {"label": sv.multi_static_select(["a", "b"])},
+        "provider": {"create_provider": sv.static_select(stack.bot.provider_id("linode"))},
+    }
+    view = dict(stack.seeded_views[stack.create_view_id])
+    response = await _clean(
+        stack,
+        lambda: stack.slack.view_submission(view, values, apply_to_api=False),
+        "label as a multi-select",
+    )
+    assert response.status == 200
+
+
+async def test_server_modal_metadata_that_is_a_number_is_ignored(stack: Stack) -> None:
+    for callback in ("vps_delete_modal", "vps_resize_modal", "vps_rebuild_modal"):
+        view = {"id": "V0NUM", "type": "modal", "callback_id": callback, "private_metadata": 7}
+        view |= {"state": {"values": {}}}
+        payload = _payload("view_submission", view=view)
+        response = await _clean(stack, lambda p=payload: stack.slack.send_payload(p), callback)
+        assert response.status == 200

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from slack_bolt.async_app import AsyncAck
 
-from bot.app.bolt import drop_nuls
+from bot.app.bolt import storable_text
 from bot.app.errors import on_listener_error
 from tests.bot.app.test_bolt import Served, served
 
@@ -66,7 +66,7 @@ async def test_a_submission_that_raises_gets_the_apology_in_the_modal(served: Se
 
 async def test_nul_characters_never_reach_a_listener(served: Served) -> None:
     seen: list[str] = []
-    served.app.use(drop_nuls)
+    served.app.use(storable_text)
 
     @served.app.command("/vps")
     async def vps(ack: AsyncAck, command: dict[str, Any]) -> None:
@@ -78,9 +78,32 @@ async def test_nul_characters_never_reach_a_listener(served: Served) -> None:
     assert seen == ["show web-1"]
 
 
+async def test_lone_surrogates_become_replacement_characters_and_pairs_stay(
+    served: Served,
+) -> None:
+    seen: list[Any] = []
+    served.app.use(storable_text)
+
+    @served.app.action("pick")
+    async def pick(ack: AsyncAck, body: dict[str, Any], context: Any) -> None:
+        seen.append((body["actions"][0]["value"], body["view"]["id"], context["user_id"]))
+        await ack()
+
+    # spelled as JSON escapes, the way a payload can carry them
+    payload = (
+        '{"type": "block_actions", "team": {"id": "T1"}, "user": {"id": "U\\udc00X"},'
+        ' "view": {"id": "V\\ud800", "type": "modal", "callback_id": "c"},'
+        ' "actions": [{"action_id": "pick", "block_id": "b",'
+        ' "value": "ok \\ud83d\\ude00 \\udfff"}]}'
+    )
+    response = await served.sender.send_form({"payload": payload})
+    assert response.status == 200
+    assert seen == [("ok \U0001f600 \ufffd", "V\ufffd", "U\ufffdX")]
+
+
 async def test_nul_characters_in_ids_never_reach_a_listener(served: Served) -> None:
     seen: list[Any] = []
-    served.app.use(drop_nuls)
+    served.app.use(storable_text)
 
     @served.app.command("/vps")
     async def vps(ack: AsyncAck, context: Any) -> None:
