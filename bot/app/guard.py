@@ -12,7 +12,8 @@ in the log per request. This guard runs first, on the raw bytes:
 4. no valid ``v0`` signature, or older than 5 min    -> 401
 5. signed, but Bolt could not make sense of it (JSON
    that is not an object, nesting deeper than
-   :data:`MAX_DEPTH`, ids of the wrong type, or no
+   :data:`MAX_DEPTH`, ids of the wrong type, a
+   ``view`` that is not an object, or no
    ``actions[0].action_id``/``view.callback_id``
    where Bolt's routing indexes them)                -> 400
 
@@ -111,6 +112,8 @@ def _unroutable(body: dict[str, Any]) -> str | None:
     than failing inside Bolt. (Listeners must still check what they read.)
     """
     kind = body.get("type")
+    if "view" in body and not isinstance(body["view"], dict):
+        return "a view that is not an object"
     if kind == "block_actions" and "actions" in body:
         actions = body["actions"]
         first = actions[0] if isinstance(actions, list) and actions else None

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -47,6 +48,10 @@ log = logging.getLogger(__name__)
 #: What a member who is not an admin is told.
 ADMINS_ONLY = "Only vpsbot admins can do this."
 
+#: What a Slack user id looks like (``U0123ABCD``, ``W…`` on Grid): anything else
+#: in a payload is forged and never sent on to Slack or into a log line.
+_SLACK_ID = re.compile(r"[A-Z0-9]{1,32}")
+
 #: Seconds the admin check waits for ``users.info``, retries included. The check
 #: runs before the acknowledgement, and Slack gives up on an answer after 3 s; a
 #: Slack that cannot say in time gets the member the plain refusal.
@@ -57,8 +62,8 @@ async def is_admin(
     services: Services, team_id: str, user_id: str, enterprise_id: str | None = None
 ) -> bool:
     """Whether ``user_id`` administers vpsbot in ``team_id``; False when Slack cannot say."""
-    if not user_id:
-        return False
+    if not _SLACK_ID.fullmatch(user_id):
+        return False  # not a Slack user id (forged): nothing to ask Slack about
     if user_id in services.admins:
         return True
     key = (team_id, user_id)

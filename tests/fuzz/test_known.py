@@ -241,3 +241,24 @@ async def test_server_modal_metadata_that_is_a_number_is_ignored(stack: Stack) -
         payload = _payload("view_submission", view=view)
         response = await _clean(stack, lambda p=payload: stack.slack.send_payload(p), callback)
         assert response.status == 200
+
+
+async def test_a_view_that_is_not_an_object_is_refused_at_the_edge(stack: Stack) -> None:
+    """Bolt's own log line for an unhandled request read ``view.get`` and crashed."""
+    for view in (None, "V1", 7):
+        payload = _payload("block_actions", view=view, actions=[])
+        payload.pop("actions")
+        response = await _clean(stack, lambda p=payload: stack.slack.send_payload(p), str(view))
+        assert response.status == 400
+
+
+async def test_a_user_id_no_slack_would_send_is_never_asked_about(stack: Stack) -> None:
+    """A 10,000-character user id went to users.info (and into a log line)."""
+    action = {"action_id": "vps_refresh", "block_id": "b", "value": str(stack.servers["linode"])}
+    for user in ("y" * 10_000, "u\nfake log line", "U0001 OR 1=1"):
+        mark = stack.api.mark()
+        payload = _payload("block_actions", user=user, actions=[action])
+        response = await _clean(stack, lambda p=payload: stack.slack.send_payload(p), "odd user")
+        assert response.status == 200
+        asked = [c for c in stack.api.calls[mark:] if c.method == "users.info"]
+        assert asked == []
