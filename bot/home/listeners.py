@@ -83,11 +83,17 @@ async def create_clicked(
     """Create a server: the same modal as `/vps create`."""
     await ack()
     team_id, user_id = team_and_user(context)
+    if not user_id:
+        return  # nobody to open it for (a forged click)
     rows = await catalog.active_providers(services, team_id)
     if not rows:
-        await client.chat_postMessage(
-            channel=user_id, text="No cloud provider is set up yet; ask a vpsbot admin to add one."
-        )
+        try:
+            await client.chat_postMessage(
+                channel=user_id,
+                text="No cloud provider is set up yet; ask a vpsbot admin to add one.",
+            )
+        except SlackApiError as exc:
+            log.warning("no-provider note from the Home tab not sent: %s", slack_error(exc))
         return
     view, row = await first_view(services, rows, generate_label(), None, team_id)
     try:

@@ -262,3 +262,14 @@ async def test_a_user_id_no_slack_would_send_is_never_asked_about(stack: Stack) 
         assert response.status == 200
         asked = [c for c in stack.api.calls[mark:] if c.method == "users.info"]
         assert asked == []
+
+
+async def test_a_home_create_click_from_nobody_is_ignored(stack: Stack) -> None:
+    action = {"action_id": "vps_home_create", "block_id": "b", "value": ""}
+    payload = _payload("block_actions", actions=[action])
+    for key in ("user", "team"):
+        payload.pop(key)
+    mark = stack.api.mark()
+    response = await _clean(stack, lambda: stack.slack.send_payload(payload), "no user")
+    assert response.status == 200
+    assert [c.method for c in stack.api.calls[mark:]] == []
