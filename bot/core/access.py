@@ -27,6 +27,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.core.errors import Refusal
 from bot.core.services import Services
@@ -52,10 +53,25 @@ ADMINS_ONLY = "Only vpsbot admins can do this."
 #: in a payload is forged and never sent on to Slack or into a log line.
 _SLACK_ID = re.compile(r"[A-Z0-9]{1,32}")
 
-#: Seconds the admin check waits for ``users.info``, retries included. The check
-#: runs before the acknowledgement, and Slack gives up on an answer after 3 s; a
-#: Slack that cannot say in time gets the member the plain refusal.
+#: Seconds the admin and approver checks wait for Slack (``users.info``,
+#: ``usergroups.users.list``), retries included. They run before the
+#: acknowledgement, and Slack gives up on an answer after 3 s; a Slack that cannot
+#: say in time gets the member the plain refusal.
 USERS_INFO_DEADLINE = 1.5
+
+
+async def _ask(call: Awaitable[AsyncSlackResponse], what: str) -> AsyncSlackResponse | None:
+    """``call``'s answer within :data:`USERS_INFO_DEADLINE`; None (logged) when Slack
+    refused, could not be reached or took too long."""
+    try:
+        async with asyncio.timeout(USERS_INFO_DEADLINE):
+            return await call
+    except SlackClientError as exc:
+        reason = slack_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        reason = type(exc).__name__
+    log.warning("%s failed: %s", what, reason)
+    return None
 
 
 async def is_admin(
@@ -81,15 +97,8 @@ async def is_admin(
     if client is None:
         log.warning("no installation for %s: cannot ask Slack about %s", team_id, user_id)
         return False
-    try:
-        async with asyncio.timeout(USERS_INFO_DEADLINE):
-            info = await client.users_info(user=user_id)
-    except SlackClientError as exc:
-        reason = slack_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
-        log.warning("users.info for %s failed: %s", user_id, reason)
-        return False
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        log.warning("users.info for %s failed: %s", user_id, type(exc).__name__)
+    info = await _ask(client.users_info(user=user_id), f"users.info for {user_id}")
+    if info is None:
         return False
     found = info.get("user")
     user: dict[str, Any] = found if isinstance(found, dict) else {}
@@ -113,15 +122,10 @@ async def _group_members(
     client = await services.slack_for(team_id, enterprise_id)
     if client is None:
         return None
-    try:
-        async with asyncio.timeout(USERS_INFO_DEADLINE):
-            found = await client.usergroups_users_list(usergroup=group)
-    except SlackClientError as exc:
-        reason = slack_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
-        log.warning("usergroups.users.list for %s failed: %s", group, reason)
-        return None
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        log.warning("usergroups.users.list for %s failed: %s", group, type(exc).__name__)
+    found = await _ask(
+        client.usergroups_users_list(usergroup=group), f"usergroups.users.list for {group}"
+    )
+    if found is None:
         return None
     users = found.get("users")
     members = (
