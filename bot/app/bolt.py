@@ -44,6 +44,7 @@ __all__ = [
     "VpsbotApp",
     "answer_on_ack",
     "build_bolt_app",
+    "settle_listeners",
 ]
 
 #: What a person is told (through the command's response_url, no token needed)
@@ -74,6 +75,18 @@ def _report(task: asyncio.Future[Any]) -> None:
             reference(),
             exc_info=task.exception(),
         )
+
+
+async def settle_listeners(timeout: float) -> int:
+    """Wait up to ``timeout`` seconds for the work listeners still do after their
+    ack (a create's follow-ups, a decision's announcement), so stopping the server
+    does not cut it off midway; returns how many were still running when it gave up."""
+    if not _running:
+        return 0
+    _, pending = await asyncio.wait(set(_running), timeout=timeout)
+    if pending:
+        log.warning("%d listener(s) still running at shutdown", len(pending))
+    return len(pending)
 
 
 def answer_on_ack(fn: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[None]]:

@@ -28,6 +28,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Histogram, Info, generate_lat
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
+from bot.app.bolt import settle_listeners
 from bot.app.guard import prepared, slack_guard
 from bot.core.errors import ConfigError
 from bot.core.logs import request_context
@@ -55,6 +56,8 @@ SERVICES_KEY: web.AppKey[Services] = web.AppKey("services", Services)
 #: the Socket Mode handler, once connected (empty in HTTP mode)
 SOCKET_KEY: web.AppKey[list[Any]] = web.AppKey("socket_mode", list)
 BOLT_KEY: web.AppKey[AsyncApp] = web.AppKey("bolt", AsyncApp)
+#: Seconds shutdown waits for listeners still working after their ack.
+SETTLE_SECONDS = 5.0
 
 _BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 30.0, 60.0)
 SLACK_ACK_SECONDS = Histogram(
@@ -255,7 +258,13 @@ def build_web_app(
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
     app.router.add_get("/metrics", _metrics)
+    app.on_shutdown.append(_settle)
     return app
+
+
+async def _settle(_: web.Application) -> None:
+    """On shutdown, before the services close: let answered requests finish their work."""
+    await settle_listeners(SETTLE_SECONDS)
 
 
 def build_metrics_app() -> web.Application:

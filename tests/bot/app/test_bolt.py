@@ -131,6 +131,26 @@ async def test_a_listener_that_never_acks_is_not_waited_on_forever(
     stuck.set()
 
 
+async def test_shutdown_waits_for_work_after_the_ack_within_its_time() -> None:
+    release = asyncio.Event()
+    finished: list[str] = []
+
+    async def listener(ack: Any) -> None:
+        await ack()
+        await release.wait()  # e.g. the provider call after the modal answered
+        finished.append("done")
+
+    async def ack(*args: Any, **kwargs: Any) -> None:
+        return None
+
+    await answer_on_ack(listener)(ack=ack)  # answered; the work goes on
+    assert finished == []
+    assert await slack_app.settle_listeners(0.05) == 1  # gave up: still running
+    asyncio.get_running_loop().call_later(0.05, release.set)
+    assert await slack_app.settle_listeners(5) == 0
+    assert finished == ["done"]
+
+
 def test_bolt_sees_the_listeners_own_parameters() -> None:
     async def listener(ack: Any, body: dict[str, Any], client: Any) -> None:
         return None
