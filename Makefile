@@ -33,8 +33,8 @@ run: $(STAMP)
 test: lint typecheck pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot providers db tests bench
-	$(BIN)/ruff format --check bot providers db tests bench
+	$(BIN)/ruff check bot providers db standins tests bench
+	$(BIN)/ruff format --check bot providers db standins tests bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -45,7 +45,7 @@ pytest: $(STAMP)
 ## screenshots: retake README's playground screenshots (docs/screenshots) with the browser test
 screenshots: $(STAMP)
 	VPSBOT_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q \
-		tests/bot/playground/test_browser.py -k make_run_without_slack
+		tests/standins/playground/test_browser.py -k make_run_without_slack
 
 sandbox: $(STAMP)
 	$(BIN)/vpsbot sandbox

@@ -52,7 +52,7 @@ async def _serve_standin(port: int) -> None:
     """Slack's Web API in a process of its own, so neither app pays for it."""
     from aiohttp import web
 
-    from bot.playground.slack_api import SlackStandIn
+    from standins.playground.slack_api import SlackStandIn
 
     api = await SlackStandIn(bot_token=TOKEN).start()
 
@@ -114,7 +114,7 @@ async def _serve_vpsbot(port: int, database_url: str, slack_url: str) -> None:
     from bot.core.services import Services
     from db import migrate
     from db.repo import providers
-    from providers.sandbox import Sandbox
+    from standins.sandbox import Sandbox
 
     logging.basicConfig(level=logging.WARNING)
     sandbox = Sandbox(linode_create_limit=None)

@@ -33,12 +33,12 @@ async def _bench(servers: int, sample: int) -> None:
     from bot.admin import service as admin_ops
     from bot.core.config import Settings
     from bot.core.services import Services
-    from bot.playground.slack_api import SlackStandIn
     from bot.status.drift import Reconciler
     from db import migrate
     from db.models import VpsInstance
     from db.repo import providers
-    from providers.sandbox import Sandbox
+    from standins.playground.slack_api import SlackStandIn
+    from standins.sandbox import Sandbox
 
     logging.basicConfig(level=logging.ERROR)
     async with scratch_database("vpsbot_bench_drift") as database_url:

@@ -85,12 +85,12 @@ async def main(runs: int) -> None:
     from bot.app.http import build_web_app
     from bot.core.config import Settings
     from bot.core.services import Services
-    from bot.playground.slack_api import SlackStandIn
-    from bot.playground.slack_client import SlackSender
     from bot.servers import service as servers
     from bot.servers.views import PAGE_SIZE, ListState, list_message
     from db import migrate
     from db.engine import Database
+    from standins.playground.slack_api import SlackStandIn
+    from standins.playground.slack_client import SlackSender
 
     async with scratch_database("vpsbot_bench_list") as url:
         database = Database(url)

@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from providers.base import Provider
 from providers.registry import ProviderRegistry, build_provider
-from providers.sandbox import Sandbox
+from standins.sandbox import Sandbox
 
 PROVIDERS = ("digitalocean", "linode")
 READS = 200

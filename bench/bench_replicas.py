@@ -57,8 +57,8 @@ async def _serve_standin(port: int, seed: int) -> None:
     """Slack's Web API and the sandbox providers, in a process of their own."""
     from aiohttp import web
 
-    from bot.playground.slack_api import SlackStandIn
-    from providers.sandbox import Sandbox
+    from standins.playground.slack_api import SlackStandIn
+    from standins.sandbox import Sandbox
 
     api = await SlackStandIn(bot_token=TOKEN, team_id=TEAM).start()
     sandbox = Sandbox(linode_create_limit=None)

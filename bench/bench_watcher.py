@@ -74,13 +74,13 @@ async def _bench(sizes: list[int]) -> None:
     from bot.core.config import Settings
     from bot.core.services import Services
     from bot.core.tags import VPSBOT_TAG
-    from bot.playground.slack_api import SlackStandIn
     from bot.status.watcher import StatusWatcher, _backoff
     from db import migrate
     from db.models import ServiceProvider, VpsInstance
     from db.repo import instances, providers
     from providers.models import CreateRequest
-    from providers.sandbox import Sandbox
+    from standins.playground.slack_api import SlackStandIn
+    from standins.sandbox import Sandbox
 
     class Baseline(StatusWatcher):
         """The watcher before issue 13: list everything every poll, blind backoff."""

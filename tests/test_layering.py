@@ -1,7 +1,9 @@
 """The layering rules, read from the imports of every module.
 
 Between top-level packages: bot → providers and bot → db, never back (nor
-db ↔ providers). Inside ``bot/``: ``app`` (the process) → feature packages
+db ↔ providers). The stand-ins (``standins``: sandbox clouds, playground Slack) import
+nothing of vpsbot, and vpsbot imports them only where the CLI starts them.
+Inside ``bot/``: ``app`` (the process) → feature packages
 (``create``, ``servers``, ``admin``, ``help``) → ``status`` → ``core``; a feature
 never imports another feature, and nothing imports ``app``.
 """
@@ -14,7 +16,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-FORBIDDEN = {"providers": {"bot", "db"}, "db": {"bot", "providers"}}
+FORBIDDEN = {
+    "providers": {"bot", "db", "standins"},
+    "db": {"bot", "providers", "standins"},
+    "standins": {"bot", "providers", "db"},
+}
 
 #: What each package inside bot/ may import from bot/ (besides itself).
 BOT_LAYERS: dict[str, set[str]] = {
@@ -39,11 +45,8 @@ BOT_LAYERS: dict[str, set[str]] = {
         "servers",
         "admin",
         "help",
-        "playground",
         "workspaces",
     },
-    # the local Slack: it speaks to vpsbot over HTTP only, and no feature knows it
-    "playground": set(),
 }
 
 
@@ -78,7 +81,7 @@ def test_lower_layers_never_import_upwards(package: str) -> None:
 def test_every_bot_package_has_a_layer() -> None:
     packages = {p.name for p in (ROOT / "bot").iterdir() if (p / "__init__.py").exists()}
     assert packages <= set(BOT_LAYERS), sorted(packages - set(BOT_LAYERS))
-    assert {"core", "app", "create", "servers", "admin", "status", "playground"} <= packages
+    assert {"core", "app", "create", "servers", "admin", "status"} <= packages
 
 
 @pytest.mark.parametrize("package", sorted(BOT_LAYERS))
@@ -99,14 +102,14 @@ def test_bot_packages_import_only_lower_layers(package: str) -> None:
     assert offenders == {}
 
 
-def test_the_sandbox_is_imported_only_where_it_is_started() -> None:
-    """The sandbox (fault injection, fake accounts) must never be reachable from a
-    production code path by accident: only the CLI's sandbox entry points load it."""
+def test_the_standins_are_imported_only_where_they_are_started() -> None:
+    """The stand-ins (fault injection, fake accounts, a fake Slack) must never be
+    reachable from a production code path by accident: only the CLI's entry points
+    that start them load them."""
     users = {
         str(path.relative_to(ROOT))
         for top in ("bot", "providers", "db")
         for path in (ROOT / top).rglob("*.py")
-        if "sandbox" not in path.parts
-        and any(name.startswith("providers.sandbox") for name in _modules(path))
+        if any(name.startswith("standins") for name in _modules(path))
     }
     assert users <= {"bot/app/serve.py", "bot/app/operator.py"}, sorted(users)

@@ -108,7 +108,7 @@ async def cmd_rotate_keys(services: Any, args: argparse.Namespace) -> None:
 
 
 def cmd_sandbox(args: argparse.Namespace) -> None:
-    from providers.sandbox import main as sandbox_main
+    from standins.sandbox import main as sandbox_main
 
     port = args.port if args.port is not None else _sandbox_port()
     sandbox_main(["--host", args.host, "--port", str(port)])

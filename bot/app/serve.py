@@ -220,7 +220,7 @@ async def _start_sandbox(services: Any, port: int = SANDBOX_PORT) -> Any:
     """Start the sandbox on ``port``; register it as the providers when none exist."""
     from bot.admin import service as admin_ops
     from db.repo import providers
-    from providers.sandbox import Sandbox
+    from standins.sandbox import Sandbox
 
     sandbox = Sandbox()
     await sandbox.start(host="127.0.0.1", port=port)
@@ -277,8 +277,8 @@ def _playground_settings(settings: Settings) -> tuple[Settings, Any]:
     with a signing secret and bot token made up for this run."""
     from pydantic import SecretStr
 
-    from bot.playground import launch
-    from bot.playground.web import PlaygroundError
+    from standins.playground import launch
+    from standins.playground.web import PlaygroundError
 
     try:
         plan = launch.for_serve(settings.host, settings.port)
@@ -293,8 +293,8 @@ def _playground_settings(settings: Settings) -> tuple[Settings, Any]:
 
 
 def cmd_playground(args: argparse.Namespace) -> None:
-    from bot.playground import launch
-    from bot.playground.web import PlaygroundError
+    from standins.playground import launch
+    from standins.playground.web import PlaygroundError
 
     settings = load_settings()
     token, secret = settings.slack_bot_token, settings.slack_signing_secret

@@ -18,10 +18,10 @@ from bot.app.bolt import build_bolt_app
 from bot.app.http import build_web_app
 from bot.core.config import Settings
 from bot.core.services import Services
-from bot.playground.slack_api import SlackStandIn
-from bot.playground.slack_client import SlackSender
 from db.engine import Database
-from providers.sandbox import Sandbox
+from standins.playground.slack_api import SlackStandIn
+from standins.playground.slack_client import SlackSender
+from standins.sandbox import Sandbox
 
 SIGNING_SECRET = "e2e-signing-secret-4f1d9a"
 BOT_TOKEN = "xoxb-test-token"

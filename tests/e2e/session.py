@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.playground.slack_client import SlackSender
-from bot.playground.slack_client import state_value as sv
+from standins.playground.slack_client import SlackSender
+from standins.playground.slack_client import state_value as sv
 from tests.e2e.conftest import Bot
 
 JSON = dict[str, Any]

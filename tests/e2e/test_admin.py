@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text
 
-from bot.playground.slack_client import Response, SlackSender
-from bot.playground.slack_client import state_value as sv
 from db.models import ActivityLog, Plan, ServiceProvider, VpsInstance
-from providers.sandbox.catalog import linode_catalog
+from standins.playground.slack_client import Response, SlackSender
+from standins.playground.slack_client import state_value as sv
+from standins.sandbox.catalog import linode_catalog
 from tests.e2e.conftest import ADMIN, TEAM, Bot
 from tests.e2e.session import CreateSession, options_of
 

@@ -6,8 +6,8 @@ import uuid
 
 from sqlalchemy import select
 
-from bot.playground.slack_client import state_value as sv
 from db.models import VpsInstance
+from standins.playground.slack_client import state_value as sv
 from tests.e2e.conftest import Bot
 from tests.e2e.session import CreateSession, block_ids, options_of, text_of
 

@@ -8,10 +8,10 @@ import re
 import pytest
 from sqlalchemy import select, text
 
-from bot.playground.slack_client import state_value as sv
 from bot.status.watcher import StatusWatcher
 from db.models import VpsInstance
 from providers.models import CreateRequest
+from standins.playground.slack_client import state_value as sv
 from tests.e2e.conftest import Bot, start_bot
 from tests.e2e.session import CreateSession, block_ids, options_of
 

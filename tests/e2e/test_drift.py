@@ -8,12 +8,12 @@ import uuid
 
 from sqlalchemy import select
 
-from bot.playground.slack_client import state_value as sv
 from bot.status.drift import Reconciler
 from bot.status.watcher import StatusWatcher
 from db.models import ActivityLog, VpsInstance
 from providers.http import RateBudget
 from providers.models import CreateRequest
+from standins.playground.slack_client import state_value as sv
 from tests.e2e.conftest import ADMIN, Bot
 from tests.e2e.session import CreateSession
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from urllib.parse import urlencode
 
-from bot.playground.slack_client import sign
+from standins.playground.slack_client import sign
 from tests.e2e.conftest import Bot
 
 

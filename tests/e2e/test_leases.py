@@ -16,11 +16,11 @@ from sqlalchemy import select
 from bot.app.spend_jobs import end_lease
 from bot.approvals.service import extend_lease
 from bot.core.services import Services
-from bot.playground.slack_client import state_value as sv
 from bot.status.leases import DEFAULT_GRACE, EXTEND_ACTION, LeaseSweeper
 from bot.status.watcher import StatusWatcher
 from db.models import ApprovalRequest, VpsInstance
 from db.repo import spend
+from standins.playground.slack_client import state_value as sv
 from tests.e2e.conftest import ADMIN, TEAM, USER, Bot, start_bot
 from tests.e2e.session import CreateSession, options_of
 

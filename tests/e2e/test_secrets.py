@@ -25,9 +25,9 @@ from collections.abc import Callable
 import pytest
 
 from bot.core.logs import redactor
-from bot.playground.slack_client import Response
-from bot.playground.slack_client import state_value as sv
 from db.embedded import bundled_program
+from standins.playground.slack_client import Response
+from standins.playground.slack_client import state_value as sv
 from tests.e2e.conftest import BOT_TOKEN, SIGNING_SECRET, USER, Bot
 from tests.e2e.session import CreateSession
 

@@ -14,12 +14,12 @@ from sqlalchemy import select
 
 from bot.core.actions import word as action_word
 from bot.core.tags import VPSBOT_TAG
-from bot.playground.slack_client import SlackSender
-from bot.playground.slack_client import state_value as sv
 from bot.status.watcher import StatusWatcher
 from db.models import ActivityLog, Plan, VpsInstance
 from db.repo import instances
 from providers.models import CreateRequest
+from standins.playground.slack_client import SlackSender
+from standins.playground.slack_client import state_value as sv
 from tests.e2e.conftest import Bot
 
 JSON = dict[str, Any]

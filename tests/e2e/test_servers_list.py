@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.playground.slack_client import SlackSender
 from db.models import Plan, VpsInstance
 from db.repo import activity
+from standins.playground.slack_client import SlackSender
 from tests.e2e.conftest import Bot
 
 JSON = dict[str, Any]

@@ -11,11 +11,11 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from bot.approvals.service import expire_requests
-from bot.playground.slack_client import SlackSender
-from bot.playground.slack_client import state_value as sv
 from bot.spend.requests import APPROVE_ACTION, DENY_ACTION
 from db.models import ApprovalRequest, VpsInstance
 from db.repo import spend
+from standins.playground.slack_client import SlackSender
+from standins.playground.slack_client import state_value as sv
 from tests.e2e.conftest import ADMIN, TEAM, USER, Bot, settled, start_bot
 from tests.e2e.session import CreateSession, text_of
 

@@ -28,16 +28,16 @@ from bot.core.config import Settings
 from bot.core.installs import AUTHORIZE_SECONDS
 from bot.core.services import Services
 from bot.core.tags import VPSBOT_TAG
-from bot.playground.slack_api import SlackStandIn
-from bot.playground.slack_client import SlackSender
-from bot.playground.slack_client import state_value as sv
 from bot.status import service as status
 from bot.status.drift import Reconciler
 from db.engine import Database
 from db.models import CreateDraft, VpsInstance
 from db.repo import activity, instances, plans, providers, workspaces
 from providers.models import CreateRequest
-from providers.sandbox import Sandbox
+from standins.playground.slack_api import SlackStandIn
+from standins.playground.slack_client import SlackSender
+from standins.playground.slack_client import state_value as sv
+from standins.sandbox import Sandbox
 from tests.e2e.conftest import SIGNING_SECRET, Bot
 from tests.e2e.session import CreateSession
 from tests.e2e.test_servers_actions import Owner, create_server, follow, load

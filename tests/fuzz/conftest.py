@@ -38,7 +38,7 @@ import pytest
 
 from db.engine import Database
 from db.models import Base
-from providers.sandbox import Sandbox
+from standins.sandbox import Sandbox
 from tests.fuzz.payloads import Targets
 from tests.fuzz.profiles import PROFILE
 from tests.fuzz.stack import (

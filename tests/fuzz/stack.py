@@ -2,7 +2,7 @@
 
 Everything the fuzz suite takes from other test code is imported here, in one
 place: the Slack stand-in and the signed sender (due to move to
-``bot/playground/``: change the two imports below) and the e2e stack builder.
+``standins/playground/``: change the two imports below) and the e2e stack builder.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from typing import Any
 
 import aiohttp
 
-from bot.playground.slack_api import SlackStandIn as SlackStandIn
-from bot.playground.slack_client import AckTimeout as AckTimeout
-from bot.playground.slack_client import Response, SlackSender
-from bot.playground.slack_client import state_value as state_value
+from standins.playground.slack_api import SlackStandIn as SlackStandIn
+from standins.playground.slack_client import AckTimeout as AckTimeout
+from standins.playground.slack_client import Response, SlackSender
+from standins.playground.slack_client import state_value as state_value
 from tests.e2e.conftest import ADMIN, SIGNING_SECRET, TEAM, USER, Bot
 from tests.e2e.conftest import start_bot as start_bot
 from tests.e2e.session import CreateSession as CreateSession

@@ -29,7 +29,7 @@ from providers.errors import (
 from providers.http import Transport
 from providers.models import CreateRequest, InstanceStatus
 from providers.registry import build_provider
-from providers.sandbox import Sandbox
+from standins.sandbox import Sandbox
 
 PROVISION_SECONDS = 20.0
 ACTION_SECONDS = 5.0

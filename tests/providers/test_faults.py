@@ -20,7 +20,7 @@ from providers.errors import OutageError, OutcomeUnknownError, RateLimitedError
 from providers.http import Transport
 from providers.models import CreateRequest, Instance
 from providers.registry import ProviderRegistry, build_provider
-from providers.sandbox import Sandbox
+from standins.sandbox import Sandbox
 
 DISPLAY = {"digitalocean": "DigitalOcean", "linode": "Linode"}
 LIST_PATH = {"digitalocean": "/v2/droplets", "linode": "/v4/linode/instances"}

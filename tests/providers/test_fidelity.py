@@ -22,7 +22,7 @@ from providers.http import Transport
 from providers.linode import LinodeProvider
 from providers.models import CreateRequest
 from providers.registry import build_provider
-from providers.sandbox import Sandbox
+from standins.sandbox import Sandbox
 
 
 @pytest.fixture

@@ -19,8 +19,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import bolt as slack_app
 from bot.app.bolt import VpsbotApp, answer_on_ack
-from bot.playground.slack_api import SlackStandIn
-from bot.playground.slack_client import SlackSender
+from standins.playground.slack_api import SlackStandIn
+from standins.playground.slack_client import SlackSender
 
 SECRET = "test-signing-secret"
 

@@ -26,7 +26,7 @@ import pytest
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from bot.app.cli import build_parser
-from providers.sandbox import Sandbox
+from standins.sandbox import Sandbox
 
 REPO = Path(__file__).resolve().parents[3]
 COMMAND_TIMEOUT = 60.0

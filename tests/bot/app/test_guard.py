@@ -22,7 +22,7 @@ from aiohttp import web
 from prometheus_client import REGISTRY
 
 from bot.app.guard import MAX_BODY, MAX_DEPTH, prepared, slack_guard
-from bot.playground.slack_client import sign
+from standins.playground.slack_client import sign
 
 SECRET = "guard-test-signing-secret"
 FORM = "application/x-www-form-urlencoded"

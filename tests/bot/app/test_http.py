@@ -21,11 +21,11 @@ from bot.app import http
 from bot.core.config import ConfigError, Settings
 from bot.core.logs import RequestContext, SecretRedactor
 from bot.core.services import Services
-from bot.playground.slack_api import SlackStandIn
-from bot.playground.slack_client import sign
 from db.engine import Database
 from db.models import ActivityLog
 from db.repo import activity
+from standins.playground.slack_api import SlackStandIn
+from standins.playground.slack_client import sign
 
 SECRET = "http-test-signing-secret"
 BOT_TOKEN = "xoxb-http-test"

@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app.serve import check_slack
 from bot.core.errors import CliError
-from bot.playground.slack_api import SlackStandIn
+from standins.playground.slack_api import SlackStandIn
 
 TOKEN = "xoxb-serve-check"
 

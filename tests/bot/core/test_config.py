@@ -106,7 +106,7 @@ def test_cli_prints_one_line_for_bad_port(tmp_path) -> None:  # type: ignore[no-
 
 
 def test_cli_serve_with_half_the_slack_credentials(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    # with none at all, serve starts the playground instead (tests/bot/playground/)
+    # with none at all, serve starts the playground instead (tests/standins/playground/)
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "SLACK_SIGNING_SECRET": "s3cret"}
     result = subprocess.run(
         [sys.executable, "-m", "bot", "serve"],

@@ -19,7 +19,7 @@ from db.engine import Database
 from providers.digitalocean import cloud_config_for_password
 from providers.errors import CredentialsError, OutageError, ProviderError, ValidationError
 from providers.models import CreateRequest
-from providers.sandbox import Sandbox
+from standins.sandbox import Sandbox
 
 DO_TOKEN = "dop_v1_redaction0123456789abcdefSECRET"
 LI_TOKEN = "linode-redaction-SECRET-9876543210"

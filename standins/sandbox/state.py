@@ -11,8 +11,8 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
-from providers.sandbox.catalog import DOCatalog, LinodeCatalog, do_catalog, linode_catalog
-from providers.sandbox.clock import Clock
+from standins.sandbox.catalog import DOCatalog, LinodeCatalog, do_catalog, linode_catalog
+from standins.sandbox.clock import Clock
 
 __all__ = [
     "DOAction",

@@ -15,8 +15,8 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.playground import launch
-from bot.playground.web import CHANNEL_ID, USERS, Playground, PlaygroundError, is_loopback
+from standins.playground import launch
+from standins.playground.web import CHANNEL_ID, USERS, Playground, PlaygroundError, is_loopback
 
 ADA, BEN = USERS[0].id, USERS[1].id
 
@@ -367,7 +367,7 @@ def test_the_page_draws_every_block_and_element_vpsbot_builds() -> None:
                 used |= {a.name for a in node.names if a.name.endswith(("Block", "Element"))}
     types = {t for name in used if (t := getattr(getattr(kit, name), "type", None))}
     assert {"section", "input", "actions", "external_select", "overflow"} <= types
-    script = (root / "bot" / "playground" / "static" / "app.js").read_text()
+    script = (root / "standins" / "playground" / "static" / "app.js").read_text()
     assert {t for t in types if f'case "{t}":' not in script} == set()
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from providers.sandbox import Sandbox
+from standins.sandbox import Sandbox
 
 DO_AUTH = {"Authorization": "Bearer sandbox-digitalocean-token"}
 LI_AUTH = {"Authorization": "Bearer sandbox-linode-token"}

@@ -17,8 +17,8 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.playground.slack_api import SlackStandIn
-from bot.playground.slack_client import AckTimeout, Response, SlackSender, sign, state_value
+from standins.playground.slack_api import SlackStandIn
+from standins.playground.slack_client import AckTimeout, Response, SlackSender, sign, state_value
 
 SECRET = "test-signing-secret"
 TOKEN = "xoxb-test-token"

@@ -589,7 +589,7 @@ class FakeVpsbot:
         from slack_bolt.async_app import AsyncAck, AsyncApp
         from slack_sdk.web.async_client import AsyncWebClient
 
-        from bot.playground.web import Playground
+        from standins.playground.web import Playground
 
         self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
         playground = await Playground("").start()

@@ -10,7 +10,7 @@ import math
 from collections import deque
 from dataclasses import dataclass
 
-from providers.sandbox.clock import Clock
+from standins.sandbox.clock import Clock
 
 __all__ = ["Budget", "Verdict"]
 

@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.playground.slack_api import SlackStandIn, WaitTimeout
+from standins.playground.slack_api import SlackStandIn, WaitTimeout
 
 TOKEN = "xoxb-test-token"
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from aiohttp import web
 
-from providers.sandbox.common import ApiError, do_error, do_page, read_json
-from providers.sandbox.state import DO_ACTION_RESULT, DOState, Droplet, public
+from standins.sandbox.common import ApiError, do_error, do_page, read_json
+from standins.sandbox.state import DO_ACTION_RESULT, DOState, Droplet, public
 
 __all__ = ["DigitalOceanAPI", "name_error"]
 

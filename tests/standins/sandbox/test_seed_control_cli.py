@@ -11,7 +11,7 @@ import time
 import aiohttp
 import pytest
 
-from providers.sandbox import Sandbox, main, serve_forever
+from standins.sandbox import Sandbox, main, serve_forever
 
 from .conftest import Client
 
@@ -144,7 +144,7 @@ async def test_control_api_over_http(sb: Sandbox, api: Client) -> None:
 
 def test_module_help() -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "providers.sandbox", "--help"],
+        [sys.executable, "-m", "standins.sandbox", "--help"],
         capture_output=True,
         text=True,
         check=True,
@@ -182,7 +182,7 @@ async def test_serve_forever_prints_urls_and_serves(capsys: object) -> None:
 def test_the_sandbox_refuses_to_listen_beyond_loopback(
     host: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from providers.sandbox.cli import build_parser
+    from standins.sandbox.cli import build_parser
 
     with pytest.raises(SystemExit):
         build_parser().parse_args(["--host", host])
@@ -191,6 +191,6 @@ def test_the_sandbox_refuses_to_listen_beyond_loopback(
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.9", "::1", "localhost"])
 def test_the_sandbox_listens_on_loopback(host: str) -> None:
-    from providers.sandbox.cli import build_parser
+    from standins.sandbox.cli import build_parser
 
     assert build_parser().parse_args(["--host", host]).host == host

@@ -8,7 +8,7 @@ import time
 import aiohttp
 import pytest
 
-from providers.sandbox import Sandbox
+from standins.sandbox import Sandbox
 
 from .conftest import DO_AUTH, Client
 

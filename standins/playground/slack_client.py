@@ -4,7 +4,7 @@
 options loads, view closed, shortcuts) and Events API callbacks to the app's request URL,
 form-encoded (events: JSON), signed with ``v0`` HMAC-SHA256 of ``v0:{timestamp}:{body}``.
 
-Given a :class:`~bot.playground.slack_api.SlackStandIn`, each request carries a response_url
+Given a :class:`~standins.playground.slack_api.SlackStandIn`, each request carries a response_url
 served by the stand-in, trigger_ids the stand-in knows, and views/messages as the stand-in
 currently holds them (pass a view_id or message ts instead of a dict).
 
@@ -153,7 +153,7 @@ class state_value:  # lower-case: used like a namespace, state_value.plain_text(
         return {"type": "datepicker", "selected_date": date}
 
 
-# Short aliases, so tests can `from bot.playground.slack_client import plain_text, ...`.
+# Short aliases, so tests can `from standins.playground.slack_client import plain_text, ...`.
 plain_text = state_value.plain_text
 static_select = state_value.static_select
 external_select = state_value.external_select

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from providers.sandbox import Sandbox
+from standins.sandbox import Sandbox
 
 from .conftest import Client
 

@@ -5,11 +5,11 @@ signs every request with its own signing secret and posts it to ``vpsbot serve``
 ``/slack/events``, and answers vpsbot's Web API calls itself (``SLACK_API_URL``). Nothing in
 ``bot/`` knows it is not talking to Slack; this package talks to vpsbot only over HTTP.
 
-- :mod:`bot.playground.slack_api` — the Slack Web API stand-in (also the tests' Slack), with
+- :mod:`standins.playground.slack_api` — the Slack Web API stand-in (also the tests' Slack), with
   faults on demand;
-- :mod:`bot.playground.slack_client` — signs and sends Slack's requests to ``/slack/events``;
-- :mod:`bot.playground.web` — the browser page and its JSON API;
-- :mod:`bot.playground.launch` — starting it beside ``vpsbot serve`` or for a running vpsbot.
+- :mod:`standins.playground.slack_client` — signs and sends Slack's requests to ``/slack/events``;
+- :mod:`standins.playground.web` — the browser page and its JSON API;
+- :mod:`standins.playground.launch` — starting it beside ``vpsbot serve`` or for a running vpsbot.
 
 It never starts by accident: it binds loopback only and refuses to run when real Slack
 credentials are set.

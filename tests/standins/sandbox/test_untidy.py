@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from providers.sandbox import Sandbox
+from standins.sandbox import Sandbox
 
 from .conftest import Client
 

@@ -8,8 +8,8 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from providers.sandbox.digitalocean import name_error
-from providers.sandbox.linode import apply_filter_one, label_error, password_error
+from standins.sandbox.digitalocean import name_error
+from standins.sandbox.linode import apply_filter_one, label_error, password_error
 
 # The label pattern and length bounds from the Linode spec.
 SPEC_LABEL = re.compile(r"^[a-zA-Z]((?!--|__|\.\.)[a-zA-Z0-9-_.])+$")

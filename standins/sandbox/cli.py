@@ -1,4 +1,4 @@
-"""Run the sandbox as a process: ``python -m providers.sandbox`` / ``vpsbot sandbox``."""
+"""Run the sandbox as a process: ``python -m standins.sandbox`` / ``vpsbot sandbox``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import signal
 from collections.abc import Sequence
 from typing import Any
 
-from providers.sandbox.server import DEFAULT_DO_TOKEN, DEFAULT_LINODE_TOKEN, Sandbox
+from standins.sandbox.server import DEFAULT_DO_TOKEN, DEFAULT_LINODE_TOKEN, Sandbox
 
 __all__ = ["DEFAULT_PORT", "build_parser", "main", "serve_forever"]
 
@@ -69,7 +69,7 @@ def _loopback(host: str) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m providers.sandbox",
+        prog="python -m standins.sandbox",
         description=(
             "Local DigitalOcean v2 + Linode v4 look-alike for trying vpsbot without cloud "
             "accounts. Prints its URLs and tokens."

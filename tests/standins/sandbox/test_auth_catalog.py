@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from providers.sandbox import Sandbox
-from providers.sandbox.catalog import linode_catalog
+from standins.sandbox import Sandbox
+from standins.sandbox.catalog import linode_catalog
 
 from .conftest import Client
 

@@ -10,9 +10,9 @@ from typing import Any
 
 from aiohttp import web
 
-from providers.sandbox.common import TOKEN, ApiError, linode_error, linode_page, read_json
-from providers.sandbox.ratelimit import Budget
-from providers.sandbox.state import LinodeInstance, LinodeState
+from standins.sandbox.common import TOKEN, ApiError, linode_error, linode_page, read_json
+from standins.sandbox.ratelimit import Budget
+from standins.sandbox.state import LinodeInstance, LinodeState
 
 __all__ = ["LinodeAPI", "apply_filter", "label_error", "password_error", "type_available"]
 

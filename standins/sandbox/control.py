@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from providers.sandbox.faults import PROVIDERS
+from standins.sandbox.faults import PROVIDERS
 
 if TYPE_CHECKING:
-    from providers.sandbox.server import Sandbox
+    from standins.sandbox.server import Sandbox
 
 __all__ = ["control_routes"]
 

@@ -16,13 +16,13 @@ from typing import Any, NamedTuple
 
 from aiohttp import web
 
-from providers.sandbox.clock import Clock
-from providers.sandbox.common import PAGING, TOKEN, ApiError, Paging
-from providers.sandbox.digitalocean import DigitalOceanAPI
-from providers.sandbox.faults import PROVIDERS, Fault, FaultSet
-from providers.sandbox.linode import LinodeAPI
-from providers.sandbox.ratelimit import Budget, Verdict
-from providers.sandbox.state import DOState, LinodeState
+from standins.sandbox.clock import Clock
+from standins.sandbox.common import PAGING, TOKEN, ApiError, Paging
+from standins.sandbox.digitalocean import DigitalOceanAPI
+from standins.sandbox.faults import PROVIDERS, Fault, FaultSet
+from standins.sandbox.linode import LinodeAPI
+from standins.sandbox.ratelimit import Budget, Verdict
+from standins.sandbox.state import DOState, LinodeState
 
 __all__ = [
     "DEFAULT_DO_TOKEN",
@@ -228,7 +228,7 @@ class Sandbox:
         return fault
 
     def set_paging(self, *, max_page_size: int | None = None, overlap: int = 0) -> None:
-        """Untidy pagination (see :class:`~providers.sandbox.common.Paging`)."""
+        """Untidy pagination (see :class:`~standins.sandbox.common.Paging`)."""
         self.paging.max_page_size = max_page_size
         self.paging.overlap = overlap
 
@@ -260,7 +260,7 @@ class Sandbox:
 
     def seed_images(self, provider: str, n: int) -> list[str]:
         """Add ``n`` extra public distribution images to the catalogue; their ids."""
-        from providers.sandbox.catalog import do_seed_image, linode_seed_image
+        from standins.sandbox.catalog import do_seed_image, linode_seed_image
 
         ids = []
         if provider == "digitalocean":
@@ -331,7 +331,7 @@ class Sandbox:
         self._linode_api = LinodeAPI(self.linode, self.create_budget)
         app.add_routes(self._do_api.routes())
         app.add_routes(self._linode_api.routes())
-        from providers.sandbox.control import control_routes
+        from standins.sandbox.control import control_routes
 
         app.add_routes(control_routes(self))
         return app

@@ -6,7 +6,7 @@ import base64
 import json
 from typing import Any
 
-from providers.sandbox import Sandbox
+from standins.sandbox import Sandbox
 
 from .conftest import Client
 
