@@ -37,6 +37,6 @@ async def vps_command(
     word, _, rest = text.partition(" ")
     handler = SUBCOMMANDS.get(word.lower() or "help")
     if handler is None:
-        await unknown_command(ack, word)
+        await unknown_command(ack, word, SUBCOMMANDS)
         return
     await handler(services, command, rest.strip(), ack, respond, client)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncRespond
@@ -9,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.services import Services
 from bot.core.slack import Subcommand
-from bot.help.views import help_blocks, help_text
+from bot.help.views import help_blocks, help_text, suggest
 
 __all__ = ["SUBCOMMANDS", "help_command", "unknown_command"]
 
@@ -25,9 +26,14 @@ async def help_command(
     await ack(response_type="ephemeral", text=help_text(), blocks=help_blocks())
 
 
-async def unknown_command(ack: AsyncAck, word: str) -> None:
-    """A first word vpsbot does not know: the help, with the word quoted."""
-    await ack(response_type="ephemeral", text=help_text(), blocks=help_blocks(unknown=word))
+async def unknown_command(ack: AsyncAck, word: str, known: Iterable[str]) -> None:
+    """A first word vpsbot does not know: the help, with the word quoted and the
+    command it most likely meant."""
+    maybe = suggest(word, known)
+    text = f"Did you mean `/vps {maybe}`?\n{help_text()}" if maybe else help_text()
+    await ack(
+        response_type="ephemeral", text=text, blocks=help_blocks(unknown=word, suggestion=maybe)
+    )
 
 
 SUBCOMMANDS: dict[str, Subcommand] = {"help": help_command}

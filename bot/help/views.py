@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
 
-__all__ = ["COMMANDS", "help_blocks", "help_text"]
+__all__ = ["COMMANDS", "help_blocks", "help_text", "suggest"]
 
 #: How much of an unknown command word is quoted back (Slack caps a section at 3,000).
 _MAX_WORD = 40
@@ -24,7 +27,13 @@ def help_text() -> str:
     return "vpsbot commands:\n" + "\n".join(f"• {cmd} — {what}" for cmd, what in COMMANDS)
 
 
-def help_blocks(unknown: str | None = None) -> list[Block]:
+def suggest(word: str, known: Iterable[str]) -> str | None:
+    """The known word a mistyped one most likely meant (``lsit`` → ``list``), if any."""
+    close = difflib.get_close_matches(word.lower(), sorted(known), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def help_blocks(unknown: str | None = None, suggestion: str | None = None) -> list[Block]:
     lines = "\n".join(f"• `{cmd}` — {what}" for cmd, what in COMMANDS)
     blocks: list[Block] = []
     if unknown:
@@ -32,6 +41,8 @@ def help_blocks(unknown: str | None = None) -> list[Block]:
         word = unknown.replace("`", "'")[:_MAX_WORD]
         more = "…" if len(unknown) > _MAX_WORD else ""
         said = f"I don't know `/vps {word}{more}`."
+        if suggestion:
+            said += f" Did you mean `/vps {suggestion}`?"
         blocks.append(SectionBlock(text=MarkdownTextObject(text=said)))
     blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*vpsbot commands*\n{lines}")))
     blocks.append(

@@ -20,7 +20,23 @@ async def test_help_answers_with_the_command_list(bot: Bot) -> None:
 
 async def test_unknown_subcommand_says_so(bot: Bot) -> None:
     response = await bot.slack.command("/vps", "frobnicate")
-    assert "frobnicate" in str(response.json()["blocks"])
+    said = response.json()["blocks"][0]["text"]["text"]
+    assert said == "I don't know `/vps frobnicate`."  # nothing near it to suggest
+
+
+async def test_a_mistyped_subcommand_gets_the_command_it_meant(bot: Bot) -> None:
+    for typed, meant in (
+        ("lsit", "list"),
+        ("creat", "create"),
+        ("SHWO", "show"),
+        ("amdin", "admin"),
+    ):
+        response = await bot.slack.command("/vps", f"{typed} web-1")
+        body = response.json()
+        assert body["response_type"] == "ephemeral"
+        said = body["blocks"][0]["text"]["text"]
+        assert said == f"I don't know `/vps {typed}`. Did you mean `/vps {meant}`?", typed
+        assert body["text"].startswith(f"Did you mean `/vps {meant}`?")
 
 
 def _form(text: str) -> str:
