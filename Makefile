@@ -13,20 +13,30 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade 'pip>=25.1'
 
-# constraints.txt pins every package to the version CI tested; pyproject.toml keeps the ranges
-$(STAMP): pyproject.toml constraints.txt | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --constraint constraints.txt --editable . --group dev
+# constraints.txt pins every package to the version CI tested; pyproject.toml keeps the ranges.
+# `make run` installs what the bot runs on (RUN_STAMP); `make test` adds the dev group and the
+# browser (STAMP). PYTHONWARNINGS quiets setuptools' 14-line editable-install banner.
+RUN_STAMP := $(VENV)/.installed-run
+PIP_INSTALL := PYTHONWARNINGS=ignore::UserWarning $(BIN)/python -m pip install --quiet \
+	--disable-pip-version-check --constraint constraints.txt
+
+$(RUN_STAMP): pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP_INSTALL) --editable .
+	touch $(RUN_STAMP)
+
+$(STAMP): $(RUN_STAMP)
+	$(PIP_INSTALL) --group dev
 	@# the playground's browser tests drive Debian's Chromium (Playwright's own builds
-	@# cannot be downloaded here); install it once, as root
-	@if [ ! -x /usr/bin/chromium ]; then \
+	@# cannot be downloaded here), and its emoji need a colour font: install both, as root
+	@if [ ! -x /usr/bin/chromium ] || [ ! -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ]; then \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-			apt-get install -y -qq chromium fonts-noto-color-emoji; \
-		else echo "the browser tests need Debian's chromium: apt-get install chromium (as root)"; fi; \
+			apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null; \
+		else echo "the browser tests need Debian's chromium and fonts-noto-color-emoji: apt-get install them (as root)"; fi; \
 	fi
 	touch $(STAMP)
 
 ## run: install, migrate and start the bot on embedded defaults
-run: $(STAMP)
+run: $(RUN_STAMP)
 	@$(BIN)/vpsbot serve --migrate --sandbox
 
 ## test: ruff, mypy and the whole pytest suite against a real PostgreSQL
@@ -47,7 +57,7 @@ screenshots: $(STAMP)
 	VPSBOT_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q \
 		tests/standins/playground/test_browser.py -k make_run_without_slack
 
-sandbox: $(STAMP)
+sandbox: $(RUN_STAMP)
 	$(BIN)/vpsbot sandbox
 
 bench: $(STAMP)

@@ -94,7 +94,6 @@ async def _serve(
             shutdown.enter("playground")
             await playground.playground.start()
             stack.push_async_callback(playground.playground.stop)
-            print(playground.banner(), flush=True)
         shutdown.enter("database")
         embedded = None
         if settings.embedded_database:
@@ -136,6 +135,8 @@ async def _serve(
             f"health at http://{settings.host}:{settings.port}/healthz",
             flush=True,
         )
+        if playground is not None:  # last, once everything answers: the line to act on
+            print(playground.banner(), flush=True)
         stop = asyncio.Event()
         background = [
             asyncio.create_task(StatusWatcher(services).run(stop)),

@@ -175,7 +175,7 @@ def vpsbot(admin_url: str, tmp_path: Path) -> Iterator[Running]:
         assert proc.stdout is not None
         for line in proc.stdout:
             out.append(line)
-            if "vpsbot is running" in line:
+            if "local playground (not Slack)" in line:  # printed last, once all is up
                 ready.set()
 
     reader = threading.Thread(target=read, daemon=True)
@@ -268,7 +268,11 @@ def test_make_run_without_slack_serves_the_playground(
 ) -> None:
     """A DigitalOcean 1-Click server from `/vps create` to running, then `/vps list` and a
     confirmed power-off, as Ada (the admin) would do it; Cleo may only look at it."""
-    assert any(f"local playground (not Slack) at {vpsbot.url}" in line for line in vpsbot.out)
+    # the playground's URL is the last line start-up prints, after the bot runs
+    assert vpsbot.out[-1].startswith(
+        f"no Slack credentials: local playground (not Slack) at {vpsbot.url}"
+    )
+    assert any("vpsbot is running" in line for line in vpsbot.out[:-1])
     page.clock.set_fixed_time(datetime(2026, 11, 30, 9, 41))  # the screenshots' clock
     page.goto(vpsbot.url)
     expect(page.locator("#banner")).to_contain_text("Local playground")
