@@ -48,6 +48,8 @@ TEAM_ID = "T0PLAYGRND"
 TEAM_DOMAIN = "vpsbot-playground"
 CHANNEL_ID = "C0PLAYGRND"
 CHANNEL_NAME = "vps-playground"
+#: the app's Home tab, listed with the channels (not a channel: it holds one view)
+HOME_ID = "HOME"
 COMMAND = "/vps"
 #: How long the page's long poll waits for a change before answering anyway.
 POLL_SECONDS = 20.0
@@ -198,6 +200,7 @@ class Playground:
         app.router.add_post("/_playground/submit", self._submit)
         app.router.add_post("/_playground/close", self._close)
         app.router.add_post("/_playground/dismiss", self._dismiss)
+        app.router.add_post("/_playground/home", self._home)
 
     # ------------------------------------------------------------------ helpers
 
@@ -232,9 +235,12 @@ class Playground:
         return [
             {"id": CHANNEL_ID, "name": CHANNEL_NAME, "kind": "channel"},
             {"id": "D" + user.id[1:], "name": "vpsbot", "kind": "im"},
+            {"id": HOME_ID, "name": "vpsbot", "kind": "home"},
         ]
 
     def _sender(self, user: PlaygroundUser, channel: str) -> SlackSender:
+        if channel == HOME_ID:  # what happens on the Home tab comes from the app's DM
+            channel = "D" + user.id[1:]
         name = next((c["name"] for c in self._channels(user) if c["id"] == channel), None)
         if name is None:
             raise _BadRequest("no such channel")
@@ -308,6 +314,10 @@ class Playground:
             ),
             key=lambda m: float(m["ts"]),
         )
+        home: JSON | None = None
+        if channel == HOME_ID:
+            home_id = self.api.home_views.get(user.id)
+            home = self.api.views.get(home_id) if home_id else None
         modal: JSON | None = None
         stack = self.api.open_modals(user.id)
         if stack:
@@ -331,6 +341,7 @@ class Playground:
             "messages": messages,
             "ephemerals": ephemerals,
             "modal": modal,
+            "home": home,
         }
 
     async def _body(self, request: web.Request) -> JSON:
@@ -371,6 +382,9 @@ class Playground:
 
     async def _dismiss(self, request: web.Request) -> web.Response:
         return await self._guarded(request, "dismiss")
+
+    async def _home(self, request: web.Request) -> web.Response:
+        return await self._guarded(request, "home")
 
     # ------------------------------------------------------------------ what the page does
 
@@ -449,7 +463,8 @@ class Playground:
         elif isinstance(selected_option, dict):
             kwargs["selected_option"] = selected_option
         if isinstance(view_id, str) and view_id:
-            if not self.api.is_open(view_id):
+            mine = self.api.view_users.get(view_id) == user.id
+            if not self.api.is_open(view_id) or not (mine or self._home_of(user) == view_id):
                 raise _BadRequest("that modal is closed")
             self._remember_state(view_id, state)
             kwargs["view"] = view_id
@@ -546,6 +561,15 @@ class Playground:
             self.api.close_view(view_id, whole_stack=not back)
         self.api.touch()
         return {"ok": True}
+
+    def _home_of(self, user: PlaygroundUser) -> str | None:
+        return self.api.home_views.get(user.id)
+
+    async def _do_home(self, body: JSON) -> JSON:
+        """The person opened the app's Home tab: Slack sends ``app_home_opened``."""
+        user = self._user(body)
+        response = await self._sender(user, HOME_ID).app_home_opened()
+        return {"ok": response.status == 200, "status": response.status}
 
     async def _do_dismiss(self, body: JSON) -> JSON:
         user = self._user(body)

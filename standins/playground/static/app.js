@@ -86,6 +86,7 @@ const EMOJI = {
   arrow_right: "➡️", arrow_left: "⬅️", recycle: "♻️", stop_sign: "🛑", sparkles: "✨",
   shield: "🛡️", busts_in_silhouette: "👥", bust_in_silhouette: "👤", date: "📅",
   calendar: "📆", chart_with_upwards_trend: "📈", construction: "🚧", skull: "💀",
+  alarm_clock: "⏰", raised_hand: "✋", hand: "✋", money_mouth_face: "🤑", bar_chart: "📊",
 };
 
 function emoji(html) {
@@ -963,7 +964,7 @@ function render() {
           class: c.id === S.channel ? "active" : "",
           dataset: { channelId: c.id },
           onclick: () => switchTo(S.user, c.id),
-        }, c.kind === "im" ? `💬 ${c.name}` : `# ${c.name}`)
+        }, { im: `💬 ${c.name}`, home: `🏠 ${c.name} · Home` }[c.kind] || `# ${c.name}`)
       )
     );
   }
@@ -972,12 +973,38 @@ function render() {
 
 function renderMain(state) {
   const channel = state.channels.find((c) => c.id === S.channel) || state.channels[0];
-  const title = channel.kind === "im" ? channel.name : `# ${channel.name}`;
+  const home = channel.kind === "home";
+  const title = { im: channel.name, home: `${channel.name} · Home` }[channel.kind] || `# ${channel.name}`;
   document.getElementById("channel-title").textContent = title;
+  document.getElementById("composer").hidden = home;
   document.getElementById("message-box").placeholder =
     `Message ${channel.kind === "im" ? channel.name : "#" + channel.name} — try /vps create web-1`;
-  renderChannel();
+  if (home) renderHome(state.home);
+  else renderChannel();
   renderModal(state.modal);
+}
+
+// ------------------------------------------------------------------ the app's Home tab
+
+function renderHome(view) {
+  const box = document.getElementById("messages");
+  const key = view ? JSON.stringify([view.id, view.hash]) : "none";
+  if (box.dataset.home === key) return;
+  box.dataset.home = key;
+  const page = h("div", { class: "home-view", "aria-label": "vpsbot Home" });
+  if (!view) {
+    page.append(h("div", { class: "home-empty" }, "vpsbot has not published a Home view yet."));
+  } else {
+    const ctx = {
+      viewId: view.id,
+      errors: {},
+      preserve: null,
+      stateValues: (view.state && view.state.values) || {},
+      collect: () => collectState(page),
+    };
+    page.append(renderBlocks(view.blocks, ctx));
+  }
+  box.replaceChildren(page);
 }
 
 async function poll(generation) {
@@ -1013,8 +1040,17 @@ function switchTo(user, channel) {
   S.generation += 1;
   for (const entry of S.nodes.values()) entry.node.remove();
   S.nodes.clear();
+  const box = document.getElementById("messages");
+  if (box.dataset.home) {
+    delete box.dataset.home;
+    box.replaceChildren();
+  }
   localStorage.setItem("vpsbot-playground-user", user);
   poll(S.generation);
+  if (channel === "HOME") {
+    // opening the tab is what makes Slack send app_home_opened, every time
+    post("/_playground/home", { user, channel }).catch((error) => toast(error.message));
+  }
 }
 
 async function send(event) {

@@ -331,6 +331,19 @@ def test_make_run_without_slack_serves_the_playground(
     expect(dialog).to_have_count(0)
     expect(listing).to_contain_text("Power off of web-1 requested.", timeout=10_000)
 
+    page.locator("#channel-list li", has_text="Home").click()  # the app's Home tab
+    expect(page.locator("#channel-title")).to_have_text("vpsbot · Home")
+    expect(page.locator("#composer")).to_be_hidden()
+    home = page.get_by_label("vpsbot Home")
+    expect(home).to_contain_text("My servers (1)", timeout=10_000)
+    expect(home).to_contain_text("web-1")
+    snapshot(page, screenshots, "home.png")
+    press(home, "Create a server")
+    at_step(page, "plan")
+    press(modal(page).locator(".modal-foot"), "Cancel")
+    expect(modal(page)).to_have_count(0)
+    page.locator("#channel-list li", has_text="vps-playground").click()
+
     page.get_by_label("You are").select_option("U0CLEO0003")  # not Ada's server, not an admin
     say(page, "/vps show web-1")
     shown = messages(page).filter(has_text="Only visible to you").last

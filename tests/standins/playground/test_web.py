@@ -16,7 +16,14 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from standins.playground import launch
-from standins.playground.web import CHANNEL_ID, USERS, Playground, PlaygroundError, is_loopback
+from standins.playground.web import (
+    CHANNEL_ID,
+    HOME_ID,
+    USERS,
+    Playground,
+    PlaygroundError,
+    is_loopback,
+)
 
 ADA, BEN = USERS[0].id, USERS[1].id
 
@@ -107,6 +114,35 @@ def build_bolt(playground: Playground, seen: Seen) -> AsyncApp:
         pushed = dict(FORM, callback_id="pushed", title={"type": "plain_text", "text": "More"})
         await client.views_push(trigger_id=body["trigger_id"], view=pushed)
 
+    @app.event("app_home_opened")
+    async def home_opened(event: dict[str, Any], client: AsyncWebClient) -> None:
+        seen.bodies.append(("home_opened", event))
+        opened = sum(1 for kind, _ in seen.bodies if kind == "home_opened")
+        await client.views_publish(
+            user_id=event["user"],
+            view={
+                "type": "home",
+                "blocks": [
+                    {
+                        "type": "section",
+                        "block_id": "hello",
+                        "text": {"type": "mrkdwn", "text": f"Opened {opened} times"},
+                        "accessory": {
+                            "type": "button",
+                            "action_id": "home_button",
+                            "value": "h",
+                            "text": {"type": "plain_text", "text": "Create"},
+                        },
+                    }
+                ],
+            },
+        )
+
+    @app.action("home_button")
+    async def home_button(ack: AsyncAck, body: dict[str, Any]) -> None:
+        seen.bodies.append(("home_button", body))
+        await ack()
+
     @app.view("form")
     async def form(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         seen.bodies.append(("submission", body))
@@ -129,8 +165,10 @@ class Harness:
         async with self.http.post(f"{self.playground.url}_playground/{path}", json=body) as r:
             return r.status, await r.json()
 
-    async def state(self, user: str = ADA, after: int = -1) -> dict[str, Any]:
-        url = f"{self.playground.url}_playground/state?user={user}&after={after}"
+    async def state(
+        self, user: str = ADA, after: int = -1, channel: str = CHANNEL_ID
+    ) -> dict[str, Any]:
+        url = f"{self.playground.url}_playground/state?user={user}&after={after}&channel={channel}"
         async with self.http.get(url) as response:
             assert response.status == 200
             data: dict[str, Any] = await response.json()
@@ -369,6 +407,77 @@ def test_the_page_draws_every_block_and_element_vpsbot_builds() -> None:
     assert {"section", "input", "actions", "external_select", "overflow"} <= types
     script = (root / "standins" / "playground" / "static" / "app.js").read_text()
     assert {t for t in types if f'case "{t}":' not in script} == set()
+
+
+async def test_the_home_tab_sends_app_home_opened_and_shows_what_the_app_publishes(
+    harness: Harness,
+) -> None:
+    before = await harness.state(channel=HOME_ID)
+    assert before["home"] is None and before["messages"] == []
+    assert {"id": HOME_ID, "name": "vpsbot", "kind": "home"} in before["channels"]
+    for times in (1, 2):  # every opening of the tab is an event, as in Slack
+        status, answer = await harness.post("home", {"user": ADA, "channel": HOME_ID})
+        assert (status, answer["ok"]) == (200, True)
+        event = harness.seen.last("home_opened")
+        assert event["user"] == ADA and event["tab"] == "home"
+        home = (await harness.state(channel=HOME_ID))["home"]
+        assert home["type"] == "home"
+        assert home["blocks"][0]["text"]["text"] == f"Opened {times} times"
+    assert (await harness.state(BEN, channel=HOME_ID))["home"] is None  # Ada's alone
+    status, answer = await harness.post(
+        "action",
+        {
+            "user": ADA,
+            "channel": HOME_ID,
+            "view_id": home["id"],
+            "action": {"action_id": "home_button", "block_id": "hello", "value": "h"},
+            "state": {},
+        },
+    )
+    assert (status, answer["ok"]) == (200, True)
+    body = harness.seen.last("home_button")
+    assert body["container"] == {"type": "view", "view_id": home["id"]}
+    assert body["view"]["type"] == "home" and body["user"]["id"] == ADA
+    status, _ = await harness.post(  # Ben cannot press Ada's Home
+        "action",
+        {
+            "user": BEN,
+            "channel": HOME_ID,
+            "view_id": home["id"],
+            "action": {"action_id": "home_button", "block_id": "hello", "value": "h"},
+            "state": {},
+        },
+    )
+    assert status == 400
+
+
+def test_the_page_draws_every_emoji_shortcode_vpsbot_writes() -> None:
+    """Every ``:shortcode:`` in a string vpsbot sends (docstrings aside) has its Unicode in
+    app.js: the page never shows a raw ``:alarm_clock:`` or an empty box."""
+    import ast
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    written: set[str] = set()
+    for path in (root / "bot").rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        docstrings: set[int] = set()  # ids, so only while this tree lives
+        for node in ast.walk(tree):
+            body = getattr(node, "body", None)
+            if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
+                docstrings.add(id(body[0].value))
+        for node in ast.walk(tree):
+            text = node.value if isinstance(node, ast.Constant) else None
+            if isinstance(text, str) and id(node) not in docstrings:
+                written |= set(re.findall(r":([a-z][a-z0-9_+-]*):", text))
+    assert {"alarm_clock", "warning", "white_check_mark"} <= written
+    script = (root / "standins" / "playground" / "static" / "app.js").read_text()
+    table = script[
+        script.index("const EMOJI = {") : script.index("};", script.index("const EMOJI"))
+    ]
+    known = set(re.findall(r'"?([a-z0-9_+-]+)"?: "', table))
+    assert written - known == set()
 
 
 async def test_a_port_in_use_is_one_clear_line(harness: Harness) -> None:
