@@ -70,9 +70,28 @@ def test_constraints_pin_every_dependency_inside_its_range() -> None:
     assert "vpsbot" not in pins
 
 
-def test_makefile_installs_with_the_constraints_and_the_dev_group() -> None:
+def test_make_run_installs_the_runtime_only_and_make_test_adds_the_dev_group(
+    tmp_path: Path,
+) -> None:
+    """What each README command would run (``make -n``), in a venv that does not exist yet."""
+    venv = tmp_path / "venv"
+
+    def planned(target: str) -> str:
+        args = ["make", "-n", f"VENV={venv}", target]
+        return subprocess.run(args, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+
+    run = planned("run")
+    assert "--constraint constraints.txt --editable ." in run
+    assert "--group dev" not in run and "apt-get" not in run  # no test tools, no browser
+    assert "serve --migrate --sandbox" in run
+    test = planned("test")
+    assert "--constraint constraints.txt --editable ." in test
+    assert "--constraint constraints.txt --group dev" in test
+    assert "pytest" in test and "mypy" in test and "ruff" in test
+
+
+def test_makefile_minimum_python_matches_pyproject() -> None:
     makefile = (ROOT / "Makefile").read_text()
-    assert "--constraint constraints.txt --editable . --group dev" in makefile
     assert "requires-python" in makefile  # the comment tying PY_MIN to pyproject
     assert PYPROJECT["project"]["requires-python"] == ">=3.11"
     assert "PY_MIN := (3, 11)" in makefile
