@@ -35,6 +35,8 @@ class ServerAction:
     modal: bool = False
     #: what the confirmation dialog of a destructive button says
     confirm: str = ""
+    #: turns the server on (refused once its lease ended: the lease end stays)
+    starts: bool = False
 
 
 _RUNNING = frozenset({"running"})
@@ -46,7 +48,7 @@ _ANY = frozenset({"running", "stopped", "provisioning", "rebooting", "error", "u
 ACTIONS: dict[str, ServerAction] = {
     a.name: a
     for a in (
-        ServerAction("power_on", "Power on", "provisioning", _STOPPED | _UNSETTLED),
+        ServerAction("power_on", "Power on", "provisioning", _STOPPED | _UNSETTLED, starts=True),
         ServerAction("shutdown", "Shut down", "stopped", _RUNNING | _UNSETTLED),
         ServerAction(
             "power_off",
@@ -56,7 +58,7 @@ ACTIONS: dict[str, ServerAction] = {
             destructive=True,
             confirm="This cuts the power like pulling the plug; unsaved data may be lost.",
         ),
-        ServerAction("reboot", "Reboot", "rebooting", _RUNNING | _UNSETTLED),
+        ServerAction("reboot", "Reboot", "rebooting", _RUNNING | _UNSETTLED, starts=True),
         ServerAction(
             "power_cycle",
             "Power cycle",
@@ -64,6 +66,7 @@ ACTIONS: dict[str, ServerAction] = {
             _RUNNING | _UNSETTLED,
             destructive=True,
             confirm="This cuts the power and turns it back on; unsaved data may be lost.",
+            starts=True,
         ),
         ServerAction(
             "rebuild",

@@ -254,10 +254,11 @@ class StatusWatcher:
             "configuration": {"raw_status": server.raw_status},
         }
         if server.plan and server.plan != row.configuration.get("plan") and row.provider_id:
-            # the provider's word on the size wins (a resize recorded on request
-            # may have failed, or been made outside vpsbot)
-            async with self.services.db.session() as session:
+            # the provider's word on the size wins (a resize may have been made outside vpsbot)
+            async with self.services.db.session() as session, session.begin():
                 plan_id = await plans.id_for(session, row.provider_id, server.plan)
+                if (row.configuration.get(instances.RESIZING) or {}).get("plan") == server.plan:
+                    await instances.end_resize(session, row.id, done=True)  # prices too
             values["plan_id"] = plan_id
             values["configuration"]["plan"] = server.plan
         if row.provider_instance_id is None:
@@ -319,6 +320,8 @@ class StatusWatcher:
             await instances.mark(
                 session, row.id, configuration=instances.without_pending_action(pending)
             )
+            if pending.get("action") == "resize":  # confirmed: the new plan and prices
+                await instances.end_resize(session, row.id, done=ok)
         await self._record(
             row,
             f"vps.{pending.get('action')}",
