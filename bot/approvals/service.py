@@ -289,6 +289,8 @@ async def _approve_resize(
         else f":x: <@{user_id}> approved the resize of *{label}*, but it failed: {outcome.message}"
     )
     await _announce(services, row, line, user_id)
+    if not outcome.ok:
+        return Decision(f"Approved, but the resize of *{label}* failed: {outcome.message}", row)
     return Decision(f"Approved the resize of *{label}*.", row)
 
 

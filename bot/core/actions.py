@@ -12,7 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["ACTIONS", "DIRECT", "ServerAction", "action", "word"]
+__all__ = ["ACTIONS", "DIRECT", "VPSBOT", "ServerAction", "action", "person", "word"]
+
+#: Who an action is by when vpsbot itself acted (a lease end), not a person: a
+#: pending action's ``by``; its audit rows have no user.
+VPSBOT = "vpsbot"
 
 
 @dataclass(frozen=True)
@@ -109,3 +113,8 @@ def word(name: str, default: str = "An action") -> str:
     """The display word of action ``name`` (``default`` for an unknown name)."""
     found = ACTIONS.get(name)
     return found.word if found else default
+
+
+def person(by: str | None) -> str | None:
+    """The user an action is by, for its audit row: None when vpsbot acted."""
+    return None if by == VPSBOT else by

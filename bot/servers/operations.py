@@ -20,7 +20,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.access import can_act_on
-from bot.core.actions import ACTIONS
+from bot.core.actions import ACTIONS, VPSBOT
 from bot.core.actions import word as action_word
 from bot.core.errors import Refusal
 from bot.core.services import Services
@@ -36,7 +36,6 @@ from providers.registry import display_name
 
 __all__ = [
     "PENDING_BLOCKS_FOR",
-    "VPSBOT",
     "Gate",
     "LeaseEnded",
     "Outcome",
@@ -53,9 +52,6 @@ log = logging.getLogger(__name__)
 PENDING_BLOCKS_FOR = timedelta(minutes=30)
 
 _GONE = "That server does not exist in this workspace."
-
-#: Who a pending action is by when vpsbot itself acted (a lease end), not a person.
-VPSBOT = "vpsbot"
 
 #: An approved request's exactly-once condition, run in the claim's transaction.
 Gate = Callable[[AsyncSession], Awaitable[bool]]
