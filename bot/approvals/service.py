@@ -168,15 +168,13 @@ async def deny(
 async def approve(
     services: Services, request_id: str, team_id: str, user_id: str, *, now: datetime | None = None
 ) -> Decision:
-    """Approve: a create is claimed (exactly once) and sent; a resize is sent (the
-    same way); an extension is applied."""
+    """Approve: a create is claimed (exactly once) and sent, a resize sent, a lease extended."""
     when = now or _now()
     row = await _load(services, request_id, team_id)
     await _may_decide(services, row, user_id)
-    if row.kind == "extend":
-        return await _approve_extension(services, row, user_id, when)
-    if row.kind == "resize":
-        return await _approve_resize(services, row, user_id, when)
+    other = {"extend": _approve_extension, "resize": _approve_resize}.get(row.kind)
+    if other is not None:
+        return await other(services, row, user_id, when)
     draft = Draft.model_validate(row.summary.get("draft") or {})
     data, provider_row, provider = await catalog.gather(services, draft, "review", team_id=team_id)
     if (

@@ -12,6 +12,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select, update
 
 from bot.app.spend_jobs import end_lease
@@ -24,6 +25,7 @@ from db.repo import spend
 from standins.playground.slack_client import state_value as sv
 from tests.e2e.conftest import TEAM, USER, Bot, settled
 from tests.e2e.test_servers_actions import (
+    PROVIDERS,
     SETUP,
     Owner,
     button,
@@ -43,20 +45,24 @@ async def _policy(bot: Bot, **values: object) -> None:
         await spend.save_policy(session, TEAM, values, "UADMIN01")
 
 
-def _resizes(bot: Bot, server_id: str) -> list[str]:
+def _sent(bot: Bot, server_id: str) -> list[str]:
+    """The actions the provider got for the server (resize, power, reboot)."""
     return [
         r.path
         for r in bot.sandbox.requests
-        if r.method == "POST" and server_id in r.path and "/actions" in r.path
+        if r.method == "POST" and r.path.split("/")[-2:-1] == [server_id]
     ]
 
 
-async def test_a_resize_is_checked_approved_and_charged_what_the_modal_showed(bot: Bot) -> None:
-    _, _, _, bigger, _ = SETUP["digitalocean"]
-    instance_id = await create_server(bot, "digitalocean", "grower")
+@pytest.mark.parametrize("type_", PROVIDERS)
+async def test_a_resize_is_checked_approved_and_charged_what_the_modal_showed(
+    bot: Bot, type_: str
+) -> None:
+    _, _, _, bigger, _ = SETUP[type_]
+    instance_id = await create_server(bot, type_, "grower")
     owner = Owner(bot, instance_id)
     await owner.details()
-    await owner.press("vps_act_power_off")  # DigitalOcean resizes servers that are off
+    await owner.press("vps_act_shutdown")  # DigitalOcean resizes servers that are off
     await follow(bot, instance_id)
     bot.sandbox.requests.clear()
     # charged $6.00/mo now: the difference is to that
@@ -82,7 +88,7 @@ async def test_a_resize_is_checked_approved_and_charged_what_the_modal_showed(bo
     # over the member's budget: said at the field, nothing sent
     ack = await owner.submit(view, {"plan": {"vps_resize_plan": sv.static_select(choice)}})
     assert ack["response_action"] == "errors" and "budget" in ack["errors"]["plan"]
-    assert _resizes(bot, server_id) == []
+    assert _sent(bot, server_id) == []
 
     # over the approval threshold: a request naming the server and both prices
     await _policy(
@@ -102,7 +108,7 @@ async def test_a_resize_is_checked_approved_and_charged_what_the_modal_showed(bo
     text = str(posted.args["blocks"])
     assert "a resize of a server" in text and "grower" in text
     assert "$6.00/month" in text and f"${shown:.2f}/month" in text
-    assert _resizes(bot, server_id) == []
+    assert _sent(bot, server_id) == []
     row = await load(bot, instance_id)
     assert row.price_monthly == Decimal("6.00") and row.configuration["plan"] != bigger
 
@@ -120,7 +126,7 @@ async def test_a_resize_is_checked_approved_and_charged_what_the_modal_showed(bo
     await boss.block_action(APPROVE_ACTION, str(found.id), message=message)
     said = await bot.api.wait_for_response(after=seen)
     assert "Approved the resize of *grower*" in str(said.payload)
-    assert len(_resizes(bot, server_id)) == 1
+    assert len(_sent(bot, server_id)) == 1
     pending = await load(bot, instance_id)
     assert pending.price_monthly == Decimal("6.00")  # not before the provider confirms
     row = await follow(bot, instance_id)
@@ -138,9 +144,10 @@ async def test_a_resize_is_checked_approved_and_charged_what_the_modal_showed(bo
     assert total == report.mine.projected
 
 
-async def test_an_ended_lease_stays_ended_until_extended(bot: Bot) -> None:
+@pytest.mark.parametrize("type_", PROVIDERS)
+async def test_an_ended_lease_stays_ended_until_extended(bot: Bot, type_: str) -> None:
     await _policy(bot, default_lease_hours=72, max_lease_hours=720)
-    instance_id = await create_server(bot, "digitalocean", "leased-off")
+    instance_id = await create_server(bot, type_, "leased-off")
     async with bot.services.db.session() as session, session.begin():
         await session.execute(
             update(VpsInstance)
@@ -162,7 +169,7 @@ async def test_an_ended_lease_stays_ended_until_extended(bot: Bot) -> None:
         answer = await owner.press(f"vps_act_{action}")
         assert "lease of *leased-off* ended" in answer["text"] and "Extend" in answer["text"]
         assert button(answer["blocks"], EXTEND_ACTION) is not None
-    assert _resizes(bot, server_id) == []
+    assert _sent(bot, server_id) == []
     assert (await load(bot, instance_id)).status == "stopped"
 
     # Extend (within policy) opens the lease again; then it may be powered on
@@ -175,4 +182,4 @@ async def test_an_ended_lease_stays_ended_until_extended(bot: Bot) -> None:
     assert row.expires_at > datetime.now(UTC)
     answer = await owner.press("vps_act_power_on")
     assert "Power on of *leased-off* requested" in str(answer["blocks"])
-    assert len(_resizes(bot, server_id)) == 1
+    assert len(_sent(bot, server_id)) == 1
