@@ -133,7 +133,8 @@ async def judge(
     (over a budget or the server cap) or :class:`NeedsApproval`."""
     choice = plan_choice(plan)
     new = price_of(choice, row.region)
-    old = current_price(row, None) or new
+    # a row without a price is summed as costing nothing: the resize adds it all
+    old = current_price(row, None) or Price(Decimal(0), Decimal(0))
     verdict = await guard.check(
         session,
         team_id=row.team_id or "",
