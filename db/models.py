@@ -394,11 +394,11 @@ class MemberPolicy(Base):
 
 
 class ApprovalRequest(Base):
-    """A create or lease extension waiting for an approver; decided exactly once."""
+    """A create, resize or lease extension waiting for an approver; decided exactly once."""
 
     __tablename__ = "approval_requests"
     __table_args__ = (
-        CheckConstraint("kind IN ('create', 'extend')", name="ck_approval_requests_kind"),
+        CheckConstraint("kind IN ('create', 'extend', 'resize')", name="ck_approval_requests_kind"),
         CheckConstraint(
             "status IN ('pending', 'approved', 'denied', 'expired')",
             name="ck_approval_requests_status",

@@ -28,10 +28,12 @@ BOT_LAYERS: dict[str, set[str]] = {
     "spend": {"core"},
     "status": {"core"},
     "create": {"core", "status", "spend"},
-    "approvals": {"core", "status", "spend", "create"},
+    # approving a create claims it, approving a resize sends it
+    "approvals": {"core", "status", "spend", "create", "servers"},
     # the Home tab is a surface over the features: it opens create and shows servers
     "home": {"core", "status", "spend", "create", "servers"},
-    "servers": {"core", "status"},
+    # a resize is a spend decision, judged like a create
+    "servers": {"core", "status", "spend"},
     "admin": {"core", "status", "spend"},
     "help": {"core"},
     "workspaces": {"core"},

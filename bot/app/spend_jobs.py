@@ -21,8 +21,8 @@ log = logging.getLogger(__name__)
 
 
 async def end_lease(services: Services, row: VpsInstance, action: str) -> str:
-    """Run the lease-end ``action`` on ``row`` as its owner would, through the same
-    path as a button (claimed, audited, followed by the watcher).
+    """Run the lease-end ``action`` on ``row`` through the same path as its owner's
+    button (claimed, audited, followed by the watcher), recorded as vpsbot's.
 
     Idempotent, because the sweeper runs it again when a lease end was claimed and
     never marked done (the process died, maybe after the provider took the
@@ -48,6 +48,7 @@ async def end_lease(services: Services, row: VpsInstance, action: str) -> str:
         team_id=row.team_id or "",
         user_id=row.created_by or "",
         action=action,
+        by_vpsbot=True,
     )
     if not outcome.ok:
         return f"The lease of *{row.label}* ended. {outcome.message}"

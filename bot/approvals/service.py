@@ -27,6 +27,7 @@ from bot.core.slack import slack_error, tell
 from bot.create import catalog
 from bot.create import service as create
 from bot.create.draft import Draft
+from bot.servers import operations
 from bot.spend import requests
 from bot.spend.guard import SpendRefused
 from bot.spend.policy import Policy, effective
@@ -135,6 +136,10 @@ async def _audit(services: Services, row: ApprovalRequest, user_id: str | None, 
         )
 
 
+def _nothing(row: ApprovalRequest) -> str:
+    return "nothing was changed" if row.kind == "resize" else "nothing was created"
+
+
 def _label(row: ApprovalRequest) -> str:
     return str(row.summary.get("label") or row.summary.get("draft", {}).get("label") or "server")
 
@@ -154,7 +159,7 @@ async def deny(
     await _announce(
         services,
         decided,
-        f":no_entry: <@{user_id}> denied *{_label(decided)}*; nothing was created.",
+        f":no_entry: <@{user_id}> denied *{_label(decided)}*; {_nothing(decided)}.",
         user_id,
     )
     return Decision(f"Denied *{_label(decided)}*.", decided)
@@ -163,12 +168,13 @@ async def deny(
 async def approve(
     services: Services, request_id: str, team_id: str, user_id: str, *, now: datetime | None = None
 ) -> Decision:
-    """Approve: a create is claimed (exactly once) and sent; an extension is applied."""
+    """Approve: a create is claimed (exactly once) and sent, a resize sent, a lease extended."""
     when = now or _now()
     row = await _load(services, request_id, team_id)
     await _may_decide(services, row, user_id)
-    if row.kind == "extend":
-        return await _approve_extension(services, row, user_id, when)
+    other = {"extend": _approve_extension, "resize": _approve_resize}.get(row.kind)
+    if other is not None:
+        return await other(services, row, user_id, when)
     draft = Draft.model_validate(row.summary.get("draft") or {})
     data, provider_row, provider = await catalog.gather(services, draft, "review", team_id=team_id)
     if (
@@ -241,6 +247,51 @@ async def approve(
     return Decision(f"Approved *{draft.label}*.", row)
 
 
+async def _approve_resize(
+    services: Services, row: ApprovalRequest, user_id: str, now: datetime
+) -> Decision:
+    """Send the resize as its requester asked it, with the request's decision as
+    the claim's gate (exactly once) and the spend policy checked again under the
+    policy lock: a budget spent meanwhile leaves the request pending."""
+    won: list[bool] = []
+
+    async def gate(session: AsyncSession) -> bool:
+        decided = await approvals.decide(
+            session, row.id, team_id=row.team_id, status="approved", by=user_id, now=now
+        )
+        won.append(decided is not None)
+        return decided is not None
+
+    try:
+        outcome = await operations.execute(
+            services,
+            instance_id=row.instance_id,
+            team_id=row.team_id,
+            user_id=row.requested_by,
+            action="resize",
+            plan_id=str(row.summary.get("plan_id") or ""),
+            channel_id=row.requester_channel,
+            approved=True,
+            gate=gate,
+        )
+    except Refusal as exc:
+        return Decision(f"Not approved yet: {exc.message}")
+    if not won or not won[-1]:
+        return Decision("This request was already decided or has expired.")
+    row.status, row.decided_by = "approved", user_id
+    await _audit(services, row, user_id, "approved")
+    label = _label(row)
+    line = (
+        f":white_check_mark: <@{user_id}> approved the resize of *{label}*. {outcome.message}"
+        if outcome.ok
+        else f":x: <@{user_id}> approved the resize of *{label}*, but it failed: {outcome.message}"
+    )
+    await _announce(services, row, line, user_id)
+    if not outcome.ok:
+        return Decision(f"Approved, but the resize of *{label}* failed: {outcome.message}", row)
+    return Decision(f"Approved the resize of *{label}*.", row)
+
+
 async def _approve_extension(
     services: Services, row: ApprovalRequest, user_id: str, now: datetime
 ) -> Decision:
@@ -257,7 +308,7 @@ async def _approve_extension(
             else None
         )
     if extended is None:
-        return Decision("Approved, but the server's lease had already ended.")
+        return Decision("Approved, but the server is gone or its lease is ending right now.")
     await _audit(services, decided, user_id, "approved")
     line = f":white_check_mark: <@{user_id}> extended *{extended.label}* until {until:%Y-%m-%d}."
     await _announce(services, decided, line, user_id)
@@ -271,8 +322,10 @@ async def extend_lease(
     """Extend ``row``'s lease by the default lease; past the maximum lifetime (the
     policy's maximum lease, counted from creation) it becomes an approval request."""
     when = now or _now()
-    if row.expires_at is None or row.lease_ended_at is not None or row.status == "deleted":
-        raise Refusal(f"*{row.label}* has no running lease to extend.")
+    if row.expires_at is None or row.status in ("deleted", "deleting"):
+        raise Refusal(f"*{row.label}* has no lease to extend.")
+    if row.lease_ended_at is not None and row.lease_end_done_at is None:
+        raise Refusal(f"The lease of *{row.label}* is ending right now; try again in a minute.")
     policy = await _policy(services, row.team_id or "", row.created_by)
     step = timedelta(hours=policy.default_lease_hours or 24 * 7)
     until = max(row.expires_at, when) + step
@@ -281,7 +334,7 @@ async def extend_lease(
         async with services.db.session() as session, session.begin():
             extended = await leases.extend(session, row.id, row.team_id or "", until)
             if extended is None:
-                raise Refusal(f"The lease of *{row.label}* has already ended.")
+                raise Refusal(f"The lease of *{row.label}* is ending right now; try again soon.")
             await activity.record(
                 session,
                 event_type="vps.lease_extend",
@@ -339,6 +392,6 @@ async def expire_requests(services: Services, *, now: datetime | None = None) ->
             services,
             row,
             f":hourglass: The request for *{_label(row)}* expired before anyone decided; "
-            "nothing was created. Ask again if it is still needed.",
+            f"{_nothing(row)}. Ask again if it is still needed.",
         )
     return len(expired)

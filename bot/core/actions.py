@@ -12,7 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["ACTIONS", "DIRECT", "ServerAction", "action", "word"]
+__all__ = ["ACTIONS", "DIRECT", "VPSBOT", "ServerAction", "action", "person", "word"]
+
+#: Who an action is by when vpsbot itself acted (a lease end), not a person: a
+#: pending action's ``by``; its audit rows have no user.
+VPSBOT = "vpsbot"
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,8 @@ class ServerAction:
     modal: bool = False
     #: what the confirmation dialog of a destructive button says
     confirm: str = ""
+    #: turns the server on (refused once its lease ended: the lease end stays)
+    starts: bool = False
 
 
 _RUNNING = frozenset({"running"})
@@ -46,7 +52,7 @@ _ANY = frozenset({"running", "stopped", "provisioning", "rebooting", "error", "u
 ACTIONS: dict[str, ServerAction] = {
     a.name: a
     for a in (
-        ServerAction("power_on", "Power on", "provisioning", _STOPPED | _UNSETTLED),
+        ServerAction("power_on", "Power on", "provisioning", _STOPPED | _UNSETTLED, starts=True),
         ServerAction("shutdown", "Shut down", "stopped", _RUNNING | _UNSETTLED),
         ServerAction(
             "power_off",
@@ -56,7 +62,7 @@ ACTIONS: dict[str, ServerAction] = {
             destructive=True,
             confirm="This cuts the power like pulling the plug; unsaved data may be lost.",
         ),
-        ServerAction("reboot", "Reboot", "rebooting", _RUNNING | _UNSETTLED),
+        ServerAction("reboot", "Reboot", "rebooting", _RUNNING | _UNSETTLED, starts=True),
         ServerAction(
             "power_cycle",
             "Power cycle",
@@ -64,6 +70,7 @@ ACTIONS: dict[str, ServerAction] = {
             _RUNNING | _UNSETTLED,
             destructive=True,
             confirm="This cuts the power and turns it back on; unsaved data may be lost.",
+            starts=True,
         ),
         ServerAction(
             "rebuild",
@@ -106,3 +113,8 @@ def word(name: str, default: str = "An action") -> str:
     """The display word of action ``name`` (``default`` for an unknown name)."""
     found = ACTIONS.get(name)
     return found.word if found else default
+
+
+def person(by: str | None) -> str | None:
+    """The user an action is by, for its audit row: None when vpsbot acted."""
+    return None if by == VPSBOT else by

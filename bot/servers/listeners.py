@@ -15,10 +15,11 @@ import uuid
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
-from slack_sdk.models.blocks import Block
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, SectionBlock
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.actions import DIRECT
+from bot.core.blocks import md
 from bot.core.errors import Refusal
 from bot.core.services import Services
 from bot.core.slack import (
@@ -65,6 +66,7 @@ from bot.servers.views import (
     details_message,
     list_message,
 )
+from bot.status.leases import EXTEND_ACTION
 
 __all__ = [
     "SUBCOMMANDS",
@@ -278,6 +280,19 @@ async def direct_action(
             user_id=user_id,
             action=name,
         )
+    except operations.LeaseEnded as ended:
+        extend = ButtonElement(
+            action_id=EXTEND_ACTION, text="Extend", style="primary", value=str(ended.instance_id)
+        )
+        blocks = [SectionBlock(text=md(ended.message)), ActionsBlock(elements=[extend])]
+        await answer(
+            respond,
+            text=ended.message,
+            blocks=blocks,
+            response_type="ephemeral",
+            replace_original=False,
+        )
+        return
     except Refusal as refusal:
         await say(respond, refusal.message)
         return

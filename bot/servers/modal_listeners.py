@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.blocks import image_option_groups, plan_options
+from bot.core.blocks import image_option_groups
 from bot.core.errors import Refusal
 from bot.core.services import Services
 from bot.core.slack import (
@@ -33,7 +33,7 @@ from bot.core.slack import (
     typed,
     view_of,
 )
-from bot.servers import operations
+from bot.servers import operations, resize
 from bot.servers.modals import (
     ACTION_REBUILD_IMAGE,
     ACTION_RESIZE_PLAN,
@@ -42,6 +42,7 @@ from bot.servers.modals import (
     message_modal,
     rebuild_modal,
     resize_modal,
+    resize_options,
 )
 from providers.errors import ProviderError
 
@@ -125,7 +126,7 @@ async def open_resize(
     if opened is None:
         return
     target, modal = opened
-    choices, current = await operations.resize_choices(services, target)
+    choices, current = await resize.choices(services, target.row, target.provider_row.id)
     hint = None
     caps = target.provider.capabilities
     if caps.resize_requires_off and target.row.status != "stopped":
@@ -137,7 +138,14 @@ async def open_resize(
         client,
         body,
         respond,
-        resize_modal(modal, choices, current=current, hint=hint, region=target.row.region),
+        resize_modal(
+            modal,
+            choices,
+            current=current,
+            hint=hint,
+            region=target.row.region,
+            charged=resize.current_price(target.row, current),
+        ),
     )
 
 
@@ -255,13 +263,30 @@ async def resize_submitted(
     plan_id = selected(state_values(body), "plan", ACTION_RESIZE_PLAN)
 
     async def check(target: operations.Target) -> tuple[str, str] | None:
+        """The plan offered, and within the owner's budgets (said at the field; an
+        approval the resize needs is asked for on submission)."""
         try:
-            await operations.resize_plan(services, target, plan_id)
+            plan = await resize.plan_for(services, target.row, target.provider_row.id, plan_id)
+            async with services.db.session() as session:
+                await resize.judge(session, target.row, plan, lock=False)
         except Refusal as refusal:
             return "plan", refusal.message
+        except resize.NeedsApproval:
+            return None
         return None
 
-    await _submitted(services, ack, body, context, client, "resize", check, plan_id=plan_id)
+    channel = ModalTarget.decode(view_of(body).get("private_metadata"))[1]
+    await _submitted(
+        services,
+        ack,
+        body,
+        context,
+        client,
+        "resize",
+        check,
+        plan_id=plan_id,
+        channel_id=channel,
+    )
 
 
 async def rebuild_submitted(
@@ -329,5 +354,6 @@ async def plan_options_load(
     if target is None:
         await ack(options=[])
         return
-    choices, _ = await operations.resize_choices(services, target)
-    await ack(options=plan_options(choices, query_of(body), target.row.region))
+    choices, current = await resize.choices(services, target.row, target.provider_row.id)
+    charged = resize.current_price(target.row, current)
+    await ack(options=resize_options(choices, query_of(body), target.row.region, charged))

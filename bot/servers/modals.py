@@ -17,6 +17,7 @@ from slack_sdk.models.blocks import (
     ContextBlock,
     ExternalDataSelectElement,
     InputBlock,
+    Option,
     PlainTextInputElement,
     PlainTextObject,
     SectionBlock,
@@ -24,7 +25,8 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.core.blocks import MAX_OPTIONS, PlanChoice, cut, esc, image_options, md, plan_option
+from bot.core.blocks import MAX_OPTIONS, PlanChoice, cut, esc, image_options, md
+from bot.servers.resize import Price, difference, price_of
 from providers.models import Image
 
 __all__ = [
@@ -39,6 +41,8 @@ __all__ = [
     "message_modal",
     "rebuild_modal",
     "resize_modal",
+    "resize_option",
+    "resize_options",
 ]
 
 ACTION_REBUILD_IMAGE = "vps_rebuild_image"
@@ -169,6 +173,33 @@ def rebuild_modal(
     return _modal(CALLBACK_REBUILD, "Rebuild server", target, blocks, "Rebuild")
 
 
+def resize_option(plan: PlanChoice, region: str | None, charged: Price | None) -> Option:
+    """A plan in the resize select: its price where the server runs (what the row
+    will be charged) and the difference per month from what it is charged now."""
+    price = price_of(plan, region)
+    change = difference(price, charged)
+    return Option(
+        value=plan.id,
+        text=cut(
+            f"{plan.provider_plan_id} — ${price.monthly:.2f}/mo"
+            + (f" ({change})" if change else "")
+        ),
+        description=cut(plan.summary()),
+    )
+
+
+def resize_options(
+    plans: Sequence[PlanChoice], query: str, region: str | None, charged: Price | None
+) -> list[dict[str, Any]]:
+    """The external select's answer: the plans matching ``query``, at most :data:`MAX_OPTIONS`."""
+    wanted = query.lower()
+    return [
+        resize_option(p, region, charged).to_dict()
+        for p in plans
+        if wanted in f"{p.provider_plan_id} {p.name} {p.summary()}".lower()
+    ][:MAX_OPTIONS]
+
+
 def resize_modal(
     target: ModalTarget,
     plans: Sequence[PlanChoice],
@@ -176,14 +207,14 @@ def resize_modal(
     current: PlanChoice | None = None,
     hint: str | None = None,
     region: str | None = None,
+    charged: Price | None = None,
 ) -> View:
-    """Pick one of the provider's active plans (the current one is not offered)."""
+    """Pick one of the provider's active plans (the current one is not offered),
+    each with its price in the server's region and the difference per month."""
     blocks: list[Block] = []
-    now = (
-        f"{esc(current.provider_plan_id)} ({current.summary()}, {current.price(region)})"
-        if (current)
-        else "unknown"
-    )
+    now = f"{esc(current.provider_plan_id)} ({current.summary()})" if current else "unknown"
+    if charged is not None:
+        now += f", charged ${charged.monthly:.2f}/mo (${charged.hourly:.4f}/h)"
     blocks.append(SectionBlock(text=md(f"*{esc(target.label)}* runs on {now}.")))
     if not plans:
         blocks.append(SectionBlock(text=md("No other plan is offered for this provider.")))
@@ -197,11 +228,13 @@ def resize_modal(
         element = StaticSelectElement(
             action_id=ACTION_RESIZE_PLAN,
             placeholder="Choose a plan",
-            options=[plan_option(p, region) for p in plans],
+            options=[resize_option(p, region, charged) for p in plans],
         )
     blocks.append(InputBlock(block_id="plan", label="New plan", element=element))
+    notes = ["Prices are per month in the server's region; the difference is to what it costs now."]
     if hint:
-        blocks.append(ContextBlock(elements=[md(hint)]))
+        notes.append(hint)
+    blocks.append(ContextBlock(elements=[md(" ".join(notes))]))
     return _modal(CALLBACK_RESIZE, "Resize server", target, blocks, "Resize")
 
 

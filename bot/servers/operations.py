@@ -9,23 +9,25 @@ the workspace and user every time (:func:`authorize`).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.access import can_act_on
-from bot.core.actions import ACTIONS
+from bot.core.actions import ACTIONS, VPSBOT
 from bot.core.actions import word as action_word
-from bot.core.blocks import PlanChoice, plan_choice
 from bot.core.errors import Refusal
 from bot.core.services import Services
+from bot.servers import resize
 from bot.status import service as status
 from db.models import Plan, ServiceProvider, VpsInstance
-from db.repo import activity, instances, plans
+from db.repo import activity, instances
 from providers.base import Provider
 from providers.errors import NotFoundError, ProviderError
 from providers.models import ActionResult, Image, InstanceStatus
@@ -34,13 +36,13 @@ from providers.registry import display_name
 
 __all__ = [
     "PENDING_BLOCKS_FOR",
+    "Gate",
+    "LeaseEnded",
     "Outcome",
     "Target",
     "authorize",
     "execute",
     "images_for",
-    "resize_choices",
-    "resize_plan",
     "status_at_provider",
 ]
 
@@ -50,6 +52,17 @@ log = logging.getLogger(__name__)
 PENDING_BLOCKS_FOR = timedelta(minutes=30)
 
 _GONE = "That server does not exist in this workspace."
+
+#: An approved request's exactly-once condition, run in the claim's transaction.
+Gate = Callable[[AsyncSession], Awaitable[bool]]
+
+
+class LeaseEnded(Refusal):
+    """Turning on a server whose lease ended; the way out is Extend (its button)."""
+
+    def __init__(self, instance_id: uuid.UUID, message: str) -> None:
+        super().__init__(message)
+        self.instance_id = instance_id
 
 
 @dataclass
@@ -128,6 +141,13 @@ async def authorize(
     if known.needs_capability and action not in provider.capabilities.actions:
         kind = display_name(provider_row.type)
         raise Refusal(f"{kind} servers do not support {known.word.lower()}.")
+    if known.starts and row.lease_ended_at is not None:
+        raise LeaseEnded(
+            row.id,
+            f"The lease of *{label}* ended, so it stays off. Extend the lease first (the "
+            "Extend button, here or on the lease reminder; past the policy's maximum an "
+            "approver has to agree), then power it on.",
+        )
     pending = row.configuration.get("pending_action")
     if action != "delete" and _pending_blocks(pending):
         word = action_word(str((pending or {}).get("action")))
@@ -158,45 +178,14 @@ async def status_at_provider(services: Services, row: VpsInstance) -> InstanceSt
     return found.status
 
 
-async def resize_choices(
-    services: Services, target: Target
-) -> tuple[list[PlanChoice], PlanChoice | None]:
-    """Active plans of the server's provider (in its region), and the current plan."""
-    row = target.row
-    async with services.db.session() as session:
-        offered = await plans.list_for_provider(session, target.provider_row.id, active_only=True)
-        current = await plans.get(session, row.plan_id) if row.plan_id else None
-    choices = [
-        plan_choice(p)
-        for p in offered
-        if p.id != row.plan_id
-        and (not p.specifications.get("regions") or row.region in p.specifications["regions"])
-    ]
-    return choices, plan_choice(current) if current else None
-
-
 async def images_for(target: Target) -> list[Image]:
     return await target.provider.get_images()
-
-
-async def resize_plan(services: Services, target: Target, plan_id: str | None) -> Plan:
-    try:
-        parsed = uuid.UUID(plan_id or "")
-    except ValueError:
-        raise Refusal("Choose a plan to resize to.") from None
-    async with services.db.session() as session:
-        plan = await plans.get(session, parsed)
-    if plan is None or plan.provider_id != target.provider_row.id or not plan.active:
-        raise Refusal("That plan is not offered for this server's provider.")
-    if plan.id == target.row.plan_id:
-        raise Refusal(f"*{target.row.label}* already runs on {plan.provider_plan_id}.")
-    return plan
 
 
 async def _record(
     session: AsyncSession,
     target: Target,
-    user_id: str,
+    user_id: str | None,
     action: str,
     result: str,
     **meta: object,
@@ -216,7 +205,12 @@ async def _record(
 
 
 async def _audit(
-    services: Services, target: Target, user_id: str, action: str, result: str, **meta: object
+    services: Services,
+    target: Target,
+    user_id: str | None,
+    action: str,
+    result: str,
+    **meta: object,
 ) -> None:
     async with services.db.session() as session, session.begin():
         await _record(session, target, user_id, action, result, **meta)
@@ -242,43 +236,96 @@ async def execute(
     image: str | None = None,
     plan_id: str | None = None,
     root_password: str | None = None,
+    channel_id: str | None = None,
+    approved: bool = False,
+    gate: Gate | None = None,
+    by_vpsbot: bool = False,
 ) -> Outcome:
     """Ask the provider for ``action`` on the team's server, on behalf of ``user_id``.
 
     Raises :class:`Refusal` (nothing sent to the provider) when the user may not,
     or the request makes no sense; provider failures come back as a failed
-    :class:`Outcome` with the row unchanged.
+    :class:`Outcome` with the row unchanged. A resize is a spend decision
+    (:mod:`bot.servers.resize`): over the approval threshold and not ``approved``
+    it becomes a request to the approvers instead. ``gate`` (an approved request's
+    conditional UPDATE) runs first in the claim's transaction; False: nothing is
+    done. ``by_vpsbot``: vpsbot itself acts (a lease end), not ``user_id``.
     """
     target = await authorize(services, instance_id, team_id, user_id, action)
-    row, provider = target.row, target.provider
-    word = action_word(action)
+    row = target.row
     extra: dict[str, object] = {}
     plan: Plan | None = None
     generated: str | None = None
     if action == "rebuild":
-        if not image or len(image) > 150:
-            raise Refusal("Choose an image to rebuild with.")
+        root_password, generated = _rebuild_password(target, image, root_password)
         extra["image"] = image
-        if provider.capabilities.rebuild_password:
-            if root_password:
-                problem = provider.password_error(root_password)
-                if problem:
-                    raise Refusal(f"The root password {problem}.")
-            else:
-                root_password = generated = generate_password()
-        else:
-            root_password = None
     elif action == "resize":
-        plan = await resize_plan(services, target, plan_id)
+        plan = await resize.plan_for(services, row, target.provider_row.id, plan_id)
         extra["plan"] = plan.provider_plan_id
     if action == "delete" and not row.provider_instance_id:
         return await _forget(services, target, user_id)
-    async with services.db.session() as session, session.begin():
-        claimed = await instances.claim_action(
-            session, row.id, team_id, {"action": action, "by": user_id, "at": time.time()}
-        )
-    if not claimed:
-        raise Refusal(f"Another request for *{row.label}* is being sent right now.")
+    actor = VPSBOT if by_vpsbot else user_id
+    try:
+        async with services.db.session() as session, session.begin():
+            if gate is not None and not await gate(session):
+                return Outcome(False, "This request was already decided or has expired.", row.label)
+            resizing = (
+                await resize.judge(session, row, plan, lock=True, approved=approved)
+                if plan is not None
+                else None
+            )
+            claimed = await instances.claim_action(
+                session,
+                row.id,
+                team_id,
+                {"action": action, "by": actor, "at": time.time()},
+                resizing=resizing,
+            )
+            if not claimed:
+                raise Refusal(f"Another request for *{row.label}* is being sent right now.")
+    except resize.NeedsApproval as wait:
+        assert plan is not None
+        line = await resize.ask_approval(services, row, plan, wait.verdict, user_id, channel_id)
+        return Outcome(True, line, row.label)
+    outcome = await _send(services, target, actor, action, image, plan, root_password, extra)
+    return dataclasses.replace(outcome, password=generated) if outcome.ok else outcome
+
+
+def _rebuild_password(
+    target: Target, image: str | None, root_password: str | None
+) -> tuple[str | None, str | None]:
+    """(the root password to send, the one generated to show) for a rebuild."""
+    if not image or len(image) > 150:
+        raise Refusal("Choose an image to rebuild with.")
+    if not target.provider.capabilities.rebuild_password:
+        return None, None
+    if root_password:
+        problem = target.provider.password_error(root_password)
+        if problem:
+            raise Refusal(f"The root password {problem}.")
+        return root_password, None
+    generated = generate_password()
+    return generated, generated
+
+
+def _who(actor: str) -> str:
+    return "vpsbot" if actor == VPSBOT else f"<@{actor}>"
+
+
+async def _send(
+    services: Services,
+    target: Target,
+    actor: str,
+    action: str,
+    image: str | None,
+    plan: Plan | None,
+    root_password: str | None,
+    extra: dict[str, object],
+) -> Outcome:
+    """The claimed action to the provider, then the row, the watch, the audit and
+    the thread; a failure releases the claim and leaves the row as it was."""
+    row, provider, word = target.row, target.provider, action_word(action)
+    user_id = None if actor == VPSBOT else actor
     server_id = row.provider_instance_id or ""
     result: ActionResult | None = None
     try:
@@ -315,22 +362,17 @@ async def execute(
     pending = {
         "id": result.id if result is not None else "",
         "action": action,
-        "by": user_id,
+        "by": actor,
         "at": time.time(),
     }
-    updates: dict[str, object] = {}
-    if action == "rebuild":
-        updates["image"] = image
-    if plan is not None:
-        updates["plan"] = plan.provider_plan_id
     async with services.db.session() as session, session.begin():
+        # a resize's plan and price change when the provider confirms (the watcher)
         await instances.record_action_request(
             session,
             row.id,
             status=ACTIONS[action].transition,
             pending=pending,
-            configuration=updates,
-            plan_id=plan.id if plan else None,
+            configuration={"image": image} if action == "rebuild" else {},
         )
         await instances.schedule_watch(session, row.id, delay=2.0)
         await _record(
@@ -344,8 +386,8 @@ async def execute(
             **extra,
         )
     await status.post_event(
-        services, row.id, f"<@{user_id}> requested {word.lower()} of *{row.label}*."
+        services, row.id, f"{_who(actor)} requested {word.lower()} of *{row.label}*."
     )
-    await status.publish(services, row.id, note=f"{word} requested by <@{user_id}>.")
+    await status.publish(services, row.id, note=f"{word} requested by {_who(actor)}.")
     where = f" Follow it in <#{row.channel_id}>." if row.channel_id else ""
-    return Outcome(True, f"{word} of *{row.label}* requested.{where}", row.label, generated)
+    return Outcome(True, f"{word} of *{row.label}* requested.{where}", row.label)

@@ -81,11 +81,14 @@ def submitted_text(label: str, check: Check) -> str:
     )
 
 
+_WHAT = {"create": "a new server", "extend": "a longer lease", "resize": "a resize of a server"}
+
+
 def request_blocks(row: ApprovalRequest, *, decided: str | None = None) -> list[Block]:
     """The request as the approvers see it; the buttons go once it is decided."""
     summary: dict[str, Any] = row.summary
     lines = "\n".join(f"*{name}:* {value}" for name, value in summary.get("lines", []))
-    what = "a new server" if row.kind == "create" else "a longer lease"
+    what = _WHAT.get(row.kind, "a longer lease")
     blocks: list[Block] = [
         SectionBlock(text=md(f":raised_hand: <@{row.requested_by}> asks for {what}.")),
         SectionBlock(text=md(cut(lines or "—", 3000))),
@@ -190,7 +193,7 @@ async def submit(
 
 async def post(services: Services, row: ApprovalRequest, channel: str) -> None:
     """Post the request to ``channel`` and remember where (for its thread)."""
-    label = str(row.summary.get("draft", {}).get("label", "a server"))
+    label = str(row.summary.get("label") or row.summary.get("draft", {}).get("label", "a server"))
     try:
         posted = await services.slack.chat_postMessage(
             channel=channel,

@@ -21,7 +21,7 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.core.actions import word as action_word
+from bot.core import actions as server_actions
 from bot.core.services import Services
 from bot.core.tags import VPSBOT_TAG
 from bot.status import service as status
@@ -235,7 +235,7 @@ class StatusWatcher:
             await self._update(row, {}, delay=0.0)
             return
         progress = f" ({result.progress}%)" if result.progress is not None else ""
-        word = action_word(pending["action"], pending["action"])
+        word = server_actions.word(pending["action"], pending["action"])
         await self._update(
             row, {}, note=f"{word} in progress{progress}", delay=self._delay(row, result.progress)
         )
@@ -254,10 +254,11 @@ class StatusWatcher:
             "configuration": {"raw_status": server.raw_status},
         }
         if server.plan and server.plan != row.configuration.get("plan") and row.provider_id:
-            # the provider's word on the size wins (a resize recorded on request
-            # may have failed, or been made outside vpsbot)
-            async with self.services.db.session() as session:
+            # the provider's word on the size wins (a resize may have been made outside vpsbot)
+            async with self.services.db.session() as session, session.begin():
                 plan_id = await plans.id_for(session, row.provider_id, server.plan)
+                if (row.configuration.get(instances.RESIZING) or {}).get("plan") == server.plan:
+                    await instances.end_resize(session, row.id, done=True)  # prices too
             values["plan_id"] = plan_id
             values["configuration"]["plan"] = server.plan
         if row.provider_instance_id is None:
@@ -313,12 +314,14 @@ class StatusWatcher:
     async def _finish_action(
         self, row: VpsInstance, pending: dict[str, Any], *, ok: bool, canceled: bool = False
     ) -> None:
-        word = action_word(pending.get("action", ""), pending.get("action", "Action"))
+        word = server_actions.word(pending.get("action", ""), pending.get("action", "Action"))
         row.configuration = {k: v for k, v in row.configuration.items() if k != "pending_action"}
         async with self.services.db.session() as session, session.begin():
             await instances.mark(
                 session, row.id, configuration=instances.without_pending_action(pending)
             )
+            if pending.get("action") == "resize":  # confirmed: the new plan and prices
+                await instances.end_resize(session, row.id, done=ok)
         await self._record(
             row,
             f"vps.{pending.get('action')}",
@@ -340,7 +343,7 @@ class StatusWatcher:
                 event_type=event,
                 status=result,
                 team_id=row.team_id,
-                user_id=meta.pop("by", None) or row.created_by,
+                user_id=server_actions.person(meta.pop("by", None) or row.created_by),
                 entity_type="vps",
                 entity_id=str(row.id),
                 metadata={"label": row.label, **meta},

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -25,14 +26,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.metrics import WATCHER_LAG_SECONDS
 from db.models import Plan, ServiceProvider, VpsInstance
+from db.repo.spend import RESIZING
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "RESIZING",
     "ListFilter",
     "Listed",
     "claim_action",
     "claim_card",
     "create_pending",
+    "end_resize",
     "get",
     "get_for_team",
     "get_listed",
@@ -200,11 +204,14 @@ async def claim_action(
     claim: dict[str, Any],
     *,
     stale_after: timedelta = timedelta(minutes=2),
+    resizing: dict[str, Any] | None = None,
 ) -> bool:
     """Mark an action request as in flight, unless another one is (double clicks, retries).
 
     ``claim`` must carry ``at`` (epoch seconds); a claim older than ``stale_after``
     (its process died mid-request) no longer blocks. True if this caller holds it now.
+    ``resizing`` (a resize's plan and prices) is kept until the provider confirms
+    or refuses it (:func:`end_resize`), counted meanwhile in the budget sums.
     """
     config = _config()
     claimed_at = config[REQUESTING]["at"].astext.cast(Float)
@@ -218,7 +225,10 @@ async def claim_action(
         )
         .values(
             configuration=config.op("||", return_type=JSONB)(
-                literal({REQUESTING: claim}, type_=JSONB)
+                literal(
+                    {REQUESTING: claim, **({RESIZING: resizing} if resizing else {})},
+                    type_=JSONB,
+                )
             ),
             updated_at=func.now(),
         )
@@ -233,10 +243,39 @@ async def release_action(session: AsyncSession, instance_id: uuid.UUID) -> None:
         update(VpsInstance)
         .where(VpsInstance.id == instance_id)
         .values(
-            configuration=_config().op("-", return_type=JSONB)(literal(REQUESTING)),
+            configuration=_config()
+            .op("-", return_type=JSONB)(literal(REQUESTING))
+            .op("-", return_type=JSONB)(literal(RESIZING)),
             updated_at=func.now(),
         )
     )
+
+
+async def end_resize(
+    session: AsyncSession, instance_id: uuid.UUID, *, done: bool
+) -> dict[str, Any] | None:
+    """The resize in flight is over: when ``done`` (the provider confirmed it) the
+    row moves to its plan and is charged its prices from now on (the spend totals
+    follow by trigger); either way it no longer counts as pending. The resize's
+    target, or None when there was none."""
+    row = await session.get(VpsInstance, instance_id, with_for_update=True, populate_existing=True)
+    target = (row.configuration or {}).get(RESIZING) if row is not None else None
+    if not isinstance(target, dict):
+        return None
+    values: dict[str, Any] = {
+        "configuration": _config().op("-", return_type=JSONB)(literal(RESIZING)),
+        "updated_at": func.now(),
+    }
+    if done:
+        values["configuration"] = values["configuration"].op("||", return_type=JSONB)(
+            literal({"plan": target.get("plan")}, type_=JSONB)
+        )
+        values["price_hourly"] = Decimal(str(target["hourly"]))
+        values["price_monthly"] = Decimal(str(target["monthly"]))
+        if target.get("plan_id"):
+            values["plan_id"] = uuid.UUID(str(target["plan_id"]))
+    await session.execute(update(VpsInstance).where(VpsInstance.id == instance_id).values(**values))
+    return target
 
 
 async def record_action_request(

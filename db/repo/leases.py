@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, func, select, update
+from sqlalchemy import ColumnElement, Select, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import VpsInstance, WorkspacePolicy
@@ -220,16 +220,24 @@ async def finish(session: AsyncSession, instance_id: uuid.UUID, now: datetime) -
 async def extend(
     session: AsyncSession, instance_id: uuid.UUID, team_id: str, until: datetime
 ) -> VpsInstance | None:
-    """Move an open lease to ``until`` and re-arm its reminder; None if it ended."""
+    """Move a lease to ``until`` and re-arm its reminder: an open lease, or one whose
+    end is done (the server was powered off: extending is the way back, and the
+    lease opens again). None while a lease end is under way, or the server is gone."""
     result = await session.execute(
         update(VpsInstance)
         .where(
             VpsInstance.id == instance_id,
             VpsInstance.team_id == team_id,
-            VpsInstance.lease_ended_at.is_(None),
-            VpsInstance.status != "deleted",
+            or_(VpsInstance.lease_ended_at.is_(None), VpsInstance.lease_end_done_at.is_not(None)),
+            VpsInstance.status.not_in(("deleted", "deleting")),
         )
-        .values(expires_at=until, lease_reminded_at=None, updated_at=func.now())
+        .values(
+            expires_at=until,
+            lease_reminded_at=None,
+            lease_ended_at=None,
+            lease_end_done_at=None,
+            updated_at=func.now(),
+        )
         .returning(VpsInstance)
     )
     return result.scalar_one_or_none()

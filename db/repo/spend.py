@@ -7,19 +7,21 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Numeric, func, literal, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import ColumnElement, Numeric, func, literal, select, type_coerce
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import MemberPolicy, ServiceProvider, SpendTotal, VpsInstance, WorkspacePolicy
 
 __all__ = [
+    "RESIZING",
     "Standing",
     "UsageRow",
     "get_member",
     "get_policy",
     "lock_policy",
     "owned",
+    "pending_resizes",
     "save_member",
     "save_policy",
     "standing",
@@ -214,6 +216,45 @@ async def standing(
         Decimal(member_budget) if member_budget is not None else None,
         member_max,
     )
+
+
+#: ``configuration`` key of a resize sent and not yet confirmed by the provider:
+#: ``{"plan_id", "plan", "hourly", "monthly"}`` (the plan and prices it moves to).
+RESIZING = "resizing"
+
+
+async def pending_resizes(
+    session: AsyncSession,
+    team_id: str,
+    user_id: str,
+    month_start: datetime,
+    month_end: datetime,
+) -> tuple[Decimal, Decimal]:
+    """What the resizes still waiting for their provider will add to this month's
+    projection, (the member's, the workspace's): the rows keep their old price
+    until the provider confirms, but the budget they will need is spoken for. A
+    smaller plan counts as nothing until it is done."""
+    target = type_coerce(VpsInstance.configuration, JSONB)[RESIZING]
+    resized = func.vps_month_charge(
+        VpsInstance.created_at,
+        VpsInstance.deleted_at,
+        target["hourly"].astext.cast(Numeric),
+        target["monthly"].astext.cast(Numeric),
+        literal(month_start),
+        literal(month_end),
+        type_=Numeric(14, 2),
+    )
+    more = func.greatest(resized - _charge(month_start, month_end), 0)
+    query = select(
+        func.coalesce(func.sum(more).filter(VpsInstance.created_by == user_id), 0),
+        func.coalesce(func.sum(more), 0),
+    ).where(
+        *_this_month(team_id, month_start, month_end),
+        VpsInstance.deleted_at.is_(None),
+        type_coerce(VpsInstance.configuration, JSONB).has_key(RESIZING),
+    )
+    member, workspace = (await session.execute(query)).one()
+    return Decimal(member), Decimal(workspace)
 
 
 @dataclass(frozen=True)
