@@ -51,7 +51,7 @@ async def test_the_default_lease_is_preselected_and_backups_are_charged(bot: Bot
     config = await _to_config(user, "leased-1")
     lease = _block(config, "lease")["element"]
     assert lease["initial_option"]["value"] == "168"  # the default, not the shortest (24)
-    assert [o["value"] for o in lease["options"]][0] == "24"
+    assert lease["options"][0]["value"] == "24"  # shortest first
     # the surcharge next to the checkbox: 20 % of $6.00, marked up 20 % like the plan
     backups = next(o for o in _block(config, "options")["element"]["options"])
     assert backups["value"] == "backups"
