@@ -5,7 +5,8 @@ imported from the sandbox clouds through the real providers with a 20 % markup,
 regions as step 1 lists them, backups where the plan has a backups price — the
 price step 1 shows (plus the surcharge shown next to the Backups checkbox) is
 the price the review shows, the price the claim charges on the instance row,
-and what `/vps cost`, the Home tab and the budget check sum for that server.
+and what `/vps cost`, the Home tab and the budget check sum for that server (and
+what its Details show).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from bot.create.finish import with_policy
 from bot.create.views import config_view, plan_view, review_view
 from bot.home.service import cost_report, home_data
 from bot.home.views import home_view
+from bot.servers import service as servers
+from bot.servers.details import details_message
 from bot.spend import cost
 from db.models import VpsInstance
 from db.repo import drafts, spend
@@ -87,10 +90,19 @@ async def _claim_and_sum(
         standing = await spend.standing(session, TEAM, USER, start, end)
     report = await cost_report(bot.services, TEAM, USER, now, admin=False)
     home = _texts(home_view(await home_data(bot.services, TEAM, USER, now)))
+    found = await servers.details(bot.services, TEAM, claim.instance_id)
+    assert found is not None
+    shown = str(details_message(found[0], [])[1])
     async with bot.services.db.session() as session, session.begin():
         await session.delete(await session.get(VpsInstance, claim.instance_id))
     assert server is not None
-    return {"row": server, "standing": standing, "report": report, "home": home}
+    return {
+        "row": server,
+        "standing": standing,
+        "report": report,
+        "home": home,
+        "details": shown,
+    }
 
 
 async def test_every_offered_price_is_the_same_everywhere(bot: Bot) -> None:
@@ -142,6 +154,8 @@ async def test_every_offered_price_is_the_same_everywhere(bot: Bot) -> None:
                     charged = sums["row"]
                     assert (charged.price_monthly, charged.price_hourly) == (monthly, hourly), where
                     assert f"${monthly:.2f}/mo" in sums["home"], where
+                    assert f"${monthly:.2f}/mo" in sums["details"], where
+                    assert f"${hourly:.4f}/h" in sums["details"], where
                     expected = cost.projected(cost.Usage(now, None, hourly, monthly), now)
                     assert sums["report"].mine.projected == expected, where
                     assert sums["standing"].member_projected == expected, where
