@@ -106,3 +106,9 @@ async def test_a_create_waiting_for_approval_states_its_real_access_and_lease(bo
     async with bot.services.db.session() as session:
         request = (await session.execute(select(ApprovalRequest))).scalar_one()
     assert request.price_monthly == Decimal("8.64")
+    # the approver's Home lists the request with its price and the lease it asks for
+    mark = bot.api.mark()
+    await bot.slack.as_user("UBOSS001").event("app_home_opened", tab="home")
+    await bot.api.wait_for_call("views.publish", after=mark)
+    home = str(bot.api.views[bot.api.home_views["UBOSS001"]]["blocks"])
+    assert "asks for *waits-1* (create, $8.64/mo, lease 30 days)" in home
