@@ -336,7 +336,8 @@ async def test_plans_import_set_enable_disable_list(cli: Cli) -> None:
     assert listed.code == 0, listed.err
     table = {line.split()[1]: line.split() for line in listed.out.splitlines()[1:]}
     assert set(table) == set(sizes)
-    assert table["s-1vcpu-1gb"][2:] == ["(base)", "6.00", "3.50", "9.50", "yes"]
+    # backups: DigitalOcean's 20 % (1.20), marked up as the plan is (3.50 x 1.20 / 6.00)
+    assert table["s-1vcpu-1gb"][2:] == ["(base)", "6.00", "3.50", "9.50", "1.90", "yes"]
     assert table["c-2"][-1] == "no"
 
     assert (await cli("plans", "enable", "c-2", "--provider", "do")).code == 0
@@ -607,9 +608,10 @@ async def test_plans_import_as_linode_really_answers(cli: Cli) -> None:
         for line in listed.out.splitlines()
         if line.split()[1] == "g6-nanode-1"
     }
-    assert nanode["(base)"] == ["5.00", "1.00", "6.00", "yes"]
-    assert nanode["id-cgk"] == ["6.00", "1.20", "7.20", "yes"]
-    assert nanode["br-gru"] == ["7.00", "1.40", "8.40", "yes"]
+    # backups: Linode's add-on price (regional too), marked up 20 % like the plan
+    assert nanode["(base)"] == ["5.00", "1.00", "6.00", "1.50", "yes"]
+    assert nanode["id-cgk"] == ["6.00", "1.20", "7.20", "1.80", "yes"]
+    assert nanode["br-gru"] == ["7.00", "1.40", "8.40", "2.10", "yes"]
 
 
 def test_a_database_error_is_one_clean_line() -> None:
