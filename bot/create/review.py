@@ -23,7 +23,7 @@ def access_summary(data: StepData) -> str:
         # a generated one (or SSH keys only), as bot.spend.requests explains
         access = data.flow.access(password=False, ssh_keys=len(draft.ssh_key_ids))
         if draft.password_sealed is not None:
-            access += " (the password you typed is not kept while the request waits)"
+            access += " (a typed password is not kept while the request waits)"
         return access
     return data.flow.access(
         password=draft.password_sealed is not None, ssh_keys=len(draft.ssh_key_ids)
