@@ -173,6 +173,12 @@ class Plan(_Timestamps, Base):
         JSONB, nullable=False, server_default=text("'{}'::jsonb")
     )
 
+    #: the backups add-on's provider price, ``{"monthly", "hourly", "region_prices":
+    #: {region: {"monthly", "hourly"}}}``; ``{}`` when unknown (migration 0012)
+    backups_prices: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, nullable=False, server_default=text("'{}'::jsonb")
+    )
+
     @property
     def price_monthly(self) -> Decimal:
         return self.base_price + self.markup_price
@@ -196,6 +202,28 @@ class Plan(_Timestamps, Base):
     def price_in(self, region: str | None) -> Decimal:
         """What a user pays per month for this plan in ``region``."""
         return self.base_in(region) + self.markup_in(region)
+
+    def backups_in(self, region: str | None) -> tuple[Decimal, Decimal] | None:
+        """What a user pays for backups on this plan in ``region``, (monthly,
+        hourly); None when the provider publishes no price. Marked up as the plan
+        is: by the plan's markup in proportion to the price (a percentage markup
+        is exactly that percentage), hourly in proportion to the monthly price."""
+        prices = self.backups_prices or {}
+        found = (prices.get("region_prices") or {}).get(region or "")
+        source = found if isinstance(found, dict) and found.get("monthly") is not None else prices
+        if source.get("monthly") is None:
+            return None
+        base = Decimal(str(source["monthly"])).quantize(_CENT, ROUND_HALF_UP)
+        markup = (
+            (self.markup_price * base / self.base_price).quantize(_CENT, ROUND_HALF_UP)
+            if self.base_price
+            else Decimal(0)
+        )
+        monthly = base + markup
+        raw_hourly = source.get("hourly")
+        base_hourly = Decimal(str(raw_hourly)) if raw_hourly not in (None, "") else None
+        hourly = base_hourly * monthly / base if base and base_hourly else monthly / 730
+        return monthly, hourly.quantize(Decimal("0.0001"), ROUND_HALF_UP)
 
     def hourly_base_in(self, region: str | None) -> Decimal | None:
         """The provider's hourly price in ``region``, if known."""

@@ -29,11 +29,24 @@ from providers.models import (
     InstanceStatus,
     Plan,
     Region,
+    RegionPrice,
     SSHKey,
 )
 from providers.passwords import strength_error
 
-__all__ = ["DigitalOceanApi", "DigitalOceanProvider", "cloud_config_for_password"]
+__all__ = [
+    "WEEKLY_BACKUPS_SHARE",
+    "DigitalOceanApi",
+    "DigitalOceanProvider",
+    "cloud_config_for_password",
+]
+
+#: What DigitalOcean charges for (weekly) backups, as a share of the droplet's price.
+#: The API has no price field for it; DigitalOcean's pricing page says weekly
+#: backups cost 20 % of the Droplet's price, daily ones 30 %
+#: (https://docs.digitalocean.com/products/backups/details/pricing/). vpsbot asks
+#: for plain ``backups: true``, which is the weekly plan.
+WEEKLY_BACKUPS_SHARE = Decimal("0.20")
 
 logger = logging.getLogger(__name__)
 
@@ -291,6 +304,8 @@ class DigitalOceanProvider(HttpProvider):
                     if str(r) in open_regions
                     and (open_regions[str(r)] is None or slug in (open_regions[str(r)] or ()))
                 ]
+                hourly = Decimal(str(size.get("price_hourly") or 0))
+                monthly = Decimal(str(size.get("price_monthly") or 0))
                 plans.append(
                     Plan(
                         id=slug,
@@ -299,9 +314,13 @@ class DigitalOceanProvider(HttpProvider):
                         memory_mb=memory,
                         disk_gb=disk,
                         transfer_gb=round(float(size.get("transfer") or 0) * 1000),
-                        price_hourly=Decimal(str(size.get("price_hourly") or 0)),
-                        price_monthly=Decimal(str(size.get("price_monthly") or 0)),
+                        price_hourly=hourly,
+                        price_monthly=monthly,
                         regions=where,
+                        backups=RegionPrice(
+                            hourly=hourly * WEEKLY_BACKUPS_SHARE,
+                            monthly=monthly * WEEKLY_BACKUPS_SHARE,
+                        ),
                     )
                 )
         return plans

@@ -186,6 +186,24 @@ def _money(value: Any) -> Decimal:
         return Decimal(0)
 
 
+def _region_prices(raw: Any) -> dict[str, RegionPrice]:
+    """A type's (or add-on's) ``region_prices`` list by region id."""
+    return {
+        str(rp["id"]): RegionPrice(
+            hourly=_money(rp.get("hourly")), monthly=_money(rp.get("monthly"))
+        )
+        for rp in raw or []
+        if isinstance(rp, dict) and rp.get("id")
+    }
+
+
+def _addon_price(raw: Any) -> RegionPrice | None:
+    """An add-on's ``price``; None when Linode gives none (null amounts: not offered)."""
+    if not isinstance(raw, dict) or raw.get("monthly") is None:
+        return None
+    return RegionPrice(hourly=_money(raw.get("hourly")), monthly=_money(raw.get("monthly")))
+
+
 def _split(value: Any) -> list[str] | None:
     if not isinstance(value, str) or not value.strip():
         return None
@@ -348,13 +366,8 @@ class LinodeProvider(HttpProvider):
             plans = []
             for raw in types:
                 price = raw.get("price") or {}
-                region_prices = {
-                    str(rp["id"]): RegionPrice(
-                        hourly=_money(rp.get("hourly")), monthly=_money(rp.get("monthly"))
-                    )
-                    for rp in raw.get("region_prices") or []
-                    if isinstance(rp, dict) and rp.get("id")
-                }
+                region_prices = _region_prices(raw.get("region_prices"))
+                backups = ((raw.get("addons") or {}).get("backups")) or {}
                 plans.append(
                     Plan(
                         id=str(raw["id"]),
@@ -367,6 +380,8 @@ class LinodeProvider(HttpProvider):
                         price_monthly=_money(price.get("monthly")),
                         regions=[str(r["id"]) for r in regions if runs_in(raw, r)],
                         region_prices=region_prices,
+                        backups=_addon_price(backups.get("price")),
+                        backups_region_prices=_region_prices(backups.get("region_prices")),
                     )
                 )
         return plans

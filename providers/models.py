@@ -66,6 +66,10 @@ class Plan(_Model):
     price_monthly: Decimal
     regions: list[str] = Field(default_factory=list)
     region_prices: dict[str, RegionPrice] = Field(default_factory=dict)
+    #: what the backups add-on costs on top (None: the provider publishes no price,
+    #: so vpsbot does not offer backups with this plan), and where it differs by region
+    backups: RegionPrice | None = None
+    backups_region_prices: dict[str, RegionPrice] = Field(default_factory=dict)
 
     def monthly_in(self, region: str | None) -> Decimal:
         """The monthly price in ``region`` (the base price where none differs)."""
@@ -83,6 +87,22 @@ class Plan(_Model):
             region: {"monthly": str(price.monthly), "hourly": str(price.hourly)}
             for region, price in sorted(self.region_prices.items())
             if price.monthly != self.price_monthly or price.hourly != self.price_hourly
+        }
+
+    def backups_prices_json(self) -> dict[str, Any]:
+        """The backups add-on's prices as stored (``vps_plans.backups_prices``):
+        ``{}`` when unknown, else the base price and the regions that differ."""
+        if self.backups is None:
+            return {}
+        base = self.backups
+        return {
+            "monthly": str(base.monthly),
+            "hourly": str(base.hourly),
+            "region_prices": {
+                region: {"monthly": str(price.monthly), "hourly": str(price.hourly)}
+                for region, price in sorted(self.backups_region_prices.items())
+                if price.monthly != base.monthly or price.hourly != base.hourly
+            },
         }
 
 

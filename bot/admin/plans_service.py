@@ -100,6 +100,7 @@ async def import_plans(
                 "regions": plan.regions,
             },
             region_prices=plan.region_prices_json(),
+            backups_prices=plan.backups_prices_json(),
         )
         for plan in catalogue
     ]

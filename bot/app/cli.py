@@ -2,7 +2,7 @@
 
 The commands themselves are :mod:`bot.app.serve` (serve, playground) and
 :mod:`bot.app.operator` (migrate, rotate-keys, sandbox, provider, plans, policy,
-workspaces). Every failure ends with one line on stderr and a non-zero status.
+spend, workspaces). Every failure ends with one line on stderr and a non-zero status.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from bot.app.operator_workspaces import (
     cmd_policy_set,
     cmd_policy_show,
     cmd_provider_share,
+    cmd_spend_check,
     cmd_workspaces_admins,
     cmd_workspaces_list,
 )
@@ -198,6 +199,14 @@ def build_parser() -> argparse.ArgumentParser:
     mem.add_argument("--budget", metavar="DOLLARS", help="monthly budget ('' for the default)")
     mem.add_argument("--max-servers", metavar="N", help="most servers at once ('' for the default)")
     mem.set_defaults(func=cmd_policy_member)
+
+    spd = sub.add_parser("spend", help="the workspaces' kept spend totals")
+    ssub = spd.add_subparsers(dest="action", required=True, metavar="ACTION")
+    chk = ssub.add_parser(
+        "check", help="compare the kept month totals with the servers' charges (exit 1 if off)"
+    )
+    chk.add_argument("--team", help="only this Slack workspace id (T…); default: all")
+    chk.set_defaults(func=cmd_spend_check)
     return parser
 
 

@@ -246,17 +246,20 @@ async def cmd_plans_list(services: Any, args: argparse.Namespace) -> None:
                 raise CliError(f"no provider named {args.provider!r}")
         print(
             f"{'PROVIDER':20} {'PLAN':22} {'REGION':10} {'BASE':>8} {'MARKUP':>8} "
-            f"{'PRICE':>8} ACTIVE"
+            f"{'PRICE':>8} {'BACKUPS':>8} ACTIVE"
         )
         for row in rows:
             for plan in await plans.list_for_provider(session, row.id):
                 active = "yes" if plan.active else "no"
-                # the base price, then each region whose price differs from it
-                for region in [None, *sorted(plan.region_prices or {})]:
+                # the base price, then each region whose price (or backups price) differs
+                backups_regions = (plan.backups_prices or {}).get("region_prices") or {}
+                for region in [None, *sorted({*(plan.region_prices or {}), *backups_regions})]:
+                    backups = plan.backups_in(region)
                     print(
                         f"{row.name:20} {plan.provider_plan_id:22} {region or '(base)':10} "
                         f"{plan.base_in(region):>8} {plan.markup_in(region):>8} "
-                        f"{plan.price_in(region):>8} {active}"
+                        f"{plan.price_in(region):>8} "
+                        f"{'-' if backups is None else backups[0]:>8} {active}"
                     )
 
 

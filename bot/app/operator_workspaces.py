@@ -16,6 +16,7 @@ __all__ = [
     "cmd_policy_set",
     "cmd_policy_show",
     "cmd_provider_share",
+    "cmd_spend_check",
     "cmd_workspaces_admins",
     "cmd_workspaces_list",
 ]
@@ -142,3 +143,31 @@ async def cmd_policy_member(services: Any, args: argparse.Namespace) -> None:
     except InputError as exc:
         raise CliError(f"{exc.field}: {exc.message}") from None
     print(f"overrides of {args.user} in {args.team} saved")
+
+
+@_with_services
+async def cmd_spend_check(services: Any, args: argparse.Namespace) -> None:
+    """Compare each workspace's kept month totals (``spend_totals``, which the
+    claim-time budget check reads) with the totals recomputed from its servers'
+    charges; one line per workspace and month, a non-zero status on a mismatch."""
+    from db.repo import spend
+
+    team_id = _workspace(args.team) if args.team else None
+    async with services.db.session() as session:
+        checks = await spend.check_totals(session, team_id)
+    if not checks:
+        print("no kept spend totals" + (f" for {team_id}" if team_id else ""))
+        return
+    wrong = 0
+    for check in checks:
+        month = f"{check.month_start:%Y-%m}"
+        if check.matches:
+            print(f"{check.team_id} {month} ok ${check.stored:,.2f}")
+        else:
+            wrong += 1
+            print(
+                f"{check.team_id} {month} MISMATCH kept ${check.stored:,.2f}, "
+                f"charges sum to ${check.recomputed:,.2f}"
+            )
+    if wrong:
+        raise CliError(f"{wrong} of {len(checks)} kept spend totals differ from the charges")

@@ -98,6 +98,15 @@ class PlanChoice:
     regions: tuple[str, ...] = ()
     #: (region, monthly, hourly) marked-up prices where the region's differ
     region_prices: tuple[tuple[str, Decimal, Decimal], ...] = ()
+    #: the backups add-on, marked up: (monthly, hourly) where no region differs
+    #: (None: no published price, backups not offered) and per region where it does
+    backups: tuple[Decimal, Decimal] | None = None
+    backups_region_prices: tuple[tuple[str, Decimal, Decimal], ...] = ()
+
+    def backups_in(self, region: str | None) -> tuple[Decimal, Decimal] | None:
+        """What backups add in ``region``, (monthly, hourly); None: not offered."""
+        found = next((p for p in self.backups_region_prices if p[0] == region), None)
+        return (found[1], found[2]) if found else self.backups
 
     def monthly_in(self, region: str | None) -> Decimal:
         found = next((p for p in self.region_prices if p[0] == region), None)
@@ -150,6 +159,14 @@ def plan_choice(plan: Plan) -> PlanChoice:
             for region in plan.region_prices or {}
         )
     )
+    backups_regions = (plan.backups_prices or {}).get("region_prices") or {}
+    backups_region_prices = tuple(
+        sorted(
+            (region, *price)
+            for region in backups_regions
+            if (price := plan.backups_in(region)) is not None
+        )
+    )
     return PlanChoice(
         id=str(plan.id),
         name=plan.name,
@@ -162,6 +179,8 @@ def plan_choice(plan: Plan) -> PlanChoice:
         hourly=_hourly(plan, None, monthly),
         regions=tuple(specs.get("regions") or ()),
         region_prices=region_prices,
+        backups=plan.backups_in(None),
+        backups_region_prices=backups_region_prices,
     )
 
 

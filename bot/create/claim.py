@@ -18,6 +18,7 @@ from decimal import Decimal
 from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.pricing import BackupsUnpriced, Price, plan_price
 from bot.core.services import Services
 from bot.core.tags import instance_tag
 from bot.create.draft import Draft
@@ -78,9 +79,16 @@ async def claim(
     plan = data.plan
     instance_id = uuid.uuid4()
     tag = instance_tag(instance_id)
-    # what is charged is the price where the server runs
-    hourly = plan.hourly_in(draft.region) if plan else Decimal(0)
-    monthly = plan.monthly_in(draft.region) if plan else Decimal(0)
+    # what is charged is the price where the server runs, with the options chosen
+    try:
+        price = (
+            plan_price(plan, draft.region, backups=draft.backups)
+            if plan
+            else Price(Decimal(0), Decimal(0))
+        )
+    except BackupsUnpriced as exc:
+        raise guard.SpendRefused(exc.message, field="review") from None
+    hourly, monthly = price.hourly, price.monthly
     now = clock()
     async with services.db.session() as session, session.begin():
         if gate is not None:
@@ -122,6 +130,7 @@ async def claim(
                 "image": draft.image,
                 "deployment_id": draft.deployment_id,
                 "backups": draft.backups,
+                "backups_monthly": str(price.backups_monthly),
                 "options": draft.options,
                 "ssh_keys": len(draft.ssh_key_ids),
             },

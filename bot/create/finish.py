@@ -16,13 +16,15 @@ from slack_bolt.async_app import AsyncAck
 from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core.pricing import BackupsUnpriced, Price, plan_price
 from bot.core.services import Services
 from bot.core.slack import update_view
 from bot.create import service
 from bot.create.drafts import DraftState
+from bot.create.leases import lease_text
 from bot.create.views import StepData, creating_view, message_view, review_lines, view_for
 from bot.spend import guard, requests
-from bot.spend.policy import effective, lease_choices
+from bot.spend.policy import effective, lease_choices, lease_for
 from db.repo import spend as spend_repo
 
 __all__ = ["Reply", "finish", "with_policy"]
@@ -61,21 +63,42 @@ async def with_policy(services: Services, state: DraftState, step: str, data: St
         async with services.db.session() as session:
             row = await spend_repo.get_policy(session, state.team_id)
             member = await spend_repo.get_member(session, state.team_id, state.user_id)
-        data.leases = tuple(lease_choices(effective(row, member)))
+        policy = effective(row, member)
+        data.leases = tuple(lease_choices(policy))
+        data.default_lease = lease_for(policy, None)
     elif step == "review":
-        data.spend = (await _spend_check(services, state, data)).lines()
+        try:
+            verdict = await _spend_check(services, state, data)
+        except BackupsUnpriced as exc:  # the price changed since the config step
+            data.spend = [f":warning: {exc.message}"]
+            return
+        data.spend = verdict.lines()
+        data.lease_line = _lease_line(verdict, data)
+        data.needs_approval = verdict.needs_approval
+
+
+def _lease_line(verdict: guard.Check, data: StepData) -> str:
+    """The lease the claim will give (:func:`lease_for` under the same policy)."""
+    draft = data.draft
+    return lease_text(lease_for(verdict.policy, draft.lease_hours, no_expiry=draft.no_expiry))
 
 
 async def _spend_check(services: Services, state: DraftState, data: StepData) -> guard.Check:
     """What the create would cost and what the policy says (no lock: display only)."""
     plan = data.plan
+    draft = state.draft
+    price = (
+        plan_price(plan, draft.region, backups=draft.backups)
+        if plan
+        else Price(Decimal(0), Decimal(0))
+    )
     async with services.db.session() as session:
         return await guard.check(
             session,
             team_id=state.team_id,
             user_id=state.user_id,
-            hourly=plan.hourly_in(state.draft.region) if plan else Decimal(0),
-            monthly=plan.monthly_in(state.draft.region) if plan else Decimal(0),
+            hourly=price.hourly,
+            monthly=price.monthly,
             now=datetime.now(UTC),
             lock=False,
         )
@@ -111,8 +134,14 @@ async def finish(
     if missing:
         await _refuse_at_review(reply, data, f"Go back and choose: {', '.join(missing)}.")
         return
-    verdict = await _spend_check(services, state, data)
+    try:
+        verdict = await _spend_check(services, state, data)
+    except BackupsUnpriced as exc:
+        await _refuse_at_review(reply, data, exc.message)
+        return
     data.spend = verdict.lines()
+    data.lease_line = _lease_line(verdict, data)
+    data.needs_approval = verdict.needs_approval
     if verdict.refusal is not None:
         await _refuse_at_review(reply, data, verdict.refusal)
         return

@@ -79,6 +79,14 @@ class StepData:
     spend: list[str] = field(default_factory=list)
     #: leases the policy lets this member pick (hours; None = no expiry), config step
     leases: tuple[int | None, ...] = ()
+    #: the policy's default lease, preselected when the draft has no choice yet
+    #: (hours; None = no expiry, offered only when ``leases`` holds None)
+    default_lease: int | None = None
+    #: the lease the create will get, as the review states it (set with ``spend``)
+    lease_line: str | None = None
+    #: the create will wait for an approver (set with ``spend``): a typed root
+    #: password is then dropped and a generated one used
+    needs_approval: bool = False
 
     @property
     def provider(self) -> ProviderChoice | None:

@@ -20,13 +20,18 @@ def lease_text(hours: int | None) -> str:
 
 
 def lease_block(data: StepData) -> InputBlock:
-    """The lease select: what the policy allows, the draft's choice (else the
-    policy's default, listed first) selected."""
+    """The lease select: what the policy allows, shortest first, with the draft's
+    choice selected, else the policy's default (never merely the shortest)."""
     options = [
         Option(value="none" if h is None else str(h), text=lease_text(h)) for h in data.leases
     ][:MAX_STATIC_OPTIONS]
     draft = data.draft
-    chosen = "none" if draft.no_expiry else str(draft.lease_hours or data.leases[0])
+    if draft.no_expiry:
+        chosen = "none"
+    elif draft.lease_hours:
+        chosen = str(draft.lease_hours)
+    else:
+        chosen = "none" if data.default_lease is None else str(data.default_lease)
     return InputBlock(
         block_id="lease",
         label="Lease",

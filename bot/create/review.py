@@ -6,6 +6,7 @@ from slack_sdk.models.blocks import Block, DividerBlock, SectionBlock
 from slack_sdk.models.views import View
 
 from bot.core.blocks import cut, md
+from bot.core.pricing import BackupsUnpriced, plan_price
 from bot.create.frame import StepData, back_button, modal, progress, with_errors
 from bot.create.leases import lease_text
 
@@ -17,9 +18,24 @@ def access_summary(data: StepData) -> str:
     draft = data.draft
     if data.flow is None:
         return "—"
+    if data.needs_approval:
+        # the request does not keep a typed password: the approved server gets
+        # a generated one (or SSH keys only), as bot.spend.requests explains
+        access = data.flow.access(password=False, ssh_keys=len(draft.ssh_key_ids))
+        if draft.password_sealed is not None:
+            access += " (a typed password is not kept while the request waits)"
+        return access
     return data.flow.access(
         password=draft.password_sealed is not None, ssh_keys=len(draft.ssh_key_ids)
     )
+
+
+def _backups(data: StepData) -> str:
+    """``yes (+$1.20/mo)``: the surcharge the price below includes."""
+    if not data.draft.backups:
+        return "no"
+    extra = data.plan.backups_in(data.draft.region) if data.plan else None
+    return f"yes (+${extra[0]:.2f}/mo, included in the cost)" if extra else "yes"
 
 
 def review_lines(data: StepData) -> list[tuple[str, str]]:
@@ -41,9 +57,11 @@ def review_lines(data: StepData) -> list[tuple[str, str]]:
         ),
         ("Operating system", image),
         ("Access", access_summary(data)),
-        ("Backups", "yes" if draft.backups else "no"),
+        ("Backups", _backups(data)),
     ]
-    if draft.no_expiry or draft.lease_hours:
+    if data.lease_line is not None:
+        rows.append(("Lease", data.lease_line))
+    elif draft.no_expiry or draft.lease_hours:
         rows.append(("Lease", lease_text(None if draft.no_expiry else draft.lease_hours)))
     if flow:
         for toggle in flow.toggles:
@@ -63,8 +81,21 @@ def review_lines(data: StepData) -> list[tuple[str, str]]:
     return rows
 
 
+def _price_line(data: StepData) -> str:
+    """The price when no spend section was made: :func:`plan_price`, options included."""
+    plan, draft = data.plan, data.draft
+    if plan is None:
+        return "*Price:* —"
+    if draft.region is None:
+        return f"*Price:* {plan.price()}"
+    try:
+        price = plan_price(plan, draft.region, backups=draft.backups)
+    except BackupsUnpriced as exc:
+        return f":warning: {exc.message}"
+    return f"*Price in {draft.region}:* {price.text()}"
+
+
 def review_view(data: StepData) -> View:
-    plan = data.plan
     rows = review_lines(data)
     text = "\n".join(f"*{name}:* {value}" for name, value in rows)
     blocks: list[Block] = [
@@ -73,18 +104,10 @@ def review_view(data: StepData) -> View:
         DividerBlock(),
         SectionBlock(
             block_id="price",
-            text=md(
-                "\n".join(data.spend)
-                if data.spend
-                else (
-                    f"*Price in {data.draft.region}:* {plan.price(data.draft.region)}"
-                    if plan and data.draft.region
-                    else (f"*Price:* {plan.price()}" if plan else "*Price:* —")
-                )
-            ),
+            text=md("\n".join(data.spend) if data.spend else _price_line(data)),
         ),
         back_button("review"),
     ]
-    asks = any(line.startswith(":raised_hand:") for line in data.spend)
+    asks = data.needs_approval or any(line.startswith(":raised_hand:") for line in data.spend)
     submit = "Ask for approval" if asks else "Create"
     return modal("review", with_errors(blocks, data.draft.errors), submit=submit)

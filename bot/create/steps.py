@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.core.pricing import BackupsUnpriced, plan_price
 from bot.core.services import Services
 from bot.create.draft import Draft
 from bot.create.flows import flatten_state
@@ -141,6 +142,11 @@ def read_step(
         picked = None if draft.no_expiry else draft.lease_hours
         if data.leases and (draft.no_expiry or picked is not None) and picked not in data.leases:
             errors["lease"] = "Choose one of the offered leases."
+        if draft.backups and data.plan is not None:
+            try:
+                plan_price(data.plan, draft.region, backups=True)
+            except BackupsUnpriced as exc:
+                errors["options"] = exc.message
         known = {key.id for key in data.ssh_keys}
         if any(key not in known for key in draft.ssh_key_ids):
             errors["ssh_keys"] = "One of those keys is no longer on the account."

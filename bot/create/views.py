@@ -32,6 +32,7 @@ from bot.core.blocks import (
     md,
     plan_option,
 )
+from bot.core.pricing import backups_note
 from bot.create.frame import (
     BACK_ACTION,
     CALLBACK_PREFIX,
@@ -268,7 +269,13 @@ def config_view(data: StepData) -> View:
         )
     else:
         blocks.append(ContextBlock(elements=[md("No SSH keys on this provider account.")]))
-    toggles = [Option(value="backups", text="Backups", description="automatic provider backups")]
+    toggles = [
+        Option(
+            value="backups",
+            text="Backups",
+            description=cut(backups_note(data.plan, draft.region)),
+        )
+    ]
     toggles += [
         Option(value=t.key, text=t.label, description=cut(t.description) or None)
         for t in data.flow.toggles

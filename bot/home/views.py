@@ -18,8 +18,8 @@ from slack_sdk.models.views import View
 from bot.core.blocks import STATUS_ICONS, cut, date, esc, md
 from bot.home.service import CostReport, HomeData
 from bot.spend.cost import Spend
-from bot.spend.requests import APPROVE_ACTION, DENY_ACTION
-from db.models import VpsInstance
+from bot.spend.requests import APPROVE_ACTION, DENY_ACTION, request_label
+from db.models import ApprovalRequest, VpsInstance
 
 __all__ = [
     "HOME_CREATE",
@@ -98,6 +98,17 @@ def _server_line(row: VpsInstance, provider: str) -> SectionBlock:
     )
 
 
+def _request_line(request: ApprovalRequest) -> str:
+    """A waiting request: who, which server, what it costs and the lease it asks for."""
+    label = esc(cut(request_label(request), 64))
+    lines = dict((str(k), str(v)) for k, v in request.summary.get("lines", []) if k)
+    lease = lines.get("Lease") or lines.get("Lease until")
+    what = f"{request.kind}, ${request.price_monthly or 0:.2f}/mo"
+    if lease:
+        what += f", lease {esc(cut(lease, 40))}"
+    return f"<@{request.requested_by}> asks for *{label}* ({what})"
+
+
 def home_view(data: HomeData) -> View:
     """The Home tab: my servers, my spend against budget, requests waiting for me."""
     report = data.report
@@ -124,15 +135,7 @@ def home_view(data: HomeData) -> View:
         blocks.append(DividerBlock())
         blocks.append(HeaderBlock(text=f"Waiting for your approval ({len(data.pending)})"))
         for request in data.pending[:10]:
-            label = request.summary.get("label") or request.summary.get("draft", {}).get("label")
-            blocks.append(
-                SectionBlock(
-                    text=md(
-                        f"<@{request.requested_by}> asks for *{esc(cut(str(label), 64))}* "
-                        f"({request.kind}, ${request.price_monthly or 0:.2f}/mo)"
-                    )
-                )
-            )
+            blocks.append(SectionBlock(text=md(_request_line(request))))
             blocks.append(
                 ActionsBlock(
                     elements=[

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -66,6 +67,9 @@ class ServerDetails:
     raw_status: str | None = None
     note: str | None = None
     activity: Sequence[ActivityLine] = field(default_factory=tuple)
+    #: what the server is charged (monthly, hourly; options such as backups
+    #: included), as the claim stored it; shown rather than the plan's list price
+    charged: tuple[Decimal, Decimal] | None = None
 
 
 _RESULT_ICONS = {"success": ":white_check_mark:", "error": ":x:", "warning": ":warning:"}
@@ -129,6 +133,8 @@ def details_message(
     else:
         plan_text = esc(d.plan_name or "—")
         price = "—"
+    if d.charged is not None:
+        price = f"{money(d.charged[0])}\n{money(d.charged[1], 'h', 4)}"
     fields = [
         md(f"*Provider*\n{provider}"),
         md(f"*Region*\n{esc(d.region or '—')}"),

@@ -121,6 +121,11 @@ async def details(
             plan=plan_choice(plan) if plan else None,
             plan_name=_plan_name(row),
             note=row.configuration.get("note"),
+            charged=(
+                (row.price_monthly, row.price_hourly)
+                if row.price_monthly is not None and row.price_hourly is not None
+                else None
+            ),
             activity=tuple(
                 ActivityLine(
                     when=log_.created_at,

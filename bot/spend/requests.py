@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ContextBlock, SectionBlock
 
-from bot.core.blocks import cut, date, md
+from bot.core.blocks import cut, date, esc, md
 from bot.core.services import Services
 from bot.core.slack import slack_error, tell
 from bot.spend.guard import Check, SpendRefused
@@ -33,6 +33,7 @@ __all__ = [
     "decided",
     "on_decided",
     "request_blocks",
+    "request_label",
     "submit",
     "submitted_text",
 ]
@@ -81,14 +82,30 @@ def submitted_text(label: str, check: Check) -> str:
     )
 
 
-_WHAT = {"create": "a new server", "extend": "a longer lease", "resize": "a resize of a server"}
+def request_label(row: ApprovalRequest) -> str:
+    """The server a request is about: an extension's or a resize's ``label``, a create's
+    draft's."""
+    summary: dict[str, Any] = row.summary or {}
+    draft = summary.get("draft")
+    label = summary.get("label") or (draft.get("label") if isinstance(draft, dict) else None)
+    return str(label or "a server")
+
+
+#: what each kind of request asks for, the server's (escaped) name put in
+_WHAT = {"create": "a new server, {}", "extend": "a longer lease of {}", "resize": "a resize of {}"}
+
+
+def asked_for(row: ApprovalRequest, *, bold: bool = True) -> str:
+    """ "a longer lease of *db-main*": what the request asks for, naming the server."""
+    name = esc(cut(request_label(row), 64))
+    return _WHAT.get(row.kind, _WHAT["extend"]).format(f"*{name}*" if bold else name)
 
 
 def request_blocks(row: ApprovalRequest, *, decided: str | None = None) -> list[Block]:
     """The request as the approvers see it; the buttons go once it is decided."""
     summary: dict[str, Any] = row.summary
     lines = "\n".join(f"*{name}:* {value}" for name, value in summary.get("lines", []))
-    what = _WHAT.get(row.kind, "a longer lease")
+    what = asked_for(row)
     blocks: list[Block] = [
         SectionBlock(text=md(f":raised_hand: <@{row.requested_by}> asks for {what}.")),
         SectionBlock(text=md(cut(lines or "—", 3000))),
@@ -193,11 +210,11 @@ async def submit(
 
 async def post(services: Services, row: ApprovalRequest, channel: str) -> None:
     """Post the request to ``channel`` and remember where (for its thread)."""
-    label = str(row.summary.get("label") or row.summary.get("draft", {}).get("label", "a server"))
+    what = asked_for(row, bold=False)
     try:
         posted = await services.slack.chat_postMessage(
             channel=channel,
-            text=f"Approval needed: {label} for <@{row.requested_by}>",
+            text=f"Approval needed: {what} for <@{row.requested_by}>",
             blocks=request_blocks(row),
         )
     except SlackApiError as exc:

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import VpsInstance, WorkspacePolicy
@@ -56,6 +56,14 @@ def _open(now_bound: datetime) -> list[ColumnElement[bool]]:
         VpsInstance.expires_at.is_not(None),
         VpsInstance.lease_ended_at.is_(None),
         VpsInstance.expires_at <= now_bound,
+    ]
+
+
+def _present() -> list[ColumnElement[bool]]:
+    """The server still exists: not deleted nor being deleted (lease jobs skip the rest)."""
+    return [
+        VpsInstance.deleted_at.is_(None),
+        VpsInstance.status.not_in(("deleted", "deleting")),
     ]
 
 
@@ -138,6 +146,7 @@ async def claim_reminders(
                     VpsInstance.id.in_(ids),
                     VpsInstance.lease_reminded_at.is_(None),
                     VpsInstance.expires_at > now,  # ended already: no reminder, the end says it
+                    *_present(),
                 )
             )
         ).scalars()
@@ -168,13 +177,24 @@ async def _due(session: AsyncSession, rows: Sequence[VpsInstance]) -> list[Due]:
 
 
 async def claim_expired(session: AsyncSession, now: datetime, *, limit: int = 200) -> list[Due]:
-    """Claim the leases that ended by ``now``: each for exactly one caller, once."""
+    """Claim the leases that ended by ``now``: each for exactly one caller, once.
+
+    A server deleted or being deleted has nothing left to end: its lease is
+    closed (ended and done) without an action or a message, which also takes
+    it out of the open-lease index.
+    """
     ids = list((await session.execute(open_leases_query(now, limit))).scalars())
     if not ids:
         return []
+    open_ = [VpsInstance.id.in_(ids), VpsInstance.lease_ended_at.is_(None)]
+    await session.execute(
+        update(VpsInstance)
+        .where(*open_, ~and_(*_present()))
+        .values(lease_ended_at=now, lease_end_done_at=now)
+    )
     result = await session.execute(
         update(VpsInstance)
-        .where(VpsInstance.id.in_(ids), VpsInstance.lease_ended_at.is_(None))
+        .where(*open_, *_present())
         .values(lease_ended_at=now)
         .returning(VpsInstance)
     )

@@ -49,6 +49,8 @@ class PlanInput:
     markup_price: Decimal
     specifications: dict[str, Any]
     region_prices: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: the backups add-on's provider prices (``vps_plans.backups_prices``; {} unknown)
+    backups_prices: dict[str, Any] = field(default_factory=dict)
 
 
 async def upsert(
@@ -79,6 +81,7 @@ async def upsert(
                 "markup_price": plan.markup_price,
                 "specifications": plan.specifications,
                 "region_prices": plan.region_prices,
+                "backups_prices": plan.backups_prices,
                 "active": plan.base_price > 0,
             }
             for plan in unique
@@ -89,6 +92,7 @@ async def upsert(
         "base_price": statement.excluded.base_price,
         "specifications": statement.excluded.specifications,
         "region_prices": statement.excluded.region_prices,
+        "backups_prices": statement.excluded.backups_prices,
         # a plan that lost its price stops being offered; one that has a price
         # keeps whatever an admin chose
         "active": case((statement.excluded.base_price <= 0, False), else_=Plan.active),

@@ -16,7 +16,9 @@ from db.models import MemberPolicy, ServiceProvider, SpendTotal, VpsInstance, Wo
 __all__ = [
     "RESIZING",
     "Standing",
+    "TotalCheck",
     "UsageRow",
+    "check_totals",
     "get_member",
     "get_policy",
     "lock_policy",
@@ -320,3 +322,51 @@ async def owned(
         .limit(limit)
     )
     return [(row, str(name)) for row, name in await session.execute(query)], total
+
+
+@dataclass(frozen=True)
+class TotalCheck:
+    """One kept ``spend_totals`` row against the sum of its servers' charges."""
+
+    team_id: str
+    month_start: datetime
+    stored: Decimal
+    recomputed: Decimal
+
+    @property
+    def matches(self) -> bool:
+        return self.stored == self.recomputed
+
+
+async def check_totals(session: AsyncSession, team_id: str | None = None) -> list[TotalCheck]:
+    """Every kept total (of ``team_id``, or of all workspaces) next to the total
+    recomputed from the charges (``vps_month_charge`` of each server that cost
+    something that month), by workspace and month: what the trigger should hold."""
+    charge = func.vps_month_charge(
+        VpsInstance.created_at,
+        VpsInstance.deleted_at,
+        VpsInstance.price_hourly,
+        VpsInstance.price_monthly,
+        SpendTotal.month_start,
+        SpendTotal.month_end,
+        type_=Numeric(14, 2),
+    )
+    recomputed = (
+        select(func.coalesce(func.sum(charge), 0))
+        .where(
+            VpsInstance.team_id == SpendTotal.team_id,
+            VpsInstance.created_at < SpendTotal.month_end,
+            VpsInstance.deleted_at.is_(None) | (VpsInstance.deleted_at > SpendTotal.month_start),
+        )
+        .correlate(SpendTotal)
+        .scalar_subquery()
+    )
+    query = select(
+        SpendTotal.team_id, SpendTotal.month_start, SpendTotal.projected, recomputed
+    ).order_by(SpendTotal.team_id, SpendTotal.month_start)
+    if team_id is not None:
+        query = query.where(SpendTotal.team_id == team_id)
+    return [
+        TotalCheck(team, start, Decimal(stored), Decimal(again))
+        for team, start, stored, again in await session.execute(query)
+    ]

@@ -299,3 +299,66 @@ async def test_lease_end_done_backfills_ended_leases_and_round_trips(fresh: Data
         == 0
     )
     assert await _scalar(fresh, "SELECT count(*) FROM vps_instances") == 3
+
+
+async def test_0012_repairs_kept_totals_follows_deletes_and_prices_do_backups(
+    fresh: Database,
+) -> None:
+    await migrate.upgrade(fresh.engine, "0010")
+    async with fresh.engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO vps_instances (label, status, provider_type, team_id, created_at,"
+                " price_hourly, price_monthly) VALUES"
+                " ('a', 'running', 'linode', 'T1', date_trunc('month', now()), 0.01, 5.00),"
+                " ('b', 'running', 'linode', 'T1', date_trunc('month', now()), 0.01, 5.00)"
+            )
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO spend_totals VALUES ('T1', date_trunc('month', now()),"
+                " date_trunc('month', now()) + interval '1 month', 10.00)"
+            )
+        )
+        # deleted the production way under 0010: the kept total does not move
+        await conn.execute(text("UPDATE vps_instances SET status = 'deleted' WHERE label = 'a'"))
+        provider = (
+            await conn.execute(
+                text(
+                    "INSERT INTO service_providers (name, type, api_key_encrypted)"
+                    " VALUES ('do', 'digitalocean', 'x') RETURNING id"
+                )
+            )
+        ).scalar_one()
+        await conn.execute(
+            text(
+                "INSERT INTO vps_plans (provider_id, provider_plan_id, name, base_price,"
+                " specifications) VALUES (:p, 's-1', 's-1', 6.00, :specs)"
+            ),
+            {"p": provider, "specs": '{"price_hourly": "0.00893"}'},
+        )
+    assert await _scalar(fresh, "SELECT projected FROM spend_totals") == 10
+    await migrate.upgrade(fresh.engine, "0012")
+    charges = (
+        "SELECT sum(vps_month_charge(created_at, deleted_at, price_hourly, price_monthly,"
+        " date_trunc('month', now()), date_trunc('month', now()) + interval '1 month'))"
+        " FROM vps_instances"
+    )
+    repaired = await _scalar(fresh, "SELECT projected FROM spend_totals")
+    assert repaired == await _scalar(fresh, charges) and repaired < 10
+    async with fresh.engine.begin() as conn:
+        await conn.execute(text("UPDATE vps_instances SET status = 'deleted' WHERE label = 'b'"))
+    assert await _scalar(fresh, "SELECT projected FROM spend_totals") == await _scalar(
+        fresh, charges
+    )
+    prices = await _scalar(fresh, "SELECT backups_prices FROM vps_plans")
+    assert prices == {"monthly": "1.20", "hourly": "0.001786", "region_prices": {}}
+    await migrate.downgrade(fresh.engine, "0010")
+    assert (
+        await _scalar(
+            fresh,
+            "SELECT count(*) FROM information_schema.columns"
+            " WHERE table_name = 'vps_plans' AND column_name = 'backups_prices'",
+        )
+        == 0
+    )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from db.engine import Database
 from db.models import Plan, ServiceProvider
 from db.repo import plans, providers
@@ -92,3 +94,39 @@ async def test_set_region_prices_updates_only_what_changed(db: Database) -> None
     stored = await _stored(db, row)
     assert stored["a"].price_in("br-gru") == Decimal("8.40")
     assert stored["b"].region_prices == {}
+
+
+async def test_backups_are_stored_per_region_and_marked_up_as_the_plan(db: Database) -> None:
+    from bot.core.blocks import plan_choice
+    from bot.core.pricing import BackupsUnpriced, plan_price
+
+    row = await _provider(db)
+    backups = {
+        "monthly": "2.5",
+        "hourly": "0.004",
+        "region_prices": {"id-cgk": {"monthly": "3.0", "hourly": "0.0045"}},
+    }
+    priced = _plan("g6-standard-1", "12.00", "2.40", **{"id-cgk": {"monthly": "14.40"}})
+    unpriced = _plan("g6-edge-2", "43.00", "8.60")
+    async with db.session() as session, session.begin():
+        await plans.upsert(
+            session,
+            row.id,
+            [plans.PlanInput(**{**priced.__dict__, "backups_prices": backups}), unpriced],
+        )
+    stored = await _stored(db, row)
+    choice = plan_choice(stored["g6-standard-1"])
+    # 20 % markup on the plan: 20 % on its backups too, in every region
+    assert plan_price(choice, "us-east", backups=False).monthly == Decimal("14.40")
+    with_backups = plan_price(choice, "us-east", backups=True)
+    assert (with_backups.monthly, with_backups.backups_monthly) == (
+        Decimal("17.40"),
+        Decimal("3.00"),
+    )
+    assert with_backups.hourly == choice.hourly + Decimal("0.0048")  # 0.004 x 3.00 / 2.50
+    regional = plan_price(choice, "id-cgk", backups=True)
+    assert (regional.monthly, regional.backups_monthly) == (Decimal("20.88"), Decimal("3.60"))
+    assert regional.backups_hourly == Decimal("0.0054")
+    with pytest.raises(BackupsUnpriced, match="not offered") as refused:
+        plan_price(plan_choice(stored["g6-edge-2"]), "us-east", backups=True)
+    assert refused.value.field == "options"

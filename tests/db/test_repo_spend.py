@@ -136,3 +136,93 @@ async def test_deleting_stamps_deleted_at(db: Database) -> None:
     async with db.session() as session:
         row = await session.get(VpsInstance, row_id)
         assert row is not None and row.deleted_at is not None
+
+
+async def _kept_vs_charges(db: Database, team: str) -> list[spend.TotalCheck]:
+    async with db.session() as session:
+        return await spend.check_totals(session, team)
+
+
+async def test_a_server_deleted_by_a_status_change_leaves_the_kept_total(db: Database) -> None:
+    """Production deletes by ``status = 'deleted'`` and the BEFORE trigger stamps
+    ``deleted_at``; the kept total must follow that, not only a hand-set deleted_at."""
+    now = datetime.now(UTC)
+    start, end = cost.month_bounds(now)
+    created = max(start, now - timedelta(hours=3))
+    ids = []
+    async with db.session() as session, session.begin():
+        for user in ("U1", "U2"):
+            row = VpsInstance(
+                id=uuid.uuid4(),
+                label=f"box-{user}",
+                status="running",
+                provider_type="digitalocean",
+                team_id="TDEL",
+                created_by=user,
+                created_at=created,
+                price_hourly=Decimal("0.0714"),
+                price_monthly=Decimal("48.00"),
+            )
+            session.add(row)
+            ids.append(row.id)
+    async with db.session() as session, session.begin():
+        before = await spend.workspace_projected(session, "TDEL", start, end, keep=True)
+    async with db.session() as session, session.begin():
+        row = await session.get(VpsInstance, ids[0])
+        assert row is not None
+        row.status = "deleted"
+    async with db.session() as session:
+        kept = await spend.standing(session, "TDEL", "U2", start, end)
+        deleted = await session.get(VpsInstance, ids[0])
+    assert deleted is not None and deleted.deleted_at is not None
+    gone = cost.Usage(created, deleted.deleted_at, Decimal("0.0714"), Decimal("48.00"))
+    running = cost.Usage(created, None, Decimal("0.0714"), Decimal("48.00"))
+    expected = cost.projected(gone, now) + cost.projected(running, now)
+    assert kept.workspace_projected == expected < before
+    assert [c.matches for c in await _kept_vs_charges(db, "TDEL")] == [True]
+
+
+async def test_kept_totals_equal_the_charges_after_each_kind_of_change(db: Database) -> None:
+    """Recompute every kept total from the charges after each way a server changes
+    (created, priced, moved between workspaces, deleted by status, removed)."""
+    now = datetime.now(UTC)
+    start, end = cost.month_bounds(now)
+    created = max(start, now - timedelta(hours=5))
+    async with db.session() as session, session.begin():
+        for team in ("TA", "TB"):
+            await spend.workspace_projected(session, team, start, end, keep=True)
+    row_id = uuid.uuid4()
+
+    async def change(**values: object) -> None:
+        async with db.session() as session, session.begin():
+            row = await session.get(VpsInstance, row_id)
+            assert row is not None
+            for name, value in values.items():
+                setattr(row, name, value)
+        checks = await _kept_vs_charges(db, "TA") + await _kept_vs_charges(db, "TB")
+        assert len(checks) == 2
+        assert all(c.matches for c in checks), (values, checks)
+
+    async with db.session() as session, session.begin():
+        session.add(
+            VpsInstance(
+                id=row_id,
+                label="moving",
+                status="provisioning",
+                provider_type="linode",
+                team_id="TA",
+                created_by="U1",
+                created_at=created,
+            )
+        )
+    await change(price_hourly=Decimal("0.0090"), price_monthly=Decimal("6.00"))
+    await change(status="running")
+    await change(team_id="TB")
+    await change(status="deleted")
+    async with db.session() as session:
+        row = await session.get(VpsInstance, row_id)
+        assert row is not None and row.deleted_at is not None
+    async with db.session() as session, session.begin():
+        row = await session.get(VpsInstance, row_id)
+        await session.delete(row)
+    assert all(c.matches and c.stored == 0 for c in await _kept_vs_charges(db, "TB"))

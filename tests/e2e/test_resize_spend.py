@@ -106,7 +106,7 @@ async def test_a_resize_is_checked_approved_and_charged_what_the_modal_showed(
         "chat.postMessage", after=mark, predicate=lambda c: c.args.get("channel") == APPROVALS
     )
     text = str(posted.args["blocks"])
-    assert "a resize of a server" in text and "grower" in text
+    assert "asks for a resize of *grower*" in text
     assert "$6.00/month" in text and f"${shown:.2f}/month" in text
     assert _sent(bot, server_id) == []
     row = await load(bot, instance_id)

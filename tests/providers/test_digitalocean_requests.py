@@ -12,7 +12,11 @@ from aioresponses import aioresponses
 from hypothesis import given
 from hypothesis import strategies as st
 
-from providers.digitalocean import DigitalOceanProvider, cloud_config_for_password
+from providers.digitalocean import (
+    WEEKLY_BACKUPS_SHARE,
+    DigitalOceanProvider,
+    cloud_config_for_password,
+)
 from providers.errors import OutcomeUnknownError, ValidationError
 from providers.http import Transport
 from providers.models import CreateRequest, InstanceStatus
@@ -290,6 +294,10 @@ async def test_plans_normalised(http: aioresponses, do: DigitalOceanProvider) ->
     assert (plan.memory_mb, plan.disk_gb, plan.transfer_gb, plan.vcpus) == (1024, 25, 1000, 1)
     assert plan.price_monthly == Decimal("6") and plan.price_hourly == Decimal("0.00893")
     assert plan.regions == ["nyc3", "ams3"]
+    # no backups price in the API: DigitalOcean's weekly share of the droplet's price
+    assert plan.backups is not None
+    assert plan.backups.monthly == Decimal("6") * WEEKLY_BACKUPS_SHARE == Decimal("1.20")
+    assert plan.backups.hourly == Decimal("0.00893") * WEEKLY_BACKUPS_SHARE
 
 
 async def test_images_and_regions(http: aioresponses, do: DigitalOceanProvider) -> None:

@@ -237,6 +237,57 @@ async def test_plans_normalised(http: aioresponses, li: LinodeProvider) -> None:
     assert plan.regions == []
 
 
+async def test_plans_carry_the_backups_add_on_price_by_region(
+    http: aioresponses, li: LinodeProvider
+) -> None:
+    """``addons.backups.price`` and its own ``region_prices`` (which need not follow
+    the type's); null amounts (a distributed type) mean no backups price."""
+    http.get(
+        f"{LI}/v4/linode/types?page=1&page_size=500",
+        payload=page(
+            [
+                {
+                    "id": "g6-standard-1",
+                    "label": "Linode 2GB",
+                    "price": {"hourly": 0.018, "monthly": 12.0},
+                    "region_prices": [{"id": "id-cgk", "hourly": 0.0216, "monthly": 14.4}],
+                    "addons": {
+                        "backups": {
+                            "price": {"hourly": 0.004, "monthly": 2.5},
+                            "region_prices": [
+                                {"id": "id-cgk", "hourly": 0.0045, "monthly": 3.0},
+                                {"id": "br-gru", "hourly": 0.0053, "monthly": 3.5},
+                            ],
+                        }
+                    },
+                },
+                {
+                    "id": "g6-dedicated-edge-2",
+                    "label": "Dedicated 4GB (distributed)",
+                    "price": {"hourly": 0.0645, "monthly": 43.0},
+                    "addons": {
+                        "backups": {"price": {"hourly": None, "monthly": None}, "region_prices": []}
+                    },
+                },
+            ]
+        ),
+    )
+    http.get(f"{LI}/v4/regions?page=1&page_size=500", payload=page([]))
+    standard, edge = await li.get_plans()
+    assert standard.backups is not None
+    assert (standard.backups.monthly, standard.backups.hourly) == (Decimal("2.5"), Decimal("0.004"))
+    assert standard.backups_region_prices["br-gru"].monthly == Decimal("3.5")
+    assert standard.backups_prices_json() == {
+        "monthly": "2.5",
+        "hourly": "0.004",
+        "region_prices": {
+            "br-gru": {"monthly": "3.5", "hourly": "0.0053"},
+            "id-cgk": {"monthly": "3.0", "hourly": "0.0045"},
+        },
+    }
+    assert edge.backups is None and edge.backups_prices_json() == {}
+
+
 async def test_images_public_not_deprecated(http: aioresponses, li: LinodeProvider) -> None:
     http.get(
         f"{LI}/v4/images?page=1&page_size=500",

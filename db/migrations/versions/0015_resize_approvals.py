@@ -5,13 +5,13 @@
   approver like a create does (the request names the server and both prices).
 
 Revision ID: 0015
-Revises: 0010
+Revises: 0012
 """
 
 from alembic import op
 
 revision = "0015"
-down_revision = "0010"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

@@ -336,7 +336,8 @@ async def test_plans_import_set_enable_disable_list(cli: Cli) -> None:
     assert listed.code == 0, listed.err
     table = {line.split()[1]: line.split() for line in listed.out.splitlines()[1:]}
     assert set(table) == set(sizes)
-    assert table["s-1vcpu-1gb"][2:] == ["(base)", "6.00", "3.50", "9.50", "yes"]
+    # backups: DigitalOcean's 20 % (1.20), marked up as the plan is (3.50 x 1.20 / 6.00)
+    assert table["s-1vcpu-1gb"][2:] == ["(base)", "6.00", "3.50", "9.50", "1.90", "yes"]
     assert table["c-2"][-1] == "no"
 
     assert (await cli("plans", "enable", "c-2", "--provider", "do")).code == 0
@@ -607,9 +608,10 @@ async def test_plans_import_as_linode_really_answers(cli: Cli) -> None:
         for line in listed.out.splitlines()
         if line.split()[1] == "g6-nanode-1"
     }
-    assert nanode["(base)"] == ["5.00", "1.00", "6.00", "yes"]
-    assert nanode["id-cgk"] == ["6.00", "1.20", "7.20", "yes"]
-    assert nanode["br-gru"] == ["7.00", "1.40", "8.40", "yes"]
+    # backups: Linode's add-on price (regional too), marked up 20 % like the plan
+    assert nanode["(base)"] == ["5.00", "1.00", "6.00", "1.50", "yes"]
+    assert nanode["id-cgk"] == ["6.00", "1.20", "7.20", "1.80", "yes"]
+    assert nanode["br-gru"] == ["7.00", "1.40", "8.40", "2.10", "yes"]
 
 
 def test_a_database_error_is_one_clean_line() -> None:
@@ -729,3 +731,39 @@ async def test_policy_set_show_member_and_errors_at_the_field(cli: Cli) -> None:
     changes = json.loads(audit[0]["metadata"])
     assert changes["monthly_budget"] == {"from": "", "to": "500"}
     assert changes["lease_end_action"] == {"from": "power_off", "to": "delete"}
+
+
+# ------------------------------------------------------------------------- spend
+
+
+async def test_spend_check_reports_each_workspace_and_fails_on_a_mismatch(cli: Cli) -> None:
+    empty = await cli("spend", "check")
+    assert empty.code == 0, empty.err
+    assert empty.out.strip() == "no kept spend totals"
+    month = "date_trunc('month', now())"
+    await cli.fetch(
+        "INSERT INTO vps_instances (label, status, provider_type, team_id, created_at,"
+        " price_hourly, price_monthly) VALUES"
+        f" ('a', 'running', 'linode', 'T0GOOD', {month}, 0.0090, 6.00),"
+        f" ('b', 'running', 'linode', 'T0BAD', {month}, 0.0090, 6.00)"
+    )
+    # T0GOOD's total made as the claim makes it (from the charges), T0BAD's left wrong
+    await cli.fetch(
+        "INSERT INTO spend_totals SELECT team_id, m, m + interval '1 month',"
+        " CASE team_id WHEN 'T0BAD' THEN 99.00 ELSE vps_month_charge(created_at, deleted_at,"
+        " price_hourly, price_monthly, m, m + interval '1 month') END"
+        f" FROM vps_instances, LATERAL (SELECT {month} AS m) AS s"
+    )
+    run = await cli("spend", "check")
+    assert run.code == 1
+    lines = sorted(run.out.splitlines())
+    assert len(lines) == 2
+    assert (
+        lines[0].startswith("T0BAD ") and "MISMATCH kept $99.00, charges sum to $6.00" in lines[0]
+    )
+    assert lines[1].startswith("T0GOOD ") and lines[1].endswith(" ok $6.00")
+    assert run.err_lines == ["vpsbot: error: 1 of 2 kept spend totals differ from the charges"]
+    one = await cli("spend", "check", "--team", "T0GOOD")
+    assert one.code == 0 and one.out.count("\n") == 1
+    bad = await cli("spend", "check", "--team", "nope")
+    assert bad.code != 0 and "not a Slack workspace ID" in bad.err

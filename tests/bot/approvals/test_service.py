@@ -10,6 +10,7 @@ from unittest.mock import AsyncMock
 import pytest
 from slack_bolt.async_app import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
+from sqlalchemy import select
 
 from bot.approvals import listeners, service
 from bot.core.services import Services
@@ -91,3 +92,45 @@ async def test_deny_from_the_home_tab_answers_in_the_dm(services: Services, db: 
     async with db.session() as session:
         saved = await session.get(ApprovalRequest, row.id)
     assert saved is not None and saved.status == "denied" and saved.decided_by == "UADMIN01"
+
+
+async def test_an_extension_request_names_the_server(services: Services, db: Database) -> None:
+    from bot.spend.requests import request_blocks
+    from db.models import VpsInstance
+    from db.repo import spend
+
+    now = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    async with db.session() as session, session.begin():
+        await spend.save_policy(
+            session,
+            TEAM,
+            {
+                "default_lease_hours": 720,
+                "max_lease_hours": 720,
+                "approver_ids": ["UBOSS001"],
+                "approval_channel": "CAPPROVE1",
+            },
+            "UADMIN01",
+        )
+        row = VpsInstance(
+            label="db-main",
+            status="running",
+            provider_type="linode",
+            team_id=TEAM,
+            created_by="UOWNER01",
+            created_at=now - timedelta(hours=700),
+            expires_at=now + timedelta(hours=10),
+            price_monthly=Decimal("12.00"),
+            price_hourly=Decimal("0.0180"),
+        )
+        session.add(row)
+    said = await service.extend_lease(services, row, "UOWNER01", now=now)
+    assert "needs approval" in said
+    posted = services.slack.chat_postMessage.await_args  # type: ignore[attr-defined]
+    assert posted.kwargs["channel"] == "CAPPROVE1"
+    assert posted.kwargs["text"] == "Approval needed: a longer lease of db-main for <@UOWNER01>"
+    assert "asks for a longer lease of *db-main*" in str(posted.kwargs["blocks"])
+    async with db.session() as session:
+        request = (await session.execute(select(ApprovalRequest))).scalar_one()
+    decided = str(request_blocks(request, decided="done"))
+    assert "*db-main*" in decided and "a server" not in decided

@@ -62,6 +62,9 @@ OTHER = {
     "steps": ("plan", "deployment", "config", "review"),
     "spend": ["*Cost:* $0.0099/h, $7.20/mo"],
     "leases": (720, None),
+    "default_lease": 24,
+    "lease_line": "7 days",
+    "needs_approval": True,
 }
 
 

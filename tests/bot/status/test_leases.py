@@ -320,3 +320,40 @@ def test_delete_now_opens_the_servers_delete_confirmation() -> None:
     from bot.servers.views import ACTION_DELETE
 
     assert DELETE_NOW_ACTION == ACTION_DELETE
+
+
+async def test_lease_jobs_skip_servers_deleted_or_being_deleted(
+    db: Database, two: tuple[Services, Services]
+) -> None:
+    """No reminder and no lease-end action or message for a server that is gone;
+    its lease is closed quietly, so the sweep does not read it again."""
+    live = await _server(db, T0 + timedelta(hours=10))
+    gone = await _server(db, T0 + timedelta(hours=10))
+    going = await _server(db, T0 + timedelta(hours=10), status="deleting")
+    async with db.session() as session, session.begin():
+        row = await session.get(VpsInstance, gone)
+        assert row is not None
+        row.status = "deleted"  # as production deletes: the trigger stamps deleted_at
+    ended: list[uuid.UUID] = []
+
+    async def end(services: Services, row: VpsInstance, action: str) -> str:
+        ended.append(row.id)
+        return f"*{row.label}* was powered off: its lease ended."
+
+    services = two[0]
+    clock = Clock(T0)
+    sweeper = LeaseSweeper(services, end=end, clock=clock)
+    assert await sweeper.cycle() == (1, 0)  # the live one only
+    reminded = [c.kwargs["blocks"] for c in services.slack.chat_postMessage.await_args_list]  # type: ignore[attr-defined]
+    assert reminded and all(str(live) in str(b) for b in reminded)
+    assert not any(str(gone) in str(b) or str(going) in str(b) for b in reminded)
+    clock.now = T0 + timedelta(hours=11)
+    assert await sweeper.cycle() == (0, 1)
+    assert ended == [live]
+    told = [str(c.kwargs) for c in services.slack.chat_postMessage.await_args_list]  # type: ignore[attr-defined]
+    assert not any("already gone" in t for t in told)
+    for row_id in (gone, going):
+        ended_at, done_at = await _lease_state(db, row_id)
+        assert ended_at == done_at == clock.now
+    clock.now = T0 + timedelta(hours=12)
+    assert await sweeper.cycle() == (0, 0)

@@ -263,3 +263,19 @@ async def test_create_limit(sb: Sandbox, api: Client) -> None:
     assert int(reply.headers["Retry-After"]) >= 1
     sb.advance(31)
     await create(api, label="burst-10")
+
+
+async def test_types_serve_the_backups_add_on_price_by_region(api: Client) -> None:
+    """Each type lists ``addons.backups.price`` and its own ``region_prices``, as the
+    spec shapes them; one type and one regional entry read the same way both places."""
+    reply = await api.li("GET", "/v4/linode/types/g6-standard-1")
+    assert reply.status == 200
+    backups = reply.body["addons"]["backups"]
+    assert set(backups["price"]) == {"hourly", "monthly"}
+    assert backups["price"]["monthly"] < reply.body["price"]["monthly"]
+    regional = {p["id"]: p for p in backups["region_prices"]}
+    assert set(regional) == {p["id"] for p in reply.body["region_prices"]}
+    assert all(p["monthly"] > backups["price"]["monthly"] for p in regional.values())
+    listed = await api.li("GET", "/v4/linode/types")
+    same = next(t for t in listed.body["data"] if t["id"] == "g6-standard-1")
+    assert same["addons"] == reply.body["addons"]
