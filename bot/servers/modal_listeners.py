@@ -145,6 +145,7 @@ async def open_resize(
             hint=hint,
             region=target.row.region,
             charged=resize.current_price(target.row, current),
+            backups=resize.backups_on(target.row),
         ),
     )
 
@@ -356,4 +357,8 @@ async def plan_options_load(
         return
     choices, current = await resize.choices(services, target.row, target.provider_row.id)
     charged = resize.current_price(target.row, current)
-    await ack(options=resize_options(choices, query_of(body), target.row.region, charged))
+    await ack(
+        options=resize_options(
+            choices, query_of(body), target.row.region, charged, resize.backups_on(target.row)
+        )
+    )

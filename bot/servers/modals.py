@@ -173,10 +173,13 @@ def rebuild_modal(
     return _modal(CALLBACK_REBUILD, "Rebuild server", target, blocks, "Rebuild")
 
 
-def resize_option(plan: PlanChoice, region: str | None, charged: Price | None) -> Option:
-    """A plan in the resize select: its price where the server runs (what the row
-    will be charged) and the difference per month from what it is charged now."""
-    price = price_of(plan, region)
+def resize_option(
+    plan: PlanChoice, region: str | None, charged: Price | None, backups: bool = False
+) -> Option:
+    """A plan in the resize select: its price where the server runs, backups included
+    when on (what the row will be charged) and the difference per month from what it
+    is charged now."""
+    price = price_of(plan, region, backups=backups)
     change = difference(price, charged)
     return Option(
         value=plan.id,
@@ -189,12 +192,16 @@ def resize_option(plan: PlanChoice, region: str | None, charged: Price | None) -
 
 
 def resize_options(
-    plans: Sequence[PlanChoice], query: str, region: str | None, charged: Price | None
+    plans: Sequence[PlanChoice],
+    query: str,
+    region: str | None,
+    charged: Price | None,
+    backups: bool = False,
 ) -> list[dict[str, Any]]:
     """The external select's answer: the plans matching ``query``, at most :data:`MAX_OPTIONS`."""
     wanted = query.lower()
     return [
-        resize_option(p, region, charged).to_dict()
+        resize_option(p, region, charged, backups).to_dict()
         for p in plans
         if wanted in f"{p.provider_plan_id} {p.name} {p.summary()}".lower()
     ][:MAX_OPTIONS]
@@ -208,9 +215,11 @@ def resize_modal(
     hint: str | None = None,
     region: str | None = None,
     charged: Price | None = None,
+    backups: bool = False,
 ) -> View:
     """Pick one of the provider's active plans (the current one is not offered),
-    each with its price in the server's region and the difference per month."""
+    each with its price in the server's region (backups included when on) and the
+    difference per month."""
     blocks: list[Block] = []
     now = f"{esc(current.provider_plan_id)} ({current.summary()})" if current else "unknown"
     if charged is not None:
@@ -228,7 +237,7 @@ def resize_modal(
         element = StaticSelectElement(
             action_id=ACTION_RESIZE_PLAN,
             placeholder="Choose a plan",
-            options=[resize_option(p, region, charged) for p in plans],
+            options=[resize_option(p, region, charged, backups) for p in plans],
         )
     blocks.append(InputBlock(block_id="plan", label="New plan", element=element))
     notes = ["Prices are per month in the server's region; the difference is to what it costs now."]

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.blocks import PlanChoice, esc, plan_choice
 from bot.core.errors import Refusal
+from bot.core.pricing import BackupsUnpriced, plan_price
 from bot.core.services import Services
 from bot.spend import cost, guard, requests
 from db.models import Plan, VpsInstance
@@ -32,12 +33,14 @@ __all__ = [
     "NeedsApproval",
     "Price",
     "ask_approval",
+    "backups_on",
     "choices",
     "current_price",
     "difference",
     "judge",
     "plan_for",
     "price_of",
+    "priced",
     "target_of",
 ]
 
@@ -50,18 +53,35 @@ class Price:
     monthly: Decimal
 
 
-def price_of(plan: PlanChoice, region: str | None) -> Price:
-    """The price of ``plan`` in ``region``: shown in the resize modal, judged by the
-    spend check and charged on the row once the provider confirms (one function,
-    so a change of pricing changes all three together)."""
-    return Price(hourly=plan.hourly_in(region), monthly=plan.monthly_in(region))
+def backups_on(row: VpsInstance) -> bool:
+    """Whether the server was created with backups (they go on costing after a resize)."""
+    return bool((row.configuration or {}).get("backups"))
+
+
+def price_of(plan: PlanChoice, region: str | None, *, backups: bool = False) -> Price:
+    """The price of ``plan`` in ``region``, backups included when on: shown in the resize
+    modal, judged by the spend check and charged on the row once the provider confirms.
+    It is the create's :func:`bot.core.pricing.plan_price`, so a server costs the same
+    whether it was created on a plan or resized to it. Raises
+    :class:`~bot.core.pricing.BackupsUnpriced` for backups on a plan without their price."""
+    charged = plan_price(plan, region, backups=backups)
+    return Price(hourly=charged.hourly, monthly=charged.monthly)
+
+
+def priced(plans: list[PlanChoice], row: VpsInstance) -> list[PlanChoice]:
+    """The plans a server can be resized to at a known price (with its backups, if on)."""
+    if not backups_on(row):
+        return plans
+    return [p for p in plans if p.backups_in(row.region) is not None]
 
 
 def current_price(row: VpsInstance, plan: PlanChoice | None) -> Price | None:
     """What the server is charged now: the row's price, else its plan's in its region."""
     if row.price_monthly is not None and row.price_hourly is not None:
         return Price(row.price_hourly, row.price_monthly)
-    return price_of(plan, row.region) if plan is not None else None
+    if plan is None:
+        return None
+    return price_of(plan, row.region, backups=backups_on(row))
 
 
 def difference(new: Price, old: Price | None) -> str:
@@ -85,7 +105,7 @@ async def choices(
         if p.id != row.plan_id
         and (not p.specifications.get("regions") or row.region in p.specifications["regions"])
     ]
-    return found, plan_choice(current) if current else None
+    return priced(found, row), plan_choice(current) if current else None
 
 
 async def plan_for(
@@ -132,7 +152,13 @@ async def judge(
     policy; the resize's target for the in-flight claim. Raises :class:`Refusal`
     (over a budget or the server cap) or :class:`NeedsApproval`."""
     choice = plan_choice(plan)
-    new = price_of(choice, row.region)
+    try:
+        new = price_of(choice, row.region, backups=backups_on(row))
+    except BackupsUnpriced:
+        raise Refusal(
+            f"*{esc(row.label)}* has backups on, and {esc(plan.provider_plan_id)} has no backups "
+            "price in its region; pick another plan."
+        ) from None
     # a row without a price is summed as costing nothing: the resize adds it all
     old = current_price(row, None) or Price(Decimal(0), Decimal(0))
     verdict = await guard.check(
@@ -179,7 +205,7 @@ async def ask_approval(
             f"Resizing *{esc(label)}* to {esc(plan.provider_plan_id)} needs approval, but no "
             "approval channel is set; ask a vpsbot admin."
         )
-    new = price_of(plan_choice(plan), row.region)
+    new = price_of(plan_choice(plan), row.region, backups=backups_on(row))
     old = current_price(row, None)
     now = datetime.now(UTC)
     from_line = f"${old.monthly:.2f}/month" if old is not None else "unknown"

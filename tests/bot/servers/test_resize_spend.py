@@ -223,3 +223,43 @@ async def test_no_resize_in_flight_settles_to_nothing(db: Database, done: bool) 
     _, rows = await _servers(db, ["UALICE"])
     async with db.session() as session, session.begin():
         assert await instances.end_resize(session, rows[0].id, done=done) is None
+
+
+def test_a_server_with_backups_is_resized_at_the_plan_price_with_backups() -> None:
+    """Backups go on costing after a resize: the modal, the check and the row price the
+    new plan as a create with Backups ticked would (bot.core.pricing.plan_price)."""
+    bigger = PlanChoice(
+        id="p2",
+        name="Linode 4GB",
+        provider_plan_id="g6-standard-2",
+        vcpus=2,
+        memory_mb=4096,
+        disk_gb=80,
+        transfer_gb=4000,
+        monthly=Decimal("28.80"),
+        hourly=Decimal("0.0432"),
+        region_prices=(("br-gru", Decimal("33.60"), Decimal("0.0504")),),
+        backups=(Decimal("6.00"), Decimal("0.0090")),
+        backups_region_prices=(("br-gru", Decimal("7.20"), Decimal("0.0108")),),
+    )
+    unpriced = PlanChoice(
+        id="p3",
+        name="Legacy 4GB",
+        provider_plan_id="g5-standard-2",
+        vcpus=2,
+        memory_mb=4096,
+        disk_gb=80,
+        transfer_gb=4000,
+        monthly=Decimal("20.00"),
+        hourly=Decimal("0.0300"),
+    )
+    row = VpsInstance(region="br-gru", configuration={"backups": True}, label="web-1")
+    assert resize.backups_on(row)
+    assert resize.price_of(bigger, "br-gru", backups=True) == resize.Price(
+        hourly=Decimal("0.0612"), monthly=Decimal("40.80")
+    )
+    assert resize.priced([bigger, unpriced], row) == [bigger]  # no price, not offered
+    option = resize_option(bigger, "br-gru", resize.Price(Decimal("0.02"), Decimal("14.40")), True)
+    assert "$40.80/mo (+$26.40/mo)" in str(option.to_dict()["text"])
+    plain = VpsInstance(region="br-gru", configuration={}, label="web-2")
+    assert resize.priced([bigger, unpriced], plain) == [bigger, unpriced]
