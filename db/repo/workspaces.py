@@ -30,6 +30,7 @@ __all__ = [
     "drop_drafts",
     "drop_expired_states",
     "is_named_admin",
+    "lock_admins",
     "named_admins",
     "org_of",
     "remember_org",
@@ -135,6 +136,17 @@ async def remove_admin_unless_last(
         return "last"
     await remove_admin(session, team_id, user_id)
     return "removed"
+
+
+async def lock_admins(session: AsyncSession, team_id: str) -> None:
+    """Hold ``team_id``'s named-admin list until the transaction ends: a count and
+    the insert it allows cannot interleave with another admin's (two admins adding
+    at once would otherwise both see room under the limit). An advisory lock, as
+    there is no workspace row to lock before the first admin exists."""
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+        {"key": f"vpsbot:workspace_admins:{team_id}"},
+    )
 
 
 async def count_admins(session: AsyncSession, team_id: str) -> int:
