@@ -98,6 +98,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help=f"port to listen on (default: ${SANDBOX_PORT_ENV} or {SANDBOX_PORT})",
     )
+    sbx.add_argument(
+        "--container-network",
+        action="store_true",
+        help="inside a container only: listen beyond loopback (e.g. --host 0.0.0.0) for the "
+        "other containers; never publish the port (its control API has no authentication)",
+    )
     sbx.set_defaults(func=cmd_sandbox)
 
     token_env = "read the token from the environment variable VAR instead of standard input"
