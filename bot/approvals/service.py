@@ -21,6 +21,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import access
+from bot.core.blocks import esc
 from bot.core.errors import Refusal
 from bot.core.services import Services
 from bot.core.slack import slack_error, tell
@@ -154,10 +155,10 @@ async def deny(
     await _announce(
         services,
         decided,
-        f":no_entry: <@{user_id}> denied *{_label(decided)}*; nothing was created.",
+        f":no_entry: <@{user_id}> denied *{esc(_label(decided))}*; nothing was created.",
         user_id,
     )
-    return Decision(f"Denied *{_label(decided)}*.", decided)
+    return Decision(f"Denied *{esc(_label(decided))}*.", decided)
 
 
 async def approve(
@@ -215,7 +216,7 @@ async def approve(
     await _announce(
         services,
         row,
-        f":white_check_mark: <@{user_id}> approved *{draft.label}*; it is being created for "
+        f":white_check_mark: <@{user_id}> approved *{esc(draft.label)}*; it is being created for "
         f"<@{row.requested_by}>, whose generated root password is shown to them once.",
         user_id,
     )
@@ -233,12 +234,15 @@ async def approve(
         created = await session.get(VpsInstance, claim.instance_id)
     if created is None:  # the provider refused: the claim was undone, nothing exists
         line = (
-            f":x: *{draft.label}* was approved but {provider_row.name} refused to create it; "
+            f":x: *{esc(draft.label)}* was approved but {esc(provider_row.name)} refused to "
+            "create it; "
             "nothing was created. Ask again with other choices."
         )
         await _announce(services, row, line, user_id)
-        return Decision(f"Approved, but {provider_row.name} refused to create *{draft.label}*.")
-    return Decision(f"Approved *{draft.label}*.", row)
+        return Decision(
+            f"Approved, but {esc(provider_row.name)} refused to create *{esc(draft.label)}*."
+        )
+    return Decision(f"Approved *{esc(draft.label)}*.", row)
 
 
 async def _approve_extension(
@@ -259,10 +263,12 @@ async def _approve_extension(
     if extended is None:
         return Decision("Approved, but the server's lease had already ended.")
     await _audit(services, decided, user_id, "approved")
-    line = f":white_check_mark: <@{user_id}> extended *{extended.label}* until {until:%Y-%m-%d}."
+    line = (
+        f":white_check_mark: <@{user_id}> extended *{esc(extended.label)}* until {until:%Y-%m-%d}."
+    )
     await _announce(services, decided, line, user_id)
     await status.post_event(services, extended.id, line)
-    return Decision(f"Extended *{extended.label}*.", decided)
+    return Decision(f"Extended *{esc(extended.label)}*.", decided)
 
 
 async def extend_lease(
@@ -272,7 +278,7 @@ async def extend_lease(
     policy's maximum lease, counted from creation) it becomes an approval request."""
     when = now or _now()
     if row.expires_at is None or row.lease_ended_at is not None or row.status == "deleted":
-        raise Refusal(f"*{row.label}* has no running lease to extend.")
+        raise Refusal(f"*{esc(row.label)}* has no running lease to extend.")
     policy = await _policy(services, row.team_id or "", row.created_by)
     step = timedelta(hours=policy.default_lease_hours or 24 * 7)
     until = max(row.expires_at, when) + step
@@ -281,7 +287,7 @@ async def extend_lease(
         async with services.db.session() as session, session.begin():
             extended = await leases.extend(session, row.id, row.team_id or "", until)
             if extended is None:
-                raise Refusal(f"The lease of *{row.label}* has already ended.")
+                raise Refusal(f"The lease of *{esc(row.label)}* has already ended.")
             await activity.record(
                 session,
                 event_type="vps.lease_extend",
@@ -292,12 +298,15 @@ async def extend_lease(
                 entity_id=str(row.id),
                 metadata={"label": row.label, "until": until.isoformat()},
             )
-        line = f"<@{user_id}> extended the lease of *{row.label}* until {until:%Y-%m-%d %H:%M} UTC."
+        line = (
+            f"<@{user_id}> extended the lease of *{esc(row.label)}* "
+            f"until {until:%Y-%m-%d %H:%M} UTC."
+        )
         await status.post_event(services, row.id, line)
         return line
     if not policy.approval_channel:
         raise Refusal(
-            f"Extending *{row.label}* past {most} hours needs approval, but no approval "
+            f"Extending *{esc(row.label)}* past {most} hours needs approval, but no approval "
             "channel is set; ask a vpsbot admin."
         )
     async with services.db.session() as session, session.begin():
@@ -323,7 +332,7 @@ async def extend_lease(
         )
     await requests.post(services, request, policy.approval_channel)
     return (
-        f"Extending *{row.label}* past the policy's maximum needs approval; the approvers "
+        f"Extending *{esc(row.label)}* past the policy's maximum needs approval; the approvers "
         "were asked."
     )
 
@@ -338,7 +347,7 @@ async def expire_requests(services: Services, *, now: datetime | None = None) ->
         await _announce(
             services,
             row,
-            f":hourglass: The request for *{_label(row)}* expired before anyone decided; "
+            f":hourglass: The request for *{esc(_label(row))}* expired before anyone decided; "
             "nothing was created. Ask again if it is still needed.",
         )
     return len(expired)

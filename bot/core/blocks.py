@@ -64,9 +64,29 @@ def md(text: str, limit: int = 3000) -> MarkdownTextObject:
     return MarkdownTextObject(text=cut(text, limit))
 
 
-def esc(text: str) -> str:
-    """Text safe inside mrkdwn (Slack's three control characters escaped)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+#: A zero-width space: beside a formatting character it is a word boundary, so
+#: ``*``, ``_``, ``~`` and a backtick no longer open or close bold, italics,
+#: strike-through or code, and the text still reads (and copies) the same.
+_ZWSP = "\u200b"
+_ESCAPES = str.maketrans(
+    {
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+        **{mark: f"{_ZWSP}{mark}{_ZWSP}" for mark in "*_~`"},
+    }
+)
+
+
+def esc(text: object) -> str:
+    """Text someone (a member, an admin, a cloud) supplied, made inert inside mrkdwn.
+
+    Slack's three control characters are escaped, so ``<!channel>``, ``<@U…>`` and
+    ``<http://x|y>`` show as typed instead of notifying or linking, and ``&lt;``
+    stays four characters; the formatting characters are fenced off. Every view
+    puts such text through here (or into a plain_text object, which Slack does
+    not parse)."""
+    return str(text).translate(_ESCAPES)
 
 
 def date(when: datetime | None, never: str = "—") -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_sdk.models.blocks import Block, DividerBlock, SectionBlock
 from slack_sdk.models.views import View
 
-from bot.core.blocks import cut, md
+from bot.core.blocks import cut, esc, md
 from bot.create.frame import StepData, back_button, modal, progress, with_errors
 from bot.create.leases import lease_text
 
@@ -66,7 +66,7 @@ def review_lines(data: StepData) -> list[tuple[str, str]]:
 def review_view(data: StepData) -> View:
     plan = data.plan
     rows = review_lines(data)
-    text = "\n".join(f"*{name}:* {value}" for name, value in rows)
+    text = "\n".join(f"*{name}:* {esc(value)}" for name, value in rows)
     blocks: list[Block] = [
         progress(data, "review"),
         SectionBlock(block_id="review", text=md(cut(text, 3000))),
@@ -77,7 +77,7 @@ def review_view(data: StepData) -> View:
                 "\n".join(data.spend)
                 if data.spend
                 else (
-                    f"*Price in {data.draft.region}:* {plan.price(data.draft.region)}"
+                    f"*Price in {esc(data.draft.region)}:* {plan.price(data.draft.region)}"
                     if plan and data.draft.region
                     else (f"*Price:* {plan.price()}" if plan else "*Price:* —")
                 )

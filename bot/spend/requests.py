@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ContextBlock, SectionBlock
 
-from bot.core.blocks import cut, date, md
+from bot.core.blocks import cut, date, esc, md
 from bot.core.services import Services
 from bot.core.slack import slack_error, tell
 from bot.spend.guard import Check, SpendRefused
@@ -75,7 +75,7 @@ async def decided(services: Services, row: ApprovalRequest, by: str | None) -> N
 
 def submitted_text(label: str, check: Check) -> str:
     return (
-        f":raised_hand: *{label}* needs approval (${check.monthly:.2f}/month is over "
+        f":raised_hand: *{esc(label)}* needs approval (${check.monthly:.2f}/month is over "
         f"${check.policy.approval_threshold or 0:,.2f}). The approvers were asked; you will "
         "hear in the request's thread and privately. Nothing is created until then."
     )
@@ -84,7 +84,7 @@ def submitted_text(label: str, check: Check) -> str:
 def request_blocks(row: ApprovalRequest, *, decided: str | None = None) -> list[Block]:
     """The request as the approvers see it; the buttons go once it is decided."""
     summary: dict[str, Any] = row.summary
-    lines = "\n".join(f"*{name}:* {value}" for name, value in summary.get("lines", []))
+    lines = "\n".join(f"*{esc(name)}:* {esc(value)}" for name, value in summary.get("lines", []))
     what = "a new server" if row.kind == "create" else "a longer lease"
     blocks: list[Block] = [
         SectionBlock(text=md(f":raised_hand: <@{row.requested_by}> asks for {what}.")),
@@ -194,7 +194,7 @@ async def post(services: Services, row: ApprovalRequest, channel: str) -> None:
     try:
         posted = await services.slack.chat_postMessage(
             channel=channel,
-            text=f"Approval needed: {label} for <@{row.requested_by}>",
+            text=f"Approval needed: {esc(label)} for <@{row.requested_by}>",
             blocks=request_blocks(row),
         )
     except SlackApiError as exc:
