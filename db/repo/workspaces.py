@@ -38,6 +38,7 @@ __all__ = [
     "remove_admin_unless_last",
     "summaries",
     "teams_of_org",
+    "use_state",
 ]
 
 
@@ -202,6 +203,26 @@ async def drop_drafts(session: AsyncSession, team_id: str) -> int:
 
 
 _EXPIRED_STATES = text("DELETE FROM slack_oauth_states WHERE expire_at <= :now")
+
+
+async def use_state(session: AsyncSession, state: str, expires: datetime) -> bool:
+    """Record an OAuth state as used (until ``expires``); False when it already was.
+    Locked per state, so two callbacks with the same state cannot both pass."""
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+        {"key": f"vpsbot:oauth_state:{state}"},
+    )
+    seen = await session.execute(
+        text("SELECT 1 FROM slack_oauth_states WHERE state = :state LIMIT 1"), {"state": state}
+    )
+    if seen.first() is not None:
+        return False
+    # naive UTC, as slack_sdk's store wrote it and the sweep reads it
+    await session.execute(
+        text("INSERT INTO slack_oauth_states (state, expire_at) VALUES (:state, :at)"),
+        {"state": state, "at": expires.astimezone(UTC).replace(tzinfo=None)},
+    )
+    return True
 
 
 async def drop_expired_states(session: AsyncSession, now: datetime) -> int:
