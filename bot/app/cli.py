@@ -131,6 +131,14 @@ def build_parser() -> argparse.ArgumentParser:
         sh.add_argument(
             "--owner", metavar="T…", help="the workspace owning NAME (default: operator)"
         )
+        if action == "share":
+            for part, what in (("ssh-keys", "SSH keys"), ("vpcs", "VPCs")):
+                sh.add_argument(
+                    f"--{part}",
+                    action="store_true",
+                    help=f"also offer the account's {what} to the workspace (default: none "
+                    "of them: they may belong to another tenant)",
+                )
         sh.set_defaults(func=cmd_provider_share)
     ws = sub.add_parser("workspaces", help="the Slack workspaces vpsbot is installed in")
     wsub = ws.add_subparsers(dest="action", required=True, metavar="ACTION")
