@@ -7,6 +7,7 @@ the price a user pays (base plus markup), made once from its ``vps_plans`` row.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -64,18 +65,14 @@ def md(text: str, limit: int = 3000) -> MarkdownTextObject:
     return MarkdownTextObject(text=cut(text, limit))
 
 
-#: A zero-width space: beside a formatting character it is a word boundary, so
-#: ``*``, ``_``, ``~`` and a backtick no longer open or close bold, italics,
-#: strike-through or code, and the text still reads (and copies) the same.
+#: A formatting character that could open or close bold, italics, strike-through
+#: or code: any backtick, and a ``*``, ``_`` or ``~`` beside whitespace, the edge
+#: of the text or another such character. One inside a word (``my_server``,
+#: ``100%_sure``) formats nothing and is left as typed, so labels copy unchanged.
+_LOOSE_MARK = re.compile(r"`|(?<![^\s*_~`])[*_~]|[*_~](?![^\s*_~`])")
+#: A zero-width space: beside such a character it is a word boundary, so the
+#: character no longer formats, and the text still reads the same.
 _ZWSP = "\u200b"
-_ESCAPES = str.maketrans(
-    {
-        "&": "&amp;",
-        "<": "&lt;",
-        ">": "&gt;",
-        **{mark: f"{_ZWSP}{mark}{_ZWSP}" for mark in "*_~`"},
-    }
-)
 
 
 def esc(text: object) -> str:
@@ -83,10 +80,11 @@ def esc(text: object) -> str:
 
     Slack's three control characters are escaped, so ``<!channel>``, ``<@U…>`` and
     ``<http://x|y>`` show as typed instead of notifying or linking, and ``&lt;``
-    stays four characters; the formatting characters are fenced off. Every view
-    puts such text through here (or into a plain_text object, which Slack does
-    not parse)."""
-    return str(text).translate(_ESCAPES)
+    stays four characters; the formatting characters that could format are fenced
+    off. Every view puts such text through here (or into a plain_text object,
+    which Slack does not parse)."""
+    escaped = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _LOOSE_MARK.sub(lambda mark: f"{_ZWSP}{mark.group()}{_ZWSP}", escaped)
 
 
 def date(when: datetime | None, never: str = "—") -> str:

@@ -78,6 +78,9 @@ def test_the_one_escape_helper() -> None:
     # the formatting characters stay, fenced off by zero-width spaces
     assert shown.replace("\u200b", "").endswith("*b* _i_ ~s~ `c` &amp;lt;zz")
     assert esc("web-1.example") == "web-1.example"
+    # a mark inside a word formats nothing: left as typed, so the label copies as is
+    assert esc("my_server 100%_sure 2*3") == "my_server 100%_sure 2*3"
+    assert "\u200b" in esc("_tmp") and "\u200b" in esc("x`y")
 
 
 def _approval(lines: list[list[str]]) -> ApprovalRequest:
