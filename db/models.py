@@ -114,6 +114,10 @@ class ProviderShare(Base):
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), nullable=False
     )
+    #: Whether the workspace is offered the owner's account SSH keys and VPCs too
+    #: (migration 0016): only when the operator said so.
+    ssh_keys: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    vpcs: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
 
 
 class WorkspaceAdmin(Base):

@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, urlsplit
 from providers.base import ACTIONS, Capabilities
 from providers.errors import OutcomeUnknownError, ProviderError, ValidationError
 from providers.http import JsonApi, path_template, resolve_lost_create, unique_by
-from providers.http_provider import HttpProvider
+from providers.http_provider import HttpProvider, integer_id
 from providers.models import (
     VPC,
     ActionResult,
@@ -419,7 +419,7 @@ class DigitalOceanProvider(HttpProvider):
         with self._reading("the SSH key list"):
             return [
                 SSHKey(
-                    id=str(key["id"]),
+                    id=integer_id(key["id"]),
                     name=str(key.get("name") or ""),
                     fingerprint=str(key.get("fingerprint") or ""),
                     public_key=str(key.get("public_key") or ""),
@@ -454,7 +454,7 @@ class DigitalOceanProvider(HttpProvider):
         image_ref = image.get("slug") or image.get("id")
         return Instance(
             provider=self.type,
-            id=str(raw["id"]),
+            id=integer_id(raw["id"]),
             label=str(raw.get("name") or ""),
             status=_STATUSES.get(raw_status, InstanceStatus.UNKNOWN),
             raw_status=raw_status,
@@ -527,7 +527,7 @@ class DigitalOceanProvider(HttpProvider):
             return self._instance(droplet)
 
     async def get_instance(self, instance_id: str) -> Instance:
-        body = await self.api.get(f"/v2/droplets/{instance_id}")
+        body = await self.api.get(f"/v2/droplets/{self._path_id(instance_id, 'instance_id')}")
         droplet = body.get("droplet") if isinstance(body, dict) else None
         if not isinstance(droplet, dict) or droplet.get("id") is None:
             raise self.api.odd_answer("a droplet without an id")
@@ -546,9 +546,11 @@ class DigitalOceanProvider(HttpProvider):
     def _action(self, raw: Any, action: str | None = None) -> ActionResult:
         if not isinstance(raw, dict) or raw.get("id") is None:
             raise self.api.odd_answer("an action without an id")
+        with self._reading("an action id"):
+            action_id = integer_id(raw["id"])
         return ActionResult(
             provider=self.type,
-            id=str(raw["id"]),
+            id=action_id,
             action=action or str(raw.get("type") or ""),
             status=str(raw.get("status") or "in-progress"),
             progress=100 if raw.get("status") == "completed" else None,
@@ -592,7 +594,8 @@ class DigitalOceanProvider(HttpProvider):
             body.update(size=plan, disk=True)
         # "Droplet already has a pending event": sent again with backoff while it
         # lasts; only a state that persists reaches the caller (BusyError)
-        answer = await self.api.post_when_free(f"/v2/droplets/{instance_id}/actions", body)
+        droplet = self._path_id(instance_id, "instance_id")
+        answer = await self.api.post_when_free(f"/v2/droplets/{droplet}/actions", body)
         raw = answer.get("action") if isinstance(answer, dict) else None
         if not isinstance(raw, dict) or raw.get("id") is None:
             # accepted (2xx) but without a handle: the action is under way, so the
@@ -608,9 +611,13 @@ class DigitalOceanProvider(HttpProvider):
                 provider=self.api.display_name,
                 field="action_id",
             )
-        body = await self.api.get(f"/v2/droplets/{instance_id}/actions/{action_id}")
+        droplet, action = (
+            self._path_id(instance_id, "instance_id"),
+            self._path_id(action_id, "action_id"),
+        )
+        body = await self.api.get(f"/v2/droplets/{droplet}/actions/{action}")
         return self._action(body.get("action") if isinstance(body, dict) else None)
 
     async def delete_instance(self, instance_id: str) -> None:
         """``DELETE /v2/droplets/{id}`` (204). A gone droplet raises NotFoundError."""
-        await self.api.delete(f"/v2/droplets/{instance_id}")
+        await self.api.delete(f"/v2/droplets/{self._path_id(instance_id, 'instance_id')}")

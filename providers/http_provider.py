@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import ClassVar
 
 from providers.base import Provider
+from providers.errors import ValidationError
 from providers.http import JsonApi, RateBudget, Transport
 
-__all__ = ["HttpProvider"]
+__all__ = ["HttpProvider", "integer_id"]
+
+_DIGITS = re.compile(r"[0-9]{1,20}")
+
+
+def integer_id(raw: object) -> str:
+    """``raw`` as the decimal text of an integer id, or ValueError.
+
+    Ids from a provider's answer go into the URL paths of later calls that carry
+    the account's token (``/v2/droplets/{id}``); one shaped like
+    ``1/../../v2/account/keys`` would steer them elsewhere. DigitalOcean's droplet,
+    action and SSH key ids and Linode's instance, event and SSH key ids are
+    documented as integers, so nothing else is taken for one."""
+    if isinstance(raw, int) and not isinstance(raw, bool) and raw >= 0:
+        return str(raw)
+    if isinstance(raw, str) and _DIGITS.fullmatch(raw):
+        return raw
+    raise ValueError("not an integer id")
 
 
 class HttpProvider(Provider):
@@ -55,6 +74,18 @@ class HttpProvider(Provider):
         """Close the transport if this client made it; a shared one is its owner's."""
         if self._owns_transport:
             await self.transport.aclose()
+
+    def _path_id(self, value: str, field: str) -> str:
+        """An id about to go into a URL path (from the database or a caller): a
+        :class:`ValidationError` unless it has the shape the API documents."""
+        try:
+            return integer_id(value)
+        except ValueError:
+            raise ValidationError(
+                f"{value[:40]!r} is not a {self.api.display_name} id",
+                provider=self.api.display_name,
+                field=field,
+            ) from None
 
     @contextmanager
     def _reading(self, what: str, *, write: bool = False) -> Iterator[None]:

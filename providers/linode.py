@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 from providers.base import ACTIONS, Capabilities
 from providers.errors import OutcomeUnknownError, ProviderError, ValidationError
 from providers.http import JsonApi, path_template, resolve_lost_create, unique_by
-from providers.http_provider import HttpProvider
+from providers.http_provider import HttpProvider, integer_id
 from providers.models import (
     ActionResult,
     CreateRequest,
@@ -491,7 +491,7 @@ class LinodeProvider(HttpProvider):
         with self._reading("the SSH key list"):
             return [
                 SSHKey(
-                    id=str(raw["id"]),
+                    id=integer_id(raw["id"]),
                     name=str(raw.get("label") or ""),
                     fingerprint=_fingerprint(str(raw.get("ssh_key") or "")),
                     public_key=str(raw.get("ssh_key") or ""),
@@ -507,7 +507,7 @@ class LinodeProvider(HttpProvider):
         raw_status = str(raw.get("status") or "")
         return Instance(
             provider=self.type,
-            id=str(raw["id"]),
+            id=integer_id(raw["id"]),
             label=str(raw.get("label") or ""),
             status=_STATUSES.get(raw_status, InstanceStatus.UNKNOWN),
             raw_status=raw_status,
@@ -597,7 +597,9 @@ class LinodeProvider(HttpProvider):
             return self._instance(answer)
 
     async def get_instance(self, instance_id: str) -> Instance:
-        body = await self.api.get(f"/v4/linode/instances/{instance_id}")
+        body = await self.api.get(
+            f"/v4/linode/instances/{self._path_id(instance_id, 'instance_id')}"
+        )
         if not isinstance(body, dict) or body.get("id") is None:
             raise self.api.odd_answer("a Linode without an id")
         with self._reading("a Linode"):
@@ -614,11 +616,13 @@ class LinodeProvider(HttpProvider):
     def _event(self, raw: Any, action: str | None = None) -> ActionResult:
         if not isinstance(raw, dict) or raw.get("id") is None:
             raise self.api.odd_answer("an event without an id")
+        with self._reading("an event id"):
+            event_id = integer_id(raw["id"])
         raw_status = str(raw.get("status") or "")
         percent = raw.get("percent_complete")
         return ActionResult(
             provider=self.type,
-            id=str(raw["id"]),
+            id=event_id,
             action=action or _EVENT_ACTIONS.get(str(raw.get("action")), str(raw.get("action"))),
             status=_EVENT_STATUSES.get(raw_status, "in-progress"),
             progress=int(percent) if isinstance(percent, int | float) else None,
@@ -687,7 +691,8 @@ class LinodeProvider(HttpProvider):
             body = {"type": plan}
         # "Linode busy." while another job runs: sent again with backoff, and
         # only a busy state that persists reaches the caller (BusyError)
-        await self.api.post_when_free(f"/v4/linode/instances/{instance_id}/{suffix}", body)
+        linode = self._path_id(instance_id, "instance_id")
+        await self.api.post_when_free(f"/v4/linode/instances/{linode}/{suffix}", body)
         for attempt in range(3):
             if attempt:
                 await asyncio.sleep(self.event_lookup_delay)
@@ -707,8 +712,9 @@ class LinodeProvider(HttpProvider):
                 provider=self.api.display_name,
                 field="action_id",
             )
-        return self._event(await self.api.get(f"/v4/account/events/{action_id}"))
+        event = self._path_id(action_id, "action_id")
+        return self._event(await self.api.get(f"/v4/account/events/{event}"))
 
     async def delete_instance(self, instance_id: str) -> None:
         """``DELETE /v4/linode/instances/{id}``. A gone Linode raises NotFoundError."""
-        await self.api.delete(f"/v4/linode/instances/{instance_id}")
+        await self.api.delete(f"/v4/linode/instances/{self._path_id(instance_id, 'instance_id')}")

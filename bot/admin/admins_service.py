@@ -145,6 +145,8 @@ async def add(
     """Name ``user_id`` an admin of ``team_id``; False when already one. With
     ``limit``, :class:`AdminError` once the workspace has that many."""
     async with services.db.session() as session, session.begin():
+        if limit is not None:
+            await workspaces.lock_admins(session, team_id)
         if limit is not None and await workspaces.count_admins(session, team_id) >= limit:
             raise AdminError(
                 f"This workspace already has {limit} named vpsbot admins, the most this "

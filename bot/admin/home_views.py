@@ -101,7 +101,7 @@ def _provider_blocks(p: ProviderStatus) -> list[Block]:
         md(f"*{p.deployment_name}*\n{allow}"),
     ]
     if p.api_url:
-        fields.append(md(f"*API URL*\n`{cut(p.api_url, 200)}`"))
+        fields.append(md(f"*API URL*\n`{esc(cut(p.api_url, 200))}`"))
     toggle = (
         ButtonElement(action_id=TOGGLE_ACTION, text="Deactivate", value=f"off:{p.id}")
         if p.active

@@ -34,6 +34,7 @@ from bot.admin.interaction import (
 from bot.admin.plan_views import allowlist_view, import_view, markup_view
 from bot.admin.plans_service import Markup, plan_of, unpriced_plans
 from bot.admin.views import Notice
+from bot.core.blocks import esc
 from bot.core.errors import AdminError, reference
 from bot.core.services import Services
 from bot.core.slack import (
@@ -149,7 +150,7 @@ async def plan_action(
         team_id=team_id,
     )
     shown = "offered again" if what == "enable" else "disabled: no longer offered"
-    notice = Notice(f"`{found.provider_plan_id}` {shown}.")
+    notice = Notice(f"`{esc(found.provider_plan_id)}` {shown}.")
     await plans_again(services, client, meta, row, notice)
 
 
@@ -226,7 +227,7 @@ async def markup_submitted(
         return
     await ack()
     notice = Notice(
-        f"`{updated.provider_plan_id}` now costs users "
+        f"`{esc(updated.provider_plan_id)}` now costs users "
         f"${updated.base_price + updated.markup_price:.2f}/mo "
         f"(markup ${updated.markup_price:.2f})."
     )
@@ -278,5 +279,5 @@ async def allow_submitted(
     await ack()
     what = (await screens.status_of(services, row)).deployment_name
     count = "all" if chosen is None else str(len(chosen))
-    notice = Notice(f"*{row.name}*: {count} {what} allowed.")
+    notice = Notice(f"*{esc(row.name)}*: {count} {what} allowed.")
     await home_again(services, client, str(meta.get("root") or ""), notice, context)

@@ -113,7 +113,7 @@ def _markup_inputs(kind: str, value: str | None) -> list[Block]:
 def _plan_block(plan: PlanRow) -> Block:
     state = ":white_check_mark: offered" if plan.active else ":no_entry_sign: disabled"
     text = (
-        f"*{esc(plan.name)}* `{plan.provider_plan_id}` — {plan.summary()}\n"
+        f"*{esc(plan.name)}* `{esc(plan.provider_plan_id)}` — {plan.summary()}\n"
         f"${plan.base_price:.2f} + ${plan.markup_price:.2f} markup = "
         f"*${plan.monthly:.2f}/mo* · {state}"
     )
@@ -207,7 +207,7 @@ def markup_view(
     blocks: list[Block] = [
         SectionBlock(
             text=md(
-                f"*{esc(plan.name)}* `{plan.provider_plan_id}` on {esc(p.name)}\n"
+                f"*{esc(plan.name)}* `{esc(plan.provider_plan_id)}` on {esc(p.name)}\n"
                 f"Base price ${plan.base_price:.2f}/mo, now ${plan.monthly:.2f}/mo to users."
             )
         ),

@@ -29,6 +29,7 @@ from bot.admin.interaction import (
 )
 from bot.admin.provider_forms import add_provider_view, delete_view, rename_view, rotate_view
 from bot.admin.views import Notice
+from bot.core.blocks import esc
 from bot.core.errors import AdminError
 from bot.core.services import Services
 from bot.core.slack import (
@@ -98,9 +99,9 @@ async def toggle(
             services, row.name, word == "on", actor=user_id, team_id=team_id
         )
         notice = Notice(
-            f"*{row.name}* is active again: `/vps create` offers it."
+            f"*{esc(row.name)}* is active again: `/vps create` offers it."
             if word == "on"
-            else f"*{row.name}* is deactivated: hidden from `/vps create`; "
+            else f"*{esc(row.name)}* is deactivated: hidden from `/vps create`; "
             "its servers stay manageable."
         )
     await home_again(services, client, view_id_of(body), notice, context)
@@ -121,7 +122,7 @@ async def check(
         notice = Notice(GONE, ok=False)
     else:
         result = await admin_ops.check_provider(services, row.name, actor=user_id, team_id=team_id)
-        notice = Notice(f"*{row.name}*: {result.message}", ok=bool(result.valid))
+        notice = Notice(f"*{esc(row.name)}*: {esc(result.message)}", ok=bool(result.valid))
     await home_again(services, client, view_id_of(body), notice, context)
 
 
@@ -184,7 +185,7 @@ async def add_submitted(
         return
     await ack()
     notice = Notice(
-        f"Added *{row.name}* ({display_name(row.type)}): token checked and "
+        f"Added *{esc(row.name)}* ({display_name(row.type)}): token checked and "
         "stored encrypted. Import its plans under *Plans*."
     )
     await home_again(services, client, str(meta_of(body).get("root") or ""), notice, context)
@@ -211,7 +212,7 @@ async def rename_submitted(
         await field_error(ack, "name", exc.message)
         return
     await ack()
-    notice = Notice(f"*{row.name}* is now called *{renamed.name}*.")
+    notice = Notice(f"*{esc(row.name)}* is now called *{esc(renamed.name)}*.")
     await home_again(services, client, str(meta.get("root") or ""), notice, context)
 
 
@@ -243,7 +244,7 @@ async def rotate_submitted(
         await field_error(ack, "token", problem.message)
         return
     await ack()
-    notice = Notice(f"*{row.name}*: new token checked and stored encrypted.")
+    notice = Notice(f"*{esc(row.name)}*: new token checked and stored encrypted.")
     await home_again(services, client, str(meta.get("root") or ""), notice, context)
 
 
@@ -286,4 +287,4 @@ async def delete_submitted(
         return
     await ack()
     lost = f"; {status.servers} server(s) lost their provider" if confirmed else ""
-    await home_again(services, client, root, Notice(f"Deleted *{row.name}*{lost}."), context)
+    await home_again(services, client, root, Notice(f"Deleted *{esc(row.name)}*{lost}."), context)

@@ -23,7 +23,6 @@ from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
-from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 
 from bot.admin import listeners as admin
 from bot.app.commands import vps_command
@@ -34,7 +33,7 @@ from bot.create import listeners as create
 from bot.home import listeners as home
 from bot.servers import listeners as servers
 from bot.workspaces import listeners as workspaces
-from bot.workspaces.states import STATE_SECONDS
+from bot.workspaces.states import STATE_SECONDS, SignedStateStore
 
 __all__ = [
     "ACK_TIMEOUT",
@@ -244,8 +243,8 @@ def _oauth(services: Services) -> dict[str, Any]:
         authorization_url=settings.slack_authorize_url,
         installation_store=store,
         installation_store_bot_only=True,
-        state_store=AsyncSQLAlchemyOAuthStateStore(
-            expiration_seconds=STATE_SECONDS, engine=services.db.engine, logger=bolt_log
+        state_store=SignedStateStore(
+            secret=client_secret, db=services.db, logger=bolt_log, expiration_seconds=STATE_SECONDS
         ),
         callback_options=workspaces.callback_options(services),
         logger=bolt_log,

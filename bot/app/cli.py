@@ -99,6 +99,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help=f"port to listen on (default: ${SANDBOX_PORT_ENV} or {SANDBOX_PORT})",
     )
+    sbx.add_argument(
+        "--container-network",
+        action="store_true",
+        help="inside a container only: listen beyond loopback (e.g. --host 0.0.0.0) for the "
+        "other containers; never publish the port (its control API has no authentication)",
+    )
     sbx.set_defaults(func=cmd_sandbox)
 
     token_env = "read the token from the environment variable VAR instead of standard input"
@@ -126,6 +132,14 @@ def build_parser() -> argparse.ArgumentParser:
         sh.add_argument(
             "--owner", metavar="T…", help="the workspace owning NAME (default: operator)"
         )
+        if action == "share":
+            for part, what in (("ssh-keys", "SSH keys"), ("vpcs", "VPCs")):
+                sh.add_argument(
+                    f"--{part}",
+                    action="store_true",
+                    help=f"also offer the account's {what} to the workspace (default: none "
+                    "of them: they may belong to another tenant)",
+                )
         sh.set_defaults(func=cmd_provider_share)
     ws = sub.add_parser("workspaces", help="the Slack workspaces vpsbot is installed in")
     wsub = ws.add_subparsers(dest="action", required=True, metavar="ACTION")

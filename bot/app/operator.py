@@ -111,7 +111,8 @@ def cmd_sandbox(args: argparse.Namespace) -> None:
     from standins.sandbox import main as sandbox_main
 
     port = args.port if args.port is not None else _sandbox_port()
-    sandbox_main(["--host", args.host, "--port", str(port)])
+    network = ["--container-network"] if getattr(args, "container_network", False) else []
+    sandbox_main([*network, "--host", args.host, "--port", str(port)])
 
 
 def _workspace(value: str) -> str:

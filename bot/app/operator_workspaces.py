@@ -35,8 +35,11 @@ async def cmd_provider_share(services: Any, args: argparse.Namespace) -> None:
             whose = f"of workspace {owner}" if owner else "of the operator"
             raise CliError(f"no provider named {args.name!r} {whose}")
         if args.action == "share":
-            await providers.share(session, row.id, team_id)
-            done = f"shared with {team_id}"
+            keys, vpcs = bool(getattr(args, "ssh_keys", False)), bool(getattr(args, "vpcs", False))
+            await providers.share(session, row.id, team_id, ssh_keys=keys, vpcs=vpcs)
+            parts = [what for what, on in (("SSH keys", keys), ("VPCs", vpcs)) if on]
+            extra = " and ".join(parts) if parts else "no SSH keys or VPCs"
+            done = f"shared with {team_id} (with the account's {extra})"
         else:
             if not await providers.unshare(session, row.id, team_id):
                 raise CliError(f"provider {args.name!r} was not shared with {team_id}")

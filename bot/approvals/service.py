@@ -21,6 +21,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import access
+from bot.core.blocks import esc
 from bot.core.errors import Refusal
 from bot.core.services import Services
 from bot.core.slack import slack_error, tell
@@ -159,10 +160,10 @@ async def deny(
     await _announce(
         services,
         decided,
-        f":no_entry: <@{user_id}> denied *{_label(decided)}*; {_nothing(decided)}.",
+        f":no_entry: <@{user_id}> denied *{esc(_label(decided))}*; {_nothing(decided)}.",
         user_id,
     )
-    return Decision(f"Denied *{_label(decided)}*.", decided)
+    return Decision(f"Denied *{esc(_label(decided))}*.", decided)
 
 
 async def approve(
@@ -221,7 +222,7 @@ async def approve(
     await _announce(
         services,
         row,
-        f":white_check_mark: <@{user_id}> approved *{draft.label}*; it is being created for "
+        f":white_check_mark: <@{user_id}> approved *{esc(draft.label)}*; it is being created for "
         f"<@{row.requested_by}>, whose generated root password is shown to them once.",
         user_id,
     )
@@ -239,12 +240,15 @@ async def approve(
         created = await session.get(VpsInstance, claim.instance_id)
     if created is None:  # the provider refused: the claim was undone, nothing exists
         line = (
-            f":x: *{draft.label}* was approved but {provider_row.name} refused to create it; "
+            f":x: *{esc(draft.label)}* was approved but {esc(provider_row.name)} refused to "
+            "create it; "
             "nothing was created. Ask again with other choices."
         )
         await _announce(services, row, line, user_id)
-        return Decision(f"Approved, but {provider_row.name} refused to create *{draft.label}*.")
-    return Decision(f"Approved *{draft.label}*.", row)
+        return Decision(
+            f"Approved, but {esc(provider_row.name)} refused to create *{esc(draft.label)}*."
+        )
+    return Decision(f"Approved *{esc(draft.label)}*.", row)
 
 
 async def _approve_resize(
@@ -280,7 +284,7 @@ async def _approve_resize(
         return Decision("This request was already decided or has expired.")
     row.status, row.decided_by = "approved", user_id
     await _audit(services, row, user_id, "approved")
-    label = _label(row)
+    label = esc(_label(row))
     line = (
         f":white_check_mark: <@{user_id}> approved the resize of *{label}*. {outcome.message}"
         if outcome.ok
@@ -310,10 +314,12 @@ async def _approve_extension(
     if extended is None:
         return Decision("Approved, but the server is gone or its lease is ending right now.")
     await _audit(services, decided, user_id, "approved")
-    line = f":white_check_mark: <@{user_id}> extended *{extended.label}* until {until:%Y-%m-%d}."
+    line = (
+        f":white_check_mark: <@{user_id}> extended *{esc(extended.label)}* until {until:%Y-%m-%d}."
+    )
     await _announce(services, decided, line, user_id)
     await status.post_event(services, extended.id, line)
-    return Decision(f"Extended *{extended.label}*.", decided)
+    return Decision(f"Extended *{esc(extended.label)}*.", decided)
 
 
 async def extend_lease(
@@ -323,9 +329,11 @@ async def extend_lease(
     policy's maximum lease, counted from creation) it becomes an approval request."""
     when = now or _now()
     if row.expires_at is None or row.status in ("deleted", "deleting"):
-        raise Refusal(f"*{row.label}* has no lease to extend.")
+        raise Refusal(f"*{esc(row.label)}* has no lease to extend.")
     if row.lease_ended_at is not None and row.lease_end_done_at is None:
-        raise Refusal(f"The lease of *{row.label}* is ending right now; try again in a minute.")
+        raise Refusal(
+            f"The lease of *{esc(row.label)}* is ending right now; try again in a minute."
+        )
     policy = await _policy(services, row.team_id or "", row.created_by)
     step = timedelta(hours=policy.default_lease_hours or 24 * 7)
     until = max(row.expires_at, when) + step
@@ -334,7 +342,9 @@ async def extend_lease(
         async with services.db.session() as session, session.begin():
             extended = await leases.extend(session, row.id, row.team_id or "", until)
             if extended is None:
-                raise Refusal(f"The lease of *{row.label}* is ending right now; try again soon.")
+                raise Refusal(
+                    f"The lease of *{esc(row.label)}* is ending right now; try again soon."
+                )
             await activity.record(
                 session,
                 event_type="vps.lease_extend",
@@ -345,12 +355,15 @@ async def extend_lease(
                 entity_id=str(row.id),
                 metadata={"label": row.label, "until": until.isoformat()},
             )
-        line = f"<@{user_id}> extended the lease of *{row.label}* until {until:%Y-%m-%d %H:%M} UTC."
+        line = (
+            f"<@{user_id}> extended the lease of *{esc(row.label)}* "
+            f"until {until:%Y-%m-%d %H:%M} UTC."
+        )
         await status.post_event(services, row.id, line)
         return line
     if not policy.approval_channel:
         raise Refusal(
-            f"Extending *{row.label}* past {most} hours needs approval, but no approval "
+            f"Extending *{esc(row.label)}* past {most} hours needs approval, but no approval "
             "channel is set; ask a vpsbot admin."
         )
     async with services.db.session() as session, session.begin():
@@ -376,7 +389,7 @@ async def extend_lease(
         )
     await requests.post(services, request, policy.approval_channel)
     return (
-        f"Extending *{row.label}* past the policy's maximum needs approval; the approvers "
+        f"Extending *{esc(row.label)}* past the policy's maximum needs approval; the approvers "
         "were asked."
     )
 
@@ -391,7 +404,7 @@ async def expire_requests(services: Services, *, now: datetime | None = None) ->
         await _announce(
             services,
             row,
-            f":hourglass: The request for *{_label(row)}* expired before anyone decided; "
+            f":hourglass: The request for *{esc(_label(row))}* expired before anyone decided; "
             f"{_nothing(row)}. Ask again if it is still needed.",
         )
     return len(expired)

@@ -7,6 +7,7 @@ the price a user pays (base plus markup), made once from its ``vps_plans`` row.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -64,9 +65,26 @@ def md(text: str, limit: int = 3000) -> MarkdownTextObject:
     return MarkdownTextObject(text=cut(text, limit))
 
 
-def esc(text: str) -> str:
-    """Text safe inside mrkdwn (Slack's three control characters escaped)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+#: A formatting character that could open or close bold, italics, strike-through
+#: or code: any backtick, and a ``*``, ``_`` or ``~`` beside whitespace, the edge
+#: of the text or another such character. One inside a word (``my_server``,
+#: ``100%_sure``) formats nothing and is left as typed, so labels copy unchanged.
+_LOOSE_MARK = re.compile(r"`|(?<![^\s*_~`])[*_~]|[*_~](?![^\s*_~`])")
+#: A zero-width space: beside such a character it is a word boundary, so the
+#: character no longer formats, and the text still reads the same.
+_ZWSP = "\u200b"
+
+
+def esc(text: object) -> str:
+    """Text someone (a member, an admin, a cloud) supplied, made inert inside mrkdwn.
+
+    Slack's three control characters are escaped, so ``<!channel>``, ``<@U…>`` and
+    ``<http://x|y>`` show as typed instead of notifying or linking, and ``&lt;``
+    stays four characters; the formatting characters that could format are fenced
+    off. Every view puts such text through here (or into a plain_text object,
+    which Slack does not parse)."""
+    escaped = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _LOOSE_MARK.sub(lambda mark: f"{_ZWSP}{mark.group()}{_ZWSP}", escaped)
 
 
 def date(when: datetime | None, never: str = "—") -> str:

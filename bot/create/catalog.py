@@ -20,6 +20,7 @@ from bot.create.draft import Draft
 from bot.create.flows import flow_for
 from bot.create.views import ProviderChoice, StepData
 from db.models import ServiceProvider
+from db.repo import providers as provider_rows
 from providers.base import Provider
 from providers.models import DeploymentOption
 
@@ -127,7 +128,7 @@ async def gather(
     data.flow = flow_for(row.type)
     data.plans = await offered_plans(services, row)
     provider = services.provider_for(row)
-    needs = _NEEDS[step]
+    needs = await _allowed_needs(services, row, team_id, _NEEDS[step])
     loaders: dict[str, Awaitable[Any]] = {}
     if "regions" in needs and (step != "plan" or draft.plan_id):
         loaders["regions"] = provider.get_regions()
@@ -155,6 +156,19 @@ async def gather(
             StepData(draft=draft, flow=data.flow, deployments=data.deployments, images=[])
         )
     return data, row, provider
+
+
+async def _allowed_needs(
+    services: Services, row: ServiceProvider, team_id: str, needs: tuple[str, ...]
+) -> tuple[str, ...]:
+    """``needs`` without the owner's account SSH keys and VPCs where ``team_id``
+    only has the provider shared with it and the share does not include them."""
+    if not {"ssh_keys", "vpcs"} & set(needs) or services.scope(team_id).owns(row):
+        return needs
+    async with services.db.session() as session:
+        keys, vpcs = await provider_rows.shared_parts(session, row.id, team_id)
+    withheld = {name for name, shared in (("ssh_keys", keys), ("vpcs", vpcs)) if not shared}
+    return tuple(need for need in needs if need not in withheld)
 
 
 _warmed: dict[str, float] = {}

@@ -20,7 +20,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.core.blocks import MAX_OPTIONS, PlanChoice, md
+from bot.core.blocks import MAX_OPTIONS, PlanChoice, esc, md
 from bot.create.draft import Draft
 from bot.create.flows import ProviderFlow
 from providers.models import VPC, DeploymentOption, Image, Region, SSHKey
@@ -111,7 +111,7 @@ def modal(step: str, blocks: list[Block], *, submit: str | None = "Next") -> Vie
 def progress(data: StepData, step: str) -> ContextBlock:
     position = data.steps.index(step) + 1 if step in data.steps else len(data.steps)
     provider = data.provider
-    where = f" · {provider.name}" if provider else ""
+    where = f" · {esc(provider.name)}" if provider else ""
     return ContextBlock(
         elements=[md(f"Step {position} of {len(data.steps)} · *{_STEP_NAMES[step]}*{where}")]
     )

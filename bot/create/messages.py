@@ -6,7 +6,7 @@ from __future__ import annotations
 from slack_sdk.models.blocks import PlainTextObject, SectionBlock
 from slack_sdk.models.views import View
 
-from bot.core.blocks import cut, md
+from bot.core.blocks import cut, esc, md
 from bot.create.frame import CALLBACK_PREFIX, TITLE, modal
 
 __all__ = [
@@ -30,15 +30,15 @@ def loading_view(step: str, what: str) -> View:
 
 def creating_view(label: str, provider_name: str) -> View:
     return message_view(
-        f":gear: Creating *{label}* on {provider_name}… this window updates when the provider "
-        "answers."
+        f":gear: Creating *{esc(label)}* on {esc(provider_name)}… this window updates when "
+        "the provider answers."
     )
 
 
 def done_view(label: str, provider_name: str, channel_id: str | None) -> View:
     where = f" in <#{channel_id}>" if channel_id else ""
     return message_view(
-        f":white_check_mark: *{label}* is being created on {provider_name}. "
+        f":white_check_mark: *{esc(label)}* is being created on {esc(provider_name)}. "
         f"Follow its status{where}."
     )
 
@@ -47,8 +47,8 @@ def checking_view(label: str, provider_name: str, channel_id: str | None) -> Vie
     """The create was sent but its answer was lost: say what is known."""
     where = f" in <#{channel_id}>" if channel_id else ""
     return message_view(
-        f":hourglass_flowing_sand: {provider_name} did not confirm *{label}*. vpsbot is "
-        f"checking with {provider_name} whether it was created (by its tag) and will say "
+        f":hourglass_flowing_sand: {esc(provider_name)} did not confirm *{esc(label)}*. vpsbot is "
+        f"checking with {esc(provider_name)} whether it was created (by its tag) and will say "
         f"so here and{where or ' in its status message'}. Nothing is sent twice."
     )
 
@@ -57,9 +57,10 @@ def password_lost_view(label: str, provider_name: str, channel_id: str | None) -
     """The server exists but Slack would not take its generated password."""
     where = f" in <#{channel_id}>" if channel_id else ""
     return message_view(
-        f":warning: *{label}* is being created on {provider_name}{where}, but Slack did not "
-        "let vpsbot show you its generated root password, and vpsbot does not keep it. "
-        f"Set a new one with *Rebuild* from `/vps show {label}` (or log in with an SSH key)."
+        f":warning: *{esc(label)}* is being created on {esc(provider_name)}{where}, but "
+        "Slack did not let vpsbot show you its generated root password, and vpsbot does not "
+        "keep it. "
+        f"Set a new one with *Rebuild* from `/vps show {esc(label)}` (or log in with an SSH key)."
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_sdk.models.blocks import Block, DividerBlock, SectionBlock
 from slack_sdk.models.views import View
 
-from bot.core.blocks import cut, md
+from bot.core.blocks import cut, esc, md
 from bot.core.pricing import BackupsUnpriced, plan_price
 from bot.create.frame import StepData, back_button, modal, progress, with_errors
 from bot.create.leases import lease_text
@@ -92,12 +92,12 @@ def _price_line(data: StepData) -> str:
         price = plan_price(plan, draft.region, backups=draft.backups)
     except BackupsUnpriced as exc:
         return f":warning: {exc.message}"
-    return f"*Price in {draft.region}:* {price.text()}"
+    return f"*Price in {esc(draft.region)}:* {price.text()}"
 
 
 def review_view(data: StepData) -> View:
     rows = review_lines(data)
-    text = "\n".join(f"*{name}:* {value}" for name, value in rows)
+    text = "\n".join(f"*{name}:* {esc(value)}" for name, value in rows)
     blocks: list[Block] = [
         progress(data, "review"),
         SectionBlock(block_id="review", text=md(cut(text, 3000))),

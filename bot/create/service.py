@@ -14,6 +14,7 @@ from typing import Any
 
 from slack_sdk.models.views import View
 
+from bot.core.blocks import esc
 from bot.core.logs import redactor
 from bot.core.services import Services
 from bot.core.slack import tell, update_view
@@ -181,7 +182,7 @@ async def _show_password(
 ) -> bool:
     """The generated root password, once, only to its owner: True when Slack took it."""
     text = (
-        f":key: Root password for *{label}*: `{password}`\n"
+        f":key: Root password for *{esc(label)}*: `{password}`\n"
         "Shown only to you, only this once; vpsbot does not keep it."
     )
     client = await services.slack_for(team_id)
@@ -271,7 +272,7 @@ async def run_creation(
             status.publish(
                 services,
                 claim.instance_id,
-                note=f"{row.name} did not confirm the request yet; vpsbot is checking by tag.",
+                note=f"{esc(row.name)} did not confirm the request yet; vpsbot is checking by tag.",
             ),
         )
         view = (

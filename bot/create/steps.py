@@ -148,11 +148,28 @@ def read_step(
             except BackupsUnpriced as exc:
                 errors["options"] = exc.message
         known = {key.id for key in data.ssh_keys}
-        if any(key not in known for key in draft.ssh_key_ids):
+        if not known:  # no key was offered (none, or not shared): a forged pick
+            draft.ssh_key_ids = []
+        elif any(key not in known for key in draft.ssh_key_ids):
             errors["ssh_keys"] = "One of those keys is no longer on the account."
+        _check_vpc(draft, data, errors)
     if not errors:
         draft.errors = {}
     return errors
+
+
+def _check_vpc(draft: Draft, data: StepData, errors: dict[str, str]) -> None:
+    """The VPC picked is one offered: a forged one (another tenant's, or where none
+    was offered) is refused at the field, or dropped when there was no field."""
+    vpc = draft.options.get("vpc_id")
+    if not vpc:
+        return
+    flow = data.flow
+    offered = flow.vpcs_for(data.vpcs, draft.region) if flow and flow.uses_vpc else []
+    if not offered:
+        draft.options["vpc_id"] = None
+    elif vpc not in {v.id for v in offered}:
+        errors["vpc"] = "Choose one of the offered VPCs."
 
 
 def next_step(step: str, steps: tuple[str, ...]) -> str:

@@ -27,6 +27,7 @@ from slack_sdk.models.views import View
 
 from bot.core.blocks import (
     cut,
+    esc,
     image_options,
     image_text,
     md,
@@ -167,7 +168,7 @@ def plan_view(data: StepData) -> View:
         blocks.append(
             SectionBlock(
                 text=md(
-                    f"*{data.plan.name}*: {data.plan.summary()}\n"
+                    f"*{esc(data.plan.name)}*: {data.plan.summary()}\n"
                     f"*Price:* {data.plan.price(draft.region)}"
                 )
             )

@@ -178,5 +178,5 @@ def details_message(
                 elements=[md(f"Only <@{managed_by}> or a vpsbot admin can manage this server.")]
             )
         )
-    text = f"{d.label} on {provider}: {state}"
+    text = f"{esc(d.label)} on {provider}: {esc(state)}"
     return text, blocks

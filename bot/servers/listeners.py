@@ -19,7 +19,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, SectionB
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.actions import DIRECT
-from bot.core.blocks import md
+from bot.core.blocks import esc, md
 from bot.core.errors import Refusal
 from bot.core.services import Services
 from bot.core.slack import (
@@ -160,19 +160,19 @@ async def show_command(
         return
     team_id = str(command.get("team_id") or "")
     user_id = str(command.get("user_id") or "")
-    shown = label[:_MAX_LABEL].replace("`", "'")
+    typed = label[:_MAX_LABEL].replace("`", "'")
     found = await servers.find_by_label(services, team_id, label)
     if not found:
         await ack(
             response_type="ephemeral",
-            text=f"No server named `{shown}` in this workspace. See `/vps list` for yours.",
+            text=f"No server named `{esc(typed)}` in this workspace. See `/vps list` for yours.",
         )
         return
     note = None
     if len(found) > 1:
         note = (
-            f"{len(found)} servers are named `{shown}`; this is the newest. "
-            f"`/vps list {shown}` shows them all."
+            f"{len(found)} servers are named `{esc(typed)}`; this is the newest. "
+            f"`/vps list {esc(typed)}` shows them all."
         )
     message = await _details(services, team_id, user_id, str(found[0]), note)
     if message is None:

@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.blocks import image_option_groups
+from bot.core.blocks import esc, image_option_groups
 from bot.core.errors import Refusal
 from bot.core.services import Services
 from bot.core.slack import (
@@ -229,7 +229,7 @@ async def _submitted(
             client,
             channel,
             user_id,
-            f":key: New root password for *{outcome.label}*: `{outcome.password}`\n"
+            f":key: New root password for *{esc(outcome.label)}*: `{outcome.password}`\n"
             "Shown only to you, only this once; vpsbot does not keep it.",
         )
     icon = ":white_check_mark:" if outcome.ok else ":x:"

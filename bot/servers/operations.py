@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.access import can_act_on
 from bot.core.actions import ACTIONS, VPSBOT
 from bot.core.actions import word as action_word
+from bot.core.blocks import esc
 from bot.core.errors import Refusal
 from bot.core.services import Services
 from bot.servers import resize
@@ -223,7 +224,9 @@ async def _forget(services: Services, target: Target, user_id: str) -> Outcome:
         await instances.mark(session, row.id, status="deleted", watch_next_at=None)
         await _record(session, target, user_id, "delete", "success", stage="never created")
     await status.publish(services, row.id, note=f"Removed from the list by <@{user_id}>.")
-    return Outcome(True, f"*{row.label}* was never created at the provider; removed it.", row.label)
+    return Outcome(
+        True, f"*{esc(row.label)}* was never created at the provider; removed it.", row.label
+    )
 
 
 async def execute(
@@ -347,7 +350,8 @@ async def _send(
             await instances.release_action(session, row.id)
         log.warning("%s of %s failed: %r", action, row.id, exc)
         await _audit(services, target, user_id, action, "error", error=exc.as_dict(), **extra)
-        return Outcome(False, f"{word} of *{row.label}* failed: {exc.user_message()}", row.label)
+        failed = f"{word} of *{esc(row.label)}* failed: {esc(exc.user_message())}"
+        return Outcome(False, failed, row.label)
     except Exception:
         async with services.db.session() as session, session.begin():
             await instances.release_action(session, row.id)
@@ -355,7 +359,7 @@ async def _send(
         await _audit(services, target, user_id, action, "error", error="internal", **extra)
         return Outcome(
             False,
-            f"{word} of *{row.label}* could not be sent: something went wrong on "
+            f"{word} of *{esc(row.label)}* could not be sent: something went wrong on "
             "vpsbot's side. Please try again.",
             row.label,
         )
@@ -386,8 +390,8 @@ async def _send(
             **extra,
         )
     await status.post_event(
-        services, row.id, f"{_who(actor)} requested {word.lower()} of *{row.label}*."
+        services, row.id, f"{_who(actor)} requested {word.lower()} of *{esc(row.label)}*."
     )
     await status.publish(services, row.id, note=f"{word} requested by {_who(actor)}.")
     where = f" Follow it in <#{row.channel_id}>." if row.channel_id else ""
-    return Outcome(True, f"{word} of *{row.label}* requested.{where}", row.label)
+    return Outcome(True, f"{word} of *{esc(row.label)}* requested.{where}", row.label)

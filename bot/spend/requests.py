@@ -76,7 +76,7 @@ async def decided(services: Services, row: ApprovalRequest, by: str | None) -> N
 
 def submitted_text(label: str, check: Check) -> str:
     return (
-        f":raised_hand: *{label}* needs approval (${check.monthly:.2f}/month is over "
+        f":raised_hand: *{esc(label)}* needs approval (${check.monthly:.2f}/month is over "
         f"${check.policy.approval_threshold or 0:,.2f}). The approvers were asked; you will "
         "hear in the request's thread and privately. Nothing is created until then."
     )
@@ -104,7 +104,7 @@ def asked_for(row: ApprovalRequest, *, bold: bool = True) -> str:
 def request_blocks(row: ApprovalRequest, *, decided: str | None = None) -> list[Block]:
     """The request as the approvers see it; the buttons go once it is decided."""
     summary: dict[str, Any] = row.summary
-    lines = "\n".join(f"*{name}:* {value}" for name, value in summary.get("lines", []))
+    lines = "\n".join(f"*{esc(name)}:* {esc(value)}" for name, value in summary.get("lines", []))
     what = asked_for(row)
     blocks: list[Block] = [
         SectionBlock(text=md(f":raised_hand: <@{row.requested_by}> asks for {what}.")),

@@ -20,6 +20,7 @@ from typing import Any
 
 from prometheus_client import Counter
 
+from bot.core.blocks import esc
 from bot.core.services import Services
 from bot.core.tags import is_instance_tag
 from bot.status import service as status
@@ -148,7 +149,7 @@ class Reconciler:
                 told.append(
                     (
                         row,
-                        f":warning: *{row.label}* no longer exists at {prov.name}: "
+                        f":warning: *{esc(row.label)}* no longer exists at {esc(prov.name)}: "
                         "it was deleted outside vpsbot.",
                     )
                 )
@@ -185,8 +186,8 @@ class Reconciler:
                 told.append(
                     (
                         row,
-                        f":information_source: *{row.label}* is now "
-                        f"*{server.status.value}* at {prov.name} (was {row.status}); "
+                        f":information_source: *{esc(row.label)}* is now "
+                        f"*{server.status.value}* at {esc(prov.name)} (was {esc(row.status)}); "
                         "the change was made outside vpsbot.",
                     )
                 )
@@ -221,7 +222,7 @@ class Reconciler:
             await self._tell(team_id, orphans)
 
     async def _tell(self, team_id: str | None, orphans: list[str]) -> None:
-        lines = "\n".join(f"• {orphan}" for orphan in orphans[:40])
+        lines = "\n".join(f"• {esc(orphan)}" for orphan in orphans[:40])
         more = len(orphans) - 40
         text = (
             ":mag: Servers tagged by vpsbot but unknown to its database "

@@ -30,7 +30,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, SectionBlock
 
-from bot.core.blocks import date, md
+from bot.core.blocks import date, esc, md
 from bot.core.services import Services
 from bot.core.slack import slack_error
 from bot.status import service as status
@@ -76,9 +76,9 @@ def reminder_blocks(row: VpsInstance, action: str) -> list[Block]:
     return [
         SectionBlock(
             text=md(
-                f":alarm_clock: The lease of *{row.label}* ends {date(row.expires_at)}; it will "
-                f"then be {_WORDS.get(action, action)}. Extend it, or delete it now if it is "
-                "no longer needed."
+                f":alarm_clock: The lease of *{esc(row.label)}* ends {date(row.expires_at)}; "
+                f"it will then be {_WORDS.get(action, action)}. Extend it, or delete it now if "
+                "it is no longer needed."
             )
         ),
         ActionsBlock(
@@ -182,13 +182,13 @@ class LeaseSweeper:
 
     async def _remind(self, due: Due) -> None:
         row = due.instance
-        text = f"The lease of {row.label} ends soon."
+        text = f"The lease of {esc(row.label)} ends soon."
         await self._post(row, text, reminder_blocks(row, due.action))
 
     async def _expire(self, due: Due) -> None:
         row = due.instance
         if row.status in ("deleted", "deleting"):
-            outcome, result = f"*{row.label}* was already gone when its lease ended.", "info"
+            outcome, result = f"*{esc(row.label)}* was already gone when its lease ended.", "info"
         else:
             try:
                 outcome = await self.end(self.services, row, due.action)
@@ -197,9 +197,9 @@ class LeaseSweeper:
                 log.exception("lease end of %s failed", row.id)
                 message = getattr(exc, "message", None)
                 outcome = (
-                    f"The lease of *{row.label}* ended but it could not be "
+                    f"The lease of *{esc(row.label)}* ended but it could not be "
                     f"{_WORDS.get(due.action, due.action)}: "
-                    f"{message if isinstance(message, str) else 'something went wrong'}."
+                    f"{esc(message) if isinstance(message, str) else 'something went wrong'}."
                 )
                 result = "error"
         # told first: a crash before the done mark repeats the message, never loses it

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
 from slack_sdk.models.views import View
 
-from bot.core.blocks import STATUS_ICONS
+from bot.core.blocks import STATUS_ICONS, esc
 
 __all__ = ["ServerCard", "outcome_modal", "status_message"]
 
@@ -34,25 +34,27 @@ def status_message(card: ServerCard) -> tuple[str, list[Block]]:
     state = card.status
     if card.raw_status and card.raw_status != card.status:
         state = f"{card.status} ({card.raw_status})"
-    text = f"{card.label} on {card.provider_name}: {state}"
+    text = f"{esc(card.label)} on {esc(card.provider_name)}: {esc(state)}"
     if card.ipv4:
-        text += f" at {card.ipv4}"
+        text += f" at {esc(card.ipv4)}"
     fields = [
-        MarkdownTextObject(text=f"*Provider*\n{card.provider_name} ({card.provider_type})"),
-        MarkdownTextObject(text=f"*Plan*\n{card.plan}"),
-        MarkdownTextObject(text=f"*Region*\n{card.region}"),
+        MarkdownTextObject(
+            text=f"*Provider*\n{esc(card.provider_name)} ({esc(card.provider_type)})"
+        ),
+        MarkdownTextObject(text=f"*Plan*\n{esc(card.plan)}"),
+        MarkdownTextObject(text=f"*Region*\n{esc(card.region)}"),
         MarkdownTextObject(text=f"*Price*\n{card.price}"),
     ]
     if card.ipv4:
-        fields.append(MarkdownTextObject(text=f"*IPv4*\n`{card.ipv4}`"))
+        fields.append(MarkdownTextObject(text=f"*IPv4*\n`{esc(card.ipv4)}`"))
     if card.ipv6:
-        fields.append(MarkdownTextObject(text=f"*IPv6*\n`{card.ipv6}`"))
+        fields.append(MarkdownTextObject(text=f"*IPv6*\n`{esc(card.ipv6)}`"))
     blocks: list[Block] = [
         SectionBlock(
             text=MarkdownTextObject(
-                text=f"{icon} <@{card.created_by}> is creating *{card.label}* — *{state}*"
+                text=f"{icon} <@{card.created_by}> is creating *{esc(card.label)}* — *{esc(state)}*"
                 if card.status == "provisioning"
-                else f"{icon} *{card.label}* — *{state}*"
+                else f"{icon} *{esc(card.label)}* — *{esc(state)}*"
             ),
         ),
         SectionBlock(fields=fields),
@@ -69,10 +71,10 @@ def outcome_modal(label: str, provider_name: str, *, created: bool) -> View:
     """What the create modal says once the watcher knows how a create whose answer
     was lost ended."""
     text = (
-        f":white_check_mark: {provider_name} did create *{label}*; its status message "
+        f":white_check_mark: {esc(provider_name)} did create *{esc(label)}*; its status message "
         "follows it from here."
         if created
-        else f":x: {provider_name} never created *{label}*; nothing was made and nothing "
+        else f":x: {esc(provider_name)} never created *{esc(label)}*; nothing was made and nothing "
         "is charged. Run `/vps create` again."
     )
     return View(

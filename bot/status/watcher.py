@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.core import actions as server_actions
+from bot.core.blocks import esc
 from bot.core.services import Services
 from bot.core.tags import VPSBOT_TAG
 from bot.status import service as status
@@ -284,7 +285,7 @@ class StatusWatcher:
             await self._settle(
                 row, {"status": "deleted", "ip_address": None}, note="Deleted at the provider."
             )
-            await status.post_event(self.services, row.id, f"*{row.label}* was deleted.")
+            await status.post_event(self.services, row.id, f"*{esc(row.label)}* was deleted.")
             return
         if row.provider_instance_id is None:
             age = datetime.now(UTC) - row.created_at
@@ -300,7 +301,7 @@ class StatusWatcher:
                 await status.post_event(
                     self.services,
                     row.id,
-                    f":x: *{row.label}* was not created: the provider never confirmed it.",
+                    f":x: *{esc(row.label)}* was not created: the provider never confirmed it.",
                 )
             else:
                 await self._reschedule(row)
@@ -329,11 +330,11 @@ class StatusWatcher:
             by=pending.get("by"),
         )
         if ok:
-            text = f":white_check_mark: {word} of *{row.label}* completed."
+            text = f":white_check_mark: {word} of *{esc(row.label)}* completed."
         elif canceled:
-            text = f":heavy_minus_sign: {word} of *{row.label}* was canceled at the provider."
+            text = f":heavy_minus_sign: {word} of *{esc(row.label)}* was canceled at the provider."
         else:
-            text = f":x: {word} of *{row.label}* failed at the provider."
+            text = f":x: {word} of *{esc(row.label)}* failed at the provider."
         await status.post_event(self.services, row.id, text)
 
     async def _record(self, row: VpsInstance, event: str, result: str, **meta: Any) -> None:
@@ -383,9 +384,9 @@ class StatusWatcher:
         ):
             await status.publish(self.services, row.id, note=note)
         if before[0] != row.status and row.status == "running":
-            where = f" at `{row.ip_address}`" if row.ip_address else ""
+            where = f" at `{esc(row.ip_address)}`" if row.ip_address else ""
             await status.post_event(
-                self.services, row.id, f":large_green_circle: *{row.label}* is running{where}."
+                self.services, row.id, f":large_green_circle: *{esc(row.label)}* is running{where}."
             )
 
     async def _settle(

@@ -29,6 +29,7 @@ __all__ = [
     "rotate_secrets",
     "set_active",
     "share",
+    "shared_parts",
     "shares",
     "unshare",
     "update_fields",
@@ -71,6 +72,12 @@ class Scope:
             ProviderShare.team_id == self.team_id,
         )
         return or_(self.owned(), shared)
+
+    def owns(self, row: ServiceProvider) -> bool:
+        """:meth:`owned` for a row already in memory."""
+        if self.team_id and row.team_id == self.team_id:
+            return True
+        return row.team_id is None and self.operator_rows
 
     def sees(self, row: ServiceProvider, shared_with: frozenset[str] = frozenset()) -> bool:
         """:meth:`visible` for a row already in memory (``shared_with``: its shares)."""
@@ -176,13 +183,38 @@ async def shares(session: AsyncSession) -> dict[uuid.UUID, frozenset[str]]:
     return {key: frozenset(value) for key, value in found.items()}
 
 
-async def share(session: AsyncSession, provider_id: uuid.UUID, team_id: str) -> None:
-    """Let ``team_id`` use the provider (idempotent)."""
+async def share(
+    session: AsyncSession,
+    provider_id: uuid.UUID,
+    team_id: str,
+    *,
+    ssh_keys: bool = False,
+    vpcs: bool = False,
+) -> None:
+    """Let ``team_id`` use the provider, and the owner's account SSH keys and VPCs
+    only as said (sharing again says it anew)."""
     await session.execute(
         insert(ProviderShare)
-        .values(provider_id=provider_id, team_id=team_id)
-        .on_conflict_do_nothing()
+        .values(provider_id=provider_id, team_id=team_id, ssh_keys=ssh_keys, vpcs=vpcs)
+        .on_conflict_do_update(
+            index_elements=[ProviderShare.provider_id, ProviderShare.team_id],
+            set_={"ssh_keys": ssh_keys, "vpcs": vpcs},
+        )
     )
+
+
+async def shared_parts(
+    session: AsyncSession, provider_id: uuid.UUID, team_id: str
+) -> tuple[bool, bool]:
+    """(SSH keys, VPCs): whether the provider's share with ``team_id`` offers the
+    owner's account keys and VPCs; neither when it is not shared there."""
+    found = await session.execute(
+        select(ProviderShare.ssh_keys, ProviderShare.vpcs).where(
+            ProviderShare.provider_id == provider_id, ProviderShare.team_id == team_id
+        )
+    )
+    row = found.first()
+    return (bool(row.ssh_keys), bool(row.vpcs)) if row is not None else (False, False)
 
 
 async def unshare(session: AsyncSession, provider_id: uuid.UUID, team_id: str) -> bool:

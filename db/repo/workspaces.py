@@ -30,6 +30,7 @@ __all__ = [
     "drop_drafts",
     "drop_expired_states",
     "is_named_admin",
+    "lock_admins",
     "named_admins",
     "org_of",
     "remember_org",
@@ -37,6 +38,7 @@ __all__ = [
     "remove_admin_unless_last",
     "summaries",
     "teams_of_org",
+    "use_state",
 ]
 
 
@@ -137,6 +139,17 @@ async def remove_admin_unless_last(
     return "removed"
 
 
+async def lock_admins(session: AsyncSession, team_id: str) -> None:
+    """Hold ``team_id``'s named-admin list until the transaction ends: a count and
+    the insert it allows cannot interleave with another admin's (two admins adding
+    at once would otherwise both see room under the limit). An advisory lock, as
+    there is no workspace row to lock before the first admin exists."""
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+        {"key": f"vpsbot:workspace_admins:{team_id}"},
+    )
+
+
 async def count_admins(session: AsyncSession, team_id: str) -> int:
     result = await session.execute(
         select(func.count()).select_from(WorkspaceAdmin).where(WorkspaceAdmin.team_id == team_id)
@@ -190,6 +203,26 @@ async def drop_drafts(session: AsyncSession, team_id: str) -> int:
 
 
 _EXPIRED_STATES = text("DELETE FROM slack_oauth_states WHERE expire_at <= :now")
+
+
+async def use_state(session: AsyncSession, state: str, expires: datetime) -> bool:
+    """Record an OAuth state as used (until ``expires``); False when it already was.
+    Locked per state, so two callbacks with the same state cannot both pass."""
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+        {"key": f"vpsbot:oauth_state:{state}"},
+    )
+    seen = await session.execute(
+        text("SELECT 1 FROM slack_oauth_states WHERE state = :state LIMIT 1"), {"state": state}
+    )
+    if seen.first() is not None:
+        return False
+    # naive UTC, as slack_sdk's store wrote it and the sweep reads it
+    await session.execute(
+        text("INSERT INTO slack_oauth_states (state, expire_at) VALUES (:state, :at)"),
+        {"state": state, "at": expires.astimezone(UTC).replace(tzinfo=None)},
+    )
+    return True
 
 
 async def drop_expired_states(session: AsyncSession, now: datetime) -> int:

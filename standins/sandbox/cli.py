@@ -12,7 +12,7 @@ from typing import Any
 
 from standins.sandbox.server import DEFAULT_DO_TOKEN, DEFAULT_LINODE_TOKEN, Sandbox
 
-__all__ = ["DEFAULT_PORT", "build_parser", "main", "serve_forever"]
+__all__ = ["DEFAULT_PORT", "build_parser", "main", "parse_args", "serve_forever"]
 
 DEFAULT_PORT = 3001  # the same fixed port `vpsbot serve --sandbox` uses
 
@@ -54,16 +54,25 @@ def _rate(value: str) -> tuple[int, float]:
         raise argparse.ArgumentTypeError("expected LIMIT/SECONDS, e.g. 250/60") from None
 
 
-def _loopback(host: str) -> str:
-    """``--host``: a loopback address only. The sandbox accepts made-up tokens and
-    lets anyone inject faults, so it must never be reachable from another machine."""
+def _is_loopback(host: str) -> bool:
     try:
-        if host == "localhost" or ipaddress.ip_address(host).is_loopback:
-            return host
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
     except ValueError:
-        pass
-    raise argparse.ArgumentTypeError(
-        f"{host!r} is not a loopback address; the sandbox only listens on 127.0.0.1 or ::1"
+        return False
+
+
+def _check_host(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """``--host``: a loopback address only. The sandbox accepts made-up tokens and
+    lets anyone inject faults, so it must never be reachable from another machine.
+    ``--container-network`` is the one exception, said out loud: inside a container
+    (compose), the other containers reach it on the container's own network, and
+    its port must not be published beyond that network."""
+    if _is_loopback(args.host) or args.container_network:
+        return
+    parser.error(
+        f"{args.host!r} is not a loopback address; the sandbox only listens on 127.0.0.1 "
+        "or ::1 (inside a container, --container-network lets the other containers reach "
+        "it; never publish its port)"
     )
 
 
@@ -77,9 +86,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--host",
-        type=_loopback,
         default="127.0.0.1",
         help="loopback interface to bind (default %(default)s)",
+    )
+    parser.add_argument(
+        "--container-network",
+        action="store_true",
+        help="inside a container only: allow a non-loopback --host (e.g. 0.0.0.0) so the "
+        "other containers of its network reach it; the control API has no authentication, "
+        "so never publish the port",
     )
     parser.add_argument(
         "--port", type=int, default=DEFAULT_PORT, help="port (default %(default)s; 0 = any)"
@@ -108,9 +123,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """``argv`` parsed, the address checked (a usage error exits, as argparse does)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _check_host(parser, args)
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: parse ``argv`` and serve until interrupted."""
-    args = build_parser().parse_args(argv)
+    args = parse_args(argv)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(
             serve_forever(

@@ -133,6 +133,25 @@ def test_compose_config_is_valid_and_describes_two_replicas_on_one_database() ->
     assert len(published) == 2
 
 
+def test_compose_starts_the_sandbox_on_its_network_only() -> None:
+    """The sandbox's command is one its CLI accepts (it refuses a non-loopback host
+    unless told it runs on a container network), and no port of its unauthenticated
+    control API is published beyond the compose network."""
+    from bot.app.cli import build_parser
+    from standins.sandbox.cli import parse_args
+
+    run = _compose("config", "--format", "yaml")
+    assert run.returncode == 0, run.stderr
+    sandbox = yaml.safe_load(run.stdout)["services"]["sandbox"]
+    assert not sandbox.get("ports")
+    args = build_parser().parse_args(sandbox["command"])
+    assert args.container_network and args.host == "0.0.0.0"
+    forwarded = ["--container-network", "--host", args.host, "--port", str(args.port)]
+    assert parse_args(forwarded).port == 3001
+    registered = " ".join(yaml.safe_load(run.stdout)["services"]["register"]["command"])
+    assert "http://sandbox:3001/" in registered
+
+
 def test_compose_names_a_missing_secret() -> None:
     env_less = subprocess.run(
         [_tool("docker-compose"), "-f", str(ROOT / "compose.yml"), "config", "-q"],

@@ -80,3 +80,63 @@ async def test_full_flow_with_a_one_click_app(bot: Bot) -> None:
     assert row.tag == f"vpsbot-{row.id}" and row.tag in droplet["tags"]
     assert row.team_id == "T0001" and row.created_by == "U0001"
     assert isinstance(row.id, uuid.UUID)
+
+
+async def test_a_shared_provider_offers_the_owners_keys_and_vpcs_only_when_shared(
+    bot: Bot,
+) -> None:
+    """Another workspace's DigitalOcean account, shared with this one: its SSH keys
+    and VPCs belong to the owner and are neither offered nor accepted (forged) until
+    the operator shares them too."""
+    from dataclasses import replace
+    from decimal import Decimal
+
+    from bot.admin import service as admin_ops
+    from db.repo import providers
+
+    owner = await admin_ops.add_provider(
+        bot.services,
+        type="digitalocean",
+        name="tenant-do",
+        token=bot.sandbox.tokens["digitalocean"],
+        api_url=bot.sandbox.digitalocean_url,
+        team_id="T0TENANT",
+    )
+    await admin_ops.import_plans(
+        bot.services, owner.name, admin_ops.Markup(percent=Decimal(0)), team_id="T0TENANT"
+    )
+    async with bot.services.db.session() as session, session.begin():
+        await providers.share(session, owner.id, bot.slack.team_id)
+    bot.services.offers.clear()
+    shared = replace(bot, providers={"digitalocean": owner})
+    keys = [str(k["id"]) for k in bot.sandbox.do.catalog.ssh_keys]
+    vpcs = [str(v["id"]) for v in bot.sandbox.do.catalog.vpcs if v["region"] == "nyc3"]
+    assert keys and vpcs
+
+    user = CreateSession(shared)
+    await user.open("tenant-box")
+    await user.plan_step("digitalocean", "s-1vcpu-1gb", "nyc3")
+    config = await user.submit({"deployment": {"deployment": sv.static_select("wordpress")}})
+    view = config.data["view"]
+    assert view["callback_id"] == "vps_create:config"
+    assert not {"ssh_keys", "vpc"} & set(block_ids(view))
+    # a forged pick of the owner's key and VPC is dropped: the review offers neither
+    review = await user.submit(
+        {
+            "password": {"password": sv.plain_text("")},
+            "ssh_keys": {"ssh_keys": sv.multi_static_select(keys[:1])},
+            "vpc": {"vpc": sv.static_select(vpcs[0])},
+        }
+    )
+    assert review.data["view"]["callback_id"] == "vps_create:review"
+    shown = text_of(review.data["view"])
+    assert "SSH key" not in shown and "region default" in shown
+
+    # the operator shares them explicitly: now they are offered
+    async with bot.services.db.session() as session, session.begin():
+        await providers.share(session, owner.id, bot.slack.team_id, ssh_keys=True, vpcs=True)
+    again = CreateSession(shared)
+    await again.open("tenant-box-2")
+    await again.plan_step("digitalocean", "s-1vcpu-1gb", "nyc3")
+    offered = await again.submit({"deployment": {"deployment": sv.static_select("wordpress")}})
+    assert {"ssh_keys", "vpc"} <= set(block_ids(offered.data["view"]))

@@ -97,6 +97,31 @@ async def test_lost_servers_with_a_vpsbot_tag_are_reported_to_admins(bot: Bot) -
     assert dm.args["channel"] == ADMIN and "lost-one" in dm.args["text"]
 
 
+async def test_an_orphans_name_from_the_cloud_reaches_the_admins_inert(bot: Bot) -> None:
+    """A name set at the provider (outside vpsbot) is shown as typed in the report:
+    no broadcast, mention, link or formatting reaches the admins live."""
+    from tests.bot.core.test_mrkdwn_inert import HOSTILE, assert_inert
+
+    provider = bot.services.provider_for(bot.providers["digitalocean"])
+    lost = await provider.create_instance(
+        CreateRequest(
+            label="lost-two",
+            region="nyc3",
+            plan="s-1vcpu-1gb",
+            image="debian-12-x64",
+            tag=f"vpsbot-{uuid.uuid4()}",
+            extra_tags=["vpsbot"],
+        )
+    )
+    bot.sandbox.do.droplets[int(lost.id)].name = HOSTILE  # renamed in the cloud's console
+    mark = bot.api.mark()
+    report = await Reconciler(bot.services).cycle(force=True)
+    assert report is not None and len(report.orphans) == 1
+    dm = await bot.api.wait_for_call("chat.postMessage", after=mark)
+    assert dm.args["channel"] == ADMIN
+    assert_inert([{"type": "mrkdwn", "text": dm.args["text"]}], fallback=dm.args["text"])
+
+
 async def test_runs_once_per_period_across_replicas(bot: Bot) -> None:
     first, second = Reconciler(bot.services), Reconciler(bot.services)
     results = await asyncio.gather(first.cycle(), second.cycle())

@@ -162,6 +162,17 @@ async def test_two_installs_keep_their_tokens_sealed_and_their_installers_as_adm
     assert (await multi.services.slack_for(TWO)).token == two  # type: ignore[union-attr]
 
 
+async def test_opening_the_install_page_writes_no_state_row(multi: Multi) -> None:
+    """The public install URL costs nothing per visit: the state is signed and
+    written only when an install comes back with it."""
+    for _ in range(30):
+        async with multi.http.get(f"{multi.url}/slack/install") as response:
+            assert response.status == 200
+    assert await _rows(multi.services.db, "SELECT count(*) FROM slack_oauth_states") == [(0,)]
+    await _install(multi, ONE, ANN)
+    assert await _rows(multi.services.db, "SELECT count(*) FROM slack_oauth_states") == [(1,)]
+
+
 async def test_a_failed_install_gets_a_friendly_page(multi: Multi) -> None:
     async with multi.http.get(f"{multi.url}/slack/oauth_redirect?error=access_denied") as r:
         page = await r.text()

@@ -16,6 +16,7 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
+from bot.core.blocks import esc
 from bot.create.draft import Draft
 from bot.create.flows.base import ProviderFlow, Toggle
 from providers.models import DeploymentOption, Image, ScriptField
@@ -143,7 +144,9 @@ class LinodeFlow(ProviderFlow):
             if script.fields:
                 blocks.append(
                     ContextBlock(
-                        elements=[MarkdownTextObject(text=f"*{_cut(script.name, 200)}* asks for:")]
+                        elements=[
+                            MarkdownTextObject(text=f"*{esc(_cut(script.name, 200))}* asks for:")
+                        ]
                     )
                 )
             blocks += [

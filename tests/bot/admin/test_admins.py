@@ -250,6 +250,23 @@ async def test_an_org_wide_admin_is_not_removed_from_one_workspace(
     assert await named(services) == []
 
 
+async def test_admins_added_at_once_never_pass_the_limit(services: Services) -> None:
+    for n in range(admins_service.MAX_NAMED - 1):
+        await name(services, f"U0FULL{n:02d}", ANN)
+    outcomes = await asyncio.gather(
+        *(
+            admins_service.add(
+                services, TEAM, f"U0RACE{n:02d}", by=ANN, limit=admins_service.MAX_NAMED
+            )
+            for n in range(6)
+        ),
+        return_exceptions=True,
+    )
+    refused = [o for o in outcomes if isinstance(o, admins_service.AdminError)]
+    assert outcomes.count(True) == 1 and len(refused) == 5, outcomes
+    assert len(await named(services)) == admins_service.MAX_NAMED
+
+
 async def test_two_admins_removing_each_other_at_once_leave_one(services: Services) -> None:
     await name(services, ANN, ANN)
     await name(services, CAROL, ANN)

@@ -666,6 +666,11 @@ async def test_provider_add_for_a_workspace_share_and_workspaces_list(cli: Cli) 
     assert set(lines) == {"T0AAA", "T0BBB"}
     assert lines["T0AAA"][-2:] == ["1", "0"]  # one provider, no servers
     assert lines["T0BBB"][-2:] == ["1", "0"]  # the shared one
+    assert "no SSH keys or VPCs" in share.out  # the owner's keys and VPCs stay theirs
+    again = await cli("provider", "share", "shared", "--workspace", "T0BBB", "--ssh-keys")
+    assert again.code == 0 and "with the account's SSH keys)" in again.out, again.err
+    parts = await cli.fetch("SELECT team_id, ssh_keys, vpcs FROM provider_shares")
+    assert [(r["team_id"], r["ssh_keys"], r["vpcs"]) for r in parts] == [("T0BBB", True, False)]
     unshare = await cli("provider", "unshare", "shared", "--workspace", "T0BBB")
     assert unshare.code == 0 and "no longer shared" in unshare.out
 

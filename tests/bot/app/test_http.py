@@ -190,6 +190,14 @@ async def test_metrics_on_their_own_port_and_a_busy_port_is_named(services: Serv
             "vpsbot_provider_ratelimit_remaining",
         ):
             assert f"# TYPE {name} " in text, name
+        async with (
+            aiohttp.ClientSession() as client,
+            client.get(f"http://127.0.0.1:{port}/metrics") as public,
+            client.get(f"http://127.0.0.1:{port}/healthz") as health,
+        ):
+            # with a port of its own, /metrics is not on the Slack-facing one
+            assert (public.status, health.status) == (404, 200)
+            assert "vpsbot_build_info" not in await public.text()
 
         with pytest.raises(ConfigError) as busy:
             await http.start_serving(services, bolt, host="127.0.0.1", port=port)

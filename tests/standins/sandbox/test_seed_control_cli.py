@@ -182,15 +182,23 @@ async def test_serve_forever_prints_urls_and_serves(capsys: object) -> None:
 def test_the_sandbox_refuses_to_listen_beyond_loopback(
     host: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from standins.sandbox.cli import build_parser
+    from standins.sandbox.cli import parse_args
 
     with pytest.raises(SystemExit):
-        build_parser().parse_args(["--host", host])
+        parse_args(["--host", host])
     assert "not a loopback address" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::"])
+def test_inside_a_container_the_sandbox_listens_on_its_network_when_told(host: str) -> None:
+    from standins.sandbox.cli import parse_args
+
+    args = parse_args(["--container-network", "--host", host])
+    assert (args.host, args.container_network) == (host, True)
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.9", "::1", "localhost"])
 def test_the_sandbox_listens_on_loopback(host: str) -> None:
-    from standins.sandbox.cli import build_parser
+    from standins.sandbox.cli import parse_args
 
-    assert build_parser().parse_args(["--host", host]).host == host
+    assert parse_args(["--host", host]).host == host
