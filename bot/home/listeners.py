@@ -47,9 +47,13 @@ log = logging.getLogger(__name__)
 
 async def publish_home(services: Services, team_id: str, user_id: str) -> bool:
     """Render and publish ``user_id``'s Home tab; False when Slack refused."""
+    client = await services.slack_for(team_id)
+    if client is None:
+        log.info("Home of %s not published: workspace %s is not installed", user_id, team_id)
+        return False
     data = await service.home_data(services, team_id, user_id, datetime.now(UTC))
     try:
-        await services.slack.views_publish(user_id=user_id, view=home_view(data))
+        await client.views_publish(user_id=user_id, view=home_view(data))
     except SlackApiError as exc:
         log.warning("views.publish for %s failed: %s", user_id, slack_error(exc))
         return False
