@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.services import Services
 from bot.core.tags import instance_tag
+from bot.create import channels
 from bot.create.draft import Draft
 from bot.create.frame import StepData
 from bot.spend import guard
@@ -99,6 +100,10 @@ async def claim(
         )
         if verdict.refusal is not None:
             raise guard.SpendRefused(verdict.refusal, field="review")
+        # the channel policy again: it may have changed since the modal opened
+        elsewhere = channels.refusal(verdict.policy.create_channels, channel_id)
+        if elsewhere is not None:
+            raise guard.SpendRefused(elsewhere, field="review")
         if verdict.needs_approval and not approved:
             raise guard.SpendRefused(
                 "This server needs an approver's yes first; submit it again to ask for one.",

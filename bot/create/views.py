@@ -32,6 +32,7 @@ from bot.core.blocks import (
     md,
     plan_option,
 )
+from bot.create.channels import channel_block
 from bot.create.frame import (
     BACK_ACTION,
     CALLBACK_PREFIX,
@@ -126,6 +127,8 @@ def plan_view(data: StepData) -> View:
             ),
         ),
     ]
+    if draft.channel_choices:
+        blocks.append(channel_block(tuple(draft.channel_choices), draft.channel))
     plan_element: Any
     if len(data.plans) > MAX_STATIC_OPTIONS:
         chosen = data.plan
