@@ -173,17 +173,17 @@ async def start_bot(
     return services, runner, f"http://127.0.0.1:{port}"
 
 
-async def _installed(services: Services, api: SlackStandIn) -> None:
+async def _installed(services: Services, api: SlackStandIn, team: str = TEAM) -> None:
     """OAuth mode: the test's workspace installed (its token in the store), as an
     install would leave it, minus the installer becoming a named admin."""
     if services.installations is None:
         return
-    token = api.token_of(TEAM)
+    token = api.token_of(team)
     spec = api.installs[token]
     await services.installations.async_save(
         Installation(
             app_id=api.app_id,
-            team_id=TEAM,
+            team_id=team,
             team_name=str(spec["team_name"]),
             bot_token=token,
             bot_id=str(spec["bot_id"]),
@@ -192,6 +192,15 @@ async def _installed(services: Services, api: SlackStandIn) -> None:
             user_id=str(spec["user_id"]),
         )
     )
+
+
+async def another_workspace(bot: Bot, team: str, *members: str) -> None:
+    """A second workspace with ``members`` in it; in OAuth mode it is installed too
+    (its own token), as it must be for Slack to send its requests at all."""
+    bot.api.place(team, *members)
+    if oauth_mode(bot.api):
+        bot.api.install(team)
+        await _installed(bot.services, bot.api, team)
 
 
 @pytest.fixture
