@@ -100,10 +100,8 @@ async def claim(
         )
         if verdict.refusal is not None:
             raise guard.SpendRefused(verdict.refusal, field="review")
-        # the channel policy again: it may have changed since the modal opened
-        elsewhere = channels.refusal(verdict.policy.create_channels, channel_id)
-        if elsewhere is not None:
-            raise guard.SpendRefused(elsewhere, field="review")
+        if (elsewhere := channels.refusal(verdict.policy.create_channels, channel_id)) is not None:
+            raise guard.SpendRefused(elsewhere, field="review")  # the policy changed meanwhile
         if verdict.needs_approval and not approved:
             raise guard.SpendRefused(
                 "This server needs an approver's yes first; submit it again to ask for one.",
