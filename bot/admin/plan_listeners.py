@@ -182,7 +182,7 @@ async def import_submitted(
         count = await admin_ops.import_plans(
             services, row.name, markup, actor=user_id, team_id=team_id
         )
-        unpriced = await unpriced_plans(services, row.name)
+        unpriced = await unpriced_plans(services, row.name, team_id)
     except (AdminError, ProviderError, SecretError, UnsupportedProviderError) as exc:
         notice = Notice(f"Import failed: {failure(exc)}", ok=False)
     except SQLAlchemyError:

@@ -123,9 +123,10 @@ async def import_plans(
     return count
 
 
-async def unpriced_plans(services: Services, name: str) -> list[str]:
-    """Plans of provider ``name`` that came without a price (stored inactive)."""
-    row = await provider_named(services, name)
+async def unpriced_plans(services: Services, name: str, team_id: str | None = None) -> list[str]:
+    """Plans of provider ``name`` (as ``team_id`` names it, like :func:`import_plans`)
+    that came without a price (stored inactive)."""
+    row = await provider_named(services, name, team_id)
     async with services.db.session() as session:
         return await plans.unpriced(session, row.id)
 

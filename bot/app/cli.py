@@ -54,6 +54,17 @@ def _version() -> str:
     return f"vpsbot {version} (Python {sys.version.split()[0]})"
 
 
+def _workspace_option(parser: argparse.ArgumentParser) -> None:
+    """``--workspace T…`` on a command that names a provider: the name is looked up
+    as that workspace's admins see it in Slack (its own providers, and in
+    single-token mode the operator's); without it, among the operator's."""
+    parser.add_argument(
+        "--workspace",
+        metavar="T…",
+        help="the workspace whose provider NAME is (default: the operator's providers)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="vpsbot",
@@ -158,14 +169,17 @@ def build_parser() -> argparse.ArgumentParser:
     for action in ("enable", "disable"):
         p = psub.add_parser(action, help=f"{action} a provider")
         p.add_argument("name", help="the provider's name (see: vpsbot provider list)")
+        _workspace_option(p)
         p.set_defaults(func=cmd_provider_enable)
     rm = psub.add_parser("remove", help="remove a provider (refused while it has servers)")
     rm.add_argument("name", help="the provider's name (see: vpsbot provider list)")
     rm.add_argument("--force", action="store_true", help="remove even if servers use it")
+    _workspace_option(rm)
     rm.set_defaults(func=cmd_provider_remove)
     rt = psub.add_parser("rotate-token", help="validate and store a new token")
     rt.add_argument("name", help="the provider's name (see: vpsbot provider list)")
     rt.add_argument("--token-env", metavar="VAR", help=token_env)
+    _workspace_option(rt)
     rt.set_defaults(func=cmd_provider_rotate)
 
     provider_name = "the provider's name (see: vpsbot provider list)"
@@ -175,16 +189,19 @@ def build_parser() -> argparse.ArgumentParser:
     lsub = plans.add_subparsers(dest="action", required=True, metavar="ACTION")
     imp = lsub.add_parser("import", help="import a provider's sizes with a markup")
     imp.add_argument("--provider", required=True, help=provider_name)
+    _workspace_option(imp)
     group = imp.add_mutually_exclusive_group()
     group.add_argument("--markup-percent", metavar="N", help=percent)
     group.add_argument("--markup", metavar="AMOUNT", help=amount)
     imp.set_defaults(func=cmd_plans_import)
     pl = lsub.add_parser("list", help="list plans and prices")
     pl.add_argument("--provider", help="only this provider's plans")
+    _workspace_option(pl)
     pl.set_defaults(func=cmd_plans_list)
     st = lsub.add_parser("set", help="change a plan's markup")
     st.add_argument("plan", help="the provider's plan id (see: vpsbot plans list)")
     st.add_argument("--provider", required=True, help=provider_name)
+    _workspace_option(st)
     group = st.add_mutually_exclusive_group(required=True)
     group.add_argument("--markup-percent", metavar="N", help=percent)
     group.add_argument("--markup", metavar="AMOUNT", help=amount)
@@ -193,6 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
         p = lsub.add_parser(action, help=f"{action} a plan")
         p.add_argument("plan", help="the provider's plan id (see: vpsbot plans list)")
         p.add_argument("--provider", required=True, help=provider_name)
+        _workspace_option(p)
         p.set_defaults(func=cmd_plans_enable)
 
     pol = sub.add_parser("policy", help="the spend policy of a workspace (budgets, approvals)")

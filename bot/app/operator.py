@@ -122,6 +122,19 @@ def _workspace(value: str) -> str:
     return value
 
 
+def _team(args: argparse.Namespace) -> str | None:
+    """The ``--workspace`` a command was given (checked), or None: the operator."""
+    value = getattr(args, "workspace", None)
+    return _workspace(value) if value else None
+
+
+def _scope(services: Any, args: argparse.Namespace) -> Any:
+    """How ``--workspace`` names providers, by Slack's rules (``Services.scope``):
+    its own rows, plus the operator's in single-token mode; None: the operator's."""
+    team_id = _team(args)
+    return services.scope(team_id) if team_id else None
+
+
 def _read_token(args: argparse.Namespace) -> str:
     if args.token_env:
         token = os.environ.get(args.token_env)
@@ -183,7 +196,9 @@ async def cmd_provider_list(services: Any, args: argparse.Namespace) -> None:
 async def cmd_provider_enable(services: Any, args: argparse.Namespace) -> None:
     from bot.admin import service as admin_ops
 
-    await admin_ops.set_provider_active(services, args.name, args.action == "enable")
+    await admin_ops.set_provider_active(
+        services, args.name, args.action == "enable", team_id=_team(args)
+    )
     print(f"provider {args.name!r} {args.action}d")
 
 
@@ -191,7 +206,7 @@ async def cmd_provider_enable(services: Any, args: argparse.Namespace) -> None:
 async def cmd_provider_remove(services: Any, args: argparse.Namespace) -> None:
     from bot.admin import service as admin_ops
 
-    await admin_ops.remove_provider(services, args.name, force=args.force)
+    await admin_ops.remove_provider(services, args.name, force=args.force, team_id=_team(args))
     print(f"provider {args.name!r} removed")
 
 
@@ -199,8 +214,8 @@ async def cmd_provider_remove(services: Any, args: argparse.Namespace) -> None:
 async def cmd_provider_rotate(services: Any, args: argparse.Namespace) -> None:
     from bot.admin import service as admin_ops
 
-    await note_api_url(services, args, args.name)
-    await admin_ops.rotate_token(services, args.name, _read_token(args))
+    await note_api_url(services, args, args.name, _scope(services, args))
+    await admin_ops.rotate_token(services, args.name, _read_token(args), team_id=_team(args))
     print(f"provider {args.name!r}: new token validated and stored encrypted")
 
 
@@ -220,14 +235,13 @@ def _markup(args: argparse.Namespace) -> Any:
 @_with_services
 async def cmd_plans_import(services: Any, args: argparse.Namespace) -> None:
     from bot.admin import service as admin_ops
-    from db.repo import plans, providers
+    from bot.admin.plans_service import unpriced_plans
 
-    await note_api_url(services, args, args.provider)
-    count = await admin_ops.import_plans(services, args.provider, _markup(args))
+    team_id = _team(args)
+    await note_api_url(services, args, args.provider, _scope(services, args))
+    count = await admin_ops.import_plans(services, args.provider, _markup(args), team_id=team_id)
     print(f"imported {count} plan(s) from {args.provider!r}")
-    async with services.db.session() as session:
-        row = await providers.by_name(session, args.provider)
-        unpriced = await plans.unpriced(session, row.id) if row is not None else []
+    unpriced = await unpriced_plans(services, args.provider, team_id)
     if unpriced:
         print(
             f"{len(unpriced)} plan(s) came without a price and were imported inactive "
@@ -239,10 +253,16 @@ async def cmd_plans_import(services: Any, args: argparse.Namespace) -> None:
 async def cmd_plans_list(services: Any, args: argparse.Namespace) -> None:
     from db.repo import plans, providers
 
+    scope = _scope(services, args)
     async with services.db.session() as session:
         rows = await providers.list_all(session)
+        if scope is not None:
+            mine = await providers.list_all(session, scope=scope, owned_only=True)
+            owned = {row.id for row in mine}
+            rows = [row for row in rows if row.id in owned]
         if args.provider:
-            rows = [row for row in rows if row.name == args.provider]
+            named = await providers.by_name(session, args.provider, scope)
+            rows = [row for row in rows if named is not None and row.id == named.id]
             if not rows:
                 raise CliError(f"no provider named {args.provider!r}")
         print(
@@ -268,7 +288,7 @@ async def _plan_target(services: Any, args: argparse.Namespace) -> Any:
     from db.repo import providers
 
     async with services.db.session() as session:
-        row = await providers.by_name(session, args.provider)
+        row = await providers.by_name(session, args.provider, _scope(services, args))
     if row is None:
         raise CliError(f"no provider named {args.provider!r}")
     return row

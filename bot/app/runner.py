@@ -84,12 +84,15 @@ def _api_url(args: argparse.Namespace | None) -> str | None:
     return None
 
 
-async def note_api_url(services: Any, args: argparse.Namespace, name: str) -> None:
-    """Remember the stored provider's API URL, for an error line about it."""
+async def note_api_url(
+    services: Any, args: argparse.Namespace, name: str, scope: Any = None
+) -> None:
+    """Remember the stored provider's API URL, for an error line about it (``scope``:
+    the workspace naming it, see ``providers.by_name``)."""
     from db.repo import providers
 
     async with services.db.session() as session:
-        row = await providers.by_name(session, name)
+        row = await providers.by_name(session, name, scope)
     if row is not None:
         args.type = row.type
         args.resolved_api_url = row.configuration.get("api_url")

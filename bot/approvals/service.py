@@ -107,20 +107,24 @@ async def _announce(
     """The decision on the request's message, in its thread, and to the requester
     (and to the :func:`bot.spend.requests.on_decided` hooks)."""
     await requests.decided(services, row, by)
+    client = await services.slack_for(row.team_id)
+    if client is None:
+        log.warning("approval %s not announced: %s is not installed", row.id, row.team_id)
+        return
     if row.channel_id and row.message_ts:
         try:
-            await services.slack.chat_update(
+            await client.chat_update(
                 channel=row.channel_id,
                 ts=row.message_ts,
                 text=line,
                 blocks=requests.request_blocks(row, decided=line),
             )
-            await services.slack.chat_postMessage(
+            await client.chat_postMessage(
                 channel=row.channel_id, thread_ts=row.message_ts, text=line
             )
         except SlackApiError as exc:
             log.warning("approval %s not updated: %s", row.id, slack_error(exc))
-    await tell(services.slack, row.requester_channel, row.requested_by, line)
+    await tell(client, row.requester_channel, row.requested_by, line)
 
 
 async def _audit(services: Services, row: ApprovalRequest, user_id: str | None, what: str) -> None:

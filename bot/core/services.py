@@ -2,6 +2,11 @@
 
 ``Services`` owns the database, the secret box, the provider registry and the
 Slack client. Listeners get it through ``register(app, services)``.
+
+In OAuth mode no Slack client without a workspace exists: ``Services.slack`` is a
+:class:`WorkspacelessClient` that only carries the pooled session, base URL and
+retry policy the per-workspace clients share, and refuses every call. Whatever
+speaks to Slack says for which workspace: :meth:`Services.slack_for`.
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 from cachetools import TTLCache
@@ -29,7 +35,13 @@ from db.repo.providers import Scope
 from providers.base import Provider
 from providers.registry import ProviderRegistry
 
-__all__ = ["Services", "resolve_database_url", "resolve_keys"]
+__all__ = [
+    "NoWorkspaceError",
+    "Services",
+    "WorkspacelessClient",
+    "resolve_database_url",
+    "resolve_keys",
+]
 
 log = logging.getLogger(__name__)
 
@@ -67,12 +79,37 @@ def _slack_api_logger() -> logging.Logger:
     return logger
 
 
+class NoWorkspaceError(RuntimeError):
+    """A Slack call in OAuth mode that did not say for which workspace (a bug)."""
+
+
+class WorkspacelessClient(AsyncWebClient):
+    """OAuth mode's template client: the session, base URL, logger and retry policy
+    that Bolt's per-request clients and :meth:`Services.slack_for` copy. It holds no
+    token and refuses every call, so a path that forgets its workspace fails loudly
+    in tests instead of Slack answering ``invalid_auth`` to nobody."""
+
+    async def api_call(self, api_method: str, **kwargs: Any) -> Any:
+        """Only a call that brings its own credentials passes: Bolt's OAuth flow
+        exchanging a code (client id and secret) or checking the token it got."""
+        if kwargs.get("auth") is not None or any(
+            isinstance(kwargs.get(part), dict) and kwargs[part].get("token")
+            for part in ("params", "data", "json")
+        ):
+            return await super().api_call(api_method, **kwargs)
+        raise NoWorkspaceError(
+            f"Slack {api_method} without a workspace: use services.slack_for(team_id)"
+        )
+
+
 @dataclass
 class Services:
     settings: Settings
     db: Database
     box: SecretBox
     registry: ProviderRegistry
+    #: single-token mode: the one client; OAuth mode: a :class:`WorkspacelessClient`
+    #: (refuses every call). Code that speaks to Slack uses :meth:`slack_for`.
     slack: AsyncWebClient
     offers: OfferCache
     embedded: EmbeddedPostgres | None = None
@@ -196,14 +233,15 @@ class Services:
             secret = settings.slack_client_secret
             redactor.add(secret.get_secret_value() if secret else None)
             installations = SealedInstallationStore(settings.slack_client_id, db.engine, box)
+        client_type = AsyncWebClient if installations is None else WorkspacelessClient
         return cls(
             settings=settings,
             db=db,
             offers=OfferCache(db),
             box=box,
             registry=ProviderRegistry(),
-            slack=AsyncWebClient(
-                token=token,
+            slack=client_type(
+                token=token if installations is None else None,
                 base_url=settings.slack_api_url,
                 logger=_slack_api_logger(),
                 retry_handlers=retry_handlers(),

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.pricing import BackupsUnpriced, Price, plan_price
 from bot.core.services import Services
 from bot.core.tags import instance_tag
+from bot.create import channels
 from bot.create.draft import Draft
 from bot.create.frame import StepData
 from bot.spend import guard
@@ -107,6 +108,8 @@ async def claim(
         )
         if verdict.refusal is not None:
             raise guard.SpendRefused(verdict.refusal, field="review")
+        if (elsewhere := channels.refusal(verdict.policy.create_channels, channel_id)) is not None:
+            raise guard.SpendRefused(elsewhere, field="review")  # the policy changed meanwhile
         if verdict.needs_approval and not approved:
             raise guard.SpendRefused(
                 "This server needs an approver's yes first; submit it again to ask for one.",

@@ -62,6 +62,11 @@ class Draft(BaseModel):
     lease_hours: int | None = None
     #: "no expiry" chosen (honoured only when the policy allows it)
     no_expiry: bool = False
+    #: (id, name) of the channels offered in step 1 for the server's card: a create
+    #: from the Home tab where several channels are allowed (bot.create.channels)
+    channel_choices: list[tuple[str, str]] = Field(default_factory=list)
+    #: the channel picked among ``channel_choices``
+    channel: str | None = None
 
     def store(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.core.services import Services
+from bot.create.channels import choices_in
 from bot.create.draft import Draft
 from bot.create.views import CALLBACK_PREFIX
 from db.repo import drafts
@@ -59,7 +60,7 @@ def _fresh(view: dict[str, Any], team_id: str, user_id: str) -> DraftState | Non
         user_id=user_id,
         channel_id=channel if isinstance(channel, str) else None,
         step="plan",
-        draft=Draft(label=label[:64]),
+        draft=Draft(label=label[:64], channel_choices=choices_in(blocks)),
     )
 
 
@@ -76,13 +77,16 @@ async def load_draft(
         return _fresh(view, team_id, user_id)
     if row.team_id != team_id or row.user_id != user_id:
         return None
+    draft = Draft.model_validate(row.data)
     return DraftState(
         view_id=row.view_id,
         team_id=row.team_id,
         user_id=row.user_id,
-        channel_id=row.channel_id,
+        # a Home create opens without a channel: the one picked in step 1 (checked
+        # against the policy there, and again at the claim)
+        channel_id=row.channel_id or (draft.channel if draft.channel_choices else None),
         step=row.step,
-        draft=Draft.model_validate(row.data),
+        draft=draft,
         instance_id=row.instance_id,
     )
 

@@ -29,7 +29,7 @@ from bot.core.slack import (
     update_view,
     view_of,
 )
-from bot.create import catalog, service, steps
+from bot.create import catalog, channels, service, steps
 from bot.create.draft import STEPS, generate_label
 from bot.create.drafts import DraftState, load_draft, save_draft
 from bot.create.finish import Reply, finish, with_policy
@@ -42,8 +42,6 @@ from bot.create.views import (
     loading_view,
     message_view,
 )
-from bot.spend.policy import effective
-from db.repo import spend as spend_repo
 
 __all__ = [
     "SUBCOMMANDS",
@@ -78,11 +76,7 @@ async def create_command(
     before ``views.open``, whose trigger expires in three seconds)."""
     await ack()
     team_id, channel_id = str(command.get("team_id") or ""), command.get("channel_id")
-    allowed_in = services.create_channels.get(team_id)
-    if allowed_in is None:
-        async with services.db.session() as session:
-            allowed_in = effective(await spend_repo.get_policy(session, team_id)).create_channels
-        services.create_channels[team_id] = allowed_in
+    allowed_in = await channels.allowed_channels(services, team_id)
     if allowed_in and channel_id not in allowed_in:
         where = ", ".join(f"<#{c}>" for c in allowed_in[:10])
         await answer(
@@ -151,6 +145,7 @@ async def plan_or_provider_changed(
     draft = state.draft
     before = draft.provider_id
     steps.absorb(draft, "plan", state_values(body))
+    draft.channel = channels.chosen_channel(state_values(body)) or draft.channel
     data, provider_row, _ = await catalog.gather(services, draft, "plan", team_id=state.team_id)
     if draft.provider_id != before:
         if provider_row is not None:
@@ -250,6 +245,9 @@ async def step_submitted(
         )
     await with_policy(services, state, step, data)
     errors = steps.read_step(services, step, values, data, provider)
+    if step == "plan" and draft.channel_choices:
+        picked, wrong = await channels.take_pick(services, state.team_id, draft, values)
+        state.channel_id, errors = picked, {**errors, **wrong}
     if errors:
         if not reply.acked:
             await save_draft(services, state, step)

@@ -26,6 +26,7 @@ from pydantic import BaseModel
 
 from bot.core.services import Services
 from bot.create import catalog
+from bot.create.channels import channel_block
 from bot.create.draft import Draft
 from bot.create.views import LABEL_BLOCK, StepData, view_for
 from db.models import ServiceProvider
@@ -135,6 +136,7 @@ async def first_view(
     label: str,
     channel_id: str | None,
     team_id: str,
+    choices: tuple[tuple[str, str], ...] = (),
 ) -> tuple[str, ServiceProvider]:
     """Step 1 for a fresh draft, as the JSON text ``views.open`` sends, and the
     provider row it shows first.
@@ -144,7 +146,8 @@ async def first_view(
     with its prices, and encoding that nested dict again on every command was
     about a quarter of the command's CPU (``bench/bench_create.py``). Per command
     only the label block and the metadata are encoded, and the parts are joined
-    as JSON values, never edited as text.
+    as JSON values, never edited as text. ``choices``: the channels the member
+    picks the card's among (a Home create where several are allowed), after the label.
     """
     generation = services.offers.generation
     row = rows[0]
@@ -162,6 +165,8 @@ async def first_view(
     blocks = list(blank.blocks)
     if blank.label_at >= 0 and label:
         blocks[blank.label_at] = json.dumps(_with_initial(blank.label_block, label))
+    if choices:
+        blocks.insert(blank.label_at + 1, json.dumps(channel_block(choices, None).to_dict()))
     shell = json.dumps({**blank.shell, "private_metadata": json.dumps({"channel": channel_id})})
     # a JSON object's text ends with its closing brace: the blocks go in before it
     return f'{shell[:-1]}, "blocks": [{", ".join(blocks)}]}}', row

@@ -8,6 +8,7 @@ messages are :mod:`bot.create.messages` (all re-exported here for callers).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -34,6 +35,7 @@ from bot.core.blocks import (
     plan_option,
 )
 from bot.core.pricing import backups_note
+from bot.create.channels import CHANNEL_BLOCK, channel_block
 from bot.create.frame import (
     BACK_ACTION,
     CALLBACK_PREFIX,
@@ -76,6 +78,7 @@ __all__ = [
     "loading_view",
     "message_view",
     "password_lost_view",
+    "plan_step",
     "plan_view",
     "review_lines",
     "review_view",
@@ -323,9 +326,28 @@ def config_view(data: StepData) -> View:
     return modal("config", with_errors(blocks, draft.errors))
 
 
+def plan_step(data: StepData) -> View:
+    """Step 1, with the pick of the card's channel (and its error under it) when the
+    draft offers one: a create from the Home tab where several channels are allowed."""
+    draft = data.draft
+    if not draft.channel_choices:
+        return plan_view(data)
+    why = draft.errors.get(CHANNEL_BLOCK)
+    rest = {k: v for k, v in draft.errors.items() if k != CHANNEL_BLOCK}
+    view = plan_view(replace(data, draft=draft.model_copy(update={"errors": rest})))
+    blocks = list(view.blocks or [])
+    at = next((i + 1 for i, b in enumerate(blocks) if b.block_id == LABEL_BLOCK), len(blocks))
+    picked: list[Block] = [channel_block(tuple(draft.channel_choices), draft.channel)]
+    if why:
+        picked.append(ContextBlock(elements=[md(f":warning: {why}")]))
+    blocks[at:at] = picked
+    view.blocks = blocks
+    return view
+
+
 def view_for(step: str, data: StepData) -> View:
     builders = {
-        "plan": plan_view,
+        "plan": plan_step,
         "deployment": deployment_view,
         "image": image_view,
         "config": config_view,

@@ -20,7 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.services import Services
 from bot.core.slack import Subcommand, answer, first_action, slack_error, team_and_user
-from bot.create import catalog
+from bot.create import catalog, channels
 from bot.create.draft import generate_label
 from bot.create.render import first_view
 from bot.home import service
@@ -47,9 +47,13 @@ log = logging.getLogger(__name__)
 
 async def publish_home(services: Services, team_id: str, user_id: str) -> bool:
     """Render and publish ``user_id``'s Home tab; False when Slack refused."""
+    client = await services.slack_for(team_id)
+    if client is None:
+        log.info("Home of %s not published: workspace %s is not installed", user_id, team_id)
+        return False
     data = await service.home_data(services, team_id, user_id, datetime.now(UTC))
     try:
-        await services.slack.views_publish(user_id=user_id, view=home_view(data))
+        await client.views_publish(user_id=user_id, view=home_view(data))
     except SlackApiError as exc:
         log.warning("views.publish for %s failed: %s", user_id, slack_error(exc))
         return False
@@ -80,7 +84,9 @@ async def create_clicked(
     client: AsyncWebClient,
     services: Services,
 ) -> None:
-    """Create a server: the same modal as `/vps create`."""
+    """Create a server: the same modal as `/vps create`, under the channel policy:
+    the card goes to the one allowed channel, or the member picks one of several
+    in step 1 (no policy: to the member directly)."""
     await ack()
     team_id, user_id = team_and_user(context)
     if not user_id:
@@ -95,7 +101,10 @@ async def create_clicked(
         except SlackApiError as exc:
             log.warning("no-provider note from the Home tab not sent: %s", slack_error(exc))
         return
-    view, row = await first_view(services, rows, generate_label(), None, team_id)
+    allowed = await channels.allowed_channels(services, team_id)
+    choices = await channels.channel_choices(client, allowed) if len(allowed) > 1 else ()
+    channel = allowed[0] if len(allowed) == 1 else None
+    view, row = await first_view(services, rows, generate_label(), channel, team_id, choices)
     try:
         # the view is JSON text already (see first_view); Slack takes it as is
         await client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=view)  # type: ignore[arg-type]

@@ -211,8 +211,12 @@ async def submit(
 async def post(services: Services, row: ApprovalRequest, channel: str) -> None:
     """Post the request to ``channel`` and remember where (for its thread)."""
     what = asked_for(row, bold=False)
+    client = await services.slack_for(row.team_id)
+    if client is None:
+        log.warning("approval request %s not posted: %s is not installed", row.id, row.team_id)
+        return
     try:
-        posted = await services.slack.chat_postMessage(
+        posted = await client.chat_postMessage(
             channel=channel,
             text=f"Approval needed: {what} for <@{row.requested_by}>",
             blocks=request_blocks(row),
@@ -220,7 +224,7 @@ async def post(services: Services, row: ApprovalRequest, channel: str) -> None:
     except SlackApiError as exc:
         log.warning("approval request %s not posted: %s", row.id, slack_error(exc))
         await tell(
-            services.slack,
+            client,
             row.requester_channel,
             row.requested_by,
             "vpsbot could not post your approval request; ask an admin to check the approval "

@@ -173,9 +173,12 @@ class LeaseSweeper:
             targets.append({"channel": row.channel_id, "thread_ts": row.message_ts})
         if row.created_by:
             targets.append({"channel": row.created_by})
+        client = await status.client_for(self.services, row) if targets else None
+        if client is None:
+            return
         for target in targets:
             try:
-                await self.services.slack.chat_postMessage(text=text, blocks=blocks, **target)
+                await client.chat_postMessage(text=text, blocks=blocks, **target)
             except Exception as exc:  # one refusal must not stop the other target
                 reason = slack_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
                 log.warning("lease message for %s not posted: %s", row.id, reason)

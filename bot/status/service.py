@@ -28,7 +28,15 @@ from bot.status.views import ServerCard, outcome_modal, status_message
 from db.models import Plan, ServiceProvider, VpsInstance
 from db.repo import drafts, instances
 
-__all__ = ["card_for", "creation_known", "is_posted", "on_change", "post_event", "publish"]
+__all__ = [
+    "card_for",
+    "client_for",
+    "creation_known",
+    "is_posted",
+    "on_change",
+    "post_event",
+    "publish",
+]
 
 log = logging.getLogger(__name__)
 
@@ -102,8 +110,8 @@ async def _mark(services: Services, row_id: uuid.UUID, *, stale: bool, **values:
         await instances.mark_card(session, row_id, stale=stale, **values)
 
 
-async def _client_for(services: Services, row: VpsInstance) -> AsyncWebClient | None:
-    """The client for the server's own workspace, or None (logged) when that
+async def client_for(services: Services, row: VpsInstance) -> AsyncWebClient | None:
+    """The Slack client for the server's own workspace, or None (logged) when that
     workspace has no installation any more: nothing is posted there, and nothing
     is marked for a retry — a reinstall posts again on the next change."""
     enterprise = row.configuration.get("enterprise_id")
@@ -127,7 +135,7 @@ async def _publish(services: Services, instance_id: uuid.UUID, note: str | None)
         row = await instances.get(session, instance_id)
     if row is None:
         return
-    client = await _client_for(services, row)
+    client = await client_for(services, row)
     if client is None:
         return
     text, blocks = status_message(await card_for(services, row, note))
@@ -181,7 +189,7 @@ async def post_event(services: Services, instance_id: uuid.UUID, text: str) -> N
         row = await instances.get(session, instance_id)
     if row is None or not row.channel_id or not is_posted(row):
         return
-    client = await _client_for(services, row)
+    client = await client_for(services, row)
     if client is None:
         return
     try:
@@ -199,4 +207,7 @@ async def creation_known(services: Services, row: VpsInstance, *, created: bool)
         view_id = await drafts.view_creating(session, row.id)
         provider = await session.get(ServiceProvider, row.provider_id) if row.provider_id else None
     name = provider.name if provider else row.provider_type
-    await update_view(services.slack, view_id, outcome_modal(row.label, name, created=created))
+    client = await client_for(services, row)
+    if client is None:
+        return
+    await update_view(client, view_id, outcome_modal(row.label, name, created=created))

@@ -62,17 +62,18 @@ async def tokens_revoked(
 
 
 def callback_options(services: Services) -> AsyncCallbackOptions:
-    """Success: the installer becomes admin, then a friendly page. Failure: a page
+    """Success: the installer becomes admin (when first), then a friendly page. Failure: a page
     naming what the person can do, never the raw error."""
 
     async def success(args: AsyncSuccessArgs) -> BoltResponse:
         installation = args.installation
-        await service.installed(services, installation)
+        named = await service.installed(services, installation)
         page = success_page(
             installation.team_name or installation.enterprise_name,
             f"https://slack.com/app_redirect?app={installation.app_id}"
             if installation.app_id
             else None,
+            admin=named,
         )
         return BoltResponse(status=200, body=page, headers=_HTML)
 

@@ -15,14 +15,21 @@ padding:0 1rem;line-height:1.5}}h1{{font-size:1.5rem}}</style></head>
 """
 
 
-def success_page(team_name: str | None, app_url: str | None) -> str:
+def success_page(team_name: str | None, app_url: str | None, *, admin: bool = True) -> str:
+    """The page after an install; ``admin`` says whether the installer was named
+    the workspace's first vpsbot admin (a reinstall names nobody)."""
     where = escape(team_name) if team_name else "your workspace"
     link = f'<p><a href="{escape(app_url)}">Open Slack</a></p>' if app_url else ""
+    role = (
+        "as the installer you are its first vpsbot admin "
+        "(<code>/vps admin</code> adds cloud providers)."
+        if admin
+        else "its vpsbot admins stay as they were (ask one of them for admin rights)."
+    )
     return _PAGE.format(
         title="vpsbot is installed",
         body=f"<p>vpsbot is now installed in <b>{where}</b>. Type <code>/vps help</code> "
-        "in any channel to start; as the installer you are its first vpsbot admin "
-        "(<code>/vps admin</code> adds cloud providers).</p>" + link,
+        f"in any channel to start; {role}</p>" + link,
     )
 
 

@@ -19,15 +19,16 @@ __all__ = ["installed", "revoked", "uninstalled"]
 log = logging.getLogger(__name__)
 
 
-async def installed(services: Services, installation: Installation) -> None:
-    """The installing user becomes the workspace's (or Grid org's) first vpsbot admin."""
+async def installed(services: Services, installation: Installation) -> bool:
+    """The installing user becomes the workspace's (or Grid org's) first vpsbot admin,
+    and a later installer only when no named admin is left: in many workspaces any
+    member may install apps, and a reinstall (for new scopes, say) grants nothing.
+    The audit entry says which it was; True when the installer was named."""
     team_id = installation.team_id or installation.enterprise_id or ""
     if not team_id or not installation.user_id:
-        return
+        return False
     async with services.db.session() as session, session.begin():
-        added = await workspaces.add_admin(
-            session, team_id, installation.user_id, added_by=installation.user_id
-        )
+        added = await workspaces.add_first_admin(session, team_id, installation.user_id)
         await activity.record(
             session,
             event_type="workspace.installed",
@@ -43,7 +44,8 @@ async def installed(services: Services, installation: Installation) -> None:
             },
         )
     services.admin_verdicts.pop((team_id, installation.user_id), None)
-    log.info("installed in %s by %s", team_id, installation.user_id)
+    log.info("installed in %s by %s (named admin: %s)", team_id, installation.user_id, added)
+    return added
 
 
 async def uninstalled(services: Services, enterprise_id: str | None, team_id: str | None) -> None:

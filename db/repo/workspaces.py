@@ -54,6 +54,19 @@ async def add_admin(
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+async def add_first_admin(session: AsyncSession, team_id: str, user_id: str) -> bool:
+    """Name ``user_id`` an admin of ``team_id`` only when it has no named admin yet
+    (or none left): an installer's right, not a reinstaller's. Installs of one
+    workspace are serialised (a transaction-scoped advisory lock), so two racing
+    installers cannot both find it empty."""
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": "vpsbot-admins:" + team_id}
+    )
+    if await count_admins(session, team_id):
+        return False
+    return await add_admin(session, team_id, user_id, added_by=user_id)
+
+
 async def remove_admin(session: AsyncSession, team_id: str, user_id: str) -> bool:
     result = await session.execute(
         delete(WorkspaceAdmin).where(

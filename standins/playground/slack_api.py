@@ -332,6 +332,7 @@ class SlackStandIn:
         #: what apps.connections.open hands out (a Socket Mode WebSocket URL);
         #: the app-level token must also be in ``valid_tokens``
         self.socket_url: str | None = None
+        self._init_strictness()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -706,7 +707,9 @@ class SlackStandIn:
             return self._oauth_v2_access(call.args)
         if method == "auth.test" and call.token in self.installs:
             return self._install_auth_test(call.token)
-        if method != "api.test":
+        if self.strict_workspaces:
+            self._check_strictly(method, call)
+        elif method != "api.test":
             if not call.token:
                 raise _ApiError("invalid_auth")  # Slack itself says "not_authed" here
             if call.token not in self.valid_tokens:
@@ -993,6 +996,93 @@ class SlackStandIn:
         return view
 
     # ------------------------------------------------------------------ Web API methods
+
+    # ------------------------------------------------------------- strict workspaces
+    # A self-contained block: with ``strict_workspaces`` on (OAuth mode), the
+    # stand-in is as strict as Slack about whose token a call carries. Only tokens
+    # issued by an install are valid; a call without one is ``not_authed``, with an
+    # unknown one ``invalid_auth``, with a revoked one ``token_revoked``; a token of
+    # one workspace naming another workspace's channel, user, view or trigger gets
+    # ``channel_not_found`` / ``user_not_found`` / ``not_found`` /
+    # ``invalid_trigger_id``. Every such refusal is also kept in ``refusals``, for a
+    # test to fail on the ones it did not ask for. Channels and users belong to the
+    # stand-in's own ``team_id`` unless said otherwise (``place``).
+
+    def _init_strictness(self) -> None:
+        self.strict_workspaces = False
+        #: every call refused by the strict checks (never an injected fault)
+        self.refusals: list[Call] = []
+        #: channel or user id -> the workspace it belongs to (default: ``team_id``)
+        self.homes: dict[str, str] = {}
+        #: workspace -> its Grid org, for the tokens of org-wide installs
+        self.orgs: dict[str, str] = {}
+
+    def install(
+        self, team_id: str, *, enterprise_id: str | None = None, org_wide: bool = False
+    ) -> str:
+        """A bot token for ``team_id`` (or a Grid org) as an approved install would
+        issue, without the browser's part of the dance."""
+        code = self.issue_code(
+            team_id, "UINSTALLER", enterprise_id=enterprise_id, org_wide=org_wide
+        )
+        if enterprise_id and not org_wide:
+            self.orgs[team_id] = enterprise_id
+        return str(self._oauth_v2_access({"code": code})["access_token"])
+
+    def place(self, team_id: str, *ids: str) -> None:
+        """Say that channels or users ``ids`` belong to workspace ``team_id``."""
+        for one in ids:
+            self.homes[one] = team_id
+
+    def home_of(self, channel_or_user: str) -> str:
+        """The workspace a channel or user id belongs to (a DM's, its user's)."""
+        key = channel_or_user
+        if key not in self.homes and key[:1] == "D":
+            key = "U" + key[1:]
+        found = self.homes.get(key)
+        if found is None and key in self.users and self.users[key].get("team_id"):
+            found = str(self.users[key]["team_id"])
+        return found or self.team_id
+
+    def _may_reach(self, token: str, team_id: str) -> bool:
+        spec = self.installs[token]
+        if spec["team_id"]:
+            return bool(spec["team_id"] == team_id)
+        return bool(spec["enterprise_id"]) and self.orgs.get(team_id) == spec["enterprise_id"]
+
+    def _refuse(self, call: Call, error: str) -> None:
+        call.response = {"ok": False, "error": error}
+        self.refusals.append(call)
+        raise _ApiError(error)
+
+    def _check_strictly(self, method: str, call: Call) -> None:
+        """Refuse ``call`` as Slack would refuse it with its token (see above)."""
+        if method == "api.test":
+            return
+        token = call.token
+        if not token:
+            self._refuse(call, "not_authed")
+        assert token is not None
+        if token not in self.installs:
+            self._refuse(call, "invalid_auth")
+        if token not in self.valid_tokens:
+            self._refuse(call, "token_revoked")
+        args = call.args
+        for key, error in (
+            ("channel", "channel_not_found"),
+            ("user", "user_not_found"),
+            ("user_id", "user_not_found"),
+        ):
+            value = args.get(key)
+            if isinstance(value, str) and value and not self._may_reach(token, self.home_of(value)):
+                self._refuse(call, error)
+        view_id = args.get("view_id")
+        view = self.views.get(str(view_id)) if view_id else None
+        if view is not None and not self._may_reach(token, str(view.get("team_id"))):
+            self._refuse(call, "not_found")
+        trigger_user = self._trigger_users.get(str(args.get("trigger_id") or ""))
+        if trigger_user and not self._may_reach(token, self.home_of(trigger_user)):
+            self._refuse(call, "invalid_trigger_id")
 
     # ------------------------------------------------------------- OAuth installs
     # A self-contained block: Slack's side of the v2 OAuth flow for many

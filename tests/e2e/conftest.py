@@ -1,5 +1,13 @@
 """A whole vpsbot for end-to-end tests: the real Bolt app served over HTTP,
-a Slack Web API stand-in, the sandbox providers and real PostgreSQL."""
+a Slack Web API stand-in, the sandbox providers and real PostgreSQL.
+
+The Slack mode is a parameter of the stack: every test that uses ``api`` (and so
+``bot``) runs once in single-token mode and once in OAuth mode. In OAuth mode the
+workspace is installed (its own token, sealed in the installation store), the
+stand-in is as strict as Slack about tokens and workspaces, and the test fails on
+any refusal it did not ask for (a test that provokes one clears ``api.refusals``
+after checking it).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +20,7 @@ from typing import Any, TypeVar
 
 import pytest
 from aiohttp import web
+from slack_sdk.oauth.installation_store import Installation
 
 from bot.admin import service as admin_ops
 from bot.app.bolt import build_bolt_app
@@ -71,18 +80,47 @@ async def sandbox() -> AsyncIterator[Sandbox]:
     await box.stop()
 
 
+MODES = ("single", "oauth")
+
+
+@pytest.fixture(params=MODES)
+def slack_mode(request: pytest.FixtureRequest) -> str:
+    """The Slack mode the stack runs in: ``single`` (SLACK_BOT_TOKEN) or ``oauth``."""
+    return str(request.param)
+
+
 @pytest.fixture
-async def api() -> AsyncIterator[SlackStandIn]:
+async def api(slack_mode: str) -> AsyncIterator[SlackStandIn]:
     stand_in = SlackStandIn(bot_token=BOT_TOKEN, team_id=TEAM)
     await stand_in.start()
     stand_in.users[ADMIN] = {"id": ADMIN, "team_id": TEAM, "is_admin": False}
+    if slack_mode == "oauth":
+        stand_in.strict_workspaces = True
+        stand_in.install(TEAM)
     yield stand_in
     await stand_in.stop()
+    unasked = [f"{c.method}: {c.error}" for c in stand_in.refusals]
+    assert not unasked, f"Slack refused calls the test did not ask for: {unasked}"
+
+
+def oauth_mode(api: SlackStandIn) -> bool:
+    """Whether ``api`` stands in for Slack in OAuth mode (see ``slack_mode``)."""
+    return api.strict_workspaces
+
+
+def bot_token(api: SlackStandIn) -> str:
+    """The token vpsbot speaks to the test's workspace with, in either mode."""
+    return api.token_of(TEAM) if oauth_mode(api) else BOT_TOKEN
 
 
 def make_settings(api: SlackStandIn, database_url: str, keys: list[str], **extra: Any) -> Settings:
+    credentials: dict[str, Any] = (
+        {"slack_client_id": api.client_id, "slack_client_secret": api.client_secret}
+        if oauth_mode(api)
+        else {"slack_bot_token": BOT_TOKEN}
+    )
     return Settings(
-        slack_bot_token=BOT_TOKEN,
+        **credentials,
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=api.base_url,
         database_url=database_url,
@@ -103,7 +141,11 @@ async def start_bot(
 ) -> tuple[Services, web.AppRunner, str]:
     services = Services.build(make_settings(api, database_url, keys), database_url=database_url)
     await services.start()
+    await _installed(services, api)
     if register:
+        # OAuth mode: the workspace's own providers (operator-level ones would need
+        # sharing); single-token mode: the operator's, as `provider add` makes them
+        owner = TEAM if services.installations is not None else None
         for type_, url in (
             ("digitalocean", sandbox.digitalocean_url),
             ("linode", sandbox.linode_url),
@@ -114,9 +156,13 @@ async def start_bot(
                 name=f"sandbox-{type_}",
                 token=sandbox.tokens[type_],
                 api_url=url,
+                team_id=owner,
             )
             await admin_ops.import_plans(
-                services, f"sandbox-{type_}", admin_ops.Markup(percent=Decimal(20))
+                services,
+                f"sandbox-{type_}",
+                admin_ops.Markup(percent=Decimal(20)),
+                team_id=owner,
             )
     app = build_web_app(services, build_bolt_app(services))
     runner = web.AppRunner(app, shutdown_timeout=2.0)
@@ -125,6 +171,36 @@ async def start_bot(
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     return services, runner, f"http://127.0.0.1:{port}"
+
+
+async def _installed(services: Services, api: SlackStandIn, team: str = TEAM) -> None:
+    """OAuth mode: the test's workspace installed (its token in the store), as an
+    install would leave it, minus the installer becoming a named admin."""
+    if services.installations is None:
+        return
+    token = api.token_of(team)
+    spec = api.installs[token]
+    await services.installations.async_save(
+        Installation(
+            app_id=api.app_id,
+            team_id=team,
+            team_name=str(spec["team_name"]),
+            bot_token=token,
+            bot_id=str(spec["bot_id"]),
+            bot_user_id=str(spec["bot_user_id"]),
+            bot_scopes=api.scopes,
+            user_id=str(spec["user_id"]),
+        )
+    )
+
+
+async def another_workspace(bot: Bot, team: str, *members: str) -> None:
+    """A second workspace with ``members`` in it; in OAuth mode it is installed too
+    (its own token), as it must be for Slack to send its requests at all."""
+    bot.api.place(team, *members)
+    if oauth_mode(bot.api):
+        bot.api.install(team)
+        await _installed(bot.services, bot.api, team)
 
 
 @pytest.fixture

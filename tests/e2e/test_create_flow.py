@@ -388,7 +388,7 @@ async def test_no_providers_tells_the_user(bot: Bot) -> None:
     from bot.admin import service as admin_ops
 
     for row in bot.providers.values():
-        await admin_ops.set_provider_active(bot.services, row.name, False)
+        await admin_ops.set_provider_active(bot.services, row.name, False, team_id=row.team_id)
     response = await bot.slack.command("/vps", "create")
     assert response.status == 200
     posted = await bot.api.wait_for_response(lambda r: "provider" in str(r.payload))

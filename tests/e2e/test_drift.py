@@ -11,10 +11,11 @@ from sqlalchemy import select
 from bot.status.drift import Reconciler
 from bot.status.watcher import StatusWatcher
 from db.models import ActivityLog, VpsInstance
+from db.repo import workspaces
 from providers.http import RateBudget
 from providers.models import CreateRequest
 from standins.playground.slack_client import state_value as sv
-from tests.e2e.conftest import ADMIN, Bot
+from tests.e2e.conftest import ADMIN, TEAM, Bot
 from tests.e2e.session import CreateSession
 
 
@@ -90,6 +91,9 @@ async def test_lost_servers_with_a_vpsbot_tag_are_reported_to_admins(bot: Bot) -
             extra_tags=["vpsbot"],
         )
     )
+    # OAuth mode: the workspace's own provider, reported to its named admins
+    async with bot.services.db.session() as session, session.begin():
+        await workspaces.add_admin(session, TEAM, ADMIN)
     mark = bot.api.mark()
     report = await Reconciler(bot.services).cycle(force=True)
     assert report is not None and len(report.orphans) == 1

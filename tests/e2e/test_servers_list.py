@@ -12,7 +12,7 @@ from sqlalchemy import select
 from db.models import Plan, VpsInstance
 from db.repo import activity
 from standins.playground.slack_client import SlackSender
-from tests.e2e.conftest import Bot
+from tests.e2e.conftest import Bot, another_workspace
 
 JSON = dict[str, Any]
 BASE = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -126,6 +126,7 @@ async def test_list_shows_both_providers_newest_first_with_prices(bot: Bot) -> N
 async def test_the_other_workspace_sees_only_its_own(bot: Bot) -> None:
     await add_server(bot, "ours")
     await add_server(bot, "theirs", team="T0002", user="U0900", minutes=1)
+    await another_workspace(bot, "T0002", "U0900")
     other = bot.slack.as_user("U0900", team_id="T0002")
     body = (await other.command("/vps", "list")).data
     assert labels_in(body["blocks"]) == ["theirs"]

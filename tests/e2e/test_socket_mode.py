@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import aiohttp
+import pytest
 from aiohttp import web
 
 from bot.app.bolt import build_bolt_app
@@ -14,6 +15,13 @@ from bot.app.http import start_serving
 from tests.e2e.conftest import Bot
 
 APP_TOKEN = "xapp-1-A0001-socket-test"
+
+
+@pytest.fixture
+def slack_mode() -> str:
+    """Socket Mode serves one workspace only (OAuth mode refuses SLACK_APP_TOKEN):
+    this module runs in single-token mode alone."""
+    return "single"
 
 
 class FakeSocketModeEndpoint:

@@ -776,3 +776,22 @@ async def test_drift_reports_orphans_to_their_own_workspaces_admins_only(multi: 
         log_one = await activity.for_workspace(session, ONE, operator_rows=False)
     assert any(e.event_type == "vps.orphans" for e in log_two)
     assert not any(e.event_type == "vps.orphans" for e in log_one)
+
+
+async def test_a_later_installer_becomes_admin_only_when_none_is_left(multi: Multi) -> None:
+    """Any member may install apps in many workspaces: a reinstall by someone else
+    grants nothing while a named admin is left; each install is audited either way."""
+    await _install(multi, ONE, ANN)
+    await _install(multi, ONE, BOB)  # a reinstall, say for new scopes
+    admins = "SELECT team_id, user_id FROM workspace_admins ORDER BY 1, 2"
+    assert await _rows(multi.services.db, admins) == [(ONE, ANN)]
+    async with multi.services.db.session() as session, session.begin():
+        await workspaces.remove_admin(session, ONE, ANN)  # none named any more
+    await _install(multi, ONE, BOB)
+    assert await _rows(multi.services.db, admins) == [(ONE, BOB)]
+    audited = await _rows(
+        multi.services.db,
+        "SELECT user_id, metadata->>'new_admin' FROM activity_logs "
+        "WHERE event_type = 'workspace.installed' ORDER BY id",
+    )
+    assert audited == [(ANN, "true"), (BOB, "false"), (BOB, "true")]

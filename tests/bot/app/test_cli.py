@@ -738,6 +738,64 @@ async def test_policy_set_show_member_and_errors_at_the_field(cli: Cli) -> None:
     assert changes["lease_end_action"] == {"from": "power_off", "to": "delete"}
 
 
+async def test_every_command_naming_a_provider_takes_the_workspace_by_slacks_rules(
+    cli: Cli,
+) -> None:
+    """A workspace's own provider is reached with --workspace (issue 18: plans
+    import answered "no provider named …" right after provider add --workspace);
+    in OAuth mode --workspace never reaches the operator's unshared providers."""
+    oauth = {"SLACK_CLIENT_ID": "1111.2222", "SLACK_CLIENT_SECRET": "s3cret"}
+    token = cli.sandbox.tokens["digitalocean"]
+    env = {**oauth, "DO_TOKEN": token}
+    base = ("provider", "add", "--type", "digitalocean", "--api-url", cli.sandbox.digitalocean_url)
+    for extra in (("--workspace", "T0AAA"), ()):
+        added = await cli(
+            *base, "--name", "DigitalOcean T1", *extra, "--token-env", "DO_TOKEN", env=env
+        )
+        assert added.code == 0, added.err
+    ws = ("--workspace", "T0AAA")
+    name = ("--provider", "DigitalOcean T1")
+    imported = await cli("plans", "import", *name, *ws, "--markup-percent", "10", env=oauth)
+    assert imported.code == 0, imported.err
+    owners = await cli.fetch(
+        "SELECT p.team_id, count(v.id) AS n FROM service_providers p "
+        "LEFT JOIN vps_plans v ON v.provider_id = p.id GROUP BY p.team_id"
+    )
+    counts = {r["team_id"]: r["n"] for r in owners}
+    assert counts["T0AAA"] > 0 and counts[None] == 0  # the workspace's row, not the operator's
+    steps = [
+        ("plans", "set", "s-1vcpu-1gb", *name, *ws, "--markup", "2"),
+        ("plans", "disable", "s-1vcpu-1gb", *name, *ws),
+        ("plans", "enable", "s-1vcpu-1gb", *name, *ws),
+        ("provider", "disable", "DigitalOcean T1", *ws),
+        ("provider", "enable", "DigitalOcean T1", *ws),
+    ]
+    for step in steps:
+        run = await cli(*step, env=oauth)
+        assert run.code == 0, (step, run.err)
+    rotated = await cli(
+        "provider", "rotate-token", "DigitalOcean T1", *ws, "--token-env", "DO_TOKEN", env=env
+    )
+    assert rotated.code == 0, rotated.err
+    listed = await cli("plans", "list", *name, *ws, env=oauth)
+    assert listed.code == 0 and "s-1vcpu-1gb" in listed.out
+    [(markup,)] = await cli.fetch(
+        "SELECT v.markup_price FROM vps_plans v JOIN service_providers p ON p.id = v.provider_id "
+        "WHERE p.team_id = 'T0AAA' AND v.provider_plan_id = 's-1vcpu-1gb'"
+    )
+    assert markup == Decimal("2.00")
+    # the operator's own row is still reached without --workspace, never with another's
+    assert (await cli("plans", "import", *name, env=oauth)).code == 0
+    other = await cli("plans", "list", *name, "--workspace", "T0BBB", env=oauth)
+    assert other.code != 0 and "no provider named 'DigitalOcean T1'" in other.err
+    wrong = await cli("plans", "list", "--workspace", "nope", env=oauth)
+    assert wrong.code != 0 and "not a Slack workspace ID" in wrong.err
+    removed = await cli("provider", "remove", "DigitalOcean T1", *ws, env=oauth)
+    assert removed.code == 0, removed.err
+    left = await cli.fetch("SELECT team_id FROM service_providers")
+    assert [r["team_id"] for r in left] == [None]
+
+
 # ------------------------------------------------------------------------- spend
 
 
