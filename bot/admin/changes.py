@@ -1,5 +1,5 @@
 """What every administrative change shares: finding the provider it names,
-writing its audit entry, and dropping what this process cached about it.
+writing its audit entry, and dropping what every replica cached about it.
 
 Provider ids arrive from Slack as untrusted text; they are parsed here and the
 row is always read again from the database.
@@ -43,11 +43,10 @@ async def audit(
     )
 
 
-def changed(services: Services, row: ServiceProvider) -> None:
-    """Drop what this process cached about ``row`` at once: its client and catalogue, and
-    the offer `/vps create` reads (other replicas hear of it through NOTIFY)."""
-    services.registry.invalidate(str(row.id))
-    services.offers.clear()
+async def changed(services: Services, row: ServiceProvider) -> None:
+    """Drop what every replica cached about ``row``: its client and catalogue, and the
+    offer `/vps create` reads (at once here, through NOTIFY elsewhere)."""
+    await services.changed("provider", str(row.id))
 
 
 def provider_uuid(value: object) -> uuid.UUID | None:

@@ -118,7 +118,7 @@ async def import_plans(
             team_id=team_id,
             metadata={"name": row.name, "plans": count, "markup": markup.describe()},
         )
-    services.offers.clear()
+    await changed(services, row)
     return count
 
 
@@ -168,7 +168,7 @@ async def _change_plan(
             team_id=team_id,
             metadata={"name": row.name, "plan": provider_plan_id, **metadata},
         )
-    services.offers.clear()
+    await changed(services, row)
     return await _plan(services, row, provider_plan_id)
 
 
@@ -249,4 +249,4 @@ async def set_allowlist(
                 "allowed": "all" if allowed is None else len(configuration["allowed_deployments"]),
             },
         )
-    changed(services, row)
+    await changed(services, row)
