@@ -292,12 +292,12 @@ async def check_provider(
         valid = False
         status = f" (HTTP {exc.status})" if exc.status else ""
         message = f"{what} rejected the stored token{status}; rotate it."
-    except ProviderError as exc:
-        valid = None
-        message = f"could not check: {exc.user_message()}"
     except UnsupportedProviderError as exc:
         valid = None
         message = str(exc)
+    except ProviderError as exc:
+        valid = None
+        message = f"could not check: {exc.user_message()}"
     except SecretError:
         valid = None
         message = "the stored token cannot be decrypted with the configured keys; rotate it."

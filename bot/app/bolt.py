@@ -293,4 +293,5 @@ def build_bolt_app(services: Services) -> AsyncApp:
     app.command("/vps")(vps_command)
     for feature in (create, servers, admin, workspaces, approvals, home):
         feature.register(app)
+    home.keep_current(services)
     return app

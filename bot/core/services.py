@@ -14,6 +14,7 @@ listening connection).
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -31,13 +32,20 @@ from bot.core.slack_retries import retry_handlers
 from db.crypto import SecretBox, load_or_create_dev_key
 from db.embedded import EmbeddedPostgres
 from db.engine import Database
-from db.models import ServiceProvider
+from db.models import ApprovalRequest, ServiceProvider, VpsInstance
 from db.repo import changes, workspaces
 from db.repo.providers import Scope
 from providers.base import Provider
 from providers.registry import ProviderRegistry
 
-__all__ = ["Services", "Topic", "resolve_database_url", "resolve_keys"]
+__all__ = [
+    "DecidedHook",
+    "ServerHook",
+    "Services",
+    "Topic",
+    "resolve_database_url",
+    "resolve_keys",
+]
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +54,12 @@ log = logging.getLogger(__name__)
 #: workspace or Grid org), an installation (``<enterprise>:<team>``), a workspace's
 #: channel rules for `/vps create` (the workspace).
 Topic = Literal["provider", "admins", "install", "channels"]
+
+#: Called after a server's card is published (the Home tab of its owner, say).
+ServerHook = Callable[["Services", VpsInstance], Awaitable[None]]
+#: Called after an approval request is decided or expires, with who decided
+#: (None: expiry).
+DecidedHook = Callable[["Services", ApprovalRequest, str | None], Awaitable[None]]
 
 
 def resolve_keys(settings: Settings) -> list[str]:
@@ -109,6 +123,12 @@ class Services:
     )
     #: OAuth mode: every workspace's installation (None in single-token mode)
     installations: SealedInstallationStore | None = None
+    #: what features that show servers or requests elsewhere (the Home tab) want to
+    #: hear of: a card published (:mod:`bot.status.service`), a request decided
+    #: (:mod:`bot.spend.requests`); added once each by :meth:`on_server_change`
+    #: and :meth:`on_request_decided`, failures logged by the caller
+    server_hooks: list[ServerHook] = field(default_factory=list, repr=False)
+    decided_hooks: list[DecidedHook] = field(default_factory=list, repr=False)
     _own_slack_session: bool = False
     #: decrypted provider tokens per ciphertext (a ciphertext never changes meaning)
     _tokens: TtlCache[str, str] = field(
@@ -127,6 +147,16 @@ class Services:
     def single_workspace(self) -> bool:
         """One bot token for one workspace (``SLACK_BOT_TOKEN``), not OAuth installs."""
         return self.installations is None
+
+    def on_server_change(self, hook: ServerHook) -> None:
+        """Call ``hook`` whenever a server's card is published (once per hook)."""
+        if hook not in self.server_hooks:
+            self.server_hooks.append(hook)
+
+    def on_request_decided(self, hook: DecidedHook) -> None:
+        """Call ``hook`` whenever an approval request is decided or expires (once per hook)."""
+        if hook not in self.decided_hooks:
+            self.decided_hooks.append(hook)
 
     def scope(self, team_id: str) -> Scope:
         """The providers ``team_id`` may reach; operator-level rows are its own only
