@@ -59,17 +59,22 @@ class TtlCache(Generic[K, V]):
       asks ``key in cache`` and then reads ``cache[key]``: a key found by ``in``
       stays readable by the ``[]`` right after, even if it expired in between).
 
-    ``timer`` (monotonic seconds) is injectable so tests can age entries.
+    ``timer`` (monotonic seconds) is injectable, and may be swapped while the
+    cache is empty, so tests can age entries.
     """
 
     def __init__(
         self, *, ttl: float, maxsize: int, timer: Callable[[], float] = time.monotonic
     ) -> None:
         self.ttl = ttl
+        self.timer = timer
         self.generation = 0
-        self._entries: TTLCache[K, V] = TTLCache(maxsize=maxsize, ttl=ttl, timer=timer)
+        self._entries: TTLCache[K, V] = TTLCache(maxsize=maxsize, ttl=ttl, timer=self._now)
         self._loading: dict[K, asyncio.Future[V]] = {}
         self._seen: tuple[K, V] | None = None  # the last key found by ``in``
+
+    def _now(self) -> float:
+        return self.timer()
 
     # -- mapping ---------------------------------------------------------------------
 
