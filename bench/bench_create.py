@@ -5,9 +5,13 @@ stand-in: a minimal Bolt AsyncApp whose `/vps` only acks (Bolt's defaults), the
 same minimal app answering without Bolt's 10 ms ack polling (the way vpsbot
 answers, see bot/app/bolt.py) as a stricter baseline, and vpsbot answering
 `/vps create` (ack, then views.open with step 1 from the database and warm
-caches). The same load generator (aiohttp, signed requests, 20 connections)
-drives each, alternating rounds. Then step transitions (view_submission of step
-1 → the deployment view) are timed on vpsbot with warm caches.
+caches), and the same vpsbot on Bolt's own early answer (``vpsbot-bolt-early``:
+a plain AsyncApp with ``process_before_response=False`` instead of the
+``answer_on_ack`` subclass, with a scratch database of its own), to tell whether
+that subclass pays. The same load generator (aiohttp, signed requests, 20
+connections) drives each, alternating rounds. Then step transitions
+(view_submission of step 1 → the deployment view) are timed on both vpsbots
+with warm caches.
 
 Prints throughput, p50/p99 and the vpsbot/minimal ratios. Run:
     .venv/bin/python bench/bench_create.py [--requests 1500] [--concurrency 20]
@@ -35,7 +39,9 @@ sys.path.insert(0, str(ROOT))
 
 SECRET = "bench-signing-secret"
 #: The apps measured, each in its own process; the first is the issue's baseline.
-APPS = ("minimal", "minimal-early", "vpsbot")
+APPS = ("minimal", "minimal-early", "vpsbot", "vpsbot-bolt-early")
+#: The apps that are vpsbot (each opens views and has a database of its own).
+VPSBOTS = ("vpsbot", "vpsbot-bolt-early")
 TOKEN = "xoxb-bench-token"
 
 
@@ -100,7 +106,9 @@ async def _serve_minimal(port: int, slack_url: str, *, early: bool = False) -> N
     await _run(app, port)
 
 
-async def _serve_vpsbot(port: int, database_url: str, slack_url: str) -> None:
+async def _serve_vpsbot(
+    port: int, database_url: str, slack_url: str, *, bolt_early: bool = False
+) -> None:
     import logging
     from decimal import Decimal
 
@@ -115,6 +123,17 @@ async def _serve_vpsbot(port: int, database_url: str, slack_url: str) -> None:
     from db import migrate
     from db.repo import providers
     from standins.sandbox import Sandbox
+
+    if bolt_early:  # Bolt's own early answer: its ack polling, no answer_on_ack subclass
+        from slack_bolt.async_app import AsyncApp
+
+        from bot.app import bolt
+
+        class BoltEarly(AsyncApp):
+            def __init__(self, **kwargs: Any) -> None:
+                super().__init__(**{**kwargs, "process_before_response": False})
+
+        bolt.VpsbotApp = BoltEarly  # type: ignore[misc,assignment]
 
     logging.basicConfig(level=logging.WARNING)
     sandbox = Sandbox(linode_create_limit=None)
@@ -329,18 +348,25 @@ async def _bench(requests: int, concurrency: int, rounds: int) -> None:
 
     from bench._common import percentile, scratch_database, summary
 
-    async with scratch_database("vpsbot_bench_create") as database_url:
+    async with (
+        scratch_database("vpsbot_bench_create") as database_url,
+        scratch_database("vpsbot_bench_create_bolt") as bolt_database_url,
+    ):
         ports = {name: _free_port() for name in (*APPS, "standin")}
         slack, slack_url = _spawn("standin", ports["standin"])
+        databases = {name: database_url for name in APPS}
+        databases["vpsbot-bolt-early"] = bolt_database_url
         procs = {
-            name: _spawn(name, ports[name], database_url, slack_url=slack_url)[0] for name in APPS
+            name: _spawn(name, ports[name], databases[name], slack_url=slack_url)[0]
+            for name in APPS
         }
-        vpsbot, vpsbot_port, slack_port = procs["vpsbot"], ports["vpsbot"], ports["standin"]
+        slack_port = ports["standin"]
         urls = {name: f"http://127.0.0.1:{ports[name]}/slack/events" for name in APPS}
         results: dict[str, list[tuple[list[float], float, int]]] = {name: [] for name in APPS}
         # CPU each app (and the stand-in, serving vpsbot's views.open) spent in the
         # measured rounds: unlike req/s, barely moved by a busy neighbour
         cpu: dict[str, float] = {name: 0.0 for name in (*APPS, "standin")}
+        standin_cpu: dict[str, float] = {name: 0.0 for name in VPSBOTS}
         system: dict[str, float] = {name: 0.0 for name in APPS}
         try:
             # warm-up, then alternate rounds so drift in machine speed hits both alike
@@ -357,13 +383,17 @@ async def _bench(requests: int, concurrency: int, rounds: int) -> None:
                     await asyncio.sleep(0.3)  # let vpsbot's views.open calls finish
                     cpu[name] += _cpu_seconds(procs[name].pid) - before[0]
                     system[name] += _system_seconds(procs[name].pid) - system_before
-                    if name == "vpsbot":
-                        cpu["standin"] += _cpu_seconds(slack.pid) - before[1]
+                    if name in VPSBOTS:
+                        standin_cpu[name] += _cpu_seconds(slack.pid) - before[1]
+            cpu["standin"] = standin_cpu["vpsbot"]
             async with aiohttp.ClientSession() as http:
                 deadline = time.monotonic() + 60
-                expected = 100 + requests * rounds  # only vpsbot opens views
-                async with http.get(f"http://127.0.0.1:{vpsbot_port}/bench/info") as r:
-                    info = await r.json()
+                expected = (100 + requests * rounds) * len(VPSBOTS)  # only vpsbots open views
+                infos: dict[str, dict[str, Any]] = {}
+                for name in VPSBOTS:
+                    async with http.get(f"http://127.0.0.1:{ports[name]}/bench/info") as r:
+                        infos[name] = await r.json()
+                info = dict(infos["vpsbot"])
                 while True:
                     async with http.get(f"http://127.0.0.1:{slack_port}/bench/views") as r:
                         info.update(await r.json())
@@ -379,47 +409,58 @@ async def _bench(requests: int, concurrency: int, rounds: int) -> None:
                 stats[name] = (throughput, percentile(latencies, 99))
                 shown = f"{name:13} {throughput:7.1f} req/s  {summary(latencies)}"
                 print(f"  {shown}  non-200: {failures}")
-            vpsbot_commands = 100 + requests * rounds
+            vpsbot_commands = (100 + requests * rounds) * len(VPSBOTS)
             print(
-                f"  views.open completed for {info['opened'] - (expected - vpsbot_commands)}"
-                f" of {vpsbot_commands} vpsbot commands ({info['view_bytes']} bytes of view each)"
+                f"  views.open completed for {info['opened']} of {vpsbot_commands} commands"
+                f" of both vpsbots ({info['view_bytes']} bytes of view each)"
             )
             ratio = stats["vpsbot"][0] / stats["minimal"][0]
             strict = stats["vpsbot"][0] / stats["minimal-early"][0]
             print(f"  throughput ratio vpsbot/minimal: {ratio:.2f} (target >= 0.60)")
             print(f"  throughput ratio vpsbot/minimal-early (stricter baseline): {strict:.2f}")
             print(f"  vpsbot p99: {stats['vpsbot'][1] * 1000:.2f} ms (target <= 50 ms)")
+            bolt_ratio = stats["vpsbot"][0] / stats["vpsbot-bolt-early"][0]
+            print(
+                f"  answer_on_ack vs Bolt's early answer: throughput ratio {bolt_ratio:.2f}, "
+                f"p99 {stats['vpsbot'][1] * 1000:.2f} ms vs "
+                f"{stats['vpsbot-bolt-early'][1] * 1000:.2f} ms"
+            )
             per = {k: v * 1000 / (requests * rounds) for k, v in cpu.items()}
             print(
                 f"  CPU per command: minimal {per['minimal']:.2f} ms, minimal-early"
                 f" {per['minimal-early']:.2f} ms, vpsbot {per['vpsbot']:.2f} ms"
-                f" + the stand-in's views.open {per['standin']:.2f} ms"
+                f" + the stand-in's views.open {per['standin']:.2f} ms,"
+                f" vpsbot-bolt-early {per['vpsbot-bolt-early']:.2f} ms"
             )
             kernel = {k: v * 1000 / (requests * rounds) for k, v in system.items()}
             print(
                 f"  of which in the kernel: minimal {kernel['minimal']:.2f} ms, minimal-early"
-                f" {kernel['minimal-early']:.2f} ms, vpsbot {kernel['vpsbot']:.2f} ms"
+                f" {kernel['minimal-early']:.2f} ms, vpsbot {kernel['vpsbot']:.2f} ms,"
+                f" vpsbot-bolt-early {kernel['vpsbot-bolt-early']:.2f} ms"
             )
 
             views = info["views"][: max(50, min(len(info["views"]), 1000))]
-            do = info["providers"]["digitalocean"]
-            bodies = [_submission(views[i % len(views)], do) for i in range(requests)]
-            await _load(urls["vpsbot"], bodies[:100], concurrency)  # warm
-            before_cpu = _cpu_seconds(vpsbot.pid)
-            latencies, wall, failures = await _load(
-                urls["vpsbot"], bodies, concurrency, expect="vps_create:deployment"
-            )
-            transition_cpu = (_cpu_seconds(vpsbot.pid) - before_cpu) * 1000 / len(bodies)
             print(
-                f"step transition (plan -> deployment view), {len(bodies)} submissions, "
+                f"step transition (plan -> deployment view), {requests} submissions, "
                 f"{concurrency} connections, warm caches"
             )
-            print(
-                f"  vpsbot   {len(bodies) / wall:8.1f} req/s  {summary(latencies)}  "
-                f"not answered with the deployment view: {failures}"
-            )
-            print(f"  p99: {percentile(latencies, 99) * 1000:.2f} ms (target <= 50 ms)")
-            print(f"  CPU per transition: vpsbot {transition_cpu:.2f} ms")
+            for name in VPSBOTS:
+                do = infos[name]["providers"]["digitalocean"]
+                bodies = [_submission(views[i % len(views)], do) for i in range(requests)]
+                await _load(urls[name], bodies[:100], concurrency)  # warm
+                before_cpu = _cpu_seconds(procs[name].pid)
+                latencies, wall, failures = await _load(
+                    urls[name], bodies, concurrency, expect="vps_create:deployment"
+                )
+                transition_cpu = (_cpu_seconds(procs[name].pid) - before_cpu) * 1000 / len(bodies)
+                print(
+                    f"  {name:17} {len(bodies) / wall:8.1f} req/s  {summary(latencies)}  "
+                    f"not answered with the deployment view: {failures}"
+                )
+                print(
+                    f"    p99: {percentile(latencies, 99) * 1000:.2f} ms (target <= 50 ms);"
+                    f" CPU per transition {transition_cpu:.2f} ms"
+                )
             print("CPU seconds used per process over the whole run (2 cores shared):")
             for name, proc in (("slack stand-in", slack), *procs.items()):
                 print(f"  {name:15} {_cpu_seconds(proc.pid):7.2f} s")
@@ -450,6 +491,8 @@ def main() -> None:
         asyncio.run(_serve_standin(args.port))
     elif args.serve in ("minimal", "minimal-early"):
         run_loop(_serve_minimal(args.port, args.slack, early=args.serve == "minimal-early"))
+    elif args.serve == "vpsbot-bolt-early":
+        run_loop(_serve_vpsbot(args.port, args.db, args.slack, bolt_early=True))
     elif args.serve == "vpsbot":
         if os.environ.get("BENCH_PROFILE"):
             import cProfile

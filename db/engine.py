@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import asyncpg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -46,39 +44,20 @@ class Database:
             echo=echo,
         )
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        self._driver_pool: asyncpg.Pool | None = None
-        self._driver_pool_size = max(2, pool_size // 2)
-        self._driver_lock = asyncio.Lock()
+        #: the same pool, each statement committing on its own (no BEGIN/COMMIT
+        #: round trips around a single statement)
+        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     def session(self) -> AsyncSession:
         return self.sessions()
 
     @asynccontextmanager
-    async def driver(self) -> AsyncIterator[Any]:
-        """An asyncpg connection for the few hottest single-statement reads and
-        writes (the create modal's draft), from a small pool of its own.
-
-        Kept because it pays: a draft load plus save costs 0.6-0.7 ms of CPU here
-        against 2.3 ms through SQLAlchemy Core on an autocommit connection
-        (``bench/bench_drafts.py``), on a step transition of about 1.5 ms in all.
-        asyncpg prepares and caches each statement per connection; statements run
-        outside a transaction, so each commits on its own.
-        """
-        pool = self._driver_pool or await self._start_driver_pool()
-        async with pool.acquire() as conn:
+    async def connect(self) -> AsyncIterator[AsyncConnection]:
+        """A connection from the engine's pool on which each statement commits on
+        its own: for single-statement reads and writes on the hot path (the create
+        modal's draft), which a session would wrap in a transaction each."""
+        async with self._autocommit.connect() as conn:
             yield conn
-
-    async def _start_driver_pool(self) -> asyncpg.Pool:
-        async with self._driver_lock:
-            if self._driver_pool is None:
-                self._driver_pool = await asyncpg.create_pool(
-                    self.url.replace("postgresql+asyncpg://", "postgresql://", 1),
-                    min_size=1,
-                    max_size=self._driver_pool_size,
-                    # idle connections are closed, as the engine's are recycled
-                    max_inactive_connection_lifetime=300.0,
-                )
-            return self._driver_pool
 
     async def ping(self) -> bool:
         """True when the database answers a trivial query."""
@@ -90,7 +69,4 @@ class Database:
         return True
 
     async def dispose(self) -> None:
-        if self._driver_pool is not None:
-            pool, self._driver_pool = self._driver_pool, None
-            await pool.close()
         await self.engine.dispose()

@@ -10,8 +10,9 @@ surface can answer a user without knowing which provider spoke::
     ├── NotFoundError             not_found       the thing is gone (404)
     ├── RateLimitedError          rate_limited    when to retry (429, retry_after)
     ├── QuotaError                quota           provider limits/insufficient resources
-    └── OutageError               outage          provider unavailable (5xx, network, timeout)
-        └── OutcomeUnknownError   outcome_unknown a write whose result we could not see
+    ├── OutageError               outage          provider unavailable (5xx, network, timeout)
+    │   └── OutcomeUnknownError   outcome_unknown a write whose result we could not see
+    └── UnsupportedProviderError  unsupported     a provider type this vpsbot cannot drive
 
 Each error carries keyword context: ``code``, ``message``, ``field``, ``provider``,
 ``status`` (HTTP status or None) and ``retry_after`` (seconds or None). An API
@@ -32,6 +33,7 @@ __all__ = [
     "ProviderError",
     "QuotaError",
     "RateLimitedError",
+    "UnsupportedProviderError",
     "ValidationError",
 ]
 
@@ -149,3 +151,10 @@ class OutcomeUnknownError(OutageError):
     """A write was sent but its answer was lost; the caller must look it up."""
 
     code = "outcome_unknown"
+
+
+class UnsupportedProviderError(ProviderError):
+    """The provider type is unknown, or known but not implemented yet (``provider``
+    is the type asked for)."""
+
+    code = "unsupported"

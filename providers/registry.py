@@ -20,6 +20,7 @@ from typing import Any, ClassVar, TypeVar
 from providers.base import Capabilities, Provider
 from providers.cache import CatalogCache
 from providers.digitalocean import DigitalOceanProvider
+from providers.errors import UnsupportedProviderError
 from providers.http import Transport
 from providers.linode import LinodeProvider
 from providers.models import (
@@ -80,10 +81,6 @@ def type_for_word(word: str) -> str | None:
     return None
 
 
-class UnsupportedProviderError(ValueError):
-    """The provider type is unknown, or known but not implemented yet."""
-
-
 def build_provider(
     type: str,
     *,
@@ -104,10 +101,12 @@ def build_provider(
         if type in KNOWN_TYPES:
             raise UnsupportedProviderError(
                 f"provider type {type!r} is not supported yet "
-                f"(supported: {', '.join(IMPLEMENTED_TYPES)})"
+                f"(supported: {', '.join(IMPLEMENTED_TYPES)})",
+                provider=type,
             )
         raise UnsupportedProviderError(
-            f"unknown provider type {type!r} (supported: {', '.join(IMPLEMENTED_TYPES)})"
+            f"unknown provider type {type!r} (supported: {', '.join(IMPLEMENTED_TYPES)})",
+            provider=type,
         )
     config = dict(configuration or {})
     base_url = config.get("api_url") or config.get("base_url")

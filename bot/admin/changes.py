@@ -1,5 +1,11 @@
-"""What every administrative change shares: finding the provider it names,
-writing its audit entry, and dropping what this process cached about it.
+"""What every administrative change shares: finding the provider it names and
+its live client, writing its audit entry, and dropping what every replica cached
+about it.
+
+The admin services raise the two documented roots only: :class:`AdminError` (a
+token the keys cannot decrypt, a provider still in use, a missing row) and
+:class:`~providers.errors.ProviderError` (the cloud said no, or its type is not
+supported), so a listener catches exactly those two.
 
 Provider ids arrive from Slack as untrusted text; they are parsed here and the
 row is always read again from the database.
@@ -14,10 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.errors import AdminError
 from bot.core.services import Services
+from db.crypto import SecretError
 from db.models import ServiceProvider
 from db.repo import activity, providers
+from providers.base import Provider
 
-__all__ = ["audit", "changed", "provider_by_id", "provider_named", "provider_uuid"]
+__all__ = ["audit", "changed", "client_of", "provider_by_id", "provider_named", "provider_uuid"]
 
 
 async def audit(
@@ -43,11 +51,19 @@ async def audit(
     )
 
 
-def changed(services: Services, row: ServiceProvider) -> None:
-    """Drop what this process cached about ``row`` at once: its client and catalogue, and
-    the offer `/vps create` reads (other replicas hear of it through NOTIFY)."""
-    services.registry.invalidate(str(row.id))
-    services.offers.clear()
+async def changed(services: Services, row: ServiceProvider) -> None:
+    """Drop what every replica cached about ``row``: its client and catalogue, and the
+    offer `/vps create` reads (at once here, through NOTIFY elsewhere)."""
+    await services.changed("provider", str(row.id))
+
+
+def client_of(services: Services, row: ServiceProvider) -> Provider:
+    """The live client of ``row``; :class:`AdminError` when its stored token cannot be
+    decrypted with the configured keys (the message says so, never the token)."""
+    try:
+        return services.provider_for(row)
+    except SecretError as exc:
+        raise AdminError(str(exc)) from None
 
 
 def provider_uuid(value: object) -> uuid.UUID | None:

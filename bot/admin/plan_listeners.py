@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.admin import screens
 from bot.admin import service as admin_ops
+from bot.admin.changes import client_of
 from bot.admin.interaction import (
     JSON,
     failure,
@@ -45,9 +46,7 @@ from bot.core.slack import (
     typed,
     update_view,
 )
-from db.crypto import SecretError
 from providers.errors import ProviderError
-from providers.registry import UnsupportedProviderError
 
 __all__ = [
     "allow_submitted",
@@ -183,7 +182,7 @@ async def import_submitted(
             services, row.name, markup, actor=user_id, team_id=team_id
         )
         unpriced = await unpriced_plans(services, row.name, team_id)
-    except (AdminError, ProviderError, SecretError, UnsupportedProviderError) as exc:
+    except (AdminError, ProviderError) as exc:
         notice = Notice(f"Import failed: {failure(exc)}", ok=False)
     except SQLAlchemyError:
         ref = reference()
@@ -253,8 +252,8 @@ async def open_allowlist(
     if view_id is None:
         return
     try:
-        options = await services.provider_for(row).get_deployment_options()
-    except (ProviderError, SecretError, UnsupportedProviderError) as exc:
+        options = await client_of(services, row).get_deployment_options()
+    except (AdminError, ProviderError) as exc:
         view = allowlist_view(status, [], chosen, root=root, error=failure(exc))
     else:
         view = allowlist_view(status, options, chosen, root=root)

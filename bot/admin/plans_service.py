@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.admin.changes import audit, changed, provider_named, provider_uuid
+from bot.admin.changes import audit, changed, client_of, provider_named, provider_uuid
 from bot.core.errors import AdminError
 from bot.core.services import Services
 from db.models import Plan, ServiceProvider
@@ -84,7 +84,7 @@ async def import_plans(
     specs but keeps the markups already set; new plans start at no markup.
     """
     row = await provider_named(services, name, team_id)
-    catalogue = await services.provider_for(row).get_plans()
+    catalogue = await client_of(services, row).get_plans()
     inputs = [
         plans.PlanInput(
             provider_plan_id=plan.id,
@@ -119,7 +119,7 @@ async def import_plans(
             team_id=team_id,
             metadata={"name": row.name, "plans": count, "markup": markup.describe()},
         )
-    services.offers.clear()
+    await changed(services, row)
     return count
 
 
@@ -170,7 +170,7 @@ async def _change_plan(
             team_id=team_id,
             metadata={"name": row.name, "plan": provider_plan_id, **metadata},
         )
-    services.offers.clear()
+    await changed(services, row)
     return await _plan(services, row, provider_plan_id)
 
 
@@ -251,4 +251,4 @@ async def set_allowlist(
                 "allowed": "all" if allowed is None else len(configuration["allowed_deployments"]),
             },
         )
-    changed(services, row)
+    await changed(services, row)

@@ -41,7 +41,7 @@ from bot.core.slack import (
     view_of,
 )
 from providers.errors import ProviderError
-from providers.registry import IMPLEMENTED_TYPES, UnsupportedProviderError, display_name
+from providers.registry import IMPLEMENTED_TYPES, display_name
 
 __all__ = [
     "VALIDATE_BUDGET",
@@ -177,7 +177,7 @@ async def add_submitted(
             team_id=team_id,
             validate_timeout=VALIDATE_BUDGET,
         )
-    except (AdminError, ProviderError, UnsupportedProviderError) as exc:
+    except (AdminError, ProviderError) as exc:
         problem = admin_ops.validation_problem(exc, type=type_, token=token, api_url=api_url)
         log.info("add provider %r refused: %s", name, problem.message)
         field = problem.field if problem.field in _ADD_FIELDS else "token"
@@ -238,7 +238,7 @@ async def rotate_submitted(
             team_id=team_id,
             validate_timeout=VALIDATE_BUDGET,
         )
-    except (AdminError, ProviderError, UnsupportedProviderError) as exc:
+    except (AdminError, ProviderError) as exc:
         problem = admin_ops.validation_problem(exc, type=row.type, token=token)
         log.info("token rotation for %r refused: %s", row.name, problem.message)
         await field_error(ack, "token", problem.message)

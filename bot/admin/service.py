@@ -187,7 +187,7 @@ async def add_provider(
             team_id=team_id,
             metadata={"name": name, "type": type},
         )
-    services.offers.clear()
+    await changed(services, row)
     return row
 
 
@@ -211,7 +211,7 @@ async def set_provider_active(
             team_id=team_id,
             metadata={"name": row.name},
         )
-    changed(services, row)
+    await changed(services, row)
     return row
 
 
@@ -242,7 +242,7 @@ async def rotate_token(
             team_id=team_id,
             metadata={"name": row.name, "change": "token"},
         )
-    changed(services, row)
+    await changed(services, row)
 
 
 async def remove_provider(
@@ -268,7 +268,7 @@ async def remove_provider(
             status="warning" if force else "success",
             metadata={"name": row.name, "forced": force},
         )
-    changed(services, row)
+    await changed(services, row)
 
 
 @dataclass(frozen=True)
@@ -292,12 +292,12 @@ async def check_provider(
         valid = False
         status = f" (HTTP {exc.status})" if exc.status else ""
         message = f"{what} rejected the stored token{status}; rotate it."
-    except ProviderError as exc:
-        valid = None
-        message = f"could not check: {exc.user_message()}"
     except UnsupportedProviderError as exc:
         valid = None
         message = str(exc)
+    except ProviderError as exc:
+        valid = None
+        message = f"could not check: {exc.user_message()}"
     except SecretError:
         valid = None
         message = "the stored token cannot be decrypted with the configured keys; rotate it."
@@ -343,5 +343,5 @@ async def rename_provider(
             team_id=team_id,
             metadata={"name": new_name, "change": "name", "previous": row.name},
         )
-    changed(services, row)
+    await changed(services, row)
     return await provider_named(services, new_name, team_id)

@@ -227,7 +227,7 @@ def _oauth(services: Services) -> dict[str, Any]:
     """Bolt's OAuth arguments: install and redirect routes, the state and installation
     stores on PostgreSQL (tables by migration 0008), and an authorize step that reads
     the bot token from the store's cache and keeps ``auth.test`` answers per token
-    for a while (the store's :class:`~bot.core.installs.AuthorizeCache`), so an
+    for a while (the store's ``authorized`` cache), so an
     ordinary request costs neither a query nor a Slack call."""
     store = services.installations
     assert store is not None
@@ -258,8 +258,9 @@ def _oauth(services: Services) -> dict[str, Any]:
         cache_enabled=True,
     )
     # Bolt's own cache is a dict that never forgets: the store's is bounded, aged
-    # and dropped with the workspace (bot.core.installs.AuthorizeCache)
-    authorize.authorize_result_cache = store.authorized
+    # and dropped with the workspace (bot.core.installs); Bolt only uses `in`, `[]`
+    # and `[]=` on it, which the cache type answers as a dict would
+    authorize.authorize_result_cache = store.authorized  # type: ignore[assignment]
     return {
         "user_facing_authorize_error_message": NOT_INSTALLED,
         "oauth_settings": oauth_settings,
@@ -291,4 +292,5 @@ def build_bolt_app(services: Services) -> AsyncApp:
     app.command("/vps")(vps_command)
     for feature in (create, servers, admin, workspaces, approvals, home):
         feature.register(app)
+    home.keep_current(services)
     return app

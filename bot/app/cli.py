@@ -12,6 +12,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from typing import TypeAlias
 
 from bot.app.operator import (
     cmd_migrate,
@@ -76,6 +77,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    _process_commands(sub)
+    _provider_commands(sub)
+    _workspace_commands(sub)
+    _plan_commands(sub)
+    _policy_commands(sub)
+    _spend_commands(sub)
+    return parser
+
+
+#: The ``vpsbot`` subcommand parsers, each group added by one function below.
+_Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def _process_commands(sub: _Commands) -> None:
+    """serve, playground, migrate, rotate-keys and sandbox: running things."""
     serve = sub.add_parser("serve", help="run the bot (HTTP or Socket Mode)")
     serve.add_argument(
         "--migrate", action="store_true", help="apply database migrations before starting"
@@ -118,6 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sbx.set_defaults(func=cmd_sandbox)
 
+
+def _provider_commands(sub: _Commands) -> None:
+    """``vpsbot provider …``: cloud accounts."""
     token_env = "read the token from the environment variable VAR instead of standard input"
     prov = sub.add_parser("provider", help="manage cloud provider accounts")
     psub = prov.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -152,17 +171,6 @@ def build_parser() -> argparse.ArgumentParser:
                     "of them: they may belong to another tenant)",
                 )
         sh.set_defaults(func=cmd_provider_share)
-    ws = sub.add_parser("workspaces", help="the Slack workspaces vpsbot is installed in")
-    wsub = ws.add_subparsers(dest="action", required=True, metavar="ACTION")
-    wsub.add_parser(
-        "list", help="install date, admins, providers and servers of each workspace"
-    ).set_defaults(func=cmd_workspaces_list)
-    adm = wsub.add_parser("admins", help="a workspace's named vpsbot admins (add, remove)")
-    adm.add_argument("workspace", metavar="T…", help="the workspace (Slack team) ID")
-    change = adm.add_mutually_exclusive_group()
-    change.add_argument("--add", metavar="U…", help="name this Slack user a vpsbot admin")
-    change.add_argument("--remove", metavar="U…", help="take this user's vpsbot admin rights")
-    adm.set_defaults(func=cmd_workspaces_admins)
     psub.add_parser("list", help="list providers (never shows tokens)").set_defaults(
         func=cmd_provider_list
     )
@@ -182,6 +190,24 @@ def build_parser() -> argparse.ArgumentParser:
     _workspace_option(rt)
     rt.set_defaults(func=cmd_provider_rotate)
 
+
+def _workspace_commands(sub: _Commands) -> None:
+    """``vpsbot workspaces …``: the installed workspaces and their admins."""
+    ws = sub.add_parser("workspaces", help="the Slack workspaces vpsbot is installed in")
+    wsub = ws.add_subparsers(dest="action", required=True, metavar="ACTION")
+    wsub.add_parser(
+        "list", help="install date, admins, providers and servers of each workspace"
+    ).set_defaults(func=cmd_workspaces_list)
+    adm = wsub.add_parser("admins", help="a workspace's named vpsbot admins (add, remove)")
+    adm.add_argument("workspace", metavar="T…", help="the workspace (Slack team) ID")
+    change = adm.add_mutually_exclusive_group()
+    change.add_argument("--add", metavar="U…", help="name this Slack user a vpsbot admin")
+    change.add_argument("--remove", metavar="U…", help="take this user's vpsbot admin rights")
+    adm.set_defaults(func=cmd_workspaces_admins)
+
+
+def _plan_commands(sub: _Commands) -> None:
+    """``vpsbot plans …``: what users can order, at what markup."""
     provider_name = "the provider's name (see: vpsbot provider list)"
     percent = "markup as a percentage of the provider's price (e.g. 20)"
     amount = "markup as a fixed monthly amount in USD (e.g. 3.50)"
@@ -213,6 +239,9 @@ def build_parser() -> argparse.ArgumentParser:
         _workspace_option(p)
         p.set_defaults(func=cmd_plans_enable)
 
+
+def _policy_commands(sub: _Commands) -> None:
+    """``vpsbot policy …``: a workspace's spend policy."""
     pol = sub.add_parser("policy", help="the spend policy of a workspace (budgets, approvals)")
     posub = pol.add_subparsers(dest="action", required=True, metavar="ACTION")
     show = posub.add_parser("show", help="every field and its value")
@@ -232,6 +261,9 @@ def build_parser() -> argparse.ArgumentParser:
     mem.add_argument("--max-servers", metavar="N", help="most servers at once ('' for the default)")
     mem.set_defaults(func=cmd_policy_member)
 
+
+def _spend_commands(sub: _Commands) -> None:
+    """``vpsbot spend …``: the kept spend totals, checked against the charges."""
     spd = sub.add_parser("spend", help="the workspaces' kept spend totals")
     ssub = spd.add_subparsers(dest="action", required=True, metavar="ACTION")
     chk = ssub.add_parser(
@@ -239,7 +271,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     chk.add_argument("--team", help="only this Slack workspace id (T…); default: all")
     chk.set_defaults(func=cmd_spend_check)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -44,7 +44,7 @@ async def cmd_provider_share(services: Any, args: argparse.Namespace) -> None:
             if not await providers.unshare(session, row.id, team_id):
                 raise CliError(f"provider {args.name!r} was not shared with {team_id}")
             done = f"no longer shared with {team_id}"
-    services.offers.clear()
+    await services.changed("provider", str(row.id))
     print(f"provider {args.name!r} {done}")
 
 

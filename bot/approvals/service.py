@@ -105,7 +105,7 @@ async def _announce(
     services: Services, row: ApprovalRequest, line: str, by: str | None = None
 ) -> None:
     """The decision on the request's message, in its thread, and to the requester
-    (and to the :func:`bot.spend.requests.on_decided` hooks)."""
+    (and to the services' decided hooks)."""
     await requests.decided(services, row, by)
     client = await services.slack_for(row.team_id)
     if client is None:

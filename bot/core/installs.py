@@ -17,10 +17,11 @@ Bolt's authorize step keeps each token's ``auth.test`` answer so a request costs
 no Slack call; its own cache is a plain dict that keeps every token it ever saw
 (uninstalled and rotated ones too) for the life of the process, and trusts a
 token Slack revoked without telling us (a missed ``tokens_revoked``) for as long.
-The store hands Bolt an :class:`AuthorizeCache` instead: bounded in size, each
-answer trusted for ``AUTHORIZE_SECONDS``, and a workspace's answers dropped
-whenever the store forgets it. The bot lookup above still runs first on every
-request, so an uninstalled workspace finds no token to look an answer up by.
+The store hands Bolt its ``authorized`` cache instead (the one cache type,
+:class:`~bot.core.cache.TtlCache`): bounded in size, each answer trusted for
+``AUTHORIZE_SECONDS``, and a workspace's answers dropped whenever the store
+forgets it. The bot lookup above still runs first on every request, so an
+uninstalled workspace finds no token to look an answer up by.
 """
 
 from __future__ import annotations
@@ -28,20 +29,18 @@ from __future__ import annotations
 import contextvars
 import copy
 import logging
-import time
-from collections.abc import Callable
 from typing import Any
 
-from cachetools import TTLCache
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.core.cache import TtlCache
 from bot.core.logs import redactor
 from db.crypto import SecretBox
 
-__all__ = ["AUTHORIZE_SECONDS", "AuthorizeCache", "SealedInstallationStore"]
+__all__ = ["AUTHORIZE_SECONDS", "SealedInstallationStore", "forget_answers"]
 
 log = logging.getLogger(__name__)
 
@@ -54,64 +53,22 @@ _TOKEN_FIELDS = (
 )
 #: set while :meth:`SealedInstallationStore.async_save` has already sealed the bot
 _saving: contextvars.ContextVar[bool] = contextvars.ContextVar("vpsbot_saving", default=False)
-_MISSING = object()
 
 #: Seconds an ``auth.test`` answer is trusted before Slack is asked again.
 AUTHORIZE_SECONDS = 600.0
 
 
-class AuthorizeCache(dict[str, AuthorizeResult]):
-    """Bolt's per-token ``auth.test`` answers (``authorize_result_cache``), bounded.
-
-    Bolt only asks ``token in cache`` and then reads ``cache[token]`` with no await
-    in between, so an answer is aged out in :meth:`__contains__` and the read that
-    follows always finds it. At ``maxsize`` the oldest answer goes first.
-    """
-
-    def __init__(
-        self,
-        *,
-        ttl: float = AUTHORIZE_SECONDS,
-        maxsize: int = 20_000,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        super().__init__()
-        self.ttl = ttl
-        self.maxsize = maxsize
-        self.clock = clock
-        self._stored: dict[str, float] = {}  # token -> when stored, oldest first
-
-    def __contains__(self, token: object) -> bool:
-        stored = self._stored.get(token) if isinstance(token, str) else None
-        if stored is None:
-            return False
-        if self.clock() - stored >= self.ttl:
-            self._drop(str(token))
-            return False
-        return True
-
-    def __setitem__(self, token: str, result: AuthorizeResult) -> None:
-        self._stored.pop(token, None)
-        while len(self._stored) >= self.maxsize:
-            self._drop(next(iter(self._stored)))
-        self._stored[token] = self.clock()
-        super().__setitem__(token, result)
-
-    def _drop(self, token: str) -> None:
-        self._stored.pop(token, None)
-        super().pop(token, None)
-
-    def forget(self, enterprise_id: str | None, team_id: str | None) -> int:
-        """Drop the answers of one workspace (or of a whole Grid org); how many went."""
-        gone = [
-            token
-            for token, result in self.items()
-            if (team_id and result.get("team_id") == team_id)
+def forget_answers(
+    cache: TtlCache[str, AuthorizeResult], enterprise_id: str | None, team_id: str | None
+) -> int:
+    """Drop the ``auth.test`` answers of one workspace (or of a whole Grid org); how
+    many went."""
+    return cache.forget_where(
+        lambda _token, result: bool(
+            (team_id and result.get("team_id") == team_id)
             or (enterprise_id and result.get("enterprise_id") == enterprise_id)
-        ]
-        for token in gone:
-            self._drop(token)
-        return len(gone)
+        )
+    )
 
 
 class SealedInstallationStore(AsyncSQLAlchemyInstallationStore):
@@ -128,9 +85,14 @@ class SealedInstallationStore(AsyncSQLAlchemyInstallationStore):
     ) -> None:
         super().__init__(client_id=client_id, engine=engine, logger=log)
         self.box = box
-        self._bots: TTLCache[tuple[str | None, str | None], Any] = TTLCache(maxsize, ttl)
-        #: Bolt's ``auth.test`` answers per token, dropped with the workspace's bot
-        self.authorized = AuthorizeCache(maxsize=maxsize)
+        self._bots: TtlCache[tuple[str | None, str | None], Bot | None] = TtlCache(
+            ttl=ttl, maxsize=maxsize
+        )
+        #: Bolt's ``auth.test`` answers per token (its ``authorize_result_cache``),
+        #: dropped with the workspace's bot
+        self.authorized: TtlCache[str, AuthorizeResult] = TtlCache(
+            ttl=AUTHORIZE_SECONDS, maxsize=maxsize
+        )
         #: database reads made by :meth:`async_find_bot` (the benchmark reports it)
         self.bot_reads = 0
 
@@ -162,11 +124,11 @@ class SealedInstallationStore(AsyncSQLAlchemyInstallationStore):
     def forget(self, enterprise_id: str | None, team_id: str | None) -> None:
         """Drop the cached bot of one installation (and of its org-wide form), and
         Bolt's ``auth.test`` answers for it."""
-        self._bots.pop((enterprise_id, team_id), None)
-        self._bots.pop((enterprise_id, None), None)
+        self._bots.forget((enterprise_id, team_id))
+        self._bots.forget((enterprise_id, None))
         if enterprise_id is not None:
-            self._bots.pop((None, team_id), None)
-        self.authorized.forget(enterprise_id, team_id)
+            self._bots.forget((None, team_id))
+        forget_answers(self.authorized, enterprise_id, team_id)
 
     async def async_save(self, installation: Installation) -> None:
         token = _saving.set(True)
@@ -207,17 +169,17 @@ class SealedInstallationStore(AsyncSQLAlchemyInstallationStore):
         is_enterprise_install: bool | None = False,
     ) -> Bot | None:
         key = (enterprise_id, None if is_enterprise_install or team_id is None else team_id)
-        cached = self._bots.get(key, _MISSING)
-        if cached is not _MISSING:
-            return copy.copy(cached) if cached is not None else None
-        self.bot_reads += 1
-        found = await super().async_find_bot(
-            enterprise_id=enterprise_id,
-            team_id=team_id,
-            is_enterprise_install=is_enterprise_install,
-        )
-        bot = self._unsealed(found)
-        self._bots[key] = bot
+
+        async def load() -> Bot | None:
+            self.bot_reads += 1
+            found = await super(SealedInstallationStore, self).async_find_bot(
+                enterprise_id=enterprise_id,
+                team_id=team_id,
+                is_enterprise_install=is_enterprise_install,
+            )
+            return self._unsealed(found)  # type: ignore[no-any-return]
+
+        bot = await self._bots.get_or_load(key, load)
         return copy.copy(bot) if bot is not None else None
 
     async def async_find_installation(

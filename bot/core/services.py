@@ -1,7 +1,14 @@
 """The process's shared parts, built once and handed to every listener.
 
-``Services`` owns the database, the secret box, the provider registry and the
-Slack client. Listeners get it through ``register(app, services)``.
+``Services`` owns the database, the secret box, the provider registry, the Slack
+client and what the process caches (all in the one cache type,
+:class:`~bot.core.cache.TtlCache`). Bolt's global ``ProvideServices`` middleware
+puts it in every request's context, so a listener asks for it as its
+``services`` argument; each feature's ``register(app)`` only wires listeners.
+
+When something cached changes, :meth:`Services.changed` drops it here at once
+and tells the other replicas (a PostgreSQL NOTIFY, heard on the offer cache's
+listening connection).
 
 In OAuth mode no Slack client without a workspace exists: ``Services.slack`` is a
 :class:`WorkspacelessClient` that only carries the pooled session, base URL and
@@ -12,38 +19,54 @@ speaks to Slack says for which workspace: :meth:`Services.slack_for`.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import aiohttp
-from cachetools import TTLCache
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core.cache import TtlCache
 from bot.core.config import Settings
 from bot.core.errors import ConfigError
 from bot.core.installs import SealedInstallationStore
 from bot.core.logs import redactor
+from bot.core.offers import OfferCache
 from bot.core.slack_retries import retry_handlers
 from db.crypto import SecretBox, load_or_create_dev_key
 from db.embedded import EmbeddedPostgres
 from db.engine import Database
-from db.models import ServiceProvider
-from db.offers import OfferCache
-from db.repo import workspaces
+from db.models import ApprovalRequest, ServiceProvider, VpsInstance
+from db.repo import changes, workspaces
 from db.repo.providers import Scope
 from providers.base import Provider
 from providers.registry import ProviderRegistry
 
 __all__ = [
+    "DecidedHook",
     "NoWorkspaceError",
+    "ServerHook",
     "Services",
+    "Topic",
     "WorkspacelessClient",
     "resolve_database_url",
     "resolve_keys",
 ]
 
 log = logging.getLogger(__name__)
+
+#: What :meth:`Services.changed` can say changed, with the key it names: a provider
+#: (its id: its client, catalogue and the offer), a workspace's named admins (the
+#: workspace or Grid org), an installation (``<enterprise>:<team>``), a workspace's
+#: channel rules for `/vps create` (the workspace).
+Topic = Literal["provider", "admins", "install", "channels"]
+
+#: Called after a server's card is published (the Home tab of its owner, say).
+ServerHook = Callable[["Services", VpsInstance], Awaitable[None]]
+#: Called after an approval request is decided or expires, with who decided
+#: (None: expiry).
+DecidedHook = Callable[["Services", ApprovalRequest, str | None], Awaitable[None]]
 
 
 def resolve_keys(settings: Settings) -> list[str]:
@@ -116,33 +139,56 @@ class Services:
     admins: frozenset[str] = field(default_factory=frozenset)
     #: "is this user a vpsbot admin here?" per (team, user), for five minutes;
     #: dropped per workspace when its named admins change (:meth:`forget_admins`)
-    admin_verdicts: TTLCache[tuple[str, str], bool] = field(
-        default_factory=lambda: TTLCache(maxsize=4096, ttl=300), repr=False
+    admin_verdicts: TtlCache[tuple[str, str], bool] = field(
+        default_factory=lambda: TtlCache(maxsize=4096, ttl=300), repr=False
     )
     #: members of an approver user group per (team, group), for a minute: a click
     #: on Approve is answered before Slack's 3 s, without asking Slack each time
-    group_members: TTLCache[tuple[str, str], frozenset[str]] = field(
-        default_factory=lambda: TTLCache(maxsize=1024, ttl=60), repr=False
+    group_members: TtlCache[tuple[str, str], frozenset[str]] = field(
+        default_factory=lambda: TtlCache(maxsize=1024, ttl=60), repr=False
     )
     #: the channels each workspace allows `/vps create` in, for 30 s: read on every
-    #: command, changed by an admin now and then (dropped here when changed here)
-    create_channels: TTLCache[str, tuple[str, ...]] = field(
-        default_factory=lambda: TTLCache(maxsize=4096, ttl=30), repr=False
+    #: command, changed by an admin now and then (dropped on every replica at once
+    #: by :meth:`changed`; the TTL bounds a missed notice)
+    create_channels: TtlCache[str, tuple[str, ...]] = field(
+        default_factory=lambda: TtlCache(maxsize=4096, ttl=30), repr=False
     )
     #: OAuth mode: every workspace's installation (None in single-token mode)
     installations: SealedInstallationStore | None = None
+    #: what features that show servers or requests elsewhere (the Home tab) want to
+    #: hear of: a card published (:mod:`bot.status.service`), a request decided
+    #: (:mod:`bot.spend.requests`); added once each by :meth:`on_server_change`
+    #: and :meth:`on_request_decided`, failures logged by the caller
+    server_hooks: list[ServerHook] = field(default_factory=list, repr=False)
+    decided_hooks: list[DecidedHook] = field(default_factory=list, repr=False)
     _own_slack_session: bool = False
-    _tokens: dict[str, str] = field(default_factory=dict, repr=False)
-    _clients: dict[str, AsyncWebClient] = field(default_factory=dict, repr=False)
+    #: decrypted provider tokens per ciphertext (a ciphertext never changes meaning)
+    _tokens: TtlCache[str, str] = field(
+        default_factory=lambda: TtlCache(maxsize=256, ttl=3600), repr=False
+    )
+    #: Web API clients per workspace token, sharing the pooled session
+    _clients: TtlCache[str, AsyncWebClient] = field(
+        default_factory=lambda: TtlCache(maxsize=1024, ttl=3600), repr=False
+    )
     #: workspace -> its Grid org ('' when it has none), as read from workspace_orgs
-    _orgs: TTLCache[str, str] = field(
-        default_factory=lambda: TTLCache(maxsize=20_000, ttl=300), repr=False
+    _orgs: TtlCache[str, str] = field(
+        default_factory=lambda: TtlCache(maxsize=20_000, ttl=300), repr=False
     )
 
     @property
     def single_workspace(self) -> bool:
         """One bot token for one workspace (``SLACK_BOT_TOKEN``), not OAuth installs."""
         return self.installations is None
+
+    def on_server_change(self, hook: ServerHook) -> None:
+        """Call ``hook`` whenever a server's card is published (once per hook)."""
+        if hook not in self.server_hooks:
+            self.server_hooks.append(hook)
+
+    def on_request_decided(self, hook: DecidedHook) -> None:
+        """Call ``hook`` whenever an approval request is decided or expires (once per hook)."""
+        if hook not in self.decided_hooks:
+            self.decided_hooks.append(hook)
 
     def scope(self, team_id: str) -> Scope:
         """The providers ``team_id`` may reach; operator-level rows are its own only
@@ -169,17 +215,14 @@ class Services:
     def forget_admins(self, team_id: str) -> None:
         """Drop the cached admin verdicts of ``team_id`` (a workspace, or a Grid org:
         then those of its workspaces seen so far) after its named admins changed."""
-        for key in list(self.admin_verdicts):
-            team = key[0]
-            if team == team_id or self._orgs.get(team) == team_id:
-                self.admin_verdicts.pop(key, None)
+        self.admin_verdicts.forget_where(
+            lambda key, _verdict: key[0] == team_id or self._orgs.get(key[0]) == team_id
+        )
 
     def client_for_token(self, token: str) -> AsyncWebClient:
         """A Web API client for one workspace's token, sharing the pooled session."""
         client = self._clients.get(token)
         if client is None:
-            if len(self._clients) > 1024:
-                self._clients.clear()
             client = AsyncWebClient(
                 token=token,
                 base_url=self.slack.base_url,
@@ -263,8 +306,6 @@ class Services:
                 row.api_key_encrypted, what=f"provider {row.name!r} ({row.id})"
             )
             redactor.add(token)
-            if len(self._tokens) > 256:
-                self._tokens.clear()
             self._tokens[row.api_key_encrypted] = token
         return self.registry.get(
             str(row.id),
@@ -286,19 +327,36 @@ class Services:
         await self.offers.start()
         self.offers.on_change(self._changed)
 
-    def _changed(self, payload: str) -> None:
-        """A NOTIFY from another replica (or this one): a provider row changed,
-        (``install:<enterprise>:<team>``) an installation did, or (``admins:<team>``)
-        a workspace's named admins did."""
-        if payload.startswith(workspaces.ADMINS_CHANGED):
-            self.forget_admins(payload.removeprefix(workspaces.ADMINS_CHANGED))
-            return
-        if payload.startswith("install:"):
-            enterprise_id, _, team_id = payload.removeprefix("install:").partition(":")
+    async def changed(self, topic: Topic, key: str) -> None:
+        """Say that what ``topic`` and ``key`` name changed (call it once the change
+        is committed): this process drops what it cached about it at once, every
+        other replica when the NOTIFY reaches it (:meth:`_changed`)."""
+        self._forget(topic, key)
+        async with self.db.session() as session, session.begin():
+            await changes.announce(session, topic, key)
+
+    def _forget(self, topic: str, key: str) -> None:
+        """Drop what this process cached about ``topic``/``key``."""
+        if topic == "provider":
+            self.registry.invalidate(key)
+            self.offers.clear()
+        elif topic == "admins":
+            self.forget_admins(key)
+        elif topic == "install":
+            enterprise_id, _, team_id = key.partition(":")
             if self.installations is not None:
                 self.installations.forget(enterprise_id or None, team_id or None)
-            return
-        self.registry.invalidate(payload)
+        elif topic == "channels":
+            self.create_channels.forget(key)
+
+    def _changed(self, payload: str) -> None:
+        """A NOTIFY from another replica (or this one): ``<topic>:<key>`` as sent by
+        :meth:`changed` or a trigger, or a bare provider id (a provider, plan or
+        share trigger)."""
+        topic, sep, key = payload.partition(":")
+        if not sep:
+            topic, key = "provider", payload
+        self._forget(topic, key)
 
     async def aclose(self) -> None:
         """Release what it owns; the registry's ``aclose`` closes the provider HTTP session."""

@@ -45,22 +45,9 @@ class CatalogPending(Exception):
         self.what = what
 
 
-_choices: dict[tuple[int, int, object], list[PlanChoice]] = {}
-
-
 async def offered_plans(services: Services, row: ServiceProvider) -> list[PlanChoice]:
-    """The provider's offered plans as view data, converted once per offer version."""
-    generation = services.offers.generation
-    plans = await services.offers.plans(row.id)
-    if generation is None or generation != services.offers.generation:
-        return [plan_choice(p) for p in plans]
-    key = (id(services.offers), generation, row.id)
-    choices = _choices.get(key)
-    if choices is None:
-        if len(_choices) > 256:
-            _choices.clear()
-        choices = _choices[key] = [plan_choice(p) for p in plans]
-    return list(choices)
+    """The provider's offered plans as view data."""
+    return [plan_choice(p) for p in await services.offers.plans(row.id)]
 
 
 def allowed(row: ServiceProvider, options: list[DeploymentOption]) -> list[DeploymentOption]:

@@ -43,13 +43,14 @@ _NAMES_SECONDS = 1.0
 
 
 async def allowed_channels(services: Services, team_id: str) -> tuple[str, ...]:
-    """The channels ``team_id`` allows creates in (empty: anywhere), kept 30 s."""
-    allowed = services.create_channels.get(team_id)
-    if allowed is None:
+    """The channels ``team_id`` allows creates in (empty: anywhere), kept 30 s and
+    dropped on every replica when the policy changes (``services.changed``)."""
+
+    async def load() -> tuple[str, ...]:
         async with services.db.session() as session:
-            allowed = effective(await spend_repo.get_policy(session, team_id)).create_channels
-        services.create_channels[team_id] = allowed
-    return allowed
+            return effective(await spend_repo.get_policy(session, team_id)).create_channels
+
+    return await services.create_channels.get_or_load(team_id, load)
 
 
 def refusal(allowed: tuple[str, ...], channel_id: str | None) -> str | None:

@@ -71,7 +71,7 @@ async def load_draft(
     expired or belongs to someone else (both look the same to the asker)."""
     if not team_id or not user_id:
         return None
-    async with services.db.driver() as conn:
+    async with services.db.connect() as conn:
         row = await drafts.load(conn, str(view["id"]))
     if row is None:
         return _fresh(view, team_id, user_id)
@@ -94,7 +94,7 @@ async def load_draft(
 async def save_draft(services: Services, state: DraftState, step: str) -> None:
     """Store the draft at ``step`` (nothing changes once its create has started)."""
     state.step = step
-    async with services.db.driver() as conn:
+    async with services.db.connect() as conn:
         await drafts.save(
             conn,
             view_id=state.view_id,

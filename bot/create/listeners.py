@@ -93,7 +93,7 @@ async def create_command(
             text="No cloud provider is set up yet; ask a vpsbot admin to add one.",
         )
         return
-    label = (rest.replace("\x00", "").strip() or generate_label())[:_MAX_LABEL]
+    label = (rest.strip() or generate_label())[:_MAX_LABEL]
     view, row = await first_view(
         services, rows, label, command.get("channel_id"), str(command.get("team_id") or "")
     )

@@ -27,8 +27,6 @@ from bot.home import service
 from bot.home.views import HOME_CREATE, HOME_DETAILS, HOME_REFRESH, cost_blocks, home_view
 from bot.servers import service as servers
 from bot.servers.views import details_message
-from bot.spend import requests
-from bot.status import service as status
 from db.models import ApprovalRequest, VpsInstance
 
 __all__ = [
@@ -181,10 +179,14 @@ async def _request_decided(services: Services, row: ApprovalRequest, by: str | N
 
 
 def register(app: AsyncApp) -> None:
-    """Wire the Home tab's event and buttons, and keep it current on server changes."""
+    """Wire the Home tab's event and buttons."""
     app.event("app_home_opened")(home_opened)
     app.action(HOME_REFRESH)(refresh_clicked)
     app.action(HOME_CREATE)(create_clicked)
     app.action(HOME_DETAILS)(details_clicked)
-    status.on_change(_server_changed)
-    requests.on_decided(_request_decided)
+
+
+def keep_current(services: Services) -> None:
+    """Publish the Home tabs a server change or a request's decision concerns."""
+    services.on_server_change(_server_changed)
+    services.on_request_decided(_request_decided)

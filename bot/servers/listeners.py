@@ -87,11 +87,6 @@ _DIRECT = re.compile("^" + re.escape(ACTION_BUTTON_PREFIX) + "(" + "|".join(DIRE
 _MAX_LABEL = 64
 
 
-def _clean(text: str) -> str:
-    """User text fit for a query: no NULs (PostgreSQL refuses them)."""
-    return text.replace("\x00", "")
-
-
 async def _list(services: Services, team_id: str, state: ListState) -> tuple[str, list[Block]]:
     lines, total = await servers.list_page(services, team_id, state, page_size=PAGE_SIZE)
     if not lines and total and state.offset:
@@ -140,7 +135,7 @@ async def list_command(
     client: AsyncWebClient,
 ) -> None:
     """`/vps list [provider] [status] [text]`."""
-    state = servers.parse_list_text(_clean(rest))
+    state = servers.parse_list_text(rest)
     text, blocks = await _list(services, str(command.get("team_id") or ""), state)
     await ack(response_type="ephemeral", text=text, blocks=blocks)
 
@@ -154,7 +149,7 @@ async def show_command(
     client: AsyncWebClient,
 ) -> None:
     """`/vps show <label>`: the newest of the workspace's servers with that label."""
-    label = _clean(rest).strip()[: _MAX_LABEL * 2]
+    label = rest.strip()[: _MAX_LABEL * 2]
     if not label:
         await ack(response_type="ephemeral", text="Usage: `/vps show <label>`")
         return

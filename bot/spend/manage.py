@@ -66,7 +66,7 @@ async def update(services: Services, team_id: str, raw: dict[str, str], by: str)
                     for name, value in changed.items()
                 },
             )
-    services.create_channels.pop(team_id, None)  # other replicas follow within 30 s
+    await services.changed("channels", team_id)  # every replica, at once
     return await current(services, team_id)
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -31,7 +30,6 @@ __all__ = [
     "APPROVE_ACTION",
     "DENY_ACTION",
     "decided",
-    "on_decided",
     "request_blocks",
     "request_label",
     "submit",
@@ -54,20 +52,10 @@ APPROVE_ACTION = "vps_approval_approve"
 DENY_ACTION = "vps_approval_deny"
 
 
-#: Called after a request is decided or expires, with who decided (None: expiry);
-#: the Home tab registers one to show the waiting list as it is now.
-DecidedHook = Callable[[Services, ApprovalRequest, str | None], Awaitable[None]]
-_hooks: list[DecidedHook] = []
-
-
-def on_decided(hook: DecidedHook) -> None:
-    if hook not in _hooks:
-        _hooks.append(hook)
-
-
 async def decided(services: Services, row: ApprovalRequest, by: str | None) -> None:
-    """Tell the :func:`on_decided` hooks; a failing hook is logged."""
-    for hook in list(_hooks):
+    """Tell the services' decided hooks (:meth:`Services.on_request_decided`); a
+    failing hook is logged."""
+    for hook in list(services.decided_hooks):
         try:
             await hook(services, row, by)
         except Exception:

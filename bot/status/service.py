@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
@@ -28,38 +27,20 @@ from bot.status.views import ServerCard, outcome_modal, status_message
 from db.models import Plan, ServiceProvider, VpsInstance
 from db.repo import drafts, instances
 
-__all__ = [
-    "card_for",
-    "client_for",
-    "creation_known",
-    "is_posted",
-    "on_change",
-    "post_event",
-    "publish",
-]
+__all__ = ["card_for", "client_for", "creation_known", "is_posted", "post_event", "publish"]
 
 log = logging.getLogger(__name__)
 
-#: Called after a server's card is published (the Home tab of its owner, say);
-#: registered by features that show servers elsewhere. Failures are logged.
-ChangeHook = Callable[[Services, VpsInstance], Awaitable[None]]
-_hooks: list[ChangeHook] = []
-
-
-def on_change(hook: ChangeHook) -> None:
-    """Call ``hook`` whenever a server's card is published (once per hook)."""
-    if hook not in _hooks:
-        _hooks.append(hook)
-
 
 async def _changed(services: Services, instance_id: uuid.UUID) -> None:
-    if not _hooks:
+    """Tell the services' server hooks (:meth:`Services.on_server_change`)."""
+    if not services.server_hooks:
         return
     async with services.db.session() as session:
         row = await instances.get(session, instance_id)
     if row is None:
         return
-    for hook in list(_hooks):
+    for hook in list(services.server_hooks):
         try:
             await hook(services, row)
         except Exception:
@@ -125,7 +106,7 @@ async def client_for(services: Services, row: VpsInstance) -> AsyncWebClient | N
 
 async def publish(services: Services, instance_id: uuid.UUID, note: str | None = None) -> None:
     """Post the server's card, or bring the existing one up to date; then tell the
-    :func:`on_change` hooks."""
+    services' server hooks."""
     await _publish(services, instance_id, note)
     await _changed(services, instance_id)
 

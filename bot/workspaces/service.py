@@ -43,7 +43,7 @@ async def installed(services: Services, installation: Installation) -> bool:
                 "new_admin": added,
             },
         )
-    services.admin_verdicts.pop((team_id, installation.user_id), None)
+    services.admin_verdicts.forget((team_id, installation.user_id))
     log.info("installed in %s by %s (named admin: %s)", team_id, installation.user_id, added)
     return added
 

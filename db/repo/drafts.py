@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from db.models import CreateDraft
 
 __all__ = [
-    "DraftRow",
     "claim_for_create",
     "delete_expired",
     "get",
@@ -23,55 +23,17 @@ __all__ = [
 ]
 
 
-# The two statements of every step transition. They run on the driver connection
-# (Database.driver): asyncpg prepares them once per connection, and the step
-# transition's cost was mostly SQLAlchemy's per-execution work around them.
-_SAVE_SQL = """
-INSERT INTO create_drafts (view_id, team_id, user_id, channel_id, step, data)
-VALUES ($1, $2, $3, $4, $5, $6::jsonb)
-ON CONFLICT (view_id) DO UPDATE
-   SET step = EXCLUDED.step, data = EXCLUDED.data, updated_at = now()
- WHERE create_drafts.instance_id IS NULL
-"""
-_FETCH_SQL = """
-SELECT view_id, team_id, user_id, channel_id, step, data::text AS data, instance_id, updated_at
-  FROM create_drafts WHERE view_id = $1
-"""
-
-
-class DraftRow:
-    """A draft as read by :func:`load`."""
-
-    __slots__ = (
-        "channel_id",
-        "data",
-        "instance_id",
-        "step",
-        "team_id",
-        "updated_at",
-        "user_id",
-        "view_id",
+async def load(conn: AsyncConnection, view_id: str) -> Row[Any] | None:
+    """The draft of ``view_id`` (its columns), or None; one statement on an
+    autocommit connection (``Database.connect()``)."""
+    result = await conn.execute(
+        select(*CreateDraft.__table__.c).where(CreateDraft.view_id == view_id)
     )
-
-    def __init__(self, record: Any) -> None:
-        self.view_id: str = record["view_id"]
-        self.team_id: str = record["team_id"]
-        self.user_id: str = record["user_id"]
-        self.channel_id: str | None = record["channel_id"]
-        self.step: str = record["step"]
-        self.data: dict[str, Any] = json.loads(record["data"])
-        self.instance_id: uuid.UUID | None = record["instance_id"]
-        self.updated_at: Any = record["updated_at"]
-
-
-async def load(driver: Any, view_id: str) -> DraftRow | None:
-    """The draft of ``view_id``, on a driver connection (``Database.driver()``)."""
-    record = await driver.fetchrow(_FETCH_SQL, view_id)
-    return DraftRow(record) if record is not None else None
+    return result.first()
 
 
 async def save(
-    driver: Any,
+    conn: AsyncConnection,
     *,
     view_id: str,
     team_id: str,
@@ -80,9 +42,23 @@ async def save(
     step: str,
     data: dict[str, Any],
 ) -> None:
-    """Insert or replace the draft for ``view_id`` (not once it is being created),
-    on a driver connection (``Database.driver()``)."""
-    await driver.execute(_SAVE_SQL, view_id, team_id, user_id, channel_id, step, json.dumps(data))
+    """Insert or replace the draft for ``view_id`` (not once it is being created);
+    one statement on an autocommit connection (``Database.connect()``)."""
+    statement = insert(CreateDraft).values(
+        view_id=view_id,
+        team_id=team_id,
+        user_id=user_id,
+        channel_id=channel_id,
+        step=step,
+        data=data,
+    )
+    await conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[CreateDraft.view_id],
+            set_={"step": step, "data": data, "updated_at": func.now()},
+            where=CreateDraft.instance_id.is_(None),
+        )
+    )
 
 
 async def get(session: AsyncSession, view_id: str) -> CreateDraft | None:

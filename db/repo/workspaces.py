@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import CreateDraft, WorkspaceAdmin, WorkspaceOrg
+from db.repo import changes
 
 __all__ = [
     "ADMINS_CHANGED",
@@ -171,17 +172,14 @@ async def count_admins(session: AsyncSession, team_id: str) -> int:
 
 
 #: The NOTIFY payload prefix telling every replica that a workspace's named admins
-#: changed (on ``vpsbot_catalog``, the channel :mod:`db.offers` listens on).
+#: changed (on ``vpsbot_catalog``, the channel :mod:`bot.core.offers` listens on).
 ADMINS_CHANGED = "admins:"
 
 
 async def announce_admins(session: AsyncSession, team_id: str) -> None:
     """Tell every replica, once the transaction commits, to drop its cached admin
     verdicts for ``team_id``."""
-    await session.execute(
-        text("SELECT pg_notify('vpsbot_catalog', :payload)"),
-        {"payload": ADMINS_CHANGED + team_id},
-    )
+    await changes.announce(session, ADMINS_CHANGED.rstrip(":"), team_id)
 
 
 async def remember_org(session: AsyncSession, team_id: str, enterprise_id: str) -> None:

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
+from bot.core.offers import OfferCache
 from db import migrate
 from db.engine import Database
 from db.models import ServiceProvider
-from db.offers import OfferCache
 from db.repo import providers, workspaces
 from db.repo.providers import Scope
 from tests.conftest import DatabaseFactory

@@ -63,7 +63,7 @@ async def _claim_and_sum(
     bot: Bot, data: Any, row: Any, view_id: str, now: datetime
 ) -> dict[str, Any]:
     """Claim the create as the review's Create does, then read every sum back."""
-    async with bot.services.db.driver() as conn:
+    async with bot.services.db.connect() as conn:
         await drafts.save(
             conn,
             view_id=view_id,

@@ -304,7 +304,7 @@ async def test_auth_test_answers_go_with_an_uninstall_and_a_silent_revocation_ag
     store = multi.services.installations
     assert store is not None
     clock = [1000.0]
-    store.authorized.clock = lambda: clock[0]
+    store.authorized.timer = lambda: clock[0]
     one = await _install(multi, ONE, ANN)
     two = await _install(multi, TWO, BOB)
     await _with_providers(multi)

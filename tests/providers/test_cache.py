@@ -1,4 +1,5 @@
-"""providers.cache.CatalogCache: single-flight, TTL, invalidation, metrics."""
+"""providers.cache: the one cache type (TtlCache) and the catalogue cache on it:
+single-flight, TTL, forgetting, metrics."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import asyncio
 import pytest
 from prometheus_client import REGISTRY
 
-from providers.cache import DEFAULT_TTLS, CatalogCache
+from providers.cache import DEFAULT_TTLS, CatalogCache, TtlCache
 from providers.errors import OutageError
 
 
@@ -160,3 +161,41 @@ async def test_load_in_flight_during_invalidate_is_not_stored() -> None:
     loader.release.set()
     assert await task == "stale"
     assert cache.peek("p", "plans") is None
+
+
+async def test_a_forgotten_key_loads_afresh_and_the_stale_load_is_not_stored() -> None:
+    cache: TtlCache[str, object] = TtlCache(ttl=60, maxsize=10)
+    old, new = Loader("old"), Loader("new")
+    old.release.clear()
+    stale = asyncio.create_task(cache.get_or_load("k", old))
+    await asyncio.sleep(0)
+    before = cache.generation
+    cache.forget("k")
+    assert cache.generation > before and not cache.loading("k")
+    assert await cache.get_or_load("k", new) == "new"  # not joined to the stale load
+    old.release.set()
+    assert await stale == "old"
+    assert cache["k"] == "new" and (old.calls, new.calls) == (1, 1)
+
+
+def test_forget_where_drops_only_matching_entries() -> None:
+    cache: TtlCache[tuple[str, str], bool] = TtlCache(ttl=60, maxsize=10)
+    cache[("T1", "U1")] = True
+    cache[("T1", "U2")] = False
+    cache[("T2", "U1")] = True
+    assert cache.forget_where(lambda key, _value: key[0] == "T1") == 2
+    assert set(cache) == {("T2", "U1")} and len(cache) == 1
+    assert cache.get(("T1", "U1")) is None
+
+
+def test_a_key_found_by_in_is_still_readable_right_after_it_expires() -> None:
+    clock = FakeClock()
+    cache: TtlCache[str, str] = TtlCache(ttl=10, maxsize=10, timer=clock)
+    cache["a"] = "answer"
+    clock.now += 9.999
+    assert "a" in cache
+    clock.now += 0.002  # expires between Bolt's `in` and its `[]`
+    assert cache["a"] == "answer"
+    assert "a" not in cache
+    with pytest.raises(KeyError):
+        cache["a"]

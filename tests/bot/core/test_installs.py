@@ -10,8 +10,9 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import text
 
+from bot.core.cache import TtlCache
 from bot.core.config import Settings
-from bot.core.installs import AuthorizeCache
+from bot.core.installs import AUTHORIZE_SECONDS, forget_answers
 from bot.core.services import Services
 from db.engine import Database
 
@@ -125,7 +126,7 @@ class Clock:
 
 def test_an_auth_test_answer_is_trusted_for_its_time_only() -> None:
     clock = Clock()
-    cache = AuthorizeCache(ttl=600, clock=clock)
+    cache: TtlCache[str, AuthorizeResult] = TtlCache(ttl=600, maxsize=100, timer=clock)
     cache["xoxb-a"] = _answer("T0A")
     clock.now += 599
     assert "xoxb-a" in cache
@@ -140,7 +141,7 @@ def test_an_auth_test_answer_is_trusted_for_its_time_only() -> None:
 
 def test_the_cache_keeps_at_most_maxsize_answers_oldest_out_first() -> None:
     clock = Clock()
-    cache = AuthorizeCache(maxsize=3, clock=clock)
+    cache: TtlCache[str, AuthorizeResult] = TtlCache(ttl=AUTHORIZE_SECONDS, maxsize=3, timer=clock)
     for n in range(10):
         cache[f"xoxb-{n}"] = _answer(f"T{n}")
         clock.now += 1
@@ -151,14 +152,14 @@ def test_the_cache_keeps_at_most_maxsize_answers_oldest_out_first() -> None:
 
 
 def test_forgetting_a_workspace_or_an_org_drops_only_its_answers() -> None:
-    cache = AuthorizeCache()
+    cache: TtlCache[str, AuthorizeResult] = TtlCache(ttl=AUTHORIZE_SECONDS, maxsize=100)
     cache["xoxb-a"] = _answer("T0A")
     cache["xoxb-b"] = _answer("T0B")
     cache["xoxb-grid"] = _answer("T0G", "E0ORG")
     cache["xoxb-org"] = _answer(None, "E0ORG")
-    assert cache.forget(None, "T0A") == 1
+    assert forget_answers(cache, None, "T0A") == 1
     assert sorted(cache) == ["xoxb-b", "xoxb-grid", "xoxb-org"]
-    assert cache.forget("E0ORG", None) == 2  # an org-wide uninstall: all of the org
+    assert forget_answers(cache, "E0ORG", None) == 2  # an org-wide uninstall: all of the org
     assert sorted(cache) == ["xoxb-b"]
     assert "xoxb-a" not in cache and "xoxb-org" not in cache
 

@@ -84,7 +84,7 @@ async def _provider(db: Database) -> ServiceProvider:
 
 async def _draft(db: Database, view_id: str, user: str, **extra: object) -> StepData:
     draft = Draft(label=f"box-{view_id}", plan_id=PLAN.id, region="nyc1", **extra)
-    async with db.driver() as conn:
+    async with db.connect() as conn:
         await drafts.save(
             conn,
             view_id=view_id,

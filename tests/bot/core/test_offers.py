@@ -7,8 +7,8 @@ from decimal import Decimal
 
 from sqlalchemy import text
 
+from bot.core.offers import OfferCache
 from db.engine import Database
-from db.offers import OfferCache
 from db.repo import plans, providers
 
 

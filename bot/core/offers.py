@@ -1,36 +1,39 @@
 """What `/vps create` may offer — active providers and their active plans — cached.
 
 Reading these on every command would cost two queries per request on the hot
-path. The cache keeps them in memory and is dropped on the ``vpsbot_catalog``
-notification that triggers send when a provider or plan changes (migration
-0005), so every replica sees a change as soon as it is committed. Without a
-live listener the cache is bypassed (always query); a TTL bounds staleness if
-a notice were ever missed.
+path. The cache keeps them in memory (in the one cache type, :class:`TtlCache`)
+and is dropped on the ``vpsbot_catalog`` notification that triggers send when a
+provider or plan changes (migration 0005), so every replica sees a change as
+soon as it is committed. Without a live listener the cache is bypassed (always
+query); a TTL bounds staleness if a notice were ever missed.
+
+The listening connection is also how the services container hears every other
+change notice (:meth:`bot.core.services.Services.changed`): it is the one
+database connection outside SQLAlchemy, as LISTEN needs a connection of its own.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 import uuid
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import Any
 
 import asyncpg
 
+from bot.core.cache import TtlCache
 from db.engine import Database
 from db.models import Plan, ServiceProvider
 from db.repo import plans, providers
+from db.repo.changes import CHANNEL
 from db.repo.providers import Scope
 
 __all__ = ["CHANNEL", "OfferCache"]
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "vpsbot_catalog"
-
-T = TypeVar("T")
+#: the active provider rows and who each is shared with, read together
+_Providers = tuple[list[ServiceProvider], dict[uuid.UUID, frozenset[str]]]
 
 
 class OfferCache:
@@ -39,13 +42,11 @@ class OfferCache:
     def __init__(self, db: Database, *, ttl: float = 300.0) -> None:
         self.db = db
         self.ttl = ttl
-        self._providers: tuple[float, list[ServiceProvider]] | None = None
-        self._shares: dict[uuid.UUID, frozenset[str]] = {}
-        self._plans: dict[uuid.UUID, tuple[float, list[Plan]]] = {}
+        self._providers: TtlCache[str, _Providers] = TtlCache(ttl=ttl, maxsize=1)
+        self._plans: TtlCache[uuid.UUID, list[Plan]] = TtlCache(ttl=ttl, maxsize=4096)
         self._listener: Any = None
         self._watchers: list[Callable[[str], None]] = []
         self._generation = 0
-        self._loading: dict[object, asyncio.Future[Any]] = {}
 
     @property
     def generation(self) -> int | None:
@@ -58,7 +59,7 @@ class OfferCache:
         return self._listener is not None and not self._listener.is_closed()
 
     def on_change(self, callback: Callable[[str], None]) -> None:
-        """Also call ``callback(provider_id)`` when a change is announced."""
+        """Also call ``callback(payload)`` when a change is announced."""
         self._watchers.append(callback)
 
     async def start(self) -> None:
@@ -81,8 +82,9 @@ class OfferCache:
         self.clear()
 
     def clear(self) -> None:
-        self._generation += 1  # loads that started before the change are not stored
-        self._providers = None
+        """Drop the offer (loads that started before the change are not stored)."""
+        self._generation += 1
+        self._providers.clear()
         self._plans.clear()
 
     def _notified(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
@@ -90,58 +92,35 @@ class OfferCache:
         for callback in self._watchers:
             callback(payload)
 
-    def _fresh(self, stamp: float) -> bool:
-        return self.listening and time.monotonic() - stamp < self.ttl
-
-    async def _once(self, key: object, load: Callable[[], Awaitable[T]]) -> T:
-        """Concurrent misses on one key share a single query (no stampede after a
-        change, when every request in flight misses at once)."""
-        pending = self._loading.get(key)
-        if pending is None:
-            pending = asyncio.ensure_future(load())
-            self._loading[key] = pending
-            pending.add_done_callback(lambda _f: self._loading.pop(key, None))
-        return await asyncio.shield(pending)
-
-    async def providers(self) -> list[ServiceProvider]:
-        cached = self._providers
-        if cached is not None and self._fresh(cached[0]):
-            return cached[1]
-
-        async def load() -> list[ServiceProvider]:
-            generation = self._generation
+    async def _active(self) -> _Providers:
+        async def load() -> _Providers:
             async with self.db.session() as session:
                 rows = await providers.list_all(session, active_only=True)
                 shares = await providers.shares(session)
-            if generation == self._generation:
-                self._providers = (time.monotonic(), rows)
-                self._shares = shares
-            return rows
+            return rows, shares
 
-        return await self._once(("providers", self._generation), load)
+        if not self.listening:
+            return await load()
+        return await self._providers.get_or_load("active", load)
+
+    async def providers(self) -> list[ServiceProvider]:
+        return (await self._active())[0]
 
     async def providers_for(self, scope: Scope) -> list[ServiceProvider]:
         """The active providers ``scope``'s workspace may offer (own, shared, and
         operator-level ones in single-workspace mode)."""
-        rows = await self.providers()
-        if self._providers is None or self._providers[1] is not rows:
-            # not cached (no listener): read the shares with the rows' visibility
+        if not self.listening:
+            # not cached: read the rows with their visibility in one query
             async with self.db.session() as session:
                 return await providers.list_all(session, active_only=True, scope=scope)
-        shares = self._shares
+        rows, shares = await self._active()
         return [row for row in rows if scope.sees(row, shares.get(row.id, frozenset()))]
 
     async def plans(self, provider_id: uuid.UUID) -> list[Plan]:
-        cached = self._plans.get(provider_id)
-        if cached is not None and self._fresh(cached[0]):
-            return cached[1]
-
         async def load() -> list[Plan]:
-            generation = self._generation
             async with self.db.session() as session:
-                rows = await plans.list_offered(session, provider_id)
-            if generation == self._generation:
-                self._plans[provider_id] = (time.monotonic(), rows)
-            return rows
+                return await plans.list_offered(session, provider_id)
 
-        return await self._once(("plans", provider_id, self._generation), load)
+        if not self.listening:
+            return await load()
+        return await self._plans.get_or_load(provider_id, load)
