@@ -95,7 +95,9 @@ def build_provider(
     """A new client for one provider account.
 
     ``configuration`` may carry ``api_url`` (base URL, e.g. the sandbox's
-    ``http://127.0.0.1:PORT/digitalocean``) and ``timeout`` (seconds). ``transport``
+    ``http://127.0.0.1:PORT/digitalocean``), ``timeout`` (seconds) and ``trusted``
+    (the operator vouched for ``api_url``: it may be a private address, and its
+    errors are quoted; only the operator's own paths set it). ``transport``
     is the session and rate-limit state to share; without one the client makes its
     own, closed by its ``aclose()``.
     """
@@ -118,6 +120,7 @@ def build_provider(
         base_url=str(base_url) if base_url else None,
         timeout=timeout,
         transport=transport,
+        trusted=config.get("trusted") is True,
     )
 
 
