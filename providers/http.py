@@ -51,12 +51,12 @@ from providers.errors import (
     RateLimitedError,
     ValidationError,
 )
-from providers.netguard import BLOCKED, origin, public_socket, same_origin
 from providers.metrics import (
     PROVIDER_ERRORS,
     PROVIDER_RATELIMIT_REMAINING,
     PROVIDER_REQUEST_SECONDS,
 )
+from providers.netguard import BLOCKED, origin, public_socket, same_origin
 
 if TYPE_CHECKING:
     from providers.base import Provider
