@@ -43,6 +43,7 @@ __all__ = [
     "build_provider",
     "capabilities_for",
     "display_name",
+    "official_api_url",
     "type_for_word",
 ]
 
@@ -63,6 +64,12 @@ def capabilities_for(type: str) -> Capabilities | None:
     """What a provider type supports, without building a client (None if unknown)."""
     cls = _CLASSES.get(type)
     return cls.capabilities if cls is not None else None
+
+
+def official_api_url(type: str) -> str | None:
+    """The provider type's own public API (None if the type has no client)."""
+    cls = _CLASSES.get(type)
+    return cls.api_class.default_base_url if cls is not None else None
 
 
 def display_name(type: str) -> str:

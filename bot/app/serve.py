@@ -109,6 +109,9 @@ async def _serve(
             await migrate.upgrade(services.db.engine)
         shutdown.enter("services")
         await services.start()
+        from bot.admin.endpoint_rules import disable_refused
+
+        await disable_refused(services)  # workspace providers whose API URL is not allowed
         if not settings.oauth:
             shutdown.enter("Slack")
             print(await check_slack(services), flush=True)
@@ -233,7 +236,13 @@ async def _start_sandbox(services: Any, port: int = SANDBOX_PORT) -> Any:
         ):
             name = f"sandbox-{type_}"
             await admin_ops.add_provider(
-                services, type=type_, name=name, token=token, api_url=url, actor="vpsbot"
+                services,
+                type=type_,
+                name=name,
+                token=token,
+                api_url=url,
+                actor="vpsbot",
+                trusted=True,  # the operator started it on loopback: vouched for explicitly
             )
             await admin_ops.import_plans(
                 services, name, admin_ops.Markup(percent=Decimal(20)), actor="vpsbot"

@@ -27,6 +27,7 @@ from db.offers import OfferCache
 from db.repo import workspaces
 from db.repo.providers import Scope
 from providers.base import Provider
+from providers.http import Transport
 from providers.registry import ProviderRegistry
 
 __all__ = ["Services", "resolve_database_url", "resolve_keys"]
@@ -201,7 +202,9 @@ class Services:
             db=db,
             offers=OfferCache(db),
             box=box,
-            registry=ProviderRegistry(),
+            registry=ProviderRegistry(
+                transport=Transport(trusted_origins=settings.vpsbot_provider_hosts)
+            ),
             slack=AsyncWebClient(
                 token=token,
                 base_url=settings.slack_api_url,

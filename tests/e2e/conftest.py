@@ -114,6 +114,7 @@ async def start_bot(
                 name=f"sandbox-{type_}",
                 token=sandbox.tokens[type_],
                 api_url=url,
+                trusted=True,
             )
             await admin_ops.import_plans(
                 services, f"sandbox-{type_}", admin_ops.Markup(percent=Decimal(20))
