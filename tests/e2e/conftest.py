@@ -101,7 +101,10 @@ async def start_bot(
     *,
     register: bool = True,
 ) -> tuple[Services, web.AppRunner, str]:
-    services = Services.build(make_settings(api, database_url, keys), database_url=database_url)
+    # the operator lists the sandbox's endpoints, so Slack's "Add provider" offers them
+    hosts = f"{sandbox.digitalocean_url},{sandbox.linode_url}"
+    settings = make_settings(api, database_url, keys, vpsbot_provider_hosts=hosts)
+    services = Services.build(settings, database_url=database_url)
     await services.start()
     if register:
         for type_, url in (
