@@ -51,6 +51,7 @@ from providers.errors import (
     RateLimitedError,
     ValidationError,
 )
+from providers.fairshare import WORKSPACE, FairShare
 from providers.metrics import (
     PROVIDER_ERRORS,
     PROVIDER_RATELIMIT_REMAINING,
@@ -118,6 +119,8 @@ class AccountState:
     #: Unix time of the latest call this process made that the provider answered
     #: with success (what "last successful call" shows admins).
     last_success: float | None = None
+    #: each workspace's share of the budget, when the account is shared (made lazily)
+    fair: FairShare | None = None
 
 
 def account_key(provider_type: str, token: str, base_url: str = "") -> str:
@@ -346,8 +349,11 @@ class JsonApi:
         retry_after_cap: float = 30.0,
         clock: Callable[[], float] = time.time,
         trusted: bool = False,
+        shared: bool = False,
     ) -> None:
         self.base_url = (base_url or self.default_base_url).rstrip("/")
+        #: several workspaces share this account: each gets a fair share of its budget
+        self.shared = shared
         #: the operator vouched for this endpoint (``trusted``, or its origin is on the
         #: transport's allowlist): it may be on a private address
         self.vouched = trusted or transport.trusts(self.base_url)
@@ -450,6 +456,8 @@ class JsonApi:
     ) -> ApiResponse:
         """Send one call; ``retry`` defaults to True for GET only."""
         method = method.upper()
+        if self.shared:
+            self._take_share()
         if retry is None:
             retry = method == "GET"
         if not retry:
@@ -465,6 +473,16 @@ class JsonApi:
             with attempt:
                 return await self._send(method, path, params, json_body, headers)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _take_share(self) -> None:
+        """Count this call against its workspace's share of a shared account
+        (:mod:`providers.fairshare`); raises :class:`ShareUsedError` beyond it."""
+        team = WORKSPACE.get()
+        if team is None:
+            return
+        if self.account.fair is None:
+            self.account.fair = FairShare(self.requests_per_minute)
+        self.account.fair.admit(team, self._clock(), provider=self.display_name)
 
     def _retry_hook(self, exc: Exception) -> bool | float:
         if self.transport.closed:

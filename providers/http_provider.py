@@ -32,6 +32,7 @@ class HttpProvider(Provider):
         timeout: float = 30.0,
         transport: Transport | None = None,
         trusted: bool = False,
+        shared: bool = False,
     ) -> None:
         self.name = name
         self._owns_transport = transport is None
@@ -42,6 +43,7 @@ class HttpProvider(Provider):
             base_url=base_url,
             timeout=timeout,
             trusted=trusted,
+            shared=shared,
         )
 
     def __repr__(self) -> str:

@@ -104,7 +104,9 @@ def build_provider(
     ``configuration`` may carry ``api_url`` (base URL, e.g. the sandbox's
     ``http://127.0.0.1:PORT/digitalocean``), ``timeout`` (seconds) and ``trusted``
     (the operator vouched for ``api_url``: it may be a private address, and its
-    errors are quoted; only the operator's own paths set it). ``transport``
+    errors are quoted; only the operator's own paths set it) and ``shared`` (several
+    workspaces use this account: each gets a fair share of its rate budget, see
+    :mod:`providers.fairshare`). ``transport``
     is the session and rate-limit state to share; without one the client makes its
     own, closed by its ``aclose()``.
     """
@@ -128,6 +130,7 @@ def build_provider(
         timeout=timeout,
         transport=transport,
         trusted=config.get("trusted") is True,
+        shared=config.get("shared") is True,
     )
 
 

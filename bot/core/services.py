@@ -231,12 +231,16 @@ class Services:
             if len(self._tokens) > 256:
                 self._tokens.clear()
             self._tokens[row.api_key_encrypted] = token
+        configuration = dict(row.configuration)
+        if row.team_id is None and not self.single_workspace:
+            # an operator-level row shared with workspaces: one budget, fair shares
+            configuration["shared"] = True
         return self.registry.get(
             str(row.id),
             type=row.type,
             name=row.name,
             token=token,
-            configuration=dict(row.configuration),
+            configuration=configuration,
             version=row.updated_at.isoformat(),
         )
 
