@@ -109,9 +109,7 @@ async def _serve(
             await migrate.upgrade(services.db.engine)
         shutdown.enter("services")
         await services.start()
-        from bot.admin.endpoint_rules import disable_refused
-
-        await disable_refused(services)  # workspace providers whose API URL is not allowed
+        await _disable_refused(services)
         if not settings.oauth:
             shutdown.enter("Slack")
             print(await check_slack(services), flush=True)
@@ -152,6 +150,22 @@ async def _serve(
         log.info("stopping")
         stop.set()
         await asyncio.gather(*background)
+
+
+async def _disable_refused(services: Any) -> None:
+    """Deactivate the workspace providers whose API URL is not allowed any more; a
+    database not migrated yet only gets a line (requests will say the same)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.admin.endpoint_rules import disable_refused
+
+    try:
+        await disable_refused(services)
+    except SQLAlchemyError as exc:
+        log.warning(
+            "could not check the providers' API URLs (%s); is the database migrated?",
+            type(exc).__name__,
+        )
 
 
 async def check_slack(services: Any) -> str:
