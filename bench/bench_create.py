@@ -152,7 +152,12 @@ async def _serve_vpsbot(
     await services.start()
     for type_, url in (("digitalocean", sandbox.digitalocean_url), ("linode", sandbox.linode_url)):
         await admin_ops.add_provider(
-            services, type=type_, name=f"sandbox-{type_}", token=sandbox.tokens[type_], api_url=url
+            services,
+            type=type_,
+            name=f"sandbox-{type_}",
+            token=sandbox.tokens[type_],
+            api_url=url,
+            trusted=True,
         )
         await admin_ops.import_plans(
             services, f"sandbox-{type_}", admin_ops.Markup(percent=Decimal(20))

@@ -63,7 +63,12 @@ async def _bench(servers: int, sample: int) -> None:
                 ("linode", sandbox.linode_url),
             ):
                 await admin_ops.add_provider(
-                    services, type=type_, name=type_, token=sandbox.tokens[type_], api_url=url
+                    services,
+                    type=type_,
+                    name=type_,
+                    token=sandbox.tokens[type_],
+                    api_url=url,
+                    trusted=True,
                 )
                 await admin_ops.import_plans(services, type_, admin_ops.Markup(percent=Decimal(0)))
             async with services.db.session() as session:

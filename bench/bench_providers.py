@@ -58,7 +58,7 @@ def _raw_client(sandbox: Sandbox, provider: str) -> Provider:
         provider,
         name=f"bench-{provider}",
         token=sandbox.tokens[provider],
-        configuration={"api_url": _url(sandbox, provider)},
+        configuration={"api_url": _url(sandbox, provider), "trusted": True},
     )
 
 
@@ -88,7 +88,7 @@ async def bench_catalogue(sandbox: Sandbox, provider: str) -> None:
         type=provider,
         name=f"bench-{provider}",
         token=sandbox.tokens[provider],
-        configuration={"api_url": _url(sandbox, provider)},
+        configuration={"api_url": _url(sandbox, provider), "trusted": True},
         version="1",
     )
     c_requests, c_time, c_result = await _measure(sandbox, provider, _reads(cached))

@@ -120,7 +120,12 @@ async def _bench(sizes: list[int]) -> None:
                     )
                     name = f"{type_}-{n}"
                     await admin_ops.add_provider(
-                        services, type=type_, name=name, token=sandbox.tokens[type_], api_url=url
+                        services,
+                        type=type_,
+                        name=name,
+                        token=sandbox.tokens[type_],
+                        api_url=url,
+                        trusted=True,
                     )
                     await admin_ops.import_plans(
                         services, name, admin_ops.Markup(percent=Decimal(0))

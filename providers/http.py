@@ -31,7 +31,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -51,11 +51,13 @@ from providers.errors import (
     RateLimitedError,
     ValidationError,
 )
+from providers.fairshare import WORKSPACE, FairShare
 from providers.metrics import (
     PROVIDER_ERRORS,
     PROVIDER_RATELIMIT_REMAINING,
     PROVIDER_REQUEST_SECONDS,
 )
+from providers.netguard import BLOCKED, origin, public_socket, same_origin
 
 if TYPE_CHECKING:
     from providers.base import Provider
@@ -117,6 +119,8 @@ class AccountState:
     #: Unix time of the latest call this process made that the provider answered
     #: with success (what "last successful call" shows admins).
     last_success: float | None = None
+    #: each workspace's share of the budget, when the account is shared (made lazily)
+    fair: FairShare | None = None
 
 
 def account_key(provider_type: str, token: str, base_url: str = "") -> str:
@@ -146,16 +150,26 @@ class Transport:
     :class:`OutageError` instead of opening a session nobody would close.
     """
 
-    def __init__(self, *, limit: int = 100, limit_per_host: int = 30) -> None:
+    def __init__(
+        self,
+        *,
+        limit: int = 100,
+        limit_per_host: int = 30,
+        trusted_origins: Iterable[str] = (),
+        resolver: aiohttp.abc.AbstractResolver | None = None,
+    ) -> None:
         self._limit = limit
         self._limit_per_host = limit_per_host
-        self._session: aiohttp.ClientSession | None = None
+        #: origins (scheme, host, port) the operator allowed onto private addresses
+        self.trusted_origins = frozenset(o for o in map(origin, trusted_origins) if o)
+        self._resolver = resolver
+        self._sessions: dict[bool, aiohttp.ClientSession] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._accounts: dict[str, AccountState] = {}
         self._closed = False
 
     def __repr__(self) -> str:
-        state = "closed" if self._closed else "open" if self._session is not None else "idle"
+        state = "closed" if self._closed else "open" if self._sessions else "idle"
         return f"<Transport {state} accounts={len(self._accounts)}>"
 
     @property
@@ -163,23 +177,37 @@ class Transport:
         """Whether :meth:`aclose` was called (no session will be opened any more)."""
         return self._closed
 
-    def session(self) -> aiohttp.ClientSession:
+    def trusts(self, url: str) -> bool:
+        """Whether ``url``'s origin is on the operator's allowlist."""
+        found = origin(url)
+        return found is not None and found in self.trusted_origins
+
+    def session(self, *, private_ok: bool = False) -> aiohttp.ClientSession:
         """The pooled session, opened lazily on the running loop.
 
+        Two pools: the default one connects to public addresses only
+        (:func:`~providers.netguard.public_socket` checks every connection); the
+        ``private_ok`` one, for endpoints the operator vouched for, anywhere.
         Raises :class:`RuntimeError` once the transport is closed.
         """
         if self._closed:
             raise RuntimeError("the provider transport is closed")
         loop = asyncio.get_running_loop()
-        if self._session is None or self._session.closed or self._loop is not loop:
-            self._session = aiohttp.ClientSession(
+        if self._loop is not loop:
+            self._sessions, self._loop = {}, loop
+        session = self._sessions.get(private_ok)
+        if session is None or session.closed:
+            session = self._sessions[private_ok] = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(
-                    limit=self._limit, limit_per_host=self._limit_per_host, ttl_dns_cache=300
+                    limit=self._limit,
+                    limit_per_host=self._limit_per_host,
+                    ttl_dns_cache=300,
+                    resolver=self._resolver,
+                    socket_factory=None if private_ok else public_socket,
                 ),
                 headers={"User-Agent": "vpsbot/0.1 (+providers)"},
             )
-            self._loop = loop
-        return self._session
+        return session
 
     def account(self, key: str, factory: Callable[[], AccountState]) -> AccountState:
         """The state of account ``key``, made by ``factory`` the first time it is asked for."""
@@ -191,9 +219,10 @@ class Transport:
     async def aclose(self) -> None:
         """Close the session (if one was opened) for good; safe to call twice."""
         self._closed = True
-        session, self._session, self._loop = self._session, None, None
-        if session is not None and not session.closed:
-            await session.close()
+        sessions, self._sessions, self._loop = list(self._sessions.values()), {}, None
+        for session in sessions:
+            if not session.closed:
+                await session.close()
 
 
 # ------------------------------------------------------------------------- helpers
@@ -319,8 +348,18 @@ class JsonApi:
         max_attempts: int = 3,
         retry_after_cap: float = 30.0,
         clock: Callable[[], float] = time.time,
+        trusted: bool = False,
+        shared: bool = False,
     ) -> None:
         self.base_url = (base_url or self.default_base_url).rstrip("/")
+        #: several workspaces share this account: each gets a fair share of its budget
+        self.shared = shared
+        #: the operator vouched for this endpoint (``trusted``, or its origin is on the
+        #: transport's allowlist): it may be on a private address
+        self.vouched = trusted or transport.trusts(self.base_url)
+        #: whose answers may be quoted: the type's official API or a vouched endpoint;
+        #: anything else's errors are reported by status in vpsbot's own words
+        self.known_host = self.vouched or same_origin(self.base_url, self.default_base_url)
         self._token = token
         self.timeout = aiohttp.ClientTimeout(total=timeout, connect=min(timeout, 10.0))
         self.max_attempts = max_attempts
@@ -417,6 +456,8 @@ class JsonApi:
     ) -> ApiResponse:
         """Send one call; ``retry`` defaults to True for GET only."""
         method = method.upper()
+        if self.shared:
+            self._take_share()
         if retry is None:
             retry = method == "GET"
         if not retry:
@@ -432,6 +473,16 @@ class JsonApi:
             with attempt:
                 return await self._send(method, path, params, json_body, headers)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _take_share(self) -> None:
+        """Count this call against its workspace's share of a shared account
+        (:mod:`providers.fairshare`); raises :class:`ShareUsedError` beyond it."""
+        team = WORKSPACE.get()
+        if team is None:
+            return
+        if self.account.fair is None:
+            self.account.fair = FairShare(self.requests_per_minute)
+        self.account.fair.admit(team, self._clock(), provider=self.display_name)
 
     def _retry_hook(self, exc: Exception) -> bool | float:
         if self.transport.closed:
@@ -483,6 +534,8 @@ class JsonApi:
             )
 
     def _request_id(self, headers: Mapping[str, str], body: Any) -> str | None:
+        if not self.known_host:  # an unknown host's words are never repeated
+            return None
         rid = headers.get(self.request_id_header)
         if rid:
             return rid
@@ -584,6 +637,47 @@ class JsonApi:
             provider=self.display_name,
         )
 
+    def _answer_error(
+        self,
+        method: str,
+        status: int,
+        body: Any,
+        text: str,
+        headers: Mapping[str, str],
+        request_id: str | None,
+    ) -> ProviderError:
+        """The error for a non-2xx answer. A redirect is never followed (it could
+        lead anywhere, a private address included); an unknown host's error is
+        mapped from its status alone, its body never quoted."""
+        if status < 400:
+            cls = OutcomeUnknownError if method in WRITE_METHODS else OutageError
+            return cls(
+                f"{self.display_name} answered with a redirect (HTTP {status}), "
+                "which vpsbot does not follow; check the provider's API URL",
+                provider=self.display_name,
+                status=status,
+            )
+        if not self.known_host:
+            return self._map_error(method, status, None, "", headers, None)
+        return self._map_error(method, status, body, text, headers, request_id)
+
+    def _blocked_error(self, exc: BaseException) -> ProviderError | None:
+        """The error for a connection :mod:`providers.netguard` refused, else None."""
+        if not isinstance(exc, aiohttp.ClientConnectorError) or BLOCKED not in str(exc.os_error):
+            return None
+        logger.warning(
+            "%s call to %s refused: the address is not public and the operator did not "
+            "allow this endpoint",
+            self.display_name,
+            origin(self.base_url),
+            extra={"provider": self.provider_type, "account": self.account.short},
+        )
+        return OutageError(
+            f"vpsbot does not connect to {self.display_name} at this API URL: it leads to "
+            "a private or local network address the operator has not allowed",
+            provider=self.display_name,
+        )
+
     def _transport_error(self, method: str, exc: BaseException) -> ProviderError:
         provider = self.display_name
         kind = type(exc).__name__
@@ -633,7 +727,7 @@ class JsonApi:
         result: ApiResponse | None = None
         started = time.perf_counter()
         try:
-            session = self.transport.session()
+            session = self.transport.session(private_ok=self.vouched)
             async with session.request(
                 method,
                 self.base_url + path,
@@ -641,12 +735,13 @@ class JsonApi:
                 json=json_body,
                 headers=headers,
                 timeout=self.timeout,
+                allow_redirects=False,
             ) as resp:
                 status = resp.status
                 raw = await resp.read()
                 resp_headers: Mapping[str, str] = resp.headers
         except (TimeoutError, aiohttp.ClientError) as exc:
-            error = self._transport_error(method, exc)
+            error = self._blocked_error(exc) or self._transport_error(method, exc)
         else:
             self._track(resp_headers)
             text = raw.decode("utf-8", "replace")
@@ -658,8 +753,8 @@ class JsonApi:
                 except ValueError:
                     decoded = False
             request_id = self._request_id(resp_headers, body)
-            if status >= 400:
-                error = self._map_error(method, status, body, text, resp_headers, request_id)
+            if status >= 300:
+                error = self._answer_error(method, status, body, text, resp_headers, request_id)
             elif not decoded:
                 cls = OutcomeUnknownError if method in WRITE_METHODS else OutageError
                 logger.warning(

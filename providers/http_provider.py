@@ -36,7 +36,8 @@ class HttpProvider(Provider):
 
     ``transport`` is the session and rate-limit accounts to share (a registry's);
     without one the client makes its own and :meth:`aclose` closes it, so a one-off
-    client (a token check) cleans up after itself.
+    client (a token check) cleans up after itself. ``trusted`` is the operator's word
+    that ``base_url`` may be on a private network (see :mod:`providers.netguard`).
     """
 
     api_class: ClassVar[type[JsonApi]]
@@ -49,12 +50,19 @@ class HttpProvider(Provider):
         base_url: str | None = None,
         timeout: float = 30.0,
         transport: Transport | None = None,
+        trusted: bool = False,
+        shared: bool = False,
     ) -> None:
         self.name = name
         self._owns_transport = transport is None
         self.transport = transport if transport is not None else Transport()
         self.api = self.api_class(
-            token=token, transport=self.transport, base_url=base_url, timeout=timeout
+            token=token,
+            transport=self.transport,
+            base_url=base_url,
+            timeout=timeout,
+            trusted=trusted,
+            shared=shared,
         )
 
     def __repr__(self) -> str:

@@ -44,6 +44,7 @@ __all__ = [
     "build_provider",
     "capabilities_for",
     "display_name",
+    "official_api_url",
     "type_for_word",
 ]
 
@@ -64,6 +65,12 @@ def capabilities_for(type: str) -> Capabilities | None:
     """What a provider type supports, without building a client (None if unknown)."""
     cls = _CLASSES.get(type)
     return cls.capabilities if cls is not None else None
+
+
+def official_api_url(type: str) -> str | None:
+    """The provider type's own public API (None if the type has no client)."""
+    cls = _CLASSES.get(type)
+    return cls.api_class.default_base_url if cls is not None else None
 
 
 def display_name(type: str) -> str:
@@ -92,7 +99,11 @@ def build_provider(
     """A new client for one provider account.
 
     ``configuration`` may carry ``api_url`` (base URL, e.g. the sandbox's
-    ``http://127.0.0.1:PORT/digitalocean``) and ``timeout`` (seconds). ``transport``
+    ``http://127.0.0.1:PORT/digitalocean``), ``timeout`` (seconds) and ``trusted``
+    (the operator vouched for ``api_url``: it may be a private address, and its
+    errors are quoted; only the operator's own paths set it) and ``shared`` (several
+    workspaces use this account: each gets a fair share of its rate budget, see
+    :mod:`providers.fairshare`). ``transport``
     is the session and rate-limit state to share; without one the client makes its
     own, closed by its ``aclose()``.
     """
@@ -117,6 +128,8 @@ def build_provider(
         base_url=str(base_url) if base_url else None,
         timeout=timeout,
         transport=transport,
+        trusted=config.get("trusted") is True,
+        shared=config.get("shared") is True,
     )
 
 

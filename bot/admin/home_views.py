@@ -32,6 +32,7 @@ from bot.admin.views import (
     MORE_ACTION,
     PLANS_ACTION,
     REFRESH_ACTION,
+    REFUSED_HELP,
     REMOVE_ADMIN_ACTION,
     TOGGLE_ACTION,
     AdminRow,
@@ -79,7 +80,9 @@ def _capabilities(p: ProviderStatus) -> str:
 
 def _provider_blocks(p: ProviderStatus) -> list[Block]:
     state = (
-        ":large_green_circle: *active*"
+        f":no_entry: *disabled*: {esc(p.refused)}.\n{REFUSED_HELP}"
+        if p.refused
+        else ":large_green_circle: *active*"
         if p.active
         else ":black_circle: *inactive* — hidden from `/vps create`"
     )
@@ -102,8 +105,10 @@ def _provider_blocks(p: ProviderStatus) -> list[Block]:
     ]
     if p.api_url:
         fields.append(md(f"*API URL*\n`{esc(cut(p.api_url, 200))}`"))
-    toggle = (
-        ButtonElement(action_id=TOGGLE_ACTION, text="Deactivate", value=f"off:{p.id}")
+    toggle: ButtonElement | None = (
+        None  # it stays disabled until its API URL is allowed
+        if p.refused
+        else ButtonElement(action_id=TOGGLE_ACTION, text="Deactivate", value=f"off:{p.id}")
         if p.active
         else ButtonElement(
             action_id=TOGGLE_ACTION, text="Activate", value=f"on:{p.id}", style="primary"
@@ -125,7 +130,7 @@ def _provider_blocks(p: ProviderStatus) -> list[Block]:
                     action_id=ALLOW_ACTION, text=f"Allowed {p.deployment_name}"[:75], value=p.id
                 ),
                 ButtonElement(action_id=CHECK_ACTION, text="Check now", value=p.id),
-                toggle,
+                *([toggle] if toggle is not None else []),
             ],
         ),
     ]

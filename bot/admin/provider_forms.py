@@ -21,15 +21,24 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.admin.views import ADD, DELETE, RENAME, ROTATE, ProviderStatus, modal
-from bot.core.blocks import esc, md
+from bot.core.blocks import cut, esc, md
+from bot.core.endpoints import OFFICIAL
 
 __all__ = ["add_provider_view", "delete_view", "rename_view", "rotate_view"]
 
 
 def add_provider_view(
-    types: list[tuple[str, str]], *, root: str, errors: dict[str, str] | None = None
+    types: list[tuple[str, str]],
+    endpoints: list[str] | None = None,
+    *,
+    root: str,
+    errors: dict[str, str] | None = None,
 ) -> View:
-    """The "Add provider" form; ``types`` are (type, display name) pairs."""
+    """The "Add provider" form; ``types`` are (type, display name) pairs.
+
+    The API URL is never typed: it is the type's official API, or one of the
+    operator's ``endpoints`` (VPSBOT_PROVIDER_HOSTS), offered only when there are any.
+    """
     options = [Option(value=t, text=name) for t, name in types]
     blocks: list[Block] = [
         InputBlock(
@@ -53,16 +62,20 @@ def add_provider_view(
             ),
             element=PlainTextInputElement(action_id="token", max_length=500),
         ),
-        InputBlock(
-            block_id="api_url",
-            label="API URL",
-            optional=True,
-            hint=PlainTextObject(text="Only for a proxy or a test endpoint; empty = the default"),
-            element=PlainTextInputElement(
-                action_id="api_url", max_length=300, placeholder="https://…"
-            ),
-        ),
     ]
+    if endpoints:
+        official = Option(value=OFFICIAL, text="The provider's official API")
+        choices = [official] + [Option(value=url, text=cut(url, 75)) for url in endpoints[:99]]
+        blocks.append(
+            InputBlock(
+                block_id="api_url",
+                label="API endpoint",
+                hint=PlainTextObject(text="Endpoints other than the official API: the operator's"),
+                element=StaticSelectElement(
+                    action_id="api_url", options=choices, initial_option=official
+                ),
+            )
+        )
     if errors:
         blocks.insert(0, ContextBlock(elements=[md(":warning: " + " ".join(errors.values()))]))
     return modal(ADD, blocks, title="Add provider", submit="Add", meta={"root": root})

@@ -30,6 +30,7 @@ from bot.admin.interaction import (
 from bot.admin.provider_forms import add_provider_view, delete_view, rename_view, rotate_view
 from bot.admin.views import Notice
 from bot.core.blocks import esc
+from bot.core.endpoints import chosen_in_slack, slack_choices
 from bot.core.errors import AdminError
 from bot.core.services import Services
 from bot.core.slack import (
@@ -67,10 +68,11 @@ _ADD_FIELDS = frozenset({"type", "name", "token", "api_url"})
 # ---------------------------------------------------------------------------- home actions
 
 
-async def open_add(ack: AsyncAck, body: JSON, client: AsyncWebClient) -> None:
+async def open_add(ack: AsyncAck, body: JSON, client: AsyncWebClient, services: Services) -> None:
     await ack()
     types = [(t, display_name(t)) for t in IMPLEMENTED_TYPES]
-    await push(client, body, add_provider_view(types, root=view_id_of(body)))
+    endpoints = slack_choices(services.settings)
+    await push(client, body, add_provider_view(types, endpoints, root=view_id_of(body)))
 
 
 async def refresh(
@@ -95,15 +97,19 @@ async def toggle(
     if row is None or word not in ("on", "off"):
         notice = Notice(GONE, ok=False)
     else:
-        await admin_ops.set_provider_active(
-            services, row.name, word == "on", actor=user_id, team_id=team_id
-        )
-        notice = Notice(
-            f"*{esc(row.name)}* is active again: `/vps create` offers it."
-            if word == "on"
-            else f"*{esc(row.name)}* is deactivated: hidden from `/vps create`; "
-            "its servers stay manageable."
-        )
+        try:
+            await admin_ops.set_provider_active(
+                services, row.name, word == "on", actor=user_id, team_id=team_id
+            )
+        except AdminError as exc:  # its API URL is not allowed: it stays off
+            notice = Notice(exc.message, ok=False)
+        else:
+            notice = Notice(
+                f"*{esc(row.name)}* is active again: `/vps create` offers it."
+                if word == "on"
+                else f"*{esc(row.name)}* is deactivated: hidden from `/vps create`; "
+                "its servers stay manageable."
+            )
     await home_again(services, client, view_id_of(body), notice, context)
 
 
@@ -121,8 +127,14 @@ async def check(
     if row is None:
         notice = Notice(GONE, ok=False)
     else:
-        result = await admin_ops.check_provider(services, row.name, actor=user_id, team_id=team_id)
-        notice = Notice(f"*{esc(row.name)}*: {esc(result.message)}", ok=bool(result.valid))
+        try:
+            result = await admin_ops.check_provider(
+                services, row.name, actor=user_id, team_id=team_id
+            )
+        except AdminError as exc:  # its API URL is not allowed: nothing is sent to it
+            notice = Notice(exc.message, ok=False)
+        else:
+            notice = Notice(f"*{esc(row.name)}*: {esc(result.message)}", ok=bool(result.valid))
     await home_again(services, client, view_id_of(body), notice, context)
 
 
@@ -165,8 +177,10 @@ async def add_submitted(
     type_ = selected(values, "type") or ""
     name = typed(values, "name")
     token = typed(values, "token")
-    api_url = typed(values, "api_url").strip() or None
+    api_url: str | None = selected(values, "api_url") or None
     try:
+        # only the official API or an endpoint the operator lists: never a typed URL
+        api_url = chosen_in_slack(services.settings, api_url)
         row = await admin_ops.add_provider(
             services,
             type=type_,

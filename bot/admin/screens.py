@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from slack_sdk.models.views import View
 
 from bot.admin import admins_service
+from bot.admin.endpoint_rules import not_allowed
 from bot.admin.home_views import home_view
 from bot.admin.log_views import LogEntry, detail_of
 from bot.admin.plan_views import PlanRow, plans_view
@@ -89,6 +90,7 @@ def provider_status(
         allowed_deployments=len(allowed) if isinstance(allowed, list) else None,
         api_url=row.configuration.get("api_url") or None,
         problem=problem,
+        refused=not_allowed(services, row),
     )
 
 

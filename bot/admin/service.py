@@ -15,6 +15,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.admin.changes import audit, changed, provider_by_id, provider_named, provider_uuid
+from bot.admin.endpoint_rules import (
+    WHAT_TO_DO,
+    disable_refused,
+    not_allowed,
+    refuse_if_not_allowed,
+)
 from bot.admin.plans_service import (
     Markup,
     import_plans,
@@ -38,12 +44,15 @@ from providers.registry import UnsupportedProviderError, build_provider, display
 
 __all__ = [
     "NAME_MAX",
+    "WHAT_TO_DO",
     "CheckResult",
     "Markup",
     "add_provider",
     "check_api_url",
     "check_provider",
+    "disable_refused",
     "import_plans",
+    "not_allowed",
     "provider_by_id",
     "provider_uuid",
     "remove_provider",
@@ -88,6 +97,7 @@ def _scrub(text: str, token: str) -> str:
 
 
 async def _validated(
+    services: Services,
     type: str,
     name: str,
     token: str,
@@ -95,7 +105,14 @@ async def _validated(
     timeout: float | None = None,
 ) -> None:
     redactor.add(token)  # from here on, no log line can carry it
-    provider = build_provider(type, name=name, token=token, configuration=configuration)
+    # through the registry's transport: the operator's allowlist applies to the check too
+    provider = build_provider(
+        type,
+        name=name,
+        token=token,
+        configuration=configuration,
+        transport=services.registry.transport,
+    )
     try:
         if timeout is None:
             await provider.validate_credentials()
@@ -152,22 +169,27 @@ async def add_provider(
     actor: str | None = None,
     team_id: str | None = None,
     validate_timeout: float | None = None,
+    trusted: bool = False,
 ) -> ServiceProvider:
     """Validate ``token`` live, then store the provider active with the token encrypted.
 
     A failed validation raises (the provider's error, or :class:`AdminError` after
-    ``validate_timeout`` seconds) and stores nothing.
+    ``validate_timeout`` seconds) and stores nothing. ``trusted`` is the operator's
+    word (CLI only) that ``api_url`` may be on a private network; Slack never sets it,
+    and chooses ``api_url`` among :func:`bot.core.endpoints.slack_choices` only.
     """
     name = _checked_name(name)
     api_url = check_api_url(api_url)
     if not token.strip():
         raise AdminError("the API token is empty", field="token")
     configuration: dict[str, Any] = {"api_url": api_url} if api_url else {}
+    if trusted and api_url:
+        configuration["trusted"] = True
     async with services.db.session() as session:
         owner = services.scope(team_id) if team_id else None
         if await providers.by_name(session, name, owner) is not None:
             raise AdminError(f"a provider named {name!r} already exists", field="name")
-    await _validated(type, name, token.strip(), configuration, validate_timeout)
+    await _validated(services, type, name, token.strip(), configuration, validate_timeout)
     async with services.db.session() as session, session.begin():
         row = await providers.add(
             session,
@@ -201,6 +223,8 @@ async def set_provider_active(
 ) -> ServiceProvider:
     """Offer the provider in `/vps create` or hide it; its servers stay manageable."""
     row = await provider_named(services, name, team_id)
+    if active:
+        refuse_if_not_allowed(services, row)
     async with services.db.session() as session, session.begin():
         await providers.set_active(session, row.id, active)
         await audit(
@@ -228,7 +252,10 @@ async def rotate_token(
     if not token.strip():
         raise AdminError("the API token is empty", field="token")
     row = await provider_named(services, name, team_id)
-    await _validated(row.type, row.name, token.strip(), dict(row.configuration), validate_timeout)
+    refuse_if_not_allowed(services, row)
+    await _validated(
+        services, row.type, row.name, token.strip(), dict(row.configuration), validate_timeout
+    )
     async with services.db.session() as session, session.begin():
         await providers.update_fields(
             session, row.id, api_key_encrypted=services.box.encrypt(token.strip())
@@ -284,6 +311,7 @@ async def check_provider(
 ) -> CheckResult:
     """Validate the stored token live and record the verdict on the row and in the log."""
     row = await provider_named(services, name, team_id)
+    refuse_if_not_allowed(services, row)
     what = display_name(row.type)
     valid: bool | None
     try:

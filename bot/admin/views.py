@@ -46,6 +46,7 @@ __all__ = [
     "PLANS_ACTION",
     "PLAN_ACTION",
     "REFRESH_ACTION",
+    "REFUSED_HELP",
     "REMOVE_ADMIN_ACTION",
     "RENAME",
     "ROTATE",
@@ -134,6 +135,8 @@ class ProviderStatus:
     allowed_deployments: int | None = None  # None: all allowed
     api_url: str | None = None
     problem: str | None = None  # e.g. the stored token cannot be decrypted
+    #: why its API URL is not allowed (it is kept disabled), None when it is
+    refused: str | None = None
 
     @property
     def type_name(self) -> str:
@@ -142,6 +145,13 @@ class ProviderStatus:
     @property
     def deployment_name(self) -> str:
         return KIND_NAMES.get(self.deployment_kind, "deployment options")
+
+
+#: What a workspace admin can do about a provider whose API URL is not allowed.
+REFUSED_HELP = (
+    "Ask vpsbot's operator to allow its endpoint (VPSBOT_PROVIDER_HOSTS), or delete it "
+    "and add it again with the official API."
+)
 
 
 @dataclass(frozen=True)

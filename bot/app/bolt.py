@@ -34,6 +34,7 @@ from bot.home import listeners as home
 from bot.servers import listeners as servers
 from bot.workspaces import listeners as workspaces
 from bot.workspaces.states import STATE_SECONDS, SignedStateStore
+from providers.fairshare import acting_for
 
 __all__ = [
     "ACK_TIMEOUT",
@@ -171,7 +172,11 @@ class ProvideServices(AsyncMiddleware):
         next: Callable[[], Awaitable[BoltResponse]],
     ) -> BoltResponse:
         req.context["services"] = self.services
-        return await next()
+        # provider calls made for this request count against its workspace's share
+        # of a shared provider account (providers.fairshare)
+        team = req.context.get("team_id") or req.context.get("enterprise_id")
+        with acting_for(team if isinstance(team, str) and team else None):
+            return await next()
 
 
 #: Text PostgreSQL cannot store and no Slack field means: NUL, and UTF-16

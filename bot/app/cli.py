@@ -148,6 +148,12 @@ def _provider_commands(sub: _Commands) -> None:
     add.add_argument(
         "--api-url", help="API base URL, for the sandbox or a proxy (default: the provider's)"
     )
+    add.add_argument(
+        "--trusted-endpoint",
+        action="store_true",
+        help="you vouch for --api-url: it may be a private or loopback address (the sandbox, "
+        "an internal proxy) and its error messages are shown as the provider's",
+    )
     add.add_argument("--token-env", metavar="VAR", help=token_env)
     add.add_argument(
         "--workspace", metavar="T…", help="the workspace that owns it (default: the operator)"

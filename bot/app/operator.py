@@ -163,6 +163,7 @@ async def cmd_provider_add(services: Any, args: argparse.Namespace) -> None:
         token=_read_token(args),
         api_url=args.api_url,
         team_id=team_id,
+        trusted=bool(getattr(args, "trusted_endpoint", False)),
     )
     owner = f"workspace {team_id}" if team_id else "the operator (share it with --workspace)"
     print(

@@ -108,6 +108,7 @@ async def _serve(
             await migrate.upgrade(services.db.engine)
         shutdown.enter("services")
         await services.start()
+        await _disable_refused(services)
         if not settings.oauth:
             shutdown.enter("Slack")
             print(await check_slack(services), flush=True)
@@ -150,6 +151,22 @@ async def _serve(
         log.info("stopping")
         stop.set()
         await asyncio.gather(*background)
+
+
+async def _disable_refused(services: Any) -> None:
+    """Deactivate the workspace providers whose API URL is not allowed any more; a
+    database not migrated yet only gets a line (requests will say the same)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.admin.endpoint_rules import disable_refused
+
+    try:
+        await disable_refused(services)
+    except SQLAlchemyError as exc:
+        log.warning(
+            "could not check the providers' API URLs (%s); is the database migrated?",
+            type(exc).__name__,
+        )
 
 
 async def check_slack(services: Any) -> str:
@@ -234,7 +251,13 @@ async def _start_sandbox(services: Any, port: int = SANDBOX_PORT) -> Any:
         ):
             name = f"sandbox-{type_}"
             await admin_ops.add_provider(
-                services, type=type_, name=name, token=token, api_url=url, actor="vpsbot"
+                services,
+                type=type_,
+                name=name,
+                token=token,
+                api_url=url,
+                actor="vpsbot",
+                trusted=True,  # the operator started it on loopback: vouched for explicitly
             )
             await admin_ops.import_plans(
                 services, name, admin_ops.Markup(percent=Decimal(20)), actor="vpsbot"

@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     vpsbot_encryption_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
     vpsbot_admins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     vpsbot_notify_channel: str | None = None
+    #: API endpoints besides each type's official one that a provider added from Slack
+    #: may use, comma-separated base URLs (a bare host means https://host); their
+    #: origins may also be private addresses. Empty: Slack offers the official APIs only.
+    vpsbot_provider_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     host: str = "127.0.0.1"
     port: int = Field(default=3000, ge=1, le=65535)
     log_level: str = "INFO"
@@ -121,6 +125,31 @@ class Settings(BaseSettings):
                     f"key #{position} is not a Fernet key (32 url-safe base64-encoded bytes)"
                 ) from None
         return value
+
+    @field_validator("vpsbot_provider_hosts", mode="before")
+    @classmethod
+    def _provider_hosts(cls, value: Any) -> Any:
+        return _split(value)
+
+    @field_validator("vpsbot_provider_hosts")
+    @classmethod
+    def _provider_hosts_valid(cls, value: list[str]) -> list[str]:
+        urls = []
+        for entry in value:
+            url = entry if "://" in entry else f"https://{entry}"
+            parts = urlsplit(url)
+            try:
+                parts.port  # noqa: B018 - a bad port raises here
+            except ValueError:
+                raise ValueError(f"{entry!r} has a bad port") from None
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError(f"{entry!r} is not a host or an http(s) URL")
+            if parts.query or parts.fragment or parts.username or parts.password:
+                raise ValueError(f"{entry!r}: a base URL without query, fragment or user")
+            url = url.rstrip("/")
+            if url not in urls:
+                urls.append(url)
+        return urls
 
     @field_validator("vpsbot_admins", mode="before")
     @classmethod

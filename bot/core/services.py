@@ -41,6 +41,7 @@ from db.models import ApprovalRequest, ServiceProvider, VpsInstance
 from db.repo import changes, workspaces
 from db.repo.providers import Scope
 from providers.base import Provider
+from providers.http import Transport
 from providers.registry import ProviderRegistry
 
 __all__ = [
@@ -282,7 +283,9 @@ class Services:
             db=db,
             offers=OfferCache(db),
             box=box,
-            registry=ProviderRegistry(),
+            registry=ProviderRegistry(
+                transport=Transport(trusted_origins=settings.vpsbot_provider_hosts)
+            ),
             slack=client_type(
                 token=token if installations is None else None,
                 base_url=settings.slack_api_url,
@@ -307,12 +310,16 @@ class Services:
             )
             redactor.add(token)
             self._tokens[row.api_key_encrypted] = token
+        configuration = dict(row.configuration)
+        if row.team_id is None and not self.single_workspace:
+            # an operator-level row shared with workspaces: one budget, fair shares
+            configuration["shared"] = True
         return self.registry.get(
             str(row.id),
             type=row.type,
             name=row.name,
             token=token,
-            configuration=dict(row.configuration),
+            configuration=configuration,
             version=row.updated_at.isoformat(),
         )
 

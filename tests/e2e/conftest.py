@@ -139,7 +139,10 @@ async def start_bot(
     *,
     register: bool = True,
 ) -> tuple[Services, web.AppRunner, str]:
-    services = Services.build(make_settings(api, database_url, keys), database_url=database_url)
+    # the operator lists the sandbox's endpoints, so Slack's "Add provider" offers them
+    hosts = f"{sandbox.digitalocean_url},{sandbox.linode_url}"
+    settings = make_settings(api, database_url, keys, vpsbot_provider_hosts=hosts)
+    services = Services.build(settings, database_url=database_url)
     await services.start()
     await _installed(services, api)
     if register:
@@ -157,6 +160,7 @@ async def start_bot(
                 token=sandbox.tokens[type_],
                 api_url=url,
                 team_id=owner,
+                trusted=True,
             )
             await admin_ops.import_plans(
                 services,

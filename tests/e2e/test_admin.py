@@ -138,7 +138,7 @@ def add_values(type_: str, name: str, token: str, url: str | None) -> dict[str, 
         "type": {"type": sv.static_select(type_)},
         "name": {"name": sv.plain_text(name)},
         "token": {"token": sv.plain_text(token)},
-        "api_url": {"api_url": sv.plain_text(url)},
+        "api_url": {"api_url": sv.static_select(url or "official")},
     }
 
 
@@ -277,6 +277,25 @@ async def test_adding_a_provider_rejects_a_taken_name_and_a_bad_url(bot: Bot) ->
     assert taken.data["errors"] == {"name": "a provider named 'sandbox-linode' already exists"}
     bad_url = await admin.submit(form, add_values("linode", "li-2", token, "ftp://example"))
     assert set(bad_url.data["errors"]) == {"api_url"}
+    assert len(await provider_rows(bot)) == 2
+
+
+async def test_slack_offers_the_operators_endpoints_and_refuses_any_other(bot: Bot) -> None:
+    """The form lists the official API and VPSBOT_PROVIDER_HOSTS (here the sandbox's);
+    a submission forged to name the operator's database port is refused at the field
+    and nothing reaches that port."""
+    admin = AdminSession(bot)
+    await admin.open()
+    form = await admin.push("admin_add_provider", "add")
+    offered = [o["value"] for o in options_of(bot.api.views[form], "api_url")]
+    assert offered == ["official", bot.sandbox.digitalocean_url, bot.sandbox.linode_url]
+    token = bot.sandbox.tokens["linode"]
+    mark = len(bot.sandbox.requests)
+    for url in ("http://127.0.0.1:5432", "http://localhost:9", "http://[::ffff:127.0.0.1]:80"):
+        refused = await admin.submit(form, add_values("linode", "probe", token, url))
+        assert list(refused.data["errors"]) == ["api_url"], refused.data
+        assert "operator" in refused.data["errors"]["api_url"]
+    assert len(bot.sandbox.requests) == mark
     assert len(await provider_rows(bot)) == 2
 
 

@@ -118,6 +118,9 @@ async def test_an_orphans_name_from_the_cloud_reaches_the_admins_inert(bot: Bot)
         )
     )
     bot.sandbox.do.droplets[int(lost.id)].name = HOSTILE  # renamed in the cloud's console
+    # OAuth mode: the workspace's own provider, reported to its named admins
+    async with bot.services.db.session() as session, session.begin():
+        await workspaces.add_admin(session, TEAM, ADMIN)
     mark = bot.api.mark()
     report = await Reconciler(bot.services).cycle(force=True)
     assert report is not None and len(report.orphans) == 1

@@ -131,6 +131,7 @@ async def _with_providers(multi: Multi) -> dict[str, Any]:
             name=name,
             token=box.tokens["linode"],
             api_url=box.linode_url,
+            trusted=True,
             team_id=team,
         )
         await admin_ops.import_plans(
@@ -492,6 +493,7 @@ async def test_an_org_wide_grid_install_serves_its_workspaces_apart(multi: Multi
             name=f"linode-{team.lower()}",
             token=box.tokens["linode"],
             api_url=box.linode_url,
+            trusted=True,
             team_id=team,
         )
         await admin_ops.import_plans(
@@ -543,6 +545,7 @@ async def test_a_shared_operator_provider_is_offered_only_where_shared(multi: Mu
         name="operator-linode",
         token=box.tokens["linode"],
         api_url=box.linode_url,
+        trusted=True,
     )
     await admin_ops.import_plans(
         multi.services, operator.name, admin_ops.Markup(percent=Decimal(0))
@@ -707,6 +710,7 @@ async def test_revoked_while_the_provider_creates_nothing_uses_the_revoked_token
         name="do-two",
         token=box.tokens["digitalocean"],
         api_url=box.digitalocean_url,
+        trusted=True,
         team_id=TWO,
     )
     await admin_ops.import_plans(

@@ -46,7 +46,7 @@ def linode(sb: Sandbox, transport: Transport) -> LinodeProvider:
         "linode",
         name="li",
         token=sb.tokens["linode"],
-        configuration={"api_url": sb.linode_url},
+        configuration={"api_url": sb.linode_url, "trusted": True},
         transport=transport,
     )
     assert isinstance(provider, LinodeProvider)
@@ -60,7 +60,7 @@ def digitalocean(sb: Sandbox, transport: Transport) -> DigitalOceanProvider:
         "digitalocean",
         name="do",
         token=sb.tokens["digitalocean"],
-        configuration={"api_url": sb.digitalocean_url},
+        configuration={"api_url": sb.digitalocean_url, "trusted": True},
         transport=transport,
     )
     assert isinstance(provider, DigitalOceanProvider)

@@ -81,7 +81,7 @@ def add_values(name: str, url: str | None, token: str = "dop_v1_secret") -> JSON
         "type": {"type": choice("digitalocean")},
         "name": {"name": text(name)},
         "token": {"token": text(token)},
-        "api_url": {"api_url": text(url)},
+        "api_url": {"api_url": choice(url or "official")},
     }
 
 
@@ -133,14 +133,28 @@ def updated_views(client: AsyncMock) -> list[str]:
 # ---------------------------------------------------------------------------- add provider
 
 
-async def test_a_bad_api_url_is_refused_at_its_field(services: Services, client: AsyncMock) -> None:
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://example.com",
+        "http://127.0.0.1:9",
+        "http://localhost:5432",
+        "http://169.254.169.254/latest",
+        "https://attacker.example.net",
+    ],
+)
+async def test_an_api_url_the_operator_does_not_offer_is_refused_at_its_field(
+    url: str, services: Services, client: AsyncMock
+) -> None:
+    """A forged submission naming any other URL (Slack only offers the official API
+    and VPSBOT_PROVIDER_HOSTS) is refused before anything is sent or stored."""
     ack = AsyncMock()
-    body = submission(views.ADD, add_values("do-2", "ftp://example.com"))
+    body = submission(views.ADD, add_values("do-2", url))
     await provider_listeners.add_submitted(ack, body, context(), client, services)
-    ack.assert_awaited_once_with(
-        response_action="errors",
-        errors={"api_url": "an API URL starts with https:// (or http://)"},
-    )
+    ack.assert_awaited_once()
+    errors = answer(ack)["errors"]
+    assert list(errors) == ["api_url"]
+    assert "set by vpsbot's operator" in errors["api_url"]
     assert await provider_names(services) == set()
     client.views_update.assert_not_awaited()
 

@@ -227,10 +227,10 @@ def test_the_add_form_asks_for_a_token_and_shows_none() -> None:
         )
     )
     assert data["callback_id"] == views.ADD
-    assert [b["block_id"] for b in data["blocks"]] == ["type", "name", "token", "api_url"]
+    # no endpoint besides the official APIs: nothing to choose, no field
+    assert [b["block_id"] for b in data["blocks"]] == ["type", "name", "token"]
     token = block(data, "token")["element"]
     assert token["type"] == "plain_text_input" and "initial_value" not in token
-    assert block(data, "api_url")["optional"] is True
     assert [o["value"] for o in block(data, "type")["element"]["options"]] == [
         "digitalocean",
         "linode",
@@ -455,3 +455,18 @@ def test_details_of_admin_events() -> None:
     assert log_views.detail_of(
         "vps.create", {"label": "x", "provider": "do", "stage": "requested"}
     ) == ("provider do, stage requested")
+
+
+def test_the_add_form_offers_the_operators_endpoints_never_a_typed_url() -> None:
+    data = rendered(
+        provider_forms.add_provider_view(
+            [("digitalocean", "DigitalOcean")], ["https://do-proxy.corp.example"], root="V1"
+        )
+    )
+    element = block(data, "api_url")["element"]
+    assert element["type"] == "static_select"
+    assert [o["value"] for o in element["options"]] == [
+        "official",
+        "https://do-proxy.corp.example",
+    ]
+    assert element["initial_option"]["value"] == "official"

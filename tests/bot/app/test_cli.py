@@ -99,6 +99,7 @@ class Cli:
             name,
             "--api-url",
             self.sandbox.digitalocean_url,
+            "--trusted-endpoint",
             stdin=self.sandbox.tokens["digitalocean"] + "\n",
         )
         assert run.code == 0, run.err
@@ -218,6 +219,7 @@ async def test_provider_add_reads_the_token_from_an_environment_variable(cli: Cl
         "li",
         "--api-url",
         cli.sandbox.linode_url,
+        "--trusted-endpoint",
         "--token-env",
         "LINODE_TOKEN",
         env={"LINODE_TOKEN": token},
@@ -248,6 +250,7 @@ async def test_a_bad_token_is_one_line_and_stores_nothing(cli: Cli) -> None:
         "do",
         "--api-url",
         cli.sandbox.digitalocean_url,
+        "--trusted-endpoint",
         stdin=bad + "\n",
     )
     assert run.code != 0
@@ -496,6 +499,28 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out == f"vpsbot {metadata.version('vpsbot')} (Python {python})\n"
 
 
+async def test_a_loopback_api_url_needs_the_operators_word(cli: Cli) -> None:
+    """The sandbox answers on loopback, but a provider is sent there only when the
+    operator says so (``--trusted-endpoint``): nothing is stored without it."""
+    args = ("provider", "add", "--type", "linode", "--name", "li")
+    url = cli.sandbox.linode_url
+    refused = await cli(*args, "--api-url", url, stdin=cli.sandbox.tokens["linode"] + "\n")
+    assert refused.code == 1
+    [line] = refused.err_lines
+    assert "private or local network address" in line
+    assert await cli.fetch("SELECT name FROM service_providers") == []
+    vouched = await cli(
+        *args,
+        "--api-url",
+        url,
+        "--trusted-endpoint",
+        stdin=cli.sandbox.tokens["linode"] + "\n",
+    )
+    assert vouched.code == 0, vouched.err
+    [row] = await cli.fetch("SELECT configuration->>'trusted' AS trusted FROM service_providers")
+    assert row["trusted"] == "true"
+
+
 async def test_an_unreachable_api_url_is_named(cli: Cli) -> None:
     url = f"http://127.0.0.1:{_free_port()}"
     run = await cli(
@@ -507,6 +532,7 @@ async def test_an_unreachable_api_url_is_named(cli: Cli) -> None:
         "li",
         "--api-url",
         url,
+        "--trusted-endpoint",
         stdin=cli.sandbox.tokens["linode"] + "\n",
     )
     assert run.code == 1
@@ -527,6 +553,7 @@ async def test_a_bad_token_names_the_api_the_status_and_its_message(cli: Cli) ->
         "do",
         "--api-url",
         cli.sandbox.digitalocean_url,
+        "--trusted-endpoint",
         stdin=bad + "\n",
     )
     assert run.code == 1
@@ -582,6 +609,7 @@ async def test_plans_import_as_linode_really_answers(cli: Cli) -> None:
         "li",
         "--api-url",
         cli.sandbox.linode_url,
+        "--trusted-endpoint",
         stdin=cli.sandbox.tokens["linode"] + "\n",
     )
     assert run.code == 0, run.err
@@ -635,7 +663,15 @@ def test_a_database_error_is_one_clean_line() -> None:
 async def test_provider_add_for_a_workspace_share_and_workspaces_list(cli: Cli) -> None:
     token = cli.sandbox.tokens["linode"]
     env = {"LINODE_TOKEN": token}
-    base = ("provider", "add", "--type", "linode", "--api-url", cli.sandbox.linode_url)
+    base = (
+        "provider",
+        "add",
+        "--type",
+        "linode",
+        "--api-url",
+        cli.sandbox.linode_url,
+        "--trusted-endpoint",
+    )
     owned = await cli(
         *base, "--name", "li", "--workspace", "T0AAA", "--token-env", "LINODE_TOKEN", env=env
     )

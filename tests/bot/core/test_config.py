@@ -21,6 +21,7 @@ _ENV = (
     "VPSBOT_ENCRYPTION_KEYS",
     "VPSBOT_ADMINS",
     "VPSBOT_NOTIFY_CHANNEL",
+    "VPSBOT_PROVIDER_HOSTS",
     "HOST",
     "PORT",
     "LOG_LEVEL",
@@ -49,6 +50,9 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignor
         ("LOG_FORMAT", "xml", "LOG_FORMAT: must be one of text, json"),
         ("METRICS_PORT", "0", "METRICS_PORT:"),
         ("METRICS_PORT", "nine", "METRICS_PORT:"),
+        ("VPSBOT_PROVIDER_HOSTS", "ftp://proxy", "VPSBOT_PROVIDER_HOSTS: 'ftp://proxy' is not"),
+        ("VPSBOT_PROVIDER_HOSTS", "https://p:99999", "VPSBOT_PROVIDER_HOSTS: 'https://p:99999'"),
+        ("VPSBOT_PROVIDER_HOSTS", "https://p/?x=1", "VPSBOT_PROVIDER_HOSTS: 'https://p/?x=1'"),
     ],
 )
 def test_bad_variable_names_itself(
@@ -178,3 +182,17 @@ def test_cli_refuses_a_bot_token_beside_the_oauth_pair(tmp_path) -> None:  # typ
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("vpsbot: error: SLACK_BOT_TOKEN: not used with")
     assert "should-not-print" not in result.stderr + result.stdout
+
+
+def test_provider_hosts_are_base_urls_and_empty_by_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert load_settings().vpsbot_provider_hosts == []
+    monkeypatch.setenv(
+        "VPSBOT_PROVIDER_HOSTS",
+        "do-proxy.corp.example, http://127.0.0.1:3001/digitalocean/,do-proxy.corp.example",
+    )
+    assert load_settings().vpsbot_provider_hosts == [
+        "https://do-proxy.corp.example",
+        "http://127.0.0.1:3001/digitalocean",
+    ]

@@ -102,6 +102,7 @@ async def test_a_full_provider_run_logs_no_secret(
             name="bad",
             token=WRONG_TOKEN,
             api_url=sandbox.digitalocean_url,
+            trusted=True,
         )
     do_row = await admin_ops.add_provider(
         services,
@@ -109,9 +110,10 @@ async def test_a_full_provider_run_logs_no_secret(
         name="do",
         token=DO_TOKEN,
         api_url=sandbox.digitalocean_url,
+        trusted=True,
     )
     li_row = await admin_ops.add_provider(
-        services, type="linode", name="li", token=LI_TOKEN, api_url=sandbox.linode_url
+        services, type="linode", name="li", token=LI_TOKEN, api_url=sandbox.linode_url, trusted=True
     )
     for name in ("do", "li"):
         await admin_ops.import_plans(services, name, admin_ops.Markup(percent=Decimal(10)))
