@@ -33,6 +33,7 @@ class StandInCore:
     scopes: str
 
     def _init_core(self) -> None:
+        """The shared stores, empty: a fresh Slack with nothing in it."""
         self.calls: list[Call] = []
         self.views: dict[str, JSON] = {}
         self.closed_views: set[str] = set()

@@ -26,6 +26,7 @@ class ChatMessages(PayloadChecks, StandInCore):
     """Channel, thread and ephemeral messages, and response_url posts."""
 
     def _init_chat(self) -> None:
+        """No ephemeral posts or response_urls handed out yet."""
         self.ephemerals: list[JSON] = []  # the args of every chat.postEphemeral
         self._response_targets: dict[str, ResponseTarget] = {}
 

@@ -19,6 +19,7 @@ class Directory(StandInCore):
     """Users, channels and user groups as the Web API reports them."""
 
     def _init_directory(self) -> None:
+        """No user groups or channels stored yet (``users`` is shared: see ``base``)."""
         #: user groups by id ("S…") -> their members, for usergroups.users.list
         self.usergroups: dict[str, list[str]] = {}
         self.channels: dict[str, JSON] = {}

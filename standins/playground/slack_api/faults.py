@@ -36,6 +36,7 @@ class FaultInjection(StandInCore):
     """Injected failures and delays, queued per Web API method."""
 
     def _init_faults(self) -> None:
+        """No faults queued, no delays."""
         self.delays: dict[str, float] = {}  # method -> seconds to wait before answering
         self._failures: dict[str, deque[Fault]] = {}
 

@@ -29,6 +29,7 @@ class OAuthInstalls(StandInCore):
     """Installs, their bot tokens, and the auth methods answered per token."""
 
     def _init_oauth(self) -> None:
+        """The app's client id and secret; no codes issued yet."""
         self._codes: dict[str, JSON] = {}
         self.client_id = "1111.2222"
         self.client_secret = "stand-in-client-secret"

@@ -24,6 +24,7 @@ class ViewStack(PayloadChecks, StandInCore):
     """Modals and Home tabs, as Slack keeps them per user."""
 
     def _init_views(self) -> None:
+        """No views, Home tabs or trigger_ids yet."""
         self.home_views: dict[str, str] = {}  # user_id -> view_id
         #: like Slack, a new views.open closes the user's other modals (the playground's
         #: setting; tests keep several sessions of one user open)
