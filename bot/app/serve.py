@@ -127,6 +127,7 @@ async def _serve(
             metrics_port=settings.metrics_port,
             app_token=app_token.get_secret_value() if app_token else None,
             phase=shutdown.enter,
+            playground_url=playground.playground.url if playground is not None else None,
         )
         stack.push_async_callback(serving.stop)
         settle_heap()
