@@ -331,7 +331,11 @@ class LinodeProvider(HttpProvider):
     # ---------------------------------------------------------------- catalog
 
     async def validate_credentials(self) -> None:
-        await self.api.get("/v4/profile")
+        """``GET /v4/profile`` must answer a profile with its ``username`` (a 200 with
+        an empty body or ``{}`` validates nothing)."""
+        body = await self.api.get("/v4/profile")
+        if not isinstance(body, dict) or not isinstance(body.get("username"), str):
+            raise self.api.odd_answer("a profile")
 
     async def get_plans(self) -> list[Plan]:
         """Linode types, each with the regions that can run it and its region prices.

@@ -537,6 +537,49 @@ async def test_a_bad_token_names_the_api_the_status_and_its_message(cli: Cli) ->
     assert "administrator" not in line and bad not in run.err
 
 
+@pytest.mark.parametrize("body", ["empty", "object"])
+async def test_a_200_without_an_account_is_no_validation(cli: Cli, body: str) -> None:
+    cli.sandbox.inject("digitalocean", path="/v2/account", body=body, count=0)
+    run = await cli(
+        "provider",
+        "add",
+        "--type",
+        "digitalocean",
+        "--name",
+        "do",
+        "--api-url",
+        cli.sandbox.digitalocean_url,
+        stdin=cli.sandbox.tokens["digitalocean"] + "\n",
+    )
+    assert run.code == 1 and "validated" not in run.out
+    [line] = run.err_lines
+    api = cli.sandbox.digitalocean_url.rstrip("/")
+    assert line.startswith(
+        f"vpsbot: error: the DigitalOcean API at {api} answered something vpsbot could not read"
+    )
+    assert "cannot reach" not in line
+    assert await cli.fetch("SELECT name FROM service_providers") == []
+
+
+async def test_a_bare_status_answer_says_the_status_once(cli: Cli) -> None:
+    cli.sandbox.inject("linode", path="/v4/profile", body="html", status=502, count=0)
+    run = await cli(
+        "provider",
+        "add",
+        "--type",
+        "linode",
+        "--name",
+        "li",
+        "--api-url",
+        cli.sandbox.linode_url,
+        stdin=cli.sandbox.tokens["linode"] + "\n",
+    )
+    assert run.code == 1
+    [line] = run.err_lines
+    assert "answered HTTP 502 Bad Gateway" in line
+    assert line.count("502") == 1 and "<" not in line
+
+
 async def test_an_unreachable_database_names_database_url(cli: Cli) -> None:
     port = _free_port()
     run = await cli(
