@@ -6,8 +6,8 @@ follow Slack requests: ``vpsbot_slack_ack_seconds`` until Slack has its answer
 (the listener's ack; Slack gives up after 3 s) and
 ``vpsbot_slack_request_seconds`` until every task the request started has
 finished (the work after the ack: a modal, provider calls). ``/metrics`` can
-listen on a port of its own (``METRICS_PORT``) instead, and is then not served
-on the Slack-facing listener.
+also listen on a port of its own (``METRICS_PORT``), away from the
+Slack-facing listener.
 """
 
 from __future__ import annotations
@@ -242,11 +242,9 @@ async def _metrics(_: web.Request) -> web.Response:
 
 
 def build_web_app(
-    services: Services, bolt: AsyncApp, *, http_events: bool = True, metrics: bool = True
+    services: Services, bolt: AsyncApp, *, http_events: bool = True
 ) -> web.Application:
-    """Mount Bolt at ``POST /slack/events`` (HTTP mode) beside the operational routes;
-    ``/metrics`` only when ``metrics`` (not when it has a port of its own, so build
-    info and rate-limit budgets stay off the Slack-facing listener)."""
+    """Mount Bolt at ``POST /slack/events`` (HTTP mode) beside the operational routes."""
     secret = services.settings.slack_signing_secret
     app = web.Application(middlewares=[slack_guard(secret.get_secret_value() if secret else None)])
     app[SERVICES_KEY] = services
@@ -259,8 +257,7 @@ def build_web_app(
         app.router.add_get(bolt.oauth_flow.redirect_uri_path, _slack_oauth_redirect)
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
-    if metrics:
-        app.router.add_get("/metrics", _metrics)
+    app.router.add_get("/metrics", _metrics)
     app.on_shutdown.append(_settle)
     return app
 
@@ -337,11 +334,11 @@ async def start_serving(
     metrics_port: int | None = None,
     phase: Callable[[str], None] | None = None,
 ) -> Serving:
-    """Serve HTTP on ``host:port`` (``/metrics`` there, or only on ``metrics_port``
-    if given); with an app-level token, Slack's events arrive over Socket Mode
+    """Serve HTTP on ``host:port`` (and ``/metrics`` on ``metrics_port`` too, if
+    given); with an app-level token, Slack's events arrive over Socket Mode
     instead and ``/slack/events`` is not mounted. ``phase`` hears each step."""
     asyncio.get_running_loop().set_task_factory(_counting_task_factory)
-    app = build_web_app(services, bolt, http_events=app_token is None, metrics=metrics_port is None)
+    app = build_web_app(services, bolt, http_events=app_token is None)
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=10.0)
     await runner.setup()
     await _listen(runner, host, port, "PORT")
