@@ -320,6 +320,7 @@ class DigitalOceanProvider(HttpProvider):
                     name=str(region.get("name") or region["slug"]),
                     available=bool(region.get("available", True)),
                     features=[str(f) for f in region.get("features") or []],
+                    plans=[str(s) for s in region["sizes"]] if "sizes" in region else None,
                 )
                 for region in raws
             ]

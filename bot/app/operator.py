@@ -227,10 +227,16 @@ async def cmd_plans_import(services: Any, args: argparse.Namespace) -> None:
     async with services.db.session() as session:
         row = await providers.by_name(session, args.provider)
         unpriced = await plans.unpriced(session, row.id) if row is not None else []
+        regionless = await plans.regionless(session, row.id) if row is not None else []
     if unpriced:
         print(
             f"{len(unpriced)} plan(s) came without a price and were imported inactive "
             f"(never offered at $0.00): {', '.join(unpriced)}"
+        )
+    if regionless:
+        print(
+            f"{len(regionless)} plan(s) skipped: no region can run them now (sold out or "
+            f"no region with what they need), so they are not offered: {', '.join(regionless)}"
         )
 
 

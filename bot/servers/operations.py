@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.access import can_act_on
 from bot.core.actions import ACTIONS
 from bot.core.actions import word as action_word
-from bot.core.blocks import PlanChoice, plan_choice
+from bot.core.blocks import PlanChoice, esc, plan_choice
 from bot.core.errors import Refusal
 from bot.core.services import Services
 from bot.status import service as status
@@ -166,11 +166,14 @@ async def resize_choices(
     async with services.db.session() as session:
         offered = await plans.list_for_provider(session, target.provider_row.id, active_only=True)
         current = await plans.get(session, row.plan_id) if row.plan_id else None
+    try:  # the region's word on sold-out plans; the stored plan regions if it cannot say
+        here = next((r for r in await target.provider.get_regions() if r.id == row.region), None)
+    except ProviderError:
+        here = None
     choices = [
-        plan_choice(p)
-        for p in offered
-        if p.id != row.plan_id
-        and (not p.specifications.get("regions") or row.region in p.specifications["regions"])
+        choice
+        for choice in (plan_choice(p) for p in offered if p.id != row.plan_id)
+        if (choice.runs_in(here) if here is not None else row.region in choice.regions)
     ]
     return choices, plan_choice(current) if current else None
 
@@ -190,6 +193,10 @@ async def resize_plan(services: Services, target: Target, plan_id: str | None) -
         raise Refusal("That plan is not offered for this server's provider.")
     if plan.id == target.row.plan_id:
         raise Refusal(f"*{target.row.label}* already runs on {plan.provider_plan_id}.")
+    choices, _ = await resize_choices(services, target)
+    if str(plan.id) not in {choice.id for choice in choices}:
+        where = esc(target.row.region or "its region")
+        raise Refusal(f"{esc(plan.provider_plan_id)} cannot be created in {where} now.")
     return plan
 
 

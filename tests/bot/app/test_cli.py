@@ -303,6 +303,9 @@ async def test_plans_import_set_enable_disable_list(cli: Cli) -> None:
     first = await cli("plans", "import", "--provider", "do", "--markup-percent", "20")
     assert first.code == 0, first.err
     assert f"imported {len(sizes)} plan(s)" in first.out
+    # a size whose regions are all closed: stored, said, and offered nowhere
+    assert "1 plan(s) skipped: no region can run them now" in first.out
+    assert first.out.rstrip().endswith("not offered: m-2vcpu-16gb")
     second = await cli("plans", "import", "--provider", "do", "--markup-percent", "20")
     assert second.code == 0, second.err
     assert first.err == second.err == ""
