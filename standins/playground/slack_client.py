@@ -529,9 +529,10 @@ class SlackSender:
         resp = await self.send_payload(payload)
         if resp.status == 200:
             ack = resp.data if resp.is_json else {}
-            # Slack checks errors against the view as it holds it, not as the payload says
-            held = self.api.views.get(str(full_view.get("id"))) if self.api is not None else None
-            check_view_submission_ack(held or full_view, ack)
+            # Slack checks errors against the view as it holds it; a view the test made
+            # up (not applied to the stand-in) is checked as it was sent
+            held = self.api.views.get(str(full_view.get("id"))) if self.api else None
+            check_view_submission_ack(held if held and apply_to_api else full_view, ack)
             if apply_to_api and self.api is not None:
                 self.api.apply_view_submission_ack(full_view["id"], ack)
         return resp
