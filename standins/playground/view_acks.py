@@ -40,8 +40,8 @@ def refused_because(view: dict[str, Any], ack: dict[str, Any] | None) -> str | N
     if not ack or ack.get("response_action") != "errors":
         return None
     errors = ack.get("errors")
-    if not isinstance(errors, dict) or not errors:
-        return f"response_action errors needs a non-empty object of errors, not {errors!r}"
+    if not isinstance(errors, dict):
+        return f"response_action errors needs an object of errors, not {errors!r}"
     inputs = _input_block_ids(view)
     wrong = sorted(str(key) for key in errors if key not in inputs)
     if wrong:
