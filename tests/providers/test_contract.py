@@ -438,8 +438,8 @@ async def test_429_with_a_long_retry_after_is_surfaced(target: Target) -> None:
     async with Sandbox(rate_limit=(2, 60.0)) as limited:
         small = Target(target.type, limited, target.spec, target.transport)
         client = small.client()
-        await client.get_regions()
-        await client.get_regions()
+        await client.validate_credentials()
+        await client.validate_credentials()
         # The client now knows the budget is spent for about a minute: it refuses
         # the next call itself instead of sending it.
         with pytest.raises(RateLimitedError) as local:
@@ -454,7 +454,7 @@ async def test_429_with_a_long_retry_after_is_surfaced(target: Target) -> None:
         unaware = Transport()
         try:
             with pytest.raises(RateLimitedError) as upstream:
-                await small.client(transport=unaware).get_regions()
+                await small.client(transport=unaware).validate_credentials()
         finally:
             await unaware.aclose()
         err = upstream.value

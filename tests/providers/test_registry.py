@@ -83,6 +83,7 @@ async def test_cached_provider_mirrors_inner() -> None:
 
 TYPES = re.compile(rf"^{re.escape(SANDBOX)}/linode/v4/linode/types\?.*")
 REGIONS = re.compile(rf"^{re.escape(SANDBOX)}/linode/v4/regions\?.*")
+AVAILABILITY = re.compile(rf"^{re.escape(SANDBOX)}/linode/v4/regions/availability\?.*")
 
 
 def types_read(http: aioresponses) -> list[object]:
@@ -105,6 +106,7 @@ async def test_catalogue_cached_and_rebuilt_on_version_change(http: aioresponses
     registry = ProviderRegistry(cache=CatalogCache())
     http.get(TYPES, payload={"data": [TYPE], "page": 1, "pages": 1}, repeat=True)
     http.get(REGIONS, payload={"data": [], "page": 1, "pages": 1}, repeat=True)
+    http.get(AVAILABILITY, payload={"data": [], "page": 1, "pages": 1}, repeat=True)
     first = registry_get(registry, "2024-01-01")
     assert registry_get(registry, "2024-01-01") is first
     await first.get_plans()
