@@ -15,7 +15,7 @@ $(BIN)/python:
 
 # constraints.txt pins every package to the version CI tested; pyproject.toml keeps the ranges
 $(STAMP): pyproject.toml constraints.txt | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --constraint constraints.txt --editable . --group dev
+	$(BIN)/python -m pip install --quiet --constraint constraints.txt --editable ".[sandbox]" --group dev
 	@# the playground's browser tests drive Debian's Chromium (Playwright's own builds
 	@# cannot be downloaded here); install it once, as root
 	@if [ ! -x /usr/bin/chromium ]; then \
@@ -58,7 +58,7 @@ constraints:
 	rm -rf .venv-constraints
 	$(PYTHON) -m venv .venv-constraints
 	.venv-constraints/bin/python -m pip install --quiet --upgrade 'pip>=25.1'
-	.venv-constraints/bin/python -m pip install --quiet --editable . --group dev
+	.venv-constraints/bin/python -m pip install --quiet --editable ".[sandbox]" --group dev
 	.venv-constraints/bin/python -m pip freeze --exclude-editable > constraints.txt
 	rm -rf .venv-constraints
 

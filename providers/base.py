@@ -42,8 +42,11 @@ class Capabilities:
         rebuild_password: bool = False,
         resize_requires_off: bool = False,
         list_page_size: int = 100,
+        credential_hint: str = "",
     ) -> None:
         self.display_name = display_name
+        #: what the admin's token field asks for, when it is more than one API token
+        self.credential_hint = credential_hint
         #: other words people type for this provider ("do")
         self.aliases = tuple(aliases)
         #: servers per page when listing them (each page is one request)

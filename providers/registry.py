@@ -20,6 +20,7 @@ from typing import Any, ClassVar, TypeVar
 from providers.base import Capabilities, Provider
 from providers.cache import CatalogCache
 from providers.digitalocean import DigitalOceanProvider
+from providers.ec2 import Ec2Provider
 from providers.http import Transport
 from providers.linode import LinodeProvider
 from providers.models import (
@@ -48,15 +49,16 @@ __all__ = [
 
 T = TypeVar("T")
 
-_CLASSES: dict[str, type[DigitalOceanProvider] | type[LinodeProvider]] = {
+_CLASSES: dict[str, type[DigitalOceanProvider] | type[LinodeProvider] | type[Ec2Provider]] = {
     DigitalOceanProvider.type: DigitalOceanProvider,
     LinodeProvider.type: LinodeProvider,
+    Ec2Provider.type: Ec2Provider,
 }
 
 #: Types that have a client.
 IMPLEMENTED_TYPES: tuple[str, ...] = tuple(_CLASSES)
 #: Types the database accepts (some not implemented yet).
-KNOWN_TYPES: tuple[str, ...] = (*IMPLEMENTED_TYPES, "aws", "gcp")
+KNOWN_TYPES: tuple[str, ...] = (*IMPLEMENTED_TYPES, "gcp")
 
 
 def capabilities_for(type: str) -> Capabilities | None:
@@ -112,6 +114,14 @@ def build_provider(
     config = dict(configuration or {})
     base_url = config.get("api_url") or config.get("base_url")
     timeout = float(config.get("timeout") or 30.0)
+    if cls is Ec2Provider:  # more settings than an endpoint (regions, families)
+        return Ec2Provider(
+            name=name,
+            token=token,
+            base_url=str(base_url) if base_url else None,
+            timeout=timeout,
+            configuration=config,
+        )
     return cls(
         name=name,
         token=token,

@@ -35,7 +35,7 @@ class Fault:
     body: str | None = None
 
     def __post_init__(self) -> None:
-        if self.provider not in PROVIDERS:
+        if self.provider not in (*PROVIDERS, "aws"):
             raise ValueError(f"unknown provider {self.provider!r}")
         if self.method:
             self.method = self.method.upper()
