@@ -286,17 +286,35 @@ class AwsSandbox:
     ) -> list[str]:
         """``n`` servers made at once in the first region; their vpsbot ids."""
         region = self.regions[0]
-        ec2 = self._boto(region)
-        params: dict[str, Any] = {"ImageId": "ami-0sandbox00000000", "InstanceType": "t3.micro"}
-        if tag:
-            params["TagSpecifications"] = [
-                {"ResourceType": "instance", "Tags": [{"Key": tag, "Value": ""}]}
-            ]
-        made = ec2.run_instances(MinCount=n, MaxCount=n, **params)["Instances"]
-        ids = [str(i["InstanceId"]) for i in made]
+        # Straight into moto's backend (this process runs it): a thousand servers in a
+        # second rather than a minute of RunInstances. One reservation each, as moto
+        # pages DescribeInstances by reservation.
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.ec2.models import ec2_backends
+
+        backend = ec2_backends[DEFAULT_ACCOUNT_ID][region]
+        tags = {"instance": {tag: ""}} if tag else {}
+        ids = []
+        ids = [self._seed_one(backend, region, tags) for _ in range(n)]
         if status in ("stopped", "off"):
-            ec2.stop_instances(InstanceIds=ids)
+            self._boto(region).stop_instances(InstanceIds=ids)
         return [f"{region}/{i}" for i in ids]
+
+    @staticmethod
+    def _seed_one(backend: Any, region: str, tags: dict[str, Any]) -> str:
+        reservation = backend.run_instances(
+            "ami-0sandbox00000000",
+            1,
+            None,
+            [],
+            instance_type="t3.micro",
+            # t3.micro is known: skip moto's offering scan, two thirds of a seed's time
+            is_instance_type_default=True,
+            placement=None,
+            region_name=region,
+            tags=tags,
+        )
+        return str(reservation.instances[0].id)
 
     def set_status(self, provider: str, instance_id: str, status: str) -> None:
         region, _, bare = instance_id.rpartition("/")
