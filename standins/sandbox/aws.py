@@ -289,7 +289,7 @@ class AwsSandbox:
         # Straight into moto's backend (this process runs it): a thousand servers in a
         # second rather than a minute of RunInstances. One reservation each, as moto
         # pages DescribeInstances by reservation.
-        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.core.models import DEFAULT_ACCOUNT_ID
         from moto.ec2.models import ec2_backends
 
         backend = ec2_backends[DEFAULT_ACCOUNT_ID][region]
