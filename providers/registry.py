@@ -43,6 +43,7 @@ __all__ = [
     "UnsupportedProviderError",
     "build_provider",
     "capabilities_for",
+    "credential_hints",
     "display_name",
     "type_for_word",
 ]
@@ -71,6 +72,16 @@ def display_name(type: str) -> str:
     """How a provider type is written for people ("DigitalOcean"); unknown ones as is."""
     caps = capabilities_for(type)
     return caps.display_name if caps is not None and caps.display_name else type.upper()
+
+
+def credential_hints() -> list[str]:
+    """What each provider whose credentials are more than one API token asks the
+    admin to paste ("Amazon EC2: ACCESS_KEY_ID:SECRET …"), for the add-provider form."""
+    return [
+        f"{cls.capabilities.display_name}: {cls.capabilities.credential_hint}"
+        for cls in _CLASSES.values()
+        if cls.capabilities.credential_hint
+    ]
 
 
 def type_for_word(word: str) -> str | None:

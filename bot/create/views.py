@@ -269,6 +269,7 @@ def config_view(data: StepData) -> View:
     else:
         blocks.append(ContextBlock(elements=[md("No SSH keys on this provider account.")]))
     toggles = [Option(value="backups", text="Backups", description="automatic provider backups")]
+    toggles = toggles if data.flow.backups else []
     toggles += [
         Option(value=t.key, text=t.label, description=cut(t.description) or None)
         for t in data.flow.toggles

@@ -77,9 +77,10 @@ class Ec2Provider(Provider):
         resize_requires_off=True,
         list_page_size=1000,
         deployment_kind="",
-        monitoring=False,
+        monitoring=True,
         ipv6=False,
         vpc=False,
+        backups=False,
         private_ip=False,
         root_password=True,
         actions=_ACTIONS,
@@ -206,6 +207,8 @@ class Ec2Provider(Provider):
             raise self._refuse("root_password", f"root password {problem}")
         if not request.image:
             raise self._refuse("image", "an image is required")
+        if request.backups:
+            raise self._refuse("backups", f"{DISPLAY} has no backups add-on")
         region = request.region
         if region not in await self._enabled():
             raise self._refuse("region", f"region {region!r} is not offered")
@@ -242,6 +245,8 @@ class Ec2Provider(Provider):
                 }
             ],
         }
+        if request.monitoring:
+            params["Monitoring"] = {"Enabled": True}
         if keys:
             first = request.ssh_key_ids[0]
             params["KeyName"] = await self._regional.key_pair(region, first, keys[first])

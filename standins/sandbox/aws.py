@@ -172,7 +172,9 @@ def _error(kind: str, status: int, code: str, message: str, extra: Any = None) -
 
 
 class AwsSandbox:
-    """moto behind a recording, fault-injecting, rate-limiting front on loopback."""
+    """moto behind a recording, fault-injecting, rate-limiting front on loopback.
+
+    The account it plays has ``regions`` enabled (DescribeRegions lists only them)."""
 
     def __init__(
         self,
@@ -385,6 +387,8 @@ class AwsSandbox:
             return _error(kind, 401, "AuthFailure", _QUERY_ERRORS[401][1])
         if not self.budget.hit(self.access_key_id).allowed:
             return _error(kind, 503, "RequestLimitExceeded", "Request limit exceeded.")
+        if action == "DescribeRegions":
+            return self._regions()
         if action == "GetProducts":
             try:
                 answer = get_products(parsed)
@@ -392,6 +396,21 @@ class AwsSandbox:
                 return _error(kind, 400, "InvalidParameterException", str(exc))
             return web.Response(text=json.dumps(answer), content_type="application/x-amz-json-1.1")
         return await self._forward(request, body)
+
+    def _regions(self) -> web.Response:
+        """The sandbox account's enabled regions only (moto lists all of AWS's)."""
+        items = "".join(
+            f"<item><regionName>{r}</regionName><regionEndpoint>ec2.{r}.amazonaws.com"
+            "</regionEndpoint><optInStatus>opt-in-not-required</optInStatus></item>"
+            for r in self.regions
+        )
+        xml = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<DescribeRegionsResponse '
+            'xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">'
+            f"<requestId>{uuid.uuid4()}</requestId><regionInfo>{items}</regionInfo>"
+            "</DescribeRegionsResponse>"
+        )
+        return web.Response(text=xml, content_type="text/xml")
 
     async def _forward(self, request: web.Request, body: bytes) -> web.StreamResponse:
         assert self._session is not None
