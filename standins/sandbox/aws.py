@@ -395,7 +395,13 @@ class AwsSandbox:
             except PricingError as exc:
                 return _error(kind, 400, "InvalidParameterException", str(exc))
             return web.Response(text=json.dumps(answer), content_type="application/x-amz-json-1.1")
-        return await self._forward(request, body)
+        response = await self._forward(request, body)
+        if fault is not None and fault.lose_response:
+            # done at moto, but the client never hears: the connection is cut
+            await response.prepare(request)
+            if request.transport is not None:
+                request.transport.abort()
+        return response
 
     def _regions(self) -> web.Response:
         """The sandbox account's enabled regions only (moto lists all of AWS's)."""
