@@ -77,6 +77,12 @@ _QUERY_ERRORS = {
 }
 
 
+class _AwsFault(Fault):
+    """A fault rule of the AWS sandbox (``path``: ``/<Action>``)."""
+
+    known = ("aws",)
+
+
 def sandbox_amis(directory: Path) -> Path:
     """moto's default AMIs plus current Ubuntu, Debian and Amazon Linux images,
     written where ``MOTO_AMIS_PATH`` can point (moto reads it at import)."""
@@ -269,7 +275,7 @@ class AwsSandbox:
 
     def inject(self, provider: str = "aws", **rule: Any) -> Fault:
         """Make the next matching calls misbehave; ``path`` is ``/<Action>``."""
-        fault = Fault(provider="aws", **rule)
+        fault = _AwsFault(provider="aws", **rule)
         self.faults.add(fault)
         return fault
 
