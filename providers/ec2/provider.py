@@ -24,6 +24,7 @@ from providers.ec2.api import DISPLAY, Ec2Api, parse_credentials
 from providers.ec2.servers import (
     IMAGE_TAG,
     Regional,
+    action_progress,
     cloud_config,
     instance_from,
     split_id,
@@ -36,7 +37,6 @@ from providers.models import (
     DeploymentOption,
     Image,
     Instance,
-    InstanceStatus,
     Plan,
     Region,
     SSHKey,
@@ -379,20 +379,10 @@ class Ec2Provider(Provider):
         if action not in _ACTIONS or not goal:
             raise self._refuse("action_id", f"{action_id!r} is not an EC2 action handle")
         try:
-            instance = await self.get_instance(instance_id)
+            instance: Instance | None = await self.get_instance(instance_id)
         except NotFoundError:
-            return ActionResult(provider=self.type, id=action_id, action=action, status="errored")
-        if action == "resize":
-            done = instance.plan == goal and instance.status == InstanceStatus.RUNNING
-        else:
-            done = instance.raw_status == goal
-        return ActionResult(
-            provider=self.type,
-            id=action_id,
-            action=action,
-            status="completed" if done else "in-progress",
-            progress=100 if done else None,
-        )
+            instance = None
+        return action_progress(instance, action, goal, action_id)
 
     async def delete_instance(self, instance_id: str) -> None:
         """TerminateInstances; a server already gone raises NotFoundError."""

@@ -16,12 +16,13 @@ from typing import Any
 
 from providers.ec2.api import DISPLAY, Ec2Api
 from providers.errors import NotFoundError, ValidationError
-from providers.models import Instance, InstanceStatus
+from providers.models import ActionResult, Instance, InstanceStatus
 
 __all__ = [
     "IMAGE_TAG",
     "SECURITY_GROUP",
     "Regional",
+    "action_progress",
     "cloud_config",
     "instance_from",
     "split_id",
@@ -80,6 +81,24 @@ def cloud_config(password: str | None, public_keys: Sequence[str]) -> str | None
         lines += ["chpasswd:", "  expire: false", "  list: |", f"    root:{password}"]
         lines.append("ssh_pwauth: true")
     return "\n".join(lines) + "\n"
+
+
+def action_progress(
+    instance: Instance | None, action: str, goal: str, action_id: str
+) -> ActionResult:
+    """An action's state from the server's: done when it shows the ``goal`` state
+    (``resize``: the goal type, running again); errored when the server is gone."""
+    if instance is None:
+        done, status = False, "errored"
+    else:
+        if action == "resize":
+            done = instance.plan == goal and instance.status == InstanceStatus.RUNNING
+        else:
+            done = instance.raw_status == goal
+        status = "completed" if done else "in-progress"
+    return ActionResult(
+        provider="aws", id=action_id, action=action, status=status, progress=100 if done else None
+    )
 
 
 def instance_from(raw: dict[str, Any], region: str) -> Instance:
