@@ -107,6 +107,9 @@ async def test_create_list_and_delete_from_slack(bot: Bot, ec2: AwsSandbox) -> N
     async with bot.services.db.session() as session:
         row = (await session.execute(select(VpsInstance))).scalar_one()
     assert row.provider_instance_id == f"us-east-1/{server['InstanceId']}"
+    # charged at the price shown: the Price List's, with the workspace's markup
+    assert row.price_monthly == Decimal("9.11")
+    assert row.price_hourly is not None and abs(row.price_hourly - Decimal("0.01248")) < 0.0001
     assert row.tag in tags
     # the root password reaches the server only as first-boot user data
     boto = ec2._boto("us-east-1")
