@@ -47,6 +47,12 @@ __all__ = ["DISPLAY", "Credentials", "Ec2Api", "parse_credentials"]
 
 logger = logging.getLogger("providers.ec2")
 
+# botocore logs every request's parameters at DEBUG, RunInstances' UserData (the root
+# password's cloud-config) among them: those loggers never go below INFO.
+for _name in ("botocore", "aiobotocore"):
+    if logging.getLogger(_name).getEffectiveLevel() < logging.INFO:
+        logging.getLogger(_name).setLevel(logging.INFO)
+
 DISPLAY = "Amazon EC2"
 
 _ACCESS_KEY = re.compile(r"^[A-Z0-9]{16,128}$")

@@ -4,6 +4,7 @@ tags, security group, first-boot user data) and a create whose answer is lost.""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -177,3 +178,14 @@ async def test_a_lost_create_answer_is_found_by_tag(ec2: tuple[AwsSandbox, Ec2Pr
     assert made.label == "ec2-one" and "vpsbot-lost-1" in made.tags
     assert sandbox.request_count(path_prefix="/RunInstances") == 1  # never sent twice
     assert len(sandbox.instances()) == 1
+
+
+async def test_no_root_password_in_the_logs_even_at_debug(
+    ec2: tuple[AwsSandbox, Ec2Provider], caplog: pytest.LogCaptureFixture
+) -> None:
+    _, provider = ec2
+    caplog.set_level(logging.DEBUG)
+    await provider.create_instance(_request("vpsbot-log-1", root_password="Never-Logged-77"))
+    assert caplog.records  # the run did log
+    assert "Never-Logged-77" not in caplog.text
+    assert "UserData" not in caplog.text  # botocore's DEBUG line of the request's parameters
