@@ -48,10 +48,11 @@ __all__ = ["DISPLAY", "Credentials", "Ec2Api", "parse_credentials"]
 logger = logging.getLogger("providers.ec2")
 
 # botocore logs every request's parameters at DEBUG, RunInstances' UserData (the root
-# password's cloud-config) among them: those loggers never go below INFO.
+# password's cloud-config) among them: its loggers get a level of their own (WARNING,
+# or INFO and up if one was set), so a DEBUG root logger never reaches them.
 for _name in ("botocore", "aiobotocore"):
-    if logging.getLogger(_name).getEffectiveLevel() < logging.INFO:
-        logging.getLogger(_name).setLevel(logging.INFO)
+    if logging.getLogger(_name).level < logging.INFO:
+        logging.getLogger(_name).setLevel(logging.WARNING)
 
 DISPLAY = "Amazon EC2"
 
