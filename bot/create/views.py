@@ -279,6 +279,7 @@ def config_view(data: StepData) -> View:
             description=cut(backups_note(data.plan, draft.region)),
         )
     ]
+    toggles = toggles if data.flow.backups else []
     toggles += [
         Option(value=t.key, text=t.label, description=cut(t.description) or None)
         for t in data.flow.toggles

@@ -457,11 +457,16 @@ async def test_serve_with_sandbox_starts_registers_and_stops_cleanly(
         finally:
             await conn.close()
         assert [(p["name"], p["type"]) for p in providers] == [
+            ("sandbox-aws", "aws"),
             ("sandbox-digitalocean", "digitalocean"),
             ("sandbox-linode", "linode"),
         ]
         assert all(p["plans"] > 0 for p in providers)
-        assert all(f"127.0.0.1:{sandbox_port}" in p["configuration"] for p in providers)
+        # the EC2 sandbox (moto behind its own front) listens two ports up
+        ports = [sandbox_port + 2, sandbox_port, sandbox_port]
+        assert all(
+            f"127.0.0.1:{at}" in p["configuration"] for p, at in zip(providers, ports, strict=True)
+        )
     finally:
         if proc.returncode is None:
             proc.send_signal(signal.SIGTERM)
