@@ -15,7 +15,7 @@ from bot.admin import service as admin_ops
 from db.models import Plan, VpsInstance
 from standins.playground.slack_client import state_value as sv
 from standins.sandbox.aws import AwsSandbox
-from tests.e2e.conftest import Bot
+from tests.e2e.conftest import TEAM, Bot
 from tests.e2e.session import CreateSession, block_ids, options_of, text_of
 from tests.e2e.test_servers_actions import SETUP, Owner, create_server, direct_action, follow
 
@@ -25,12 +25,20 @@ SETUP["aws"] = ("t3.micro", "us-east-1", "ubuntu-24.04", "t3.small", "debian-12"
 @pytest.fixture
 async def ec2(bot: Bot) -> AsyncIterator[AwsSandbox]:
     """The AWS sandbox, registered as a provider the way an admin adds one."""
+    # OAuth mode: the workspace's own provider (an operator-level one would need sharing)
+    owner = TEAM if bot.services.installations is not None else None
     async with AwsSandbox() as sandbox:
         row = await admin_ops.add_provider(
-            bot.services, type="aws", name="sandbox-aws", token=sandbox.token, api_url=sandbox.url
+            bot.services,
+            type="aws",
+            name="sandbox-aws",
+            token=sandbox.token,
+            api_url=sandbox.url,
+            team_id=owner,
+            trusted=True,  # the operator vouches for a loopback endpoint, as make run does
         )
         await admin_ops.import_plans(
-            bot.services, "sandbox-aws", admin_ops.Markup(percent=Decimal(20))
+            bot.services, "sandbox-aws", admin_ops.Markup(percent=Decimal(20)), team_id=owner
         )
         bot.providers["aws"] = row
         yield sandbox

@@ -274,6 +274,7 @@ async def test_plans_carry_the_backups_add_on_price_by_region(
         ),
     )
     http.get(f"{LI}/v4/regions?page=1&page_size=500", payload=page([]))
+    http.get(f"{LI}/v4/regions/availability?page=1&page_size=500", payload=page([]))
     standard, edge = await li.get_plans()
     assert standard.backups is not None
     assert (standard.backups.monthly, standard.backups.hourly) == (Decimal("2.5"), Decimal("0.004"))
