@@ -29,6 +29,7 @@ __all__ = [
     "do_seed_image",
     "linode_catalog",
     "linode_seed_image",
+    "type_available",
 ]
 
 #: The one public key both accounts hold (not a real key).
@@ -173,7 +174,7 @@ def do_catalog() -> DOCatalog:
         for region in tables["closed_regions"]
     ]
     for size in sizes:  # a closed region still appears in some sizes' lists
-        if size["slug"].startswith("s-"):
+        if size["slug"].startswith(("s-", "m-")):
             size["regions"].append("nyc2")
     images: list[dict[str, Any]] = []
     image_id = 160_000_001
@@ -250,6 +251,24 @@ def do_catalog() -> DOCatalog:
 # --------------------------------------------------------------------------- Linode
 
 
+def type_available(type_: dict[str, Any], region: dict[str, Any]) -> bool:
+    """What the live API enforces: edge types only (and only) in distributed
+    regions; GPU, premium and accelerated classes only where the region has the
+    capability. The create endpoint and ``availability`` both apply it."""
+    caps = set(region["capabilities"])
+    edge = "-edge-" in type_["id"]
+    if region["site_type"] == "distributed":
+        return edge and "Distributed Plans" in caps
+    if edge or "Linodes" not in caps:
+        return False
+    need = {
+        "gpu": "GPU Linodes",
+        "premium": "Premium Plans",
+        "accelerated": "NETINT Quadra T1U",
+    }.get(type_["class"])
+    return need is None or need in caps
+
+
 @dataclass
 class LinodeCatalog:
     """Linode catalogue: types, regions, images, StackScripts, SSH keys, profile."""
@@ -263,10 +282,31 @@ class LinodeCatalog:
     next_image_index: int = 1
     by_type: dict[str, dict[str, Any]] = field(default_factory=dict)
     by_region: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: (region, type) pairs sold out now; tests may add or remove pairs
+    sold_out: set[tuple[str, str]] = field(
+        default_factory=lambda: {(p["region"], p["type"]) for p in _tables("linode")["sold_out"]}
+    )
 
     def __post_init__(self) -> None:
         self.by_type = {t["id"]: t for t in self.types}
         self.by_region = {r["id"]: r for r in self.regions}
+
+    def availability(self) -> list[dict[str, Any]]:
+        """``GET /v4/regions/availability``'s items: each (region, type) of the
+        classes it reports on that the region's capabilities allow, and whether it
+        can be created there now."""
+        classes = _tables("linode")["availability_classes"]
+        return [
+            {
+                "region": r["id"],
+                "plan": t["id"],
+                "available": (r["id"], t["id"]) not in self.sold_out,
+            }
+            for r in self.regions
+            if r["site_type"] == "core"
+            for t in self.types
+            if t["class"] in classes and type_available(t, r)
+        ]
 
     def find_image(self, image_id: str) -> dict[str, Any] | None:
         for image in self.images:
@@ -361,7 +401,7 @@ def linode_catalog(now: datetime | None = None) -> LinodeCatalog:
             "disk": plan["disk"],
             "transfer": plan["transfer"],
             "network_out": plan["network_out"],
-            "gpus": 0,
+            "gpus": 1 if plan["class"] == "gpu" else 0,
             "price": {"hourly": plan["hourly"], "monthly": plan["monthly"]},
             "region_prices": _li_prices(plan["hourly"], plan["monthly"]),
             "successor": None,

@@ -10,6 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
+from standins.sandbox.catalog import type_available
 from standins.sandbox.common import TOKEN, ApiError, linode_error, linode_page, read_json
 from standins.sandbox.ratelimit import Budget
 from standins.sandbox.state import LinodeInstance, LinodeState
@@ -37,19 +38,6 @@ def label_error(label: Any) -> str | None:
     if "--" in label or "__" in label or ".." in label:
         return "Label must not contain two dashes, underscores or periods in a row"
     return None
-
-
-def type_available(type_: dict[str, Any], region: dict[str, Any]) -> bool:
-    """What the live API enforces: edge types only (and only) in distributed
-    regions; GPU and premium classes only where the region has the capability."""
-    caps = set(region["capabilities"])
-    edge = "-edge-" in type_["id"]
-    if region["site_type"] == "distributed":
-        return edge and "Distributed Plans" in caps
-    if edge or "Linodes" not in caps:
-        return False
-    need = {"gpu": "GPU Linodes", "premium": "Premium Plans"}.get(type_["class"])
-    return need is None or need in caps
 
 
 def password_error(password: Any) -> str | None:
@@ -194,6 +182,7 @@ class LinodeAPI:
             web.get(p + "/linode/types", self.types),
             web.get(p + "/linode/types/{type_id}", self.type_),
             web.get(p + "/regions", self.regions),
+            web.get(p + "/regions/availability", self.availability),
             web.get(p + "/regions/{region_id}", self.region),
             web.get(p + "/images", self.images),
             web.get(p + "/images/{vendor}/{name}", self.image),
@@ -241,6 +230,9 @@ class LinodeAPI:
 
     async def regions(self, request: web.Request) -> web.Response:
         return self._listing(request, self.state.catalog.regions)
+
+    async def availability(self, request: web.Request) -> web.Response:
+        return self._listing(request, self.state.catalog.availability())
 
     async def region(self, request: web.Request) -> web.Response:
         return self._one(self.state.catalog.regions, "id", request.match_info["region_id"])
@@ -384,6 +376,13 @@ class LinodeAPI:
         ):
             errors.append(
                 {"field": "type", "reason": f"{type_id} is not available in region {region}"}
+            )
+        elif (region, type_id) in catalog.sold_out:
+            errors.append(
+                {
+                    "field": "type",
+                    "reason": f"{type_id} is sold out in {region}; try another region",
+                }
             )
         label = body.get("label")
         if label is not None:

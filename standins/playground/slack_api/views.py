@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import secrets
 
+from ..view_acks import check_view_submission_ack
 from .base import StandInCore
 from .checks import PayloadChecks
 from .records import BASE_TS, JSON, ApiError
@@ -69,9 +70,12 @@ class ViewStack(PayloadChecks, StandInCore):
         """Apply what the app acked to a view_submission, as Slack does to the modal stack.
 
         Empty ack closes the view; ``clear`` closes the stack; ``update`` replaces the view
-        (same id, new hash); ``push`` pushes a new view; ``errors`` leaves it open.
+        (same id, new hash); ``push`` pushes a new view; ``errors`` leaves it open. An answer
+        Slack would refuse raises :class:`~standins.playground.view_acks.SlackRefusedAck`.
         """
         ack = ack or {}
+        if view_id in self.views:
+            check_view_submission_ack(self.views[view_id], ack)
         action = ack.get("response_action")
         if action is None:
             self.close_view(view_id)
