@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Sequence
+from datetime import datetime
 from typing import ClassVar
 
 from providers.models import (
@@ -15,6 +16,7 @@ from providers.models import (
     Instance,
     Plan,
     Region,
+    ServerMetrics,
     SSHKey,
 )
 
@@ -42,6 +44,8 @@ class Capabilities:
         rebuild_password: bool = False,
         resize_requires_off: bool = False,
         list_page_size: int = 100,
+        metrics: bool = False,
+        metrics_need_agent: bool = False,
     ) -> None:
         self.display_name = display_name
         #: other words people type for this provider ("do")
@@ -59,6 +63,10 @@ class Capabilities:
         self.private_ip = private_ip
         self.root_password = root_password
         self.actions = tuple(actions)
+        #: :meth:`Provider.get_metrics` answers (CPU, network, disk graphs)
+        self.metrics = metrics
+        #: only servers running the cloud's monitoring agent have metrics
+        self.metrics_need_agent = metrics_need_agent
 
 
 class Provider(abc.ABC):
@@ -138,6 +146,14 @@ class Provider(abc.ABC):
 
     @abc.abstractmethod
     async def get_action(self, instance_id: str, action_id: str) -> ActionResult: ...
+
+    async def get_metrics(self, instance_id: str, start: datetime, end: datetime) -> ServerMetrics:
+        """The server's CPU, network and disk series between ``start`` and ``end``.
+
+        Only for providers whose ``capabilities.metrics`` is true; the others have
+        nothing to read (an empty answer, never a guess).
+        """
+        return ServerMetrics(provider=self.type, instance_id=instance_id, start=start, end=end)
 
     @abc.abstractmethod
     async def delete_instance(self, instance_id: str) -> None: ...

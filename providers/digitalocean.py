@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlsplit
 
 from providers.base import ACTIONS, Capabilities
+from providers.digitalocean_metrics import droplet_metrics
 from providers.errors import OutcomeUnknownError, ProviderError, ValidationError
 from providers.http import JsonApi, path_template, resolve_lost_create, unique_by
 from providers.http_provider import HttpProvider
@@ -29,6 +30,7 @@ from providers.models import (
     InstanceStatus,
     Plan,
     Region,
+    ServerMetrics,
     SSHKey,
 )
 from providers.passwords import strength_error
@@ -226,6 +228,8 @@ class DigitalOceanProvider(HttpProvider):
         private_ip=False,
         root_password=True,
         actions=ACTIONS,
+        metrics=True,
+        metrics_need_agent=True,
     )
 
     #: Seconds between by-tag lookups after a lost create (tests set 0).
@@ -523,6 +527,11 @@ class DigitalOceanProvider(HttpProvider):
         if tag:
             instances = [i for i in instances if tag in i.tags]
         return instances
+
+    async def get_metrics(self, instance_id: str, start: datetime, end: datetime) -> ServerMetrics:
+        """CPU and public bandwidth from the Monitoring API (see
+        :mod:`providers.digitalocean_metrics`); needs the droplet's agent."""
+        return await droplet_metrics(self.api, instance_id, start, end)
 
     def _action(self, raw: Any, action: str | None = None) -> ActionResult:
         if not isinstance(raw, dict) or raw.get("id") is None:
