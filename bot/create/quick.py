@@ -362,9 +362,7 @@ def _decide(prefill: Prefill, wants: _Wants, offers: Sequence[CloudOffer]) -> No
         return
     fitting = [o for o in offers if _fits(o, wants)]
     if not fitting:
-        prefill.notes.append(
-            "Nothing this workspace is offered matches all of those together."
-        )
+        prefill.notes.append("Nothing this workspace is offered matches all of those together.")
         return
     if len(fitting) > 1:
         if wants.memory_mb or wants.vcpus or wants.plan_words:

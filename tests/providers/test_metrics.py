@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from aioresponses import aioresponses
 
+from providers.base import Provider
 from providers.digitalocean import DigitalOceanProvider
 from providers.digitalocean_metrics import cpu_percent
+from providers.http import Transport
 from providers.linode import LinodeProvider
 from providers.linode_metrics import months_between
+from providers.registry import build_provider
+from standins.sandbox import Sandbox
+from standins.sandbox.metrics import busy_fraction
 from tests.providers.conftest import DO, LI, sent
 
 pytestmark = pytest.mark.usefixtures("provider_env")
@@ -162,3 +169,46 @@ async def test_a_linode_too_new_for_stats_has_empty_series(
 def test_months_between_crosses_the_year() -> None:
     start = datetime(2026, 12, 28, tzinfo=UTC)
     assert months_between(start, start + timedelta(days=7)) == [(2026, 12), (2027, 1)]
+
+
+# ---------------------------------------------------------------------- against the sandbox
+
+
+@pytest.fixture
+async def sb(provider_env: None) -> AsyncIterator[Sandbox]:
+    sandbox = Sandbox(provision_seconds=20.0, action_seconds=5.0)
+    await sandbox.start()
+    try:
+        yield sandbox
+    finally:
+        await sandbox.stop()
+
+
+def _client(sb: Sandbox, kind: str, transport: Transport) -> Provider:
+    url = sb.digitalocean_url if kind == "digitalocean" else sb.linode_url
+    return build_provider(
+        kind, name=kind, token=sb.tokens[kind], configuration={"api_url": url}, transport=transport
+    )
+
+
+async def test_the_clients_read_the_sandboxs_series(sb: Sandbox, transport: Transport) -> None:
+    end = datetime.now(UTC)
+    start = end - timedelta(hours=24)
+    [with_agent] = sb.seed_instances("digitalocean", 1)
+    [without] = sb.seed_instances("digitalocean", 1, monitoring=False)
+    [linode] = sb.seed_instances("linode", 1)
+    do = _client(sb, "digitalocean", transport)
+    found = await do.get_metrics(with_agent, start, end)
+    cpu = found.get("cpu")
+    assert cpu is not None and len(cpu.points) > 100
+    # the busy share the sandbox computes, averaged over each step (its middle)
+    for (before, _), (t, v) in itertools.pairwise(cpu.points[:20]):
+        middle = (before + t) / 2 if t - before < 1000 else t
+        assert v == pytest.approx(100 * busy_fraction(int(with_agent), middle), abs=1.0)
+    assert (await do.get_metrics(without, start, end)).agent_missing
+    li = await _client(sb, "linode", transport).get_metrics(linode, start, end)
+    assert [s.name for s in li.series if s.points] == ["cpu", "net_in", "net_out", "disk_io"]
+    week = await _client(sb, "linode", transport).get_metrics(linode, end - timedelta(days=7), end)
+    week_cpu = week.get("cpu")
+    assert week_cpu is not None and week_cpu.points[0][0] < start.timestamp()
+    assert sb.request_count("linode", "GET", "/v4/linode/instances/") >= 2
