@@ -46,6 +46,7 @@ class Capabilities:
         list_page_size: int = 100,
         metrics: bool = False,
         metrics_need_agent: bool = False,
+        metrics_agent_hint: str = "",
     ) -> None:
         self.display_name = display_name
         #: other words people type for this provider ("do")
@@ -67,6 +68,8 @@ class Capabilities:
         self.metrics = metrics
         #: only servers running the cloud's monitoring agent have metrics
         self.metrics_need_agent = metrics_need_agent
+        #: how to get the agent onto a server that lacks it (shown to people)
+        self.metrics_agent_hint = metrics_agent_hint
 
 
 class Provider(abc.ABC):
@@ -150,10 +153,10 @@ class Provider(abc.ABC):
     async def get_metrics(self, instance_id: str, start: datetime, end: datetime) -> ServerMetrics:
         """The server's CPU, network and disk series between ``start`` and ``end``.
 
-        Only for providers whose ``capabilities.metrics`` is true; the others have
-        nothing to read (an empty answer, never a guess).
+        Only for providers whose ``capabilities.metrics`` is true: the others have
+        nothing to read, and asking them is a programming error.
         """
-        return ServerMetrics(provider=self.type, instance_id=instance_id, start=start, end=end)
+        raise NotImplementedError(f"{self.type} publishes no metrics")
 
     @abc.abstractmethod
     async def delete_instance(self, instance_id: str) -> None: ...

@@ -230,6 +230,12 @@ class DigitalOceanProvider(HttpProvider):
         actions=ACTIONS,
         metrics=True,
         metrics_need_agent=True,
+        # there is no API to add it to a running droplet: it is installed on the server
+        metrics_agent_hint=(
+            "Install DigitalOcean's metrics agent on the server: "
+            "`curl -sSL https://repos.insights.digitalocean.com/install.sh | sudo bash` "
+            "(droplets created with Monitoring ticked have it)."
+        ),
     )
 
     #: Seconds between by-tag lookups after a lost create (tests set 0).
