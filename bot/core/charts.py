@@ -189,13 +189,14 @@ def _draw(ax: object, panel: Panel) -> None:
     assert isinstance(ax, Axes)
     ax.set_title(panel.title, fontsize=9, loc="left")
     ax.grid(True, alpha=0.3)
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _axis_label(v, panel.unit)))
+    money = FuncFormatter(lambda v, _: _axis_label(v, panel.unit))
     if panel.categories:
         names = [name for name, _ in panel.categories]
         ax.barh(names, [v for _, v in panel.categories], color=_COLOURS[0])
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _axis_label(v, panel.unit)))
+        ax.xaxis.set_major_formatter(money)  # the names stay on the y axis
         ax.invert_yaxis()
         return
+    ax.yaxis.set_major_formatter(money)
     _draw_series(ax, panel)
 
 
