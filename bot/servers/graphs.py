@@ -29,6 +29,8 @@ from bot.core.services import Services
 from bot.core.slack import answer, first_action, team_and_user
 from bot.core.slack_files import chart_block, upload_chart
 from bot.servers import service as servers
+from db.models import VpsInstance
+from providers.base import Provider
 from providers.errors import ProviderError
 from providers.models import ServerMetrics
 from providers.registry import display_name
@@ -104,7 +106,7 @@ def graph_message(
     return f"Graphs of {label}, {words}", [head, *shown, _buttons(instance_id, window)]
 
 
-async def _chart(services: Services, row: Any, provider: Any, window: str) -> Chart | str:
+async def _chart(row: VpsInstance, provider: Provider, window: str) -> Chart | str:
     """The drawn chart of ``row`` (cached), or why there is none."""
     key = (row.id, window)
     cached = _charts.get(key)
@@ -155,7 +157,7 @@ async def post_graphs(
     if provider is None:
         chart: Chart | str = "Its provider is no longer configured: no graphs."
     else:
-        chart = await _chart(services, row, provider, window)
+        chart = await _chart(row, provider, window)
     shown: Sequence[Block] | str = chart if isinstance(chart, str) else ""
     if isinstance(chart, Chart):
         client = client or await services.slack_for(team_id)
