@@ -19,7 +19,6 @@ from decimal import Decimal
 
 from cachetools import TTLCache
 from slack_bolt.async_app import AsyncRespond
-from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import ContextBlock
 from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
@@ -27,8 +26,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.core.blocks import md
 from bot.core.charts import Chart, Panel, Series, human, render_async
 from bot.core.services import Services
-from bot.core.slack import answer, slack_error
-from bot.core.slack_files import chart_block, upload_chart
+from bot.core.slack_files import chart_block, publish_with_file, respond_with_file, upload_chart
 from bot.home.service import CostReport, HomeData
 from bot.home.views import home_view
 from bot.spend import cost
@@ -182,7 +180,7 @@ async def follow_cost(
         return
     file_id, chart = drawn
     head = ContextBlock(block_id="vps_spend_chart", elements=[md(":bar_chart: *Spend chart*")])
-    await answer(
+    await respond_with_file(
         respond,
         response_type="ephemeral",
         replace_original=False,
@@ -213,10 +211,7 @@ async def follow_home(
     at = 4 if data.report.workspace is not None else 3
     image = chart_block(drawn[0], drawn[1], block_id="home_spend_chart")
     view.blocks = [*blocks[:at], image, *blocks[at:]]
-    try:
-        await client.views_publish(user_id=user_id, view=view)
-    except SlackApiError as exc:
-        log.warning("views.publish with the spend chart failed: %s", slack_error(exc))
+    await publish_with_file(client, user_id, view)
 
 
 def _done(task: asyncio.Task[None]) -> None:

@@ -26,8 +26,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.core.blocks import esc, md
 from bot.core.charts import Chart, Panel, Series, render_async
 from bot.core.services import Services
-from bot.core.slack import answer, first_action, team_and_user
-from bot.core.slack_files import chart_block, upload_chart
+from bot.core.slack import first_action, team_and_user
+from bot.core.slack_files import chart_block, respond_with_file, upload_chart
 from bot.servers import service as servers
 from db.models import VpsInstance
 from providers.base import Provider
@@ -164,7 +164,7 @@ async def post_graphs(
         file_id = await upload_chart(client, chart, f"{row.label}-{window}.png") if client else None
         shown = [chart_block(file_id, chart)] if file_id else "The graph could not be uploaded."
     text, blocks = graph_message(row.label, str(row.id), window, shown)
-    await answer(
+    await respond_with_file(
         respond, text=text, blocks=blocks, response_type="ephemeral", replace_original=replace
     )
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +48,9 @@ class StoredFile:
     completed: bool = False
     #: channels it was shared to (empty: private to the app, as vpsbot uploads)
     shared_to: list[str] = field(default_factory=list)
+    #: monotonic time from which blocks may name it (Slack processes uploads after
+    #: files.completeUploadExternal answers; before, a slack_file naming it is invalid)
+    ready_at: float = 0.0
 
 
 class SlackFiles:
@@ -56,6 +60,8 @@ class SlackFiles:
         self.api = api
         self.files: dict[str, StoredFile] = {}
         self.uploads = 0  # POSTs to upload URLs, for tests
+        #: seconds a completed upload stays unusable in blocks, as Slack's processing
+        self.processing_seconds = 0.0
         api.register_method("files.getUploadURLExternal", self._get_upload_url)
         api.register_method("files.completeUploadExternal", self._complete)
 
@@ -106,6 +112,7 @@ class SlackFiles:
             if stored is None or stored.data is None or stored.token != self.api.caller_token:
                 raise self.api.api_error("file_not_found")
             stored.completed = True
+            stored.ready_at = time.monotonic() + self.processing_seconds
             stored.title = str(item.get("title") or stored.filename)
             if channel:
                 stored.shared_to.append(str(channel))
@@ -186,6 +193,6 @@ class SlackFiles:
         slack_file = image.get("slack_file")
         if isinstance(slack_file, dict) and "url" not in slack_file:
             stored = self.files.get(str(slack_file.get("id")))
-            if stored is None or not stored.completed:
-                problems.append(f"[ERROR] invalid slack_file [json-pointer:{where}/slack_file]")
+            if stored is None or not stored.completed or time.monotonic() < stored.ready_at:
+                problems.append(f"[ERROR] invalid slack file [json-pointer:{where}/slack_file]")
         return problems

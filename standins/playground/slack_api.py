@@ -786,7 +786,7 @@ class SlackStandIn:
         elif target.uses >= _RESPONSE_URL_MAX_USES:
             status, body = 404, "used_url"
         elif self.files.block_problems(payload.get("blocks"), "/blocks"):
-            status, body = 400, "invalid_blocks"
+            status, body = 404, json.dumps({"ok": False, "error": "invalid_blocks"})
         else:
             target.uses += 1
             status, body = 200, "ok"

@@ -95,3 +95,16 @@ async def test_a_droplet_without_the_agent_says_how_to_get_it(bot: Bot) -> None:
     text = str(post.payload["blocks"])
     assert "metrics agent" in text and "install.sh" in text
     assert bot.api.calls_to("files.getUploadURLExternal") == []  # nothing drawn, nothing sent
+
+
+async def test_the_graph_waits_for_slack_to_finish_processing_the_upload(bot: Bot) -> None:
+    bot.api.files.processing_seconds = 0.6  # Slack refuses the file in blocks until then
+    await server_on_sandbox(bot, "slow-1", "linode")
+    after = len(bot.api.responses)
+    await bot.slack.command("/vps", "show slow-1")
+    post = await bot.api.wait_for_response(
+        lambda p: is_graphs(p) and p.status == 200, after=after, timeout=30
+    )
+    refused = [p for p in bot.api.responses[after:] if is_graphs(p) and p.status != 200]
+    assert refused and all(p.status == 404 for p in refused)  # invalid_blocks, then tried again
+    assert image_of(post.payload)["slack_file"]["id"] in bot.api.files.files

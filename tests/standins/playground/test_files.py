@@ -3,6 +3,7 @@ private, served to the playground, and image blocks checked as Slack checks them
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -78,7 +79,7 @@ async def test_image_blocks_are_checked_like_slack(
     url = api.response_url(channel="C1", user="U1")
     async with aiohttp.ClientSession() as http:
         async with http.post(url, json={"text": "g", "blocks": [image("FNOSUCH")]}) as answer:
-            assert answer.status == 400 and await answer.text() == "invalid_blocks"
+            assert answer.status == 404 and "invalid_blocks" in await answer.text()
         async with http.post(url, json={"text": "g", "blocks": [image(file_id)]}) as answer:
             assert answer.status == 200
 
@@ -104,3 +105,18 @@ async def test_an_upload_is_completed_only_after_its_bytes_and_by_its_uploader(
     with pytest.raises(SlackApiError) as no_length:
         await client.api_call("files.getUploadURLExternal", params={"filename": "a.png"})
     assert no_length.value.response["error"] == "invalid_arguments"
+
+
+async def test_a_file_names_in_blocks_only_once_slack_has_processed_it(
+    api: SlackStandIn, client: AsyncWebClient
+) -> None:
+    api.files.processing_seconds = 0.3
+    done = await client.files_upload_v2(content=PNG, filename="cpu.png", title="CPU")
+    with pytest.raises(SlackApiError) as early:
+        await client.chat_postMessage(channel="C1", text="g", blocks=[image(done["file"]["id"])])
+    assert "invalid slack file" in str(early.value.response["response_metadata"])
+    await asyncio.sleep(0.35)
+    later = await client.chat_postMessage(
+        channel="C1", text="g", blocks=[image(done["file"]["id"])]
+    )
+    assert later["ok"]
