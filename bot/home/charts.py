@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from cachetools import TTLCache
 from slack_bolt.async_app import AsyncRespond
 from slack_sdk.models.blocks import ContextBlock
 from slack_sdk.models.views import View
@@ -42,10 +41,6 @@ _DAY = timedelta(days=1)
 _VIEW_BLOCKS = 100
 #: Home charts being drawn after their event was answered (kept until done)
 _background: set[asyncio.Task[None]] = set()
-#: (team, user) -> (the figures drawn, file id, chart): reused while they hold
-_drawn: TTLCache[tuple[str, str], tuple[tuple[object, ...], str, Chart]] = TTLCache(
-    maxsize=4096, ttl=600
-)
 
 
 def daily(usages: Sequence[Usage], now: datetime) -> tuple[list[tuple[float, float]], ...]:
@@ -150,7 +145,7 @@ async def _chart(
 ) -> tuple[str, Chart] | None:
     """(file id, chart) of ``report``: the one drawn before if its figures held."""
     figures = _figures(report)
-    kept = _drawn.get((team_id, user_id))
+    kept = services.spend_charts.get((team_id, user_id))
     if kept is not None and kept[0] == figures:
         return kept[1], kept[2]
     usages = await _usages(services, team_id, user_id, report)
@@ -162,7 +157,7 @@ async def _chart(
     file_id = await upload_chart(client, chart, f"spend-{report.now:%Y-%m}.png")
     if file_id is None:
         return None
-    _drawn[(team_id, user_id)] = (figures, file_id, chart)
+    services.spend_charts[(team_id, user_id)] = (figures, file_id, chart)
     return file_id, chart
 
 
@@ -194,7 +189,7 @@ async def follow_home(
 ) -> None:
     """Publish the Home again with the spend chart under it: drawn when ``draw`` (the
     member opened or refreshed it), else only the one drawn before if still true."""
-    kept = _drawn.get((team_id, user_id))
+    kept = services.spend_charts.get((team_id, user_id))
     if not draw and (kept is None or kept[0] != _figures(data.report)):
         return
     client = await services.slack_for(team_id)
@@ -225,7 +220,7 @@ def spawn_home(
 ) -> None:
     """:func:`follow_home` in the background: the Home event is answered (and the
     Home shown) without waiting for a drawing."""
-    if not draw and _drawn.get((team_id, user_id)) is None:
+    if not draw and services.spend_charts.get((team_id, user_id)) is None:
         return
     task = asyncio.get_running_loop().create_task(
         follow_home(services, team_id, user_id, data, draw=draw)

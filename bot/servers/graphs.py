@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cachetools import TTLCache
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ContextBlock
 from slack_sdk.web.async_client import AsyncWebClient
@@ -58,8 +57,6 @@ WINDOWS: dict[str, tuple[timedelta, str]] = {
 }
 #: How long a drawn chart is reused for the same server and window.
 CHART_SECONDS = 300
-
-_charts: TTLCache[tuple[uuid.UUID, str], Chart] = TTLCache(maxsize=512, ttl=CHART_SECONDS)
 
 
 def metric_panels(metrics: ServerMetrics) -> list[Panel]:
@@ -106,10 +103,13 @@ def graph_message(
     return f"Graphs of {label}, {words}", [head, *shown, _buttons(instance_id, window)]
 
 
-async def _chart(row: VpsInstance, provider: Provider, window: str) -> Chart | str:
-    """The drawn chart of ``row`` (cached), or why there is none."""
+async def _chart(
+    services: Services, row: VpsInstance, provider: Provider, window: str
+) -> Chart | str:
+    """The drawn chart of ``row`` (kept :data:`CHART_SECONDS` in the services), or why
+    there is none."""
     key = (row.id, window)
-    cached = _charts.get(key)
+    cached: Chart | None = services.server_charts.get(key)
     if cached is not None:
         return cached
     caps = provider.capabilities
@@ -129,7 +129,7 @@ async def _chart(row: VpsInstance, provider: Provider, window: str) -> Chart | s
         )
     title = f"{row.label}, {WINDOWS[window][1]} (UTC)"
     chart = await render_async(title, metric_panels(metrics))
-    _charts[key] = chart
+    services.server_charts[key] = chart
     return chart
 
 
@@ -157,7 +157,7 @@ async def post_graphs(
     if provider is None:
         chart: Chart | str = "Its provider is no longer configured: no graphs."
     else:
-        chart = await _chart(row, provider, window)
+        chart = await _chart(services, row, provider, window)
     shown: Sequence[Block] | str = chart if isinstance(chart, str) else ""
     if isinstance(chart, Chart):
         client = client or await services.slack_for(team_id)

@@ -11,8 +11,7 @@ from typing import Any
 from PIL import Image
 
 from bot.core.charts import figures, human
-from bot.servers import graphs
-from tests.e2e.conftest import Bot, is_graphs
+from tests.e2e.conftest import Bot, bot_token, is_graphs
 from tests.e2e.test_servers_list import add_server, button
 
 JSON = dict[str, Any]
@@ -47,10 +46,10 @@ async def test_show_then_the_graph_through_a_private_upload(bot: Bot) -> None:
     stored = bot.api.files.files[file_id]
     assert stored.completed and stored.shared_to == []  # never shared to a channel
     [complete] = bot.api.calls_to("files.completeUploadExternal")
-    assert "channel_id" not in complete.args and complete.token == "xoxb-test-token"
+    assert "channel_id" not in complete.args and complete.token == bot_token(bot.api)
     assert Image.open(io.BytesIO(stored.data or b"")).format == "PNG"
     # the alt text states the figures of the series the provider answered
-    chart = graphs._charts[(row_id, "24h")]
+    chart = bot.services.server_charts[(row_id, "24h")]
     cpu = figures(chart.panels[0].series[0].points)
     assert cpu is not None and cpu.count > 100
     assert (

@@ -187,7 +187,11 @@ async def sb(provider_env: None) -> AsyncIterator[Sandbox]:
 def _client(sb: Sandbox, kind: str, transport: Transport) -> Provider:
     url = sb.digitalocean_url if kind == "digitalocean" else sb.linode_url
     return build_provider(
-        kind, name=kind, token=sb.tokens[kind], configuration={"api_url": url}, transport=transport
+        kind,
+        name=kind,
+        token=sb.tokens[kind],
+        configuration={"api_url": url, "trusted": True},
+        transport=transport,
     )
 
 

@@ -82,5 +82,6 @@ async def test_a_provider_without_metrics_says_so_through_its_capabilities() -> 
     row = SimpleNamespace(
         id=uuid.uuid4(), provider_type="nimbus", provider_instance_id="9", label="box"
     )
-    found = await _chart(row, provider, "24h")  # type: ignore[arg-type]
+    services = SimpleNamespace(server_charts={})
+    found = await _chart(services, row, provider, "24h")  # type: ignore[arg-type]
     assert found == "NIMBUS publishes no metrics for its servers." and asked == []
