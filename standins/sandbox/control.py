@@ -53,7 +53,13 @@ class Controllable(Protocol):
     def advance(self, seconds: float) -> None: ...
 
     def seed_instances(
-        self, provider: str, n: int, *, tag: str | None = None, status: str = "running"
+        self,
+        provider: str,
+        n: int,
+        *,
+        tag: str | None = None,
+        status: str = "running",
+        monitoring: bool = True,
     ) -> list[str]: ...
 
     def seed_images(self, provider: str, n: int) -> list[str]: ...
@@ -164,7 +170,11 @@ def control_routes(sb: Controllable) -> list[web.RouteDef]:
             tag = body.get("tag")
             status = body.get("status", "running")
             result["ids"] = sb.seed_instances(
-                provider, n, tag=str(tag) if tag else None, status=str(status)
+                provider,
+                n,
+                tag=str(tag) if tag else None,
+                status=str(status),
+                monitoring=body.get("monitoring", True) is not False,
             )
         return web.json_response(result, status=201)
 

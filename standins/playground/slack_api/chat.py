@@ -9,6 +9,7 @@ and ``in_channel`` posts change them as Slack does, at most five times per URL.
 from __future__ import annotations
 
 import copy
+import json
 import secrets
 
 from aiohttp import web
@@ -158,6 +159,8 @@ class ChatMessages(PayloadChecks, StandInCore):
             status, body = 404, "no_service"
         elif target.uses >= _RESPONSE_URL_MAX_USES:
             status, body = 404, "used_url"
+        elif self.files.block_problems(payload.get("blocks"), "/blocks"):
+            status, body = 404, json.dumps({"ok": False, "error": "invalid_blocks"})
         else:
             target.uses += 1
             status, body = 200, "ok"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..files import SlackFiles
 from .records import JSON, ApiError
 
 __all__ = ["PayloadChecks", "block_problems", "text_of"]
@@ -102,9 +103,12 @@ def block_problems(blocks: Any, *, limit: int, pointer: str) -> list[str]:
 class PayloadChecks:
     """The message and view checks, as methods of the stand-in's Web API handlers."""
 
+    files: SlackFiles  # the stand-in's uploads: image blocks may name them
+
     def _check_message_content(self, args: JSON, *, require_content: bool = True) -> None:
         if "blocks" in args and args["blocks"] not in (None, ""):
             problems = block_problems(args["blocks"], limit=_MAX_MESSAGE_BLOCKS, pointer="/blocks")
+            problems += self.files.block_problems(args["blocks"], "/blocks")
             if problems:
                 raise ApiError("invalid_blocks", messages=problems)
         if len(str(args.get("text") or "")) > _MAX_MESSAGE_TEXT:
@@ -126,6 +130,7 @@ class PayloadChecks:
         problems += block_problems(
             view.get("blocks"), limit=_MAX_VIEW_BLOCKS, pointer="/view/blocks"
         )
+        problems += self.files.block_problems(view.get("blocks"), "/view/blocks")
         if kind == "modal":
             title = text_of(view.get("title"))
             if not title:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
+from ..files import SlackFiles
 from .chat import ChatMessages
 from .directory import Directory
 from .faults import FaultInjection
@@ -87,6 +88,8 @@ class SlackStandIn(
             "apps.connections.open": self._apps_connections_open,
             "oauth.v2.access": self._oauth_v2_access,
         }
+        #: external uploads (files.getUploadURLExternal / completeUploadExternal)
+        self.files = SlackFiles(self)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -94,6 +97,22 @@ class SlackStandIn(
         """Serve the Web API (``/api/{method}``) and response_urls from ``app``."""
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/response/{response_id}", self._handle_response_url)
+        self.files.add_routes(app)
+
+    def register_method(self, method: str, handler: Callable[[JSON], JSON]) -> None:
+        """Answer Web API ``method`` with ``handler(args)`` (a module of its own, e.g.
+        :mod:`standins.playground.files`); it may raise :meth:`api_error`."""
+        self._handlers[method] = handler
+
+    @staticmethod
+    def api_error(error: str) -> Exception:
+        """The ``{"ok": false, "error": error}`` answer, for registered handlers to raise."""
+        return ApiError(error)
+
+    @property
+    def caller_token(self) -> str | None:
+        """The token of the Web API call being answered."""
+        return self._caller
 
     async def start(
         self,
