@@ -21,6 +21,7 @@ from bot.core.blocks import esc, image_option_groups
 from bot.core.errors import Refusal
 from bot.core.services import Services
 from bot.core.slack import (
+    answer,
     channel_of,
     first_action,
     query_of,
@@ -34,6 +35,7 @@ from bot.core.slack import (
     view_of,
 )
 from bot.servers import operations, resize
+from bot.servers.details import confirm_message
 from bot.servers.modals import (
     ACTION_REBUILD_IMAGE,
     ACTION_RESIZE_PLAN,
@@ -44,18 +46,21 @@ from bot.servers.modals import (
     resize_modal,
     resize_options,
 )
+from bot.servers.shown import refresh_at
 from providers.errors import ProviderError
 
 __all__ = [
     "delete_submitted",
     "image_options_load",
     "message_closed",
+    "more_chosen",
     "open_delete",
     "open_rebuild",
     "open_resize",
     "plan_options_load",
     "rebuild_submitted",
     "resize_submitted",
+    "server_of",
 ]
 
 log = logging.getLogger(__name__)
@@ -73,15 +78,59 @@ async def _opening(
 ) -> tuple[operations.Target, ModalTarget] | None:
     """The server a modal button is about, if the user may do ``action`` to it now."""
     team_id, user_id = team_and_user(context)
-    value = first_action(body).get("value")
+    value = server_of(first_action(body))
     try:
-        target = await operations.authorize(
-            services, value if isinstance(value, str) else None, team_id, user_id, action
-        )
+        target = await operations.authorize(services, value, team_id, user_id, action)
     except Refusal as refusal:
         await say(respond, refusal.message)
         return None
-    return target, ModalTarget(str(target.row.id), target.row.label, channel_of(body))
+    reply = body.get("response_url")
+    return target, ModalTarget(
+        str(target.row.id),
+        target.row.label,
+        channel_of(body),
+        response_url=reply if isinstance(reply, str) else None,
+    )
+
+
+def server_of(action: dict[str, Any]) -> str | None:
+    """The server id a button (its value) or a menu option (``<action>:<id>``) is about."""
+    value = action.get("value")
+    option = action.get("selected_option")
+    if isinstance(option, dict) and isinstance(option.get("value"), str):
+        value = str(option["value"]).partition(":")[2]
+    return value if isinstance(value, str) else None
+
+
+async def more_chosen(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    context: AsyncBoltContext,
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    services: Services,
+) -> None:
+    """An action from the details' "More" menu: a form opens for rebuild, resize and
+    delete; the others are said in full, with their button and Cancel, in place of
+    the details (a menu has no confirmation of its own per option)."""
+    option = first_action(body).get("selected_option")
+    raw = option.get("value") if isinstance(option, dict) else None
+    name = str(raw).partition(":")[0] if isinstance(raw, str) else ""
+    opener = {"rebuild": open_rebuild, "resize": open_resize, "delete": open_delete}.get(name)
+    if opener is not None:
+        await opener(ack, body, context, respond, client, services)
+        return
+    await ack()
+    team_id, user_id = team_and_user(context)
+    try:
+        target = await operations.authorize(
+            services, server_of(first_action(body)), team_id, user_id, name
+        )
+    except Refusal as refusal:
+        await say(respond, refusal.message)
+        return
+    text, blocks = confirm_message(target.row.label, name, str(target.row.id))
+    await answer(respond, text=text, blocks=blocks, replace_original=True)
 
 
 async def _open(
@@ -234,6 +283,14 @@ async def _submitted(
         )
     icon = ":white_check_mark:" if outcome.ok else ":x:"
     await tell(client, channel, user_id, f"{icon} {outcome.message}")
+    await refresh_at(
+        services,
+        ModalTarget.reply_to(view_of(body).get("private_metadata")),
+        team_id,
+        user_id,
+        str(target.row.id),
+        f"{icon} {outcome.message}",
+    )
 
 
 async def delete_submitted(
