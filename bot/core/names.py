@@ -14,7 +14,8 @@ import logging
 
 from providers.base import Provider
 from providers.errors import ProviderError
-from providers.models import Image
+from providers.models import Image, Region
+from providers.registry import CachedProvider
 
 __all__ = ["image_name", "image_name_of", "region_name", "region_names"]
 
@@ -36,10 +37,20 @@ def image_name(image: Image) -> str:
     return f"{distribution} {name}"
 
 
-async def region_names(provider: Provider | None) -> dict[str, str]:
-    """The provider's regions, slug → name; empty when they cannot be read now."""
+async def region_names(provider: Provider | None, *, load: bool = True) -> dict[str, str]:
+    """The provider's regions, slug → name; empty when they cannot be read now.
+
+    ``load=False``: only what the catalogue cache holds already, no provider call
+    (for background work such as the status watcher, which keeps a call budget)."""
     if provider is None:
         return {}
+    if not load:
+        cached = (
+            provider.cache.peek(provider.key, "regions")
+            if isinstance(provider, CachedProvider)
+            else None
+        )
+        return {r.id: r.name for r in cached or () if isinstance(r, Region) and r.name}
     try:
         regions = await asyncio.wait_for(provider.get_regions(), LOOKUP_BUDGET)
     except (ProviderError, TimeoutError) as exc:
@@ -48,11 +59,13 @@ async def region_names(provider: Provider | None) -> dict[str, str]:
     return {region.id: region.name for region in regions if region.name}
 
 
-async def region_name(provider: Provider | None, slug: str | None) -> str | None:
+async def region_name(
+    provider: Provider | None, slug: str | None, *, load: bool = True
+) -> str | None:
     """The region's name ("Frankfurt 1"), else its slug (None when there is none)."""
     if not slug:
         return None
-    return (await region_names(provider)).get(slug, slug)
+    return (await region_names(provider, load=load)).get(slug, slug)
 
 
 async def image_name_of(provider: Provider | None, image_id: str | None) -> str | None:

@@ -73,7 +73,8 @@ async def card_for(services: Services, row: VpsInstance, note: str | None = None
         plan_name = plan.name
     region = row.region
     if provider is not None and region:
-        region = await region_name(services.provider_for(provider), region)
+        # from the catalogue cache only: a card costs the watcher no provider call
+        region = await region_name(services.provider_for(provider), region, load=False)
     return ServerCard(
         id=str(row.id),
         label=row.label,

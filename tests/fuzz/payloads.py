@@ -83,6 +83,7 @@ ACTION_IDS = [
     server_views.ACTION_LIST_NEXT,
     server_views.ACTION_DETAILS,
     server_views.ACTION_REFRESH,
+    server_views.ACTION_MORE,
     *(server_views.ACTION_BUTTON_PREFIX + name for name in _DIRECT),
     server_views.ACTION_DELETE,
     server_views.ACTION_RESIZE,
