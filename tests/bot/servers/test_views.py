@@ -11,8 +11,8 @@ import pytest
 from slack_sdk.models.blocks import Block
 
 from bot.core.blocks import PlanChoice
-from bot.servers.modals import ModalTarget, delete_modal, rebuild_modal, resize_modal
 from bot.servers.details import confirm_message
+from bot.servers.modals import ModalTarget, delete_modal, rebuild_modal, resize_modal
 from bot.servers.views import (
     MAX_MESSAGE_BLOCKS,
     PAGE_SIZE,
@@ -218,9 +218,7 @@ def test_details_show_specs_prices_addresses_and_activity() -> None:
         ActivityLine(datetime(2024, 5, 2, tzinfo=UTC), f"vps.step_{n}", "success", "U0002")
         for n in range(8)
     ]
-    _, blocks = details_message(
-        details(activity=activity, region_name="Newark, NJ"), ALL_ACTIONS
-    )
+    _, blocks = details_message(details(activity=activity, region_name="Newark, NJ"), ALL_ACTIONS)
     text = str(dicts(blocks))
     for expected in (
         "web-1",
@@ -242,9 +240,7 @@ def test_details_show_specs_prices_addresses_and_activity() -> None:
 
 
 def _elements(blocks: list[JSON]) -> dict[str, JSON]:
-    return {
-        e["action_id"]: e for b in blocks for e in b.get("elements") or [] if "action_id" in e
-    }
+    return {e["action_id"]: e for b in blocks for e in b.get("elements") or [] if "action_id" in e}
 
 
 def test_details_show_the_common_actions_as_buttons_and_the_rest_in_a_menu() -> None:
@@ -261,9 +257,7 @@ def test_details_show_the_common_actions_as_buttons_and_the_rest_in_a_menu() -> 
     elements = _elements(as_dicts)
     menu = [o["value"].partition(":")[0] for o in elements["vps_more"]["options"]]
     assert menu == ["power_off", "power_cycle", "rebuild", "resize", "delete"]
-    assert {o["value"].partition(":")[2] for o in elements["vps_more"]["options"]} == {
-        details().id
-    }
+    assert {o["value"].partition(":")[2] for o in elements["vps_more"]["options"]} == {details().id}
     # no danger style in sight; each confirmation says what the action does
     assert not any(e.get("style") == "danger" for e in elements.values())
     assert "ACPI" in elements["vps_act_shutdown"]["confirm"]["text"]["text"]
@@ -284,7 +278,7 @@ def test_a_menu_action_is_said_in_full_with_one_danger_button_and_cancel() -> No
         ("power_cycle", "hard reset"),
         ("shutdown", "ACPI"),
     ):
-        text, blocks = confirm_message("<!here>", name, details().id)
+        _, blocks = confirm_message("<!here>", name, details().id)
         as_dicts = dicts(blocks)
         assert words in as_dicts[0]["text"]["text"]
         assert "&lt;!here&gt;" in as_dicts[0]["text"]["text"]
