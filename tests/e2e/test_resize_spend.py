@@ -179,10 +179,19 @@ async def test_an_ended_lease_stays_ended_until_extended(bot: Bot, type_: str) -
     assert (await load(bot, instance_id)).status == "stopped"
 
     # Extend (within policy) opens the lease again; then it may be powered on
-    seen = len(bot.api.responses)
+    mark = bot.api.mark()
     await bot.slack.block_action(EXTEND_ACTION, str(instance_id))
-    said = await bot.api.wait_for_response(after=seen)
-    assert "extended the lease of *leased-off*" in str(said.payload)
+    opened = await bot.api.wait_for_call("views.open", after=mark)
+    view = opened.response["view"]
+    default = next(b for b in view["blocks"] if b.get("block_id") == "duration")["element"]
+    done = await bot.slack.view_submission(
+        view["id"], {"duration": {"duration": sv.static_select(default["initial_option"])}}
+    )
+    assert done.status == 200 and not done.data
+    said = await bot.api.wait_for_call(
+        "chat.postEphemeral", after=mark, predicate=lambda c: "extended" in c.args["text"]
+    )
+    assert "extended the lease of *leased-off*" in said.args["text"]
     row = await load(bot, instance_id)
     assert row.lease_ended_at is None and row.expires_at is not None
     assert row.expires_at > datetime.now(UTC)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -589,3 +590,34 @@ async def test_a_server_that_was_never_created_can_be_removed(bot: Bot) -> None:
     assert (await load(bot, instance_id)).status == "deleted"
     assert bot.sandbox.request_count("linode", method="DELETE") == 0
     assert bot.sandbox.request_count("linode", method="POST") == 0
+
+
+async def test_extend_from_the_details_asks_how_long_and_updates_them(bot: Bot) -> None:
+    instance_id = await create_server(bot, "digitalocean", "leased-box")
+    ends = datetime.now(UTC) + timedelta(days=2)
+    async with bot.services.db.session() as session, session.begin():
+        row = await session.get(VpsInstance, instance_id)
+        assert row is not None
+        row.expires_at = ends
+    owner = Owner(bot, instance_id)
+    await owner.details()
+    assert f"ends <!date^{int(ends.timestamp())}^" in str(owner.blocks)
+    extend = button(owner.blocks, "vps_lease_extend")
+    assert extend is not None
+    mark = bot.api.mark()
+    await owner.slack.block_action("vps_lease_extend", str(instance_id), block_id="vps_actions")
+    view = (await bot.api.wait_for_call("views.open", after=mark)).response["view"]
+    menu = next(b for b in view["blocks"] if b.get("block_id") == "duration")["element"]
+    # the default policy: at most 90 days from creation, two of them already leased
+    assert [o["value"] for o in menu["options"]] == ["24", "72", "168", "336", "720", "1440"]
+    answered = len(bot.api.responses)
+    done = await owner.slack.view_submission(
+        view["id"], {"duration": {"duration": sv.static_select("72")}}
+    )
+    assert done.status == 200 and not done.data
+    await owner.ephemeral(mark, "extended the lease of *leased-box*")
+    updated = await bot.api.wait_for_response(after=answered)
+    assert updated.payload["replace_original"] is True
+    later = ends + timedelta(hours=72)
+    assert f"ends <!date^{int(later.timestamp())}^" in str(updated.payload["blocks"])
+    assert (await load(bot, instance_id)).expires_at == later

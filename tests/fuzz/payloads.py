@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from bot.admin import policy_listeners as admin_policy
 from bot.admin import views as admin_views
+from bot.approvals import extend as approvals_extend
 from bot.create.views import BACK_ACTION
 from bot.create.views import CALLBACK_PREFIX as CREATE_PREFIX
 from bot.home import views as home_views
@@ -106,6 +107,7 @@ CALLBACK_IDS = [
     server_modals.CALLBACK_RESIZE,
     server_modals.CALLBACK_DELETE,
     server_modals.CALLBACK_MESSAGE,
+    approvals_extend.CALLBACK_EXTEND,
 ]
 #: Views without a submit button (so no submission listener); fuzzed all the same.
 NO_SUBMISSION = [admin_views.PLANS]
