@@ -389,7 +389,6 @@ async def extend_lease(
                 "until": until.isoformat(),
                 "lines": [
                     ["Server", row.label],
-                    ["Lease until", f"{until:%Y-%m-%d %H:%M} UTC"],
                     ["Policy maximum", f"{most} hours from creation"],
                 ],
             },

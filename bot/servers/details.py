@@ -238,7 +238,8 @@ def details_message(
         SectionBlock(fields=fields),
     ]
     if d.note:
-        blocks.append(ContextBlock(elements=[md(cut(esc(d.note), 3000))]))
+        # vpsbot's own mrkdwn (dates, mentions; labels in it escaped), as on the card
+        blocks.append(ContextBlock(elements=[md(cut(d.note, 3000))]))
     blocks.append(SectionBlock(text=md(cut(_activity_text(d.activity), 3000))))
     if d.status not in ("deleting", "deleted"):
         elements = action_elements(d.id, actions, extend=bool(actions) and d.expires_at is not None)
