@@ -33,6 +33,8 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from standins.playground.usergroups import usergroups_list
+
 __all__ = [
     "Call",
     "Fault",
@@ -293,6 +295,8 @@ class SlackStandIn:
         self.users: dict[str, JSON] = {}
         #: user groups by id ("S…") -> their members, for usergroups.users.list
         self.usergroups: dict[str, list[str]] = {}
+        #: their names ("S…" -> "Platform team"), for usergroups.list
+        self.usergroup_names: dict[str, str] = {}
         self.channels: dict[str, JSON] = {}
         self.delays: dict[str, float] = {}  # method -> seconds to wait before answering
 
@@ -319,6 +323,7 @@ class SlackStandIn:
             "chat.postEphemeral": self._chat_post_ephemeral,
             "users.info": self._users_info,
             "usergroups.users.list": self._usergroups_users_list,
+            "usergroups.list": lambda _args: usergroups_list(self.usergroups, self.usergroup_names),
             "conversations.info": self._conversations_info,
             "apps.connections.open": self._apps_connections_open,
         }
