@@ -318,18 +318,35 @@ def test_make_run_without_slack_serves_the_playground(
     expect(password).to_have_count(0)
     snapshot(page, screenshots, "channel-running.png")
 
+    # the card names the region and the provider as people know them, and opens the details
+    expect(card).to_contain_text("New York 3")
+    expect(card).to_contain_text("sandbox-digitalocean")
+    card.get_by_role("button", name="Details").first.click()
+    details = messages(page).filter(has_text="Only visible to you").filter(has_text="Lease")
+    expect(details.last).to_contain_text("Recent activity", timeout=10_000)
+
     say(page, "/vps list")
     listing = messages(page).filter(has_text="Only visible to you").last
     expect(listing).to_contain_text("web-1")
+    expect(listing).to_contain_text("New York 3")
     listing.get_by_role("button", name="Details").first.click()
     expect(listing).to_contain_text("Recent activity", timeout=10_000)
-    listing.get_by_role("button", name="Power off").click()
+    # two common actions in sight, the rest in the menu; nothing red until asked
+    for word in ("Shut down", "Reboot", "Extend lease…", "Refresh"):
+        expect(listing.get_by_role("button", name=word)).to_have_count(1)
+    expect(listing.get_by_role("button", name="Power off")).to_have_count(0)
+    snapshot(page, screenshots, "details.png")
+    listing.get_by_role("button", name="Shut down").click()
     dialog = page.get_by_role("alertdialog")
-    expect(dialog).to_contain_text("Power off?")
-    expect(dialog).to_contain_text("pulling the plug")
-    dialog.get_by_role("button", name="Power off").click()
+    expect(dialog).to_contain_text("ACPI")
+    dialog.get_by_role("button", name="Cancel").click()
     expect(dialog).to_have_count(0)
+    listing.get_by_role("button", name="More actions").click()
+    listing.get_by_role("menuitem", name="Power off").click()
+    expect(listing).to_contain_text("pulling the plug", timeout=10_000)
+    listing.get_by_role("button", name="Power off").click()
     expect(listing).to_contain_text("Power off of web-1 requested.", timeout=10_000)
+    expect(listing).to_contain_text("Lease")
 
     page.locator("#channel-list li", has_text="Home").click()  # the app's Home tab
     expect(page.locator("#channel-title")).to_have_text("vpsbot · Home")
