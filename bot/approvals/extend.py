@@ -46,9 +46,9 @@ from bot.core.slack import (
     view_of,
 )
 from bot.servers.shown import refresh_at
-from bot.spend.policy import Policy
+from bot.spend.policy import Policy, effective
 from db.models import VpsInstance
-from db.repo import instances
+from db.repo import instances, spend
 
 __all__ = [
     "CALLBACK_EXTEND",
@@ -87,6 +87,19 @@ def choices(row: VpsInstance, policy: Policy, now: datetime) -> list[tuple[int, 
         if within or policy.approval_channel:
             offered.append((hours, not within))
     return offered
+
+
+async def _lease_policy(services: Services, row: VpsInstance) -> Policy:
+    """The policy the server's lease is judged by (its owner's overrides applied),
+    as :func:`bot.approvals.service.extend_lease` judges it."""
+    async with services.db.session() as session:
+        workspace = await spend.get_policy(session, row.team_id or "")
+        member = (
+            await spend.get_member(session, row.team_id or "", row.created_by)
+            if row.created_by
+            else None
+        )
+    return effective(workspace, member)
 
 
 def _metadata(row: VpsInstance, body: dict[str, Any]) -> str:
@@ -171,7 +184,7 @@ async def open_extend(
         row = await _server(services, first_action(body).get("value"), team_id, user_id)
         if row.expires_at is None or row.status in ("deleted", "deleting"):
             raise VpsbotError(f"*{esc(row.label)}* has no lease to extend.")
-        policy = await service.lease_policy(services, row)
+        policy = await _lease_policy(services, row)
     except VpsbotError as exc:
         await _say(body, respond, client, user_id, exc.message)
         return
@@ -224,7 +237,7 @@ async def extend_submitted(
     chosen = selected(state_values(body), "duration")
     try:
         row = await _server(services, meta.get("id"), team_id, user_id)
-        policy = await service.lease_policy(services, row)
+        policy = await _lease_policy(services, row)
         offered = {str(hours) for hours, _ in choices(row, policy, datetime.now(UTC))}
         if chosen not in offered:
             await ack(

@@ -324,11 +324,6 @@ async def _approve_extension(
     return Decision(f"Extended *{esc(extended.label)}*.", decided)
 
 
-async def lease_policy(services: Services, row: VpsInstance) -> Policy:
-    """The policy the server's lease is judged by (its owner's overrides applied)."""
-    return await _policy(services, row.team_id or "", row.created_by)
-
-
 async def extend_lease(
     services: Services,
     row: VpsInstance,

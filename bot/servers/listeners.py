@@ -30,11 +30,11 @@ from bot.core.slack import (
 )
 from bot.servers import operations
 from bot.servers import service as servers
+from bot.servers.menu_listeners import more_chosen
 from bot.servers.modal_listeners import (
     delete_submitted,
     image_options_load,
     message_closed,
-    more_chosen,
     open_delete,
     open_rebuild,
     open_resize,

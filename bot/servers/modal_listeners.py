@@ -21,7 +21,6 @@ from bot.core.blocks import esc, image_option_groups
 from bot.core.errors import Refusal
 from bot.core.services import Services
 from bot.core.slack import (
-    answer,
     channel_of,
     first_action,
     query_of,
@@ -35,7 +34,6 @@ from bot.core.slack import (
     view_of,
 )
 from bot.servers import operations, resize
-from bot.servers.details import confirm_message
 from bot.servers.modals import (
     ACTION_REBUILD_IMAGE,
     ACTION_RESIZE_PLAN,
@@ -53,7 +51,6 @@ __all__ = [
     "delete_submitted",
     "image_options_load",
     "message_closed",
-    "more_chosen",
     "open_delete",
     "open_rebuild",
     "open_resize",
@@ -100,37 +97,6 @@ def server_of(action: dict[str, Any]) -> str | None:
     if isinstance(option, dict) and isinstance(option.get("value"), str):
         value = str(option["value"]).partition(":")[2]
     return value if isinstance(value, str) else None
-
-
-async def more_chosen(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    context: AsyncBoltContext,
-    respond: AsyncRespond,
-    client: AsyncWebClient,
-    services: Services,
-) -> None:
-    """An action from the details' "More" menu: a form opens for rebuild, resize and
-    delete; the others are said in full, with their button and Cancel, in place of
-    the details (a menu has no confirmation of its own per option)."""
-    option = first_action(body).get("selected_option")
-    raw = option.get("value") if isinstance(option, dict) else None
-    name = str(raw).partition(":")[0] if isinstance(raw, str) else ""
-    opener = {"rebuild": open_rebuild, "resize": open_resize, "delete": open_delete}.get(name)
-    if opener is not None:
-        await opener(ack, body, context, respond, client, services)
-        return
-    await ack()
-    team_id, user_id = team_and_user(context)
-    try:
-        target = await operations.authorize(
-            services, server_of(first_action(body)), team_id, user_id, name
-        )
-    except Refusal as refusal:
-        await say(respond, refusal.message)
-        return
-    text, blocks = confirm_message(target.row.label, name, str(target.row.id))
-    await answer(respond, text=text, blocks=blocks, replace_original=True)
 
 
 async def _open(
