@@ -475,6 +475,42 @@ def test_an_admin_names_another_from_the_admin_screen_and_takes_it_back(
 # ------------------------------------------------------------------ Block Kit, element by element
 
 
+def test_the_spend_policy_is_set_with_pickers_and_every_error_shows_at_once(
+    vpsbot: Running, page: Page
+) -> None:
+    """Ada sets the spend policy with Slack's pickers: two bad fields are both said at
+    once; then approvers picked, a channel chosen, Delete at lease end, leases in days."""
+    page.goto(vpsbot.url)
+    say(page, "/vps admin")
+    expect(field(modal(page), "admins")).to_be_visible(timeout=10_000)
+    press(modal(page), "Spend policy")
+    form = modal(page).last
+    expect(form).to_contain_text("Default lease (days)", timeout=10_000)
+    expect(field(form, "default_lease_hours").locator("input")).to_have_value("30")
+    field(form, "monthly_budget").locator("input").fill("lots")
+    field(form, "max_lease_hours").locator("input").fill("forever")
+    press(form, "Save")
+    expect(field(form, "monthly_budget").locator(".field-error")).to_be_visible(timeout=10_000)
+    expect(field(form, "max_lease_hours").locator(".field-error")).to_contain_text("days")
+
+    field(form, "monthly_budget").locator("input").fill("500")
+    field(form, "max_lease_hours").locator("input").fill("60")
+    field(form, "approval_threshold").locator("input").fill("20")
+    field(form, "approver_ids").locator("select").select_option(label="Ben")
+    field(form, "approval_channel").locator("select").select_option(label="#vps-playground")
+    field(form, "lease_end_action").get_by_label("Delete the server").check()
+    press(form, "Save")
+    expect(form.locator(".field-error")).to_have_count(0, timeout=10_000)
+    expect(modal(page).filter(has_text="Default lease (days)")).to_have_count(0, timeout=10_000)
+
+    press(modal(page), "Spend policy")  # saved: the form opens with what was picked
+    again = modal(page).last
+    expect(field(again, "max_lease_hours").locator("input")).to_have_value("60", timeout=10_000)
+    picked = field(again, "approver_ids").locator("select option:checked")
+    expect(picked).to_have_text("Ben")
+    expect(field(again, "lease_end_action").get_by_label("Delete the server")).to_be_checked()
+
+
 def _text(text: str) -> dict[str, Any]:
     return {"type": "plain_text", "text": text}
 
