@@ -22,6 +22,8 @@ class Directory(StandInCore):
         """No user groups or channels stored yet (``users`` is shared: see ``base``)."""
         #: user groups by id ("S…") -> their members, for usergroups.users.list
         self.usergroups: dict[str, list[str]] = {}
+        #: their names ("S…" -> "Platform team"), for usergroups.list
+        self.usergroup_names: dict[str, str] = {}
         self.channels: dict[str, JSON] = {}
 
     def _usergroups_users_list(self, args: JSON) -> JSON:

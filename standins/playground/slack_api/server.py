@@ -17,6 +17,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from ..files import SlackFiles
+from ..usergroups import usergroups_list
 from .chat import ChatMessages
 from .directory import Directory
 from .faults import FaultInjection
@@ -84,6 +85,7 @@ class SlackStandIn(
             "chat.postEphemeral": self._chat_post_ephemeral,
             "users.info": self._users_info,
             "usergroups.users.list": self._usergroups_users_list,
+            "usergroups.list": lambda _args: usergroups_list(self.usergroups, self.usergroup_names),
             "conversations.info": self._conversations_info,
             "apps.connections.open": self._apps_connections_open,
             "oauth.v2.access": self._oauth_v2_access,
