@@ -8,6 +8,7 @@ migrates it once and drops it at the end.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import tempfile
@@ -34,6 +35,22 @@ def _with_database(url: str, name: str) -> str:
 
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+
+
+@pytest.fixture(autouse=True)
+def _logging_restored(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """What a test adds to logging goes with it: pytest keeps one capture handler for
+    the whole session (so a filter added to ``caplog.handler`` stays), and a handler a
+    test's ``configure_logging`` leaves on the root logger runs its redactor on every
+    later record (``exc_info`` becomes masked text) before the capture sees it: either
+    would make tests depend on their order."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    filters = list(caplog.handler.filters)
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    caplog.handler.filters[:] = filters
 
 
 @pytest.fixture(scope="session")
