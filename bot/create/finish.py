@@ -95,6 +95,20 @@ def _refuse_at_review(data: StepData, message: str, *, answered: bool) -> Outcom
     return Outcome(view=view_for("review", data))
 
 
+def _missing(data: StepData, provider_row: Any) -> list[str]:
+    """What the review cannot create without (a draft from before a change)."""
+    return [
+        name
+        for name, value in (
+            ("provider", provider_row),
+            ("plan", data.plan),
+            ("region", data.draft.region),
+            ("label", data.draft.label),
+        )
+        if not value
+    ]
+
+
 async def finish(
     services: Services,
     state: DraftState,
@@ -106,16 +120,7 @@ async def finish(
 ) -> Outcome:
     """Create: claim the draft (exactly once), show "creating", then call the provider
     (``answered``: Slack has its answer already, so a refusal is shown in the review)."""
-    missing = [
-        name
-        for name, value in (
-            ("provider", provider_row),
-            ("plan", data.plan),
-            ("region", data.draft.region),
-            ("label", data.draft.label),
-        )
-        if not value
-    ]
+    missing = _missing(data, provider_row)
     if missing:
         return _refuse_at_review(
             data, f"Go back and choose: {', '.join(missing)}.", answered=answered
