@@ -88,10 +88,18 @@ async def _spend_check(services: Services, state: DraftState, data: StepData) ->
         )
 
 
-def _refuse_at_review(data: StepData, message: str, *, answered: bool) -> Outcome:
-    if not answered:
-        return Outcome(errors={"review": message})
-    data.draft.errors = {"review": message}
+# Not a block id: with_errors puts a message keyed to no block at the top of the view.
+REFUSAL = "refusal"
+
+
+def _refuse_at_review(data: StepData, message: str) -> Outcome:
+    """Show why the create is refused at the top of the review, by ``update``.
+
+    The review has no input block, and Slack shows ``response_action: errors`` only
+    under input blocks: keyed to anything else, it fails the whole answer and the
+    person never learns why.
+    """
+    data.draft.errors = {REFUSAL: message}
     return Outcome(view=view_for("review", data))
 
 
@@ -115,27 +123,22 @@ async def finish(
     data: StepData,
     provider_row: Any,
     provider: Any,
-    *,
-    answered: bool,
 ) -> Outcome:
-    """Create: claim the draft (exactly once), show "creating", then call the provider
-    (``answered``: Slack has its answer already, so a refusal is shown in the review)."""
+    """Create: claim the draft (exactly once), show "creating", then call the provider."""
     missing = _missing(data, provider_row)
     if missing:
-        return _refuse_at_review(
-            data, f"Go back and choose: {', '.join(missing)}.", answered=answered
-        )
+        return _refuse_at_review(data, f"Go back and choose: {', '.join(missing)}.")
     try:
         verdict = await _spend_check(services, state, data)
     except BackupsUnpriced as exc:
-        return _refuse_at_review(data, exc.message, answered=answered)
+        return _refuse_at_review(data, exc.message)
     data.spend = verdict.lines()
     data.lease_line = _lease_line(verdict, data)
     data.needs_approval = verdict.needs_approval
     if verdict.refusal is not None:
-        return _refuse_at_review(data, verdict.refusal, answered=answered)
+        return _refuse_at_review(data, verdict.refusal)
     if verdict.needs_approval:
-        return await _ask_approval(services, state, data, provider_row, verdict, answered)
+        return await _ask_approval(services, state, data, provider_row, verdict)
     try:
         claim = await service.claim(
             services,
@@ -147,7 +150,7 @@ async def finish(
             channel_id=state.channel_id,
         )
     except guard.SpendRefused as exc:
-        return _refuse_at_review(data, exc.message, answered=answered)
+        return _refuse_at_review(data, exc.message)
     creating = creating_view(data.draft.label, provider_row.name)
     if claim is None:
         return Outcome(view=creating)
@@ -174,7 +177,6 @@ async def _ask_approval(
     data: StepData,
     provider_row: Any,
     verdict: guard.Check,
-    answered: bool,
 ) -> Outcome:
     """A create that needs an approver's yes: the request goes to the approvers."""
     try:
@@ -191,6 +193,6 @@ async def _ask_approval(
             channel_id=state.channel_id,
         )
     except guard.SpendRefused as exc:
-        return _refuse_at_review(data, exc.message, answered=answered)
+        return _refuse_at_review(data, exc.message)
     # None (a repeat submission that lost the race) is answered the same way
     return Outcome(view=message_view(requests.submitted_text(data.draft.label, verdict)))

@@ -108,7 +108,7 @@ async def _judge(
         await save_draft(services, state, step)
         return Outcome(view=view_for(step, data)) if answered else Outcome(errors=errors)
     if step == "review":
-        return await finish(services, state, data, provider_row, provider, answered=answered)
+        return await finish(services, state, data, provider_row, provider)
     if step == "plan" and provider_row is not None:
         PROVIDER_CHOICES.labels(provider_row.type).inc()
     if step == "deployment":
@@ -162,9 +162,8 @@ async def _plan_changed(services: Services, state: DraftState, values: dict[str,
             catalog.prefetch(services, provider_row)
         if draft.plan_id not in {p.id for p in data.plans}:
             draft.plan_id = None
-    if data.plan is None or (
-        draft.region and data.plan.regions and draft.region not in data.plan.regions
-    ):
+    plan = data.plan
+    if plan is None or not any(r.id == draft.region and plan.runs_in(r) for r in data.regions):
         draft.region = None
     await save_draft(services, state, "plan")
     return view_for("plan", data)
