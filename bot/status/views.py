@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
 from slack_sdk.models.views import View
 
 from bot.core.blocks import STATUS_ICONS, esc
 
-__all__ = ["ServerCard", "outcome_modal", "status_message"]
+__all__ = ["DETAILS_ACTION", "ServerCard", "outcome_modal", "status_message"]
+
+#: The card's Details button: the servers feature answers it with the details
+#: message (its ``vps_details`` action), shown only to whoever pressed it.
+DETAILS_ACTION = "vps_details"
 
 
 @dataclass(frozen=True)
@@ -26,6 +37,8 @@ class ServerCard:
     ipv4: str | None = None
     ipv6: str | None = None
     note: str | None = None
+    #: the server's id, for the Details button (none: no button)
+    id: str | None = None
 
 
 def status_message(card: ServerCard) -> tuple[str, list[Block]]:
@@ -38,9 +51,7 @@ def status_message(card: ServerCard) -> tuple[str, list[Block]]:
     if card.ipv4:
         text += f" at {esc(card.ipv4)}"
     fields = [
-        MarkdownTextObject(
-            text=f"*Provider*\n{esc(card.provider_name)} ({esc(card.provider_type)})"
-        ),
+        MarkdownTextObject(text=f"*Provider*\n{esc(card.provider_name)}"),
         MarkdownTextObject(text=f"*Plan*\n{esc(card.plan)}"),
         MarkdownTextObject(text=f"*Region*\n{esc(card.region)}"),
         MarkdownTextObject(text=f"*Price*\n{card.price}"),
@@ -64,6 +75,9 @@ def status_message(card: ServerCard) -> tuple[str, list[Block]]:
     blocks.append(
         ContextBlock(elements=[MarkdownTextObject(text=f"Created by <@{card.created_by}>")])
     )
+    if card.id and card.status not in ("deleting", "deleted"):
+        details = ButtonElement(action_id=DETAILS_ACTION, text="Details", value=card.id)
+        blocks.append(ActionsBlock(block_id="vps_card", elements=[details]))
     return text, blocks
 
 

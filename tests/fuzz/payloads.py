@@ -21,9 +21,11 @@ from hypothesis import strategies as st
 
 from bot.admin import policy_listeners as admin_policy
 from bot.admin import views as admin_views
+from bot.approvals import extend as approvals_extend
 from bot.create.views import BACK_ACTION
 from bot.create.views import CALLBACK_PREFIX as CREATE_PREFIX
 from bot.home import views as home_views
+from bot.servers import graphs as server_graphs
 from bot.servers import modals as server_modals
 from bot.servers import views as server_views
 from bot.spend import requests as spend_requests
@@ -88,10 +90,13 @@ ACTION_IDS = [
     server_views.ACTION_LIST_NEXT,
     server_views.ACTION_DETAILS,
     server_views.ACTION_REFRESH,
+    server_views.ACTION_MORE,
     *(server_views.ACTION_BUTTON_PREFIX + name for name in _DIRECT),
     server_views.ACTION_DELETE,
     server_views.ACTION_RESIZE,
     server_views.ACTION_REBUILD,
+    # a server's graphs: 24 hours / 7 days
+    *(f"{server_graphs.ACTION_GRAPH_WINDOW}_{window}" for window in server_graphs.WINDOWS),
 ]
 _CREATE_STEPS = ("plan", "deployment", "image", "config", "review", "message")
 CALLBACK_IDS = [
@@ -110,6 +115,7 @@ CALLBACK_IDS = [
     server_modals.CALLBACK_RESIZE,
     server_modals.CALLBACK_DELETE,
     server_modals.CALLBACK_MESSAGE,
+    approvals_extend.CALLBACK_EXTEND,
 ]
 #: Views without a submit button (so no submission listener); fuzzed all the same.
 NO_SUBMISSION = [admin_views.PLANS]
