@@ -77,19 +77,8 @@ async def claim(
     False means another caller got there first.
     """
     draft = data.draft
-    plan = data.plan
     instance_id = uuid.uuid4()
-    tag = instance_tag(instance_id)
-    # what is charged is the price where the server runs, with the options chosen
-    try:
-        price = (
-            plan_price(plan, draft.region, backups=draft.backups)
-            if plan
-            else Price(Decimal(0), Decimal(0))
-        )
-    except BackupsUnpriced as exc:
-        raise guard.SpendRefused(exc.message, field="review") from None
-    hourly, monthly = price.hourly, price.monthly
+    price = _price(data)
     now = clock()
     async with services.db.session() as session, session.begin():
         if gate is not None:
@@ -101,62 +90,111 @@ async def claim(
             session,
             team_id=team_id,
             user_id=user_id,
-            hourly=hourly,
-            monthly=monthly,
+            hourly=price.hourly,
+            monthly=price.monthly,
             now=now,
             lock=True,
         )
-        if verdict.refusal is not None:
-            raise guard.SpendRefused(verdict.refusal, field="review")
-        if (elsewhere := channels.refusal(verdict.policy.create_channels, channel_id)) is not None:
-            raise guard.SpendRefused(elsewhere, field="review")  # the policy changed meanwhile
-        if verdict.needs_approval and not approved:
-            raise guard.SpendRefused(
-                "This server needs an approver's yes first; submit it again to ask for one.",
-                field="review",
-            )
+        _enforce(verdict, channel_id, approved=approved)
         lease = lease_for(verdict.policy, draft.lease_hours, no_expiry=draft.no_expiry)
-        pending = await instances.create_pending(
+        pending = _Pending(instance_id, data, row, team_id, user_id, price, now)
+        await _write_pending(
             session,
-            instance_id=instance_id,
-            team_id=team_id,
-            created_by=user_id,
-            label=draft.label,
-            provider_id=row.id,
-            provider_type=row.type,
-            plan_id=uuid.UUID(plan.id) if plan else None,
-            region=draft.region or "",
-            tag=tag,
+            pending,
             channel_id=services.settings.vpsbot_notify_channel or channel_id,
-            configuration={
-                "plan": plan.provider_plan_id if plan else None,
-                "image": draft.image,
-                "deployment_id": draft.deployment_id,
-                "backups": draft.backups,
-                "backups_monthly": str(price.backups_monthly),
-                "options": draft.options,
-                "ssh_keys": len(draft.ssh_key_ids),
-            },
-        )
-        pending.created_at = now  # billing starts at the claim, by the same clock
-        pending.price_hourly = hourly
-        pending.price_monthly = monthly
-        pending.expires_at = now + timedelta(hours=lease) if lease else None
-        await activity.record(
-            session,
-            event_type="vps.create",
-            status="info",
-            team_id=team_id,
-            user_id=user_id,
-            entity_type="vps",
-            entity_id=str(instance_id),
-            metadata={
-                "label": draft.label,
-                "provider": row.name,
-                "plan": plan.provider_plan_id if plan else None,
-                "region": draft.region,
-                "stage": "requested",
-            },
+            expires_at=now + timedelta(hours=lease) if lease else None,
         )
     CREATIONS.labels(row.type, "started").inc()
-    return Claim(instance_id, tag, draft, channel_id)
+    return Claim(instance_id, pending.tag, draft, channel_id)
+
+
+def _price(data: StepData) -> Price:
+    """What is charged: the price where the server runs, with the options chosen."""
+    plan, draft = data.plan, data.draft
+    try:
+        return (
+            plan_price(plan, draft.region, backups=draft.backups)
+            if plan
+            else Price(Decimal(0), Decimal(0))
+        )
+    except BackupsUnpriced as exc:
+        raise guard.SpendRefused(exc.message, field="review") from None
+
+
+def _enforce(verdict: guard.Check, channel_id: str | None, *, approved: bool) -> None:
+    """Raise :class:`~bot.spend.guard.SpendRefused` unless the policy allows the create now."""
+    if verdict.refusal is not None:
+        raise guard.SpendRefused(verdict.refusal, field="review")
+    if (elsewhere := channels.refusal(verdict.policy.create_channels, channel_id)) is not None:
+        raise guard.SpendRefused(elsewhere, field="review")  # the policy changed meanwhile
+    if verdict.needs_approval and not approved:
+        raise guard.SpendRefused(
+            "This server needs an approver's yes first; submit it again to ask for one.",
+            field="review",
+        )
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """The claimed server as the row and the audit log record it."""
+
+    instance_id: uuid.UUID
+    data: StepData
+    row: ServiceProvider
+    team_id: str
+    user_id: str
+    price: Price
+    now: datetime
+
+    @property
+    def tag(self) -> str:
+        return instance_tag(self.instance_id)
+
+
+async def _write_pending(
+    session: AsyncSession, pending: _Pending, *, channel_id: str | None, expires_at: datetime | None
+) -> None:
+    """The instance row (status provisioning, its unique tag) and the audit entry."""
+    draft, plan, row = pending.data.draft, pending.data.plan, pending.row
+    created = await instances.create_pending(
+        session,
+        instance_id=pending.instance_id,
+        team_id=pending.team_id,
+        created_by=pending.user_id,
+        label=draft.label,
+        provider_id=row.id,
+        provider_type=row.type,
+        plan_id=uuid.UUID(plan.id) if plan else None,
+        region=draft.region or "",
+        tag=pending.tag,
+        channel_id=channel_id,
+        configuration={
+            "plan": plan.provider_plan_id if plan else None,
+            "image": draft.image,
+            "deployment_id": draft.deployment_id,
+            "backups": draft.backups,
+            "backups_monthly": str(pending.price.backups_monthly),
+            "options": draft.options,
+            "ssh_keys": len(draft.ssh_key_ids),
+        },
+    )
+    created.created_at = pending.now  # billing starts at the claim, by the same clock
+    created.price_hourly = pending.price.hourly
+    created.price_monthly = pending.price.monthly
+    created.expires_at = expires_at
+    await activity.record(
+        session,
+        event_type="vps.create",
+        status="info",
+        team_id=pending.team_id,
+        user_id=pending.user_id,
+        entity_type="vps",
+        entity_id=str(pending.instance_id),
+        metadata={
+            "label": draft.label,
+            "provider": row.name,
+            "plan": plan.provider_plan_id if plan else None,
+            "region": draft.region,
+            "stage": "requested",
+        },
+    )

@@ -1,24 +1,23 @@
 """A submitted step's answer, and the review's Create: the spend check, then an
 approval request or the exactly-once claim, then the provider.
 
-The listeners (:mod:`bot.create.listeners`) read the submission; this decides what
+The wizard (:mod:`bot.create.wizard`) reads the submission; this decides what
 happens to a complete one, and what the spend policy adds to the config and
 review steps.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck
 from slack_sdk.models.views import View
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.pricing import BackupsUnpriced, Price, plan_price
 from bot.core.services import Services
-from bot.core.slack import update_view
 from bot.create import service
 from bot.create.drafts import DraftState
 from bot.create.leases import lease_text
@@ -27,33 +26,18 @@ from bot.spend import guard, requests
 from bot.spend.policy import effective, lease_choices, lease_for
 from db.repo import spend as spend_repo
 
-__all__ = ["Reply", "finish", "with_policy"]
+__all__ = ["Outcome", "finish", "with_policy"]
 
 
-class Reply:
-    """Answers a submission: with the ack while inside Slack's window, by
-    ``views.update`` after a loading view went out instead."""
+@dataclass(frozen=True)
+class Outcome:
+    """What a submission is answered with: field ``errors`` (only while Slack waits
+    for the answer), else ``view`` (none: the modal just closes) and, when there
+    is work after it, ``then``, whose outcome's view replaces this one."""
 
-    def __init__(self, ack: AsyncAck, client: AsyncWebClient, view_id: str) -> None:
-        self.ack: AsyncAck | None = ack
-        self.client = client
-        self.view_id = view_id
-
-    @property
-    def acked(self) -> bool:
-        return self.ack is None
-
-    async def show(self, screen: View | dict[str, Any]) -> None:
-        if self.ack is None:
-            await update_view(self.client, self.view_id, screen)
-        else:
-            ack, self.ack = self.ack, None
-            await ack(response_action="update", view=screen)
-
-    async def errors(self, errors: dict[str, str]) -> None:
-        assert self.ack is not None
-        ack, self.ack = self.ack, None
-        await ack(response_action="errors", errors=errors)
+    errors: dict[str, str] = field(default_factory=dict)
+    view: View | None = None
+    then: Callable[[], Awaitable[Outcome]] | None = None
 
 
 async def with_policy(services: Services, state: DraftState, step: str, data: StepData) -> None:
@@ -108,7 +92,7 @@ async def _spend_check(services: Services, state: DraftState, data: StepData) ->
 REFUSAL = "refusal"
 
 
-async def _refuse_at_review(reply: Reply, data: StepData, message: str) -> None:
+def _refuse_at_review(data: StepData, message: str) -> Outcome:
     """Show why the create is refused at the top of the review, by ``update``.
 
     The review has no input block, and Slack shows ``response_action: errors`` only
@@ -116,19 +100,12 @@ async def _refuse_at_review(reply: Reply, data: StepData, message: str) -> None:
     person never learns why.
     """
     data.draft.errors = {REFUSAL: message}
-    await reply.show(view_for("review", data))
+    return Outcome(view=view_for("review", data))
 
 
-async def finish(
-    services: Services,
-    reply: Reply,
-    state: DraftState,
-    data: StepData,
-    provider_row: Any,
-    provider: Any,
-) -> None:
-    """Create: claim the draft (exactly once), close on "creating", call the provider."""
-    missing = [
+def _missing(data: StepData, provider_row: Any) -> list[str]:
+    """What the review cannot create without (a draft from before a change)."""
+    return [
         name
         for name, value in (
             ("provider", provider_row),
@@ -138,40 +115,30 @@ async def finish(
         )
         if not value
     ]
+
+
+async def finish(
+    services: Services,
+    state: DraftState,
+    data: StepData,
+    provider_row: Any,
+    provider: Any,
+) -> Outcome:
+    """Create: claim the draft (exactly once), show "creating", then call the provider."""
+    missing = _missing(data, provider_row)
     if missing:
-        await _refuse_at_review(reply, data, f"Go back and choose: {', '.join(missing)}.")
-        return
+        return _refuse_at_review(data, f"Go back and choose: {', '.join(missing)}.")
     try:
         verdict = await _spend_check(services, state, data)
     except BackupsUnpriced as exc:
-        await _refuse_at_review(reply, data, exc.message)
-        return
+        return _refuse_at_review(data, exc.message)
     data.spend = verdict.lines()
     data.lease_line = _lease_line(verdict, data)
     data.needs_approval = verdict.needs_approval
     if verdict.refusal is not None:
-        await _refuse_at_review(reply, data, verdict.refusal)
-        return
+        return _refuse_at_review(data, verdict.refusal)
     if verdict.needs_approval:
-        try:
-            request = await requests.submit(
-                services,
-                view_id=state.view_id,
-                draft=data.draft,
-                summary=review_lines(data),
-                provider_id=str(provider_row.id),
-                provider_name=provider_row.name,
-                check=verdict,
-                team_id=state.team_id,
-                user_id=state.user_id,
-                channel_id=state.channel_id,
-            )
-        except guard.SpendRefused as exc:
-            await _refuse_at_review(reply, data, exc.message)
-            return
-        if request is not None:
-            await reply.show(message_view(requests.submitted_text(data.draft.label, verdict)))
-        return
+        return await _ask_approval(services, state, data, provider_row, verdict)
     try:
         claim = await service.claim(
             services,
@@ -183,18 +150,49 @@ async def finish(
             channel_id=state.channel_id,
         )
     except guard.SpendRefused as exc:
-        await _refuse_at_review(reply, data, exc.message)
-        return
-    await reply.show(creating_view(data.draft.label, provider_row.name))
+        return _refuse_at_review(data, exc.message)
+    creating = creating_view(data.draft.label, provider_row.name)
     if claim is None:
-        return
-    await service.run_creation(
-        services,
-        claim=claim,
-        view_id=state.view_id,
-        data=data,
-        row=provider_row,
-        provider=provider,
-        team_id=state.team_id,
-        user_id=state.user_id,
-    )
+        return Outcome(view=creating)
+
+    async def create() -> Outcome:
+        await service.run_creation(
+            services,
+            claim=claim,
+            view_id=state.view_id,
+            data=data,
+            row=provider_row,
+            provider=provider,
+            team_id=state.team_id,
+            user_id=state.user_id,
+        )
+        return Outcome()  # run_creation shows the result in the modal itself
+
+    return Outcome(view=creating, then=create)
+
+
+async def _ask_approval(
+    services: Services,
+    state: DraftState,
+    data: StepData,
+    provider_row: Any,
+    verdict: guard.Check,
+) -> Outcome:
+    """A create that needs an approver's yes: the request goes to the approvers."""
+    try:
+        await requests.submit(
+            services,
+            view_id=state.view_id,
+            draft=data.draft,
+            summary=review_lines(data),
+            provider_id=str(provider_row.id),
+            provider_name=provider_row.name,
+            check=verdict,
+            team_id=state.team_id,
+            user_id=state.user_id,
+            channel_id=state.channel_id,
+        )
+    except guard.SpendRefused as exc:
+        return _refuse_at_review(data, exc.message)
+    # None (a repeat submission that lost the race) is answered the same way
+    return Outcome(view=message_view(requests.submitted_text(data.draft.label, verdict)))

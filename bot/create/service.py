@@ -9,7 +9,8 @@ completes the row. A generated password is shown before anything else follows.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.models.views import View
@@ -211,6 +212,107 @@ async def _follow_up(what: str, step: Awaitable[object]) -> None:
         log.exception("create follow-up failed: %s", what)
 
 
+def _password(services: Services, draft: Draft) -> tuple[str | None, bool]:
+    """(the root password to set, whether vpsbot generated it). A password only when
+    asked for one, or when there is no other way in: with SSH keys chosen and no
+    password, none is set (DigitalOcean then leaves SSH password login off; Linode
+    sets a random one that is never shown)."""
+    if draft.password_sealed is not None:
+        password = services.box.decrypt(draft.password_sealed, what="the draft's password")
+        generated = False
+    elif not draft.ssh_key_ids:
+        password, generated = generate_password(), True
+    else:
+        password, generated = None, False
+    redactor.add(password)
+    return password, generated
+
+
+@dataclass
+class _Creation:
+    """One create after its claim: what each way the provider call can end does
+    in the modal, the channel and the audit log."""
+
+    services: Services
+    claim: Claim
+    view_id: str
+    data: StepData
+    row: ServiceProvider
+    team_id: str
+    user_id: str
+    #: the generated root password to show its owner (None: nothing to show)
+    generated: str | None
+
+    async def show_password(self) -> bool:
+        """Whether the person has what they need to log in (False: Slack lost it)."""
+        if self.generated is None:
+            return True
+        return await _show_password(
+            self.services,
+            team_id=self.team_id,
+            channel_id=self.claim.channel_id,
+            user_id=self.user_id,
+            label=self.claim.draft.label,
+            password=self.generated,
+        )
+
+    async def show(self, view: View | dict[str, Any]) -> None:
+        await _update_view(self.services, self.team_id, self.view_id, view)
+
+    def closing_view(self, shown: bool, view: Callable[[str, str, str | None], View]) -> View:
+        """``view`` of the server, or the lost-password view when Slack did not take it."""
+        made = view if shown else password_lost_view
+        return made(self.claim.draft.label, self.row.name, self.claim.channel_id)
+
+    async def record(self, result: str, **meta: object) -> None:
+        await _record(self.services, self.claim, self.team_id, self.user_id, result, **meta)
+
+    async def unknown(self, exc: OutcomeUnknownError) -> None:
+        """The provider did not say: the watcher looks the server up by its tag."""
+        log.warning(
+            "create of %s: outcome unknown (%s); the watcher will look it up by tag",
+            self.claim.instance_id,
+            exc.message,
+        )
+        shown = await self.show_password()
+        await _follow_up("forget secrets", _forget_secrets(self.services, self.view_id))
+        note = f"{esc(self.row.name)} did not confirm the request yet; vpsbot is checking by tag."
+        await _follow_up("card", status.publish(self.services, self.claim.instance_id, note=note))
+        await self.show(self.closing_view(shown, checking_view))
+
+    async def refused(self, exc: ProviderError, step: str, errors: dict[str, str]) -> None:
+        """A definite refusal: no server, the draft back at ``step`` with ``errors``."""
+        self.data.draft = await _release(self.services, self.view_id, self.claim, step, errors)
+        CREATIONS.labels(self.row.type, "failed").inc()
+        await self.record("error", error=exc.as_dict())
+        await self.show(view_for(step, self.data))
+
+    async def failed(self) -> None:
+        """Our own error: nothing was created, the draft back at the review."""
+        log.exception("create of %s failed unexpectedly", self.claim.instance_id)
+        sorry = "Something went wrong on our side; nothing was created. Try again."
+        await _release(self.services, self.view_id, self.claim, "review", {"review": sorry})
+        CREATIONS.labels(self.row.type, "failed").inc()
+        await self.show(
+            failed_view(
+                "Something went wrong on vpsbot's side; nothing was created. Please try again."
+            )
+        )
+
+    async def created(self, server: Instance) -> None:
+        """The server exists: the password first, then the row, the audit, the card."""
+        shown = await self.show_password()
+        CREATIONS.labels(self.row.type, "succeeded").inc()
+        await _follow_up("store", _store_created(self.services, self.claim, server))
+        await _follow_up("forget secrets", _forget_secrets(self.services, self.view_id))
+        meta: dict[str, object] = {"provider_instance_id": server.id, "provider": self.row.name}
+        if not shown:
+            meta["password"] = "not delivered"
+        await _follow_up("audit", self.record("success", **meta))
+        await _follow_up("card", status.publish(self.services, self.claim.instance_id))
+        await self.show(self.closing_view(shown, done_view))
+
+
 async def run_creation(
     services: Services,
     *,
@@ -229,107 +331,20 @@ async def run_creation(
     lose it; when Slack will not take it, the modal says so and how to set a new one.
     """
     assert data.flow is not None
-    draft = claim.draft
-    # a password only when asked for one, or when there is no other way in: with
-    # SSH keys chosen and no password, none is set (DigitalOcean then leaves SSH
-    # password login off; Linode sets a random one that is never shown)
-    generated = draft.password_sealed is None and not draft.ssh_key_ids
-    password: str | None
-    if draft.password_sealed is not None:
-        password = services.box.decrypt(draft.password_sealed, what="the draft's password")
-    elif generated:
-        password = generate_password()
-    else:
-        password = None
-    redactor.add(password)
-
-    async def show_password() -> bool:
-        """Whether the person has what they need to log in (False: Slack lost it)."""
-        if not generated or password is None:
-            return True
-        return await _show_password(
-            services,
-            team_id=team_id,
-            channel_id=claim.channel_id,
-            user_id=user_id,
-            label=draft.label,
-            password=password,
-        )
-
-    request = _request(claim, data, data.flow, password, _secrets(services, draft))
+    password, generated = _password(services, claim.draft)
+    creation = _Creation(
+        services, claim, view_id, data, row, team_id, user_id, password if generated else None
+    )
+    request = _request(claim, data, data.flow, password, _secrets(services, claim.draft))
     try:
         server = await provider.create_instance(request)
     except OutcomeUnknownError as exc:
-        log.warning(
-            "create of %s: outcome unknown (%s); the watcher will look it up by tag",
-            claim.instance_id,
-            exc.message,
-        )
-        shown = await show_password()
-        await _follow_up("forget secrets", _forget_secrets(services, view_id))
-        await _follow_up(
-            "card",
-            status.publish(
-                services,
-                claim.instance_id,
-                note=f"{esc(row.name)} did not confirm the request yet; vpsbot is checking by tag.",
-            ),
-        )
-        view = (
-            checking_view(draft.label, row.name, claim.channel_id)
-            if shown
-            else password_lost_view(draft.label, row.name, claim.channel_id)
-        )
-        await _update_view(services, team_id, view_id, view)
-        return
+        await creation.unknown(exc)
     except ValidationError as exc:
-        step, errors = field_errors(data, exc)
-        released = await _release(services, view_id, claim, step, errors)
-        data.draft = released
-        CREATIONS.labels(row.type, "failed").inc()
-        await _record(services, claim, team_id, user_id, "error", error=exc.as_dict())
-        await _update_view(services, team_id, view_id, view_for(step, data))
-        return
+        await creation.refused(exc, *field_errors(data, exc))
     except ProviderError as exc:
-        released = await _release(
-            services, view_id, claim, "review", {"review": exc.user_message()}
-        )
-        data.draft = released
-        CREATIONS.labels(row.type, "failed").inc()
-        await _record(services, claim, team_id, user_id, "error", error=exc.as_dict())
-        await _update_view(services, team_id, view_id, view_for("review", data))
-        return
+        await creation.refused(exc, "review", {"review": exc.user_message()})
     except Exception:
-        log.exception("create of %s failed unexpectedly", claim.instance_id)
-        await _release(
-            services,
-            view_id,
-            claim,
-            "review",
-            {"review": "Something went wrong on our side; nothing was created. Try again."},
-        )
-        CREATIONS.labels(row.type, "failed").inc()
-        await _update_view(
-            services,
-            team_id,
-            view_id,
-            failed_view(
-                "Something went wrong on vpsbot's side; nothing was created. Please try again."
-            ),
-        )
-        return
-    shown = await show_password()
-    CREATIONS.labels(row.type, "succeeded").inc()
-    await _follow_up("store", _store_created(services, claim, server))
-    await _follow_up("forget secrets", _forget_secrets(services, view_id))
-    meta: dict[str, object] = {"provider_instance_id": server.id, "provider": row.name}
-    if not shown:
-        meta["password"] = "not delivered"
-    await _follow_up("audit", _record(services, claim, team_id, user_id, "success", **meta))
-    await _follow_up("card", status.publish(services, claim.instance_id))
-    view = (
-        done_view(draft.label, row.name, claim.channel_id)
-        if shown
-        else password_lost_view(draft.label, row.name, claim.channel_id)
-    )
-    await _update_view(services, team_id, view_id, view)
+        await creation.failed()
+    else:
+        await creation.created(server)

@@ -134,30 +134,40 @@ def read_step(
             draft.image = chosen
     elif step == "config":
         assert provider is not None
-        _absorb_config(draft, flat)
-        password = (_text(flat, "password") or "").strip()
-        if password:
-            problem = provider.password_error(password)
-            if problem:
-                errors["password"] = problem
-            else:
-                draft.password_sealed = services.box.encrypt(password)
-        picked = None if draft.no_expiry else draft.lease_hours
-        if data.leases and (draft.no_expiry or picked is not None) and picked not in data.leases:
-            errors["lease"] = "Choose one of the offered leases."
-        if draft.backups and data.plan is not None:
-            try:
-                plan_price(data.plan, draft.region, backups=True)
-            except BackupsUnpriced as exc:
-                errors["options"] = exc.message
-        known = {key.id for key in data.ssh_keys}
-        if not known:  # no key was offered (none, or not shared): a forged pick
-            draft.ssh_key_ids = []
-        elif any(key not in known for key in draft.ssh_key_ids):
-            errors["ssh_keys"] = "One of those keys is no longer on the account."
-        _check_vpc(draft, data, errors)
+        errors = _read_config(services, flat, data, provider)
     if not errors:
         draft.errors = {}
+    return errors
+
+
+def _read_config(
+    services: Services, flat: dict[str, Any], data: StepData, provider: Provider
+) -> dict[str, str]:
+    """The config step: access (password, SSH keys), options, VPC and lease."""
+    draft = data.draft
+    errors: dict[str, str] = {}
+    _absorb_config(draft, flat)
+    password = (_text(flat, "password") or "").strip()
+    if password:
+        problem = provider.password_error(password)
+        if problem:
+            errors["password"] = problem
+        else:
+            draft.password_sealed = services.box.encrypt(password)
+    picked = None if draft.no_expiry else draft.lease_hours
+    if data.leases and (draft.no_expiry or picked is not None) and picked not in data.leases:
+        errors["lease"] = "Choose one of the offered leases."
+    if draft.backups and data.plan is not None:
+        try:
+            plan_price(data.plan, draft.region, backups=True)
+        except BackupsUnpriced as exc:
+            errors["options"] = exc.message
+    known = {key.id for key in data.ssh_keys}
+    if not known:  # no key was offered (none, or not shared): a forged pick
+        draft.ssh_key_ids = []
+    elif any(key not in known for key in draft.ssh_key_ids):
+        errors["ssh_keys"] = "One of those keys is no longer on the account."
+    _check_vpc(draft, data, errors)
     return errors
 
 

@@ -130,6 +130,17 @@ def plan_view(data: StepData) -> View:
             ),
         ),
     ]
+    blocks.append(_plan_block(data))
+    if not data.plans and data.provider:
+        blocks.append(
+            ContextBlock(elements=[md("No plans are offered for this provider yet; ask an admin.")])
+        )
+    blocks += _region_blocks(data)
+    return modal("plan", with_errors(blocks, draft.errors))
+
+
+def _plan_block(data: StepData) -> InputBlock:
+    """The plan pick: a static list, or a search past Slack's option limit."""
     plan_element: Any
     if len(data.plans) > MAX_STATIC_OPTIONS:
         chosen = data.plan
@@ -145,18 +156,17 @@ def plan_view(data: StepData) -> View:
             action_id="create_plan",
             placeholder="Choose a plan",
             options=options or [Option(value="none", text="No plans offered")],
-            initial_option=next((o for o in options if o.value == draft.plan_id), None),
+            initial_option=next((o for o in options if o.value == data.draft.plan_id), None),
         )
-    blocks.append(
-        InputBlock(block_id="plan", label="Plan", dispatch_action=True, element=plan_element)
-    )
-    if not data.plans and data.provider:
-        blocks.append(
-            ContextBlock(elements=[md("No plans are offered for this provider yet; ask an admin.")])
-        )
+    return InputBlock(block_id="plan", label="Plan", dispatch_action=True, element=plan_element)
+
+
+def _region_blocks(data: StepData) -> list[Block]:
+    """The regions the chosen plan runs in with its price, or why there are none."""
+    draft = data.draft
     regions = _region_options(data)
     if data.plan and regions:
-        blocks.append(
+        return [
             InputBlock(
                 block_id="region",
                 label="Region",
@@ -165,21 +175,17 @@ def plan_view(data: StepData) -> View:
                     options=regions,
                     initial_option=next((o for o in regions if o.value == draft.region), None),
                 ),
-            )
-        )
-        blocks.append(
+            ),
             SectionBlock(
                 text=md(
                     f"*{esc(data.plan.name)}*: {data.plan.summary()}\n"
                     f"*Price:* {data.plan.price(draft.region)}"
                 )
-            )
-        )
-    elif data.plan:
-        blocks.append(ContextBlock(elements=[md("This plan is not available in any region.")]))
-    else:
-        blocks.append(ContextBlock(elements=[md("Choose a plan to see the regions it runs in.")]))
-    return modal("plan", with_errors(blocks, draft.errors))
+            ),
+        ]
+    if data.plan:
+        return [ContextBlock(elements=[md("This plan is not available in any region.")])]
+    return [ContextBlock(elements=[md("Choose a plan to see the regions it runs in.")])]
 
 
 def deployment_view(data: StepData) -> View:
@@ -250,28 +256,41 @@ def config_view(data: StepData) -> View:
             hint=PlainTextObject(text=password_hint),
             element=PlainTextInputElement(action_id="password", max_length=128),
         ),
+        _ssh_keys_block(data),
+        _options_block(data),
     ]
-    if data.ssh_keys:
-        key_options = [
-            Option(value=k.id[:150], text=cut(k.name or k.fingerprint or k.id))
-            for k in data.ssh_keys
-        ][:MAX_STATIC_OPTIONS]
-        blocks.append(
-            InputBlock(
-                block_id="ssh_keys",
-                label="SSH keys",
-                optional=True,
-                element=StaticMultiSelectElement(
-                    action_id="ssh_keys",
-                    placeholder="Keys from the provider account",
-                    options=key_options,
-                    initial_options=[o for o in key_options if o.value in draft.ssh_key_ids]
-                    or None,
-                ),
-            )
-        )
-    else:
-        blocks.append(ContextBlock(elements=[md("No SSH keys on this provider account.")]))
+    if (vpc := _vpc_block(data)) is not None:
+        blocks.append(vpc)
+    if data.leases:
+        blocks.append(lease_block(data))
+    blocks.append(back_button("config"))
+    return modal("config", with_errors(blocks, draft.errors))
+
+
+def _ssh_keys_block(data: StepData) -> Block:
+    """The account's SSH keys to put on the server (or a note that there are none)."""
+    if not data.ssh_keys:
+        return ContextBlock(elements=[md("No SSH keys on this provider account.")])
+    key_options = [
+        Option(value=k.id[:150], text=cut(k.name or k.fingerprint or k.id)) for k in data.ssh_keys
+    ][:MAX_STATIC_OPTIONS]
+    return InputBlock(
+        block_id="ssh_keys",
+        label="SSH keys",
+        optional=True,
+        element=StaticMultiSelectElement(
+            action_id="ssh_keys",
+            placeholder="Keys from the provider account",
+            options=key_options,
+            initial_options=[o for o in key_options if o.value in data.draft.ssh_key_ids] or None,
+        ),
+    )
+
+
+def _options_block(data: StepData) -> InputBlock:
+    """Backups (with their price) and the flow's toggles, as checkboxes."""
+    assert data.flow is not None
+    draft = data.draft
     toggles = [
         Option(
             value="backups",
@@ -286,44 +305,40 @@ def config_view(data: StepData) -> View:
     ]
     on = {"backups"} if draft.backups else set()
     on |= {key for key, value in draft.options.items() if value is True}
-    blocks.append(
-        InputBlock(
-            block_id="options",
-            label="Options",
-            optional=True,
-            element=CheckboxesElement(
-                action_id="options",
-                options=toggles,
-                initial_options=[o for o in toggles if o.value in on] or None,
-            ),
-        )
+    return InputBlock(
+        block_id="options",
+        label="Options",
+        optional=True,
+        element=CheckboxesElement(
+            action_id="options",
+            options=toggles,
+            initial_options=[o for o in toggles if o.value in on] or None,
+        ),
     )
-    if data.flow.uses_vpc:
-        vpcs = data.flow.vpcs_for(data.vpcs, draft.region)
-        if vpcs:
-            vpc_options = [Option(value=v.id[:150], text=cut(v.name)) for v in vpcs][
-                :MAX_STATIC_OPTIONS
-            ]
-            blocks.append(
-                InputBlock(
-                    block_id="vpc",
-                    label="VPC",
-                    optional=True,
-                    hint=PlainTextObject(text="Leave empty for the region's default VPC."),
-                    element=StaticSelectElement(
-                        action_id="vpc",
-                        options=vpc_options,
-                        initial_option=next(
-                            (o for o in vpc_options if o.value == draft.options.get("vpc_id")),
-                            None,
-                        ),
-                    ),
-                )
-            )
-    if data.leases:
-        blocks.append(lease_block(data))
-    blocks.append(back_button("config"))
-    return modal("config", with_errors(blocks, draft.errors))
+
+
+def _vpc_block(data: StepData) -> InputBlock | None:
+    """The VPCs of the chosen region, where the flow uses them and there are some."""
+    assert data.flow is not None
+    if not data.flow.uses_vpc:
+        return None
+    vpcs = data.flow.vpcs_for(data.vpcs, data.draft.region)
+    if not vpcs:
+        return None
+    vpc_options = [Option(value=v.id[:150], text=cut(v.name)) for v in vpcs][:MAX_STATIC_OPTIONS]
+    return InputBlock(
+        block_id="vpc",
+        label="VPC",
+        optional=True,
+        hint=PlainTextObject(text="Leave empty for the region's default VPC."),
+        element=StaticSelectElement(
+            action_id="vpc",
+            options=vpc_options,
+            initial_option=next(
+                (o for o in vpc_options if o.value == data.draft.options.get("vpc_id")), None
+            ),
+        ),
+    )
 
 
 def plan_step(data: StepData) -> View:

@@ -22,7 +22,7 @@ from bot.core.services import Services
 from bot.core.slack import Subcommand, answer, first_action, slack_error, team_and_user
 from bot.create import catalog, channels
 from bot.create.draft import generate_label
-from bot.create.render import first_view
+from bot.create.wizard import first_view
 from bot.home import charts, service
 from bot.home.views import HOME_CREATE, HOME_DETAILS, HOME_REFRESH, cost_blocks, home_view
 from bot.servers import service as servers
@@ -108,8 +108,7 @@ async def create_clicked(
     channel = allowed[0] if len(allowed) == 1 else None
     view, row = await first_view(services, rows, generate_label(), channel, team_id, choices)
     try:
-        # the view is JSON text already (see first_view); Slack takes it as is
-        await client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=view)  # type: ignore[arg-type]
+        await client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=view)
     except SlackApiError as exc:
         log.warning("views.open from the Home tab failed: %s", slack_error(exc))
         return

@@ -16,8 +16,8 @@ from bot.core.services import Services
 from bot.create import catalog, listeners
 from bot.create.draft import Draft
 from bot.create.drafts import DraftState, save_draft
-from bot.create.render import first_view
 from bot.create.views import CALLBACK_PREFIX, view_for
+from bot.create.wizard import first_view
 from db.models import ServiceProvider
 from tests.bot.conftest import MEMBER, TEAM, context
 
@@ -79,14 +79,14 @@ async def test_the_label_goes_into_step_1_as_data_whatever_it_spells(
     await listeners.create_command(
         services, command(label), label, AsyncMock(), AsyncMock(), client
     )
-    view = json.loads(client.views_open.await_args.kwargs["view"])  # sent as JSON text
+    view = client.views_open.await_args.kwargs["view"].to_dict()
     block = next(b for b in view["blocks"] if b.get("block_id") == "label")
     assert block["element"]["initial_value"] == label
     assert json.loads(view["private_metadata"]) == {"channel": "C0001"}
 
 
 @pytest.mark.parametrize("label", ["web-1", "", 'a"}]}', "ünïcode ✓", "\\u0000"])
-async def test_step_1_from_kept_parts_is_the_view_rendered_afresh(
+async def test_step_1_is_the_plan_step_with_the_label_and_channel_put_in(
     services: Services, client: AsyncMock, label: str
 ) -> None:
     await add_provider(services)
@@ -97,9 +97,8 @@ async def test_step_1_from_kept_parts_is_the_view_rendered_afresh(
         if block.get("block_id") == "label" and label:
             block["element"]["initial_value"] = label
     expected["private_metadata"] = json.dumps({"channel": "C0042"})
-    for _ in range(2):  # the first call renders and keeps, the second joins kept parts
-        sent, _ = await first_view(services, rows, label, "C0042", TEAM)
-        assert json.loads(sent) == expected
+    sent, _ = await first_view(services, rows, label, "C0042", TEAM)
+    assert sent.to_dict() == expected
 
 
 async def test_an_expired_trigger_tells_the_user_to_try_again(
@@ -154,10 +153,9 @@ async def test_a_submission_without_a_usable_view_is_answered(
 async def test_actions_and_option_loads_without_a_view_do_nothing_harmful(
     services: Services, client: AsyncMock
 ) -> None:
-    for listener in (listeners.plan_or_provider_changed, listeners.back):
-        ack = AsyncMock()
-        await listener(ack, {"type": "block_actions"}, context(OWNER), client, services)
-        ack.assert_awaited_once_with()
+    ack = AsyncMock()
+    await listeners.modal_action(ack, {"type": "block_actions"}, context(OWNER), client, services)
+    ack.assert_awaited_once_with()
     client.views_update.assert_not_awaited()
     options = AsyncMock()
     await listeners.image_options_load(options, {"value": "ubu"}, context(OWNER), services)
