@@ -397,6 +397,7 @@ class LinodeProvider(HttpProvider):
                     and (not raw.get("capabilities") or "Linodes" in raw["capabilities"]),
                     features=[str(c) for c in raw.get("capabilities") or []],
                     site_type=str(raw.get("site_type") or "core"),
+                    country=str(raw.get("country") or "").lower(),
                 )
                 for raw in await self.api.get_all("/v4/regions")
             ]

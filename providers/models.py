@@ -139,6 +139,8 @@ class Region(_Model):
     features: list[str] = Field(default_factory=list)
     #: Linode ``site_type``: "core" or "distributed" (edge); DigitalOcean: "core"
     site_type: str = "core"
+    #: ISO 3166 country code, lower case ("de"); "" when unknown
+    country: str = ""
 
 
 class SSHKey(_Model):

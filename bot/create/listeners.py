@@ -29,7 +29,7 @@ from bot.core.slack import (
     update_view,
     view_of,
 )
-from bot.create import catalog, channels, service, steps
+from bot.create import catalog, channels, quick_open, service, steps
 from bot.create.draft import STEPS, generate_label
 from bot.create.drafts import DraftState, load_draft, save_draft
 from bot.create.finish import Reply, finish, with_policy
@@ -60,6 +60,7 @@ log = logging.getLogger(__name__)
 #: Seconds a view_submission may spend on catalogues before showing a loading view.
 SUBMIT_BUDGET = 1.5
 _EXPIRED = "This form has expired or belongs to someone else. Run `/vps create` again."
+_NOT_OPENED = "Slack did not open the form (it may have taken too long). Run `/vps create` again."
 #: Longest label taken from the command line (providers allow at most 64 characters).
 _MAX_LABEL = 64
 
@@ -93,6 +94,12 @@ async def create_command(
             text="No cloud provider is set up yet; ask a vpsbot admin to add one.",
         )
         return
+    if rest.strip():  # words: a prefilled modal, unless they are only a label
+        opened = await quick_open.typed_create(services, command, rest, rows, client)
+        if opened is not None:
+            if not opened:
+                await answer(respond, response_type="ephemeral", text=_NOT_OPENED)
+            return
     label = (rest.strip() or generate_label())[:_MAX_LABEL]
     view, row = await first_view(
         services, rows, label, command.get("channel_id"), str(command.get("team_id") or "")
@@ -102,12 +109,7 @@ async def create_command(
         await client.views_open(trigger_id=str(command.get("trigger_id") or ""), view=view)  # type: ignore[arg-type]
     except SlackApiError as exc:
         log.warning("views.open for /vps create failed: %s", slack_error(exc))
-        await answer(
-            respond,
-            response_type="ephemeral",
-            text="Slack did not open the form (it may have taken too long). "
-            "Run `/vps create` again.",
-        )
+        await answer(respond, response_type="ephemeral", text=_NOT_OPENED)
         return
     catalog.prefetch(services, row)
 

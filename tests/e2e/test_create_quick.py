@@ -1,0 +1,106 @@
+"""Fast paths into the create modal: a typed line opens it prefilled, on the first
+step that is not fully decided, and the create still goes through the review."""
+
+from __future__ import annotations
+
+from standins.playground.slack_client import state_value as sv
+from tests.e2e.conftest import Bot
+from tests.e2e.session import LOADING, CreateSession, block_ids, text_of
+
+JSON = dict[str, object]
+
+
+async def _typed(bot: Bot, line: str) -> CreateSession:
+    """``/vps create <line>``, followed past the loading view to the step it opens on."""
+    user = CreateSession(bot)
+    mark = bot.api.mark()
+    await user.open(line)
+    await bot.api.wait_for_call(
+        "views.update",
+        after=mark,
+        predicate=lambda c: c.args.get("view_id") == user.view_id and LOADING not in str(c.args),
+    )
+    return user
+
+
+def _initial(view: dict[str, object], block_id: str) -> object:
+    for block in view["blocks"]:  # type: ignore[attr-defined]
+        if block.get("block_id") == block_id:
+            element = block["element"]
+            option = element.get("initial_option")
+            return option["value"] if option else element.get("initial_value")
+    raise AssertionError(f"no block {block_id}")
+
+
+async def test_a_fully_decided_line_opens_on_the_review_and_creates_from_it(bot: Bot) -> None:
+    user = await _typed(bot, "1vcpu 2gb ubuntu fra1 web-1")
+    assert user.step == "review"
+    shown = text_of(user.view)
+    for expected in ("web-1", "s-1vcpu-2gb", "fra1", "24.04"):
+        assert expected in shown
+    assert bot.sandbox.instances("digitalocean") == []  # nothing without the review
+
+    mark = bot.api.mark()
+    response = await user.submit({})
+    assert response.data["response_action"] == "update"
+    await bot.api.wait_for_call("chat.postMessage", after=mark)
+    droplets = bot.sandbox.instances("digitalocean")
+    assert len(droplets) == 1
+    assert droplets[0]["name"] == "web-1"
+    assert droplets[0]["size_slug"] == "s-1vcpu-2gb"
+    assert droplets[0]["region"]["slug"] == "fra1"
+    assert droplets[0]["image"]["slug"] == "ubuntu-24-04-x64"
+
+
+async def test_a_line_without_an_image_opens_on_the_deployment_step(bot: Bot) -> None:
+    user = await _typed(bot, "linode 2gb frankfurt")
+    assert user.step == "deployment"
+    assert "sandbox-linode" in text_of(user.view)
+    # Back shows step 1 with what the words chose
+    plan = await user.back()
+    assert user.step == "plan"
+    assert _initial(plan, "provider") == bot.provider_id("linode")
+    assert _initial(plan, "region") == "eu-central"
+    assert "g6-standard-1" in str(_initial_text(plan, "plan"))
+
+
+def _initial_text(view: dict[str, object], block_id: str) -> object:
+    for block in view["blocks"]:  # type: ignore[attr-defined]
+        if block.get("block_id") == block_id:
+            return block["element"]["initial_option"]["text"]["text"]
+    raise AssertionError(f"no block {block_id}")
+
+
+async def test_ambiguous_and_misspelt_words_open_step_one_with_notes(bot: Bot) -> None:
+    user = await _typed(bot, "2gb frankfrut web-9")
+    assert user.step == "plan"
+    assert "quick_notes" in block_ids(user.view)
+    notes = text_of(user.view)
+    assert "frankfrut" in notes and "Frankfurt" in notes
+    assert _initial(user.view, "label") == "web-9"
+
+
+async def test_a_plain_label_opens_step_one_as_ever(bot: Bot) -> None:
+    user = CreateSession(bot)
+    mark = bot.api.mark()
+    view = await user.open("web-1")
+    assert user.step == "plan"
+    assert _initial(view, "label") == "web-1"
+    assert "quick_notes" not in block_ids(view)
+    assert not [c for c in bot.api.calls_to("views.update") if bot.api.calls.index(c) >= mark]
+
+
+async def test_a_typed_line_keeps_every_check_of_step_one(bot: Bot) -> None:
+    """A label the provider refuses opens step 1 with the reason under the label."""
+    user = await _typed(bot, "1vcpu 2gb ubuntu fra1 web_1")
+    assert user.step == "plan"
+    assert "label" in text_of(user.view).lower()
+    response = await user.submit(
+        {
+            "provider": {"create_provider": sv.static_select(bot.provider_id("digitalocean"))},
+            "label": {"label": sv.plain_text("web-2")},
+            "plan": {"create_plan": sv.static_select(str(_initial(user.view, "plan")))},
+            "region": {"region": sv.static_select("fra1")},
+        }
+    )
+    assert response.data["view"]["callback_id"] == "vps_create:deployment"
