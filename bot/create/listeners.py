@@ -29,7 +29,7 @@ from bot.core.slack import (
     update_view,
     view_of,
 )
-from bot.create import catalog, channels, quick_open, service, steps
+from bot.create import again, catalog, channels, quick_open, service, steps
 from bot.create.draft import STEPS, generate_label
 from bot.create.drafts import DraftState, load_draft, save_draft
 from bot.create.finish import Reply, finish, with_policy
@@ -325,3 +325,4 @@ def register(app: AsyncApp) -> None:
     app.view(re.compile("^" + re.escape(CALLBACK_PREFIX)))(step_submitted)
     app.options("create_plan")(plan_options_load)
     app.options("image")(image_options_load)
+    app.action(again.ACTION_CREATE_AGAIN)(again.create_again)

@@ -20,6 +20,7 @@ from slack_sdk.models.blocks import (
 
 from bot.core.actions import ACTIONS, DIRECT
 from bot.core.blocks import STATUS_ICONS, PlanChoice, cut, date, esc, md, money
+from bot.status.views import create_again_button
 from providers.registry import display_name
 
 __all__ = [
@@ -170,6 +171,8 @@ def details_message(
         blocks.append(
             ActionsBlock(block_id="vps_power", elements=[_action_button(a, d.id) for a in power])
         )
+    if d.status not in ("deleted", "deleting"):
+        manage.append(create_again_button(d.id))
     manage.append(ButtonElement(action_id=ACTION_REFRESH, text="Refresh", value=d.id))
     blocks.append(ActionsBlock(block_id="vps_manage", elements=manage))
     if managed_by is not None:

@@ -83,6 +83,7 @@ async def card_for(services: Services, row: VpsInstance, note: str | None = None
         ipv4=row.ip_address,
         ipv6=row.ipv6_address,
         note=note or row.configuration.get("note"),
+        instance_id=str(row.id),
     )
 
 

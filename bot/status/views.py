@@ -4,12 +4,35 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
 from slack_sdk.models.views import View
 
 from bot.core.blocks import STATUS_ICONS, esc
 
-__all__ = ["ServerCard", "outcome_modal", "status_message"]
+__all__ = [
+    "ACTION_CREATE_AGAIN",
+    "ServerCard",
+    "create_again_button",
+    "outcome_modal",
+    "status_message",
+]
+
+#: "Create another like this" on a server's card and details (bot.create.again
+#: opens the create modal prefilled from the server).
+ACTION_CREATE_AGAIN = "vps_create_again"
+
+
+def create_again_button(instance_id: str) -> ButtonElement:
+    return ButtonElement(
+        action_id=ACTION_CREATE_AGAIN, text="Create another like this", value=instance_id
+    )
 
 
 @dataclass(frozen=True)
@@ -26,6 +49,8 @@ class ServerCard:
     ipv4: str | None = None
     ipv6: str | None = None
     note: str | None = None
+    #: the server's id, for the "Create another like this" button (None: no button)
+    instance_id: str | None = None
 
 
 def status_message(card: ServerCard) -> tuple[str, list[Block]]:
@@ -64,6 +89,10 @@ def status_message(card: ServerCard) -> tuple[str, list[Block]]:
     blocks.append(
         ContextBlock(elements=[MarkdownTextObject(text=f"Created by <@{card.created_by}>")])
     )
+    if card.instance_id and card.status not in ("deleted", "deleting"):
+        blocks.append(
+            ActionsBlock(block_id="vps_card", elements=[create_again_button(card.instance_id)])
+        )
     return text, blocks
 
 

@@ -3,6 +3,9 @@ step that is not fully decided, and the create still goes through the review."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from db.models import VpsInstance
 from standins.playground.slack_client import state_value as sv
 from tests.e2e.conftest import Bot
 from tests.e2e.session import LOADING, CreateSession, block_ids, text_of
@@ -104,3 +107,61 @@ async def test_a_typed_line_keeps_every_check_of_step_one(bot: Bot) -> None:
         }
     )
     assert response.data["view"]["callback_id"] == "vps_create:deployment"
+
+
+def _button(blocks: list[dict[str, object]], action_id: str) -> dict[str, object] | None:
+    for block in blocks:
+        for element in block.get("elements") or []:  # type: ignore[attr-defined]
+            if isinstance(element, dict) and element.get("action_id") == action_id:
+                return element
+    return None
+
+
+async def test_create_another_like_this_from_the_details_and_the_card(bot: Bot) -> None:
+    user = await _typed(bot, "1vcpu 2gb ubuntu fra1 web-1")
+    mark = bot.api.mark()
+    await user.submit({})
+    card = await bot.api.wait_for_call("chat.postMessage", after=mark)
+    assert _button(card.args["blocks"], "vps_create_again") is not None
+    async with bot.services.db.session() as session:
+        row = (await session.execute(select(VpsInstance))).scalar_one()
+
+    details = (await bot.slack.command("/vps", "show web-1")).data
+    pressed = _button(details.get("blocks") or [], "vps_create_again")
+    assert pressed is not None and pressed["value"] == str(row.id)
+
+    mark = bot.api.mark()
+    response = await bot.slack.block_action(
+        "vps_create_again", value=str(row.id), block_id="vps_manage"
+    )
+    assert response.status == 200
+    opened = await bot.api.wait_for_call("views.open", after=mark)
+    again = CreateSession(bot)
+    again.view_id = opened.response["view"]["id"]
+    await bot.api.wait_for_call(
+        "views.update",
+        after=mark,
+        predicate=lambda c: c.args.get("view_id") == again.view_id and LOADING not in str(c.args),
+    )
+    # everything carries over: the review, with the next label
+    assert again.step == "review"
+    shown = text_of(again.view)
+    for expected in ("web-2", "s-1vcpu-2gb", "fra1", "24.04"):
+        assert expected in shown
+
+    await again.submit({})
+    await bot.api.wait_for_call(
+        "chat.postMessage", after=mark, predicate=lambda c: "web-2" in str(c.args.get("text"))
+    )
+    names = sorted(d["name"] for d in bot.sandbox.instances("digitalocean"))
+    assert names == ["web-1", "web-2"]
+
+
+async def test_create_another_refuses_a_server_of_another_workspace(bot: Bot) -> None:
+    response = await bot.slack.block_action(
+        "vps_create_again", value="00000000-0000-0000-0000-000000000001", block_id="vps_manage"
+    )
+    assert response.status == 200
+    answer = await bot.api.wait_for_response(after=0)
+    assert "not in this workspace" in str(answer.payload)
+    assert bot.api.calls_to("views.open") == []
