@@ -29,9 +29,10 @@ from bot.core.slack import (
     update_view,
     view_of,
 )
-from bot.create import again, catalog, channels, quick_open, service, steps
+from bot.create import again, catalog, channels, nearby, quick_open, service, steps
 from bot.create.draft import STEPS, generate_label
 from bot.create.drafts import DraftState, load_draft, save_draft
+from bot.create.elsewhere import SWITCH_ACTION
 from bot.create.finish import Reply, finish, with_policy
 from bot.create.render import first_view, render
 from bot.create.views import (
@@ -326,3 +327,4 @@ def register(app: AsyncApp) -> None:
     app.options("create_plan")(plan_options_load)
     app.options("image")(image_options_load)
     app.action(again.ACTION_CREATE_AGAIN)(again.create_again)
+    app.action(SWITCH_ACTION)(nearby.switch_provider)

@@ -36,6 +36,7 @@ from bot.core.blocks import (
 )
 from bot.core.pricing import backups_note
 from bot.create.channels import CHANNEL_BLOCK, channel_block
+from bot.create.elsewhere import elsewhere_blocks
 from bot.create.frame import (
     BACK_ACTION,
     CALLBACK_PREFIX,
@@ -176,6 +177,7 @@ def plan_view(data: StepData) -> View:
                 )
             )
         )
+        blocks += elsewhere_blocks(data.elsewhere)
     elif data.plan:
         blocks.append(ContextBlock(elements=[md("This plan is not available in any region.")]))
     else:

@@ -165,3 +165,68 @@ async def test_create_another_refuses_a_server_of_another_workspace(bot: Bot) ->
     answer = await bot.api.wait_for_response(after=0)
     assert "not in this workspace" in str(answer.payload)
     assert bot.api.calls_to("views.open") == []
+
+
+async def test_step_one_offers_the_same_size_elsewhere_and_switches_in_a_click(bot: Bot) -> None:
+    user = await _typed(bot, "do 1vcpu 2gb fra1 web-5")
+    assert user.step == "deployment"
+    plan = await user.back()
+    assert user.step == "plan"
+    # the nearest Linode plan, in the same city, priced there
+    lines = [b for b in plan["blocks"] if str(b.get("block_id", "")).startswith("elsewhere_")]
+    assert len(lines) == 1
+    text = lines[0]["text"]["text"]
+    assert "sandbox-linode" in text and "Frankfurt" in text and "/mo" in text
+    switch = lines[0]["accessory"]
+    assert switch["action_id"] == "create_elsewhere"
+
+    mark = bot.api.mark()
+    response = await bot.slack.block_action(
+        "create_elsewhere",
+        value=switch["value"],
+        block_id=lines[0]["block_id"],
+        view=user.view_id,
+        state_values={"label": {"label": sv.plain_text("web-5")}},
+    )
+    assert response.status == 200
+    await bot.api.wait_for_call("views.update", after=mark)
+    switched = user.view
+    assert _initial(switched, "provider") == bot.provider_id("linode")
+    assert _initial(switched, "region") == "eu-central"
+    assert _initial(switched, "label") == "web-5"
+    assert "g6-standard-1" in str(_initial_text(switched, "plan"))
+    # and back the other way: DigitalOcean's counterpart is offered from Linode's step 1
+    assert any(
+        "sandbox-digitalocean" in str(b)
+        for b in switched["blocks"]
+        if str(b.get("block_id", "")).startswith("elsewhere_")
+    )
+
+    response = await user.submit(
+        {
+            "provider": {"create_provider": sv.static_select(bot.provider_id("linode"))},
+            "label": {"label": sv.plain_text("web-5")},
+            "plan": {"create_plan": sv.static_select(str(_initial(switched, "plan")))},
+            "region": {"region": sv.static_select("eu-central")},
+        }
+    )
+    assert response.data["view"]["callback_id"] == "vps_create:deployment"
+    assert "sandbox-linode" in text_of(response.data["view"])
+
+
+async def test_a_switch_to_a_provider_the_workspace_may_not_use_falls_back(bot: Bot) -> None:
+    user = await _typed(bot, "do 1vcpu 2gb fra1 web-6")
+    await user.back()
+    mark = bot.api.mark()
+    forged = "00000000-0000-0000-0000-00000000beef|x|fra1"
+    response = await bot.slack.block_action(
+        "create_elsewhere", value=forged, block_id="elsewhere_0", view=user.view_id
+    )
+    assert response.status == 200
+    await bot.api.wait_for_call("views.update", after=mark)
+    # an unknown provider is never offered: step 1 is back on an offered one, no plan
+    assert _initial(user.view, "provider") in {
+        bot.provider_id("digitalocean"),
+        bot.provider_id("linode"),
+    }
+    assert _initial(user.view, "plan") is None

@@ -250,6 +250,7 @@ def test_details_buttons_follow_the_actions_and_power_off_confirms() -> None:
         "vps_rebuild",
         "vps_resize",
         "vps_delete",
+        "vps_create_again",
         "vps_refresh",
     ]
     buttons = {
@@ -267,7 +268,8 @@ def test_details_buttons_follow_the_actions_and_power_off_confirms() -> None:
 def test_details_for_someone_who_may_not_act() -> None:
     _, blocks = details_message(details(), (), managed_by="U0001")
     as_dicts = dicts(blocks)
-    assert action_ids(as_dicts) == ["vps_refresh"]
+    # anyone may start a server like it: that is their own create, with every check
+    assert action_ids(as_dicts) == ["vps_create_again", "vps_refresh"]
     assert "Only <@U0001> or a vpsbot admin can manage this server." in str(as_dicts)
 
 

@@ -1,0 +1,51 @@
+""" "Switch to this" beside the same size elsewhere: step 1 moves to the other
+provider's plan and region in one click (the choices: :mod:`bot.create.counterparts`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.core.services import Services
+from bot.core.slack import first_action, state_values, team_and_user, update_view, view_of
+from bot.create import catalog, channels, steps
+from bot.create.drafts import load_draft, save_draft
+from bot.create.render import render
+
+__all__ = ["switch_provider"]
+
+
+async def switch_provider(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    context: AsyncBoltContext,
+    client: AsyncWebClient,
+    services: Services,
+) -> None:
+    """ "Switch to this": step 1 on the other provider's plan and region, keeping the
+    label and what else is on screen."""
+    await ack()
+    view = view_of(body)
+    team_id, user_id = team_and_user(context)
+    if not isinstance(view.get("id"), str):
+        return
+    state = await load_draft(services, view, team_id, user_id)
+    if state is None:
+        return
+    draft = state.draft
+    steps.absorb(draft, "plan", state_values(body))
+    draft.channel = channels.chosen_channel(state_values(body)) or draft.channel
+    value = str(first_action(body).get("value") or "")
+    provider, plan, region = [*value.split("|"), "", ""][:3]
+    draft.provider_id, draft.plan_id, draft.region = provider, plan or None, region or None
+    data, row, _ = await catalog.gather(services, draft, "plan", team_id=team_id)
+    if row is not None:
+        catalog.prefetch(services, row)
+    if data.plan is None:
+        draft.plan_id = draft.region = None
+    elif data.plan.regions and draft.region not in data.plan.regions:
+        draft.region = None
+    await save_draft(services, state, "plan")
+    await update_view(client, view["id"], render("plan", data), view.get("hash"))
