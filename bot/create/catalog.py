@@ -143,7 +143,7 @@ async def gather(
         data.steps = steps_for(
             StepData(draft=draft, flow=data.flow, deployments=data.deployments, images=[])
         )
-    if step == "plan":
+    if step == "plan" and budget is None:  # shown, not a submission racing Slack's 3 s
         data.elsewhere = await counterparts.around(services, rows, data)
     return data, row, provider
 

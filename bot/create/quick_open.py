@@ -60,19 +60,29 @@ _UNREACHABLE = (
 )
 
 
-async def _cloud(services: Services, row: ServiceProvider) -> CloudOffer:
-    """What one provider offers the workspace, for reading typed words."""
+async def _cloud(
+    services: Services, row: ServiceProvider, *, catalogues: bool = True
+) -> CloudOffer:
+    """What one provider offers the workspace, for reading typed words. Without
+    ``catalogues`` only the database is read (no provider call): the plans, and
+    their regions known by slug alone."""
     provider = services.provider_for(row)
     choices = await catalog.offered_plans(services, row)
-    regions, images, options = await asyncio.gather(
-        provider.get_regions(), provider.get_images(), provider.get_deployment_options()
-    )
     caps = capabilities_for(row.type)
     aliases = {row.type, display_name(row.type).casefold(), *(caps.aliases if caps else ())}
+    if catalogues:
+        regions, images, options = await asyncio.gather(
+            provider.get_regions(), provider.get_images(), provider.get_deployment_options()
+        )
+        places = tuple(RegionOffer(r.id, r.name, r.country) for r in regions if r.available)
+    else:
+        images, options = [], []
+        places = tuple(RegionOffer(r, r) for r in sorted({r for p in choices for r in p.regions}))
     return CloudOffer(
         provider_id=str(row.id),
         name=row.name,
         aliases=tuple(sorted(a.casefold() for a in aliases)),
+        regions=places,
         plans=tuple(
             PlanOffer(
                 id=p.id,
@@ -85,7 +95,6 @@ async def _cloud(services: Services, row: ServiceProvider) -> CloudOffer:
             )
             for p in choices
         ),
-        regions=tuple(RegionOffer(r.id, r.name, r.country) for r in regions if r.available),
         images=tuple(ImageOffer(i.id, i.name, i.distribution, i.version) for i in images),
         apps=tuple(AppOffer(o.id, o.name) for o in catalog.allowed(row, options)),
     )
@@ -222,6 +231,11 @@ def _only_label(prefill: Prefill) -> bool:
     return not prefill.notes and not any(decided) and prefill.deployment_id is None
 
 
+def _undecided(prefill: Prefill) -> bool:
+    """Nothing chosen: a lone word that is only a note (a typo) stays a label."""
+    return _only_label(Prefill(**{**vars(prefill), "notes": []}))
+
+
 async def typed_create(
     services: Services,
     command: dict[str, Any],
@@ -230,7 +244,17 @@ async def typed_create(
     client: AsyncWebClient,
 ) -> bool | None:
     """``/vps create <words>``: None when the words are only a label (the plain
-    path opens step 1 as ever); else whether the prefilled modal opened."""
+    path opens step 1 as ever); else whether the prefilled modal opened.
+
+    A lone word is read against the database only, so ``/vps create web-1`` costs
+    no provider call and opens step 1 as ever; ``/vps create linode`` or ``2gb``
+    still fill the form (a lone city, image or app name is taken as the label)."""
+    if len(text.split()) == 1:
+        # a lone word is a label, as ever, unless the database alone (no provider
+        # call) reads it as a provider, size, plan or region slug
+        known = [await _cloud(services, row, catalogues=False) for row in rows]
+        if _undecided(read_words(text, known)):
+            return None
     offers: list[CloudOffer] | None = None
     try:
         offers = await cloud_offers(services, rows, OPEN_BUDGET)

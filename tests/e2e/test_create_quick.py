@@ -230,3 +230,11 @@ async def test_a_switch_to_a_provider_the_workspace_may_not_use_falls_back(bot: 
         bot.provider_id("linode"),
     }
     assert _initial(user.view, "plan") is None
+
+
+async def test_a_lone_word_that_names_a_provider_opens_step_one_on_it(bot: Bot) -> None:
+    user = await _typed(bot, "linode")
+    assert user.step == "plan"
+    assert _initial(user.view, "provider") == bot.provider_id("linode")
+    label = _initial(user.view, "label")
+    assert isinstance(label, str) and label != "linode"  # a generated label, not the word

@@ -10,6 +10,7 @@ import pytest
 
 from bot.core.blocks import PlanChoice
 from bot.create.draft import Draft
+from bot.create.elsewhere import Elsewhere
 from bot.create.flows import flow_for
 from bot.create.render import _key, render
 from bot.create.views import ProviderChoice, StepData, view_for
@@ -65,6 +66,9 @@ OTHER = {
     "default_lease": 24,
     "lease_line": "7 days",
     "needs_approval": True,
+    "elsewhere": (
+        Elsewhere("p", "Linode", "l", "Linode 2GB", "eu-central", "Frankfurt", Decimal("12")),
+    ),
 }
 
 
