@@ -238,3 +238,12 @@ async def test_a_lone_word_that_names_a_provider_opens_step_one_on_it(bot: Bot) 
     assert _initial(user.view, "provider") == bot.provider_id("linode")
     label = _initial(user.view, "label")
     assert isinstance(label, str) and label != "linode"  # a generated label, not the word
+
+
+async def test_a_linode_line_with_an_image_opens_on_the_review(bot: Bot) -> None:
+    user = await _typed(bot, "linode 2gb debian 12 frankfurt web-3")
+    assert user.step == "review"
+    shown = text_of(user.view)
+    for expected in ("web-3", "g6-standard-1", "eu-central", "sandbox-linode"):
+        assert expected in shown
+    assert bot.sandbox.instances("linode") == []
