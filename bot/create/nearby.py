@@ -48,4 +48,21 @@ async def switch_provider(
     elif data.plan.regions and draft.region not in data.plan.regions:
         draft.region = None
     await save_draft(services, state, "plan")
-    await update_view(client, view["id"], render("plan", data), view.get("hash"))
+    shown = with_provider_block(render("plan", data), draft.provider_id or "")
+    await update_view(client, view["id"], shown, view.get("hash"))
+
+
+def with_provider_block(view: dict[str, Any], provider_id: str) -> dict[str, Any]:
+    """``view`` with its provider select under a block id naming the new provider.
+
+    Slack keeps what an input showed across ``views.update`` when its block and action
+    ids stay the same, ignoring the new ``initial_option``: the select would go on
+    showing (and submitting) the provider switched from. Only this select needs it:
+    the plan and region selects offer the new provider's own values. The id is read
+    by action id (never by block id), and no error is ever keyed to it once a
+    provider is chosen."""
+    blocks = [
+        {**b, "block_id": f"provider:{provider_id}"[:255]} if b.get("block_id") == "provider" else b
+        for b in view.get("blocks") or []
+    ]
+    return {**view, "blocks": blocks}
