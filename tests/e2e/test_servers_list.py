@@ -305,6 +305,7 @@ async def test_details_button_opens_the_same_details_below_the_list(bot: Bot) ->
         "vps_rebuild",
         "vps_resize",
         "vps_delete",
+        "vps_create_again",
         "vps_refresh",
     ]
     power_off = button(answer["blocks"], "vps_act_power_off")
