@@ -14,8 +14,9 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check 'uv==$(UV_VERSION)'
 
 # constraints.txt pins every package to the version CI tested; pyproject.toml keeps the ranges.
-# `make run` installs what the bot runs on (RUN_STAMP); `make test` adds the dev group and the
-# browser (STAMP). uv installs them: from a warm cache in about 6 s where pip took 45 s
+# `make run` installs what the bot runs on, with the sandbox extra (moto, for the EC2 sandbox:
+# never in a production install) (RUN_STAMP); `make test` adds the dev group and the browser
+# (STAMP). uv installs them: from a warm cache in about 6 s where pip took 45 s
 # (bench/bench_make_run.py). PYTHONWARNINGS quiets setuptools' editable-install banner.
 UV_VERSION := 0.13.10
 RUN_STAMP := $(VENV)/.installed-run
@@ -23,7 +24,7 @@ INSTALL := PYTHONWARNINGS=ignore::UserWarning $(BIN)/uv pip install --quiet \
 	--python $(BIN)/python --constraint constraints.txt
 
 $(RUN_STAMP): pyproject.toml constraints.txt | $(BIN)/python
-	$(INSTALL) --editable .
+	$(INSTALL) --editable ".[sandbox]"
 	touch $(RUN_STAMP)
 
 $(STAMP): $(RUN_STAMP)
@@ -70,7 +71,7 @@ constraints:
 	rm -rf .venv-constraints
 	$(PYTHON) -m venv .venv-constraints
 	.venv-constraints/bin/python -m pip install --quiet --upgrade 'pip>=25.1'
-	.venv-constraints/bin/python -m pip install --quiet --editable . --group dev
+	.venv-constraints/bin/python -m pip install --quiet --editable ".[sandbox]" --group dev
 	.venv-constraints/bin/python -m pip freeze --exclude-editable > constraints.txt
 	rm -rf .venv-constraints
 

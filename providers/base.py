@@ -42,8 +42,14 @@ class Capabilities:
         rebuild_password: bool = False,
         resize_requires_off: bool = False,
         list_page_size: int = 100,
+        credential_hint: str = "",
+        backups: bool = True,
     ) -> None:
         self.display_name = display_name
+        #: what the admin's token field asks for, when it is more than one API token
+        self.credential_hint = credential_hint
+        #: the provider sells a backups add-on
+        self.backups = backups
         #: other words people type for this provider ("do")
         self.aliases = tuple(aliases)
         #: servers per page when listing them (each page is one request)

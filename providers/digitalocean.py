@@ -291,7 +291,12 @@ class DigitalOceanProvider(HttpProvider):
     # ---------------------------------------------------------------- catalog
 
     async def validate_credentials(self) -> None:
-        await self.api.get("/v2/account")
+        """``GET /v2/account`` must answer the ``account`` object (a 200 with an empty
+        body or ``{}`` validates nothing)."""
+        body = await self.api.get("/v2/account")
+        account = body.get("account") if isinstance(body, dict) else None
+        if not isinstance(account, dict) or not isinstance(account.get("uuid"), str):
+            raise self.api.odd_answer("an account answer")
 
     async def get_plans(self) -> list[Plan]:
         """Sizes, each with the regions where it can be created now.
@@ -357,6 +362,7 @@ class DigitalOceanProvider(HttpProvider):
                     available=bool(region.get("available", True)),
                     features=[str(f) for f in region.get("features") or []],
                     country=region_country(str(region["slug"])),
+                    plans=[str(s) for s in region["sizes"]] if "sizes" in region else None,
                 )
                 for region in raws
             ]

@@ -11,7 +11,8 @@ surface can answer a user without knowing which provider spoke::
     ├── RateLimitedError          rate_limited    when to retry (429, retry_after)
     ├── QuotaError                quota           provider limits/insufficient resources
     ├── OutageError               outage          provider unavailable (5xx, network, timeout)
-    │   └── OutcomeUnknownError   outcome_unknown a write whose result we could not see
+    │   ├── OutcomeUnknownError   outcome_unknown a write whose result we could not see
+    │   └── UnreadableAnswerError outage          a 2xx read answer vpsbot could not read
     └── UnsupportedProviderError  unsupported     a provider type this vpsbot cannot drive
 
 Each error carries keyword context: ``code``, ``message``, ``field``, ``provider``,
@@ -33,6 +34,7 @@ __all__ = [
     "ProviderError",
     "QuotaError",
     "RateLimitedError",
+    "UnreadableAnswerError",
     "UnsupportedProviderError",
     "ValidationError",
 ]
@@ -151,6 +153,18 @@ class OutcomeUnknownError(OutageError):
     """A write was sent but its answer was lost; the caller must look it up."""
 
     code = "outcome_unknown"
+
+
+class UnreadableAnswerError(OutageError):
+    """A read answered 2xx with something vpsbot could not read (not JSON, an empty
+    body, an object without what it must carry): the API was reached, so this is
+    never "cannot reach"; retried like an outage."""
+
+    def user_message(self) -> str:
+        return (
+            f"{self.provider} answered something vpsbot could not read ({self.message}); "
+            "try again shortly."
+        )
 
 
 class UnsupportedProviderError(ProviderError):

@@ -49,6 +49,7 @@ from providers.errors import (
     ProviderError,
     QuotaError,
     RateLimitedError,
+    UnreadableAnswerError,
     ValidationError,
 )
 from providers.fairshare import WORKSPACE, FairShare
@@ -327,6 +328,8 @@ class JsonApi:
     default_base_url: ClassVar[str] = ""
     #: Client-side ceiling per account, requests per minute.
     requests_per_minute: ClassVar[int] = 60
+    #: Least wait before retrying a 429, whatever its Retry-After or reset says.
+    rate_limit_floor: ClassVar[float] = 1.0
     #: Extra per-endpoint limits: (METHOD, path template) → (max requests, seconds).
     special_limits: ClassVar[Mapping[tuple[str, str], tuple[float, float]]] = {}
     limit_header: ClassVar[str] = "ratelimit-limit"
@@ -492,7 +495,9 @@ class JsonApi:
                 return True
             if exc.retry_after > self.retry_after_cap:
                 return False
-            return float(max(exc.retry_after, 0.0))
+            # a reset already past (clock skew, a window that just turned) says "now":
+            # three retries would then land within milliseconds and earn three 429s
+            return float(max(exc.retry_after, self.rate_limit_floor))
         return isinstance(exc, OutageError) and not isinstance(exc, OutcomeUnknownError)
 
     # ---- internals
@@ -631,7 +636,7 @@ class JsonApi:
     def odd_answer(self, what: str, *, write: bool = False) -> ProviderError:
         """The error for a 2xx answer that lacks what it should carry (an empty
         body, an object without its id): never a raw ``KeyError`` for users."""
-        cls = OutcomeUnknownError if write else OutageError
+        cls = OutcomeUnknownError if write else UnreadableAnswerError
         return cls(
             f"{self.display_name} sent {what} that vpsbot could not read",
             provider=self.display_name,
@@ -756,7 +761,7 @@ class JsonApi:
             if status >= 300:
                 error = self._answer_error(method, status, body, text, resp_headers, request_id)
             elif not decoded:
-                cls = OutcomeUnknownError if method in WRITE_METHODS else OutageError
+                cls = OutcomeUnknownError if method in WRITE_METHODS else UnreadableAnswerError
                 logger.warning(
                     "%s answered HTTP %s with a body that is not JSON: %s",
                     self.display_name,

@@ -102,7 +102,11 @@ ROOT_PASS_MIN = 11
 ROOT_PASS_MAX = 128
 
 #: Region capability a type class needs (spec: "Only available in regions with ...").
-_CLASS_NEEDS = {"gpu": "GPU Linodes", "premium": "Premium Plans"}
+_CLASS_NEEDS = {
+    "gpu": "GPU Linodes",
+    "premium": "Premium Plans",
+    "accelerated": "NETINT Quadra T1U",
+}
 #: Images that are not operating systems to install (LKE node images).
 _NOT_OS = re.compile(r"kube|\blke\b", re.IGNORECASE)
 _FIRST_NUMBER = re.compile(r"\d")
@@ -148,7 +152,7 @@ def runs_in(type_raw: dict[str, Any], region_raw: dict[str, Any]) -> bool:
     """Whether a Linode type can be deployed in a region.
 
     Distributed (edge) regions run only their own ``-edge-`` types, which core
-    regions do not run; GPU and premium classes need the region capability the
+    regions do not run; GPU, premium and accelerated classes need the region capability the
     spec names; a region without the "Linodes" capability runs none.
     """
     caps = {str(c) for c in region_raw.get("capabilities") or []}
@@ -262,11 +266,13 @@ class LinodeApi(JsonApi):
         *,
         filter: dict[str, Any] | None = None,
         max_pages: int = 1000,
+        key: str | None = "id",
     ) -> list[dict[str, Any]]:
         """Every item of a paginated list (``page_size=500``), optionally X-Filtered.
 
-        An item repeated across a page boundary is kept once; a page that is not
-        a page (an empty body) is an :class:`OutageError`, never a short list.
+        An item repeated across a page boundary is kept once (by ``key``; None for
+        lists whose items have no id, where a repeat is harmless); a page that is
+        not a page (an empty body) is an :class:`OutageError`, never a short list.
         """
         headers = {"X-Filter": json.dumps(filter, separators=(",", ":"))} if filter else None
         items: list[dict[str, Any]] = []
@@ -283,7 +289,7 @@ class LinodeApi(JsonApi):
             if page >= pages:
                 break
             page += 1
-        return unique_by(items, "id")
+        return unique_by(items, key) if key is not None else items
 
 
 class LinodeProvider(HttpProvider):
@@ -349,7 +355,11 @@ class LinodeProvider(HttpProvider):
     # ---------------------------------------------------------------- catalog
 
     async def validate_credentials(self) -> None:
-        await self.api.get("/v4/profile")
+        """``GET /v4/profile`` must answer a profile with its ``username`` (a 200 with
+        an empty body or ``{}`` validates nothing)."""
+        body = await self.api.get("/v4/profile")
+        if not isinstance(body, dict) or not isinstance(body.get("username"), str):
+            raise self.api.odd_answer("a profile")
 
     async def get_plans(self) -> list[Plan]:
         """Linode types, each with the regions that can run it and its region prices.
@@ -359,8 +369,10 @@ class LinodeProvider(HttpProvider):
         ``regions`` comes from the regions' ``capabilities`` and ``site_type``
         (see :func:`runs_in`); ``region_prices`` from the type's own list.
         """
-        types, regions = await asyncio.gather(
-            self.api.get_all("/v4/linode/types"), self.api.get_all("/v4/regions")
+        types, regions, sold_out = await asyncio.gather(
+            self.api.get_all("/v4/linode/types"),
+            self.api.get_all("/v4/regions"),
+            self._sold_out(),
         )
         with self._reading("the plan catalogue"):
             plans = []
@@ -378,7 +390,11 @@ class LinodeProvider(HttpProvider):
                         transfer_gb=int(raw.get("transfer") or 0),
                         price_hourly=_money(price.get("hourly")),
                         price_monthly=_money(price.get("monthly")),
-                        regions=[str(r["id"]) for r in regions if runs_in(raw, r)],
+                        regions=[
+                            str(r["id"])
+                            for r in regions
+                            if runs_in(raw, r) and (str(r["id"]), str(raw["id"])) not in sold_out
+                        ],
                         region_prices=region_prices,
                         backups=_addon_price(backups.get("price")),
                         backups_region_prices=_region_prices(backups.get("region_prices")),
@@ -386,8 +402,22 @@ class LinodeProvider(HttpProvider):
                 )
         return plans
 
+    async def _sold_out(self) -> set[tuple[str, str]]:
+        """(region, plan) pairs ``GET /v4/regions/availability`` says are sold out
+        now (it lists select premium, GPU and accelerated plans; the rest run
+        wherever the region's capabilities allow)."""
+        raws = await self.api.get_all("/v4/regions/availability", key=None)
+        with self._reading("the plan availability"):
+            return {
+                (str(raw["region"]), str(raw["plan"]))
+                for raw in raws
+                if raw.get("available") is False
+            }
+
     async def get_regions(self) -> list[Region]:
-        """Regions; one is available when its status is ok and it runs Linodes."""
+        """Regions; one is available when its status is ok and it runs Linodes.
+        Each carries the plans sold out there (see :meth:`_sold_out`)."""
+        raws, sold_out = await asyncio.gather(self.api.get_all("/v4/regions"), self._sold_out())
         with self._reading("the region list"):
             return [
                 Region(
@@ -398,8 +428,9 @@ class LinodeProvider(HttpProvider):
                     features=[str(c) for c in raw.get("capabilities") or []],
                     site_type=str(raw.get("site_type") or "core"),
                     country=str(raw.get("country") or "").lower(),
+                    sold_out=sorted(plan for region, plan in sold_out if region == raw["id"]),
                 )
-                for raw in await self.api.get_all("/v4/regions")
+                for raw in raws
             ]
 
     async def get_images(self) -> list[Image]:

@@ -51,8 +51,8 @@ class RegionPrice(_Model):
 class Plan(_Model):
     """A size (DigitalOcean) or type (Linode).
 
-    ``regions`` lists the regions that can run it (empty: unknown, treat as
-    none); ``region_prices`` holds the regions whose price differs from the base
+    ``regions`` lists the regions that can run it now (empty: none, so the plan
+    is offered nowhere); ``region_prices`` holds the regions whose price differs from the base
     ``price_hourly``/``price_monthly`` (Linode's ``region_prices``).
     """
 
@@ -141,6 +141,20 @@ class Region(_Model):
     site_type: str = "core"
     #: ISO 3166 country code, lower case ("de"); "" when unknown
     country: str = ""
+    #: the plans that can be created here now, when the provider lists them
+    #: (DigitalOcean's region ``sizes``); None: it does not say
+    plans: list[str] | None = None
+    #: plans sold out here now (Linode's ``/regions/availability``)
+    sold_out: list[str] = Field(default_factory=list)
+
+    def offers(self, plan_id: str) -> bool:
+        """Whether ``plan_id`` can be created here now, as far as the region says
+        (the plan's own ``regions`` must list the region too)."""
+        return (
+            self.available
+            and (self.plans is None or plan_id in self.plans)
+            and plan_id not in self.sold_out
+        )
 
 
 class SSHKey(_Model):

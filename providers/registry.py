@@ -20,6 +20,7 @@ from typing import Any, ClassVar, TypeVar
 from providers.base import Capabilities, Provider
 from providers.cache import CatalogCache
 from providers.digitalocean import DigitalOceanProvider
+from providers.ec2 import Ec2Provider
 from providers.errors import UnsupportedProviderError
 from providers.http import Transport
 from providers.linode import LinodeProvider
@@ -43,6 +44,7 @@ __all__ = [
     "UnsupportedProviderError",
     "build_provider",
     "capabilities_for",
+    "credential_hints",
     "display_name",
     "official_api_url",
     "type_for_word",
@@ -50,15 +52,16 @@ __all__ = [
 
 T = TypeVar("T")
 
-_CLASSES: dict[str, type[DigitalOceanProvider] | type[LinodeProvider]] = {
+_CLASSES: dict[str, type[DigitalOceanProvider] | type[LinodeProvider] | type[Ec2Provider]] = {
     DigitalOceanProvider.type: DigitalOceanProvider,
     LinodeProvider.type: LinodeProvider,
+    Ec2Provider.type: Ec2Provider,
 }
 
 #: Types that have a client.
 IMPLEMENTED_TYPES: tuple[str, ...] = tuple(_CLASSES)
 #: Types the database accepts (some not implemented yet).
-KNOWN_TYPES: tuple[str, ...] = (*IMPLEMENTED_TYPES, "aws", "gcp")
+KNOWN_TYPES: tuple[str, ...] = (*IMPLEMENTED_TYPES, "gcp")
 
 
 def capabilities_for(type: str) -> Capabilities | None:
@@ -69,14 +72,24 @@ def capabilities_for(type: str) -> Capabilities | None:
 
 def official_api_url(type: str) -> str | None:
     """The provider type's own public API (None if the type has no client)."""
-    cls = _CLASSES.get(type)
-    return cls.api_class.default_base_url if cls is not None else None
+    api = getattr(_CLASSES.get(type), "api_class", None)  # EC2: boto's per-region endpoints
+    return str(api.default_base_url) if api is not None else None
 
 
 def display_name(type: str) -> str:
     """How a provider type is written for people ("DigitalOcean"); unknown ones as is."""
     caps = capabilities_for(type)
     return caps.display_name if caps is not None and caps.display_name else type.upper()
+
+
+def credential_hints() -> list[str]:
+    """What each provider whose credentials are more than one API token asks the
+    admin to paste ("Amazon EC2: ACCESS_KEY_ID:SECRET …"), for the add-provider form."""
+    return [
+        f"{cls.capabilities.display_name}: {cls.capabilities.credential_hint}"
+        for cls in _CLASSES.values()
+        if cls.capabilities.credential_hint
+    ]
 
 
 def type_for_word(word: str) -> str | None:
@@ -122,6 +135,14 @@ def build_provider(
     config = dict(configuration or {})
     base_url = config.get("api_url") or config.get("base_url")
     timeout = float(config.get("timeout") or 30.0)
+    if issubclass(cls, Ec2Provider):  # more settings than an endpoint (regions, families)
+        return Ec2Provider(
+            name=name,
+            token=token,
+            base_url=str(base_url) if base_url else None,
+            timeout=timeout,
+            configuration=config,
+        )
     return cls(
         name=name,
         token=token,

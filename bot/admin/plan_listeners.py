@@ -33,7 +33,7 @@ from bot.admin.interaction import (
     view_id_of,
 )
 from bot.admin.plan_views import allowlist_view, import_view, markup_view
-from bot.admin.plans_service import Markup, plan_of, unpriced_plans
+from bot.admin.plans_service import Markup, plan_of, regionless_plans, unpriced_plans
 from bot.admin.views import Notice
 from bot.core.blocks import esc
 from bot.core.errors import AdminError, reference
@@ -182,6 +182,7 @@ async def import_submitted(
             services, row.name, markup, actor=user_id, team_id=team_id
         )
         unpriced = await unpriced_plans(services, row.name, team_id)
+        regionless = await regionless_plans(services, row.name, team_id)
     except (AdminError, ProviderError) as exc:
         notice = Notice(f"Import failed: {failure(exc)}", ok=False)
     except SQLAlchemyError:
@@ -194,6 +195,11 @@ async def import_submitted(
             text += (
                 f" {len(unpriced)} came without a price and stay disabled "
                 f"(never offered at $0.00): {', '.join(unpriced[:10])}."
+            )
+        if regionless:
+            text += (
+                f" {len(regionless)} no region can run now (sold out) are not offered: "
+                f"{', '.join(regionless[:10])}."
             )
         notice = Notice(text)
     await plans_again(services, client, meta, row, notice)

@@ -24,6 +24,7 @@ __all__ = [
     "Markup",
     "import_plans",
     "plan_of",
+    "regionless_plans",
     "set_allowlist",
     "set_plan_active",
     "set_plan_markup",
@@ -129,6 +130,14 @@ async def unpriced_plans(services: Services, name: str, team_id: str | None = No
     row = await provider_named(services, name, team_id)
     async with services.db.session() as session:
         return await plans.unpriced(session, row.id)
+
+
+async def regionless_plans(services: Services, name: str, team_id: str | None = None) -> list[str]:
+    """Plans of provider ``name`` (as ``team_id`` names it) that no region can run now
+    (so never offered)."""
+    row = await provider_named(services, name, team_id)
+    async with services.db.session() as session:
+        return await plans.regionless(session, row.id)
 
 
 async def plan_of(services: Services, row: ServiceProvider, plan_id: object) -> Plan | None:

@@ -23,8 +23,11 @@ from slack_sdk.models.views import View
 from bot.admin.views import ADD, DELETE, RENAME, ROTATE, ProviderStatus, modal
 from bot.core.blocks import cut, esc, md
 from bot.core.endpoints import OFFICIAL
+from providers.registry import credential_hints
 
 __all__ = ["add_provider_view", "delete_view", "rename_view", "rotate_view"]
+
+_TOKEN_HINT = "Checked live before anything is stored; kept encrypted, never shown again."
 
 
 def add_provider_view(
@@ -57,9 +60,7 @@ def add_provider_view(
         InputBlock(
             block_id="token",
             label="API token",
-            hint=PlainTextObject(
-                text="Checked live before anything is stored; kept encrypted, never shown again"
-            ),
+            hint=PlainTextObject(text=" ".join((_TOKEN_HINT, *credential_hints()))),
             element=PlainTextInputElement(action_id="token", max_length=500),
         ),
     ]

@@ -39,6 +39,7 @@ from providers.errors import (
     OutageError,
     ProviderError,
     RateLimitedError,
+    UnreadableAnswerError,
 )
 from providers.registry import UnsupportedProviderError, build_provider, display_name
 
@@ -149,6 +150,11 @@ def validation_problem(
         )
     if isinstance(exc, RateLimitedError):
         return AdminError(_scrub(exc.user_message(), token), field="token")
+    if isinstance(exc, UnreadableAnswerError):
+        return AdminError(
+            _scrub(f"{what} answered something vpsbot could not read: {exc.message}", token),
+            field="api_url" if api_url else "token",
+        )
     if isinstance(exc, OutageError):
         return AdminError(
             _scrub(f"could not reach {what}: {exc.message}", token),

@@ -142,7 +142,10 @@ def _provider_commands(sub: _Commands) -> None:
     psub = prov.add_subparsers(dest="action", required=True, metavar="ACTION")
     add = psub.add_parser("add", help="validate a token live and store it encrypted")
     add.add_argument(
-        "--type", required=True, choices=["digitalocean", "linode"], help="the cloud provider"
+        "--type",
+        required=True,
+        choices=["digitalocean", "linode", "aws"],
+        help="the cloud provider",
     )
     add.add_argument("--name", required=True, help="a name for this account, unique in vpsbot")
     add.add_argument(

@@ -15,7 +15,9 @@ in the log per request. This guard runs first, on the raw bytes:
    :data:`MAX_DEPTH`, ids of the wrong type, a
    ``view`` that is not an object, or no
    ``actions[0].action_id``/``view.callback_id``
-   where Bolt's routing indexes them)                -> 400
+   where Bolt's routing indexes them, or a legacy
+   workflow step payload without its
+   ``workflow_step``)                                 -> 400
 
 Each refusal is one log line (no traceback, no body) and a count in
 ``vpsbot_slack_requests_refused_total{reason}``. A request that passes is handed
@@ -129,9 +131,16 @@ def _unroutable(body: dict[str, Any]) -> str | None:
             return f"{kind} whose callback id is not text"
         if not isinstance(view.get("type"), str):  # Bolt reads view["type"] to route it
             return f"{kind} whose view has no type"
+        if view["type"] == "workflow_step" and not isinstance(body.get("workflow_step"), dict):
+            return f"{kind} of a workflow step without the step"  # Bolt reads it for any listener
     elif kind in ("block_suggestion", "dialog_suggestion"):
         if not (_str_or_absent(body, "action_id") and _str_or_absent(body, "callback_id")):
             return f"{kind} whose id is not text"
+    elif kind == "workflow_step_edit":  # legacy "Steps from apps"
+        if not _str_or_absent(body, "callback_id"):
+            return f"{kind} whose callback id is not text"
+        if "callback_id" in body and not isinstance(body.get("workflow_step"), dict):
+            return f"{kind} without the workflow step"  # Bolt reads it for any listener
     elif kind in ("shortcut", "message_action", "dialog_submission", "dialog_cancellation"):
         if not _str_or_absent(body, "callback_id"):
             return f"{kind} whose callback id is not text"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import gc
+import html
 import logging
 import platform
 import time
@@ -56,6 +57,7 @@ SERVICES_KEY: web.AppKey[Services] = web.AppKey("services", Services)
 #: the Socket Mode handler, once connected (empty in HTTP mode)
 SOCKET_KEY: web.AppKey[list[Any]] = web.AppKey("socket_mode", list)
 BOLT_KEY: web.AppKey[AsyncApp] = web.AppKey("bolt", AsyncApp)
+INDEX_KEY: web.AppKey[str] = web.AppKey("index_page", str)
 #: Seconds shutdown waits for listeners still working after their ack.
 SETTLE_SECONDS = 5.0
 
@@ -242,11 +244,18 @@ async def _metrics(_: web.Request) -> web.Response:
 
 
 def build_web_app(
-    services: Services, bolt: AsyncApp, *, http_events: bool = True, metrics: bool = True
+    services: Services,
+    bolt: AsyncApp,
+    *,
+    http_events: bool = True,
+    metrics: bool = True,
+    playground_url: str | None = None,
 ) -> web.Application:
     """Mount Bolt at ``POST /slack/events`` (HTTP mode) beside the operational routes;
     ``/metrics`` only when ``metrics`` (not when it has a port of its own, so build
-    info and rate-limit budgets stay off the Slack-facing listener)."""
+    info and rate-limit budgets stay off the Slack-facing listener). ``GET /`` is a
+    short page for a person who opens the address in a browser: where to go instead
+    (the local playground when it runs, the install page in OAuth mode, the README)."""
     secret = services.settings.slack_signing_secret
     app = web.Application(middlewares=[slack_guard(secret.get_secret_value() if secret else None)])
     app[SERVICES_KEY] = services
@@ -257,12 +266,39 @@ def build_web_app(
     if bolt.oauth_flow is not None:  # OAuth mode: install to many workspaces
         app.router.add_get(bolt.oauth_flow.install_path, _slack_install)
         app.router.add_get(bolt.oauth_flow.redirect_uri_path, _slack_oauth_redirect)
+    app[INDEX_KEY] = _index_page(playground_url, install=bolt.oauth_flow is not None)
+    app.router.add_get("/", _index)
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
     if metrics:
         app.router.add_get("/metrics", _metrics)
     app.on_shutdown.append(_settle)
     return app
+
+
+def _index_page(playground_url: str | None, *, install: bool) -> str:
+    if playground_url is not None:
+        url = html.escape(playground_url, quote=True)
+        where = (
+            "No Slack workspace is connected: vpsbot runs with its local playground. "
+            f'Open <a href="{url}">{url}</a> to try it.'
+        )
+    elif install:
+        where = (
+            'Add vpsbot to a Slack workspace from <a href="/slack/install">its install page</a>.'
+        )
+    else:
+        where = "Use vpsbot from Slack: type <code>/vps help</code> in a channel."
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>vpsbot</title></head>'
+        "<body><h1>vpsbot</h1><p>Slack chat-ops for cloud servers. This address is where Slack "
+        f"sends vpsbot its requests; there is nothing to see here.</p><p>{where}</p>"
+        "<p>Setting it up: README.md, <em>Slack app</em>.</p></body></html>"
+    )
+
+
+async def _index(request: web.Request) -> web.Response:
+    return web.Response(text=request.app[INDEX_KEY], content_type="text/html")
 
 
 async def _settle(_: web.Application) -> None:
@@ -336,12 +372,19 @@ async def start_serving(
     app_token: str | None = None,
     metrics_port: int | None = None,
     phase: Callable[[str], None] | None = None,
+    playground_url: str | None = None,
 ) -> Serving:
     """Serve HTTP on ``host:port`` (``/metrics`` there, or only on ``metrics_port``
     if given); with an app-level token, Slack's events arrive over Socket Mode
     instead and ``/slack/events`` is not mounted. ``phase`` hears each step."""
     asyncio.get_running_loop().set_task_factory(_counting_task_factory)
-    app = build_web_app(services, bolt, http_events=app_token is None, metrics=metrics_port is None)
+    app = build_web_app(
+        services,
+        bolt,
+        http_events=app_token is None,
+        metrics=metrics_port is None,
+        playground_url=playground_url,
+    )
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=10.0)
     await runner.setup()
     await _listen(runner, host, port, "PORT")

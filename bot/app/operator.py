@@ -236,17 +236,23 @@ def _markup(args: argparse.Namespace) -> Any:
 @_with_services
 async def cmd_plans_import(services: Any, args: argparse.Namespace) -> None:
     from bot.admin import service as admin_ops
-    from bot.admin.plans_service import unpriced_plans
+    from bot.admin.plans_service import regionless_plans, unpriced_plans
 
     team_id = _team(args)
     await note_api_url(services, args, args.provider, _scope(services, args))
     count = await admin_ops.import_plans(services, args.provider, _markup(args), team_id=team_id)
     print(f"imported {count} plan(s) from {args.provider!r}")
     unpriced = await unpriced_plans(services, args.provider, team_id)
+    regionless = await regionless_plans(services, args.provider, team_id)
     if unpriced:
         print(
             f"{len(unpriced)} plan(s) came without a price and were imported inactive "
             f"(never offered at $0.00): {', '.join(unpriced)}"
+        )
+    if regionless:
+        print(
+            f"{len(regionless)} plan(s) skipped: no region can run them now (sold out or "
+            f"no region with what they need), so they are not offered: {', '.join(regionless)}"
         )
 
 

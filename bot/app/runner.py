@@ -102,16 +102,20 @@ def _provider_line(exc: Any, url: str | None) -> str:
     """A provider failure for the admin at the terminal: which API (URL), what it
     answered (HTTP status and its own message), and what to check. Slack users
     get :meth:`ProviderError.user_message` instead."""
-    from providers.errors import CredentialsError, RateLimitedError
+    from providers.errors import CredentialsError, RateLimitedError, UnreadableAnswerError
 
     api = f"the {exc.provider} API" + (f" at {url}" if url else "")
     said = exc.message.rstrip(".")
+    if isinstance(exc, UnreadableAnswerError):
+        return f"{api} answered something vpsbot could not read: {said}"
     if exc.status is None:
         line = f"cannot reach {api}: {said}"
         if url:
             line += " (check the URL and that this machine can reach it)"
         return line
-    line = f"{api} answered HTTP {exc.status}: {said}"
+    status = f"HTTP {exc.status}"
+    # a message that is only the status ("HTTP 502 Bad Gateway") is not said twice
+    line = f"{api} answered " + (said if said.startswith(status) else f"{status}: {said}")
     if isinstance(exc, CredentialsError):
         return line + " (the token is wrong, expired or lacks read/write scope)"
     if isinstance(exc, RateLimitedError) and exc.retry_after:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import importlib.util
 import logging
 import os
 import signal
@@ -116,6 +117,8 @@ async def _serve(
             shutdown.enter("sandbox")
             sandbox = await _start_sandbox(services, _sandbox_port())
             stack.push_async_callback(sandbox.stop)
+            if (ec2 := await _start_ec2_sandbox(services, _sandbox_port() + 2)) is not None:
+                stack.push_async_callback(ec2.stop)
         bolt = build_bolt_app(services)
         shutdown.enter("listening")
         app_token = settings.slack_app_token
@@ -127,6 +130,7 @@ async def _serve(
             metrics_port=settings.metrics_port,
             app_token=app_token.get_secret_value() if app_token else None,
             phase=shutdown.enter,
+            playground_url=playground.playground.url if playground is not None else None,
         )
         stack.push_async_callback(serving.stop)
         settle_heap()
@@ -263,6 +267,31 @@ async def _start_sandbox(services: Any, port: int = SANDBOX_PORT) -> Any:
                 services, name, admin_ops.Markup(percent=Decimal(20)), actor="vpsbot"
             )
         print(f"registered the sandbox providers (sandbox at {sandbox.url})", flush=True)
+    return sandbox
+
+
+async def _start_ec2_sandbox(services: Any, port: int) -> Any:
+    """Start moto's EC2 behind the AWS sandbox on ``port`` when moto is installed (the
+    ``sandbox`` extra); register it while only sandbox providers exist."""
+    if importlib.util.find_spec("moto") is None:
+        print("no EC2 sandbox: moto is not installed (pip install 'vpsbot[sandbox]')", flush=True)
+        return None
+    from bot.admin import service as admin_ops
+    from db.repo import providers
+    from standins.sandbox.aws import AwsSandbox
+
+    sandbox = AwsSandbox()
+    await sandbox.start(host="127.0.0.1", port=port)
+    async with services.db.session() as session:
+        names = {row.name for row in await providers.list_all(session)}
+    if "sandbox-aws" not in names and all(n.startswith("sandbox-") for n in names):
+        await admin_ops.add_provider(
+            services, type="aws", name="sandbox-aws", token=sandbox.token, api_url=sandbox.url
+        )
+        await admin_ops.import_plans(
+            services, "sandbox-aws", admin_ops.Markup(percent=Decimal(20)), actor="vpsbot"
+        )
+        print(f"registered the EC2 sandbox (moto behind {sandbox.url})", flush=True)
     return sandbox
 
 

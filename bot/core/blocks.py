@@ -18,7 +18,7 @@ from typing import Any
 from slack_sdk.models.blocks import MarkdownTextObject, Option, OptionGroup
 
 from db.models import Plan
-from providers.models import Image
+from providers.models import Image, Region
 
 __all__ = [
     "EOL_NOTICE",
@@ -133,6 +133,12 @@ class PlanChoice:
     def hourly_in(self, region: str | None) -> Decimal:
         found = next((p for p in self.region_prices if p[0] == region), None)
         return found[2] if found else self.hourly
+
+    def runs_in(self, region: Region) -> bool:
+        """Whether this plan can be created in ``region`` now: the plan lists the
+        region (an empty list means nowhere) and the region offers the plan
+        (open, not sold out)."""
+        return region.id in self.regions and region.offers(self.provider_plan_id)
 
     def varies(self) -> bool:
         """Whether some region costs more or less than the base price."""

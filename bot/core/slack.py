@@ -10,6 +10,7 @@ carry on: the user's next action renders again.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -31,6 +32,7 @@ __all__ = [
     "selected",
     "selected_many",
     "slack_error",
+    "slack_id",
     "state_values",
     "team_and_user",
     "tell",
@@ -48,6 +50,16 @@ JSON = dict[str, Any]
 Subcommand = Callable[
     [Services, JSON, str, AsyncAck, AsyncRespond, AsyncWebClient], Awaitable[None]
 ]
+
+
+#: A Slack object id as the tables hold them (team, user, channel, view: ``C0123ABCD``).
+_SLACK_ID = re.compile(r"[A-Z0-9]{1,32}")
+
+
+def slack_id(value: object) -> str | None:
+    """``value`` if it looks like a Slack id that fits the tables' columns, else None:
+    a forged or oversized id from a payload is dropped, never written."""
+    return value if isinstance(value, str) and _SLACK_ID.fullmatch(value) else None
 
 
 def _dict(value: Any) -> JSON:

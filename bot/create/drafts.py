@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.core.services import Services
+from bot.core.slack import slack_id
 from bot.create.channels import choices_in
 from bot.create.draft import Draft
 from bot.create.views import CALLBACK_PREFIX
@@ -44,9 +45,11 @@ def _fresh(view: dict[str, Any], team_id: str, user_id: str) -> DraftState | Non
         meta = json.loads(view.get("private_metadata") or "{}")
     except (TypeError, ValueError):
         return None
-    if not isinstance(meta, dict) or "channel" not in meta:
-        return None
-    channel = meta["channel"]
+    view_id = slack_id(view.get("id"))
+    ids = (view_id, slack_id(team_id), slack_id(user_id))
+    if not isinstance(meta, dict) or "channel" not in meta or None in ids:
+        return None  # no view Slack would send: nothing to make a draft of
+    channel = slack_id(meta["channel"])
     blocks = view.get("blocks")
     label = ""
     for block in blocks if isinstance(blocks, list) else []:
@@ -55,10 +58,10 @@ def _fresh(view: dict[str, Any], team_id: str, user_id: str) -> DraftState | Non
             value = element.get("initial_value") if isinstance(element, dict) else None
             label = value if isinstance(value, str) else ""
     return DraftState(
-        view_id=str(view["id"]),
+        view_id=str(view_id),
         team_id=team_id,
         user_id=user_id,
-        channel_id=channel if isinstance(channel, str) else None,
+        channel_id=channel,
         step="plan",
         draft=Draft(label=label[:64], channel_choices=choices_in(blocks)),
     )

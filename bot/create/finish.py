@@ -104,12 +104,19 @@ async def _spend_check(services: Services, state: DraftState, data: StepData) ->
         )
 
 
+# Not a block id: with_errors puts a message keyed to no block at the top of the view.
+REFUSAL = "refusal"
+
+
 async def _refuse_at_review(reply: Reply, data: StepData, message: str) -> None:
-    if not reply.acked:
-        await reply.errors({"review": message})
-    else:
-        data.draft.errors = {"review": message}
-        await reply.show(view_for("review", data))
+    """Show why the create is refused at the top of the review, by ``update``.
+
+    The review has no input block, and Slack shows ``response_action: errors`` only
+    under input blocks: keyed to anything else, it fails the whole answer and the
+    person never learns why.
+    """
+    data.draft.errors = {REFUSAL: message}
+    await reply.show(view_for("review", data))
 
 
 async def finish(

@@ -155,9 +155,8 @@ async def plan_or_provider_changed(
             catalog.prefetch(services, provider_row)
         if draft.plan_id not in {p.id for p in data.plans}:
             draft.plan_id = None
-    if data.plan is None or (
-        draft.region and data.plan.regions and draft.region not in data.plan.regions
-    ):
+    plan = data.plan
+    if plan is None or not any(r.id == draft.region and plan.runs_in(r) for r in data.regions):
         draft.region = None
     await save_draft(services, state, "plan")
     await update_view(client, view["id"], render("plan", data), view.get("hash"))

@@ -106,13 +106,16 @@ def read_step(
         if plan is None:
             errors["plan"] = "Choose a plan."
         else:
-            available = {r.id for r in data.regions if r.available}
-            if plan.regions:
-                available &= set(plan.regions)
-            if draft.region is None:
-                errors["region" if "region" in values else "plan"] = "Choose a region."
+            available = {r.id for r in data.regions if plan.runs_in(r)}
+            # under the region select when the view shows one, else under the plan
+            # (Slack refuses errors keyed to a block the view does not have)
+            at = "region" if "region" in values else "plan"
+            if not available:
+                errors[at] = "This plan is not available in any region now; choose another."
+            elif draft.region is None:
+                errors[at] = "Choose a region."
             elif draft.region not in available:
-                errors["region"] = "This plan is not offered in that region."
+                errors[at] = "This plan is not offered in that region."
     elif step == "deployment":
         assert data.flow is not None
         kept = frozenset(draft.secrets_sealed)

@@ -90,10 +90,9 @@ __all__ = [
 def _region_options(data: StepData) -> list[Option]:
     """Regions that can run the chosen plan, each with its price where it differs."""
     plan = data.plan
-    allowed = set(plan.regions) if plan and plan.regions else None
     options = []
     for region in data.regions:
-        if not region.available or (allowed is not None and region.id not in allowed):
+        if not (plan.runs_in(region) if plan is not None else region.available):
             continue
         text = f"{region.name} ({region.id})"
         if plan is not None and plan.varies():
@@ -282,6 +281,7 @@ def config_view(data: StepData) -> View:
             description=cut(backups_note(data.plan, draft.region)),
         )
     ]
+    toggles = toggles if data.flow.backups else []
     toggles += [
         Option(value=t.key, text=t.label, description=cut(t.description) or None)
         for t in data.flow.toggles

@@ -126,7 +126,9 @@ async def open_resize(
     if opened is None:
         return
     target, modal = opened
-    choices, current = await resize.choices(services, target.row, target.provider_row.id)
+    choices, current = await resize.choices(
+        services, target.row, target.provider_row.id, target.provider
+    )
     hint = None
     caps = target.provider.capabilities
     if caps.resize_requires_off and target.row.status != "stopped":
@@ -267,7 +269,9 @@ async def resize_submitted(
         """The plan offered, and within the owner's budgets (said at the field; an
         approval the resize needs is asked for on submission)."""
         try:
-            plan = await resize.plan_for(services, target.row, target.provider_row.id, plan_id)
+            plan = await resize.plan_for(
+                services, target.row, target.provider_row.id, plan_id, target.provider
+            )
             async with services.db.session() as session:
                 await resize.judge(session, target.row, plan, lock=False)
         except Refusal as refusal:
@@ -355,7 +359,9 @@ async def plan_options_load(
     if target is None:
         await ack(options=[])
         return
-    choices, current = await resize.choices(services, target.row, target.provider_row.id)
+    choices, current = await resize.choices(
+        services, target.row, target.provider_row.id, target.provider
+    )
     charged = resize.current_price(target.row, current)
     await ack(
         options=resize_options(

@@ -263,7 +263,9 @@ async def execute(
         root_password, generated = _rebuild_password(target, image, root_password)
         extra["image"] = image
     elif action == "resize":
-        plan = await resize.plan_for(services, row, target.provider_row.id, plan_id)
+        plan = await resize.plan_for(
+            services, row, target.provider_row.id, plan_id, target.provider
+        )
         extra["plan"] = plan.provider_plan_id
     if action == "delete" and not row.provider_instance_id:
         return await _forget(services, target, user_id)

@@ -28,6 +28,8 @@ from bot.core.services import Services
 from bot.spend import cost, guard, requests
 from db.models import Plan, VpsInstance
 from db.repo import activity, approvals, plans
+from providers.base import Provider
+from providers.errors import ProviderError
 
 __all__ = [
     "NeedsApproval",
@@ -93,25 +95,37 @@ def difference(new: Price, old: Price | None) -> str:
 
 
 async def choices(
-    services: Services, row: VpsInstance, provider_id: uuid.UUID
+    services: Services, row: VpsInstance, provider_id: uuid.UUID, provider: Provider | None = None
 ) -> tuple[list[PlanChoice], PlanChoice | None]:
-    """Active plans of the server's provider (in its region), and the current plan."""
+    """Active plans of the server's provider that can run in its region now (the
+    region's own word on sold-out plans when ``provider`` can say, else the plans'
+    stored regions; a plan with none runs nowhere), and the current plan."""
     async with services.db.session() as session:
         offered = await plans.list_for_provider(session, provider_id, active_only=True)
         current = await plans.get(session, row.plan_id) if row.plan_id else None
+    here = None
+    if provider is not None:
+        try:
+            here = next((r for r in await provider.get_regions() if r.id == row.region), None)
+        except ProviderError:
+            here = None
     found = [
-        plan_choice(p)
-        for p in offered
-        if p.id != row.plan_id
-        and (not p.specifications.get("regions") or row.region in p.specifications["regions"])
+        choice
+        for choice in (plan_choice(p) for p in offered if p.id != row.plan_id)
+        if (choice.runs_in(here) if here is not None else row.region in choice.regions)
     ]
     return priced(found, row), plan_choice(current) if current else None
 
 
 async def plan_for(
-    services: Services, row: VpsInstance, provider_id: uuid.UUID, plan_id: str | None
+    services: Services,
+    row: VpsInstance,
+    provider_id: uuid.UUID,
+    plan_id: str | None,
+    provider: Provider | None = None,
 ) -> Plan:
-    """The plan a resize of ``row`` asks for, if its provider offers it, else :class:`Refusal`."""
+    """The plan a resize of ``row`` asks for, if its provider offers it where the server
+    runs, else :class:`Refusal`."""
     try:
         parsed = uuid.UUID(plan_id or "")
     except ValueError:
@@ -121,7 +135,11 @@ async def plan_for(
     if plan is None or plan.provider_id != provider_id or not plan.active:
         raise Refusal("That plan is not offered for this server's provider.")
     if plan.id == row.plan_id:
-        raise Refusal(f"*{row.label}* already runs on {plan.provider_plan_id}.")
+        raise Refusal(f"*{esc(row.label)}* already runs on {esc(plan.provider_plan_id)}.")
+    offered, _ = await choices(services, row, provider_id, provider)
+    if str(plan.id) not in {choice.id for choice in offered}:
+        where = esc(row.region or "its region")
+        raise Refusal(f"{esc(plan.provider_plan_id)} cannot be created in {where} now.")
     return plan
 
 

@@ -15,6 +15,7 @@ from slack_bolt.oauth.async_callback_options import (
 from slack_bolt.response import BoltResponse
 
 from bot.core.services import Services
+from bot.core.slack import slack_id
 from bot.workspaces import service
 from bot.workspaces.pages import failure_page, success_page
 
@@ -40,13 +41,28 @@ def _installation_team(context: AsyncBoltContext) -> str | None:
     return None if context.is_enterprise_install else context.team_id
 
 
+def _forged(context: AsyncBoltContext) -> bool:
+    """Whether the event names a workspace or org no Slack id looks like (too long
+    for the tables, or not an id at all): nothing of ours can be installed there."""
+    return any(
+        value is not None and slack_id(value) is None
+        for value in (context.team_id, context.enterprise_id)
+    )
+
+
 async def app_uninstalled(context: AsyncBoltContext, services: Services) -> None:
+    if _forged(context):
+        log.info("app_uninstalled for an id Slack would not send; ignored")
+        return
     await service.uninstalled(services, context.enterprise_id, _installation_team(context))
 
 
 async def tokens_revoked(
     event: dict[str, Any], context: AsyncBoltContext, services: Services
 ) -> None:
+    if _forged(context):
+        log.info("tokens_revoked for an id Slack would not send; ignored")
+        return
     tokens = event.get("tokens") if isinstance(event.get("tokens"), dict) else {}
     assert isinstance(tokens, dict)
     bots = tokens.get("bot") if isinstance(tokens.get("bot"), list) else []
@@ -57,7 +73,7 @@ async def tokens_revoked(
         context.enterprise_id,
         _installation_team(context),
         bot_revoked=bool(bots),
-        user_ids=[str(u) for u in users if isinstance(u, str)],
+        user_ids=[u for u in users if slack_id(u) is not None],
     )
 
 

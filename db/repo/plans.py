@@ -23,6 +23,7 @@ __all__ = [
     "id_for",
     "list_for_provider",
     "list_offered",
+    "regionless",
     "set_active",
     "set_markup",
     "set_region_prices",
@@ -137,6 +138,26 @@ async def unpriced(session: AsyncSession, provider_id: uuid.UUID) -> list[str]:
     return list(result.scalars())
 
 
+def _runs_somewhere() -> Any:
+    """A plan whose ``specifications.regions`` lists at least one region. An empty
+    (or missing) list means no region can run it now: it is offered nowhere."""
+    regions = Plan.specifications["regions"]
+    return (
+        case((func.jsonb_typeof(regions) == "array", func.jsonb_array_length(regions)), else_=0) > 0
+    )
+
+
+async def regionless(session: AsyncSession, provider_id: uuid.UUID) -> list[str]:
+    """Provider plan ids with a price that no region can run now (so not offered),
+    for telling whoever imported them."""
+    result = await session.execute(
+        select(Plan.provider_plan_id)
+        .where(Plan.provider_id == provider_id, Plan.base_price > 0, ~_runs_somewhere())
+        .order_by(Plan.provider_plan_id)
+    )
+    return list(result.scalars())
+
+
 async def get(session: AsyncSession, plan_id: uuid.UUID) -> Plan | None:
     return await session.get(Plan, plan_id)
 
@@ -201,7 +222,8 @@ async def list_for_provider(
 
 
 async def list_offered(session: AsyncSession, provider_id: uuid.UUID) -> list[Plan]:
-    """Active plans of an active provider: what `/vps create` may show."""
+    """Active plans of an active provider that some region can run: what
+    `/vps create` may show."""
     query = (
         select(Plan)
         .join(ServiceProvider, ServiceProvider.id == Plan.provider_id)
@@ -209,6 +231,7 @@ async def list_offered(session: AsyncSession, provider_id: uuid.UUID) -> list[Pl
             Plan.provider_id == provider_id,
             Plan.active.is_(True),
             ServiceProvider.active.is_(True),
+            _runs_somewhere(),
         )
         .order_by(Plan.base_price + Plan.markup_price, Plan.provider_plan_id)
     )

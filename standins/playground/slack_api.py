@@ -33,6 +33,8 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from .view_acks import check_view_submission_ack
+
 __all__ = [
     "Call",
     "Fault",
@@ -553,9 +555,12 @@ class SlackStandIn:
         """Apply what the app acked to a view_submission, as Slack does to the modal stack.
 
         Empty ack closes the view; ``clear`` closes the stack; ``update`` replaces the view
-        (same id, new hash); ``push`` pushes a new view; ``errors`` leaves it open.
+        (same id, new hash); ``push`` pushes a new view; ``errors`` leaves it open. An answer
+        Slack would refuse raises :class:`~standins.playground.view_acks.SlackRefusedAck`.
         """
         ack = ack or {}
+        if view_id in self.views:
+            check_view_submission_ack(self.views[view_id], ack)
         action = ack.get("response_action")
         if action is None:
             self.close_view(view_id)

@@ -30,6 +30,7 @@ from urllib.parse import urlencode
 import aiohttp
 
 from .slack_api import SlackStandIn
+from .view_acks import check_view_submission_ack
 
 __all__ = [
     "AckTimeout",
@@ -515,7 +516,8 @@ class SlackSender:
         """The user pressed Submit on ``view`` (dict or the stand-in's view_id).
 
         ``values`` become ``view.state.values``. With a stand-in, the app's ack is applied to
-        the stand-in's view stack (closed, updated, pushed or left open on errors).
+        the stand-in's view stack (closed, updated, pushed or left open on errors); an answer
+        Slack would refuse raises :class:`~standins.playground.view_acks.SlackRefusedAck`.
         """
         full_view = self._resolve_view(view)
         if values is not None:
@@ -525,9 +527,14 @@ class SlackSender:
         payload["trigger_id"] = trigger_id or self._trigger_id(full_view["id"])
         payload["response_urls"] = list(response_urls)
         resp = await self.send_payload(payload)
-        if apply_to_api and self.api is not None and resp.status == 200:
+        if resp.status == 200:
             ack = resp.data if resp.is_json else {}
-            self.api.apply_view_submission_ack(full_view["id"], ack)
+            # Slack checks errors against the view as it holds it; a view the test made
+            # up (not applied to the stand-in) is checked as it was sent
+            held = self.api.views.get(str(full_view.get("id"))) if self.api else None
+            check_view_submission_ack(held if held and apply_to_api else full_view, ack)
+            if apply_to_api and self.api is not None:
+                self.api.apply_view_submission_ack(full_view["id"], ack)
         return resp
 
     async def view_closed(self, view: JSON | str, *, is_cleared: bool = False) -> Response:

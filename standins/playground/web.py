@@ -28,6 +28,7 @@ from aiohttp import web
 
 from .slack_api import SlackStandIn
 from .slack_client import AckTimeout, SlackSender
+from .view_acks import SlackRefusedAck
 
 __all__ = [
     "CHANNEL_ID",
@@ -534,6 +535,10 @@ class Playground:
         except AckTimeout:
             self._trouble(view_id, "We had some trouble connecting. Try again?")
             return {"ok": False, "status": None, "error": "operation_timeout"}
+        except SlackRefusedAck:
+            log.warning("Slack would refuse the app's answer to a submission", exc_info=True)
+            self._trouble(view_id, "We had some trouble connecting. Try again?")
+            return {"ok": False, "status": 200, "error": "invalid_response"}
         if response.status != 200:
             self._trouble(view_id, "We had some trouble connecting. Try again?")
             return {"ok": False, "status": response.status}

@@ -41,6 +41,7 @@ _DO_REGIONS: list[tuple[str, str]] = [
 ]
 #: Listed but closed to new droplets, as the live API shows nyc2 (available false).
 _DO_CLOSED_REGIONS: list[tuple[str, str]] = [("nyc2", "New York 2")]
+_DO_ALL = tuple(slug for slug, _ in _DO_REGIONS)
 #: (region, size) pairs a size still lists but the region no longer offers
 #: (sold out): the live API drops them from the region's ``sizes`` first.
 _DO_SOLD_OUT = {("sgp1", "s-4vcpu-8gb"), ("fra1", "c-2")}
@@ -64,6 +65,8 @@ _DO_SIZES: list[tuple[str, int, int, int, float, float, float, str, tuple[str, .
     ("s-4vcpu-8gb", 8192, 4, 160, 5.0, 48.0, 0.07143, "Basic", ()),
     ("g-2vcpu-8gb", 8192, 2, 25, 4.0, 63.0, 0.09375, "General Purpose", ("sgp1", "lon1")),
     ("c-2", 4096, 2, 25, 4.0, 42.0, 0.0625, "CPU-Optimized", ("nyc1",)),
+    # listed only in the closed nyc2 (appended below): a size no region can run now
+    ("m-2vcpu-16gb", 16384, 2, 50, 4.0, 84.0, 0.125, "Memory-Optimized", _DO_ALL),
 ]
 
 # slug, name, distribution, min disk GB, size GB, created
@@ -211,7 +214,7 @@ def do_catalog() -> DOCatalog:
         for slug, name in _DO_CLOSED_REGIONS
     ]
     for size in sizes:  # a closed region still appears in some sizes' lists
-        if size["slug"].startswith("s-"):
+        if size["slug"].startswith(("s-", "m-")):
             size["regions"].append("nyc2")
     images: list[dict[str, Any]] = []
     image_id = 160_000_001
@@ -297,11 +300,25 @@ _LI_REGIONS: list[tuple[str, str, str]] = [
     ("id-cgk", "Jakarta, ID", "id"),
     ("br-gru", "Sao Paulo, BR", "br"),
 ]
-#: Extra capabilities per core region (GPU and premium plans run only there).
+#: Extra capabilities per core region (GPU, premium and accelerated plans run only there).
 _LI_EXTRA_CAPS: dict[str, list[str]] = {
     "us-east": ["GPU Linodes", "Premium Plans"],
-    "eu-central": ["Premium Plans"],
+    "eu-central": ["GPU Linodes", "Premium Plans"],
+    "ap-south": ["GPU Linodes"],
+    "us-central": ["NETINT Quadra T1U"],
 }
+#: (region, type) pairs ``/v4/regions/availability`` reports sold out, as the live API
+#: does for GPU types above all: the RTX6000 runs only in eu-central now, the RTX4000
+#: Ada nowhere although three regions have the capability.
+_LI_SOLD_OUT = {
+    ("us-east", "g1-gpu-rtx6000-1"),
+    ("ap-south", "g1-gpu-rtx6000-1"),
+    ("us-east", "g2-gpu-rtx4000a1-s"),
+    ("eu-central", "g2-gpu-rtx4000a1-s"),
+    ("ap-south", "g2-gpu-rtx4000a1-s"),
+}
+#: Type classes ``/v4/regions/availability`` reports on.
+_LI_AVAILABILITY_CLASSES = ("gpu", "premium", "accelerated")
 #: Distributed (edge) regions: few capabilities, their own ``-edge-`` plans only.
 _LI_DISTRIBUTED: list[tuple[str, str, str]] = [
     ("us-den-1", "Distributed - Denver, CO", "us"),
@@ -345,6 +362,30 @@ _LI_TYPES: list[tuple[str, str, str, int, int, int, int, int, float, float]] = [
         10000,
         1.5,
         1000.0,
+    ),
+    (
+        "g2-gpu-rtx4000a1-s",
+        "RTX4000 Ada x1 Small",
+        "gpu",
+        4,
+        16384,
+        512000,
+        1000,
+        10000,
+        0.52,
+        350.0,
+    ),
+    (
+        "g1-accelerated-netint-vpu-t1u1-s",
+        "Netint Quadra T1U x1 Small",
+        "accelerated",
+        8,
+        16384,
+        204800,
+        6000,
+        6000,
+        0.42,
+        280.0,
     ),
     (
         "g6-dedicated-edge-2",
@@ -428,10 +469,30 @@ class LinodeCatalog:
     next_image_index: int = 1
     by_type: dict[str, dict[str, Any]] = field(default_factory=dict)
     by_region: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: (region, type) pairs sold out now; tests may add or remove pairs
+    sold_out: set[tuple[str, str]] = field(default_factory=lambda: set(_LI_SOLD_OUT))
 
     def __post_init__(self) -> None:
         self.by_type = {t["id"]: t for t in self.types}
         self.by_region = {r["id"]: r for r in self.regions}
+
+    def availability(self) -> list[dict[str, Any]]:
+        """``GET /v4/regions/availability``'s items: each (region, type) of the
+        classes it reports on that the region's capabilities allow, and whether it
+        can be created there now."""
+        from .linode import type_available  # the rule the create endpoint enforces
+
+        return [
+            {
+                "region": r["id"],
+                "plan": t["id"],
+                "available": (r["id"], t["id"]) not in self.sold_out,
+            }
+            for r in self.regions
+            if r["site_type"] == "core"
+            for t in self.types
+            if t["class"] in _LI_AVAILABILITY_CLASSES and type_available(t, r)
+        ]
 
     def find_image(self, image_id: str) -> dict[str, Any] | None:
         for image in self.images:
@@ -554,7 +615,7 @@ def linode_catalog(now: datetime | None = None) -> LinodeCatalog:
             "disk": disk,
             "transfer": transfer,
             "network_out": net,
-            "gpus": 0,
+            "gpus": 1 if klass == "gpu" else 0,
             "price": {"hourly": hourly, "monthly": monthly},
             "region_prices": _li_prices(hourly, monthly),
             "successor": None,

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 __all__ = ["Fault", "FaultSet"]
 
 PROVIDERS = ("digitalocean", "linode")
 #: Untidy answers a fault can give instead of the API's own error shape:
-#: "empty" (no body at all, e.g. a 200 or 204 where JSON was expected), "html"
-#: (a proxy's HTML error page) and "busy" (Linode's 400 "Linode busy.").
-BODIES = ("empty", "html", "busy")
-_DEFAULT_STATUS = {"empty": 200, "html": 502, "busy": 400}
+#: "empty" (no body at all, e.g. a 200 or 204 where JSON was expected), "object"
+#: (``{}``: JSON, but none of what the answer should carry), "html" (a proxy's
+#: HTML error page) and "busy" (Linode's 400 "Linode busy.").
+BODIES = ("empty", "object", "html", "busy")
+_DEFAULT_STATUS = {"empty": 200, "object": 200, "html": 502, "busy": 400}
 
 
 @dataclass
@@ -21,8 +22,12 @@ class Fault:
 
     ``path`` is a prefix of the path as seen after ``/digitalocean`` or
     ``/linode`` (e.g. ``/v2/droplets``). ``body`` picks an untidy answer (see
-    :data:`BODIES`); its status defaults to 200 (empty), 502 (html) or 400 (busy).
+    :data:`BODIES`); its status defaults to 200 (empty, object), 502 (html) or 400
+    (busy).
     """
+
+    #: the providers a rule may name (the AWS sandbox keeps its own)
+    known: ClassVar[tuple[str, ...]] = PROVIDERS
 
     provider: str
     method: str | None = None
@@ -35,7 +40,7 @@ class Fault:
     body: str | None = None
 
     def __post_init__(self) -> None:
-        if self.provider not in PROVIDERS:
+        if self.provider not in self.known:
             raise ValueError(f"unknown provider {self.provider!r}")
         if self.method:
             self.method = self.method.upper()

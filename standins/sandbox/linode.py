@@ -41,14 +41,19 @@ def label_error(label: Any) -> str | None:
 
 def type_available(type_: dict[str, Any], region: dict[str, Any]) -> bool:
     """What the live API enforces: edge types only (and only) in distributed
-    regions; GPU and premium classes only where the region has the capability."""
+    regions; GPU, premium and accelerated classes only where the region has the
+    capability."""
     caps = set(region["capabilities"])
     edge = "-edge-" in type_["id"]
     if region["site_type"] == "distributed":
         return edge and "Distributed Plans" in caps
     if edge or "Linodes" not in caps:
         return False
-    need = {"gpu": "GPU Linodes", "premium": "Premium Plans"}.get(type_["class"])
+    need = {
+        "gpu": "GPU Linodes",
+        "premium": "Premium Plans",
+        "accelerated": "NETINT Quadra T1U",
+    }.get(type_["class"])
     return need is None or need in caps
 
 
@@ -194,6 +199,7 @@ class LinodeAPI:
             web.get(p + "/linode/types", self.types),
             web.get(p + "/linode/types/{type_id}", self.type_),
             web.get(p + "/regions", self.regions),
+            web.get(p + "/regions/availability", self.availability),
             web.get(p + "/regions/{region_id}", self.region),
             web.get(p + "/images", self.images),
             web.get(p + "/images/{vendor}/{name}", self.image),
@@ -241,6 +247,9 @@ class LinodeAPI:
 
     async def regions(self, request: web.Request) -> web.Response:
         return self._listing(request, self.state.catalog.regions)
+
+    async def availability(self, request: web.Request) -> web.Response:
+        return self._listing(request, self.state.catalog.availability())
 
     async def region(self, request: web.Request) -> web.Response:
         return self._one(self.state.catalog.regions, "id", request.match_info["region_id"])
@@ -384,6 +393,13 @@ class LinodeAPI:
         ):
             errors.append(
                 {"field": "type", "reason": f"{type_id} is not available in region {region}"}
+            )
+        elif (region, type_id) in catalog.sold_out:
+            errors.append(
+                {
+                    "field": "type",
+                    "reason": f"{type_id} is sold out in {region}; try another region",
+                }
             )
         label = body.get("label")
         if label is not None:

@@ -425,6 +425,8 @@ class Sandbox:
         """An answer in no API's error format, as proxies and busy hosts give."""
         if kind == "empty":
             return web.Response(status=status, headers=headers)
+        if kind == "object":
+            return web.json_response({}, status=status, headers=headers)
         if kind == "busy":
             body = {"errors": [{"reason": "Linode busy."}]}
             return web.json_response(body, status=status, headers=headers)

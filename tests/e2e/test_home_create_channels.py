@@ -17,7 +17,7 @@ from tests.e2e.session import CreateSession, block_ids, options_of
 async def _policy(bot: Bot, **values: object) -> None:
     async with bot.services.db.session() as session, session.begin():
         await spend.save_policy(session, TEAM, values, ADMIN)
-    bot.services.create_channels.pop(TEAM, None)
+    await bot.services.changed("channels", TEAM)  # as the admin screen says it
 
 
 async def _from_home(bot: Bot) -> CreateSession:

@@ -28,6 +28,11 @@ SETUP = {
     "digitalocean": ("s-1vcpu-1gb", "nyc3", "ubuntu-24-04-x64", "s-1vcpu-2gb", "debian-12-x64"),
     "linode": ("g6-nanode-1", "us-east", "linode/ubuntu24.04", "g6-standard-1", "linode/debian12"),
 }
+#: Plans the sandbox has that cannot run in SETUP's region now.
+NOT_HERE = {
+    "digitalocean": ("m-2vcpu-16gb",),
+    "linode": ("g2-gpu-rtx4000a1-s", "g1-gpu-rtx6000-1", "g1-accelerated-netint-vpu-t1u1-s"),
+}
 #: The provider call each direct action makes at the sandbox.
 ACTION_PATHS = {
     "digitalocean": "/v2/droplets/{id}/actions",
@@ -233,6 +238,10 @@ async def test_every_action_from_the_details_message(
     assert view["callback_id"] == "vps_resize_modal"
     options = view["blocks"][1]["element"]["options"]
     assert not any(o["text"]["text"].startswith(SETUP[type_][0] + " ") for o in options)
+    # only plans the server's region can run now: not one no region runs (empty
+    # list), nor one sold out there (Linode's RTX6000 in us-east)
+    for never in NOT_HERE[type_]:
+        assert not any(o["text"]["text"].startswith(never + " ") for o in options), never
     choice = next(o for o in options if o["text"]["text"].startswith(bigger + " "))
     mark = bot.api.mark()
     ack = await owner.submit(view, {"plan": {"vps_resize_plan": sv.static_select(choice)}})

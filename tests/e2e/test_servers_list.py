@@ -329,6 +329,6 @@ async def test_details_of_another_workspaces_server_are_refused(bot: Bot) -> Non
     assert "secret-box" not in str(answer)
     answer = await click(bot, "vps_details", value="not-a-uuid")
     assert answer["text"] == "That server does not exist in this workspace."
-    answer = await click(bot, "vps_list_next", value='{"o": -5, "p": "aws", "t": 7, "s": "bogus"}')
+    answer = await click(bot, "vps_list_next", value='{"o": -5, "p": "gcp", "t": 7, "s": "bogus"}')
     assert labels_in(answer["blocks"]) == []
     assert "No servers yet" in str(answer["blocks"])

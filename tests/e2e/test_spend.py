@@ -87,8 +87,26 @@ async def test_review_shows_cost_and_budget_and_refuses_over_budget(bot: Bot) ->
     text = text_of(view)
     assert "Workspace budget left this month:* $0.01" in text
     answer = await user.submit({})
-    assert answer.data["response_action"] == "errors"
-    assert "of the workspace's budget is left" in answer.data["errors"]["review"]
+    # the review has no input block: Slack would refuse errors there, so the reason is
+    # shown at the top of the review (the stand-in refuses errors keyed elsewhere)
+    assert answer.data["response_action"] == "update"
+    shown = answer.data["view"]
+    assert shown["callback_id"] == "vps_create:review"
+    assert "of the workspace's budget is left" in text_of({"blocks": shown["blocks"][:3]})
+    assert bot.api.is_open(user.view_id)
+    assert _creates(bot) == 0
+
+
+async def test_server_count_refusal_is_shown_on_the_review(bot: Bot) -> None:
+    await _policy(bot, max_servers_per_member=0)
+    user = CreateSession(bot)
+    await _to_review(user, "one-too-many")
+    answer = await user.submit({})
+    assert answer.data["response_action"] == "update"
+    shown = answer.data["view"]
+    top = text_of({"blocks": shown["blocks"][:3]})
+    assert "the limit is 0" in top and ":warning:" in top
+    assert "the limit is 0" in text_of(bot.api.views[user.view_id])
     assert _creates(bot) == 0
 
 

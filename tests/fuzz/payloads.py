@@ -36,10 +36,15 @@ __all__ = [
     "BLOCK_SUGGESTION",
     "CALLBACK_IDS",
     "COMMAND",
+    "EVENTS",
+    "GLOBAL_SHORTCUT",
+    "MESSAGE_SHORTCUT",
+    "OVERSIZED_IDS",
     "SUBCOMMANDS",
     "SUGGESTION_IDS",
     "VIEW_CLOSED",
     "VIEW_SUBMISSION",
+    "WORKFLOW_STEP_EDIT",
     "Targets",
     "junk_text",
 ]
@@ -296,13 +301,36 @@ class Targets:
 
 _INDEX = st.integers(0, 10_000)
 
+#: Ids that look like Slack's (team, user, channel, view, message ts) but are longer
+#: than any column holding one (``varchar(32)``), and longer than other columns
+#: a value reaches (labels 64, regions 50, provider names 100).
+OVERSIZED_IDS = [
+    "T" + "1" * 32,
+    "U" + "A" * 40,
+    "W" + "B" * 33,
+    "C" + "7" * 40,
+    "G" + "9" * 32,
+    "D" + "0" * 64,
+    "V" + "8" * 40,
+    "E" + "2" * 40,
+    "1700000000." + "1" * 40,
+    "s" * 65,
+    "r" * 101,
+    "g6-nanode-1" + "x" * 100,
+]
+OVERSIZED = st.sampled_from(OVERSIZED_IDS)
+
 
 @st.composite
 def _id(draw: st.DrawFn) -> str:
-    """A value a button or select carries: a real id of the stack, else junk."""
-    if draw(st.booleans()):
+    """A value a button or select carries: a real id of the stack, an id too long
+    for its column, else junk."""
+    pick = draw(st.integers(0, 3))
+    if pick <= 1:
         real = Targets.ids()
         return real[draw(_INDEX) % len(real)]
+    if pick == 2:
+        return draw(OVERSIZED)
     return draw(junk_text())
 
 
@@ -313,6 +341,8 @@ WHO = st.one_of(
     st.just((ADMIN, TEAM)),
     st.tuples(st.sampled_from([USER, ADMIN, "U0BOT"]), st.sampled_from(["T0002", "", "E1"])),
     st.tuples(_ASCII, _ASCII),
+    st.tuples(OVERSIZED, st.just(TEAM)),
+    st.tuples(st.sampled_from([USER, ADMIN]), OVERSIZED),
 )
 _OPTION = st.fixed_dictionaries(
     {"value": IDS, "text": st.fixed_dictionaries({"type": st.just("plain_text"),
@@ -342,7 +372,7 @@ STATE = _state()
 _META = st.fixed_dictionaries(
     {},
     optional={
-        "channel": st.sampled_from(["C0001", "", "D0001"]) | junk_text(huge=False),
+        "channel": st.sampled_from(["C0001", "", "D0001"]) | OVERSIZED | junk_text(huge=False),
         "root": IDS, "parent": IDS, "provider": IDS, "plan": IDS, "page": JUNK_VALUE,
         "instance": IDS, "id": IDS,
     },
@@ -364,11 +394,13 @@ def _view(draw: st.DrawFn) -> JSON:
         if draw(st.booleans()):
             view["callback_id"] = callback_id
         return view
-    view_id = draw(st.sampled_from(["create", "admin", "V0NOPE", "junk"]))
+    view_id = draw(st.sampled_from(["create", "admin", "V0NOPE", "junk", "long"]))
+    made_up = {"junk": junk_text(huge=False), "long": OVERSIZED}.get(view_id)
     return {
         "id": {"create": stack.create_view_id, "admin": stack.admin_view_id}.get(view_id)
-        or (view_id if view_id != "junk" else draw(junk_text(huge=False))),
-        "type": "modal",
+        or (draw(made_up) if made_up is not None else view_id),
+        # legacy workflow steps' configuration modals are of type "workflow_step"
+        "type": draw(st.sampled_from(["modal", "modal", "modal", "workflow_step"])),
         "callback_id": callback_id,
         "private_metadata": draw(METADATA),
         "hash": "1.abc",
@@ -475,6 +507,17 @@ def _block_actions(draw: st.DrawFn) -> JSON:
     return mutate(draw, payload)
 
 
+_WORKFLOW_STEP = st.fixed_dictionaries(
+    {
+        "workflow_step_edit_id": junk_text(huge=False) | OVERSIZED,
+        "workflow_id": junk_text(huge=False),
+        "step_id": junk_text(huge=False),
+        "inputs": st.dictionaries(st.text(max_size=6), JUNK_VALUE, max_size=3),
+        "outputs": st.lists(JUNK_VALUE, max_size=3),
+    }
+)
+
+
 @st.composite
 def _view_submission(draw: st.DrawFn) -> JSON:
     user, team = draw(WHO)
@@ -482,7 +525,114 @@ def _view_submission(draw: st.DrawFn) -> JSON:
     payload["view"] = draw(VIEW)
     payload["trigger_id"] = Targets.get().api.new_trigger_id(str(payload["view"].get("id")))
     payload["response_urls"] = []
+    if payload["view"].get("type") == "workflow_step" and draw(st.booleans()):
+        payload["workflow_step"] = draw(_WORKFLOW_STEP)  # a legacy step's "save"
     return mutate(draw, payload)
+
+
+#: Callback ids a shortcut or a legacy workflow step could carry (vpsbot defines none).
+_SHORTCUT_IDS = st.sampled_from(["vps", "vps_create", "create_vps", ""]) | junk_text(huge=False)
+
+
+@st.composite
+def _global_shortcut(draw: st.DrawFn) -> JSON:
+    user, team = draw(WHO)
+    payload = _common("shortcut", user, team)
+    payload["callback_id"] = draw(_SHORTCUT_IDS)
+    payload["trigger_id"] = Targets.get().api.new_trigger_id()
+    payload["action_ts"] = f"{time.time():.6f}"
+    return mutate(draw, payload)
+
+
+@st.composite
+def _message_shortcut(draw: st.DrawFn) -> JSON:
+    api = Targets.get().api
+    user, team = draw(WHO)
+    payload = _common("message_action", user, team)
+    channel = draw(st.sampled_from(["C0001", "D0001"]) | OVERSIZED)
+    ts = draw(st.sampled_from([f"{int(time.time())}.000100"]) | OVERSIZED)
+    payload.update(
+        {
+            "callback_id": draw(_SHORTCUT_IDS),
+            "trigger_id": api.new_trigger_id(),
+            "action_ts": f"{time.time():.6f}",
+            "message_ts": ts,
+            "message": {"type": "message", "ts": ts, "text": draw(junk_text()), "user": user},
+            "channel": {"id": channel, "name": "general"},
+            "response_url": api.response_url(channel="C0001", message_ts=ts),
+        }
+    )
+    return mutate(draw, payload)
+
+
+@st.composite
+def _workflow_step_edit(draw: st.DrawFn) -> JSON:
+    """A legacy "Steps from apps" edit: opens a step's configuration modal."""
+    user, team = draw(WHO)
+    payload = _common("workflow_step_edit", user, team)
+    payload["callback_id"] = draw(_SHORTCUT_IDS)
+    payload["trigger_id"] = Targets.get().api.new_trigger_id()
+    payload["action_ts"] = f"{time.time():.6f}"
+    if draw(st.booleans()):
+        payload["workflow_step"] = draw(_WORKFLOW_STEP)
+    return mutate(draw, payload)
+
+
+#: Events the app listens to or Slack may send it anyway. ``app_uninstalled`` and
+#: ``tokens_revoked`` come only from other workspaces (the stack's must stay installed).
+_EVENT_TYPES = [
+    "app_home_opened",
+    "app_mention",
+    "message",
+    "member_joined_channel",
+    "workflow_step_execute",
+    "app_uninstalled",
+    "tokens_revoked",
+]
+_DESTRUCTIVE = ("app_uninstalled", "tokens_revoked")
+
+
+@st.composite
+def _event(draw: st.DrawFn) -> JSON:
+    """An Events API ``event_callback`` envelope (JSON, not form-encoded)."""
+    user, team = draw(WHO)
+    kind = draw(st.sampled_from(_EVENT_TYPES))
+    if kind in _DESTRUCTIVE:
+        team = draw(st.sampled_from(["T0002", "E1"]) | OVERSIZED)
+    now = time.time()
+    channel = draw(st.sampled_from(["C0001", "D0001"]) | OVERSIZED)
+    event: JSON = {"type": kind, "user": user, "event_ts": f"{now:.6f}", "channel": channel}
+    if kind == "app_home_opened":
+        event["tab"] = draw(st.sampled_from(["home", "messages", "about"]) | junk_text())
+        event["view"] = draw(VIEW) if draw(st.booleans()) else None
+    elif kind in ("app_mention", "message"):
+        event.update(ts=f"{now:.6f}", text=draw(junk_text()), channel_type="im")
+    elif kind == "workflow_step_execute":
+        event["callback_id"] = draw(_SHORTCUT_IDS)
+        if draw(st.booleans()):
+            event["workflow_step"] = draw(_WORKFLOW_STEP)
+    elif kind == "tokens_revoked":
+        event["tokens"] = {"oauth": [draw(IDS)], "bot": [draw(IDS)]}
+    envelope: JSON = {
+        "token": "legacy-verification-token",
+        "team_id": team,
+        "api_app_id": "A0001",
+        "event": event,
+        "type": "event_callback",
+        "event_id": f"Ev{draw(st.integers(0, 10**9)):010d}",
+        "event_time": int(now),
+        "authorizations": [
+            {"enterprise_id": None, "team_id": team, "user_id": "U0BOT", "is_bot": True}
+        ],
+    }
+    envelope = mutate(draw, envelope)
+    event = envelope.get("event")
+    if isinstance(event, dict) and event.get("type") in _DESTRUCTIVE:
+        # whatever the mutation did, never the stack's own workspace
+        envelope["team_id"] = team
+        envelope.pop("enterprise_id", None)
+        envelope["authorizations"] = [{"team_id": team, "user_id": "U0BOT", "is_bot": True}]
+    return envelope
 
 
 @st.composite
@@ -516,3 +666,7 @@ BLOCK_ACTIONS = _block_actions()
 VIEW_SUBMISSION = _view_submission()
 VIEW_CLOSED = _view_closed()
 BLOCK_SUGGESTION = _block_suggestion()
+GLOBAL_SHORTCUT = _global_shortcut()
+MESSAGE_SHORTCUT = _message_shortcut()
+WORKFLOW_STEP_EDIT = _workflow_step_edit()
+EVENTS = _event()

@@ -93,3 +93,29 @@ async def test_every_listener_is_reached(stack: Stack) -> None:
     missed = [listeners[i].ack_function.__name__ for i in range(len(listeners)) if i not in reached]
     assert missed == [], f"listeners no fuzz payload reaches: {missed}"
     assert unmatched == [], f"fuzz ids no listener answers (stale?): {unmatched}"
+
+
+@fuzz_settings(weight=0.6)
+@given(payload=payloads.GLOBAL_SHORTCUT)
+async def test_global_shortcuts_never_fail(stack: Stack, counted: None, payload: JSON) -> None:
+    await _send(stack, payload)
+
+
+@fuzz_settings(weight=0.6)
+@given(payload=payloads.MESSAGE_SHORTCUT)
+async def test_message_shortcuts_never_fail(stack: Stack, counted: None, payload: JSON) -> None:
+    await _send(stack, payload)
+
+
+@fuzz_settings(weight=0.6)
+@given(payload=payloads.WORKFLOW_STEP_EDIT)
+async def test_legacy_workflow_step_edits_never_fail(
+    stack: Stack, counted: None, payload: JSON
+) -> None:
+    await _send(stack, payload)
+
+
+@fuzz_settings(weight=1.2)
+@given(envelope=payloads.EVENTS)
+async def test_events_never_fail(stack: Stack, counted: None, envelope: JSON) -> None:
+    await stack.exchange(lambda: stack.slack.send_json(envelope), _what(envelope))

@@ -273,3 +273,53 @@ async def test_a_home_create_click_from_nobody_is_ignored(stack: Stack) -> None:
     response = await _clean(stack, lambda: stack.slack.send_payload(payload), "no user")
     assert response.status == 200
     assert [c.method for c in stack.api.calls[mark:]] == []
+
+
+# ---------------------------------------------------------------------------- issue 19
+
+
+async def test_a_workflow_step_edit_without_its_step_is_refused(stack: Stack) -> None:
+    """Bolt's kwargs reader indexed ``body["workflow_step"]`` for any middleware: a
+    KeyError while routing, HTTP 500."""
+    for payload in (
+        _payload("workflow_step_edit", callback_id="vps", trigger_id="1.2.3"),
+        _payload(
+            "view_submission",
+            view={"id": "V1", "type": "workflow_step", "callback_id": "vps", "state": {}},
+        ),
+    ):
+        response = await _clean(stack, lambda p=payload: stack.slack.send_payload(p), str(payload))
+        assert response.status == 400
+
+
+async def test_a_workflow_step_edit_with_its_step_is_ignored(stack: Stack) -> None:
+    step = {"workflow_step_edit_id": "1", "workflow_id": "2", "step_id": "3", "inputs": {}}
+    payload = _payload("workflow_step_edit", callback_id="vps", workflow_step=step)
+    response = await _clean(stack, lambda: stack.slack.send_payload(payload), "workflow step")
+    # vpsbot defines no workflow step: Bolt's "unhandled request", never a 500
+    assert response.status == 404 and response.data == {"error": "unhandled request"}
+
+
+async def test_ids_too_long_for_their_column_never_reach_it(stack: Stack) -> None:
+    """A create modal's first action with a channel (or view id) longer than the
+    draft's ``varchar(32)`` columns: the draft insert failed after the ack."""
+    linode = stack.bot.provider_id("linode")
+    for view_id, channel in (("V0FRESH1", "C" + "7" * 40), ("V" + "8" * 40, "C0001")):
+        view = {
+            "id": view_id,
+            "type": "modal",
+            "callback_id": "vps_create:plan",
+            "hash": "1.a",
+            "private_metadata": json.dumps({"channel": channel}),
+            "blocks": [],
+            "state": {"values": {}},
+        }
+        action = {
+            "action_id": "create_provider",
+            "block_id": "provider",
+            "type": "static_select",
+            "selected_option": {"value": linode},
+        }
+        payload = _payload("block_actions", actions=[action], view=view, trigger_id="1.2.3")
+        response = await _clean(stack, lambda p=payload: stack.slack.send_payload(p), view_id)
+        assert response.status == 200

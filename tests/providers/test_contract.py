@@ -1,9 +1,12 @@
 """One contract for every provider client, run against the in-process sandbox.
 
-The same tests run for DigitalOcean and Linode through the real clients
-(``build_provider``) over real HTTP on loopback: catalogue, the whole server
-lifecycle, pagination, tag lookup and every error class from the providers'
-own error bodies.
+The same tests run for DigitalOcean, Linode and Amazon EC2 through the real
+clients (``build_provider``) over real HTTP on loopback: catalogue, the whole
+server lifecycle, pagination, tag lookup and every error class from the
+providers' own error bodies. EC2 runs against moto's server behind the AWS
+sandbox's front (:class:`~standins.sandbox.aws.AwsSandbox`); where EC2 itself
+differs (no action ids, throttles without ``Retry-After``, moto's states that
+change at once) the :class:`Spec` says so.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from providers.http import Transport
 from providers.models import CreateRequest, InstanceStatus
 from providers.registry import build_provider
 from standins.sandbox import Sandbox
+from standins.sandbox.aws import AwsSandbox
 
 PROVISION_SECONDS = 20.0
 ACTION_SECONDS = 5.0
@@ -50,6 +54,25 @@ class Spec:
     image: str
     other_image: str
     deployment_kind: str
+    #: a well-formed token the sandbox does not know
+    wrong_token: str = "not-the-right-token-123"
+    #: HTTP status of a refused token, of a missing server
+    auth_status: int = 401
+    not_found_status: int = 404
+    #: an id no server has, and the path its lookups are recorded under
+    missing_id: str = "999"
+    missing_path: str = ""
+    #: where a create is sent, and how many creates an unknown plan costs
+    create_path: str = ""
+    bad_plan_creates: int = 1
+    #: a write to break with a 500 (None: any POST)
+    write_path: str | None = None
+    #: how reads are sent (AWS's query protocol POSTs every call)
+    read_method: str = "GET"
+    #: states change at once (moto): no "half-way" to see
+    instant: bool = False
+    #: a throttled answer says when to retry (Retry-After), else back-off
+    retry_after_header: bool = True
 
 
 SPECS = {
@@ -65,6 +88,8 @@ SPECS = {
         image="ubuntu-24-04-x64",
         other_image="debian-12-x64",
         deployment_kind="oneclick",
+        missing_path="/v2/droplets/999",
+        create_path="/v2/droplets",
     ),
     "linode": Spec(
         display="Linode",
@@ -78,6 +103,33 @@ SPECS = {
         image="linode/ubuntu24.04",
         other_image="linode/debian12",
         deployment_kind="stackscript",
+        missing_path="/v4/linode/instances/999",
+        create_path="/v4/linode/instances",
+    ),
+    "aws": Spec(
+        display="Amazon EC2",
+        page_size=1000,
+        list_path="/DescribeInstances",
+        plans_path="/DescribeInstanceTypes",
+        account_path="/GetCallerIdentity",
+        region="us-east-1",
+        plan="t3.micro",
+        bigger_plan="t3.small",
+        image="ubuntu-24.04",
+        other_image="debian-12",
+        deployment_kind="",
+        wrong_token="AKIANOTTHERIGHTKEY01:not-the-right-secret",
+        auth_status=403,
+        not_found_status=400,
+        missing_id="us-east-1/i-0123456789abcdef0",
+        missing_path="/DescribeInstances",
+        create_path="/RunInstances",
+        # the unknown type is refused by DescribeInstanceTypes, before any create
+        bad_plan_creates=0,
+        write_path="/RebootInstances",
+        read_method="POST",
+        instant=True,
+        retry_after_header=False,
     ),
 }
 
@@ -87,18 +139,22 @@ class Target:
     """One provider type against one running sandbox."""
 
     type: str
-    sandbox: Sandbox
+    sandbox: Sandbox | AwsSandbox
     spec: Spec
     transport: Transport
 
     @property
     def url(self) -> str:
+        if isinstance(self.sandbox, AwsSandbox):
+            return self.sandbox.url
         if self.type == "digitalocean":
             return self.sandbox.digitalocean_url
         return self.sandbox.linode_url
 
     @property
     def token(self) -> str:
+        if isinstance(self.sandbox, AwsSandbox):
+            return self.sandbox.token
         return self.sandbox.tokens[self.type]
 
     def client(
@@ -111,6 +167,8 @@ class Target:
         """A client on the target's transport (or ``transport``)."""
         # the sandbox is on loopback: the operator vouches for it, as `make run` does
         configuration: dict[str, Any] = {"api_url": self.url, "trusted": True}
+        if isinstance(self.sandbox, AwsSandbox):  # the sandbox region only
+            configuration["regions"] = [self.spec.region]
         if timeout is not None:
             configuration["timeout"] = timeout
         provider = build_provider(
@@ -124,6 +182,8 @@ class Target:
         provider.lost_create_delay = 0  # type: ignore[attr-defined]
         if hasattr(provider, "event_lookup_delay"):
             provider.event_lookup_delay = 0
+        if hasattr(provider, "state_poll_seconds"):
+            provider.state_poll_seconds = 0
         return provider
 
     def requests(self, method: str | None = None, path: str | None = None) -> int:
@@ -154,7 +214,11 @@ async def target(
 ) -> AsyncIterator[Target]:
     """One provider type against a new sandbox; its clients share the test's transport
     (fresh per-account rate state)."""
-    sandbox = Sandbox(provision_seconds=PROVISION_SECONDS, action_seconds=ACTION_SECONDS)
+    sandbox: Sandbox | AwsSandbox
+    if request.param == "aws":
+        sandbox = AwsSandbox()
+    else:
+        sandbox = Sandbox(provision_seconds=PROVISION_SECONDS, action_seconds=ACTION_SECONDS)
     await sandbox.start()
     try:
         yield Target(request.param, sandbox, SPECS[request.param], transport)
@@ -167,19 +231,19 @@ async def target(
 
 async def test_good_token_validates(target: Target) -> None:
     await target.client().validate_credentials()
-    assert target.requests("GET", target.spec.account_path) == 1
+    assert target.requests(target.spec.read_method, target.spec.account_path) == 1
 
 
 async def test_wrong_token_is_a_credentials_error_naming_the_provider(target: Target) -> None:
-    client = target.client(token="not-the-right-token-123")
+    client = target.client(token=target.spec.wrong_token)
     with pytest.raises(CredentialsError) as info:
         await client.validate_credentials()
     err = info.value
     assert err.provider == target.spec.display
-    assert err.status == 401
+    assert err.status == target.spec.auth_status
     assert target.spec.display in err.user_message()
     # 401 is final: never retried.
-    assert target.requests("GET", target.spec.account_path) == 1
+    assert target.requests(target.spec.read_method, target.spec.account_path) == 1
 
 
 # -------------------------------------------------------------------- catalogue
@@ -215,6 +279,10 @@ async def test_catalogue(target: Target) -> None:
 async def test_deployment_options(target: Target) -> None:
     client = target.client()
     options = await client.get_deployment_options()
+    assert client.capabilities.deployment_kind == target.spec.deployment_kind
+    if not target.spec.deployment_kind:  # EC2: a plain OS image, nothing to deploy on it
+        assert options == []
+        return
     assert options
     assert {o.kind for o in options} == {target.spec.deployment_kind}
     assert client.capabilities.deployment_kind == target.spec.deployment_kind
@@ -256,7 +324,7 @@ async def _settle_action(target: Target, client: Provider, instance_id: str, act
     assert started.status == "in-progress"
     target.sandbox.advance(ACTION_SECONDS / 2)
     halfway = await client.get_action(instance_id, started.id)
-    assert halfway.status == "in-progress"
+    assert halfway.status == ("completed" if target.spec.instant else "in-progress")
     target.sandbox.advance(ACTION_SECONDS)
     done = await client.get_action(instance_id, started.id)
     assert done.id == started.id
@@ -276,7 +344,8 @@ async def test_server_lifecycle(target: Target) -> None:
     assert tag in created.tags
 
     fetched = await client.get_instance(created.id)
-    assert fetched.id == created.id and fetched.status == InstanceStatus.PROVISIONING
+    booting = InstanceStatus.RUNNING if target.spec.instant else InstanceStatus.PROVISIONING
+    assert fetched.id == created.id and fetched.status == booting
     listed = await client.list_instances(tag=tag)
     assert [i.id for i in listed] == [created.id]
     found = await client.find_by_tag(tag)
@@ -298,10 +367,16 @@ async def test_server_lifecycle(target: Target) -> None:
     await _settle_action(target, client, created.id, "power_on")
     assert (await client.get_instance(created.id)).status == InstanceStatus.RUNNING
 
-    await _settle_action(target, client, created.id, "rebuild")
-    rebuilt = await client.get_instance(created.id)
-    assert rebuilt.status == InstanceStatus.RUNNING
-    assert rebuilt.image == target.spec.other_image
+    if "rebuild" in client.capabilities.actions:
+        await _settle_action(target, client, created.id, "rebuild")
+        rebuilt = await client.get_instance(created.id)
+        assert rebuilt.status == InstanceStatus.RUNNING
+        assert rebuilt.image == target.spec.other_image
+    else:  # not offered in Slack, and refused by the client before sending
+        before = target.requests()
+        with pytest.raises(ValidationError) as refused:
+            await client.perform_action(created.id, "rebuild", image=target.spec.other_image)
+        assert refused.value.field == "action" and target.requests() == before
 
     await client.delete_instance(created.id)
     with pytest.raises(NotFoundError) as info:
@@ -320,9 +395,9 @@ async def test_server_lifecycle(target: Target) -> None:
 async def test_listing_follows_every_page(target: Target, count: int) -> None:
     seeded = set(target.sandbox.seed_instances(target.type, count))
     client = target.client()
-    before = target.requests("GET", target.spec.list_path)
+    before = target.requests(target.spec.read_method, target.spec.list_path)
     listed = await client.list_instances()
-    calls = target.requests("GET", target.spec.list_path) - before
+    calls = target.requests(target.spec.read_method, target.spec.list_path) - before
     assert {i.id for i in listed} == seeded
     assert len(listed) == count
     assert calls == math.ceil(count / target.spec.page_size)
@@ -346,14 +421,14 @@ async def test_tag_lookup(target: Target) -> None:
 async def test_missing_server_is_not_found(target: Target) -> None:
     client = target.client()
     with pytest.raises(NotFoundError) as info:
-        await client.get_instance("999")
+        await client.get_instance(target.spec.missing_id)
     assert info.value.provider == target.spec.display
-    assert info.value.status == 404
+    assert info.value.status == target.spec.not_found_status
     assert info.value.message
     with pytest.raises(NotFoundError):
-        await client.perform_action("999", "reboot")
-    # 404 is final: one request each, never retried.
-    assert target.requests(path=target.spec.list_path + "/999") == 2
+        await client.perform_action(target.spec.missing_id, "reboot")
+    # Not found is final: one request each, never retried.
+    assert target.requests(path=target.spec.missing_path) == 2
 
 
 async def test_unknown_plan_is_rejected_naming_the_plan_field(target: Target) -> None:
@@ -368,7 +443,7 @@ async def test_unknown_plan_is_rejected_naming_the_plan_field(target: Target) ->
     assert err.status in (400, 422)
     assert "plan" in err.user_message()
     assert target.sandbox.instances(target.type) == []
-    assert target.requests("POST", target.spec.list_path) == 1
+    assert target.requests("POST", target.spec.create_path) == target.spec.bad_plan_creates
 
 
 async def test_invalid_label_is_refused_before_sending(target: Target) -> None:
@@ -422,24 +497,31 @@ async def test_429_is_retried_after_the_retry_after_delay(
     try:
         with stamina.set_testing(False):
             target.sandbox.inject(
-                target.type, method="GET", path=target.spec.plans_path, status=429
+                target.type, method=target.spec.read_method, path=target.spec.plans_path, status=429
             )
             plans = await target.client().get_plans()
     finally:
         set_on_retry_hooks(None)
     assert plans
-    assert target.requests("GET", target.spec.plans_path) == 2
-    # The sandbox sends ``Retry-After: 1``; the client waits exactly that long.
-    assert waits == [1.0]
-    assert slept == [1.0]
+    assert target.requests(target.spec.read_method, target.spec.plans_path) == 2
+    if target.spec.retry_after_header:
+        # The sandbox sends ``Retry-After: 1``; the client waits exactly that long.
+        assert waits == [1.0]
+    else:
+        # EC2's RequestLimitExceeded (HTTP 503) names no delay: a jittered back-off.
+        assert len(waits) == 1 and 0 < waits[0] <= 2.0
+    assert slept == waits
 
 
 async def test_429_with_a_long_retry_after_is_surfaced(target: Target) -> None:
+    if isinstance(target.sandbox, AwsSandbox):
+        await _ec2_throttle_is_surfaced_after_backoff(target)
+        return
     async with Sandbox(rate_limit=(2, 60.0)) as limited:
         small = Target(target.type, limited, target.spec, target.transport)
         client = small.client()
-        await client.get_regions()
-        await client.get_regions()
+        await client.validate_credentials()
+        await client.validate_credentials()
         # The client now knows the budget is spent for about a minute: it refuses
         # the next call itself instead of sending it.
         with pytest.raises(RateLimitedError) as local:
@@ -454,7 +536,7 @@ async def test_429_with_a_long_retry_after_is_surfaced(target: Target) -> None:
         unaware = Transport()
         try:
             with pytest.raises(RateLimitedError) as upstream:
-                await small.client(transport=unaware).get_regions()
+                await small.client(transport=unaware).validate_credentials()
         finally:
             await unaware.aclose()
         err = upstream.value
@@ -465,9 +547,29 @@ async def test_429_with_a_long_retry_after_is_surfaced(target: Target) -> None:
         assert small.requests() == 3
 
 
+async def _ec2_throttle_is_surfaced_after_backoff(target: Target) -> None:
+    """EC2 keeps no rate budget a client can read: a spent budget answers
+    RequestLimitExceeded, sent again with back-off and then surfaced."""
+    async with AwsSandbox(rate_limit=(2, 60.0)) as limited:
+        small = Target(target.type, limited, target.spec, target.transport)
+        client = small.client()
+        await client.validate_credentials()  # GetCallerIdentity + DescribeRegions
+        with pytest.raises(RateLimitedError) as upstream:
+            await client.get_regions()
+        err = upstream.value
+        assert err.status == 503
+        assert err.provider == target.spec.display
+        assert "rate limiting vpsbot" in err.user_message()
+        assert small.requests() == 2 + 3  # three tries, no more
+
+
 async def test_server_errors_on_reads_become_an_outage_after_retries(target: Target) -> None:
     target.sandbox.inject(
-        target.type, method="GET", path=target.spec.plans_path, status=503, count=0
+        target.type,
+        method=target.spec.read_method,
+        path=target.spec.plans_path,
+        status=503,
+        count=0,
     )
     with pytest.raises(OutageError) as info:
         await target.client().get_plans()
@@ -476,22 +578,28 @@ async def test_server_errors_on_reads_become_an_outage_after_retries(target: Tar
     assert err.provider == target.spec.display
     assert err.status == 503
     assert target.spec.display in err.user_message()
-    assert target.requests("GET", target.spec.plans_path) == 3
+    assert target.requests(target.spec.read_method, target.spec.plans_path) == 3
 
 
 async def test_server_error_on_a_write_is_not_retried(target: Target) -> None:
     [server] = target.sandbox.seed_instances(target.type, 1)
-    target.sandbox.inject(target.type, method="POST", status=500, count=0)
+    target.sandbox.inject(
+        target.type, method="POST", path=target.spec.write_path, status=500, count=0
+    )
     with pytest.raises(OutcomeUnknownError) as info:
         await target.client().perform_action(server, "reboot")
     assert info.value.provider == target.spec.display
     assert info.value.status == 500
-    assert target.requests("POST") == 1
+    assert target.requests("POST", target.spec.write_path) == 1
 
 
 async def test_timeout_is_an_outage_naming_the_provider(target: Target) -> None:
     target.sandbox.inject(
-        target.type, method="GET", path=target.spec.account_path, timeout=True, count=0
+        target.type,
+        method=target.spec.read_method,
+        path=target.spec.account_path,
+        timeout=True,
+        count=0,
     )
     with pytest.raises(OutageError) as info:
         await target.client(timeout=0.3).validate_credentials()
@@ -501,4 +609,4 @@ async def test_timeout_is_an_outage_naming_the_provider(target: Target) -> None:
     assert err.message.startswith(target.spec.display)
     assert "did not answer in time" in err.message
     assert err.status is None
-    assert target.requests("GET", target.spec.account_path) == 3
+    assert target.requests(target.spec.read_method, target.spec.account_path) == 3

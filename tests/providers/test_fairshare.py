@@ -40,7 +40,13 @@ def test_the_refused_person_is_told_what_they_wait_for() -> None:
 async def test_a_flooding_workspace_is_refused_and_another_is_not(
     http: aioresponses, transport: Transport
 ) -> None:
-    http.get(f"{DO}/v2/account", payload={"account": {"status": "active"}}, repeat=True)
+    http.get(
+        f"{DO}/v2/account",
+        payload={
+            "account": {"uuid": "b6fr89dbf6d9156cace5f3c78dc9851d957381ef", "status": "active"}
+        },
+        repeat=True,
+    )
     shared = DigitalOceanProvider(name="do", token=DO_TOKEN, transport=transport, shared=True)
     with acting_for("T1"):
         for _ in range(125):

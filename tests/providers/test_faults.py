@@ -26,6 +26,8 @@ DISPLAY = {"digitalocean": "DigitalOcean", "linode": "Linode"}
 LIST_PATH = {"digitalocean": "/v2/droplets", "linode": "/v4/linode/instances"}
 PLANS_PATH = {"digitalocean": "/v2/sizes", "linode": "/v4/linode/types"}
 REGIONS_PATH = {"digitalocean": "/v2/regions", "linode": "/v4/regions"}
+#: Calls a region read costs: Linode's adds /v4/regions/availability (sold-out plans).
+REGIONS_CALLS = {"digitalocean": 1, "linode": 2}
 CREATE = {
     "digitalocean": {"region": "nyc3", "plan": "s-1vcpu-1gb", "image": "ubuntu-24-04-x64"},
     "linode": {"region": "us-east", "plan": "g6-nanode-1", "image": "linode/ubuntu24.04"},
@@ -173,7 +175,8 @@ async def test_server_errors_on_reads_are_retried_then_succeed(target: Target) -
 async def test_a_timed_out_read_is_retried_then_succeeds(target: Target) -> None:
     target.sandbox.inject(target.type, method="GET", path=REGIONS_PATH[target.type], timeout=True)
     assert await target.client(timeout=0.3).get_regions()
-    assert target.requests("GET", REGIONS_PATH[target.type]) == 2
+    # the timed-out call once more, and the rest once
+    assert target.requests("GET", REGIONS_PATH[target.type]) == REGIONS_CALLS[target.type] + 1
 
 
 async def test_reads_that_keep_timing_out_are_an_outage_naming_the_provider(
@@ -252,7 +255,7 @@ async def test_burst_of_cached_reads_costs_one_request_under_a_small_rate_limit(
         )
         results = await asyncio.gather(*(client.get_regions() for _ in range(300)))
         assert all(r == results[0] and r for r in results)
-        assert target.requests() == 1
+        assert target.requests() == REGIONS_CALLS[provider_type]
     finally:
         await registry.aclose()
         await target.sandbox.stop()

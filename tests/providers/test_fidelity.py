@@ -87,8 +87,12 @@ async def test_linode_plans_only_in_regions_that_run_them(
     plans = {p.id: p for p in await linode(sb, transport).get_plans()}
     regions = {r.id: r for r in await linode(sb, transport).get_regions()}
     assert regions["us-den-1"].site_type == "distributed"
-    assert plans["g1-gpu-rtx6000-1"].regions == ["us-east"]  # only "GPU Linodes"
+    # only "GPU Linodes" regions, and of those only where it is not sold out
+    assert plans["g1-gpu-rtx6000-1"].regions == ["eu-central"]
+    assert plans["g2-gpu-rtx4000a1-s"].regions == []  # sold out everywhere: offered nowhere
+    assert plans["g1-accelerated-netint-vpu-t1u1-s"].regions == ["us-central"]
     assert sorted(plans["g7-premium-2"].regions) == ["eu-central", "us-east"]
+    assert regions["us-east"].sold_out == ["g1-gpu-rtx6000-1", "g2-gpu-rtx4000a1-s"]
     assert sorted(plans["g6-dedicated-edge-2"].regions) == ["de-ham-1", "us-den-1"]
     assert "us-den-1" not in plans["g6-nanode-1"].regions
     assert "id-cgk" in plans["g6-nanode-1"].regions
@@ -103,6 +107,9 @@ async def test_every_linode_pair_offered_is_accepted_and_others_refused(
         ("g6-dedicated-edge-2", "us-den-1", True),
         ("g6-nanode-1", "us-den-1", False),
         ("g1-gpu-rtx6000-1", "eu-west", False),
+        ("g1-gpu-rtx6000-1", "us-east", False),  # sold out
+        ("g1-gpu-rtx6000-1", "eu-central", True),
+        ("g1-accelerated-netint-vpu-t1u1-s", "us-east", False),
     ):
         assert (region in plans[plan_id].regions) is ok
         request = CreateRequest(
@@ -131,6 +138,8 @@ async def test_digitalocean_sizes_only_where_both_sides_list_them(
     assert all("nyc2" not in p.regions for p in plans.values())  # closed region
     assert "sgp1" not in plans["s-4vcpu-8gb"].regions  # sold out there
     assert "nyc3" in plans["s-4vcpu-8gb"].regions
+    assert plans["m-2vcpu-16gb"].regions == []  # listed only in the closed nyc2: nowhere
+    assert not regions["sgp1"].offers("s-4vcpu-8gb") and regions["nyc3"].offers("s-4vcpu-8gb")
     with pytest.raises(ValidationError):
         await client.create_instance(
             CreateRequest(

@@ -19,6 +19,7 @@ from providers.errors import (
     OutcomeUnknownError,
     QuotaError,
     RateLimitedError,
+    UnreadableAnswerError,
     ValidationError,
 )
 from providers.http import (
@@ -70,7 +71,7 @@ async def test_one_pooled_session_per_transport(transport: Transport) -> None:
 async def test_a_call_after_the_transport_closed_is_an_outage_never_sent(
     http: aioresponses, transport: Transport, do: DigitalOceanProvider
 ) -> None:
-    http.get(ACCOUNT, payload={"account": {}}, repeat=True)
+    http.get(ACCOUNT, payload={"account": {"uuid": "a1"}}, repeat=True)
     await transport.aclose()
     with pytest.raises(OutageError) as info:
         await do.validate_credentials()
@@ -85,7 +86,7 @@ async def test_clients_on_one_transport_send_through_its_session(
     do = DigitalOceanProvider(name="d", token="t", transport=transport)
     li = LinodeProvider(name="l", token="t", transport=transport)
     assert do.transport is li.transport is transport
-    http.get(ACCOUNT, payload={"account": {}})
+    http.get(ACCOUNT, payload={"account": {"uuid": "a1"}})
     http.get(PROFILE, payload={"username": "u"})
     await do.validate_credentials()
     session = transport.session()
@@ -99,7 +100,7 @@ async def test_clients_on_one_transport_send_through_its_session(
 
 async def test_a_client_without_a_transport_owns_and_closes_its_own(http: aioresponses) -> None:
     provider = DigitalOceanProvider(name="x", token="t")
-    http.get(ACCOUNT, payload={"account": {}})
+    http.get(ACCOUNT, payload={"account": {"uuid": "a1"}})
     await provider.validate_credentials()
     session = provider.transport.session()
     assert not session.closed
@@ -121,7 +122,7 @@ async def test_base_url_override_keeps_api_prefix(http: aioresponses, transport:
 
 
 async def test_bearer_auth_header(http: aioresponses, do: DigitalOceanProvider) -> None:
-    http.get(ACCOUNT, payload={"account": {}})
+    http.get(ACCOUNT, payload={"account": {"uuid": "a1"}})
     await do.validate_credentials()
     ((_, kwargs),) = sent(http, "GET")
     assert kwargs["headers"]["Authorization"] == f"Bearer {DO_TOKEN}"
@@ -264,7 +265,7 @@ async def test_429_short_retry_after_is_honoured_then_succeeds(
         payload={"id": "too_many_requests", "message": "API rate limit exceeded."},
         headers={"retry-after": "1"},
     )
-    http.get(ACCOUNT, payload={"account": {}})
+    http.get(ACCOUNT, payload={"account": {"uuid": "a1"}})
     await do.validate_credentials()
     assert len(sent(http, "GET")) == 2
 
@@ -288,7 +289,7 @@ async def test_get_retried_on_5xx_then_success(
 ) -> None:
     http.get(ACCOUNT, status=500, payload={"id": "server_error", "message": "Unexpected"})
     http.get(ACCOUNT, status=503, body="upstream down")
-    http.get(ACCOUNT, payload={"account": {"status": "active"}})
+    http.get(ACCOUNT, payload={"account": {"uuid": "a1", "status": "active"}})
     await do.validate_credentials()
     assert len(sent(http, "GET")) == 3
 
@@ -351,7 +352,7 @@ async def test_digitalocean_rate_budget_from_headers(
     assert do.rate_budget is None
     http.get(
         ACCOUNT,
-        payload={"account": {}},
+        payload={"account": {"uuid": "a1"}},
         headers={
             "ratelimit-limit": "5000",
             "ratelimit-remaining": "4816",
@@ -389,7 +390,11 @@ async def test_budget_is_per_account(http: aioresponses, transport: Transport) -
     assert a.api.account is a2.api.account
     assert a.api.account is not b.api.account
     assert a.api.account.limiter is a2.api.account.limiter
-    http.get(ACCOUNT, payload={}, headers={"ratelimit-remaining": "7", "ratelimit-limit": "10"})
+    http.get(
+        ACCOUNT,
+        payload={"account": {"uuid": "a1"}},
+        headers={"ratelimit-remaining": "7", "ratelimit-limit": "10"},
+    )
     await a.validate_credentials()
     assert a2.rate_budget is not None and a2.rate_budget.remaining == 7
     assert b.rate_budget is None
@@ -408,7 +413,7 @@ async def test_exhausted_budget_waits_for_reset(
     http: aioresponses, do: DigitalOceanProvider
 ) -> None:
     do.api.account.budget = RateBudget(limit=5000, remaining=0, reset_at=time.time() + 0.2)
-    http.get(ACCOUNT, payload={})
+    http.get(ACCOUNT, payload={"account": {"uuid": "a1"}})
     started = time.monotonic()
     await do.validate_credentials()
     assert time.monotonic() - started >= 0.15
@@ -419,7 +424,7 @@ async def test_exhausted_budget_far_reset_raises_without_sending(
     http: aioresponses, do: DigitalOceanProvider
 ) -> None:
     do.api.account.budget = RateBudget(limit=5000, remaining=0, reset_at=time.time() + 600)
-    http.get(ACCOUNT, payload={}, repeat=True)
+    http.get(ACCOUNT, payload={"account": {"uuid": "a1"}}, repeat=True)
     with pytest.raises(RateLimitedError) as info:
         await do.validate_credentials()
     assert info.value.retry_after is not None and info.value.retry_after > 500
@@ -510,3 +515,68 @@ async def test_logs_never_contain_secrets(
     assert caplog.records
     for secret in (password, DO_TOKEN, LI_TOKEN, "SECRETKEYMATERIAL", "chpasswd", "root:"):
         assert secret not in text
+
+
+# ------------------------------------------------------------------ odd answers (issue 19)
+
+
+@pytest.mark.parametrize("body", ["", "{}", '{"account": {}}', '{"account": null}', "[]"])
+async def test_a_do_account_answer_without_the_account_validates_nothing(
+    http: aioresponses, do: DigitalOceanProvider, body: str
+) -> None:
+    http.get(ACCOUNT, status=200, body=body, repeat=True)
+    with pytest.raises(UnreadableAnswerError) as info:
+        await do.validate_credentials()
+    assert "could not read" in info.value.user_message()
+    assert "unavailable" not in info.value.user_message()
+
+
+@pytest.mark.parametrize("body", ["", "{}", '{"username": null}', '{"data": []}'])
+async def test_a_linode_profile_without_a_username_validates_nothing(
+    http: aioresponses, li: LinodeProvider, body: str
+) -> None:
+    http.get(PROFILE, status=200, body=body, repeat=True)
+    with pytest.raises(UnreadableAnswerError):
+        await li.validate_credentials()
+
+
+async def test_a_not_json_2xx_read_is_unreadable_not_unreachable(
+    http: aioresponses, do: DigitalOceanProvider
+) -> None:
+    http.get(ACCOUNT, status=200, body="<html>hello</html>", repeat=True)
+    with pytest.raises(UnreadableAnswerError) as info:
+        await do.validate_credentials()
+    assert info.value.status == 200
+
+
+async def test_a_429_whose_reset_is_past_backs_off_by_the_floor(
+    http: aioresponses, do: DigitalOceanProvider
+) -> None:
+    past = str(int(time.time()) - 5)
+    http.get(
+        ACCOUNT,
+        status=429,
+        payload={"id": "too_many_requests", "message": "API rate limit exceeded."},
+        headers={"ratelimit-reset": past, "ratelimit-remaining": "0", "ratelimit-limit": "250"},
+        repeat=True,
+    )
+    with pytest.raises(RateLimitedError) as info:
+        await do.validate_credentials()
+    assert info.value.retry_after == 0.0  # "now", as the reset header says
+    # the wait stamina is given before the next attempt: never less than the floor
+    assert do.api._retry_hook(info.value) == DigitalOceanApi.rate_limit_floor >= 1.0
+
+
+async def test_a_429_retry_after_above_the_floor_is_honoured(
+    http: aioresponses, do: DigitalOceanProvider
+) -> None:
+    http.get(
+        ACCOUNT,
+        status=429,
+        payload={"id": "too_many_requests", "message": "API rate limit exceeded."},
+        headers={"Retry-After": "7", "ratelimit-reset": str(int(time.time()) - 5)},
+        repeat=True,
+    )
+    with pytest.raises(RateLimitedError) as info:
+        await do.validate_credentials()
+    assert do.api._retry_hook(info.value) == 7.0

@@ -226,6 +226,7 @@ async def test_plans_normalised(http: aioresponses, li: LinodeProvider) -> None:
         ),
     )
     http.get(f"{LI}/v4/regions?page=1&page_size=500", payload=page([]))
+    http.get(f"{LI}/v4/regions/availability?page=1&page_size=500", payload=page([]))
     (plan,) = await li.get_plans()
     assert (plan.id, plan.memory_mb, plan.disk_gb, plan.transfer_gb) == (
         "g6-nanode-1",
@@ -273,6 +274,7 @@ async def test_plans_carry_the_backups_add_on_price_by_region(
         ),
     )
     http.get(f"{LI}/v4/regions?page=1&page_size=500", payload=page([]))
+    http.get(f"{LI}/v4/regions/availability?page=1&page_size=500", payload=page([]))
     standard, edge = await li.get_plans()
     assert standard.backups is not None
     assert (standard.backups.monthly, standard.backups.hourly) == (Decimal("2.5"), Decimal("0.004"))
@@ -349,12 +351,54 @@ async def test_regions(http: aioresponses, li: LinodeProvider) -> None:
             ]
         ),
     )
+    http.get(f"{LI}/v4/regions/availability?page=1&page_size=500", payload=page([]))
     regions = await li.get_regions()
     assert [(r.id, r.name, r.available) for r in regions] == [
         ("us-east", "Newark, NJ", True),
         ("ap-west", "Mumbai", False),
     ]
     assert regions[0].features == ["Linodes", "Backups"]
+    assert regions[0].sold_out == [] and regions[0].offers("g6-nanode-1")
+
+
+def _region(rid: str, *caps: str) -> dict[str, Any]:
+    return {"id": rid, "label": rid, "status": "ok", "capabilities": ["Linodes", *caps]}
+
+
+def _type(tid: str, klass: str) -> dict[str, Any]:
+    return {"id": tid, "label": tid, "class": klass, "price": {"hourly": 1, "monthly": 500}}
+
+
+async def test_sold_out_pairs_from_every_page_of_the_availability(
+    http: aioresponses, li: LinodeProvider
+) -> None:
+    gpu, netint = "g1-gpu-rtx6000-1", "g1-accelerated-netint-vpu-t1u1-s"
+    regions = [
+        _region("us-east", "GPU Linodes"),
+        _region("eu-central", "GPU Linodes"),
+        _region("us-central", "NETINT Quadra T1U"),
+        _region("us-west"),
+    ]
+    http.get(f"{LI}/v4/regions?page=1&page_size=500", payload=page(regions), repeat=True)
+    types = [_type(gpu, "gpu"), _type(netint, "accelerated"), _type("g6-nanode-1", "nanode")]
+    http.get(f"{LI}/v4/linode/types?page=1&page_size=500", payload=page(types))
+    availability = f"{LI}/v4/regions/availability?page=%d&page_size=500"
+    first = [{"region": "us-east", "plan": gpu, "available": False}]
+    second = [
+        {"region": "eu-central", "plan": gpu, "available": True},
+        {"region": "us-central", "plan": netint, "available": True},
+    ]
+    for _ in range(2):  # read once for the plans and once for the regions
+        http.get(availability % 1, payload={"data": first, "page": 1, "pages": 2, "results": 3})
+        http.get(availability % 2, payload={"data": second, "page": 2, "pages": 2, "results": 3})
+    plans = {p.id: p for p in await li.get_plans()}
+    assert plans[gpu].regions == ["eu-central"]  # sold out in us-east (page 1)
+    # "accelerated" needs its region capability, as GPU and premium do
+    assert plans[netint].regions == ["us-central"]
+    assert plans["g6-nanode-1"].regions == ["us-east", "eu-central", "us-central", "us-west"]
+    by_id = {r.id: r for r in await li.get_regions()}
+    assert by_id["us-east"].sold_out == [gpu] and not by_id["us-east"].offers(gpu)
+    assert by_id["eu-central"].offers(gpu) and by_id["us-east"].offers("g6-nanode-1")
 
 
 async def test_stackscripts_with_udfs_and_bounded_filter(

@@ -40,7 +40,15 @@ class Target:
         self.hits.append(request.path)
         if self.redirect_to:
             raise web.HTTPFound(self.redirect_to)
-        return web.json_response({"account": {"status": "active", "internal": "db-password"}})
+        return web.json_response(
+            {
+                "account": {
+                    "uuid": "b6fr89dbf6d9156cace5f3c78dc9851d957381ef",
+                    "status": "active",
+                    "internal": "db-password",
+                }
+            }
+        )
 
 
 async def _serve(target: Target) -> web.AppRunner:

@@ -10,6 +10,8 @@ from aioresponses import aioresponses
 from providers.base import Provider
 from providers.cache import CatalogCache
 from providers.digitalocean import DigitalOceanProvider
+from providers.ec2 import Ec2Provider, parse_credentials
+from providers.errors import CredentialsError
 from providers.http import Transport
 from providers.linode import LinodeProvider
 from providers.models import CreateRequest
@@ -45,10 +47,32 @@ def test_build_provider_uses_the_transport_given(transport: Transport) -> None:
     assert do.transport is do.api.transport is transport
 
 
-@pytest.mark.parametrize("kind", ["aws", "gcp"])
-def test_known_but_unimplemented(kind: str) -> None:
+def test_known_but_unimplemented() -> None:
     with pytest.raises(UnsupportedProviderError, match="not supported yet"):
-        build_provider(kind, name="x", token="t", configuration=None)
+        build_provider("gcp", name="x", token="t", configuration=None)
+
+
+def test_ec2_credentials_are_one_sealed_token() -> None:
+    """An access key pair (and a role) travel as one token; a malformed one is a
+    credentials error that never repeats the secret."""
+    ec2 = build_provider(
+        "aws",
+        name="x",
+        token="AKIAEXAMPLE000000001:s3cret/Key+:arn:aws:iam::123456789012:role/vpsbot",
+        configuration={"region": "eu-west-1", "families": ["t3"]},
+    )
+    assert isinstance(ec2, Ec2Provider)
+    creds = ec2.api.credentials
+    assert (creds.access_key_id, creds.secret_access_key) == ("AKIAEXAMPLE000000001", "s3cret/Key+")
+    assert creds.role_arn == "arn:aws:iam::123456789012:role/vpsbot"
+    assert "s3cret" not in repr(creds)
+    assert ec2.api.home_region == "eu-west-1" and ec2.families == ["t3"]
+    pasted = parse_credentials("AKIAEXAMPLE000000001  s3cret/Key+")
+    assert pasted.secret_access_key == "s3cret/Key+" and pasted.role_arn is None
+    for bad in ("t", "AKIAEXAMPLE000000001:", "AKIAEXAMPLE000000001:x:not-an-arn"):
+        with pytest.raises(CredentialsError) as info:
+            parse_credentials(bad)
+        assert "x:not" not in info.value.message
 
 
 def test_unknown_type() -> None:
@@ -83,6 +107,7 @@ async def test_cached_provider_mirrors_inner() -> None:
 
 TYPES = re.compile(rf"^{re.escape(SANDBOX)}/linode/v4/linode/types\?.*")
 REGIONS = re.compile(rf"^{re.escape(SANDBOX)}/linode/v4/regions\?.*")
+AVAILABILITY = re.compile(rf"^{re.escape(SANDBOX)}/linode/v4/regions/availability\?.*")
 
 
 def types_read(http: aioresponses) -> list[object]:
@@ -105,6 +130,7 @@ async def test_catalogue_cached_and_rebuilt_on_version_change(http: aioresponses
     registry = ProviderRegistry(cache=CatalogCache())
     http.get(TYPES, payload={"data": [TYPE], "page": 1, "pages": 1}, repeat=True)
     http.get(REGIONS, payload={"data": [], "page": 1, "pages": 1}, repeat=True)
+    http.get(AVAILABILITY, payload={"data": [], "page": 1, "pages": 1}, repeat=True)
     first = registry_get(registry, "2024-01-01")
     assert registry_get(registry, "2024-01-01") is first
     await first.get_plans()

@@ -74,6 +74,8 @@ class ProviderFlow:
     deployment_hint: ClassVar[str]
     toggles: ClassVar[tuple[Toggle, ...]] = ()
     uses_vpc: ClassVar[bool] = False
+    #: the provider sells a backups add-on (the Backups option is offered)
+    backups: ClassVar[bool] = True
     #: under the root password field of the config step
     password_hint: ClassVar[str] = (
         "Leave blank to have a strong one generated and shown to you once."

@@ -306,6 +306,9 @@ async def test_plans_import_set_enable_disable_list(cli: Cli) -> None:
     first = await cli("plans", "import", "--provider", "do", "--markup-percent", "20")
     assert first.code == 0, first.err
     assert f"imported {len(sizes)} plan(s)" in first.out
+    # a size whose regions are all closed: stored, said, and offered nowhere
+    assert "1 plan(s) skipped: no region can run them now" in first.out
+    assert first.out.rstrip().endswith("not offered: m-2vcpu-16gb")
     second = await cli("plans", "import", "--provider", "do", "--markup-percent", "20")
     assert second.code == 0, second.err
     assert first.err == second.err == ""
@@ -454,11 +457,16 @@ async def test_serve_with_sandbox_starts_registers_and_stops_cleanly(
         finally:
             await conn.close()
         assert [(p["name"], p["type"]) for p in providers] == [
+            ("sandbox-aws", "aws"),
             ("sandbox-digitalocean", "digitalocean"),
             ("sandbox-linode", "linode"),
         ]
         assert all(p["plans"] > 0 for p in providers)
-        assert all(f"127.0.0.1:{sandbox_port}" in p["configuration"] for p in providers)
+        # the EC2 sandbox (moto behind its own front) listens two ports up
+        ports = [sandbox_port + 2, sandbox_port, sandbox_port]
+        assert all(
+            f"127.0.0.1:{at}" in p["configuration"] for p, at in zip(providers, ports, strict=True)
+        )
     finally:
         if proc.returncode is None:
             proc.send_signal(signal.SIGTERM)
@@ -563,6 +571,49 @@ async def test_a_bad_token_names_the_api_the_status_and_its_message(cli: Cli) ->
     assert "Unable to authenticate you" in line  # DigitalOcean's own words
     assert line.endswith("(the token is wrong, expired or lacks read/write scope)")
     assert "administrator" not in line and bad not in run.err
+
+
+@pytest.mark.parametrize("body", ["empty", "object"])
+async def test_a_200_without_an_account_is_no_validation(cli: Cli, body: str) -> None:
+    cli.sandbox.inject("digitalocean", path="/v2/account", body=body, count=0)
+    run = await cli(
+        "provider",
+        "add",
+        "--type",
+        "digitalocean",
+        "--name",
+        "do",
+        "--api-url",
+        cli.sandbox.digitalocean_url,
+        stdin=cli.sandbox.tokens["digitalocean"] + "\n",
+    )
+    assert run.code == 1 and "validated" not in run.out
+    [line] = run.err_lines
+    api = cli.sandbox.digitalocean_url.rstrip("/")
+    assert line.startswith(
+        f"vpsbot: error: the DigitalOcean API at {api} answered something vpsbot could not read"
+    )
+    assert "cannot reach" not in line
+    assert await cli.fetch("SELECT name FROM service_providers") == []
+
+
+async def test_a_bare_status_answer_says_the_status_once(cli: Cli) -> None:
+    cli.sandbox.inject("linode", path="/v4/profile", body="html", status=502, count=0)
+    run = await cli(
+        "provider",
+        "add",
+        "--type",
+        "linode",
+        "--name",
+        "li",
+        "--api-url",
+        cli.sandbox.linode_url,
+        stdin=cli.sandbox.tokens["linode"] + "\n",
+    )
+    assert run.code == 1
+    [line] = run.err_lines
+    assert "answered HTTP 502 Bad Gateway" in line
+    assert line.count("502") == 1 and "<" not in line
 
 
 async def test_an_unreachable_database_names_database_url(cli: Cli) -> None:

@@ -316,3 +316,27 @@ async def test_socket_mode_requests_get_the_same_request_context(
     assert len(record.request_id) == 16
     assert (record.workspace, record.user) == (TEAM, USER)
     assert _sample("vpsbot_slack_ack_seconds_count", "command") == acks + 1
+
+
+async def test_the_root_page_says_where_to_go(services: Services) -> None:
+    """A person who opens vpsbot's address in a browser is told where to go, not a 404:
+    the playground when it runs, else Slack."""
+    bolt = AsyncApp(signing_secret=SECRET, client=services.slack)
+    pages: dict[str, str] = {}
+    for name, url in (("playground", "http://127.0.0.1:3002/"), ("slack", None)):
+        port = _free_port()
+        serving = await http.start_serving(
+            services, bolt, host="127.0.0.1", port=port, playground_url=url
+        )
+        try:
+            async with (
+                aiohttp.ClientSession() as client,
+                client.get(f"http://127.0.0.1:{port}/") as resp,
+            ):
+                assert resp.status == 200 and resp.content_type == "text/html"
+                pages[name] = await resp.text()
+        finally:
+            await serving.stop()
+    assert '<a href="http://127.0.0.1:3002/">http://127.0.0.1:3002/</a>' in pages["playground"]
+    assert "/vps help" in pages["slack"] and "3002" not in pages["slack"]
+    assert "install" not in pages["slack"]  # single-token mode has no install page

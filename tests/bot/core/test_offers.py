@@ -11,6 +11,9 @@ from bot.core.offers import OfferCache
 from db.engine import Database
 from db.repo import plans, providers
 
+#: A plan runs somewhere: without regions it is offered nowhere.
+REGIONS = {"regions": ["nyc3"]}
+
 
 async def _until(predicate, timeout: float = 5.0) -> None:  # type: ignore[no-untyped-def]
     for _ in range(int(timeout / 0.01)):
@@ -24,7 +27,7 @@ async def test_cached_until_a_change_is_committed_anywhere(db: Database) -> None
     async with db.session() as session, session.begin():
         row = await providers.add(session, name="do", type="digitalocean", api_key_encrypted="x")
         await plans.upsert(
-            session, row.id, [plans.PlanInput("s-1", "s-1", Decimal(6), Decimal(1), {})]
+            session, row.id, [plans.PlanInput("s-1", "s-1", Decimal(6), Decimal(1), REGIONS)]
         )
     cache = OfferCache(db)
     await cache.start()
@@ -81,3 +84,25 @@ async def test_concurrent_misses_share_one_query(db: Database) -> None:
     finally:
         plans_repo.list_offered = original  # type: ignore[assignment]
         await cache.stop()
+
+
+async def test_a_plan_no_region_runs_is_offered_nowhere_and_named(db: Database) -> None:
+    async with db.session() as session, session.begin():
+        row = await providers.add(
+            session, name="nowhere", type="linode", api_key_encrypted="ciphertext"
+        )
+        await plans.upsert(
+            session,
+            row.id,
+            [
+                plans.PlanInput("runs", "runs", Decimal(6), Decimal(1), REGIONS),
+                plans.PlanInput("sold-out", "sold-out", Decimal(6), Decimal(1), {"regions": []}),
+                plans.PlanInput("unknown", "unknown", Decimal(6), Decimal(1), {"vcpus": 1}),
+                plans.PlanInput("odd", "odd", Decimal(6), Decimal(1), {"regions": "nyc3"}),
+                plans.PlanInput("free", "free", Decimal(0), Decimal(0), {"regions": []}),
+            ],
+        )
+    async with db.session() as session:
+        assert [p.provider_plan_id for p in await plans.list_offered(session, row.id)] == ["runs"]
+        # unpriced ones are named by plans.unpriced already
+        assert await plans.regionless(session, row.id) == ["odd", "sold-out", "unknown"]

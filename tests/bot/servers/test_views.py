@@ -192,7 +192,7 @@ def test_list_state_survives_hostile_input() -> None:
         "",
         "[]",
         "{",
-        '{"p": "aws", "s": "hacked", "t": 5, "o": "9"}',
+        '{"p": "gcp", "s": "hacked", "t": 5, "o": "9"}',
         '{"o": -3}',
         json.dumps({"o": 10**12}),
     ):

@@ -282,6 +282,9 @@ def test_make_run_without_slack_serves_the_playground(
     create = at_step(page, "plan")
     expect(create.locator(".modal-tag")).to_have_text("playground")
     expect(field(create, "label").locator("input")).to_have_value("web-1")
+    # three sandbox clouds now (EC2 first by name): DigitalOcean is chosen
+    choose(create, "provider", "digitalocean")
+    expect(field(create, "plan")).to_contain_text("s-1vcpu-1gb", timeout=10_000)
     choose(create, "plan", "s-1vcpu-1gb")  # a dispatch action: the regions follow the plan
     expect(field(create, "region").locator("select")).to_be_visible()
     choose(create, "region", "nyc3")

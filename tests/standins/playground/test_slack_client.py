@@ -19,6 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from standins.playground.slack_api import SlackStandIn
 from standins.playground.slack_client import AckTimeout, Response, SlackSender, sign, state_value
+from standins.playground.view_acks import SlackRefusedAck
 
 SECRET = "test-signing-secret"
 TOKEN = "xoxb-test-token"
@@ -113,6 +114,9 @@ def build_app(api: SlackStandIn, seen: Seen) -> AsyncApp:
         label = view["state"]["values"]["label"]["value"]["value"]
         if not label:
             await ack(response_action="errors", errors={"label": "A label is required"})
+        elif label == "errors-off-input":
+            # keyed to a block that is not an input of the view: Slack refuses it
+            await ack(response_action="errors", errors={"summary": "Over budget"})
         else:
             await ack()
 
@@ -288,6 +292,27 @@ async def test_block_action_in_a_view_uses_the_stand_ins_view(harness: Harness) 
     (action,) = body["actions"]
     assert action["type"] == "static_select"
     assert action["selected_option"]["value"] == "g6-nanode-1"
+
+
+async def test_errors_keyed_off_an_input_block_fail_loudly(harness: Harness) -> None:
+    api, slack = harness.api, harness.slack
+    await slack.command("/vps", "create")
+    view_id = (await api.wait_for_call("views.open")).response["view"]["id"]
+    values = {
+        "label": {"value": state_value.plain_text("errors-off-input")},
+        "region": {"pick": state_value.external_select("eu-central")},
+    }
+    with pytest.raises(
+        SlackRefusedAck, match=r"\['summary'\].*input blocks: \['label', 'region'\]"
+    ):
+        await slack.view_submission(view_id, values)
+    with pytest.raises(SlackRefusedAck):  # not applying the ack does not hide it
+        await slack.view_submission(view_id, values, apply_to_api=False)
+    with pytest.raises(SlackRefusedAck):  # nor does applying it by hand
+        api.apply_view_submission_ack(
+            view_id, {"response_action": "errors", "errors": {"summary": "x"}}
+        )
+    assert api.is_open(view_id)
 
 
 async def test_view_submission_round_trip(harness: Harness) -> None:

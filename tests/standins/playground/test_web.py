@@ -149,6 +149,8 @@ def build_bolt(playground: Playground, seen: Seen) -> AsyncApp:
         label = view["state"]["values"]["label"]["label"]["value"]
         if not label:
             await ack(response_action="errors", errors={"label": "A label is required"})
+        elif label == "off-input":  # errors keyed to no input block: Slack refuses it
+            await ack(response_action="errors", errors={"summary": "Over budget"})
         else:
             await ack()
 
@@ -341,6 +343,17 @@ async def test_modal_errors_push_and_back(harness: Harness) -> None:
     _, result = await harness.post("submit", {"user": ADA, "view_id": view_id, "state": typed})
     assert result == {"ok": True, "status": 200, "response_action": None}
     assert (await harness.state(ADA))["modal"] is None
+
+
+async def test_errors_slack_would_refuse_read_like_slack(harness: Harness) -> None:
+    await harness.post("command", {"user": ADA, "text": "/vps form"})
+    view_id = (await harness.state(ADA))["modal"]["view"]["id"]
+    off = {"label": {"label": {"type": "plain_text_input", "value": "off-input"}}}
+    _, result = await harness.post("submit", {"user": ADA, "view_id": view_id, "state": off})
+    assert result == {"ok": False, "status": 200, "error": "invalid_response"}
+    modal = (await harness.state(ADA))["modal"]
+    assert modal["view"]["id"] == view_id and modal["errors"] == {}  # nothing shown at a field
+    assert modal["notice"] == "We had some trouble connecting. Try again?"
 
 
 async def test_state_waits_for_a_change(harness: Harness) -> None:
