@@ -60,7 +60,10 @@ def nearest_plan(chosen: PlanChoice, plans: Sequence[PlanChoice]) -> PlanChoice 
 
 
 def _city(region: Region) -> str:
-    return fold(re.split(r"[,(]| \d", region.name)[0])
+    """The city a region is in, as its name says: "Frankfurt 1", "Frankfurt, DE",
+    "Europe (Frankfurt)" all read "frankfurt"."""
+    inner = re.search(r"\(([^)]+)\)", region.name)
+    return fold(re.split(r"[,(]| \d", inner.group(1) if inner else region.name)[0])
 
 
 def nearest_region(

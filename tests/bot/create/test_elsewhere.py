@@ -162,3 +162,13 @@ def test_the_blocks_say_where_and_how_much_and_switch_in_a_click() -> None:
     assert "*prod*" not in line["text"]["text"]  # escaped: a provider name is not mrkdwn
     assert line["accessory"]["action_id"] == SWITCH_ACTION
     assert line["accessory"]["value"] == switch_value(item) == "p-li|standard-1|eu-central"
+
+
+def test_a_city_in_parentheses_is_the_same_city() -> None:
+    plan = _plan("p", 1, 2, 50, "10.00", regions=("eu-west-1", "eu-central-1"))
+    aws = [
+        Region(id="eu-west-1", name="Europe (Ireland)"),
+        Region(id="eu-central-1", name="Europe (Frankfurt)"),
+    ]
+    found = nearest_region(FRANKFURT, plan, aws)
+    assert found is not None and found.id == "eu-central-1"
