@@ -71,7 +71,7 @@ def nearest_region(
 ) -> Region | None:
     """Where ``plan`` runs nearest to ``here``: same city, else same country, else the
     cheapest region it runs in (the cheapest within each tier too)."""
-    runs = [r for r in regions if r.available and r.id in plan.regions]
+    runs = [r for r in regions if plan.runs_in(r)]  # open, listed, not sold out
     if not runs:
         return None
     by_price = sorted(runs, key=lambda r: (plan.monthly_in(r.id), r.id))

@@ -43,9 +43,10 @@ async def switch_provider(
     data, row, _ = await catalog.gather(services, draft, "plan", team_id=team_id)
     if row is not None:
         catalog.prefetch(services, row)
-    if data.plan is None:
+    chosen = data.plan
+    if chosen is None:
         draft.plan_id = draft.region = None
-    elif data.plan.regions and draft.region not in data.plan.regions:
+    elif not any(r.id == draft.region and chosen.runs_in(r) for r in data.regions):
         draft.region = None
     await save_draft(services, state, "plan")
     shown = with_provider_block(render("plan", data), draft.provider_id or "")

@@ -149,7 +149,7 @@ async def first_open_step(
         draft.region = None
         return "plan", data
     data, _, _ = await catalog.gather(services, draft, "review", team_id=team, rows=rows)
-    if draft.region not in {r.id for r in data.regions if r.available}:
+    if not any(r.id == draft.region and plan.runs_in(r) for r in data.regions):
         draft.region = None
         return "plan", await _plan_data(services, state, rows)
     if provider.label_error(draft.label):

@@ -172,3 +172,13 @@ def test_a_city_in_parentheses_is_the_same_city() -> None:
     ]
     found = nearest_region(FRANKFURT, plan, aws)
     assert found is not None and found.id == "eu-central-1"
+
+
+def test_a_region_where_the_plan_is_sold_out_is_never_picked() -> None:
+    plan = _plan("standard-1", 1, 2, 50, "10.00", regions=("eu-central", "de-ber"))
+    regions = [
+        Region(id="eu-central", name="Frankfurt, DE", country="de", sold_out=["standard-1"]),
+        Region(id="de-ber", name="Berlin, DE", country="de"),
+    ]
+    found = nearest_region(FRANKFURT, plan, regions)
+    assert found is not None and found.id == "de-ber"
