@@ -58,7 +58,8 @@ pytest: $(STAMP)
 ## screenshots: retake README's playground screenshots (docs/screenshots) with the browser test
 screenshots: $(STAMP)
 	VPSBOT_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q \
-		tests/standins/playground/test_browser.py -k make_run_without_slack
+		tests/standins/playground/test_browser.py tests/standins/playground/test_browser_charts.py \
+		-k "make_run_without_slack or graphs_and_home"
 
 sandbox: $(RUN_STAMP)
 	$(BIN)/vpsbot sandbox

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Sequence
+from datetime import datetime
 from typing import ClassVar
 
 from providers.models import (
@@ -15,6 +16,7 @@ from providers.models import (
     Instance,
     Plan,
     Region,
+    ServerMetrics,
     SSHKey,
 )
 
@@ -44,6 +46,9 @@ class Capabilities:
         list_page_size: int = 100,
         credential_hint: str = "",
         backups: bool = True,
+        metrics: bool = False,
+        metrics_need_agent: bool = False,
+        metrics_agent_hint: str = "",
     ) -> None:
         self.display_name = display_name
         #: what the admin's token field asks for, when it is more than one API token
@@ -65,6 +70,12 @@ class Capabilities:
         self.private_ip = private_ip
         self.root_password = root_password
         self.actions = tuple(actions)
+        #: :meth:`Provider.get_metrics` answers (CPU, network, disk graphs)
+        self.metrics = metrics
+        #: only servers running the cloud's monitoring agent have metrics
+        self.metrics_need_agent = metrics_need_agent
+        #: how to get the agent onto a server that lacks it (shown to people)
+        self.metrics_agent_hint = metrics_agent_hint
 
 
 class Provider(abc.ABC):
@@ -144,6 +155,14 @@ class Provider(abc.ABC):
 
     @abc.abstractmethod
     async def get_action(self, instance_id: str, action_id: str) -> ActionResult: ...
+
+    async def get_metrics(self, instance_id: str, start: datetime, end: datetime) -> ServerMetrics:
+        """The server's CPU, network and disk series between ``start`` and ``end``.
+
+        Only for providers whose ``capabilities.metrics`` is true: the others have
+        nothing to read, and asking them is a programming error.
+        """
+        raise NotImplementedError(f"{self.type} publishes no metrics")
 
     @abc.abstractmethod
     async def delete_instance(self, instance_id: str) -> None: ...

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlsplit
 
 from providers.base import ACTIONS, Capabilities
+from providers.digitalocean_metrics import droplet_metrics
 from providers.errors import OutcomeUnknownError, ProviderError, ValidationError
 from providers.http import JsonApi, path_template, resolve_lost_create, unique_by
 from providers.http_provider import HttpProvider, integer_id
@@ -30,6 +31,7 @@ from providers.models import (
     Plan,
     Region,
     RegionPrice,
+    ServerMetrics,
     SSHKey,
 )
 from providers.passwords import strength_error
@@ -261,6 +263,14 @@ class DigitalOceanProvider(HttpProvider):
         private_ip=False,
         root_password=True,
         actions=ACTIONS,
+        metrics=True,
+        metrics_need_agent=True,
+        # there is no API to add it to a running droplet: it is installed on the server
+        metrics_agent_hint=(
+            "Install DigitalOcean's metrics agent on the server: "
+            "`curl -sSL https://repos.insights.digitalocean.com/install.sh | sudo bash` "
+            "(droplets created with Monitoring ticked have it)."
+        ),
     )
 
     #: Seconds between by-tag lookups after a lost create (tests set 0).
@@ -571,6 +581,11 @@ class DigitalOceanProvider(HttpProvider):
         if tag:
             instances = [i for i in instances if tag in i.tags]
         return instances
+
+    async def get_metrics(self, instance_id: str, start: datetime, end: datetime) -> ServerMetrics:
+        """CPU and public bandwidth from the Monitoring API (see
+        :mod:`providers.digitalocean_metrics`); needs the droplet's agent."""
+        return await droplet_metrics(self.api, instance_id, start, end)
 
     def _action(self, raw: Any, action: str | None = None) -> ActionResult:
         if not isinstance(raw, dict) or raw.get("id") is None:

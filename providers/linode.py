@@ -23,6 +23,7 @@ from providers.base import ACTIONS, Capabilities
 from providers.errors import OutcomeUnknownError, ProviderError, ValidationError
 from providers.http import JsonApi, path_template, resolve_lost_create, unique_by
 from providers.http_provider import HttpProvider, integer_id
+from providers.linode_metrics import linode_metrics
 from providers.models import (
     ActionResult,
     CreateRequest,
@@ -34,6 +35,7 @@ from providers.models import (
     Region,
     RegionPrice,
     ScriptField,
+    ServerMetrics,
     SSHKey,
 )
 from providers.passwords import generate_password, strength_error
@@ -315,6 +317,7 @@ class LinodeProvider(HttpProvider):
         # Linode has no power cycle; the client maps one to a reboot if asked,
         # but the bot does not offer it
         actions=tuple(a for a in ACTIONS if a != "power_cycle"),
+        metrics=True,
     )
 
     #: StackScript owners listed besides the account's own ("linode" = official).
@@ -636,6 +639,10 @@ class LinodeProvider(HttpProvider):
             raise self.api.odd_answer("a Linode without an id")
         with self._reading("a Linode"):
             return self._instance(body)
+
+    async def get_metrics(self, instance_id: str, start: datetime, end: datetime) -> ServerMetrics:
+        """CPU, network and disk I/O from ``/stats`` (see :mod:`providers.linode_metrics`)."""
+        return await linode_metrics(self.api, instance_id, start, end)
 
     async def list_instances(self, *, tag: str | None = None) -> list[Instance]:
         raws = await self.api.get_all("/v4/linode/instances", filter={"tags": tag} if tag else None)

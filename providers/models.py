@@ -18,11 +18,13 @@ __all__ = [
     "Image",
     "Instance",
     "InstanceStatus",
+    "MetricSeries",
     "Plan",
     "Region",
     "RegionPrice",
     "SSHKey",
     "ScriptField",
+    "ServerMetrics",
     "version_key",
 ]
 
@@ -265,3 +267,36 @@ class ActionResult(_Model):
     def finished(self) -> bool:
         """Nothing more will happen to this action (done, failed or canceled)."""
         return self.status in ("completed", "errored", "canceled")
+
+
+class MetricSeries(_Model):
+    """One measured quantity over time, as the provider answered it.
+
+    ``points`` are (unix seconds, value) in time order; a stretch the provider has
+    no reading for is simply absent (a gap), never filled in.
+    """
+
+    name: str  # "cpu" | "net_in" | "net_out" | "disk_io"
+    label: str  # what a person reads: "CPU", "Network in", ...
+    unit: str  # "%" | "B/s" | "blocks/s"
+    points: list[tuple[float, float]] = Field(default_factory=list)
+
+
+class ServerMetrics(_Model):
+    """A server's recent graphs: one :class:`MetricSeries` per metric the cloud has.
+
+    ``agent_missing``: the cloud only measures servers running its monitoring agent
+    (DigitalOcean) and this one answered nothing, so there is nothing to draw until
+    the agent is installed.
+    """
+
+    provider: str
+    instance_id: str
+    start: datetime
+    end: datetime
+    series: list[MetricSeries] = Field(default_factory=list)
+    agent_missing: bool = False
+
+    def get(self, name: str) -> MetricSeries | None:
+        """The series called ``name``, if the provider has it."""
+        return next((s for s in self.series if s.name == name), None)

@@ -15,6 +15,7 @@ import builtins
 import hashlib
 import json
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
 from providers.base import Capabilities, Provider
@@ -33,6 +34,7 @@ from providers.models import (
     Instance,
     Plan,
     Region,
+    ServerMetrics,
     SSHKey,
 )
 
@@ -278,6 +280,10 @@ class CachedProvider(Provider):
 
     async def delete_instance(self, instance_id: str) -> None:
         await self.inner.delete_instance(instance_id)
+
+    async def get_metrics(self, instance_id: str, start: datetime, end: datetime) -> ServerMetrics:
+        """Not cached here: the graphs keep their drawn charts (bot.servers.graphs)."""
+        return await self.inner.get_metrics(instance_id, start, end)
 
     async def aclose(self) -> None:
         await self.inner.aclose()

@@ -31,6 +31,7 @@ def test_manifest_declares_what_the_bot_uses() -> None:
     assert events["request_url"].endswith("/slack/events")
     assert "app_home_opened" in events["bot_events"]
     assert "usergroups:read" in scopes
+    assert "files:write" in scopes  # charts: external upload, shown with slack_file
 
 
 def test_an_oauth_install_asks_for_the_manifests_scopes() -> None:

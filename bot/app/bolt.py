@@ -56,7 +56,14 @@ NOT_INSTALLED = (
 #: What an install asks for: manifest.yml's bot scopes, exactly (a test compares
 #: them), so a workspace installed through /slack/install can do what the manifest
 #: promises, e.g. read an approver user group.
-BOT_SCOPES = ("commands", "chat:write", "chat:write.public", "users:read", "usergroups:read")
+BOT_SCOPES = (
+    "commands",
+    "chat:write",
+    "chat:write.public",
+    "users:read",
+    "usergroups:read",
+    "files:write",
+)
 
 log = logging.getLogger("bot.bolt")
 

@@ -154,6 +154,16 @@ class Services:
     create_channels: TtlCache[str, tuple[str, ...]] = field(
         default_factory=lambda: TtlCache(maxsize=4096, ttl=30), repr=False
     )
+    #: drawn server graphs by (server id, window), reused a few minutes
+    #: (bot/servers/graphs.py): reopening the details does not ask the cloud again
+    server_charts: TtlCache[tuple[Any, str], Any] = field(
+        default_factory=lambda: TtlCache(maxsize=512, ttl=300), repr=False
+    )
+    #: drawn spend charts by (team, user): (the figures drawn, Slack file id, chart),
+    #: reused while the figures hold (bot/home/charts.py)
+    spend_charts: TtlCache[tuple[str, str], Any] = field(
+        default_factory=lambda: TtlCache(maxsize=4096, ttl=600), repr=False
+    )
     #: OAuth mode: every workspace's installation (None in single-token mode)
     installations: SealedInstallationStore | None = None
     #: what features that show servers or requests elsewhere (the Home tab) want to

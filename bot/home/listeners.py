@@ -23,7 +23,7 @@ from bot.core.slack import Subcommand, answer, first_action, slack_error, team_a
 from bot.create import catalog, channels
 from bot.create.draft import generate_label
 from bot.create.render import first_view
-from bot.home import service
+from bot.home import charts, service
 from bot.home.views import HOME_CREATE, HOME_DETAILS, HOME_REFRESH, cost_blocks, home_view
 from bot.servers import service as servers
 from bot.servers.views import details_message
@@ -43,8 +43,11 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-async def publish_home(services: Services, team_id: str, user_id: str) -> bool:
-    """Render and publish ``user_id``'s Home tab; False when Slack refused."""
+async def publish_home(
+    services: Services, team_id: str, user_id: str, *, draw_chart: bool = False
+) -> bool:
+    """Render and publish ``user_id``'s Home tab; False when Slack refused. The spend
+    chart follows (:mod:`bot.home.charts`): drawn when ``draw_chart``, else kept."""
     client = await services.slack_for(team_id)
     if client is None:
         log.info("Home of %s not published: workspace %s is not installed", user_id, team_id)
@@ -55,6 +58,7 @@ async def publish_home(services: Services, team_id: str, user_id: str) -> bool:
     except SlackApiError as exc:
         log.warning("views.publish for %s failed: %s", user_id, slack_error(exc))
         return False
+    charts.spawn_home(services, team_id, user_id, data, draw=draw_chart)
     return True
 
 
@@ -64,7 +68,7 @@ async def home_opened(event: dict[str, Any], context: AsyncBoltContext, services
         return
     team_id, user_id = team_and_user(context)
     if user_id:
-        await publish_home(services, team_id, user_id)
+        await publish_home(services, team_id, user_id, draw_chart=True)
 
 
 async def refresh_clicked(
@@ -72,7 +76,7 @@ async def refresh_clicked(
 ) -> None:
     await ack()
     team_id, user_id = team_and_user(context)
-    await publish_home(services, team_id, user_id)
+    await publish_home(services, team_id, user_id, draw_chart=True)
 
 
 async def create_clicked(
@@ -162,6 +166,7 @@ async def cost_command(
         text=f"Your spend this month: ${report.mine.month_to_date:,.2f}",
         blocks=cost_blocks(report),
     )
+    await charts.follow_cost(services, client, respond, team_id, user_id, report)
 
 
 SUBCOMMANDS: dict[str, Subcommand] = {"cost": cost_command}

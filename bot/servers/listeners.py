@@ -29,7 +29,7 @@ from bot.core.slack import (
     say,
     team_and_user,
 )
-from bot.servers import operations
+from bot.servers import graphs, operations
 from bot.servers import service as servers
 from bot.servers.modal_listeners import (
     delete_submitted,
@@ -175,6 +175,7 @@ async def show_command(
         return
     text, blocks = message
     await ack(response_type="ephemeral", text=text, blocks=blocks)
+    await graphs.post_graphs(services, client, respond, team_id, str(found[0]))
 
 
 SUBCOMMANDS: dict[str, Subcommand] = {"list": list_command, "show": show_command}
@@ -235,8 +236,10 @@ async def show_details(
     context: AsyncBoltContext,
     respond: AsyncRespond,
     services: Services,
+    client: AsyncWebClient | None = None,
 ) -> None:
-    """Details (or Refresh): the server's message, with the buttons the user may press."""
+    """Details (or Refresh): the server's message, with the buttons the user may press;
+    Details then adds its graphs (:mod:`bot.servers.graphs`) in a message below."""
     await ack()
     team_id, user_id = team_and_user(context)
     action = first_action(body)
@@ -252,6 +255,8 @@ async def show_details(
         response_type="ephemeral",
         replace_original=action.get("action_id") == ACTION_REFRESH,
     )
+    if action.get("action_id") == ACTION_DETAILS:
+        await graphs.post_graphs(services, client, respond, team_id, str(action.get("value")))
 
 
 async def direct_action(
@@ -310,6 +315,7 @@ def register(app: AsyncApp) -> None:
     app.action(re.compile(f"^({ACTION_LIST_PREV}|{ACTION_LIST_NEXT})$"))(page)
     app.action(re.compile(f"^({ACTION_DETAILS}|{ACTION_REFRESH})$"))(show_details)
     app.action(_DIRECT)(direct_action)
+    app.action(re.compile(f"^{graphs.ACTION_GRAPH_WINDOW}_"))(graphs.window_clicked)
     app.action(ACTION_DELETE)(open_delete)
     app.action(ACTION_RESIZE)(open_resize)
     app.action(ACTION_REBUILD)(open_rebuild)

@@ -33,6 +33,8 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from standins.playground.files import SlackFiles
+
 from .view_acks import check_view_submission_ack
 
 __all__ = [
@@ -335,6 +337,8 @@ class SlackStandIn:
         #: the app-level token must also be in ``valid_tokens``
         self.socket_url: str | None = None
         self._init_strictness()
+        #: external uploads (files.getUploadURLExternal / completeUploadExternal)
+        self.files = SlackFiles(self)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -342,6 +346,22 @@ class SlackStandIn:
         """Serve the Web API (``/api/{method}``) and response_urls from ``app``."""
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/response/{response_id}", self._handle_response_url)
+        self.files.add_routes(app)
+
+    def register_method(self, method: str, handler: Callable[[JSON], JSON]) -> None:
+        """Answer Web API ``method`` with ``handler(args)`` (a module of its own, e.g.
+        :mod:`standins.playground.files`); it may raise :meth:`api_error`."""
+        self._handlers[method] = handler
+
+    @staticmethod
+    def api_error(error: str) -> Exception:
+        """The ``{"ok": false, "error": error}`` answer, for registered handlers to raise."""
+        return _ApiError(error)
+
+    @property
+    def caller_token(self) -> str | None:
+        """The token of the Web API call being answered."""
+        return self._caller
 
     async def start(
         self,
@@ -773,6 +793,8 @@ class SlackStandIn:
             status, body = 404, "no_service"
         elif target.uses >= _RESPONSE_URL_MAX_USES:
             status, body = 404, "used_url"
+        elif self.files.block_problems(payload.get("blocks"), "/blocks"):
+            status, body = 404, json.dumps({"ok": False, "error": "invalid_blocks"})
         else:
             target.uses += 1
             status, body = 200, "ok"
@@ -868,6 +890,7 @@ class SlackStandIn:
     def _check_message_content(self, args: JSON, *, require_content: bool = True) -> None:
         if "blocks" in args and args["blocks"] not in (None, ""):
             problems = _block_problems(args["blocks"], limit=_MAX_MESSAGE_BLOCKS, pointer="/blocks")
+            problems += self.files.block_problems(args["blocks"], "/blocks")
             if problems:
                 raise _ApiError("invalid_blocks", messages=problems)
         if len(str(args.get("text") or "")) > _MAX_MESSAGE_TEXT:
@@ -889,6 +912,7 @@ class SlackStandIn:
         problems += _block_problems(
             view.get("blocks"), limit=_MAX_VIEW_BLOCKS, pointer="/view/blocks"
         )
+        problems += self.files.block_problems(view.get("blocks"), "/view/blocks")
         if kind == "modal":
             title = _text_of(view.get("title"))
             if not title:

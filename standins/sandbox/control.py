@@ -113,7 +113,11 @@ def control_routes(sb: Sandbox) -> list[web.RouteDef]:
             tag = body.get("tag")
             status = body.get("status", "running")
             result["ids"] = sb.seed_instances(
-                provider, n, tag=str(tag) if tag else None, status=str(status)
+                provider,
+                n,
+                tag=str(tag) if tag else None,
+                status=str(status),
+                monitoring=body.get("monitoring", True) is not False,
             )
         return web.json_response(result, status=201)
 

@@ -21,6 +21,7 @@ from standins.sandbox.common import PAGING, TOKEN, ApiError, Paging
 from standins.sandbox.digitalocean import DigitalOceanAPI
 from standins.sandbox.faults import PROVIDERS, Fault, FaultSet
 from standins.sandbox.linode import LinodeAPI
+from standins.sandbox.metrics import MetricsAPI
 from standins.sandbox.ratelimit import Budget, Verdict
 from standins.sandbox.state import DOState, LinodeState
 
@@ -248,12 +249,20 @@ class Sandbox:
         )
 
     def seed_instances(
-        self, provider: str, n: int, *, tag: str | None = None, status: str = "running"
+        self,
+        provider: str,
+        n: int,
+        *,
+        tag: str | None = None,
+        status: str = "running",
+        monitoring: bool = True,
     ) -> list[str]:
-        """Create ``n`` ready servers at once (no lifecycle); their ids."""
+        """Create ``n`` ready servers at once (no lifecycle); their ids.
+        ``monitoring=False``: droplets without DigitalOcean's metrics agent."""
         native = _native_status(provider, status)
         if provider == "digitalocean":
-            return [str(i) for i in self.do.seed(n, tag=tag, status=native)]
+            seeded = self.do.seed(n, tag=tag, status=native, monitoring=monitoring)
+            return [str(i) for i in seeded]
         if provider == "linode":
             return [str(i) for i in self.linode.seed(n, tag=tag, status=native)]
         raise ValueError(f"unknown provider {provider!r}")
@@ -331,6 +340,7 @@ class Sandbox:
         self._linode_api = LinodeAPI(self.linode, self.create_budget)
         app.add_routes(self._do_api.routes())
         app.add_routes(self._linode_api.routes())
+        app.add_routes(MetricsAPI(self).routes())
         from standins.sandbox.control import control_routes
 
         app.add_routes(control_routes(self))

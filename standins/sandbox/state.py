@@ -15,6 +15,7 @@ from standins.sandbox.catalog import DOCatalog, LinodeCatalog, do_catalog, linod
 from standins.sandbox.clock import Clock
 
 __all__ = [
+    "SEEDED_HISTORY",
     "DOAction",
     "DOState",
     "Droplet",
@@ -23,6 +24,9 @@ __all__ = [
     "LinodeState",
     "public",
 ]
+
+#: Seconds of metric readings a seeded server has from before it was seeded.
+SEEDED_HISTORY = 8 * 86400.0
 
 
 def public(obj: dict[str, Any]) -> dict[str, Any]:
@@ -82,6 +86,8 @@ class Droplet:
     pending: list[DOAction] = field(default_factory=list)
     action_ids: list[int] = field(default_factory=list)
     disk: int | None = None
+    #: seconds of metric readings before ``created`` (a seeded server pre-existed)
+    history: float = 0.0
 
 
 class DOState:
@@ -191,8 +197,9 @@ class DOState:
         action = self.start_action(droplet, "create", seconds=self.provision_seconds)
         return droplet, action
 
-    def seed(self, n: int, *, tag: str | None, status: str) -> list[int]:
-        """Create ``n`` droplets that are already provisioned (no actions)."""
+    def seed(self, n: int, *, tag: str | None, status: str, monitoring: bool = True) -> list[int]:
+        """Create ``n`` droplets that are already provisioned (no actions), with a
+        week of metrics behind them (``monitoring``: the agent runs on them)."""
         image = self.catalog.images[0]
         vpc = self.catalog.default_vpc("nyc3")
         vpc_id = vpc["id"] if vpc else ""
@@ -211,6 +218,8 @@ class DOState:
                 tags=[tag] if tag else [],
                 vpc_uuid=vpc_id,
                 status=status,
+                monitoring=monitoring,
+                history=SEEDED_HISTORY,
             )
             ids.append(droplet_id)
         return ids
@@ -393,6 +402,8 @@ class LinodeInstance:
     watchdog_enabled: bool = True
     group: str = ""
     transitions: list[Transition] = field(default_factory=list)
+    #: seconds of metric readings before ``created`` (a seeded server pre-existed)
+    history: float = 0.0
 
 
 class LinodeState:
@@ -507,6 +518,7 @@ class LinodeState:
                 updated=now,
                 tags=[tag] if tag else [],
                 status=status,
+                history=SEEDED_HISTORY,
             )
             ids.append(inst_id)
         return ids

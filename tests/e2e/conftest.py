@@ -28,7 +28,7 @@ from bot.app.http import build_web_app
 from bot.core.config import Settings
 from bot.core.services import Services
 from db.engine import Database
-from standins.playground.slack_api import SlackStandIn
+from standins.playground.slack_api import ResponsePost, SlackStandIn
 from standins.playground.slack_client import SlackSender
 from standins.sandbox import Sandbox
 
@@ -55,6 +55,16 @@ async def settled(
         if done(value) or loop.time() > deadline:
             return value
         await asyncio.sleep(0.02)
+
+
+def is_graphs(post: ResponsePost) -> bool:
+    """A server's graphs message, which follows its details (bot.servers.graphs)."""
+    blocks = post.payload.get("blocks") or []
+    return any(isinstance(b, dict) and b.get("block_id") == "vps_graphs" for b in blocks)
+
+
+def not_graphs(post: ResponsePost) -> bool:
+    return not is_graphs(post)
 
 
 @dataclass

@@ -20,7 +20,7 @@ from db.repo import instances
 from providers.models import CreateRequest
 from standins.playground.slack_client import SlackSender
 from standins.playground.slack_client import state_value as sv
-from tests.e2e.conftest import Bot
+from tests.e2e.conftest import Bot, is_graphs, not_graphs
 
 JSON = dict[str, Any]
 PROVIDERS = ("digitalocean", "linode")
@@ -148,8 +148,11 @@ class Owner:
 
     async def details(self) -> list[JSON]:
         row = await load(self.bot, self.instance_id)
+        after = len(self.bot.api.responses)
         body = (await self.slack.command("/vps", f"show {row.label}")).data
         self.blocks = body.get("blocks") or []
+        # the graphs follow in a message of their own: let it arrive before the next press
+        await self.bot.api.wait_for_response(is_graphs, after=after, timeout=30)
         return self.blocks
 
     def offers(self, action_id: str) -> bool:
@@ -162,7 +165,7 @@ class Owner:
             action_id, value=value or str(self.instance_id), block_id="vps_power"
         )
         assert response.status == 200
-        post = await self.bot.api.wait_for_response(after=after)
+        post = await self.bot.api.wait_for_response(not_graphs, after=after)
         if post.payload.get("replace_original"):
             self.blocks = post.payload.get("blocks") or []
         return post.payload

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from db.models import Plan, VpsInstance
 from db.repo import activity
 from standins.playground.slack_client import SlackSender
-from tests.e2e.conftest import Bot, another_workspace
+from tests.e2e.conftest import Bot, another_workspace, not_graphs
 
 JSON = dict[str, Any]
 BASE = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -94,7 +94,7 @@ async def click(bot: Bot, action_id: str, slack: SlackSender | None = None, **kw
     after = len(bot.api.responses)
     response = await (slack or bot.slack).block_action(action_id, **kw)
     assert response.status == 200
-    post = await bot.api.wait_for_response(after=after)
+    post = await bot.api.wait_for_response(not_graphs, after=after)
     return post.payload
 
 

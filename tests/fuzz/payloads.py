@@ -24,6 +24,7 @@ from bot.admin import views as admin_views
 from bot.create.views import BACK_ACTION
 from bot.create.views import CALLBACK_PREFIX as CREATE_PREFIX
 from bot.home import views as home_views
+from bot.servers import graphs as server_graphs
 from bot.servers import modals as server_modals
 from bot.servers import views as server_views
 from bot.spend import requests as spend_requests
@@ -92,6 +93,8 @@ ACTION_IDS = [
     server_views.ACTION_DELETE,
     server_views.ACTION_RESIZE,
     server_views.ACTION_REBUILD,
+    # a server's graphs: 24 hours / 7 days
+    *(f"{server_graphs.ACTION_GRAPH_WINDOW}_{window}" for window in server_graphs.WINDOWS),
 ]
 _CREATE_STEPS = ("plan", "deployment", "image", "config", "review", "message")
 CALLBACK_IDS = [

@@ -211,6 +211,15 @@ const STATEFUL = new Set([
   "checkboxes", "radio_buttons", "datepicker", "timepicker",
 ]);
 
+// An image block shows either a public image_url or a file the app uploaded to Slack
+// (slack_file: {id} or {url}); the stand-in serves uploaded files at /files/{id}.
+function imageSource(image) {
+  const file = image.slack_file;
+  if (file && file.id) return "/files/" + encodeURIComponent(file.id);
+  if (file && file.url) return file.url;
+  return image.image_url;
+}
+
 function renderBlocks(blocks, ctx) {
   const root = h("div", { class: "blocks" });
   (blocks || []).forEach((block, index) => root.append(renderBlock(block, index, ctx)));
@@ -241,7 +250,7 @@ function renderBlock(block, index, ctx) {
         "block-context",
         (block.elements || []).map((e) =>
           e.type === "image"
-            ? h("img", { src: e.image_url, alt: e.alt_text || "" })
+            ? h("img", { src: imageSource(e), alt: e.alt_text || "" })
             : textNode("span", e)
         )
       );
@@ -254,7 +263,7 @@ function renderBlock(block, index, ctx) {
       return wrap(
         "block-image",
         block.title ? textNode("div", block.title) : null,
-        h("img", { src: block.image_url, alt: block.alt_text || "" })
+        h("img", { src: imageSource(block), alt: block.alt_text || "" })
       );
     case "input": {
       const error = ctx.errors && ctx.errors[blockId];
@@ -399,7 +408,7 @@ function renderElement(element, blockId, ctx, dispatches, inInput = false) {
       return input;
     }
     case "image":
-      return h("img", { src: element.image_url, alt: element.alt_text || "", width: 24, height: 24 });
+      return h("img", { src: imageSource(element), alt: element.alt_text || "", width: 24, height: 24 });
     default:
       return unsupported(`a “${type}” element`);
   }

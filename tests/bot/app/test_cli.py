@@ -585,6 +585,7 @@ async def test_a_200_without_an_account_is_no_validation(cli: Cli, body: str) ->
         "do",
         "--api-url",
         cli.sandbox.digitalocean_url,
+        "--trusted-endpoint",
         stdin=cli.sandbox.tokens["digitalocean"] + "\n",
     )
     assert run.code == 1 and "validated" not in run.out
@@ -608,6 +609,7 @@ async def test_a_bare_status_answer_says_the_status_once(cli: Cli) -> None:
         "li",
         "--api-url",
         cli.sandbox.linode_url,
+        "--trusted-endpoint",
         stdin=cli.sandbox.tokens["linode"] + "\n",
     )
     assert run.code == 1
@@ -834,7 +836,8 @@ async def test_every_command_naming_a_provider_takes_the_workspace_by_slacks_rul
     oauth = {"SLACK_CLIENT_ID": "1111.2222", "SLACK_CLIENT_SECRET": "s3cret"}
     token = cli.sandbox.tokens["digitalocean"]
     env = {**oauth, "DO_TOKEN": token}
-    base = ("provider", "add", "--type", "digitalocean", "--api-url", cli.sandbox.digitalocean_url)
+    url = cli.sandbox.digitalocean_url
+    base = ("provider", "add", "--type", "digitalocean", "--api-url", url, "--trusted-endpoint")
     for extra in (("--workspace", "T0AAA"), ()):
         added = await cli(
             *base, "--name", "DigitalOcean T1", *extra, "--token-env", "DO_TOKEN", env=env

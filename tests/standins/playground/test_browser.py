@@ -128,6 +128,7 @@ class Running:
     url: str
     sandbox_url: str
     out: list[str]
+    database_url: str = ""
 
     def advance_sandbox(self, seconds: float) -> None:
         """Move the sandbox's clock: provisioning and actions finish now."""
@@ -186,7 +187,10 @@ def vpsbot(admin_url: str, tmp_path: Path) -> Iterator[Running]:
             _, err = proc.communicate(timeout=10)
             raise AssertionError(f"vpsbot serve did not start: {''.join(out)}{err[-3000:]}")
         yield Running(
-            f"http://127.0.0.1:{playground_port}/", f"http://127.0.0.1:{sandbox_port}", out
+            f"http://127.0.0.1:{playground_port}/",
+            f"http://127.0.0.1:{sandbox_port}",
+            out,
+            env["DATABASE_URL"],
         )
     finally:
         if proc.poll() is None:
@@ -325,7 +329,11 @@ def test_make_run_without_slack_serves_the_playground(
     listing = messages(page).filter(has_text="Only visible to you").last
     expect(listing).to_contain_text("web-1")
     listing.get_by_role("button", name="Details").first.click()
-    expect(listing).to_contain_text("Recent activity", timeout=10_000)
+    # the graphs follow the details in a message of their own: hold on to the details
+    listing = messages(page).filter(has_text="Recent activity").last
+    expect(listing).to_contain_text("web-1", timeout=10_000)
+    graphs = messages(page).filter(has_text="web-1, last 24 hours").last
+    expect(graphs).to_contain_text("metrics agent", timeout=15_000)  # created without it
     listing.get_by_role("button", name="Power off").click()
     dialog = page.get_by_role("alertdialog")
     expect(dialog).to_contain_text("Power off?")
@@ -349,7 +357,7 @@ def test_make_run_without_slack_serves_the_playground(
 
     page.get_by_label("You are").select_option("U0CLEO0003")  # not Ada's server, not an admin
     say(page, "/vps show web-1")
-    shown = messages(page).filter(has_text="Only visible to you").last
+    shown = messages(page).filter(has_text="Only @Ada or a vpsbot admin can manage").last
     expect(shown).to_contain_text("Only @Ada or a vpsbot admin can manage this server.")
     expect(shown.get_by_role("button", name="Power off")).to_have_count(0)
 
