@@ -16,7 +16,7 @@ from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.services import Services
-from bot.core.slack import answer, first_action, team_and_user
+from bot.core.slack import first_action, say, team_and_user
 from bot.create import catalog, channels
 from bot.create.draft import Draft
 from bot.create.drafts import DraftState
@@ -95,18 +95,18 @@ async def create_again(
             row = await instances.get_for_team(session, instance_id, team_id)
     if row is None:
         text = "That server is not in this workspace."
-        await answer(respond, response_type="ephemeral", text=text)
+        await say(respond, text)
         return
     channel = _channel(body, row)
     allowed_in = await channels.allowed_channels(services, team_id)
     if allowed_in and channel not in allowed_in:
         where = ", ".join(f"<#{c}>" for c in allowed_in[:10])
         text = f"Servers are created only from {where}; use `/vps create` there."
-        await answer(respond, response_type="ephemeral", text=text)
+        await say(respond, text)
         return
     rows = await catalog.active_providers(services, team_id)
     if not rows:
-        await answer(respond, response_type="ephemeral", text="No cloud provider is offered.")
+        await say(respond, "No cloud provider is offered.")
         return
     stem = label_stem(row.label)[0]
     async with services.db.session() as session:
@@ -118,7 +118,7 @@ async def create_again(
     view_id = await open_loading(client, str(body.get("trigger_id") or ""))
     if view_id is None:
         text = "Slack did not open the form (it may have taken too long). Press the button again."
-        await answer(respond, response_type="ephemeral", text=text)
+        await say(respond, text)
         return
     state = DraftState(view_id, team_id, user_id, channel, "plan", draft)
     await show_first(services, client, state, rows, notes)

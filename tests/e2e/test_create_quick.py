@@ -164,6 +164,7 @@ async def test_create_another_refuses_a_server_of_another_workspace(bot: Bot) ->
     assert response.status == 200
     answer = await bot.api.wait_for_response(after=0)
     assert "not in this workspace" in str(answer.payload)
+    assert answer.payload.get("replace_original") is False  # the card it was on stays
     assert bot.api.calls_to("views.open") == []
 
 
