@@ -1,66 +1,48 @@
 """The spend policy screen of `/vps admin`: every field of :mod:`bot.spend.policy`
-in one form; a bad value comes back under its field, a good edit is audited
+in one form (Slack's pickers: :mod:`bot.admin.policy_views`); every bad value
+comes back under its field at once, a good edit is audited
 (:func:`bot.spend.manage.update`)."""
 
 from __future__ import annotations
 
+import logging
+
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext
-from slack_sdk.models.blocks import Block, ContextBlock, InputBlock, PlainTextInputElement
-from slack_sdk.models.views import View
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.admin.interaction import JSON, field_error, push
-from bot.admin.views import CALLBACK_PREFIX, modal
-from bot.core.blocks import md
+from bot.admin.policy_views import POLICY, form_values, policy_view
 from bot.core.errors import InputError
 from bot.core.services import Services
-from bot.core.slack import state_values, team_and_user, typed
+from bot.core.slack import slack_error, state_values, team_and_user
 from bot.spend import manage
-from bot.spend.policy import FIELDS
+from bot.spend.policy import FIELDS, check_changes
 
 __all__ = ["POLICY", "POLICY_ACTION", "open_policy", "policy_submitted", "policy_view"]
 
-POLICY = CALLBACK_PREFIX + "policy"
+log = logging.getLogger(__name__)
+
 POLICY_ACTION = "admin_policy"
 
-_HINTS = {
-    "money": "Dollars; empty means no limit.",
-    "count": "Empty means no limit.",
-    "hours": "Hours (720 = 30 days); empty means none.",
-    "users": "Slack user ids or @mentions, separated by spaces.",
-    "group": "A user group id (S…).",
-    "channel": "A channel id or #channel.",
-    "channels": "Empty: /vps create is allowed everywhere.",
-    "action": "power_off or delete",
-}
 
-
-def policy_view(values: dict[str, str]) -> View:
-    """The form, filled with the current values."""
-    blocks: list[Block] = [
-        ContextBlock(
-            elements=[
-                md(
-                    "Budgets count what servers cost this month (each hour at the marked-up "
-                    "price, at most the monthly price). Above the threshold a create waits "
-                    "for an approver."
-                )
-            ]
-        )
-    ]
-    for name, (label, kind) in FIELDS.items():
-        blocks.append(
-            InputBlock(
-                block_id=name,
-                label=label,
-                optional=True,
-                hint=_HINTS[kind],
-                element=PlainTextInputElement(
-                    action_id=name, initial_value=values.get(name) or None, max_length=500
-                ),
-            )
-        )
-    return modal(POLICY, blocks, title="Spend policy", submit="Save")
+async def user_groups(client: AsyncWebClient) -> list[tuple[str, str]] | None:
+    """The workspace's live user groups (id, "name (@handle)"); None when Slack
+    does not list them (no scope, a plan without groups, a failure)."""
+    try:
+        answer = await client.usergroups_list()
+    except SlackApiError as exc:
+        log.info("usergroups.list failed: %s", slack_error(exc))
+        return None
+    found = answer.get("usergroups")
+    groups = []
+    for group in found if isinstance(found, list) else []:
+        if not isinstance(group, dict) or group.get("date_delete"):
+            continue
+        group_id, name, handle = group.get("id"), group.get("name"), group.get("handle")
+        if isinstance(group_id, str) and isinstance(name, str):
+            groups.append((group_id, f"{name} (@{handle})" if handle else name))
+    return sorted(groups, key=lambda g: g[1].lower())
 
 
 async def open_policy(
@@ -72,7 +54,8 @@ async def open_policy(
 ) -> None:
     await ack()
     team_id, _ = team_and_user(context)
-    await push(client, body, policy_view(manage.display(await manage.current(services, team_id))))
+    values = manage.display(await manage.current(services, team_id))
+    await push(client, body, policy_view(values, await user_groups(client)))
 
 
 async def policy_submitted(
@@ -81,13 +64,17 @@ async def policy_submitted(
     context: AsyncBoltContext,
     services: Services,
 ) -> None:
-    """Save the form; the first bad field keeps it open with the reason under it."""
+    """Save the form; every bad field keeps it open with the reason under it."""
     team_id, user_id = team_and_user(context)
-    values = state_values(body)
-    raw = {name: typed(values, name) for name in FIELDS}
+    raw, errors = form_values(state_values(body))
+    _, problems = check_changes(raw, await manage.current(services, team_id))
+    errors = {name: message[:300] for name, message in {**problems, **errors}.items()}
+    if errors:
+        await ack(response_action="errors", errors=errors)
+        return
     try:
         await manage.update(services, team_id, raw, user_id)
-    except InputError as exc:
+    except InputError as exc:  # changed meanwhile by another admin
         await field_error(ack, exc.field or next(iter(FIELDS)), exc.message)
         return
     await ack()

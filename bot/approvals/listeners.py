@@ -1,4 +1,4 @@
-"""Approve / Deny on a request, and Extend on a lease reminder.
+"""Approve / Deny on a request, and Extend (its form: :mod:`bot.approvals.extend`).
 
 Module-level listeners taking ``(ack, body, context, respond, client, services)``;
 :func:`register` only wires. Who clicked comes from Bolt's context; the
@@ -9,22 +9,20 @@ workspace in :mod:`bot.approvals.service`.
 from __future__ import annotations
 
 import logging
-import uuid
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.approvals import service
-from bot.core.access import can_act_on
+from bot.approvals.extend import CALLBACK_EXTEND, extend_submitted, open_extend
 from bot.core.errors import VpsbotError
 from bot.core.services import Services
 from bot.core.slack import first_action, say, team_and_user, tell
 from bot.spend.requests import APPROVE_ACTION, DENY_ACTION
 from bot.status.leases import EXTEND_ACTION
-from db.repo import instances
 
-__all__ = ["decision_clicked", "extend_clicked", "register"]
+__all__ = ["decision_clicked", "register"]
 
 log = logging.getLogger(__name__)
 
@@ -66,35 +64,9 @@ async def decision_clicked(
     await _answer(body, respond, client, user_id, decision.message)
 
 
-async def extend_clicked(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    context: AsyncBoltContext,
-    respond: AsyncRespond,
-    client: AsyncWebClient,
-    services: Services,
-) -> None:
-    """Extend on a reminder: the owner or an admin, within policy (else a request)."""
-    await ack()
-    team_id, user_id = team_and_user(context)
-    try:
-        parsed = uuid.UUID(_value(body))
-    except ValueError:
-        await _answer(body, respond, client, user_id, "That server does not exist here.")
-        return
-    try:
-        async with services.db.session() as session:
-            found = await instances.get_for_team(session, parsed, team_id)
-        row = await can_act_on(services, found, team_id, user_id)
-        line = await service.extend_lease(services, row, user_id)
-    except VpsbotError as exc:
-        await _answer(body, respond, client, user_id, exc.message)
-        return
-    await _answer(body, respond, client, user_id, line)
-
-
 def register(app: AsyncApp) -> None:
     """Wire the approval and lease buttons."""
     app.action(APPROVE_ACTION)(decision_clicked)
     app.action(DENY_ACTION)(decision_clicked)
-    app.action(EXTEND_ACTION)(extend_clicked)
+    app.action(EXTEND_ACTION)(open_extend)
+    app.view(CALLBACK_EXTEND)(extend_submitted)

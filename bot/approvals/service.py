@@ -21,7 +21,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import access
-from bot.core.blocks import esc
+from bot.core.blocks import date, esc
 from bot.core.errors import Refusal
 from bot.core.services import Services
 from bot.core.slack import slack_error, tell
@@ -318,19 +318,23 @@ async def _approve_extension(
     if extended is None:
         return Decision("Approved, but the server is gone or its lease is ending right now.")
     await _audit(services, decided, user_id, "approved")
-    line = (
-        f":white_check_mark: <@{user_id}> extended *{esc(extended.label)}* until {until:%Y-%m-%d}."
-    )
+    line = f":white_check_mark: <@{user_id}> extended *{esc(extended.label)}* until {date(until)}."
     await _announce(services, decided, line, user_id)
     await status.post_event(services, extended.id, line)
     return Decision(f"Extended *{esc(extended.label)}*.", decided)
 
 
 async def extend_lease(
-    services: Services, row: VpsInstance, user_id: str, *, now: datetime | None = None
+    services: Services,
+    row: VpsInstance,
+    user_id: str,
+    *,
+    now: datetime | None = None,
+    hours: int | None = None,
 ) -> str:
-    """Extend ``row``'s lease by the default lease; past the maximum lifetime (the
-    policy's maximum lease, counted from creation) it becomes an approval request."""
+    """Extend ``row``'s lease by ``hours`` (the policy's default lease when None);
+    past the maximum lifetime (the policy's maximum lease, counted from creation)
+    it becomes an approval request."""
     when = now or _now()
     if row.expires_at is None or row.status in ("deleted", "deleting"):
         raise Refusal(f"*{esc(row.label)}* has no lease to extend.")
@@ -339,7 +343,7 @@ async def extend_lease(
             f"The lease of *{esc(row.label)}* is ending right now; try again in a minute."
         )
     policy = await _policy(services, row.team_id or "", row.created_by)
-    step = timedelta(hours=policy.default_lease_hours or 24 * 7)
+    step = timedelta(hours=hours or policy.default_lease_hours or 24 * 7)
     until = max(row.expires_at, when) + step
     most = policy.max_lease_hours
     if most is None or until - row.created_at <= timedelta(hours=most):
@@ -359,10 +363,7 @@ async def extend_lease(
                 entity_id=str(row.id),
                 metadata={"label": row.label, "until": until.isoformat()},
             )
-        line = (
-            f"<@{user_id}> extended the lease of *{esc(row.label)}* "
-            f"until {until:%Y-%m-%d %H:%M} UTC."
-        )
+        line = f"<@{user_id}> extended the lease of *{esc(row.label)}* until {date(until)}."
         await status.post_event(services, row.id, line)
         return line
     if not policy.approval_channel:
@@ -383,7 +384,6 @@ async def extend_lease(
                 "until": until.isoformat(),
                 "lines": [
                     ["Server", row.label],
-                    ["Lease until", f"{until:%Y-%m-%d %H:%M} UTC"],
                     ["Policy maximum", f"{most} hours from creation"],
                 ],
             },

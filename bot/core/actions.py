@@ -41,6 +41,10 @@ class ServerAction:
     confirm: str = ""
     #: turns the server on (refused once its lease ended: the lease end stays)
     starts: bool = False
+    #: what it does, in a sentence a person reads before confirming
+    explain: str = ""
+    #: one of the two or three actions shown as buttons; the rest sit in a menu
+    common: bool = False
 
 
 _RUNNING = frozenset({"running"})
@@ -52,8 +56,27 @@ _ANY = frozenset({"running", "stopped", "provisioning", "rebooting", "error", "u
 ACTIONS: dict[str, ServerAction] = {
     a.name: a
     for a in (
-        ServerAction("power_on", "Power on", "provisioning", _STOPPED | _UNSETTLED, starts=True),
-        ServerAction("shutdown", "Shut down", "stopped", _RUNNING | _UNSETTLED),
+        ServerAction(
+            "power_on",
+            "Power on",
+            "provisioning",
+            _STOPPED | _UNSETTLED,
+            starts=True,
+            common=True,
+            explain="Turns the server on; it boots as it was when it was shut down.",
+        ),
+        ServerAction(
+            "shutdown",
+            "Shut down",
+            "stopped",
+            _RUNNING | _UNSETTLED,
+            common=True,
+            explain=(
+                "Asks the operating system to shut down cleanly, as a press of the power "
+                "button does (ACPI): programs get to close and save their work. A server "
+                "that is off is still billed."
+            ),
+        ),
         ServerAction(
             "power_off",
             "Power off",
@@ -61,8 +84,24 @@ ACTIONS: dict[str, ServerAction] = {
             _RUNNING | _UNSETTLED,
             destructive=True,
             confirm="This cuts the power like pulling the plug; unsaved data may be lost.",
+            explain=(
+                "Cuts the power at once, like pulling the plug: nothing gets to close and "
+                "unsaved data may be lost. Use Shut down unless the server no longer answers. "
+                "A server that is off is still billed."
+            ),
         ),
-        ServerAction("reboot", "Reboot", "rebooting", _RUNNING | _UNSETTLED, starts=True),
+        ServerAction(
+            "reboot",
+            "Reboot",
+            "rebooting",
+            _RUNNING | _UNSETTLED,
+            starts=True,
+            common=True,
+            explain=(
+                "Restarts the operating system cleanly: programs get to close, and the "
+                "server is back in a minute or two."
+            ),
+        ),
         ServerAction(
             "power_cycle",
             "Power cycle",
@@ -71,6 +110,10 @@ ACTIONS: dict[str, ServerAction] = {
             destructive=True,
             confirm="This cuts the power and turns it back on; unsaved data may be lost.",
             starts=True,
+            explain=(
+                "Cuts the power and turns it back on, like a hard reset: nothing gets to "
+                "close and unsaved data may be lost. For a server that no longer answers."
+            ),
         ),
         ServerAction(
             "rebuild",
@@ -79,6 +122,9 @@ ACTIONS: dict[str, ServerAction] = {
             _RUNNING | _STOPPED | _UNSETTLED,
             destructive=True,
             modal=True,
+            explain=(
+                "Reinstalls the server from an image you choose: everything on its disk is erased."
+            ),
         ),
         ServerAction(
             "resize",
@@ -87,6 +133,7 @@ ACTIONS: dict[str, ServerAction] = {
             _RUNNING | _STOPPED | _UNSETTLED,
             destructive=True,
             modal=True,
+            explain="Moves the server to another plan, and its price with it.",
         ),
         ServerAction(
             "delete",
@@ -96,6 +143,10 @@ ACTIONS: dict[str, ServerAction] = {
             destructive=True,
             needs_capability=False,
             modal=True,
+            explain=(
+                "Destroys the server and everything on it at the provider; it cannot be "
+                "undone, and billing stops."
+            ),
         ),
     )
 }

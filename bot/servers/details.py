@@ -15,22 +15,29 @@ from slack_sdk.models.blocks import (
     ButtonElement,
     ConfirmObject,
     ContextBlock,
+    Option,
+    OverflowMenuElement,
     SectionBlock,
 )
 
-from bot.core.actions import ACTIONS, DIRECT
+from bot.core.actions import ACTIONS
 from bot.core.blocks import STATUS_ICONS, PlanChoice, cut, date, esc, md, money
+from bot.status.leases import EXTEND_ACTION
 from bot.status.views import create_again_button
 from providers.registry import display_name
 
 __all__ = [
     "ACTION_BUTTON_PREFIX",
     "ACTION_DELETE",
+    "ACTION_EXTEND",
+    "ACTION_MORE",
     "ACTION_REBUILD",
     "ACTION_REFRESH",
     "ACTION_RESIZE",
     "ActivityLine",
     "ServerDetails",
+    "action_elements",
+    "confirm_message",
     "details_message",
 ]
 
@@ -40,6 +47,10 @@ ACTION_REBUILD = "vps_rebuild"
 ACTION_RESIZE = "vps_resize"
 ACTION_DELETE = "vps_delete"
 ACTION_REFRESH = "vps_refresh"
+#: The overflow menu of the less common actions; its options are ``<action>:<id>``.
+ACTION_MORE = "vps_more"
+#: Extend the lease (the approvals feature opens the choice of how long).
+ACTION_EXTEND = EXTEND_ACTION
 
 
 @dataclass(frozen=True)
@@ -71,6 +82,11 @@ class ServerDetails:
     #: what the server is charged (monthly, hourly; options such as backups
     #: included), as the claim stored it; shown rather than the plan's list price
     charged: tuple[Decimal, Decimal] | None = None
+    #: when the lease ends (None: no lease) and when it ended, if it has
+    expires_at: datetime | None = None
+    lease_ended_at: datetime | None = None
+    #: the region's name as its provider gives it ("Frankfurt 1"), if known
+    region_name: str | None = None
 
 
 _RESULT_ICONS = {"success": ":white_check_mark:", "error": ":x:", "warning": ":warning:"}
@@ -89,23 +105,91 @@ def _activity_text(lines: Sequence[ActivityLine]) -> str:
 
 
 def _action_button(name: str, instance_id: str) -> ButtonElement:
+    """A visible action's button; every one but Power on says first what it does."""
     action = ACTIONS[name]
     confirm = None
-    if action.destructive and action.confirm:
+    if action.explain and name != "power_on":
         confirm = ConfirmObject(
             title=f"{action.word}?",
-            text=action.confirm,
+            text=action.explain,
             confirm=action.word,
             deny="Cancel",
-            style="danger",
+            style="danger" if action.destructive else None,
         )
     return ButtonElement(
         action_id=ACTION_BUTTON_PREFIX + name,
         text=action.word,
         value=instance_id,
         confirm=confirm,
-        style="danger" if confirm else None,
     )
+
+
+def _more_option(name: str, instance_id: str) -> Option:
+    action = ACTIONS[name]
+    dots = "…" if action.modal else ""
+    return Option(value=f"{name}:{instance_id}", text=f"{action.word}{dots}")
+
+
+def _modal_button(name: str, instance_id: str) -> ButtonElement:
+    ids = {"rebuild": ACTION_REBUILD, "resize": ACTION_RESIZE, "delete": ACTION_DELETE}
+    return ButtonElement(action_id=ids[name], text=f"{ACTIONS[name].word}…", value=instance_id)
+
+
+def action_elements(
+    instance_id: str, actions: Sequence[str], *, extend: bool
+) -> list[ButtonElement | OverflowMenuElement]:
+    """The common actions as buttons (no danger style), Extend when the server has a
+    lease, Refresh, and the other actions in one overflow menu ("More")."""
+    shown = [a for a in ACTIONS if a in actions]
+    elements: list[ButtonElement | OverflowMenuElement] = [
+        _action_button(a, instance_id) for a in shown if ACTIONS[a].common
+    ]
+    if extend:
+        elements.append(
+            ButtonElement(action_id=ACTION_EXTEND, text="Extend lease…", value=instance_id)
+        )
+    elements.append(ButtonElement(action_id=ACTION_REFRESH, text="Refresh", value=instance_id))
+    rest = [a for a in shown if not ACTIONS[a].common]
+    if len(rest) == 1 and ACTIONS[rest[0]].modal:
+        elements.append(_modal_button(rest[0], instance_id))
+    elif rest:
+        elements.append(
+            OverflowMenuElement(
+                action_id=ACTION_MORE,
+                options=[_more_option(a, instance_id) for a in rest[:5]],
+            )
+        )
+    return elements
+
+
+def confirm_message(label: str, name: str, instance_id: str) -> tuple[str, list[Block]]:
+    """An action chosen from the menu, said in full before it is sent: its button
+    (the only danger style in sight when it is destructive) and Cancel."""
+    action = ACTIONS[name]
+    question = f"{action.word} *{esc(label)}*?"
+    return question, [
+        SectionBlock(text=md(f"{question}\n{action.explain}")),
+        ActionsBlock(
+            block_id="vps_confirm",
+            elements=[
+                ButtonElement(
+                    action_id=ACTION_BUTTON_PREFIX + name,
+                    text=action.word,
+                    value=instance_id,
+                    style="danger" if action.destructive else "primary",
+                ),
+                ButtonElement(action_id=ACTION_REFRESH, text="Cancel", value=instance_id),
+            ],
+        ),
+    ]
+
+
+def _lease_text(d: ServerDetails) -> str:
+    if d.lease_ended_at is not None:
+        return f"*Lease*\nended {date(d.lease_ended_at)}"
+    if d.expires_at is None:
+        return "*Lease*\nnone (kept until deleted)"
+    return f"*Lease*\nends {date(d.expires_at)}"
 
 
 def details_message(
@@ -124,9 +208,8 @@ def details_message(
     state = d.status
     if d.raw_status and d.raw_status != d.status:
         state = f"{d.status} ({d.raw_status})"
-    provider = display_name(d.provider_type)
-    if d.provider_name:
-        provider = f"{provider} ({esc(d.provider_name)})"
+    # the provider as the admin named it, the same everywhere
+    provider = esc(d.provider_name) if d.provider_name else display_name(d.provider_type)
     if d.plan is not None:
         plan_text = f"{esc(d.plan.provider_plan_id)}\n{d.plan.summary()}"
         monthly, hourly = d.plan.monthly_in(d.region), d.plan.hourly_in(d.region)
@@ -138,7 +221,7 @@ def details_message(
         price = f"{money(d.charged[0])}\n{money(d.charged[1], 'h', 4)}"
     fields = [
         md(f"*Provider*\n{provider}"),
-        md(f"*Region*\n{esc(d.region or '—')}"),
+        md(f"*Region*\n{esc(d.region_name or d.region or '—')}"),
         md(f"*Plan*\n{plan_text}"),
         md(f"*Price* (incl. markup)\n{price}"),
         md(f"*IPv4*\n`{esc(d.ipv4)}`" if d.ipv4 else "*IPv4*\n—"),
@@ -146,6 +229,7 @@ def details_message(
         md(f"*Image*\n{esc(d.image or '—')}"),
         md(f"*Created by*\n<@{d.created_by}>" if d.created_by else "*Created by*\nunknown"),
         md(f"*Created*\n{date(d.created_at)}"),
+        md(_lease_text(d)),
     ]
     blocks: list[Block] = []
     if note:
@@ -155,26 +239,13 @@ def details_message(
         SectionBlock(fields=fields),
     ]
     if d.note:
-        blocks.append(ContextBlock(elements=[md(cut(esc(d.note), 3000))]))
+        # vpsbot's own mrkdwn (dates, mentions; labels in it escaped), as on the card
+        blocks.append(ContextBlock(elements=[md(cut(d.note, 3000))]))
     blocks.append(SectionBlock(text=md(cut(_activity_text(d.activity), 3000))))
-    power = [a for a in DIRECT if a in actions]
-    manage: list[ButtonElement] = []
-    if "rebuild" in actions:
-        manage.append(ButtonElement(action_id=ACTION_REBUILD, text="Rebuild…", value=d.id))
-    if "resize" in actions:
-        manage.append(ButtonElement(action_id=ACTION_RESIZE, text="Resize…", value=d.id))
-    if "delete" in actions:
-        manage.append(
-            ButtonElement(action_id=ACTION_DELETE, text="Delete…", value=d.id, style="danger")
-        )
-    if power:
-        blocks.append(
-            ActionsBlock(block_id="vps_power", elements=[_action_button(a, d.id) for a in power])
-        )
-    if d.status not in ("deleted", "deleting"):
-        manage.append(create_again_button(d.id))
-    manage.append(ButtonElement(action_id=ACTION_REFRESH, text="Refresh", value=d.id))
-    blocks.append(ActionsBlock(block_id="vps_manage", elements=manage))
+    if d.status not in ("deleting", "deleted"):
+        elements = action_elements(d.id, actions, extend=bool(actions) and d.expires_at is not None)
+        elements.append(create_again_button(d.id))
+        blocks.append(ActionsBlock(block_id="vps_actions", elements=elements))
     if managed_by is not None:
         blocks.append(
             ContextBlock(

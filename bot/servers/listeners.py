@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import re
-import uuid
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
@@ -31,6 +30,7 @@ from bot.core.slack import (
 )
 from bot.servers import graphs, operations
 from bot.servers import service as servers
+from bot.servers.menu_listeners import more_chosen
 from bot.servers.modal_listeners import (
     delete_submitted,
     image_options_load,
@@ -50,6 +50,7 @@ from bot.servers.modals import (
     CALLBACK_REBUILD,
     CALLBACK_RESIZE,
 )
+from bot.servers.shown import details_for
 from bot.servers.views import (
     ACTION_BUTTON_PREFIX,
     ACTION_DELETE,
@@ -58,12 +59,12 @@ from bot.servers.views import (
     ACTION_LIST_PREV,
     ACTION_LIST_PROVIDER,
     ACTION_LIST_STATUS,
+    ACTION_MORE,
     ACTION_REBUILD,
     ACTION_REFRESH,
     ACTION_RESIZE,
     PAGE_SIZE,
     ListState,
-    details_message,
     list_message,
 )
 from bot.status.leases import EXTEND_ACTION
@@ -95,32 +96,6 @@ async def _list(services: Services, team_id: str, state: ListState) -> tuple[str
         state = state.but(offset=last)
         lines, total = await servers.list_page(services, team_id, state, page_size=PAGE_SIZE)
     return list_message(lines, total, state, page_size=PAGE_SIZE)
-
-
-async def _details(
-    services: Services,
-    team_id: str,
-    user_id: str,
-    instance_id: Any,
-    note: str | None = None,
-) -> tuple[str, list[Block]] | None:
-    try:
-        parsed = uuid.UUID(instance_id if isinstance(instance_id, str) else "")
-    except ValueError:
-        return None
-    found = await servers.details(services, team_id, parsed)
-    if found is None:
-        return None
-    shown, row = found
-    provider = await servers.provider_of(services, row)
-    possible = servers.offered_actions(row, provider)
-    allowed = bool(possible) and await servers.may_manage(services, row, team_id, user_id)
-    return details_message(
-        shown,
-        possible if allowed else (),
-        managed_by=row.created_by if possible and not allowed else None,
-        note=note,
-    )
 
 
 # ---------------------------------------------------------------------- commands
@@ -169,7 +144,7 @@ async def show_command(
             f"{len(found)} servers are named `{esc(typed)}`; this is the newest. "
             f"`/vps list {esc(typed)}` shows them all."
         )
-    message = await _details(services, team_id, user_id, str(found[0]), note)
+    message = await details_for(services, team_id, user_id, str(found[0]), note)
     if message is None:
         await ack(response_type="ephemeral", text=_GONE)
         return
@@ -243,7 +218,7 @@ async def show_details(
     await ack()
     team_id, user_id = team_and_user(context)
     action = first_action(body)
-    message = await _details(services, team_id, user_id, action.get("value"))
+    message = await details_for(services, team_id, user_id, action.get("value"))
     if message is None:
         await say(respond, _GONE)
         return
@@ -299,7 +274,7 @@ async def direct_action(
     if not outcome.ok:
         await say(respond, f":x: {outcome.message}")
         return
-    message = await _details(
+    message = await details_for(
         services, team_id, user_id, instance_id, f":white_check_mark: {outcome.message}"
     )
     if message is None:
@@ -315,6 +290,7 @@ def register(app: AsyncApp) -> None:
     app.action(re.compile(f"^({ACTION_LIST_PREV}|{ACTION_LIST_NEXT})$"))(page)
     app.action(re.compile(f"^({ACTION_DETAILS}|{ACTION_REFRESH})$"))(show_details)
     app.action(_DIRECT)(direct_action)
+    app.action(ACTION_MORE)(more_chosen)
     app.action(re.compile(f"^{graphs.ACTION_GRAPH_WINDOW}_"))(graphs.window_clicked)
     app.action(ACTION_DELETE)(open_delete)
     app.action(ACTION_RESIZE)(open_resize)

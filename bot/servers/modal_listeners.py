@@ -44,6 +44,7 @@ from bot.servers.modals import (
     resize_modal,
     resize_options,
 )
+from bot.servers.shown import refresh_at
 from providers.errors import ProviderError
 
 __all__ = [
@@ -56,6 +57,7 @@ __all__ = [
     "plan_options_load",
     "rebuild_submitted",
     "resize_submitted",
+    "server_of",
 ]
 
 log = logging.getLogger(__name__)
@@ -73,15 +75,28 @@ async def _opening(
 ) -> tuple[operations.Target, ModalTarget] | None:
     """The server a modal button is about, if the user may do ``action`` to it now."""
     team_id, user_id = team_and_user(context)
-    value = first_action(body).get("value")
+    value = server_of(first_action(body))
     try:
-        target = await operations.authorize(
-            services, value if isinstance(value, str) else None, team_id, user_id, action
-        )
+        target = await operations.authorize(services, value, team_id, user_id, action)
     except Refusal as refusal:
         await say(respond, refusal.message)
         return None
-    return target, ModalTarget(str(target.row.id), target.row.label, channel_of(body))
+    reply = body.get("response_url")
+    return target, ModalTarget(
+        str(target.row.id),
+        target.row.label,
+        channel_of(body),
+        response_url=reply if isinstance(reply, str) else None,
+    )
+
+
+def server_of(action: dict[str, Any]) -> str | None:
+    """The server id a button (its value) or a menu option (``<action>:<id>``) is about."""
+    value = action.get("value")
+    option = action.get("selected_option")
+    if isinstance(option, dict) and isinstance(option.get("value"), str):
+        value = str(option["value"]).partition(":")[2]
+    return value if isinstance(value, str) else None
 
 
 async def _open(
@@ -236,6 +251,14 @@ async def _submitted(
         )
     icon = ":white_check_mark:" if outcome.ok else ":x:"
     await tell(client, channel, user_id, f"{icon} {outcome.message}")
+    await refresh_at(
+        services,
+        ModalTarget.reply_to(view_of(body).get("private_metadata")),
+        team_id,
+        user_id,
+        str(target.row.id),
+        f"{icon} {outcome.message}",
+    )
 
 
 async def delete_submitted(

@@ -51,6 +51,8 @@ CALLBACK_REBUILD = "vps_rebuild_modal"
 CALLBACK_RESIZE = "vps_resize_modal"
 CALLBACK_DELETE = "vps_delete_modal"
 CALLBACK_MESSAGE = "vps_server_message"
+#: Longest response_url kept in private_metadata (Slack's cap on it is 3000).
+_MAX_URL = 1000
 
 
 @dataclass(frozen=True)
@@ -60,9 +62,25 @@ class ModalTarget:
     instance_id: str
     label: str
     channel_id: str | None = None
+    #: the details message's reply address, to bring it up to date after the action
+    response_url: str | None = None
 
     def encode(self) -> str:
-        return json.dumps({"id": self.instance_id, "c": self.channel_id}, separators=(",", ":"))
+        data = {"id": self.instance_id, "c": self.channel_id}
+        if self.response_url and len(self.response_url) <= _MAX_URL:
+            data["r"] = self.response_url
+        return json.dumps(data, separators=(",", ":"))
+
+    @staticmethod
+    def reply_to(raw: str | None) -> str | None:
+        """The saved ``response_url`` from private_metadata, if any (untrusted: it
+        is only ever answered with the server's details, re-checked)."""
+        try:
+            data = json.loads(raw if isinstance(raw, str) and raw else "{}")
+        except ValueError:
+            return None
+        url = data.get("r") if isinstance(data, dict) else None
+        return url if isinstance(url, str) and url.startswith(("https://", "http://")) else None
 
     @staticmethod
     def decode(raw: str | None) -> tuple[str, str | None]:

@@ -13,6 +13,7 @@ import uuid
 from bot.core.access import is_admin
 from bot.core.actions import ACTIONS
 from bot.core.blocks import plan_choice
+from bot.core.names import region_names
 from bot.core.services import Services
 from bot.servers.views import (
     STATUS_FILTERS,
@@ -52,7 +53,7 @@ def parse_list_text(text: str) -> ListState:
     return ListState.clean(provider, status_, " ".join(rest))
 
 
-def _line(listed: instances.Listed) -> ServerLine:
+def _line(listed: instances.Listed, regions: dict[str, str]) -> ServerLine:
     row, plan = listed.instance, listed.plan
     return ServerLine(
         id=str(row.id),
@@ -60,7 +61,7 @@ def _line(listed: instances.Listed) -> ServerLine:
         status=row.status,
         provider_type=row.provider_type,
         provider_name=listed.provider_name,
-        region=row.region,
+        region=regions.get(row.region, row.region) if row.region else None,
         plan=plan.provider_plan_id if plan else _plan_name(row),
         ipv4=row.ip_address,
         # the price charged: fixed at the create, else the plan's price in its region
@@ -84,7 +85,13 @@ async def list_page(
         rows, total = await instances.list_for_team(
             session, team_id, filters, limit=page_size, offset=state.offset
         )
-    return [_line(listed) for listed in rows], total
+        ids = {listed.instance.provider_id for listed in rows} - {None}
+        provider_rows = [await session.get(ServiceProvider, i) for i in ids]
+    names: dict[object, dict[str, str]] = {}
+    for provider_row in provider_rows:
+        if provider_row is not None:
+            names[provider_row.id] = await region_names(services.provider_for(provider_row))
+    return [_line(listed, names.get(listed.instance.provider_id, {})) for listed in rows], total
 
 
 async def find_by_label(services: Services, team_id: str, label: str) -> list[uuid.UUID]:
@@ -121,6 +128,8 @@ async def details(
             plan=plan_choice(plan) if plan else None,
             plan_name=_plan_name(row),
             note=row.configuration.get("note"),
+            expires_at=row.expires_at,
+            lease_ended_at=row.lease_ended_at,
             charged=(
                 (row.price_monthly, row.price_hourly)
                 if row.price_monthly is not None and row.price_hourly is not None

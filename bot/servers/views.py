@@ -28,6 +28,7 @@ from bot.core.blocks import STATUS_ICONS, cut, esc, md, money
 from bot.servers.details import (
     ACTION_BUTTON_PREFIX,
     ACTION_DELETE,
+    ACTION_MORE,
     ACTION_REBUILD,
     ACTION_REFRESH,
     ACTION_RESIZE,
@@ -35,6 +36,7 @@ from bot.servers.details import (
     ServerDetails,
     details_message,
 )
+from bot.status.views import DETAILS_ACTION
 from providers.registry import IMPLEMENTED_TYPES, display_name
 
 __all__ = [
@@ -45,6 +47,7 @@ __all__ = [
     "ACTION_LIST_PREV",
     "ACTION_LIST_PROVIDER",
     "ACTION_LIST_STATUS",
+    "ACTION_MORE",
     "ACTION_REBUILD",
     "ACTION_REFRESH",
     "ACTION_RESIZE",
@@ -70,7 +73,7 @@ ACTION_LIST_PROVIDER = "vps_list_provider"
 ACTION_LIST_STATUS = "vps_list_status"
 ACTION_LIST_PREV = "vps_list_prev"
 ACTION_LIST_NEXT = "vps_list_next"
-ACTION_DETAILS = "vps_details"
+ACTION_DETAILS = DETAILS_ACTION
 LIST_FILTER_BLOCK = "vps_list:"
 
 PROVIDER_NAMES = {kind: display_name(kind) for kind in IMPLEMENTED_TYPES}
@@ -165,9 +168,10 @@ class ServerLine:
 
 def _line_text(line: ServerLine) -> str:
     icon = STATUS_ICONS.get(line.status, ":grey_question:")
-    provider = _provider_label(line.provider_type)
-    if line.provider_name:
-        provider = f"{provider} ({esc(line.provider_name)})"
+    # the provider as the admin named it, the same everywhere
+    provider = (
+        esc(line.provider_name) if line.provider_name else _provider_label(line.provider_type)
+    )
     parts = [
         provider,
         esc(line.region or "—"),

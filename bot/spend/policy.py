@@ -21,6 +21,7 @@ __all__ = [
     "FIELDS",
     "LEASE_ACTIONS",
     "Policy",
+    "check_changes",
     "effective",
     "lease_choices",
     "lease_for",
@@ -224,15 +225,33 @@ def _one(name: str, kind: str, text: str) -> Any:
 
 def parse_changes(raw: dict[str, str], current: Policy = DEFAULTS) -> dict[str, Any]:
     """Typed column values for the fields in ``raw`` (field name → text); the first
-    bad field raises :class:`InputError` naming it. Rules across fields: a
+    bad field raises :class:`InputError` naming it (:func:`check_changes` finds all)."""
+    values, errors = check_changes(raw, current)
+    if errors:
+        name, message = next(iter(errors.items()))
+        raise InputError(message, field=name)
+    return values
+
+
+def check_changes(
+    raw: dict[str, str], current: Policy = DEFAULTS
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """(typed column values, field → what is wrong) for the fields in ``raw``: every
+    field's problem at once, so a form can show them all. Rules across fields: a
     default lease within the maximum, the reminder shorter than the default lease,
-    and a threshold needs someone to approve and a channel to ask in."""
+    and a threshold needs someone to approve and a channel to ask in; a rule is
+    checked only when the fields it reads are valid."""
     values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
     for name, text in raw.items():
         if name not in FIELDS:
             known = ", ".join(FIELDS)
-            raise InputError(f"Unknown policy field “{name[:40]}”; one of: {known}.", field=name)
-        values[name] = _one(name, FIELDS[name][1], text)
+            errors[name] = f"Unknown policy field “{name[:40]}”; one of: {known}."
+            continue
+        try:
+            values[name] = _one(name, FIELDS[name][1], text)
+        except InputError as exc:
+            errors[name] = exc.message
     merged = {
         "default_lease_hours": current.default_lease_hours,
         "max_lease_hours": current.max_lease_hours,
@@ -245,34 +264,75 @@ def parse_changes(raw: dict[str, str], current: Policy = DEFAULTS) -> dict[str, 
         "member_budget": current.member_budget,
         **values,
     }
+    for field, reads, message in _across(merged):
+        if not reads & errors.keys():
+            errors.setdefault(field, message)
+    return values, errors
+
+
+def _across(merged: dict[str, Any]) -> list[tuple[str, set[str], str]]:
+    """(field to show it at, fields it reads, message) for each rule across fields
+    that ``merged`` breaks."""
+    broken: list[tuple[str, set[str], str]] = []
     default, most = merged["default_lease_hours"], merged["max_lease_hours"]
+    leases = {"default_lease_hours", "max_lease_hours"}
     if most is not None and default is None:
-        raise InputError(
-            "Set a default lease: servers cannot go without expiry while there is a maximum.",
-            field="default_lease_hours",
+        broken.append(
+            (
+                "default_lease_hours",
+                leases,
+                "Set a default lease: servers cannot go without expiry while there is a maximum.",
+            )
         )
     if most is not None and default is not None and default > most:
-        raise InputError(
-            f"The default lease must be at most the maximum ({most} hours).",
-            field="default_lease_hours",
+        broken.append(
+            (
+                "default_lease_hours",
+                leases,
+                f"The default lease must be at most the maximum ({_span(most)}).",
+            )
         )
     if default is not None and merged["reminder_hours"] >= default:
-        raise InputError(
-            "The reminder must come before the lease ends: fewer hours than the default lease.",
-            field="reminder_hours",
+        broken.append(
+            (
+                "reminder_hours",
+                {"reminder_hours", "default_lease_hours"},
+                "The reminder must come before the lease ends: fewer hours than the default lease.",
+            )
         )
     if merged["approval_threshold"] is not None:
+        asks = {"approval_threshold", "approver_ids", "approver_group"}
         if not merged["approver_ids"] and not merged["approver_group"]:
-            raise InputError(
-                "Name approvers (people or a user group) before setting a threshold.",
-                field="approver_ids",
+            broken.append(
+                (
+                    "approver_ids",
+                    asks,
+                    "Name approvers (people or a user group) before setting a threshold.",
+                )
             )
         if not merged["approval_channel"]:
-            raise InputError("Name the channel approval requests go to.", field="approval_channel")
+            broken.append(
+                (
+                    "approval_channel",
+                    {"approval_threshold", "approval_channel"},
+                    "Name the channel approval requests go to.",
+                )
+            )
     budget, member = merged["monthly_budget"], merged["member_budget"]
     if budget is not None and member is not None and member > budget:
-        raise InputError(
-            f"A member's budget cannot exceed the workspace's (${budget:,.2f}).",
-            field="member_budget",
+        broken.append(
+            (
+                "member_budget",
+                {"monthly_budget", "member_budget"},
+                f"A member's budget cannot exceed the workspace's (${budget:,.2f}).",
+            )
         )
-    return values
+    return broken
+
+
+def _span(hours: int) -> str:
+    """Hours as people count a lease: "30 days" when whole days, else hours."""
+    if hours % 24 == 0:
+        days = hours // 24
+        return "1 day" if days == 1 else f"{days} days"
+    return f"{hours} hours"

@@ -89,10 +89,22 @@ def asked_for(row: ApprovalRequest, *, bold: bool = True) -> str:
     return _WHAT.get(row.kind, _WHAT["extend"]).format(f"*{name}*" if bold else name)
 
 
+def _until(summary: dict[str, Any]) -> datetime | None:
+    """The end of the lease an extension asks for, if it asks for one."""
+    raw = summary.get("until")
+    try:
+        return datetime.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return None
+
+
 def request_blocks(row: ApprovalRequest, *, decided: str | None = None) -> list[Block]:
     """The request as the approvers see it; the buttons go once it is decided."""
     summary: dict[str, Any] = row.summary
     lines = "\n".join(f"*{esc(name)}:* {esc(value)}" for name, value in summary.get("lines", []))
+    until = _until(summary)
+    if until is not None:  # in each reader's own time zone
+        lines += f"\n*Lease until:* {date(until)}"
     what = asked_for(row)
     blocks: list[Block] = [
         SectionBlock(text=md(f":raised_hand: <@{row.requested_by}> asks for {what}.")),

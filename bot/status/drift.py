@@ -20,7 +20,7 @@ from typing import Any
 
 from prometheus_client import Counter
 
-from bot.core.blocks import esc
+from bot.core.blocks import date, esc
 from bot.core.services import Services
 from bot.core.tags import is_instance_tag
 from bot.status import service as status
@@ -129,7 +129,7 @@ class Reconciler:
         changes: list[dict[str, Any]] = []
         events: list[dict[str, Any]] = []
         told: list[tuple[Any, str]] = []  # (row, thread text) for rows with a message
-        stamp = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+        stamp = date(datetime.now(UTC))  # in each reader's own time zone
         for row in rows:
             server = by_id.get(row.provider_instance_id or "")
             if server is None:

@@ -21,6 +21,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core.names import region_name
 from bot.core.services import Services
 from bot.core.slack import slack_error, update_view
 from bot.status.views import ServerCard, outcome_modal, status_message
@@ -70,12 +71,17 @@ async def card_for(services: Services, row: VpsInstance, note: str | None = None
         monthly: Decimal = plan.price_in(row.region)  # the region's price, not the base
         price = f"${monthly:.2f}/mo"
         plan_name = plan.name
+    region = row.region
+    if provider is not None and region:
+        # from the catalogue cache only: a card costs the watcher no provider call
+        region = await region_name(services.provider_for(provider), region, load=False)
     return ServerCard(
+        id=str(row.id),
         label=row.label,
         provider_name=provider.name if provider else row.provider_type,
         provider_type=row.provider_type,
         plan=plan_name,
-        region=row.region or "—",
+        region=region or "—",
         price=price,
         status=row.status,
         raw_status=row.configuration.get("raw_status"),
@@ -83,7 +89,6 @@ async def card_for(services: Services, row: VpsInstance, note: str | None = None
         ipv4=row.ip_address,
         ipv6=row.ipv6_address,
         note=note or row.configuration.get("note"),
-        instance_id=str(row.id),
     )
 
 

@@ -18,12 +18,16 @@ from bot.core.blocks import STATUS_ICONS, esc
 
 __all__ = [
     "ACTION_CREATE_AGAIN",
+    "DETAILS_ACTION",
     "ServerCard",
     "create_again_button",
     "outcome_modal",
     "status_message",
 ]
 
+#: The card's Details button: the servers feature answers it with the details
+#: message (its ``vps_details`` action), shown only to whoever pressed it.
+DETAILS_ACTION = "vps_details"
 #: "Create another like this" on a server's card and details (bot.create.again
 #: opens the create modal prefilled from the server).
 ACTION_CREATE_AGAIN = "vps_create_again"
@@ -49,8 +53,9 @@ class ServerCard:
     ipv4: str | None = None
     ipv6: str | None = None
     note: str | None = None
-    #: the server's id, for the "Create another like this" button (None: no button)
-    instance_id: str | None = None
+    #: the server's id, for the Details and "Create another like this" buttons
+    #: (none: no buttons)
+    id: str | None = None
 
 
 def status_message(card: ServerCard) -> tuple[str, list[Block]]:
@@ -63,9 +68,7 @@ def status_message(card: ServerCard) -> tuple[str, list[Block]]:
     if card.ipv4:
         text += f" at {esc(card.ipv4)}"
     fields = [
-        MarkdownTextObject(
-            text=f"*Provider*\n{esc(card.provider_name)} ({esc(card.provider_type)})"
-        ),
+        MarkdownTextObject(text=f"*Provider*\n{esc(card.provider_name)}"),
         MarkdownTextObject(text=f"*Plan*\n{esc(card.plan)}"),
         MarkdownTextObject(text=f"*Region*\n{esc(card.region)}"),
         MarkdownTextObject(text=f"*Price*\n{card.price}"),
@@ -89,10 +92,10 @@ def status_message(card: ServerCard) -> tuple[str, list[Block]]:
     blocks.append(
         ContextBlock(elements=[MarkdownTextObject(text=f"Created by <@{card.created_by}>")])
     )
-    if card.instance_id and card.status not in ("deleted", "deleting"):
-        blocks.append(
-            ActionsBlock(block_id="vps_card", elements=[create_again_button(card.instance_id)])
-        )
+    if card.id and card.status not in ("deleting", "deleted"):
+        details = ButtonElement(action_id=DETAILS_ACTION, text="Details", value=card.id)
+        again = create_again_button(card.id)
+        blocks.append(ActionsBlock(block_id="vps_card", elements=[details, again]))
     return text, blocks
 
 

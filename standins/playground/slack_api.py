@@ -35,6 +35,7 @@ from aiohttp import web
 
 from standins.playground.files import SlackFiles
 
+from .usergroups import usergroups_list
 from .view_acks import check_view_submission_ack
 
 __all__ = [
@@ -297,6 +298,8 @@ class SlackStandIn:
         self.users: dict[str, JSON] = {}
         #: user groups by id ("S…") -> their members, for usergroups.users.list
         self.usergroups: dict[str, list[str]] = {}
+        #: their names ("S…" -> "Platform team"), for usergroups.list
+        self.usergroup_names: dict[str, str] = {}
         self.channels: dict[str, JSON] = {}
         self.delays: dict[str, float] = {}  # method -> seconds to wait before answering
 
@@ -323,6 +326,7 @@ class SlackStandIn:
             "chat.postEphemeral": self._chat_post_ephemeral,
             "users.info": self._users_info,
             "usergroups.users.list": self._usergroups_users_list,
+            "usergroups.list": lambda _args: usergroups_list(self.usergroups, self.usergroup_names),
             "conversations.info": self._conversations_info,
             "apps.connections.open": self._apps_connections_open,
         }

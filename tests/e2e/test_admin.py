@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text
 
-from db.models import ActivityLog, Plan, ServiceProvider, VpsInstance
+from db.models import ActivityLog, Plan, ServiceProvider, VpsInstance, WorkspacePolicy
 from standins.playground.slack_client import Response, SlackSender
 from standins.playground.slack_client import state_value as sv
 from standins.sandbox.catalog import linode_catalog
@@ -670,3 +670,76 @@ async def test_vps_log_stays_within_slacks_limits(bot: Bot) -> None:
     assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in blocks)
     usage = await admin.slack.command("/vps", "log many")
     assert usage.data["text"].startswith("Usage: `/vps log [n]`")
+
+
+def initial_state(view: JSON) -> dict[str, JSON]:
+    """What Slack submits for a form nobody touched: every input's initial value."""
+    state: dict[str, JSON] = {}
+    for block in view["blocks"]:
+        if block["type"] != "input":
+            continue
+        element = block["element"]
+        kind, action = element["type"], element["action_id"]
+        value: JSON = {"type": kind}
+        if kind == "plain_text_input":
+            value["value"] = element.get("initial_value")
+        elif kind == "multi_users_select":
+            value["selected_users"] = element.get("initial_users") or []
+        elif kind == "multi_conversations_select":
+            value["selected_conversations"] = element.get("initial_conversations") or []
+        elif kind == "conversations_select":
+            value["selected_conversation"] = element.get("initial_conversation")
+        else:
+            value["selected_option"] = element.get("initial_option")
+        state[block["block_id"]] = {action: value}
+    return state
+
+
+async def test_the_spend_policy_is_set_with_slacks_pickers(bot: Bot) -> None:
+    bot.api.usergroups["S0000OPS"] = ["U0000BOSS"]
+    bot.api.usergroup_names["S0000OPS"] = "Ops team"
+    admin = AdminSession(bot)
+    await admin.open()
+    form_id = await admin.push("admin_policy", "policy")
+    form = admin.view(form_id)
+    element = {b["block_id"]: b["element"] for b in form["blocks"] if b["type"] == "input"}
+    assert element["approver_ids"]["type"] == "multi_users_select"
+    assert element["approval_channel"]["type"] == "conversations_select"
+    assert element["create_channels"]["type"] == "multi_conversations_select"
+    assert element["lease_end_action"]["type"] == "radio_buttons"
+    groups = [(o["value"], o["text"]["text"]) for o in element["approver_group"]["options"]]
+    assert groups == [("none", "No user group"), ("S0000OPS", "Ops team (@ops-team)")]
+    assert element["default_lease_hours"]["initial_value"] == "30"  # days
+
+    # every bad field at once, nothing saved
+    bad = await admin.submit(
+        form_id,
+        initial_state(form)
+        | {
+            "monthly_budget": {"monthly_budget": sv.plain_text("lots")},
+            "max_lease_hours": {"max_lease_hours": sv.plain_text("forever")},
+        },
+    )
+    assert bad.data["response_action"] == "errors"
+    assert set(bad.data["errors"]) == {"monthly_budget", "max_lease_hours"}, bad.data
+
+    picked = {
+        "monthly_budget": {"monthly_budget": sv.plain_text("500")},
+        "max_lease_hours": {"max_lease_hours": sv.plain_text("60")},
+        "approval_threshold": {"approval_threshold": sv.plain_text("20")},
+        "approver_ids": {
+            "approver_ids": {"type": "multi_users_select", "selected_users": ["U0000BOSS"]}
+        },
+        "approver_group": {"approver_group": sv.static_select("S0000OPS")},
+        "approval_channel": {"approval_channel": sv.conversations_select("C0000APPR")},
+        "lease_end_action": {"lease_end_action": sv.radio("delete")},
+    }
+    saved = await admin.submit(form_id, initial_state(form) | picked)
+    assert saved.data == {}, saved.data
+    async with bot.services.db.session() as session:
+        row = await session.get(WorkspacePolicy, TEAM)
+    assert row is not None
+    assert (row.max_lease_hours, row.default_lease_hours) == (60 * 24, 30 * 24)
+    assert list(row.approver_ids or ()) == ["U0000BOSS"]
+    assert (row.approver_group, row.approval_channel) == ("S0000OPS", "C0000APPR")
+    assert row.lease_end_action == "delete"

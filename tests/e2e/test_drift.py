@@ -66,6 +66,8 @@ async def test_deleted_and_powered_off_servers_are_noticed(bot: Bot) -> None:
             .all()
         )
     assert rows["will-vanish"].status == "deleted"  # marked, not dropped
+    # when it was noticed, in each reader's own time zone
+    assert "(noticed <!date^" in rows["will-vanish"].configuration["note"]
     assert rows["will-stop"].status == "stopped"
     assert rows["stays-up"].status == "running"
     assert {d.entity_id for d in drift} == {str(gone.id), str(off.id)}

@@ -207,13 +207,37 @@ async def test_extend_within_policy_and_past_it_by_approval(bot: Bot) -> None:
     row = await _create(bot, "extendable", None, ["24", "72", "100"])
     assert row.expires_at is not None
     first = row.expires_at
-    # the reminder's Extend button, pressed by the owner: 72 h more is past the
-    # 100 h maximum from creation, so it becomes a request
+    # the reminder's Extend button, pressed by the owner, asks how long: one day
+    # fits the 100 h maximum from creation, longer needs an approver
     mark = bot.api.mark()
-    response = await bot.slack.block_action(EXTEND_ACTION, str(row.id))
+    response = await bot.slack.block_action(EXTEND_ACTION, str(row.id), block_id="lease")
     assert response.status == 200
-    said = await bot.api.wait_for_response(after=0)
-    assert "needs approval" in str(said.payload)
+    opened = await bot.api.wait_for_call("views.open", after=mark)
+    view = opened.response["view"]
+    menu = next(b for b in view["blocks"] if b.get("block_id") == "duration")["element"]
+    texts = [o["text"]["text"] for o in menu["options"]]
+    assert texts[:3] == [
+        "1 day more",
+        "3 days more (needs approval)",
+        "7 days more (needs approval)",
+    ]
+    assert menu["initial_option"]["value"] == "72"  # the policy's default lease
+    assert "<!date^" in str(view["blocks"][0]) and "longer needs an approver" in str(view)
+    # a length that was never offered is refused at the field
+    refused = await bot.slack.view_submission(
+        view["id"], {"duration": {"duration": sv.static_select("5")}}
+    )
+    assert refused.data["response_action"] == "errors" and "duration" in refused.data["errors"]
+    # 72 h more is past the maximum: it becomes a request
+    mark = bot.api.mark()
+    done = await bot.slack.view_submission(
+        view["id"], {"duration": {"duration": sv.static_select("72")}}
+    )
+    assert done.status == 200 and not done.data
+    told = await bot.api.wait_for_call(
+        "chat.postEphemeral", after=mark, predicate=lambda c: "needs approval" in c.args["text"]
+    )
+    assert told.args["user"] == USER
     posted = await bot.api.wait_for_call(
         "chat.postMessage", after=mark, predicate=lambda c: c.args.get("channel") == "CAPPROVE1"
     )
@@ -221,13 +245,13 @@ async def test_extend_within_policy_and_past_it_by_approval(bot: Bot) -> None:
     async with bot.services.db.session() as session:
         request = (await session.execute(select(ApprovalRequest))).scalar_one()
     assert request.kind == "extend" and request.instance_id == row.id
-    # within policy: a 200 h maximum lets the owner extend at once
+    # within policy: a 200 h maximum lets the owner extend at once, by what they chose
     await _policy(bot, max_lease_hours=200)
-    line = await extend_lease(bot.services, row, USER)
-    assert "extended the lease of *extendable*" in line
+    line = await extend_lease(bot.services, row, USER, hours=24)
+    assert "extended the lease of *extendable* until <!date^" in line
     async with bot.services.db.session() as session:
         extended = await session.get(VpsInstance, row.id, populate_existing=True)
-    assert extended is not None and extended.expires_at == first + timedelta(hours=72)
+    assert extended is not None and extended.expires_at == first + timedelta(hours=24)
 
 
 async def test_create_only_in_the_policys_channels(bot: Bot) -> None:

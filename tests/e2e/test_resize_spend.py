@@ -99,9 +99,13 @@ async def test_a_resize_is_checked_approved_and_charged_what_the_modal_showed(
         approval_channel=APPROVALS,
     )
     mark = bot.api.mark()
+    answered = len(bot.api.responses)
     ack = await owner.submit(view, {"plan": {"vps_resize_plan": sv.static_select(choice)}})
     assert ack == {}
     await owner.ephemeral(mark, "needs approval")
+    # the details it was asked from are brought up to date, saying so
+    updated = await bot.api.wait_for_response(after=answered)
+    assert updated.payload["replace_original"] and "needs approval" in str(updated.payload)
     posted = await bot.api.wait_for_call(
         "chat.postMessage", after=mark, predicate=lambda c: c.args.get("channel") == APPROVALS
     )
@@ -124,7 +128,9 @@ async def test_a_resize_is_checked_approved_and_charged_what_the_modal_showed(
     boss = bot.slack.as_user(BOSS).in_channel(APPROVALS)
     seen = len(bot.api.responses)
     await boss.block_action(APPROVE_ACTION, str(found.id), message=message)
-    said = await bot.api.wait_for_response(after=seen)
+    said = await bot.api.wait_for_response(
+        lambda r: "Approved the resize" in str(r.payload), after=seen
+    )
     assert "Approved the resize of *grower*" in str(said.payload)
     assert len(_sent(bot, server_id)) == 1
     pending = await load(bot, instance_id)
@@ -173,10 +179,19 @@ async def test_an_ended_lease_stays_ended_until_extended(bot: Bot, type_: str) -
     assert (await load(bot, instance_id)).status == "stopped"
 
     # Extend (within policy) opens the lease again; then it may be powered on
-    seen = len(bot.api.responses)
+    mark = bot.api.mark()
     await bot.slack.block_action(EXTEND_ACTION, str(instance_id))
-    said = await bot.api.wait_for_response(after=seen)
-    assert "extended the lease of *leased-off*" in str(said.payload)
+    opened = await bot.api.wait_for_call("views.open", after=mark)
+    view = opened.response["view"]
+    default = next(b for b in view["blocks"] if b.get("block_id") == "duration")["element"]
+    done = await bot.slack.view_submission(
+        view["id"], {"duration": {"duration": sv.static_select(default["initial_option"])}}
+    )
+    assert done.status == 200 and not done.data
+    said = await bot.api.wait_for_call(
+        "chat.postEphemeral", after=mark, predicate=lambda c: "extended" in c.args["text"]
+    )
+    assert "extended the lease of *leased-off*" in said.args["text"]
     row = await load(bot, instance_id)
     assert row.lease_ended_at is None and row.expires_at is not None
     assert row.expires_at > datetime.now(UTC)

@@ -7,11 +7,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from bot.core.actions import ACTIONS
 from bot.core.actions import word as action_word
 from bot.core.tags import VPSBOT_TAG
 from bot.status.watcher import StatusWatcher
@@ -156,13 +158,42 @@ class Owner:
         return self.blocks
 
     def offers(self, action_id: str) -> bool:
-        return button(self.blocks, action_id) is not None
+        """A button of that action, or its entry in the "More" menu."""
+        return button(self.blocks, action_id) is not None or self.in_menu(action_id) is not None
 
-    async def press(self, action_id: str, value: str | None = None) -> JSON:
-        """Press a button of the details message; the message the app answered with."""
+    def in_menu(self, action_id: str) -> str | None:
+        """The "More" menu's option value for ``action_id`` (None: not in the menu)."""
+        name = action_id.removeprefix("vps_act_").removeprefix("vps_")
+        menu = button(self.blocks, "vps_more")
+        for option in (menu or {}).get("options") or []:
+            if option["value"] == f"{name}:{self.instance_id}":
+                return str(option["value"])
+        return None
+
+    async def choose(self, value: str) -> JSON:
+        """Choose an entry of the "More" menu: the confirmation that replaces the details."""
         after = len(self.bot.api.responses)
         response = await self.slack.block_action(
-            action_id, value=value or str(self.instance_id), block_id="vps_power"
+            "vps_more", selected_option=value, action_type="overflow", block_id="vps_actions"
+        )
+        assert response.status == 200
+        post = await self.bot.api.wait_for_response(after=after)
+        assert post.payload.get("replace_original") is True
+        self.blocks = post.payload.get("blocks") or []
+        return post.payload
+
+    async def press(self, action_id: str, value: str | None = None) -> JSON:
+        """Press a button of the details message (an action in the "More" menu is
+        chosen there first, and its confirmation pressed); the message the app
+        answered with."""
+        chosen = self.in_menu(action_id) if button(self.blocks, action_id) is None else None
+        if chosen is not None:
+            confirmation = await self.choose(chosen)
+            assert ACTIONS[chosen.partition(":")[0]].explain in str(confirmation["blocks"])
+            assert button(self.blocks, action_id) is not None
+        after = len(self.bot.api.responses)
+        response = await self.slack.block_action(
+            action_id, value=value or str(self.instance_id), block_id="vps_actions"
         )
         assert response.status == 200
         post = await self.bot.api.wait_for_response(not_graphs, after=after)
@@ -171,10 +202,17 @@ class Owner:
         return post.payload
 
     async def open_modal(self, action_id: str) -> JSON:
+        """Open an action's form from its button or, when it sits there, the menu."""
         mark = self.bot.api.mark()
-        response = await self.slack.block_action(
-            action_id, value=str(self.instance_id), block_id="vps_manage"
-        )
+        chosen = self.in_menu(action_id) if button(self.blocks, action_id) is None else None
+        if chosen is not None:
+            response = await self.slack.block_action(
+                "vps_more", selected_option=chosen, action_type="overflow", block_id="vps_actions"
+            )
+        else:
+            response = await self.slack.block_action(
+                action_id, value=str(self.instance_id), block_id="vps_actions"
+            )
         assert response.status == 200
         call = await self.bot.api.wait_for_call("views.open", after=mark)
         return dict(call.response["view"])  # as opened (it may be updated since)
@@ -228,12 +266,14 @@ async def test_every_action_from_the_details_message(
     await direct_action(bot, owner, "reboot", "rebooting", "running")
     if type_ == "digitalocean":
         await direct_action(bot, owner, "power_cycle", "rebooting", "running")
-    else:  # Linode has no power cycle: no button for it
-        assert button(await owner.details(), "vps_act_power_cycle") is None
+    else:  # Linode has no power cycle: not offered
+        await owner.details()
+        assert not owner.offers("vps_act_power_cycle")
     await direct_action(bot, owner, "shutdown", "stopped", "stopped")
     await direct_action(bot, owner, "power_on", "provisioning", "running")
-    power_off = button(await owner.details(), "vps_act_power_off")
-    assert power_off is not None and power_off["confirm"]["title"]["text"] == "Power off?"
+    await owner.details()
+    assert button(owner.blocks, "vps_act_power_off") is None  # in the menu, said in full
+    assert owner.in_menu("vps_act_power_off") is not None
     await direct_action(bot, owner, "power_off", "stopped", "stopped")
 
     # resize: a modal offering the provider's other active plans
@@ -297,9 +337,15 @@ async def test_every_action_from_the_details_message(
     assert f"Type {row.label} exactly" in ack["errors"]["confirm_label"]
     assert bot.sandbox.request_count(type_, method="DELETE") == before
     mark = bot.api.mark()
+    answered = len(bot.api.responses)
     ack = await owner.submit(view, {"confirm_label": {"label": sv.plain_text(f" {row.label} ")}})
     assert ack == {}
     await owner.ephemeral(mark, "Delete of")
+    # the details message it was deleted from says so, with nothing left to press
+    updated = await bot.api.wait_for_response(after=answered)
+    assert updated.payload["replace_original"] is True
+    assert "*deleting*" in str(updated.payload["blocks"])
+    assert not [b for b in updated.payload["blocks"] if b["type"] == "actions"]
     assert (await load(bot, instance_id)).status == "deleting"
     row = await follow(bot, instance_id)
     assert row.status == "deleted"
@@ -543,7 +589,7 @@ async def test_a_server_that_was_never_created_can_be_removed(bot: Bot) -> None:
     actions = [
         e["action_id"] for b in owner.blocks if b["type"] == "actions" for e in b["elements"]
     ]
-    assert actions == ["vps_delete", "vps_create_again", "vps_refresh"]
+    assert actions == ["vps_refresh", "vps_delete", "vps_create_again"]
     answer = await owner.press("vps_act_reboot")
     assert (
         answer["text"] == "*never-made* is not created at the provider yet; try again in a minute."
@@ -556,3 +602,34 @@ async def test_a_server_that_was_never_created_can_be_removed(bot: Bot) -> None:
     assert (await load(bot, instance_id)).status == "deleted"
     assert bot.sandbox.request_count("linode", method="DELETE") == 0
     assert bot.sandbox.request_count("linode", method="POST") == 0
+
+
+async def test_extend_from_the_details_asks_how_long_and_updates_them(bot: Bot) -> None:
+    instance_id = await create_server(bot, "digitalocean", "leased-box")
+    ends = datetime.now(UTC) + timedelta(days=2)
+    async with bot.services.db.session() as session, session.begin():
+        row = await session.get(VpsInstance, instance_id)
+        assert row is not None
+        row.expires_at = ends
+    owner = Owner(bot, instance_id)
+    await owner.details()
+    assert f"ends <!date^{int(ends.timestamp())}^" in str(owner.blocks)
+    extend = button(owner.blocks, "vps_lease_extend")
+    assert extend is not None
+    mark = bot.api.mark()
+    await owner.slack.block_action("vps_lease_extend", str(instance_id), block_id="vps_actions")
+    view = (await bot.api.wait_for_call("views.open", after=mark)).response["view"]
+    menu = next(b for b in view["blocks"] if b.get("block_id") == "duration")["element"]
+    # the default policy: at most 90 days from creation, two of them already leased
+    assert [o["value"] for o in menu["options"]] == ["24", "72", "168", "336", "720", "1440"]
+    answered = len(bot.api.responses)
+    done = await owner.slack.view_submission(
+        view["id"], {"duration": {"duration": sv.static_select("72")}}
+    )
+    assert done.status == 200 and not done.data
+    await owner.ephemeral(mark, "extended the lease of *leased-box*")
+    updated = await bot.api.wait_for_response(after=answered)
+    assert updated.payload["replace_original"] is True
+    later = ends + timedelta(hours=72)
+    assert f"ends <!date^{int(later.timestamp())}^" in str(updated.payload["blocks"])
+    assert (await load(bot, instance_id)).expires_at == later

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from bot.admin import policy_listeners as admin_policy
 from bot.admin import views as admin_views
+from bot.approvals import extend as approvals_extend
 from bot.create.elsewhere import SWITCH_ACTION
 from bot.create.views import BACK_ACTION
 from bot.create.views import CALLBACK_PREFIX as CREATE_PREFIX
@@ -93,6 +94,7 @@ ACTION_IDS = [
     server_views.ACTION_LIST_NEXT,
     server_views.ACTION_DETAILS,
     server_views.ACTION_REFRESH,
+    server_views.ACTION_MORE,
     *(server_views.ACTION_BUTTON_PREFIX + name for name in _DIRECT),
     server_views.ACTION_DELETE,
     server_views.ACTION_RESIZE,
@@ -117,6 +119,7 @@ CALLBACK_IDS = [
     server_modals.CALLBACK_RESIZE,
     server_modals.CALLBACK_DELETE,
     server_modals.CALLBACK_MESSAGE,
+    approvals_extend.CALLBACK_EXTEND,
 ]
 #: Views without a submit button (so no submission listener); fuzzed all the same.
 NO_SUBMISSION = [admin_views.PLANS]

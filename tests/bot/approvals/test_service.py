@@ -134,3 +134,6 @@ async def test_an_extension_request_names_the_server(services: Services, db: Dat
         request = (await session.execute(select(ApprovalRequest))).scalar_one()
     decided = str(request_blocks(request, decided="done"))
     assert "*db-main*" in decided and "a server" not in decided
+    # the lease asked for, in each approver's own time zone
+    until = int((now + timedelta(hours=10 + 720)).timestamp())
+    assert f"*Lease until:* <!date^{until}^" in str(posted.kwargs["blocks"])

@@ -11,6 +11,7 @@ import pytest
 from slack_sdk.models.blocks import Block
 
 from bot.core.blocks import PlanChoice
+from bot.servers.details import confirm_message
 from bot.servers.modals import ModalTarget, delete_modal, rebuild_modal, resize_modal
 from bot.servers.views import (
     MAX_MESSAGE_BLOCKS,
@@ -144,7 +145,7 @@ def test_each_server_shows_provider_label_status_region_plan_ip_and_price() -> N
     first, second = [b["text"]["text"] for b in dicts(blocks) if "accessory" in b]
     assert first == (
         ":large_green_circle: *node-1* · running\n"
-        "DigitalOcean (do-main) · nyc3 · s-1vcpu-1gb · `203.0.113.9` · $7.20/mo"
+        "do-main · nyc3 · s-1vcpu-1gb · `203.0.113.9` · $7.20/mo"
     )
     assert second == ":black_circle: *node-2* · stopped\nLinode · nyc3 · — · no IP yet · —"
     assert text == "2 servers in this workspace"
@@ -217,12 +218,12 @@ def test_details_show_specs_prices_addresses_and_activity() -> None:
         ActivityLine(datetime(2024, 5, 2, tzinfo=UTC), f"vps.step_{n}", "success", "U0002")
         for n in range(8)
     ]
-    _, blocks = details_message(details(activity=activity), ALL_ACTIONS)
+    _, blocks = details_message(details(activity=activity, region_name="Newark, NJ"), ALL_ACTIONS)
     text = str(dicts(blocks))
     for expected in (
         "web-1",
-        "Linode (li-main)",
-        "us-east",
+        "li-main",
+        "Newark, NJ",
         "size-2",
         "2 vCPU",
         "2 GB RAM",
@@ -238,38 +239,67 @@ def test_details_show_specs_prices_addresses_and_activity() -> None:
     assert text.count("step ") == 5
 
 
-def test_details_buttons_follow_the_actions_and_power_off_confirms() -> None:
-    _, blocks = details_message(details(), ALL_ACTIONS)
+def _elements(blocks: list[JSON]) -> dict[str, JSON]:
+    return {e["action_id"]: e for b in blocks for e in b.get("elements") or [] if "action_id" in e}
+
+
+def test_details_show_the_common_actions_as_buttons_and_the_rest_in_a_menu() -> None:
+    _, blocks = details_message(details(expires_at=datetime(2027, 1, 7, tzinfo=UTC)), ALL_ACTIONS)
     as_dicts = dicts(blocks)
     assert action_ids(as_dicts) == [
         "vps_act_power_on",
         "vps_act_shutdown",
-        "vps_act_power_off",
         "vps_act_reboot",
-        "vps_act_power_cycle",
-        "vps_rebuild",
-        "vps_resize",
-        "vps_delete",
-        "vps_create_again",
+        "vps_lease_extend",
         "vps_refresh",
+        "vps_more",
+        "vps_create_again",
     ]
-    buttons = {
-        e["action_id"]: e for b in as_dicts for e in b.get("elements") or [] if "action_id" in e
-    }
-    assert buttons["vps_act_power_off"]["confirm"]["confirm"]["text"] == "Power off"
-    assert "confirm" not in buttons["vps_act_reboot"]
-    assert {e["value"] for e in buttons.values()} == {details().id}
+    elements = _elements(as_dicts)
+    menu = [o["value"].partition(":")[0] for o in elements["vps_more"]["options"]]
+    assert menu == ["power_off", "power_cycle", "rebuild", "resize", "delete"]
+    assert {o["value"].partition(":")[2] for o in elements["vps_more"]["options"]} == {details().id}
+    # no danger style in sight; each confirmation says what the action does
+    assert not any(e.get("style") == "danger" for e in elements.values())
+    assert "ACPI" in elements["vps_act_shutdown"]["confirm"]["text"]["text"]
+    assert "cleanly" in elements["vps_act_reboot"]["confirm"]["text"]["text"]
+    assert "confirm" not in elements["vps_act_power_on"]
+    text = str(as_dicts)
+    assert "*Lease*\\nends <!date^1799280000^" in text
 
     without_cycle = tuple(a for a in ALL_ACTIONS if a != "power_cycle")
     _, blocks = details_message(details(), without_cycle)
-    assert "vps_act_power_cycle" not in action_ids(dicts(blocks))
+    assert "power_cycle" not in json.dumps(dicts(blocks))
+    assert "vps_lease_extend" not in action_ids(dicts(blocks))  # no lease, nothing to extend
+
+
+def test_a_menu_action_is_said_in_full_with_one_danger_button_and_cancel() -> None:
+    for name, words in (
+        ("power_off", "pulling the plug"),
+        ("power_cycle", "hard reset"),
+        ("shutdown", "ACPI"),
+    ):
+        _, blocks = confirm_message("<!here>", name, details().id)
+        as_dicts = dicts(blocks)
+        assert words in as_dicts[0]["text"]["text"]
+        assert "&lt;!here&gt;" in as_dicts[0]["text"]["text"]
+        styles = [e.get("style") for e in as_dicts[1]["elements"]]
+        assert styles.count("danger") == (0 if name == "shutdown" else 1)
+        assert action_ids(as_dicts) == [f"vps_act_{name}", "vps_refresh"]
+
+
+def test_a_deleted_or_deleting_server_has_no_live_buttons() -> None:
+    for status in ("deleting", "deleted"):
+        _, blocks = details_message(details(status=status), ALL_ACTIONS)
+        assert action_ids(dicts(blocks)) == []
+        assert f"*{status}*" in str(dicts(blocks))
 
 
 def test_details_for_someone_who_may_not_act() -> None:
     _, blocks = details_message(details(), (), managed_by="U0001")
     as_dicts = dicts(blocks)
     # anyone may start a server like it: that is their own create, with every check
-    assert action_ids(as_dicts) == ["vps_create_again", "vps_refresh"]
+    assert action_ids(as_dicts) == ["vps_refresh", "vps_create_again"]
     assert "Only <@U0001> or a vpsbot admin can manage this server." in str(as_dicts)
 
 

@@ -325,22 +325,41 @@ def test_make_run_without_slack_serves_the_playground(
     expect(password).to_have_count(0)
     snapshot(page, screenshots, "channel-running.png")
 
+    # the card names the region and the provider as people know them, and opens the details
+    expect(card).to_contain_text("New York 3")
+    expect(card).to_contain_text("sandbox-digitalocean")
+    card.get_by_role("button", name="Details").first.click()
+    details = messages(page).filter(has_text="Only visible to you").filter(has_text="Lease")
+    expect(details.last).to_contain_text("Recent activity", timeout=10_000)
+
     say(page, "/vps list")
     listing = messages(page).filter(has_text="Only visible to you").last
     expect(listing).to_contain_text("web-1")
+    expect(listing).to_contain_text("New York 3")
     listing.get_by_role("button", name="Details").first.click()
     # the graphs follow the details in a message of their own: hold on to the details
     listing = messages(page).filter(has_text="Recent activity").last
     expect(listing).to_contain_text("web-1", timeout=10_000)
     graphs = messages(page).filter(has_text="web-1, last 24 hours").last
     expect(graphs).to_contain_text("metrics agent", timeout=15_000)  # created without it
-    listing.get_by_role("button", name="Power off").click()
+    # pinned by its ts: the menu's confirmation replaces it in place
+    listing = page.locator(f'#messages > .message[data-ts="{listing.get_attribute("data-ts")}"]')
+    # two common actions in sight, the rest in the menu; nothing red until asked
+    for word in ("Shut down", "Reboot", "Extend lease…", "Refresh"):
+        expect(listing.get_by_role("button", name=word)).to_have_count(1)
+    expect(listing.get_by_role("button", name="Power off")).to_have_count(0)
+    snapshot(page, screenshots, "details.png")
+    listing.get_by_role("button", name="Shut down").click()
     dialog = page.get_by_role("alertdialog")
-    expect(dialog).to_contain_text("Power off?")
-    expect(dialog).to_contain_text("pulling the plug")
-    dialog.get_by_role("button", name="Power off").click()
+    expect(dialog).to_contain_text("ACPI")
+    dialog.get_by_role("button", name="Cancel").click()
     expect(dialog).to_have_count(0)
+    listing.get_by_role("button", name="More actions").click()
+    listing.get_by_role("menuitem", name="Power off").click()
+    expect(listing).to_contain_text("pulling the plug", timeout=10_000)
+    listing.get_by_role("button", name="Power off").click()
     expect(listing).to_contain_text("Power off of web-1 requested.", timeout=10_000)
+    expect(listing).to_contain_text("Lease")
 
     page.locator("#channel-list li", has_text="Home").click()  # the app's Home tab
     expect(page.locator("#channel-title")).to_have_text("vpsbot · Home")
@@ -514,6 +533,42 @@ def test_an_admin_names_another_from_the_admin_screen_and_takes_it_back(
 
 
 # ------------------------------------------------------------------ Block Kit, element by element
+
+
+def test_the_spend_policy_is_set_with_pickers_and_every_error_shows_at_once(
+    vpsbot: Running, page: Page
+) -> None:
+    """Ada sets the spend policy with Slack's pickers: two bad fields are both said at
+    once; then approvers picked, a channel chosen, Delete at lease end, leases in days."""
+    page.goto(vpsbot.url)
+    say(page, "/vps admin")
+    expect(field(modal(page), "admins")).to_be_visible(timeout=10_000)
+    press(modal(page), "Spend policy")
+    form = modal(page).last
+    expect(form).to_contain_text("Default lease (days)", timeout=10_000)
+    expect(field(form, "default_lease_hours").locator("input")).to_have_value("30")
+    field(form, "monthly_budget").locator("input").fill("lots")
+    field(form, "max_lease_hours").locator("input").fill("forever")
+    press(form, "Save")
+    expect(field(form, "monthly_budget").locator(".field-error")).to_be_visible(timeout=10_000)
+    expect(field(form, "max_lease_hours").locator(".field-error")).to_contain_text("days")
+
+    field(form, "monthly_budget").locator("input").fill("500")
+    field(form, "max_lease_hours").locator("input").fill("60")
+    field(form, "approval_threshold").locator("input").fill("20")
+    field(form, "approver_ids").locator("select").select_option(label="Ben")
+    field(form, "approval_channel").locator("select").select_option(label="#vps-playground")
+    field(form, "lease_end_action").get_by_label("Delete the server").check()
+    press(form, "Save")
+    expect(form.locator(".field-error")).to_have_count(0, timeout=10_000)
+    expect(modal(page).filter(has_text="Default lease (days)")).to_have_count(0, timeout=10_000)
+
+    press(modal(page), "Spend policy")  # saved: the form opens with what was picked
+    again = modal(page).last
+    expect(field(again, "max_lease_hours").locator("input")).to_have_value("60", timeout=10_000)
+    picked = field(again, "approver_ids").locator("select option:checked")
+    expect(picked).to_have_text("Ben")
+    expect(field(again, "lease_end_action").get_by_label("Delete the server")).to_be_checked()
 
 
 def _text(text: str) -> dict[str, Any]:
