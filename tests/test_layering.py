@@ -115,3 +115,49 @@ def test_the_standins_are_imported_only_where_they_are_started() -> None:
         if any(name.startswith("standins") for name in _modules(path))
     }
     assert users <= {"bot/app/serve.py", "bot/app/operator.py"}, sorted(users)
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _internal_imports(path: Path, known: set[str]) -> set[str]:
+    """The modules of ``known`` that ``path`` imports, relative and deferred imports included
+    (a deferred import that only hides a cycle is still a cycle)."""
+    name = _module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, *([node.module] if node.module else [])])
+            found |= {f"{base}.{alias.name}" for alias in node.names} | {base}
+    return (found & known) - {name}
+
+
+def test_the_standins_have_no_import_cycles() -> None:
+    """Each stand-in module can be read (and loaded) on its own: the sandbox's control API
+    and server once imported each other; a package importing its own modules is fine."""
+    files = {_module_name(p): p for p in sorted((ROOT / "standins").rglob("*.py"))}
+    graph = {
+        name: {dep for dep in _internal_imports(path, set(files)) if not dep.startswith(name + ".")}
+        for name, path in files.items()
+    }
+    cycles: list[list[str]] = []
+    for start in sorted(graph):
+        stack = [(start, [start])]
+        seen: set[str] = set()
+        while stack:
+            node, trail = stack.pop()
+            for dep in sorted(graph[node]):
+                if dep == start:
+                    cycles.append(trail)
+                elif dep not in seen:
+                    seen.add(dep)
+                    stack.append((dep, [*trail, dep]))
+    assert cycles == []

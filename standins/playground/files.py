@@ -17,17 +17,34 @@ from __future__ import annotations
 import json
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from aiohttp import web
 
-if TYPE_CHECKING:
-    from standins.playground.slack_api import SlackStandIn
-
-__all__ = ["SlackFiles", "StoredFile"]
+__all__ = ["FileHost", "SlackFiles", "StoredFile"]
 
 JSON = dict[str, Any]
+
+
+class FileHost(Protocol):
+    """What the uploads need of the Slack stand-in that serves them
+    (:class:`~standins.playground.slack_api.SlackStandIn` passes itself, so this module
+    never imports it)."""
+
+    @property
+    def root_url(self) -> str: ...
+
+    @property
+    def caller_token(self) -> str | None: ...
+
+    def register_method(self, method: str, handler: Callable[[JSON], JSON]) -> None: ...
+
+    def api_error(self, error: str) -> Exception: ...
+
+    def touch(self) -> None: ...
+
 
 _ALT_TEXT_MAX = 2000
 _TITLE_MAX = 2000
@@ -56,7 +73,7 @@ class StoredFile:
 class SlackFiles:
     """The two Web API methods, the upload URL and the file bytes of a stand-in."""
 
-    def __init__(self, api: SlackStandIn) -> None:
+    def __init__(self, api: FileHost) -> None:
         self.api = api
         self.files: dict[str, StoredFile] = {}
         self.uploads = 0  # POSTs to upload URLs, for tests

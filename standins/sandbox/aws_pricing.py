@@ -31,7 +31,9 @@ _PUBLISHED = "2026-11-20T00:00:00Z"
 
 @cache
 def _catalogue() -> dict[str, dict[str, str]]:
-    text = resources.files("standins.sandbox").joinpath("aws_prices.json").read_text("utf-8")
+    text = (
+        resources.files("standins.sandbox").joinpath("data", "aws_prices.json").read_text("utf-8")
+    )
     prices: dict[str, dict[str, str]] = json.loads(text)["prices"]
     return prices
 

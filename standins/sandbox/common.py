@@ -1,4 +1,5 @@
-"""HTTP helpers shared by the two provider emulations: errors and pagination."""
+"""HTTP helpers shared by the two provider emulations (errors and pagination), and the
+request log's record that the server writes and the control API reads."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from aiohttp import web
 
@@ -15,6 +16,7 @@ __all__ = [
     "TOKEN",
     "ApiError",
     "Paging",
+    "RecordedRequest",
     "do_error",
     "do_page",
     "int_param",
@@ -22,6 +24,16 @@ __all__ = [
     "linode_page",
     "read_json",
 ]
+
+
+class RecordedRequest(NamedTuple):
+    """One upstream call as the sandbox saw it (status 0: no answer was sent)."""
+
+    provider: str
+    method: str
+    path: str
+    query: dict[str, str]
+    status: int
 
 
 #: The caller's API token, stored on the request by the auth middleware.

@@ -2,20 +2,77 @@
 
 Unauthenticated on purpose (it is a local test tool): faults, virtual time,
 seeding, direct server changes, the request log and reset.
+
+It drives any :class:`Controllable` (the server passes itself in), so this module
+never imports the server that mounts it.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from aiohttp import web
 
-from standins.sandbox.faults import PROVIDERS
+from standins.sandbox.common import RecordedRequest
+from standins.sandbox.faults import PROVIDERS, Fault, FaultSet
+from standins.sandbox.state import LinodeState
 
-if TYPE_CHECKING:
-    from standins.sandbox.server import Sandbox
+__all__ = ["Controllable", "control_routes"]
 
-__all__ = ["control_routes"]
+
+class Controllable(Protocol):
+    """What the control API drives: :class:`~standins.sandbox.server.Sandbox`."""
+
+    @property
+    def faults(self) -> FaultSet: ...
+
+    @property
+    def requests(self) -> list[RecordedRequest]: ...
+
+    @property
+    def linode(self) -> LinodeState: ...
+
+    def info(self) -> dict[str, Any]: ...
+
+    def inject(
+        self,
+        provider: str,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        status: int | None = None,
+        count: int = 1,
+        latency: float = 0.0,
+        timeout: bool = False,
+        lose_response: bool = False,
+        body: str | None = None,
+    ) -> Fault: ...
+
+    def clear_faults(self) -> None: ...
+
+    def advance(self, seconds: float) -> None: ...
+
+    def seed_instances(
+        self,
+        provider: str,
+        n: int,
+        *,
+        tag: str | None = None,
+        status: str = "running",
+        monitoring: bool = True,
+    ) -> list[str]: ...
+
+    def seed_images(self, provider: str, n: int) -> list[str]: ...
+
+    def reset(self) -> None: ...
+
+    def instances(self, provider: str) -> list[dict[str, Any]]: ...
+
+    def set_status(self, provider: str, instance_id: str | int, status: str) -> None: ...
+
+    def remove_instance(self, provider: str, instance_id: str | int) -> None: ...
+
+    def set_paging(self, *, max_page_size: int | None = None, overlap: int = 0) -> None: ...
 
 
 def _json_error(message: str, status: int) -> web.HTTPException:
@@ -39,7 +96,7 @@ def _provider(value: Any) -> str:
     return str(value)
 
 
-def control_routes(sb: Sandbox) -> list[web.RouteDef]:
+def control_routes(sb: Controllable) -> list[web.RouteDef]:
     """Routes bound to sandbox ``sb``."""
 
     async def info(request: web.Request) -> web.Response:

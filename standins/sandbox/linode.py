@@ -10,6 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
+from standins.sandbox.catalog import type_available
 from standins.sandbox.common import TOKEN, ApiError, linode_error, linode_page, read_json
 from standins.sandbox.ratelimit import Budget
 from standins.sandbox.state import LinodeInstance, LinodeState
@@ -37,24 +38,6 @@ def label_error(label: Any) -> str | None:
     if "--" in label or "__" in label or ".." in label:
         return "Label must not contain two dashes, underscores or periods in a row"
     return None
-
-
-def type_available(type_: dict[str, Any], region: dict[str, Any]) -> bool:
-    """What the live API enforces: edge types only (and only) in distributed
-    regions; GPU, premium and accelerated classes only where the region has the
-    capability."""
-    caps = set(region["capabilities"])
-    edge = "-edge-" in type_["id"]
-    if region["site_type"] == "distributed":
-        return edge and "Distributed Plans" in caps
-    if edge or "Linodes" not in caps:
-        return False
-    need = {
-        "gpu": "GPU Linodes",
-        "premium": "Premium Plans",
-        "accelerated": "NETINT Quadra T1U",
-    }.get(type_["class"])
-    return need is None or need in caps
 
 
 def password_error(password: Any) -> str | None:

@@ -17,16 +17,14 @@ import calendar
 import math
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from aiohttp import web
 
 from standins.sandbox.common import do_error, linode_error
+from standins.sandbox.state import DOState, LinodeState
 
-if TYPE_CHECKING:
-    from standins.sandbox.server import Sandbox
-
-__all__ = ["HOLE_SECONDS", "MetricsAPI", "busy_fraction", "in_hole", "sample_times"]
+__all__ = ["HOLE_SECONDS", "Clouds", "MetricsAPI", "busy_fraction", "in_hole", "sample_times"]
 
 #: Length of each hole in the readings, and how often one starts.
 HOLE_SECONDS = 1800
@@ -70,10 +68,21 @@ def sample_times(start: float, end: float, step: float, since: float, now: float
         t += step
 
 
-class MetricsAPI:
-    """The metric routes of both providers over a :class:`Sandbox`'s current state."""
+class Clouds(Protocol):
+    """What the metric routes read: the sandbox's two clouds (the server passes itself,
+    so this module never imports the server that mounts it)."""
 
-    def __init__(self, sandbox: Sandbox) -> None:
+    @property
+    def do(self) -> DOState: ...
+
+    @property
+    def linode(self) -> LinodeState: ...
+
+
+class MetricsAPI:
+    """The metric routes of both providers over a sandbox's current state."""
+
+    def __init__(self, sandbox: Clouds) -> None:
         self.sandbox = sandbox
 
     def routes(self) -> list[web.RouteDef]:

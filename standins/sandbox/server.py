@@ -12,12 +12,14 @@ import asyncio
 import contextlib
 import uuid
 from http import HTTPStatus
-from typing import Any, NamedTuple
+from typing import Any
 
 from aiohttp import web
 
+from standins.sandbox.catalog import do_seed_image, linode_seed_image
 from standins.sandbox.clock import Clock
-from standins.sandbox.common import PAGING, TOKEN, ApiError, Paging
+from standins.sandbox.common import PAGING, TOKEN, ApiError, Paging, RecordedRequest
+from standins.sandbox.control import control_routes
 from standins.sandbox.digitalocean import DigitalOceanAPI
 from standins.sandbox.faults import PROVIDERS, Fault, FaultSet
 from standins.sandbox.linode import LinodeAPI
@@ -58,16 +60,6 @@ _LINODE_REASONS: dict[int, str] = {
     404: "Not found",
     429: "Too Many Requests",
 }
-
-
-class RecordedRequest(NamedTuple):
-    """One upstream call as the sandbox saw it (status 0: no answer was sent)."""
-
-    provider: str
-    method: str
-    path: str
-    query: dict[str, str]
-    status: int
 
 
 def error_body(provider: str, status: int) -> dict[str, Any]:
@@ -269,8 +261,6 @@ class Sandbox:
 
     def seed_images(self, provider: str, n: int) -> list[str]:
         """Add ``n`` extra public distribution images to the catalogue; their ids."""
-        from standins.sandbox.catalog import do_seed_image, linode_seed_image
-
         ids = []
         if provider == "digitalocean":
             cat = self.do.catalog
@@ -341,8 +331,6 @@ class Sandbox:
         app.add_routes(self._do_api.routes())
         app.add_routes(self._linode_api.routes())
         app.add_routes(MetricsAPI(self).routes())
-        from standins.sandbox.control import control_routes
-
         app.add_routes(control_routes(self))
         return app
 
