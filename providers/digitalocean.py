@@ -41,6 +41,7 @@ __all__ = [
     "DigitalOceanApi",
     "DigitalOceanProvider",
     "cloud_config_for_password",
+    "region_country",
 ]
 
 #: What DigitalOcean charges for (weekly) backups, as a share of the droplet's price.
@@ -121,6 +122,27 @@ def _category(slug: str) -> str:
         if needle in lowered:
             return category
     return "Other"
+
+
+#: Country of each DigitalOcean data-centre city, by its slug's letters ("fra1" → "de"):
+#: the regions API names the city but not the country.
+_REGION_COUNTRIES = {
+    "nyc": "us",
+    "sfo": "us",
+    "atl": "us",
+    "ams": "nl",
+    "fra": "de",
+    "lon": "gb",
+    "sgp": "sg",
+    "tor": "ca",
+    "blr": "in",
+    "syd": "au",
+}
+
+
+def region_country(slug: str) -> str:
+    """The country code of a DigitalOcean region slug ("" for a city not listed)."""
+    return _REGION_COUNTRIES.get(slug.rstrip("0123456789").lower(), "")
 
 
 def cloud_config_for_password(password: str) -> str:
@@ -349,6 +371,7 @@ class DigitalOceanProvider(HttpProvider):
                     name=str(region.get("name") or region["slug"]),
                     available=bool(region.get("available", True)),
                     features=[str(f) for f in region.get("features") or []],
+                    country=region_country(str(region["slug"])),
                     plans=[str(s) for s in region["sizes"]] if "sizes" in region else None,
                 )
                 for region in raws

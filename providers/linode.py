@@ -430,6 +430,7 @@ class LinodeProvider(HttpProvider):
                     and (not raw.get("capabilities") or "Linodes" in raw["capabilities"]),
                     features=[str(c) for c in raw.get("capabilities") or []],
                     site_type=str(raw.get("site_type") or "core"),
+                    country=str(raw.get("country") or "").lower(),
                     sold_out=sorted(plan for region, plan in sold_out if region == raw["id"]),
                 )
                 for raw in raws

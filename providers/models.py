@@ -141,6 +141,8 @@ class Region(_Model):
     features: list[str] = Field(default_factory=list)
     #: Linode ``site_type``: "core" or "distributed" (edge); DigitalOcean: "core"
     site_type: str = "core"
+    #: ISO 3166 country code, lower case ("de"); "" when unknown
+    country: str = ""
     #: the plans that can be created here now, when the provider lists them
     #: (DigitalOcean's region ``sizes``); None: it does not say
     plans: list[str] | None = None

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from bot.core.blocks import PlanChoice, plan_choice
 from bot.core.services import Services
+from bot.create import counterparts
 from bot.create.draft import Draft
 from bot.create.flows import flow_for
 from bot.create.views import ProviderChoice, StepData
@@ -142,6 +143,8 @@ async def gather(
         data.steps = steps_for(
             StepData(draft=draft, flow=data.flow, deployments=data.deployments, images=[])
         )
+    if step == "plan" and budget is None:  # shown, not a submission racing Slack's 3 s
+        data.elsewhere = await counterparts.around(services, rows, data)
     return data, row, provider
 
 

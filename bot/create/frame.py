@@ -22,6 +22,7 @@ from slack_sdk.models.views import View
 
 from bot.core.blocks import MAX_OPTIONS, PlanChoice, esc, md
 from bot.create.draft import Draft
+from bot.create.elsewhere import Elsewhere
 from bot.create.flows import ProviderFlow
 from providers.models import VPC, DeploymentOption, Image, Region, SSHKey
 
@@ -87,6 +88,8 @@ class StepData:
     #: the create will wait for an approver (set with ``spend``): a typed root
     #: password is then dropped and a generated one used
     needs_approval: bool = False
+    #: step 1: the chosen plan's nearest counterpart on each other provider
+    elsewhere: tuple[Elsewhere, ...] = ()
 
     @property
     def provider(self) -> ProviderChoice | None:

@@ -28,9 +28,10 @@ from bot.core.slack import (
     update_view,
     view_of,
 )
-from bot.create import catalog, channels, wizard
+from bot.create import again, catalog, channels, nearby, quick_open, wizard
 from bot.create.draft import STEPS, generate_label
 from bot.create.drafts import DraftState, load_draft
+from bot.create.elsewhere import SWITCH_ACTION
 from bot.create.views import BACK_ACTION, CALLBACK_PREFIX, StepData, message_view
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 _EXPIRED = "This form has expired or belongs to someone else. Run `/vps create` again."
+_NOT_OPENED = "Slack did not open the form (it may have taken too long). Run `/vps create` again."
 #: Longest label taken from the command line (providers allow at most 64 characters).
 _MAX_LABEL = 64
 
@@ -79,6 +81,12 @@ async def create_command(
             text="No cloud provider is set up yet; ask a vpsbot admin to add one.",
         )
         return
+    if rest.strip():  # words: a prefilled modal, unless they are only a label
+        opened = await quick_open.typed_create(services, command, rest, rows, client)
+        if opened is not None:
+            if not opened:
+                await answer(respond, response_type="ephemeral", text=_NOT_OPENED)
+            return
     label = (rest.strip() or generate_label())[:_MAX_LABEL]
     view, row = await wizard.first_view(
         services, rows, label, command.get("channel_id"), str(command.get("team_id") or "")
@@ -87,12 +95,7 @@ async def create_command(
         await client.views_open(trigger_id=str(command.get("trigger_id") or ""), view=view)
     except SlackApiError as exc:
         log.warning("views.open for /vps create failed: %s", slack_error(exc))
-        await answer(
-            respond,
-            response_type="ephemeral",
-            text="Slack did not open the form (it may have taken too long). "
-            "Run `/vps create` again.",
-        )
+        await answer(respond, response_type="ephemeral", text=_NOT_OPENED)
         return
     catalog.prefetch(services, row)
 
@@ -199,3 +202,5 @@ def register(app: AsyncApp) -> None:
     app.view(re.compile("^" + re.escape(CALLBACK_PREFIX)))(step_submitted)
     app.options("create_plan")(plan_options_load)
     app.options("image")(image_options_load)
+    app.action(again.ACTION_CREATE_AGAIN)(again.create_again)
+    app.action(SWITCH_ACTION)(nearby.switch_provider)

@@ -36,6 +36,7 @@ from bot.core.blocks import (
 )
 from bot.core.pricing import backups_note
 from bot.create.channels import CHANNEL_BLOCK, channel_block
+from bot.create.elsewhere import elsewhere_blocks
 from bot.create.frame import (
     BACK_ACTION,
     CALLBACK_PREFIX,
@@ -182,6 +183,7 @@ def _region_blocks(data: StepData) -> list[Block]:
                     f"*Price:* {data.plan.price(draft.region)}"
                 )
             ),
+            *elsewhere_blocks(data.elsewhere),
         ]
     if data.plan:
         return [ContextBlock(elements=[md("This plan is not available in any region.")])]

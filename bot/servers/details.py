@@ -23,6 +23,7 @@ from slack_sdk.models.blocks import (
 from bot.core.actions import ACTIONS
 from bot.core.blocks import STATUS_ICONS, PlanChoice, cut, date, esc, md, money
 from bot.status.leases import EXTEND_ACTION
+from bot.status.views import create_again_button
 from providers.registry import display_name
 
 __all__ = [
@@ -243,6 +244,7 @@ def details_message(
     blocks.append(SectionBlock(text=md(cut(_activity_text(d.activity), 3000))))
     if d.status not in ("deleting", "deleted"):
         elements = action_elements(d.id, actions, extend=bool(actions) and d.expires_at is not None)
+        elements.append(create_again_button(d.id))
         blocks.append(ActionsBlock(block_id="vps_actions", elements=elements))
     if managed_by is not None:
         blocks.append(

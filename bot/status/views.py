@@ -16,11 +16,27 @@ from slack_sdk.models.views import View
 
 from bot.core.blocks import STATUS_ICONS, esc
 
-__all__ = ["DETAILS_ACTION", "ServerCard", "outcome_modal", "status_message"]
+__all__ = [
+    "ACTION_CREATE_AGAIN",
+    "DETAILS_ACTION",
+    "ServerCard",
+    "create_again_button",
+    "outcome_modal",
+    "status_message",
+]
 
 #: The card's Details button: the servers feature answers it with the details
 #: message (its ``vps_details`` action), shown only to whoever pressed it.
 DETAILS_ACTION = "vps_details"
+#: "Create another like this" on a server's card and details (bot.create.again
+#: opens the create modal prefilled from the server).
+ACTION_CREATE_AGAIN = "vps_create_again"
+
+
+def create_again_button(instance_id: str) -> ButtonElement:
+    return ButtonElement(
+        action_id=ACTION_CREATE_AGAIN, text="Create another like this", value=instance_id
+    )
 
 
 @dataclass(frozen=True)
@@ -37,7 +53,8 @@ class ServerCard:
     ipv4: str | None = None
     ipv6: str | None = None
     note: str | None = None
-    #: the server's id, for the Details button (none: no button)
+    #: the server's id, for the Details and "Create another like this" buttons
+    #: (none: no buttons)
     id: str | None = None
 
 
@@ -77,7 +94,8 @@ def status_message(card: ServerCard) -> tuple[str, list[Block]]:
     )
     if card.id and card.status not in ("deleting", "deleted"):
         details = ButtonElement(action_id=DETAILS_ACTION, text="Details", value=card.id)
-        blocks.append(ActionsBlock(block_id="vps_card", elements=[details]))
+        again = create_again_button(card.id)
+        blocks.append(ActionsBlock(block_id="vps_card", elements=[details, again]))
     return text, blocks
 
 

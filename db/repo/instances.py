@@ -40,6 +40,7 @@ __all__ = [
     "get",
     "get_for_team",
     "get_listed",
+    "labels_starting",
     "lease_due",
     "list_for_team",
     "mark",
@@ -420,6 +421,16 @@ async def lease_due(
         if not ignore_schedule and late is not None:
             WATCHER_LAG_SECONDS.observe(max(float(late), 0.0))
     return rows
+
+
+async def labels_starting(session: AsyncSession, team_id: str, stem: str) -> set[str]:
+    """Labels of ``team_id``'s servers (not deleted) that start with ``stem``, any case."""
+    query = select(VpsInstance.label).where(
+        VpsInstance.team_id == team_id,
+        func.lower(VpsInstance.label).startswith(stem.lower(), autoescape=True),
+        VpsInstance.status != "deleted",
+    )
+    return set((await session.execute(query)).scalars())
 
 
 async def tagged_missing(session: AsyncSession, tags: Sequence[str]) -> set[str]:

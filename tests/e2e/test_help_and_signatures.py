@@ -16,6 +16,10 @@ async def test_help_answers_with_the_command_list(bot: Bot) -> None:
     assert body["response_type"] == "ephemeral"
     for command in ("/vps create", "/vps list", "/vps show", "/vps admin", "/vps log"):
         assert command in body["text"]
+    # the one-line form of create, with examples
+    for text in (body["text"], str(body["blocks"])):
+        assert "/vps create 2gb ubuntu fra1 web-1" in text
+        assert "/vps create linode dedicated 4gb debian 12 frankfurt" in text
 
 
 async def test_unknown_subcommand_says_so(bot: Bot) -> None:

@@ -589,7 +589,7 @@ async def test_a_server_that_was_never_created_can_be_removed(bot: Bot) -> None:
     actions = [
         e["action_id"] for b in owner.blocks if b["type"] == "actions" for e in b["elements"]
     ]
-    assert actions == ["vps_refresh", "vps_delete"]
+    assert actions == ["vps_refresh", "vps_delete", "vps_create_again"]
     answer = await owner.press("vps_act_reboot")
     assert (
         answer["text"] == "*never-made* is not created at the provider yet; try again in a minute."

@@ -300,7 +300,13 @@ async def test_details_button_opens_the_same_details_below_the_list(bot: Bot) ->
     actions = [
         e["action_id"] for b in answer["blocks"] if b["type"] == "actions" for e in b["elements"]
     ]
-    assert actions == ["vps_act_shutdown", "vps_act_reboot", "vps_refresh", "vps_more"]
+    assert actions == [
+        "vps_act_shutdown",
+        "vps_act_reboot",
+        "vps_refresh",
+        "vps_more",
+        "vps_create_again",
+    ]
     menu = button(answer["blocks"], "vps_more")
     assert menu is not None
     assert [o["value"].partition(":")[0] for o in menu["options"]] == [

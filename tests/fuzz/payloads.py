@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from bot.admin import policy_listeners as admin_policy
 from bot.admin import views as admin_views
 from bot.approvals import extend as approvals_extend
+from bot.create.elsewhere import SWITCH_ACTION
 from bot.create.views import BACK_ACTION
 from bot.create.views import CALLBACK_PREFIX as CREATE_PREFIX
 from bot.home import views as home_views
@@ -30,6 +31,7 @@ from bot.servers import modals as server_modals
 from bot.servers import views as server_views
 from bot.spend import requests as spend_requests
 from bot.status import leases
+from bot.status.views import ACTION_CREATE_AGAIN
 from tests.fuzz.stack import ADMIN, TEAM, USER, Stack
 
 __all__ = [
@@ -62,6 +64,8 @@ ACTION_IDS = [
     "create_plan",
     "create_deployment_pick",
     BACK_ACTION,
+    SWITCH_ACTION,  # the same size elsewhere
+    ACTION_CREATE_AGAIN,  # on a server's details and card
     # admin home and plans
     admin_views.ADD_ACTION,
     admin_views.REFRESH_ACTION,

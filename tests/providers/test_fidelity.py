@@ -364,3 +364,11 @@ async def test_short_linode_password_is_refused_before_any_request(
     assert refused.value.field == "root_password"
     assert sb.request_count("linode") == before
     assert isinstance(refused.value, ProviderError)
+
+
+async def test_regions_carry_their_country(sb: Sandbox, transport: Transport) -> None:
+    """Linode's regions say their country; DigitalOcean's are read from the slug."""
+    li = {r.id: r.country for r in await linode(sb, transport).get_regions()}
+    assert li["eu-central"] == "de" and li["us-east"] == "us" and li["br-gru"] == "br"
+    do = {r.id: r.country for r in await digitalocean(sb, transport).get_regions()}
+    assert do["fra1"] == "de" and do["nyc3"] == "us" and do["lon1"] == "gb"

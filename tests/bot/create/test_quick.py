@@ -281,3 +281,14 @@ def test_a_long_unknown_word_is_quoted_short() -> None:
     prefill = read_words("x" * 300 + " web-1", OFFERS)
     assert prefill.label == "web-1"
     assert len(prefill.notes[0]) < 120
+
+
+def test_the_help_examples_read_as_they_say() -> None:
+    """`/vps help`'s one-line examples decide a cloud and name nothing unknown."""
+    from bot.help.views import CREATE_EXAMPLES
+
+    for command, _ in CREATE_EXAMPLES:
+        prefill = read_words(command.removeprefix("/vps create "), OFFERS)
+        assert prefill.provider_id is not None, command
+        assert not [n for n in prefill.notes if "matches" in n and "No " in n], command
+        assert prefill.region is not None, command

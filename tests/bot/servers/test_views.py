@@ -253,6 +253,7 @@ def test_details_show_the_common_actions_as_buttons_and_the_rest_in_a_menu() -> 
         "vps_lease_extend",
         "vps_refresh",
         "vps_more",
+        "vps_create_again",
     ]
     elements = _elements(as_dicts)
     menu = [o["value"].partition(":")[0] for o in elements["vps_more"]["options"]]
@@ -297,7 +298,8 @@ def test_a_deleted_or_deleting_server_has_no_live_buttons() -> None:
 def test_details_for_someone_who_may_not_act() -> None:
     _, blocks = details_message(details(), (), managed_by="U0001")
     as_dicts = dicts(blocks)
-    assert action_ids(as_dicts) == ["vps_refresh"]
+    # anyone may start a server like it: that is their own create, with every check
+    assert action_ids(as_dicts) == ["vps_refresh", "vps_create_again"]
     assert "Only <@U0001> or a vpsbot admin can manage this server." in str(as_dicts)
 
 

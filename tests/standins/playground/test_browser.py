@@ -436,6 +436,53 @@ def test_linode_stackscript_errors_at_the_field_and_back_keeps_what_was_typed(
     expect(modal(page)).to_have_count(0)
 
 
+def test_the_fast_paths_fill_the_form_switch_clouds_and_create_another(
+    vpsbot: Running, page: Page
+) -> None:
+    """Ben types what he wants in one line: the form opens on its review. Back on step 1 he
+    sees the same size on Linode and switches in a click; then, from the card of the server
+    he made, "Create another like this" opens the form filled in as web-2."""
+    page.goto(vpsbot.url)
+    page.get_by_label("You are").select_option("U0BEN00002")
+    say(page, "/vps create 1vcpu 2gb ubuntu fra1 web-1")
+    create = at_step(page, "review")
+    for expected in ("web-1", "s-1vcpu-2gb", "fra1"):
+        expect(create).to_contain_text(expected)
+    press(create, "← Back")
+    create = at_step(page, "config")
+    press(create, "← Back")
+    create = at_step(page, "image")
+    press(create, "← Back")
+    create = at_step(page, "deployment")
+    press(create, "← Back")
+    create = at_step(page, "plan")
+    elsewhere = create.locator('[data-block-id^="elsewhere_"]', has_text="sandbox-linode")
+    expect(elsewhere).to_have_count(1)
+    expect(elsewhere).to_contain_text("Frankfurt")
+    press(elsewhere, "Switch to this")
+    provider = create.locator('[data-block-id^="provider"] select option:checked')
+    expect(provider).to_contain_text("linode", timeout=10_000)
+    expect(field(create, "label").locator("input")).to_have_value("web-1")
+    expect(field(create, "region").locator("select option:checked")).to_contain_text("eu-central")
+    press(create, "Next")  # what Slack submits now is the Linode plan
+    create = at_step(page, "deployment")
+    expect(create).to_contain_text("sandbox-linode")
+    press(create, "Cancel")
+    expect(modal(page)).to_have_count(0)
+
+    say(page, "/vps create 1vcpu 2gb ubuntu fra1 web-1")
+    press(at_step(page, "review"), "Create")
+    expect(modal(page)).to_contain_text("is being created", timeout=15_000)
+    press(modal(page).locator(".modal-foot"), "Close")
+    card = messages(page).filter(has_text="web-1").filter(has_not_text="Only visible to you")
+    expect(card).to_have_count(1, timeout=10_000)
+    card.get_by_role("button", name="Create another like this").click()
+    create = at_step(page, "review")
+    for expected in ("web-2", "s-1vcpu-2gb", "fra1"):
+        expect(create).to_contain_text(expected)
+    press(create, "Cancel")
+
+
 def test_an_admin_names_another_from_the_admin_screen_and_takes_it_back(
     vpsbot: Running, page: Page
 ) -> None:
