@@ -100,11 +100,13 @@ def signature(problem: str) -> str:
 
 
 def _pending() -> set[asyncio.Future[Any]]:
-    """Work still running after an ack (``bot.app.bolt.answer_on_ack``, catalogue warming)."""
+    """Work still running after an ack (``bot.app.bolt.answer_on_ack``, catalogue warming,
+    the Home's spend chart drawn after its event was answered)."""
     from bot.app import bolt
     from bot.create import catalog
+    from bot.home import charts
 
-    return set(bolt._running) | set(catalog._background)
+    return set(bolt._running) | set(catalog._background) | set(charts._background)
 
 
 class Stack:
