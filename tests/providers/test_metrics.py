@@ -19,7 +19,7 @@ from providers.linode import LinodeProvider
 from providers.linode_metrics import months_between
 from providers.registry import build_provider
 from standins.sandbox import Sandbox
-from standins.sandbox.metrics import busy_fraction
+from standins.sandbox.metrics import _busy_seconds
 from tests.providers.conftest import DO, LI, sent
 
 pytestmark = pytest.mark.usefixtures("provider_env")
@@ -205,10 +205,13 @@ async def test_the_clients_read_the_sandboxs_series(sb: Sandbox, transport: Tran
     found = await do.get_metrics(with_agent, start, end)
     cpu = found.get("cpu")
     assert cpu is not None and len(cpu.points) > 100
-    # the busy share the sandbox computes, averaged over each step (its middle)
-    for (before, _), (t, v) in itertools.pairwise(cpu.points[:20]):
-        middle = (before + t) / 2 if t - before < 1000 else t
-        assert v == pytest.approx(100 * busy_fraction(int(with_agent), middle), abs=1.0)
+    # the busy share the sandbox computes for each reading: the exact mean of
+    # busy_fraction over the step before it, from its integral (not its midpoint value)
+    step = min(t - before for (before, _), (t, _) in itertools.pairwise(cpu.points[:20]))
+    for t, v in cpu.points[1:20]:
+        busy = _busy_seconds(int(with_agent), t) - _busy_seconds(int(with_agent), t - step)
+        assert v == pytest.approx(100 * busy / step, abs=0.1)
+        assert 5 <= v <= 45  # busy_fraction's range
     assert (await do.get_metrics(without, start, end)).agent_missing
     li = await _client(sb, "linode", transport).get_metrics(linode, start, end)
     assert [s.name for s in li.series if s.points] == ["cpu", "net_in", "net_out", "disk_io"]
