@@ -49,7 +49,14 @@ class Capabilities:
         metrics: bool = False,
         metrics_need_agent: bool = False,
         metrics_agent_hint: str = "",
+        label_rule: str = "",
+        label_max: int = 64,
     ) -> None:
+        #: what a server label may be, as one sentence people read under the field
+        #: (the same rule :meth:`Provider.label_error` checks)
+        self.label_rule = label_rule
+        #: the longest label the provider accepts
+        self.label_max = label_max
         self.display_name = display_name
         #: what the admin's token field asks for, when it is more than one API token
         self.credential_hint = credential_hint
@@ -93,7 +100,9 @@ class Provider(abc.ABC):
     @staticmethod
     @abc.abstractmethod
     def label_error(label: str) -> str | None:
-        """Why ``label`` is not a valid server label here, or None if it is."""
+        """Why ``label`` is not a valid server label here, or None if it is: a
+        phrase that follows "The label " ("must be 3 to 64 characters long; this
+        one has 2"), so the bot and the provider's own errors can both say it."""
 
     @staticmethod
     @abc.abstractmethod

@@ -63,6 +63,13 @@ _STATUSES = {
 
 _NAME = re.compile(r"^[a-zA-Z0-9.\-]+$")
 
+
+def _odd(label: str) -> str:
+    """``, not "_"``: the first character a hostname may not hold, as people see it."""
+    odd = next(c for c in label if not (c.isascii() and (c.isalnum() or c in ".-")))
+    return ", not spaces" if odd.isspace() else f', not "{odd}"'
+
+
 #: Words that open a DigitalOcean 422 message → the request field they name.
 _MESSAGE_FIELDS = {
     "name": "name",
@@ -253,6 +260,11 @@ class DigitalOceanProvider(HttpProvider):
     type: ClassVar[str] = "digitalocean"
     capabilities: ClassVar[Capabilities] = Capabilities(
         display_name="DigitalOcean",
+        label_rule=(
+            "1 to 255 characters: letters, digits, dots (.) and hyphens (-), "
+            "starting and ending with a letter or digit."
+        ),
+        label_max=255,
         aliases=("do",),
         resize_requires_off=True,
         list_page_size=200,
@@ -284,12 +296,16 @@ class DigitalOceanProvider(HttpProvider):
     @staticmethod
     def label_error(label: str) -> str | None:
         """Droplet names are hostnames: 1-255 of ``a-z A-Z 0-9 . -``, alphanumeric ends."""
-        if not 1 <= len(label) <= 255:
-            return "must be 1-255 characters long"
+        if not label:
+            return "must not be empty"
+        if len(label) > 255:
+            return f"must be at most 255 characters long; this one has {len(label)}"
         if not _NAME.match(label):
-            return "may only contain letters, digits, dots (.) and hyphens (-)"
-        if not (label[0].isalnum() and label[-1].isalnum()):
-            return "must start and end with a letter or digit"
+            return "may only contain letters, digits, dots (.) and hyphens (-)" + _odd(label)
+        if not (label[0].isascii() and label[0].isalnum()):
+            return "must start with a letter or digit"
+        if not (label[-1].isascii() and label[-1].isalnum()):
+            return "must end with a letter or digit"
         return None
 
     @staticmethod
@@ -347,6 +363,7 @@ class DigitalOceanProvider(HttpProvider):
                     Plan(
                         id=slug,
                         label=f"{description} · {vcpus} vCPU · {memory_label} RAM · {disk} GB disk",
+                        family=str(description),
                         vcpus=vcpus,
                         memory_mb=memory,
                         disk_gb=disk,

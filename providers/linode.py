@@ -40,7 +40,14 @@ from providers.models import (
 )
 from providers.passwords import generate_password, strength_error
 
-__all__ = ["ROOT_PASS_MIN", "LinodeApi", "LinodeProvider", "runs_in", "split_label"]
+__all__ = [
+    "ROOT_PASS_MIN",
+    "LinodeApi",
+    "LinodeProvider",
+    "family_of",
+    "runs_in",
+    "split_label",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -148,6 +155,25 @@ def _fingerprint(public_key: str) -> str:
 def _distributed_type(type_id: str) -> bool:
     """Types sold only in distributed (edge) regions: ``g6-dedicated-edge-2``..."""
     return "-edge-" in type_id
+
+
+#: a type's ``class`` -> the tab Linode's own create page shows it under
+_FAMILIES = {
+    "nanode": "Shared CPU",
+    "standard": "Shared CPU",
+    "dedicated": "Dedicated CPU",
+    "premium": "Premium CPU",
+    "highmem": "High Memory",
+    "gpu": "GPU",
+    "accelerated": "Accelerated",
+}
+
+
+def family_of(linode_class: Any) -> str:
+    """The family people choose among for a type's ``class`` (an unknown class
+    keeps its own name, capitalised, rather than vanish into another group)."""
+    text = str(linode_class or "").strip()
+    return _FAMILIES.get(text.lower(), text.replace("_", " ").capitalize())
 
 
 def runs_in(type_raw: dict[str, Any], region_raw: dict[str, Any]) -> bool:
@@ -306,6 +332,12 @@ class LinodeProvider(HttpProvider):
     type: ClassVar[str] = "linode"
     capabilities: ClassVar[Capabilities] = Capabilities(
         display_name="Linode",
+        label_rule=(
+            "3 to 64 characters: letters, digits, hyphens (-), underscores (_) and dots (.), "
+            "starting with a letter and ending with a letter or digit, never two of -, _ "
+            "or . in a row."
+        ),
+        label_max=64,
         rebuild_password=True,
         list_page_size=500,
         deployment_kind="stackscript",
@@ -336,8 +368,10 @@ class LinodeProvider(HttpProvider):
     def label_error(label: str) -> str | None:
         """3-64 characters; starts with a letter, ends with a letter or digit;
         only letters, digits, ``-``, ``_`` and ``.``; no ``--``, ``__`` or ``..``."""
+        if not label:
+            return "must not be empty"
         if not 3 <= len(label) <= 64:
-            return "must be 3-64 characters long"
+            return f"must be 3 to 64 characters long; this one has {len(label)}"
         if not label[0].isascii() or not label[0].isalpha():
             return "must start with a letter"
         if not _LABEL.match(label):
@@ -387,6 +421,7 @@ class LinodeProvider(HttpProvider):
                     Plan(
                         id=str(raw["id"]),
                         label=str(raw.get("label") or raw["id"]),
+                        family=family_of(raw.get("class")),
                         vcpus=int(raw.get("vcpus") or 0),
                         memory_mb=int(raw.get("memory") or 0),
                         disk_gb=int(raw.get("disk") or 0) // 1024,

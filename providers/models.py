@@ -66,6 +66,11 @@ class Plan(_Model):
     transfer_gb: int
     price_hourly: Decimal
     price_monthly: Decimal
+    #: the class the provider's own create page groups it under ("Basic",
+    #: "Dedicated CPU", "Burstable"); empty when the provider gives none
+    family: str = ""
+    #: what the disk is, as people compare plans ("SSD", "EBS")
+    storage: str = "SSD"
     regions: list[str] = Field(default_factory=list)
     region_prices: dict[str, RegionPrice] = Field(default_factory=dict)
     #: what the backups add-on costs on top (None: the provider publishes no price,

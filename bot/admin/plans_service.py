@@ -97,6 +97,8 @@ async def import_plans(
                 "memory_mb": plan.memory_mb,
                 "disk_gb": plan.disk_gb,
                 "transfer_gb": plan.transfer_gb,
+                "family": plan.family,
+                "storage": plan.storage,
                 "price_hourly": str(plan.price_hourly),
                 "regions": plan.regions,
             },

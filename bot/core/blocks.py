@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -28,14 +28,16 @@ __all__ = [
     "cut",
     "date",
     "esc",
+    "grouped",
     "image_option_groups",
     "image_options",
     "image_text",
     "md",
     "money",
+    "option_text",
     "plan_choice",
     "plan_option",
-    "plan_options",
+    "plan_option_groups",
 ]
 
 #: Slack's cap on the options of a static select (and of an options load).
@@ -120,6 +122,10 @@ class PlanChoice:
     #: (None: no published price, backups not offered) and per region where it does
     backups: tuple[Decimal, Decimal] | None = None
     backups_region_prices: tuple[tuple[str, Decimal, Decimal], ...] = ()
+    #: the class the provider's create page groups it under ("Basic", "Dedicated CPU")
+    family: str = ""
+    #: the kind of disk ("SSD", "EBS")
+    storage: str = "SSD"
 
     def backups_in(self, region: str | None) -> tuple[Decimal, Decimal] | None:
         """What backups add in ``region``, (monthly, hourly); None: not offered."""
@@ -147,14 +153,34 @@ class PlanChoice:
     def lowest(self) -> Decimal:
         return min([self.monthly, *(m for _, m, _ in self.region_prices)])
 
+    def _memory(self) -> str:
+        return f"{self.memory_mb / 1024:g} GB" if self.memory_mb >= 1024 else f"{self.memory_mb} MB"
+
+    @property
+    def title(self) -> str:
+        """What the plan is called, without its specifications: the head of its
+        name ("Basic", "Linode 2GB", "t3.micro"), else the provider's id."""
+        return self.name.split(" · ", 1)[0].strip() or self.provider_plan_id
+
+    def specs(self) -> str:
+        """``1 vCPU · 1 GB · 25 GB SSD``: what people compare plans by."""
+        disk = f" · {self.disk_gb} GB {self.storage}".rstrip() if self.disk_gb else ""
+        return f"{self.vcpus} vCPU · {self._memory()}{disk}"
+
+    def headline(self) -> str:
+        """``Basic · 1 vCPU · 1 GB · 25 GB SSD``: the plan as its provider's own
+        create page names it, once (review, details, resize)."""
+        return f"{self.title} · {self.specs()}"
+
     def summary(self) -> str:
-        memory = (
-            f"{self.memory_mb / 1024:g} GB" if self.memory_mb >= 1024 else f"{self.memory_mb} MB"
-        )
-        return (
-            f"{self.vcpus} vCPU · {memory} RAM · {self.disk_gb} GB disk · "
-            f"{self.transfer_gb:,} GB transfer"
-        )
+        transfer = f" · {self.transfer_gb:,} GB transfer" if self.transfer_gb else ""
+        return f"{self.vcpus} vCPU · {self._memory()} RAM · {self.disk_gb} GB disk{transfer}"
+
+    def detail(self) -> str:
+        """Below a plan option: the provider's id (people who know it search by it)
+        and the monthly transfer."""
+        transfer = f" · {self.transfer_gb:,} GB transfer" if self.transfer_gb else ""
+        return f"{self.provider_plan_id}{transfer}"
 
     def price(self, region: str | None = None) -> str:
         """The price in ``region``; without one, the base price and whether it varies."""
@@ -205,34 +231,64 @@ def plan_choice(plan: Plan) -> PlanChoice:
         region_prices=region_prices,
         backups=plan.backups_in(None),
         backups_region_prices=backups_region_prices,
+        family=str(specs.get("family") or ""),
+        storage=str(specs.get("storage") or "SSD"),
     )
 
 
+def option_text(head: str, price: str) -> str:
+    """``Basic · 1 vCPU · 1 GB · 25 GB SSD — $7.20/mo`` within Slack's 75 characters:
+    the price always shows whole; only a long name gives way."""
+    tail = f" — {price}"
+    return cut(head, 75 - len(tail)) + tail
+
+
 def plan_option(plan: PlanChoice, region: str | None = None) -> Option:
-    """A plan in a select: its id and price (in ``region``, or "from" the lowest
-    when it varies by region), the specifications below."""
+    """A plan in a select as the provider's create page reads: name, specifications
+    and price (in ``region``, or "from" the lowest when it varies by region); its id
+    and transfer below."""
     if region is None and plan.varies():
         price = f"from ${plan.lowest():.2f}/mo"
     else:
         price = f"${plan.monthly_in(region):.2f}/mo"
     return Option(
-        value=plan.id,
-        text=cut(f"{plan.provider_plan_id} — {price}"),
-        description=cut(plan.summary()),
+        value=plan.id, text=option_text(plan.headline(), price), description=cut(plan.detail())
     )
 
 
-def plan_options(
-    plans: Sequence[PlanChoice], query: str, region: str | None = None
-) -> list[dict[str, Any]]:
-    """An external select's answer: the plans matching ``query`` (by id, name or
-    specifications) priced in ``region``, at most :data:`MAX_OPTIONS`."""
+def grouped(
+    plans: Sequence[PlanChoice], option: Callable[[PlanChoice], Option]
+) -> list[OptionGroup] | None:
+    """The options grouped by family in the order the families first appear
+    (None when the plans have fewer than two families: a plain list reads better)."""
+    groups: dict[str, list[Option]] = {}
+    for plan in plans:
+        groups.setdefault(plan.family or "Other", []).append(option(plan))
+    if len(groups) < 2:
+        return None
+    return [OptionGroup(label=cut(name), options=opts) for name, opts in groups.items()]
+
+
+def _matching(plans: Sequence[PlanChoice], query: str) -> list[PlanChoice]:
     wanted = query.lower()
     return [
-        plan_option(p, region).to_dict()
+        p
         for p in plans
-        if wanted in f"{p.provider_plan_id} {p.name} {p.summary()}".lower()
+        if wanted in f"{p.provider_plan_id} {p.name} {p.family} {p.summary()}".lower()
     ][:MAX_OPTIONS]
+
+
+def plan_option_groups(
+    plans: Sequence[PlanChoice], query: str, region: str | None = None
+) -> tuple[list[dict[str, Any]] | None, list[dict[str, Any]] | None]:
+    """An external select's answer, ``(options, option_groups)``: the plans matching
+    ``query`` (by id, name, family or specifications) priced in ``region``, at most
+    :data:`MAX_OPTIONS`, grouped by family when there are several."""
+    matching = _matching(plans, query)
+    groups = grouped(matching, lambda p: plan_option(p, region))
+    if groups is None:
+        return [plan_option(p, region).to_dict() for p in matching], None
+    return None, [g.to_dict() for g in groups]
 
 
 def image_text(image: Image, now: datetime | None = None) -> str:

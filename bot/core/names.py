@@ -68,14 +68,26 @@ async def region_name(
     return (await region_names(provider, load=load)).get(slug, slug)
 
 
-async def image_name_of(provider: Provider | None, image_id: str | None) -> str | None:
-    """The name of image ``image_id`` (:func:`image_name`), else the id itself."""
+async def image_name_of(
+    provider: Provider | None, image_id: str | None, *, load: bool = True
+) -> str | None:
+    """The name of image ``image_id`` (:func:`image_name`), else the id itself.
+
+    ``load=False``: only what the catalogue cache holds already (as :func:`region_names`)."""
     if not image_id or provider is None:
         return image_id
-    try:
-        images = await asyncio.wait_for(provider.get_images(), LOOKUP_BUDGET)
-    except (ProviderError, TimeoutError) as exc:
-        log.info("image names unavailable: %r", exc)
-        return image_id
+    if not load:
+        cached = (
+            provider.cache.peek(provider.key, "images")
+            if isinstance(provider, CachedProvider)
+            else None
+        )
+        images = [i for i in cached or () if isinstance(i, Image)]
+    else:
+        try:
+            images = await asyncio.wait_for(provider.get_images(), LOOKUP_BUDGET)
+        except (ProviderError, TimeoutError) as exc:
+            log.info("image names unavailable: %r", exc)
+            return image_id
     found = next((i for i in images if image_id in (i.id, i.slug)), None)
     return image_name(found) if found is not None else image_id

@@ -24,6 +24,7 @@ from bot.core.tags import instance_tag
 from bot.create import channels
 from bot.create.draft import Draft
 from bot.create.frame import StepData
+from bot.create.review import software_shown
 from bot.spend import guard
 from bot.spend.policy import lease_for
 from db.models import ServiceProvider
@@ -172,6 +173,8 @@ async def _write_pending(
             "plan": plan.provider_plan_id if plan else None,
             "image": draft.image,
             "deployment_id": draft.deployment_id,
+            # what the card and details show without asking the provider again
+            "software": software_shown(pending.data),
             "backups": draft.backups,
             "backups_monthly": str(pending.price.backups_monthly),
             "options": draft.options,

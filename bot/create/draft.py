@@ -8,13 +8,12 @@ created.
 
 from __future__ import annotations
 
-import re
 import secrets
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["STEPS", "Draft", "generate_label"]
+__all__ = ["LABEL_LIMIT", "STEPS", "Draft", "generate_label"]
 
 #: The modal's steps, in order.
 STEPS = ("plan", "deployment", "image", "config", "review")
@@ -76,11 +75,11 @@ class Draft(BaseModel):
         return self.model_copy(update={"password_sealed": None, "secrets_sealed": {}})
 
 
+#: Slack's cap on a text input: a typed label is kept as typed up to it, and any
+#: provider's own limit is said at the field rather than enforced by cutting.
+LABEL_LIMIT = 3000
+
+
 def generate_label() -> str:
     """A label valid on every provider, e.g. ``cedar-4821``."""
     return f"{secrets.choice(_WORDS)}-{secrets.randbelow(9000) + 1000}"
-
-
-def slugify_label(text: str) -> str:
-    cleaned = re.sub(r"[^A-Za-z0-9.-]+", "-", text.strip()).strip("-.")
-    return cleaned[:64]

@@ -15,7 +15,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncResp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.blocks import image_option_groups, plan_options
+from bot.core.blocks import image_option_groups, plan_option_groups
 from bot.core.services import Services
 from bot.core.slack import (
     Subcommand,
@@ -29,7 +29,7 @@ from bot.core.slack import (
     view_of,
 )
 from bot.create import again, catalog, channels, nearby, quick_open, wizard
-from bot.create.draft import STEPS, generate_label
+from bot.create.draft import LABEL_LIMIT, STEPS, generate_label
 from bot.create.drafts import DraftState, load_draft
 from bot.create.elsewhere import SWITCH_ACTION
 from bot.create.views import BACK_ACTION, CALLBACK_PREFIX, StepData, message_view
@@ -49,7 +49,6 @@ log = logging.getLogger(__name__)
 _EXPIRED = "This form has expired or belongs to someone else. Run `/vps create` again."
 _NOT_OPENED = "Slack did not open the form (it may have taken too long). Run `/vps create` again."
 #: Longest label taken from the command line (providers allow at most 64 characters).
-_MAX_LABEL = 64
 
 
 async def create_command(
@@ -87,7 +86,7 @@ async def create_command(
             if not opened:
                 await answer(respond, response_type="ephemeral", text=_NOT_OPENED)
             return
-    label = (rest.strip() or generate_label())[:_MAX_LABEL]
+    label = (rest.strip() or generate_label())[:LABEL_LIMIT]
     view, row = await wizard.first_view(
         services, rows, label, command.get("channel_id"), str(command.get("team_id") or "")
     )
@@ -181,7 +180,8 @@ async def plan_options_load(
     if data is None:
         await ack(options=[])
         return
-    await ack(options=plan_options(data.plans, query_of(body)))
+    options, groups = plan_option_groups(data.plans, query_of(body))
+    await ack(options=options, option_groups=groups)
 
 
 async def image_options_load(

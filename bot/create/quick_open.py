@@ -22,7 +22,7 @@ from bot.core.blocks import esc, md
 from bot.core.services import Services
 from bot.core.slack import slack_error, update_view
 from bot.create import catalog
-from bot.create.draft import Draft, generate_label
+from bot.create.draft import LABEL_LIMIT, Draft, generate_label
 from bot.create.drafts import DraftState, save_draft
 from bot.create.finish import with_policy
 from bot.create.quick import (
@@ -34,6 +34,7 @@ from bot.create.quick import (
     RegionOffer,
     read_words,
 )
+from bot.create.steps import label_problem
 from bot.create.views import StepData, loading_view, message_view, view_for
 from db.models import ServiceProvider
 from providers.errors import ProviderError
@@ -151,8 +152,8 @@ async def first_open_step(
     if not any(r.id == draft.region and plan.runs_in(r) for r in data.regions):
         draft.region = None
         return "plan", await _plan_data(services, state, rows)
-    if provider.label_error(draft.label):
-        draft.errors = {"label": provider.label_error(draft.label) or ""}
+    if (problem := label_problem(provider, draft.label)) is not None:
+        draft.errors = {"label": problem}
         return "plan", await _plan_data(services, state, rows)
     chosen = next((o for o in data.deployments if o.id == draft.deployment_id), None)
     if draft.deployment_id is not None and chosen is None:
@@ -275,7 +276,7 @@ async def typed_create(
             await update_view(client, view_id, message_view(_UNREACHABLE))
             return True
         prefill = read_words(text, offers)
-    label = (prefill.label or generate_label())[:64]
+    label = (prefill.label or generate_label())[:LABEL_LIMIT]
     channel = command.get("channel_id")
     state = DraftState(
         view_id=view_id,

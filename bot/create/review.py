@@ -6,11 +6,19 @@ from slack_sdk.models.blocks import Block, DividerBlock, SectionBlock
 from slack_sdk.models.views import View
 
 from bot.core.blocks import cut, esc, md
+from bot.core.names import image_name
 from bot.core.pricing import BackupsUnpriced, plan_price
 from bot.create.frame import StepData, back_button, modal, progress, with_errors
 from bot.create.leases import lease_text
 
-__all__ = ["access_summary", "review_lines", "review_view"]
+__all__ = [
+    "access_summary",
+    "image_shown",
+    "region_shown",
+    "review_lines",
+    "review_view",
+    "software_shown",
+]
 
 
 def access_summary(data: StepData) -> str:
@@ -38,24 +46,54 @@ def _backups(data: StepData) -> str:
     return f"yes (+${extra[0]:.2f}/mo, included in the cost)" if extra else "yes"
 
 
+def region_shown(data: StepData) -> str:
+    """The chosen region as people know it: its city ("Frankfurt 1"), else its id."""
+    region = data.draft.region
+    if not region:
+        return "—"
+    return next((r.name for r in data.regions if r.id == region and r.name), region)
+
+
+def image_shown(data: StepData) -> str:
+    """The chosen image's name, the distribution said once (else its id)."""
+    wanted = data.draft.image
+    found = next((i for i in data.images or () if i.id == wanted), None)
+    return image_name(found) if found is not None else wanted or "—"
+
+
+def software_shown(data: StepData) -> str | None:
+    """``1-Click app: WordPress`` / ``StackScript: LAMP``; None for a plain OS."""
+    if data.flow is None or not data.draft.deployment_id:
+        return None
+    if not any(o.id == data.draft.deployment_id for o in data.deployments):
+        return None
+    summary = data.flow.deployment_summary(data.draft, data.deployments)
+    return f"{data.flow.deployment_title}: {summary}"
+
+
+def _os_line(data: StepData) -> list[tuple[str, str]]:
+    """The operating system, unless a 1-Click app is the image (its name says it)."""
+    image = image_shown(data)
+    if image == "—" and software_shown(data) is not None:
+        return []
+    return [("Operating system", image)]
+
+
 def review_lines(data: StepData) -> list[tuple[str, str]]:
     draft = data.draft
     provider = data.provider
     plan = data.plan
     flow = data.flow
-    image = draft.image or "—"
-    if data.images:
-        image = next((i.name for i in data.images if i.id == draft.image), image)
     rows = [
-        ("Provider", f"{provider.name} ({provider.type})" if provider else "—"),
+        ("Provider", provider.name if provider else "—"),
         ("Label", draft.label),
-        ("Plan", f"{plan.provider_plan_id} ({plan.summary()})" if plan else "—"),
-        ("Region", draft.region or "—"),
+        ("Plan", plan.headline() if plan else "—"),
+        ("Region", region_shown(data)),
         (
             flow.deployment_title if flow else "Deployment",
             flow.deployment_summary(draft, data.deployments) if flow else "—",
         ),
-        ("Operating system", image),
+        *_os_line(data),
         ("Access", access_summary(data)),
         ("Backups", _backups(data)),
     ]
@@ -69,15 +107,8 @@ def review_lines(data: StepData) -> list[tuple[str, str]]:
         if flow.uses_vpc:
             vpc = next((v.name for v in data.vpcs if v.id == draft.options.get("vpc_id")), None)
             rows.append(("VPC", vpc or "region default"))
-    if draft.deployment_fields or draft.secrets_sealed:
-        typed = {
-            k: ",".join(v) if isinstance(v, list) else str(v)
-            for k, v in draft.deployment_fields.items()
-        }
-        # secrets are masked: the review shows that one is set, never what it is
-        typed.update({k: "••••••" for k in draft.secrets_sealed})
-        shown = ", ".join(f"{k}={v}" for k, v in sorted(typed.items()))
-        rows.append(("Script fields", cut(shown, 500)))
+    if flow:
+        rows.extend(flow.field_lines(draft, data.deployments))
     return rows
 
 
@@ -92,7 +123,7 @@ def _price_line(data: StepData) -> str:
         price = plan_price(plan, draft.region, backups=draft.backups)
     except BackupsUnpriced as exc:
         return f":warning: {exc.message}"
-    return f"*Price in {esc(draft.region)}:* {price.text()}"
+    return f"*Price in {esc(region_shown(data))}:* {price.text()}"
 
 
 def review_view(data: StepData) -> View:

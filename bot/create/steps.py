@@ -15,7 +15,14 @@ from bot.create.flows import flatten_state
 from bot.create.views import StepData
 from providers.base import Provider
 
-__all__ = ["absorb", "next_step", "previous_step", "read_step"]
+__all__ = ["absorb", "label_problem", "next_step", "previous_step", "read_step"]
+
+
+def label_problem(provider: Provider, label: str) -> str | None:
+    """Why ``label`` will not do on this provider, as a sentence shown at the field
+    (the label itself is never changed: what a person typed stays as typed)."""
+    problem = provider.label_error(label)
+    return f"The label {problem}." if problem else None
 
 
 def _text(flat: dict[str, Any], key: str) -> str | None:
@@ -99,8 +106,7 @@ def read_step(
         absorb(draft, step, values)
         if provider is None or data.provider is None:
             return {"provider": "Choose a provider."}
-        problem = provider.label_error(draft.label)
-        if problem:
+        if (problem := label_problem(provider, draft.label)) is not None:
             errors["label"] = problem
         plan = data.plan
         if plan is None:

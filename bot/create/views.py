@@ -29,6 +29,7 @@ from slack_sdk.models.views import View
 from bot.core.blocks import (
     cut,
     esc,
+    grouped,
     image_options,
     image_text,
     md,
@@ -36,6 +37,7 @@ from bot.core.blocks import (
 )
 from bot.core.pricing import backups_note
 from bot.create.channels import CHANNEL_BLOCK, channel_block
+from bot.create.draft import LABEL_LIMIT
 from bot.create.elsewhere import elsewhere_blocks
 from bot.create.frame import (
     BACK_ACTION,
@@ -60,6 +62,7 @@ from bot.create.messages import (
     password_lost_view,
 )
 from bot.create.review import access_summary, review_lines, review_view
+from providers.registry import capabilities_for
 
 __all__ = [
     "BACK_ACTION",
@@ -120,16 +123,7 @@ def plan_view(data: StepData) -> View:
                 ),
             ),
         ),
-        InputBlock(
-            block_id=LABEL_BLOCK,
-            label="Label",
-            hint=PlainTextObject(
-                text="3 to 64 characters: letters, digits, '-', '_' or '.', starting with a letter"
-            ),
-            element=PlainTextInputElement(
-                action_id="label", initial_value=draft.label or None, max_length=64
-            ),
-        ),
+        _label_block(data),
     ]
     blocks.append(_plan_block(data))
     if not data.plans and data.provider:
@@ -138,6 +132,24 @@ def plan_view(data: StepData) -> View:
         )
     blocks += _region_blocks(data)
     return modal("plan", with_errors(blocks, draft.errors))
+
+
+def _label_block(data: StepData) -> InputBlock:
+    """The label, with the chosen provider's own rule as its hint; nothing typed is
+    cut short (a label past the rule keeps its length and is refused at the field)."""
+    caps = capabilities_for(data.provider.type) if data.provider else None
+    rule = caps.label_rule if caps and caps.label_rule else "A name for the server."
+    longest = max(caps.label_max if caps else 64, len(data.draft.label))
+    return InputBlock(
+        block_id=LABEL_BLOCK,
+        label="Label",
+        hint=PlainTextObject(text=rule),
+        element=PlainTextInputElement(
+            action_id="label",
+            initial_value=data.draft.label or None,
+            max_length=min(longest, LABEL_LIMIT),
+        ),
+    )
 
 
 def _plan_block(data: StepData) -> InputBlock:
@@ -153,10 +165,12 @@ def _plan_block(data: StepData) -> InputBlock:
         )
     else:
         options = [plan_option(p) for p in data.plans]
+        groups = grouped(data.plans, plan_option)
         plan_element = StaticSelectElement(
             action_id="create_plan",
             placeholder="Choose a plan",
-            options=options or [Option(value="none", text="No plans offered")],
+            options=None if groups else options or [Option(value="none", text="No plans offered")],
+            option_groups=groups,
             initial_option=next((o for o in options if o.value == data.draft.plan_id), None),
         )
     return InputBlock(block_id="plan", label="Plan", dispatch_action=True, element=plan_element)
@@ -179,7 +193,9 @@ def _region_blocks(data: StepData) -> list[Block]:
             ),
             SectionBlock(
                 text=md(
-                    f"*{esc(data.plan.name)}*: {data.plan.summary()}\n"
+                    f"*{esc(data.plan.headline())}*"
+                    + (f" · {data.plan.transfer_gb:,} GB transfer" if data.plan.transfer_gb else "")
+                    + "\n"
                     f"*Price:* {data.plan.price(draft.region)}"
                 )
             ),

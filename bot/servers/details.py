@@ -211,7 +211,7 @@ def details_message(
     # the provider as the admin named it, the same everywhere
     provider = esc(d.provider_name) if d.provider_name else display_name(d.provider_type)
     if d.plan is not None:
-        plan_text = f"{esc(d.plan.provider_plan_id)}\n{d.plan.summary()}"
+        plan_text = esc(d.plan.headline())
         monthly, hourly = d.plan.monthly_in(d.region), d.plan.hourly_in(d.region)
         price = f"{money(monthly)}\n{money(hourly, 'h', 4)}"
     else:

@@ -25,7 +25,16 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.core.blocks import MAX_OPTIONS, PlanChoice, cut, esc, image_options, md
+from bot.core.blocks import (
+    MAX_OPTIONS,
+    PlanChoice,
+    cut,
+    esc,
+    grouped,
+    image_options,
+    md,
+    option_text,
+)
 from bot.servers.resize import Price, difference, price_of
 from providers.models import Image
 
@@ -201,11 +210,10 @@ def resize_option(
     change = difference(price, charged)
     return Option(
         value=plan.id,
-        text=cut(
-            f"{plan.provider_plan_id} — ${price.monthly:.2f}/mo"
-            + (f" ({change})" if change else "")
+        text=option_text(
+            plan.headline(), f"${price.monthly:.2f}/mo" + (f" ({change})" if change else "")
         ),
-        description=cut(plan.summary()),
+        description=cut(plan.detail()),
     )
 
 
@@ -221,7 +229,7 @@ def resize_options(
     return [
         resize_option(p, region, charged, backups).to_dict()
         for p in plans
-        if wanted in f"{p.provider_plan_id} {p.name} {p.summary()}".lower()
+        if wanted in f"{p.provider_plan_id} {p.name} {p.family} {p.summary()}".lower()
     ][:MAX_OPTIONS]
 
 
@@ -239,7 +247,7 @@ def resize_modal(
     each with its price in the server's region (backups included when on) and the
     difference per month."""
     blocks: list[Block] = []
-    now = f"{esc(current.provider_plan_id)} ({current.summary()})" if current else "unknown"
+    now = esc(current.headline()) if current else "unknown"
     if charged is not None:
         now += f", charged ${charged.monthly:.2f}/mo (${charged.hourly:.4f}/h)"
     blocks.append(SectionBlock(text=md(f"*{esc(target.label)}* runs on {now}.")))
@@ -252,10 +260,13 @@ def resize_modal(
             action_id=ACTION_RESIZE_PLAN, min_query_length=0, placeholder="Type to search plans"
         )
     else:
+        options = [resize_option(p, region, charged, backups) for p in plans]
+        groups = grouped(plans, lambda p: resize_option(p, region, charged, backups))
         element = StaticSelectElement(
             action_id=ACTION_RESIZE_PLAN,
             placeholder="Choose a plan",
-            options=[resize_option(p, region, charged, backups) for p in plans],
+            options=None if groups else options,
+            option_groups=groups,
         )
     blocks.append(InputBlock(block_id="plan", label="New plan", element=element))
     notes = ["Prices are per month in the server's region; the difference is to what it costs now."]

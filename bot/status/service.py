@@ -21,7 +21,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.names import region_name
+from bot.core.names import image_name_of, region_name
 from bot.core.services import Services
 from bot.core.slack import slack_error, update_view
 from bot.status.views import ServerCard, outcome_modal, status_message
@@ -72,9 +72,14 @@ async def card_for(services: Services, row: VpsInstance, note: str | None = None
         price = f"${monthly:.2f}/mo"
         plan_name = plan.name
     region = row.region
-    if provider is not None and region:
+    image = _text(row.configuration.get("image"))
+    if provider is not None:
         # from the catalogue cache only: a card costs the watcher no provider call
-        region = await region_name(services.provider_for(provider), region, load=False)
+        client = services.provider_for(provider)
+        region = await region_name(client, region, load=False) if region else region
+        named = await image_name_of(client, image, load=False)
+        # a 1-Click app's image is the app itself: its id says nothing more
+        image = None if named == image and row.configuration.get("software") else named
     return ServerCard(
         id=str(row.id),
         label=row.label,
@@ -89,7 +94,13 @@ async def card_for(services: Services, row: VpsInstance, note: str | None = None
         ipv4=row.ip_address,
         ipv6=row.ipv6_address,
         note=note or row.configuration.get("note"),
+        software=_text(row.configuration.get("software")),
+        image=image,
     )
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 async def _mark(services: Services, row_id: uuid.UUID, *, stale: bool, **values: Any) -> None:

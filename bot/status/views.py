@@ -53,6 +53,10 @@ class ServerCard:
     ipv4: str | None = None
     ipv6: str | None = None
     note: str | None = None
+    #: ``1-Click app: WordPress`` / ``StackScript: LAMP`` (none: a plain OS)
+    software: str | None = None
+    #: the operating system's name (none: not known)
+    image: str | None = None
     #: the server's id, for the Details and "Create another like this" buttons
     #: (none: no buttons)
     id: str | None = None
@@ -73,6 +77,11 @@ def status_message(card: ServerCard) -> tuple[str, list[Block]]:
         MarkdownTextObject(text=f"*Region*\n{esc(card.region)}"),
         MarkdownTextObject(text=f"*Price*\n{card.price}"),
     ]
+    if card.image:
+        fields.append(MarkdownTextObject(text=f"*Operating system*\n{esc(card.image)}"))
+    if card.software:
+        kind, _, name = card.software.partition(": ")
+        fields.append(MarkdownTextObject(text=f"*{esc(kind)}*\n{esc(name or kind)}"))
     if card.ipv4:
         fields.append(MarkdownTextObject(text=f"*IPv4*\n`{esc(card.ipv4)}`"))
     if card.ipv6:

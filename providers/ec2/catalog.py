@@ -29,6 +29,7 @@ __all__ = [
     "HOURS_PER_MONTH",
     "RELEASES",
     "Release",
+    "family_of",
     "instance_types",
     "plans",
     "prices",
@@ -45,6 +46,32 @@ HOURS_PER_MONTH = Decimal(730)
 DEFAULT_FAMILIES: tuple[str, ...] = ("t3", "t4g", "m7i", "m7g", "c7i", "c7g")
 DEFAULT_SIZES: tuple[str, ...] = ("micro", "small", "medium", "large", "xlarge", "2xlarge")
 _CONCURRENCY = 4
+#: an instance type's first letter -> the category of AWS's own instance-type pages
+_CATEGORIES = {
+    "t": "Burstable",
+    "m": "General purpose",
+    "a": "General purpose",
+    "c": "Compute optimized",
+    "r": "Memory optimized",
+    "x": "Memory optimized",
+    "z": "Memory optimized",
+    "u": "Memory optimized",
+    "i": "Storage optimized",
+    "d": "Storage optimized",
+    "h": "Storage optimized",
+    "p": "Accelerated computing",
+    "g": "Accelerated computing",
+    "f": "Accelerated computing",
+}
+
+
+def family_of(instance_type: str) -> str:
+    """``t3.micro`` -> "Burstable": how AWS groups its instance types."""
+    head = instance_type.split(".", 1)[0].lower()
+    if head.startswith(("inf", "trn", "dl", "vt")):
+        return "Accelerated computing"
+    return _CATEGORIES.get(head[:1], "Other")
+
 
 _REGION_NAMES = {
     "us-east-1": "US East (N. Virginia)",
@@ -202,6 +229,8 @@ def _plan(raw: dict[str, Any], priced: dict[str, Decimal], home: str, root_gb: i
     return Plan(
         id=name,
         label=label,
+        family=family_of(name),
+        storage="EBS",
         vcpus=vcpus,
         memory_mb=memory,
         disk_gb=root_gb,

@@ -73,6 +73,11 @@ class Ec2Provider(Provider):
     type: ClassVar[str] = "aws"
     capabilities: ClassVar[Capabilities] = Capabilities(
         display_name=DISPLAY,
+        label_rule=(
+            "1 to 63 characters: letters, digits, dots (.) and hyphens (-), "
+            "starting and ending with a letter or digit."
+        ),
+        label_max=63,
         aliases=("ec2", "amazon"),
         resize_requires_off=True,
         list_page_size=1000,
@@ -139,8 +144,10 @@ class Ec2Provider(Provider):
     @staticmethod
     def label_error(label: str) -> str | None:
         """Labels become the ``Name`` tag and the hostname: 1-63 of ``a-z A-Z 0-9 . -``."""
-        if not 1 <= len(label) <= 63:
-            return "must be 1-63 characters long"
+        if not label:
+            return "must not be empty"
+        if len(label) > 63:
+            return f"must be at most 63 characters long; this one has {len(label)}"
         if not _NAME.match(label):
             return "may only contain letters, digits, dots (.) and hyphens (-)"
         if not (label[0].isalnum() and label[-1].isalnum()):

@@ -16,7 +16,12 @@ from slack_sdk.models.blocks import Block
 from bot.create.draft import Draft
 from providers.models import VPC, DeploymentOption, Image
 
-__all__ = ["FieldSpot", "ProviderFlow", "Toggle", "flatten_state"]
+__all__ = ["FieldSpot", "ProviderFlow", "Toggle", "flatten_state", "keys_phrase"]
+
+
+def keys_phrase(count: int) -> str:
+    """``1 SSH key``, ``2 SSH keys``."""
+    return f"{count} SSH key" + ("" if count == 1 else "s")
 
 
 @dataclass(frozen=True)
@@ -132,7 +137,7 @@ class ProviderFlow:
     def access(self, *, password: bool, ssh_keys: int) -> str:
         """How root can log in, for the review: a generated password is made (and
         shown once) only when neither a password nor an SSH key was chosen."""
-        keys = f"{ssh_keys} SSH key(s)" if ssh_keys else ""
+        keys = keys_phrase(ssh_keys) if ssh_keys else ""
         if password:
             return "root password set by you" + (f" and {keys}" if keys else "")
         if keys:
@@ -142,3 +147,22 @@ class ProviderFlow:
     def deployment_summary(self, draft: Draft, options: list[DeploymentOption]) -> str:
         chosen = next((o for o in options if o.id == draft.deployment_id), None)
         return chosen.name if chosen else "None (plain OS)"
+
+    def field_lines(self, draft: Draft, options: list[DeploymentOption]) -> list[tuple[str, str]]:
+        """The deployment's fields as the review shows them: each by its label, in
+        the order the script declares them; a secret says only that it is set."""
+        chosen = next((o for o in options if o.id == draft.deployment_id), None)
+        if chosen is None:
+            return []
+        lines = []
+        for field in chosen.fields:
+            label = field.label or field.name
+            if field.name in draft.secrets_sealed:
+                lines.append((label, "set (hidden)"))
+                continue
+            value = draft.deployment_fields.get(field.name)
+            if isinstance(value, list):
+                value = ", ".join(value)
+            if value not in (None, ""):
+                lines.append((label, str(value)))
+        return lines

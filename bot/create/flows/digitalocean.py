@@ -15,7 +15,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.create.draft import Draft
-from bot.create.flows.base import ProviderFlow, Toggle
+from bot.create.flows.base import ProviderFlow, Toggle, keys_phrase
 from providers.models import DeploymentOption, Image
 
 __all__ = ["DigitalOceanFlow"]
@@ -45,7 +45,7 @@ class DigitalOceanFlow(ProviderFlow):
     def access(self, *, password: bool, ssh_keys: int) -> str:
         """DigitalOcean sets a password (and turns on SSH password login) through
         cloud-config only when there is one to set."""
-        keys = f"{ssh_keys} SSH key(s)" if ssh_keys else ""
+        keys = keys_phrase(ssh_keys) if ssh_keys else ""
         if password:
             return "root password set by you, SSH password login on" + (f"; {keys}" if keys else "")
         if keys:

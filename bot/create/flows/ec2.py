@@ -12,7 +12,7 @@ from slack_sdk.models.blocks import Block, SectionBlock
 
 from bot.core.blocks import md
 from bot.create.draft import Draft
-from bot.create.flows.base import ProviderFlow, Toggle
+from bot.create.flows.base import ProviderFlow, Toggle, keys_phrase
 from providers.ec2 import Ec2Provider
 from providers.models import DeploymentOption
 
@@ -47,7 +47,7 @@ class Ec2Flow(ProviderFlow):
     def access(self, *, password: bool, ssh_keys: int) -> str:
         """Root's password is set (and SSH password login turned on) by cloud-init
         only when there is one, as on DigitalOcean."""
-        keys = f"{ssh_keys} SSH key(s)" if ssh_keys else ""
+        keys = keys_phrase(ssh_keys) if ssh_keys else ""
         if password:
             return "root password set by you, SSH password login on" + (f"; {keys}" if keys else "")
         if keys:

@@ -18,7 +18,7 @@ from slack_sdk.models.blocks import (
 
 from bot.core.blocks import esc
 from bot.create.draft import Draft
-from bot.create.flows.base import ProviderFlow, Toggle
+from bot.create.flows.base import ProviderFlow, Toggle, keys_phrase
 from providers.models import DeploymentOption, Image, ScriptField
 
 __all__ = ["LinodeFlow", "udf_block_id"]
@@ -91,7 +91,7 @@ class LinodeFlow(ProviderFlow):
     )
 
     def access(self, *, password: bool, ssh_keys: int) -> str:
-        keys = f"{ssh_keys} SSH key(s)" if ssh_keys else ""
+        keys = keys_phrase(ssh_keys) if ssh_keys else ""
         if password:
             return "root password set by you" + (f" and {keys}" if keys else "")
         if keys:

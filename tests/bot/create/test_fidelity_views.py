@@ -46,7 +46,7 @@ def _data(provider: str = "linode", **draft: object) -> StepData:
 
 
 def _text(view: object) -> str:
-    return json.dumps(view.to_dict())  # type: ignore[attr-defined]
+    return json.dumps(view.to_dict(), ensure_ascii=False)  # type: ignore[attr-defined]
 
 
 def test_step_one_prices_each_region_and_offers_only_regions_that_run_the_plan() -> None:
@@ -60,13 +60,19 @@ def test_step_one_prices_each_region_and_offers_only_regions_that_run_the_plan()
 
 def test_review_shows_the_chosen_regions_price() -> None:
     text = _text(review_view(_data(region="id-cgk")))
-    assert "Price in id-cgk:* $7.20/mo ($0.0108/h)" in text
+    # the region by its city, the plan by its name and specifications, not their ids
+    assert "Price in Jakarta, ID:* $7.20/mo ($0.0108/h)" in text
+    assert "*Region:* Jakarta, ID" in text and "id-cgk" not in text
+    assert "*Plan:* Nanode 1GB · 1 vCPU · 1 GB · 25 GB SSD" in text
+    assert "g6-nanode-1" not in text
     assert "$6.00/mo" not in text
 
 
 def test_review_states_root_access_for_digitalocean() -> None:
     keys_only = _text(review_view(_data("digitalocean", region="us-east", ssh_key_ids=["1"])))
-    assert "1 SSH key(s) only; no root password, SSH password login off" in keys_only
+    assert "1 SSH key only; no root password, SSH password login off" in keys_only
+    two = _text(review_view(_data("digitalocean", region="us-east", ssh_key_ids=["1", "2"])))
+    assert "2 SSH keys only" in two
     sealed = _data("digitalocean", region="us-east", ssh_key_ids=["1"], password_sealed="x")
     assert "SSH password login on" in _text(review_view(sealed))
     neither = _text(review_view(_data("digitalocean", region="us-east")))

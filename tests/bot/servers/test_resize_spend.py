@@ -106,7 +106,7 @@ def test_the_price_shown_is_the_price_charged_and_summed(
     charged = resize.Price(old_hourly, old_monthly)
     price = resize.price_of(choice, region)
     shown = str(resize_option(choice, region, charged).to_dict()["text"]["text"])
-    assert shown.startswith(f"p-1 — ${price.monthly:.2f}/mo (")
+    assert shown.startswith(f"{choice.headline()} — ${price.monthly:.2f}/mo (")
     assert resize.difference(price, charged) in shown
     # what the row keeps while the provider works, and is charged once it confirms
     target = resize.target_of(Plan(id=uuid.UUID(choice.id), provider_plan_id="p-1"), price)

@@ -224,9 +224,7 @@ def test_details_show_specs_prices_addresses_and_activity() -> None:
         "web-1",
         "li-main",
         "Newark, NJ",
-        "size-2",
-        "2 vCPU",
-        "2 GB RAM",
+        "Plan 2 · 2 vCPU · 2 GB · 50 GB SSD",
         "$12.00/mo",
         "$0.0178/h",
         "`192.0.2.1`",
@@ -360,7 +358,8 @@ def test_resize_modal_lists_plans_with_short_options() -> None:
     element = next(b for b in view["blocks"] if b.get("block_id") == "plan")["element"]
     assert element["type"] == "static_select" and len(element["options"]) == 5
     assert all(len(o["text"]["text"]) <= 75 for o in options(view))
-    assert "size-9" in str(view["blocks"][0]) and "Power off first." in str(view)
+    assert "runs on Plan 9 · 9 vCPU · 9 GB · 225 GB SSD" in str(view["blocks"][0])
+    assert "Power off first." in str(view)
     many = resize_modal(TARGET, [plan(n) for n in range(1, 130)]).to_dict()
     assert (
         next(b for b in many["blocks"] if b.get("block_id") == "plan")["element"]["type"]

@@ -288,8 +288,16 @@ def test_make_run_without_slack_serves_the_playground(
     expect(field(create, "label").locator("input")).to_have_value("web-1")
     # three sandbox clouds now (EC2 first by name): DigitalOcean is chosen
     choose(create, "provider", "digitalocean")
-    expect(field(create, "plan")).to_contain_text("s-1vcpu-1gb", timeout=10_000)
-    choose(create, "plan", "s-1vcpu-1gb")  # a dispatch action: the regions follow the plan
+    # plans read as DigitalOcean's own create page reads them, grouped by class
+    basic = "Basic · 1 vCPU · 1 GB · 25 GB SSD"
+    expect(field(create, "plan")).to_contain_text(f"{basic} — $7.20/mo", timeout=10_000)
+    expect(field(create, "plan")).not_to_contain_text("s-1vcpu-1gb")
+    groups = field(create, "plan").locator("optgroup")
+    expect(groups.first).to_have_attribute("label", "Basic")
+    expect(field(create, "plan").locator('optgroup[label="General Purpose"]')).to_have_count(1)
+    label_hint = field(create, "label")
+    expect(label_hint).to_contain_text("1 to 255 characters")  # DigitalOcean's own rule
+    choose(create, "plan", basic)  # a dispatch action: the regions follow the plan
     expect(field(create, "region").locator("select")).to_be_visible()
     choose(create, "region", "nyc3")
     expect(create).to_contain_text("$7.20/mo")
@@ -302,8 +310,10 @@ def test_make_run_without_slack_serves_the_playground(
     create = at_step(page, "config")  # a 1-Click app is the image: no OS step
     press(create, "Next")
     create = at_step(page, "review")
-    for expected in ("web-1", "s-1vcpu-1gb", "nyc3", "WordPress", "$7.20/mo"):
+    for expected in ("web-1", basic, "New York 3", "WordPress", "$7.20/mo"):
         expect(create).to_contain_text(expected)
+    for slug in ("s-1vcpu-1gb", "nyc3", "(digitalocean)", "Operating system: —"):
+        expect(create).not_to_contain_text(slug)
     press(create, "Create")
     expect(modal(page)).to_contain_text("is being created", timeout=15_000)
     press(modal(page).locator(".modal-foot"), "Close")
@@ -317,6 +327,8 @@ def test_make_run_without_slack_serves_the_playground(
 
     vpsbot.advance_sandbox(600)  # the droplet boots; the watcher edits the card in place
     expect(card).to_contain_text("running", timeout=30_000)
+    expect(card).to_contain_text("1-Click app")  # the app the server was made with
+    expect(card).to_contain_text("WordPress")
     expect(card).to_contain_text(re.compile(r"\d{1,3}(\.\d{1,3}){3}"))
     expect(card).to_have_count(1)  # chat.update: the same message, not a new one
     card.get_by_role("button", name=re.compile(r"^\d+ repl(y|ies)$")).click()  # its thread
@@ -403,8 +415,11 @@ def test_linode_stackscript_errors_at_the_field_and_back_keeps_what_was_typed(
     say(page, "/vps create wp-site")
     create = at_step(page, "plan")
     choose(create, "provider", "linode")
-    expect(field(create, "plan")).to_contain_text("g6-", timeout=10_000)
-    choose(create, "plan", "g6-nanode-1")
+    expect(field(create, "plan")).to_contain_text("Nanode 1GB", timeout=10_000)
+    shared = field(create, "plan").locator('optgroup[label="Shared CPU"]')
+    expect(shared).to_contain_text("Linode 2GB · 1 vCPU · 2 GB · 50 GB SSD")
+    expect(field(create, "label")).to_contain_text("3 to 64 characters")  # Linode's rule
+    choose(create, "plan", "Nanode 1GB")
     expect(field(create, "region").locator("select")).to_be_visible()
     choose(create, "region", "us-east")
     press(create, "Next")
@@ -432,6 +447,19 @@ def test_linode_stackscript_errors_at_the_field_and_back_keeps_what_was_typed(
     expect(stack).to_have_text("LEMP")
     expect(field(create, "udf:soa_email_address").locator(".field-error")).to_have_count(0)
 
+    # on the review, the StackScript and its fields by their labels, the secret hidden
+    press(create, "Next")
+    create = at_step(page, "image")
+    choose(create, "image", "Debian")
+    press(create, "Next")
+    create = at_step(page, "config")
+    press(create, "Next")
+    create = at_step(page, "review")
+    for expected in ("StackScript: WordPress", "Email address for the admin user", "Newark, NJ"):
+        expect(create).to_contain_text(expected)
+    expect(create).to_contain_text("me@example.com")
+    for raw in ("soa_email_address", "db-Secret-99", "us-east", "g6-nanode-1"):
+        expect(create).not_to_contain_text(raw)
     press(create, "Cancel")
     expect(modal(page)).to_have_count(0)
 
@@ -446,7 +474,7 @@ def test_the_fast_paths_fill_the_form_switch_clouds_and_create_another(
     page.get_by_label("You are").select_option("U0BEN00002")
     say(page, "/vps create 1vcpu 2gb ubuntu fra1 web-1")
     create = at_step(page, "review")
-    for expected in ("web-1", "s-1vcpu-2gb", "fra1"):
+    for expected in ("web-1", "Basic · 1 vCPU · 2 GB · 50 GB SSD", "Frankfurt 1"):
         expect(create).to_contain_text(expected)
     press(create, "← Back")
     create = at_step(page, "config")
@@ -478,7 +506,7 @@ def test_the_fast_paths_fill_the_form_switch_clouds_and_create_another(
     expect(card).to_have_count(1, timeout=10_000)
     card.get_by_role("button", name="Create another like this").click()
     create = at_step(page, "review")
-    for expected in ("web-2", "s-1vcpu-2gb", "fra1"):
+    for expected in ("web-2", "Basic · 1 vCPU · 2 GB · 50 GB SSD", "Frankfurt 1"):
         expect(create).to_contain_text(expected)
     press(create, "Cancel")
 
