@@ -113,9 +113,11 @@ class Prefill:
 def fold(text: str) -> str:
     """Lower case without accents, one spelling: "Zürich" reads as "zurich" and
     "optimised" as "optimized"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).strip()
-    return plain.replace("optimised", "optimized")
+    folded = text.casefold()
+    if not folded.isascii():  # accents to drop (most catalogue words have none)
+        decomposed = unicodedata.normalize("NFKD", folded)
+        folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return folded.strip().replace("optimised", "optimized")
 
 
 def _words(text: str) -> set[str]:

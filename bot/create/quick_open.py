@@ -36,7 +36,7 @@ from bot.create.quick import (
 )
 from bot.create.steps import label_problem
 from bot.create.views import StepData, loading_view, message_view, view_for
-from db.models import ServiceProvider
+from db.models import Plan, ServiceProvider
 from providers.errors import ProviderError
 from providers.registry import capabilities_for, display_name
 
@@ -67,7 +67,7 @@ async def _cloud(
     ``catalogues`` only the database is read (no provider call): the plans, and
     their regions known by slug alone."""
     provider = services.provider_for(row)
-    choices = await catalog.offered_plans(services, row)
+    choices = [_plan_offer(p) for p in await services.offers.plans(row.id)]
     caps = capabilities_for(row.type)
     aliases = {row.type, display_name(row.type).casefold(), *(caps.aliases if caps else ())}
     if catalogues:
@@ -83,20 +83,24 @@ async def _cloud(
         name=row.name,
         aliases=tuple(sorted(a.casefold() for a in aliases)),
         regions=places,
-        plans=tuple(
-            PlanOffer(
-                id=p.id,
-                slug=p.provider_plan_id,
-                name=p.name,
-                vcpus=p.vcpus,
-                memory_mb=p.memory_mb,
-                monthly=p.monthly,
-                regions=p.regions,
-            )
-            for p in choices
-        ),
+        plans=tuple(choices),
         images=tuple(ImageOffer(i.id, i.name, i.distribution, i.version) for i in images),
         apps=tuple(AppOffer(o.id, o.name) for o in catalog.allowed(row, options)),
+    )
+
+
+def _plan_offer(plan: Plan) -> PlanOffer:
+    """What typed words are read against, straight from the ``vps_plans`` row (the
+    words need no per-region prices: a lone label costs no more than a lookup)."""
+    specs = plan.specifications
+    return PlanOffer(
+        id=str(plan.id),
+        slug=plan.provider_plan_id,
+        name=plan.name,
+        vcpus=int(specs.get("vcpus", 0)),
+        memory_mb=int(specs.get("memory_mb", 0)),
+        monthly=plan.price_in(None),
+        regions=tuple(specs.get("regions") or ()),
     )
 
 

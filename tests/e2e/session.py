@@ -31,6 +31,12 @@ def options_of(view: JSON, block_id: str) -> list[JSON]:
     raise AssertionError(f"no block {block_id!r} in view {view.get('callback_id')}")
 
 
+def plan_id_of(option: JSON) -> str:
+    """The provider's plan id a plan option carries under its name
+    ("s-1vcpu-1gb · 1,000 GB transfer")."""
+    return str((option.get("description") or {}).get("text", "")).split(" · ", 1)[0]
+
+
 def block_ids(view: JSON) -> list[str]:
     return [b.get("block_id", "") for b in view["blocks"]]
 
@@ -81,15 +87,9 @@ class CreateSession:
         return await self._action("create_provider", "provider", self.bot.provider_id(type_))
 
     async def choose_plan(self, provider_plan_id: str) -> JSON:
-        option = next(
-            o
-            for o in options_of(self.view, "plan")
-            if o["text"]["text"].startswith(self._plan_name(provider_plan_id))
-        )
+        """Pick the plan whose provider id (shown under its name) is ``provider_plan_id``."""
+        option = next(o for o in options_of(self.view, "plan") if plan_id_of(o) == provider_plan_id)
         return await self._action("create_plan", "plan", option["value"])
-
-    def _plan_name(self, provider_plan_id: str) -> str:
-        return provider_plan_id
 
     async def pick_script(self, script_id: str) -> JSON:
         return await self._action("create_deployment_pick", "deployment", script_id)

@@ -20,7 +20,7 @@ from standins.playground.slack_client import Response, SlackSender
 from standins.playground.slack_client import state_value as sv
 from standins.sandbox.catalog import linode_catalog
 from tests.e2e.conftest import ADMIN, TEAM, Bot
-from tests.e2e.session import CreateSession, options_of
+from tests.e2e.session import CreateSession, options_of, plan_id_of
 
 JSON = dict[str, Any]
 
@@ -153,7 +153,11 @@ async def offered_plan_texts(bot: Bot, type_: str) -> list[str]:
     user = CreateSession(bot)
     await user.open()
     view = await user.choose_provider(type_)
-    return [o["text"]["text"] for o in options_of(view, "plan")]
+    # "s-1vcpu-1gb — $7.20/mo": the provider's id (under the name) and the price shown
+    return [
+        f"{plan_id_of(o)} — {o['text']['text'].rpartition(' — ')[2]}"
+        for o in options_of(view, "plan")
+    ]
 
 
 # ---------------------------------------------------------------------------- who may

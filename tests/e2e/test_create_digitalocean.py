@@ -49,8 +49,9 @@ async def test_full_flow_with_a_one_click_app(bot: Bot) -> None:
     review = response.data["view"]
     assert review["callback_id"] == "vps_create:review"
     shown = text_of(review)
-    for expected in ("blog-1", "s-1vcpu-1gb", "nyc3", "WordPress", "$7.20/mo"):
+    for expected in ("blog-1", "Basic · 1 vCPU · 1 GB · 25 GB SSD", "New York 3", "WordPress"):
         assert expected in shown
+    assert "$7.20/mo" in shown or "$7.20/month" in shown
     # SSH keys and no password: key-only access, said so before the create
     assert "no root password, SSH password login off" in shown
 

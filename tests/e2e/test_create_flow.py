@@ -13,7 +13,7 @@ from db.models import VpsInstance
 from providers.models import CreateRequest
 from standins.playground.slack_client import state_value as sv
 from tests.e2e.conftest import Bot, start_bot
-from tests.e2e.session import CreateSession, block_ids, options_of
+from tests.e2e.session import CreateSession, block_ids, options_of, plan_id_of
 
 
 def _initial(view: dict, block_id: str) -> object:
@@ -36,16 +36,16 @@ async def test_switching_provider_updates_plans_and_keeps_the_label(bot: Bot) ->
     await user.open("keep-me")
     user.set("label", "label", sv.plain_text("keep-me"))
     view = await user.choose_provider("digitalocean")
-    do_plans = [o["text"]["text"] for o in options_of(view, "plan")]
-    assert any(p.startswith("s-1vcpu-1gb") for p in do_plans)
+    do_plans = [plan_id_of(o) for o in options_of(view, "plan")]
+    assert "s-1vcpu-1gb" in do_plans
     await user.choose_plan("s-1vcpu-1gb")
     assert "region" in block_ids(user.view)
     regions = [o["value"] for o in options_of(user.view, "region")]
     assert "nyc3" in regions
 
     view = await user.choose_provider("linode")
-    li_plans = [o["text"]["text"] for o in options_of(view, "plan")]
-    assert any(p.startswith("g6-nanode-1") for p in li_plans)
+    li_plans = [plan_id_of(o) for o in options_of(view, "plan")]
+    assert "g6-nanode-1" in li_plans
     assert not any(p.startswith("s-1vcpu") for p in li_plans)
     assert _initial(view, "label") == "keep-me"
     assert _initial(view, "plan") is None  # the DigitalOcean plan does not carry over
@@ -139,7 +139,7 @@ async def test_provider_field_error_comes_back_to_the_field(bot: Bot) -> None:
                     next(
                         o["value"]
                         for o in options_of(user.view, "plan")
-                        if o["text"]["text"].startswith("g6-nanode-1")
+                        if plan_id_of(o) == "g6-nanode-1"
                     )
                 )
             },
@@ -518,5 +518,7 @@ async def test_plan_search_finds_plans_by_their_provider_id(bot: Bot) -> None:
     found = await user.slack.block_suggestion(
         "create_plan", "nanode", block_id="plan", view=user.view_id
     )
-    texts = [o["text"]["text"] for o in found.json()["options"]]
-    assert texts and all(t.startswith("g6-nanode") for t in texts)
+    answer = found.json()
+    options = answer.get("options") or [o for g in answer["option_groups"] for o in g["options"]]
+    assert options and all(plan_id_of(o).startswith("g6-nanode") for o in options)
+    assert all(o["text"]["text"].startswith("Nanode 1GB · ") for o in options)
