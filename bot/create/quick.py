@@ -46,6 +46,7 @@ _SHOWN = 4
 
 _MEMORY = re.compile(r"^(\d+(?:[.,]\d+)?)\s*(gb|g|gib|mb|m|mib)$")
 _CPUS = re.compile(r"^(\d+)\s*(v?cpus?|cores?|vcores?|c)$")
+_DIGIT = re.compile(r"\d")
 _LABEL = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 
@@ -184,10 +185,9 @@ def _app_fits(word: str, app: AppOffer) -> bool:
 
 
 def _plan_class_words(offers: Sequence[CloudOffer]) -> set[str]:
-    found: set[str] = set()
-    for offer in offers:
-        for plan in offer.plans:
-            found |= {w for w in _words(plan.name) if not any(c.isdigit() for c in w)}
+    """The words of the plans' names that name a class ("basic", "dedicated")."""
+    names = _words(" ".join(plan.name for offer in offers for plan in offer.plans))
+    found = {w for w in names if not _DIGIT.search(w)}
     return found - {"gb", "mb", "vcpu", "vcpus", "cpu", "ram", "disk", "ssd", "linode", "-"}
 
 
@@ -212,8 +212,11 @@ def _vocabulary(offers: Sequence[CloudOffer]) -> dict[str, str]:
 # ------------------------------------------------------------------ reading the words
 
 
-def read_words(text: str, offers: Sequence[CloudOffer]) -> Prefill:
-    """Read ``text`` (what follows ``/vps create``) against the workspace's ``offers``."""
+def read_words(text: str, offers: Sequence[CloudOffer], *, suggest: bool = True) -> Prefill:
+    """Read ``text`` (what follows ``/vps create``) against the workspace's ``offers``.
+
+    ``suggest=False`` leaves out the "did you mean" search for misspelt words (the
+    dearest part), for callers that only ask what the words decide."""
     originals = [t for t in re.split(r"\s+", text.strip()) if t]
     tokens = [fold(t) for t in originals]
     wants = _Wants()
@@ -231,10 +234,10 @@ def read_words(text: str, offers: Sequence[CloudOffer]) -> Prefill:
     prefill = Prefill()
     last = len(tokens) - 1
     label_like = unknown and unknown[-1] == last and _LABEL.match(originals[last].lower())
-    if label_like and not _close(tokens[last], offers):  # the last word, unless a typo
+    if label_like and not (suggest and _close(tokens[last], offers)):  # unless a typo
         prefill.label = originals[unknown.pop()]
     for index in unknown:
-        prefill.notes.append(_unknown_note(originals[index], offers))
+        prefill.notes.append(_unknown_note(originals[index], offers if suggest else ()))
     _decide(prefill, wants, offers)
     return prefill
 

@@ -257,7 +257,7 @@ async def typed_create(
         # a lone word is a label, as ever, unless the database alone (no provider
         # call) reads it as a provider, size, plan or region slug
         known = [await _cloud(services, row, catalogues=False) for row in rows]
-        if _undecided(read_words(text, known)):
+        if _undecided(read_words(text, known, suggest=False)):
             return None
     offers: list[CloudOffer] | None = None
     try:
