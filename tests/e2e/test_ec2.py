@@ -16,7 +16,7 @@ from db.models import Plan, VpsInstance
 from standins.playground.slack_client import state_value as sv
 from standins.sandbox.aws import AwsSandbox
 from tests.e2e.conftest import TEAM, Bot
-from tests.e2e.session import CreateSession, block_ids, options_of, text_of
+from tests.e2e.session import CreateSession, block_ids, options_of, plan_id_of, text_of
 from tests.e2e.test_servers_actions import SETUP, Owner, create_server, direct_action, follow
 
 SETUP["aws"] = ("t3.micro", "us-east-1", "ubuntu-24.04", "t3.small", "debian-12")
@@ -99,7 +99,7 @@ async def test_create_list_and_delete_from_slack(bot: Bot, ec2: AwsSandbox) -> N
     ).data["view"]
     assert review["callback_id"] == "vps_create:review"
     shown = text_of(review)
-    for expected in ("ec2-web-1", "t3.micro", "us-east-1", "Ubuntu 24.04", "$9.11/mo"):
+    for expected in ("ec2-web-1", "t3.micro", "US East (N. Virginia)", "Ubuntu 24.04", "$9.11/mo"):
         assert expected in shown
 
     mark = bot.api.mark()
@@ -151,8 +151,7 @@ async def test_actions_and_resize_from_the_details_message(bot: Bot, ec2: AwsSan
     assert owner.offers("vps_resize") and not owner.offers("vps_rebuild")
 
     view = await owner.open_modal("vps_resize")
-    options = view["blocks"][1]["element"]["options"]
-    choice = next(o for o in options if o["text"]["text"].startswith("t3.small "))
+    choice = next(o for o in options_of(view, "plan") if plan_id_of(o) == "t3.small")
     mark = bot.api.mark()
     ack = await owner.submit(view, {"plan": {"vps_resize_plan": sv.static_select(choice)}})
     assert ack == {}

@@ -24,6 +24,7 @@ from db.models import ApprovalRequest, VpsInstance
 from db.repo import spend
 from standins.playground.slack_client import state_value as sv
 from tests.e2e.conftest import TEAM, USER, Bot, settled
+from tests.e2e.session import options_of, plan_id_of
 from tests.e2e.test_servers_actions import (
     PROVIDERS,
     SETUP,
@@ -37,7 +38,7 @@ from tests.e2e.test_servers_actions import (
 
 BOSS = "UBOSS001"
 APPROVALS = "CAPPROVE1"
-_OPTION = re.compile(r"^(\S+) — \$(\d+\.\d\d)/mo \(([+-])\$(\d+\.\d\d)/mo\)$")
+_OPTION = re.compile(r"^.+ — \$(\d+\.\d\d)/mo \(([+-])\$(\d+\.\d\d)/mo\)$")
 
 
 async def _policy(bot: Bot, **values: object) -> None:
@@ -75,14 +76,14 @@ async def test_a_resize_is_checked_approved_and_charged_what_the_modal_showed(
     await _policy(bot, member_budget=Decimal("0.50"))
     view = await owner.open_modal("vps_resize")
     assert "charged $6.00/mo" in str(view["blocks"][0])
-    options = view["blocks"][1]["element"]["options"]
-    parsed = {m[1]: m.groups() for m in (_OPTION.match(o["text"]["text"]) for o in options) if m}
+    options = options_of(view, "plan")
+    parsed = {plan_id_of(o): m.groups() for o in options if (m := _OPTION.match(o["text"]["text"]))}
     assert len(parsed) == len(options)  # every plan: its price and the difference
-    for _, price, sign, delta in parsed.values():
+    for price, sign, delta in parsed.values():
         assert Decimal(f"{sign}{delta}") == Decimal(price) - Decimal("6.00")
-    shown = Decimal(parsed[bigger][1])
+    shown = Decimal(parsed[bigger][0])
     assert shown > Decimal("6.00")
-    choice = next(o for o in options if o["text"]["text"].startswith(bigger + " "))
+    choice = next(o for o in options if plan_id_of(o) == bigger)
     server_id = (await load(bot, instance_id)).provider_instance_id or ""
 
     # over the member's budget: said at the field, nothing sent

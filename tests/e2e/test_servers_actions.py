@@ -23,6 +23,7 @@ from providers.models import CreateRequest
 from standins.playground.slack_client import SlackSender
 from standins.playground.slack_client import state_value as sv
 from tests.e2e.conftest import Bot, is_graphs, not_graphs
+from tests.e2e.session import options_of, plan_id_of
 
 JSON = dict[str, Any]
 PROVIDERS = ("digitalocean", "linode")
@@ -279,13 +280,13 @@ async def test_every_action_from_the_details_message(
     # resize: a modal offering the provider's other active plans
     view = await owner.open_modal("vps_resize")
     assert view["callback_id"] == "vps_resize_modal"
-    options = view["blocks"][1]["element"]["options"]
-    assert not any(o["text"]["text"].startswith(SETUP[type_][0] + " ") for o in options)
+    options = options_of(view, "plan")
+    assert not any(plan_id_of(o) == SETUP[type_][0] for o in options)
     # only plans the server's region can run now: not one no region runs (empty
     # list), nor one sold out there (Linode's RTX6000 in us-east)
     for never in NOT_HERE[type_]:
-        assert not any(o["text"]["text"].startswith(never + " ") for o in options), never
-    choice = next(o for o in options if o["text"]["text"].startswith(bigger + " "))
+        assert not any(plan_id_of(o) == never for o in options), never
+    choice = next(o for o in options if plan_id_of(o) == bigger)
     mark = bot.api.mark()
     ack = await owner.submit(view, {"plan": {"vps_resize_plan": sv.static_select(choice)}})
     assert ack == {}
