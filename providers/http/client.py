@@ -2,10 +2,11 @@
 
 Why its own module: this is the path every DigitalOcean and Linode call takes —
 throttle (:mod:`providers.http.ratelimits`), send over the transport's session
-(:mod:`providers.http.transport`), read the answer or map the failure
-(:mod:`providers.http.normalise`), retry if the policy says so
-(:mod:`providers.http.retries`), then one log line and Prometheus samples. Each
-provider's subclass only says how its API spells errors, headers and limits.
+(:mod:`providers.http.transport`), read the answer in the provider's dialect or map
+the failure (:mod:`providers.http.answers`, :mod:`providers.http.normalise`), retry
+if the policy says so (:mod:`providers.http.retries`), then one log line and
+Prometheus samples (:mod:`providers.http.telemetry`). Each provider's subclass only
+says how its API spells errors, headers and limits.
 """
 
 from __future__ import annotations
