@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from providers.ec2.api import Ec2Api
+from providers.ec2.families import family_of
 from providers.errors import NotFoundError, ProviderError, ValidationError
 from providers.models import Image, Plan, Region, RegionPrice
 
@@ -29,7 +30,6 @@ __all__ = [
     "HOURS_PER_MONTH",
     "RELEASES",
     "Release",
-    "family_of",
     "instance_types",
     "plans",
     "prices",
@@ -46,33 +46,6 @@ HOURS_PER_MONTH = Decimal(730)
 DEFAULT_FAMILIES: tuple[str, ...] = ("t3", "t4g", "m7i", "m7g", "c7i", "c7g")
 DEFAULT_SIZES: tuple[str, ...] = ("micro", "small", "medium", "large", "xlarge", "2xlarge")
 _CONCURRENCY = 4
-#: an instance type's first letter -> the category of AWS's own instance-type pages
-_CATEGORIES = {
-    "t": "Burstable",
-    "m": "General purpose",
-    "a": "General purpose",
-    "c": "Compute optimized",
-    "r": "Memory optimized",
-    "x": "Memory optimized",
-    "z": "Memory optimized",
-    "u": "Memory optimized",
-    "i": "Storage optimized",
-    "d": "Storage optimized",
-    "h": "Storage optimized",
-    "p": "Accelerated computing",
-    "g": "Accelerated computing",
-    "f": "Accelerated computing",
-}
-
-
-def family_of(instance_type: str) -> str:
-    """``t3.micro`` -> "Burstable": how AWS groups its instance types."""
-    head = instance_type.split(".", 1)[0].lower()
-    if head.startswith(("inf", "trn", "dl", "vt")):
-        return "Accelerated computing"
-    return _CATEGORIES.get(head[:1], "Other")
-
-
 _REGION_NAMES = {
     "us-east-1": "US East (N. Virginia)",
     "us-east-2": "US East (Ohio)",

@@ -11,7 +11,7 @@ from bot.create.steps import label_problem
 from bot.create.views import ProviderChoice, StepData, plan_view
 from providers.digitalocean import DigitalOceanProvider
 from providers.ec2 import Ec2Provider
-from providers.ec2.catalog import family_of as ec2_family
+from providers.ec2.families import family_of as ec2_family
 from providers.linode import LinodeProvider, family_of
 from providers.registry import capabilities_for
 
