@@ -15,14 +15,24 @@ import logging
 from providers.base import Provider
 from providers.errors import ProviderError
 from providers.models import Image, Region
-from providers.registry import CachedProvider
+from providers.registry import CachedProvider, display_name
 
-__all__ = ["image_name", "image_name_of", "region_name", "region_names"]
+__all__ = ["image_name", "image_name_of", "provider_title", "region_name", "region_names"]
 
 log = logging.getLogger(__name__)
 
 #: How long a message waits for a cold catalogue before it shows the slugs.
 LOOKUP_BUDGET = 3.0
+
+
+def provider_title(name: str, type: str) -> str:
+    """The provider as its admin named it, with the cloud's own name only where it
+    adds something: "main (Linode)", but "sandbox-digitalocean" and "DigitalOcean"."""
+    cloud = display_name(type)
+    squeezed = "".join(ch for ch in name.casefold() if ch.isalnum())
+    if "".join(ch for ch in cloud.casefold() if ch.isalnum()) in squeezed or type in squeezed:
+        return name
+    return f"{name} ({cloud})"
 
 
 def image_name(image: Image) -> str:

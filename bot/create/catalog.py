@@ -46,9 +46,13 @@ class CatalogPending(Exception):
         self.what = what
 
 
-async def offered_plans(services: Services, row: ServiceProvider) -> list[PlanChoice]:
-    """The provider's offered plans as view data."""
-    return [plan_choice(p) for p in await services.offers.plans(row.id)]
+async def offered_plans(
+    services: Services, row: ServiceProvider, only: str | None = None
+) -> list[PlanChoice]:
+    """The provider's offered plans as view data (``only``: just that one, when
+    offered — the steps after the first show no other)."""
+    offered = await services.offers.plans(row.id)
+    return [plan_choice(p) for p in offered if only is None or str(p.id) == only]
 
 
 def allowed(row: ServiceProvider, options: list[DeploymentOption]) -> list[DeploymentOption]:
@@ -114,7 +118,8 @@ async def gather(
     if row is None:
         return data, None, None
     data.flow = flow_for(row.type)
-    data.plans = await offered_plans(services, row)
+    # only step 1 lists the plans; every later step shows the chosen one
+    data.plans = await offered_plans(services, row, None if step == "plan" else draft.plan_id or "")
     provider = services.provider_for(row)
     needs = await _allowed_needs(services, row, team_id, _NEEDS[step])
     loaders: dict[str, Awaitable[Any]] = {}

@@ -17,7 +17,7 @@ from decimal import Decimal
 from slack_sdk.models.blocks import Block, ButtonElement, ContextBlock, SectionBlock
 
 from bot.core.blocks import PlanChoice, cut, esc, md
-from bot.create.quick import fold
+from bot.create.vocabulary import fold
 from providers.models import Region
 
 __all__ = [

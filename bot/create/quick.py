@@ -26,20 +26,21 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-__all__ = [
-    "AppOffer",
-    "CloudOffer",
-    "ImageOffer",
-    "PlanOffer",
-    "Prefill",
-    "RegionOffer",
-    "read_words",
-]
+from bot.create.vocabulary import (
+    AppOffer,
+    CloudOffer,
+    ImageOffer,
+    PlanOffer,
+    RegionOffer,
+    fold,
+    words_of,
+)
+
+__all__ = ["Prefill", "read_words"]
 
 #: How many candidates a note names before "and N more".
 _SHOWN = 4
@@ -48,53 +49,6 @@ _MEMORY = re.compile(r"^(\d+(?:[.,]\d+)?)\s*(gb|g|gib|mb|m|mib)$")
 _CPUS = re.compile(r"^(\d+)\s*(v?cpus?|cores?|vcores?|c)$")
 _DIGIT = re.compile(r"\d")
 _LABEL = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
-
-
-@dataclass(frozen=True)
-class PlanOffer:
-    id: str
-    slug: str
-    name: str
-    vcpus: int
-    memory_mb: int
-    monthly: Decimal
-    #: the regions it can run in (empty: nowhere)
-    regions: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class RegionOffer:
-    id: str
-    name: str
-    country: str = ""
-
-
-@dataclass(frozen=True)
-class ImageOffer:
-    id: str
-    name: str
-    distribution: str
-    version: str = ""
-
-
-@dataclass(frozen=True)
-class AppOffer:
-    id: str
-    name: str
-
-
-@dataclass(frozen=True)
-class CloudOffer:
-    """What one provider offers the workspace, as the words are read against it."""
-
-    provider_id: str
-    name: str
-    #: other words for the cloud ("digitalocean", "do")
-    aliases: tuple[str, ...]
-    plans: tuple[PlanOffer, ...]
-    regions: tuple[RegionOffer, ...]
-    images: tuple[ImageOffer, ...] = ()
-    apps: tuple[AppOffer, ...] = ()
 
 
 @dataclass
@@ -109,20 +63,6 @@ class Prefill:
     label: str | None = None
     #: sentences for the top of the modal: candidates, unknown words
     notes: list[str] = field(default_factory=list)
-
-
-def fold(text: str) -> str:
-    """Lower case without accents, one spelling: "Zürich" reads as "zurich" and
-    "optimised" as "optimized"."""
-    folded = text.casefold()
-    if not folded.isascii():  # accents to drop (most catalogue words have none)
-        decomposed = unicodedata.normalize("NFKD", folded)
-        folded = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return folded.strip().replace("optimised", "optimized")
-
-
-def _words(text: str) -> set[str]:
-    return {w for w in re.split(r"[^a-z0-9.+-]+", fold(text)) if w}
 
 
 def _version(image: ImageOffer) -> str:
@@ -162,7 +102,7 @@ def _provider_matches(word: str, offers: Sequence[CloudOffer]) -> set[str]:
     return {
         o.provider_id
         for o in offers
-        if word == fold(o.name) or word in o.aliases or word in _words(o.name) - {"sandbox"}
+        if word == fold(o.name) or word in o.aliases or word in words_of(o.name) - {"sandbox"}
     }
 
 
@@ -181,12 +121,12 @@ def _distributions(offers: Sequence[CloudOffer]) -> set[str]:
 
 
 def _app_fits(word: str, app: AppOffer) -> bool:
-    return word == fold(app.name) or word in _words(app.name) or word == fold(app.id)
+    return word == fold(app.name) or word in words_of(app.name) or word == fold(app.id)
 
 
-def _plan_class_words(offers: Sequence[CloudOffer]) -> set[str]:
+def _plan_classwords_of(offers: Sequence[CloudOffer]) -> set[str]:
     """The words of the plans' names that name a class ("basic", "dedicated")."""
-    names = _words(" ".join(plan.name for offer in offers for plan in offer.plans))
+    names = words_of(" ".join(plan.name for offer in offers for plan in offer.plans))
     found = {w for w in names if not _DIGIT.search(w)}
     return found - {"gb", "mb", "vcpu", "vcpus", "cpu", "ram", "disk", "ssd", "linode", "-"}
 
@@ -222,7 +162,7 @@ def read_words(text: str, offers: Sequence[CloudOffer], *, suggest: bool = True)
     wants = _Wants()
     unknown: list[int] = []
     distros = _distributions(offers)
-    classes = _plan_class_words(offers)
+    classes = _plan_classwords_of(offers)
     i = 0
     while i < len(tokens):
         word, nxt = tokens[i], tokens[i + 1] if i + 1 < len(tokens) else None
@@ -307,7 +247,7 @@ def _plans(offer: CloudOffer, wants: _Wants) -> list[PlanOffer]:
             continue
         if wants.vcpus is not None and plan.vcpus != wants.vcpus:
             continue
-        words = _words(plan.name) | {fold(plan.slug)}
+        words = words_of(plan.name) | {fold(plan.slug)}
         if any(w not in words for w in wants.plan_words):
             continue
         found.append(plan)

@@ -25,17 +25,10 @@ from bot.create import catalog
 from bot.create.draft import LABEL_LIMIT, Draft, generate_label
 from bot.create.drafts import DraftState, save_draft
 from bot.create.finish import with_policy
-from bot.create.quick import (
-    AppOffer,
-    CloudOffer,
-    ImageOffer,
-    PlanOffer,
-    Prefill,
-    RegionOffer,
-    read_words,
-)
+from bot.create.quick import Prefill, read_words
 from bot.create.steps import label_problem
 from bot.create.views import StepData, loading_view, message_view, view_for
+from bot.create.vocabulary import AppOffer, CloudOffer, ImageOffer, PlanOffer, RegionOffer
 from db.models import Plan, ServiceProvider
 from providers.errors import ProviderError
 from providers.registry import capabilities_for, display_name

@@ -35,6 +35,7 @@ from bot.core.blocks import (
     md,
     plan_option,
 )
+from bot.core.names import provider_title
 from bot.core.pricing import backups_note
 from bot.create.channels import CHANNEL_BLOCK, channel_block
 from bot.create.draft import LABEL_LIMIT
@@ -107,7 +108,7 @@ def _region_options(data: StepData) -> list[Option]:
 def plan_view(data: StepData) -> View:
     draft = data.draft
     provider_options = [
-        Option(value=p.id, text=cut(f"{p.name} ({p.type})")) for p in data.providers
+        Option(value=p.id, text=cut(provider_title(p.name, p.type))) for p in data.providers
     ][:MAX_STATIC_OPTIONS]
     blocks: list[Block] = [
         progress(data, "plan"),

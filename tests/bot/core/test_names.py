@@ -73,3 +73,12 @@ def test_the_card_names_the_provider_once_and_offers_details() -> None:
     assert details["action_id"] == "vps_details" and details["value"] == card.id
     gone = status_message(ServerCard(**{**card.__dict__, "status": "deleted"}))[1]
     assert "vps_details" not in str([b.to_dict() for b in gone])
+
+
+def test_a_provider_reads_as_its_admin_named_it_with_the_cloud_only_when_it_adds() -> None:
+    from bot.core.names import provider_title
+
+    assert provider_title("sandbox-digitalocean", "digitalocean") == "sandbox-digitalocean"
+    assert provider_title("Linode", "linode") == "Linode"
+    assert provider_title("main", "linode") == "main (Linode)"
+    assert provider_title("prod", "aws") == "prod (Amazon EC2)"

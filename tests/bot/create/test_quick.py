@@ -12,15 +12,8 @@ from typing import Any
 
 import pytest
 
-from bot.create.quick import (
-    AppOffer,
-    CloudOffer,
-    ImageOffer,
-    PlanOffer,
-    Prefill,
-    RegionOffer,
-    read_words,
-)
+from bot.create.quick import Prefill, read_words
+from bot.create.vocabulary import AppOffer, CloudOffer, ImageOffer, PlanOffer, RegionOffer
 
 DO_REGIONS = ("nyc1", "nyc3", "ams3", "fra1", "lon1", "sgp1")
 LI_CORE = ("us-east", "eu-central", "eu-west", "ap-south", "br-gru")
