@@ -23,23 +23,25 @@ from providers.errors import ProviderError
 __all__ = ["image_options_load", "plan_options_load"]
 
 
-async def _target_for_options(
-    services: Services, body: dict[str, Any], context: AsyncBoltContext, action: str
+async def _target_or_nothing(
+    ack: AsyncAck, services: Services, body: dict[str, Any], context: AsyncBoltContext, action: str
 ) -> operations.Target | None:
+    """The modal's server if the user may still do ``action`` to it; else None, and
+    the load is answered with no options."""
     team_id, user_id = team_and_user(context)
     instance_id, _ = ModalTarget.decode(view_of(body).get("private_metadata"))
     try:
         return await operations.authorize(services, instance_id, team_id, user_id, action)
     except Refusal:
+        await ack(options=[])
         return None
 
 
 async def image_options_load(
     ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, services: Services
 ) -> None:
-    target = await _target_for_options(services, body, context, "rebuild")
+    target = await _target_or_nothing(ack, services, body, context, "rebuild")
     if target is None:
-        await ack(options=[])
         return
     try:
         images = await operations.images_for(target)
@@ -52,9 +54,8 @@ async def image_options_load(
 async def plan_options_load(
     ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, services: Services
 ) -> None:
-    target = await _target_for_options(services, body, context, "resize")
+    target = await _target_or_nothing(ack, services, body, context, "resize")
     if target is None:
-        await ack(options=[])
         return
     choices, current = await resize.choices(
         services, target.row, target.provider_row.id, target.provider
