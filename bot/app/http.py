@@ -1,11 +1,8 @@
 """The HTTP surface: Slack events, health, readiness and metrics on one aiohttp app.
 
 Each Slack request gets a request id (answered in ``X-Request-Id``) that its log
-lines, its provider calls and its audit rows carry. Two latency histograms
-follow Slack requests: ``vpsbot_slack_ack_seconds`` until Slack has its answer
-(the listener's ack; Slack gives up after 3 s) and
-``vpsbot_slack_request_seconds`` until every task the request started has
-finished (the work after the ack: a modal, provider calls). ``/metrics`` can
+lines, its provider calls and its audit rows carry, and is timed over HTTP and
+Socket Mode alike (:mod:`bot.app.latency`). ``/metrics`` can
 listen on a port of its own (``METRICS_PORT``) instead, and is then not served
 on the Slack-facing listener.
 """
@@ -19,18 +16,18 @@ import html
 import logging
 import platform
 import time
-from collections.abc import Callable, Coroutine, Generator
-from contextvars import ContextVar
+from collections.abc import Callable
 from importlib import metadata
 from typing import Any
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, Histogram, Info, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Info, generate_latest
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
 from bot.app.bolt import settle_listeners
 from bot.app.guard import prepared, slack_guard
+from bot.app.latency import Span, counting_task_factory, kind_of
 from bot.core.errors import ConfigError
 from bot.core.logs import request_context
 from bot.core.services import Services
@@ -43,8 +40,6 @@ from providers import metrics as _provider_metrics
 __all__ = [
     "BUILD_INFO",
     "SERVICES_KEY",
-    "SLACK_ACK_SECONDS",
-    "SLACK_REQUEST_SECONDS",
     "Serving",
     "build_web_app",
     "settle_heap",
@@ -61,19 +56,6 @@ INDEX_KEY: web.AppKey[str] = web.AppKey("index_page", str)
 #: Seconds shutdown waits for listeners still working after their ack.
 SETTLE_SECONDS = 5.0
 
-_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 30.0, 60.0)
-SLACK_ACK_SECONDS = Histogram(
-    "vpsbot_slack_ack_seconds",
-    "Time from receiving a Slack request to answering it (the ack; Slack waits 3 s).",
-    ["kind"],
-    buckets=_BUCKETS,
-)
-SLACK_REQUEST_SECONDS = Histogram(
-    "vpsbot_slack_request_seconds",
-    "Time from receiving a Slack request until all the work it started has finished.",
-    ["kind"],
-    buckets=_BUCKETS,
-)
 BUILD_INFO = Info("vpsbot_build", "vpsbot version and runtime.")
 _REGISTERED = (_db_metrics, _provider_metrics)
 
@@ -94,77 +76,20 @@ BUILD_INFO.info(
 )
 
 
-class _Span:
-    """One Slack request's tasks: observed in ``vpsbot_slack_request_seconds`` when
-    the HTTP answer is out and the last task started under the request is done."""
-
-    __slots__ = ("answered", "kind", "pending", "started")
-
-    def __init__(self, kind: str) -> None:
-        self.kind = kind
-        self.started = time.perf_counter()
-        self.pending = 0
-        self.answered = False
-
-    def task_done(self, _: object = None) -> None:
-        self.pending -= 1
-        self._maybe_finish()
-
-    def answer(self) -> None:
-        self.answered = True
-        self._maybe_finish()
-
-    def _maybe_finish(self) -> None:
-        if self.answered and self.pending == 0:
-            self.pending = -1  # observed once
-            SLACK_REQUEST_SECONDS.labels(self.kind).observe(time.perf_counter() - self.started)
-
-
-_SPAN: ContextVar[_Span | None] = ContextVar("vpsbot_slack_span", default=None)
-
-
-def _counting_task_factory(
-    loop: asyncio.AbstractEventLoop,
-    coro: Coroutine[Any, Any, Any] | Generator[Any, None, Any],
-    **kwargs: Any,
-) -> asyncio.Future[Any]:
-    """The loop's task factory: a task created while a Slack request is handled
-    counts towards that request's span (the listener's work after its ack)."""
-    task = asyncio.Task(coro, loop=loop, **kwargs)
-    span = _SPAN.get()
-    if span is not None and span.pending >= 0:
-        span.pending += 1
-        task.add_done_callback(span.task_done)
-    return task
-
-
-def _kind(body: dict[str, Any]) -> str:
-    """The Slack payload kind, a bounded label: command, block_actions, view_submission…"""
-    if "command" in body:
-        return "command"
-    kind = body.get("type")
-    if isinstance(kind, str) and kind.replace("_", "").isalpha() and len(kind) <= 40:
-        return kind
-    return "other"
-
-
 async def _slack_events(request: web.Request) -> web.Response:
     started = time.perf_counter()
     bolt = request.app[BOLT_KEY]
     bolt_request = prepared(request) or await to_bolt_request(request)
     context = bolt_request.context
-    kind = _kind(bolt_request.body if isinstance(bolt_request.body, dict) else {})
-    span = _Span(kind)
-    token = _SPAN.set(span)
-    try:
-        with request_context(workspace=context.team_id, user=context.user_id) as request_id:
-            response = await bolt.async_dispatch(bolt_request)
-    finally:
-        _SPAN.reset(token)
+    span = Span(kind_of(bolt_request.body if isinstance(bolt_request.body, dict) else {}))
+    with (
+        span.current(),
+        request_context(workspace=context.team_id, user=context.user_id) as request_id,
+    ):
+        response = await bolt.async_dispatch(bolt_request)
     answer = await to_aiohttp_response(response)
     answer.headers["X-Request-Id"] = request_id
-    SLACK_ACK_SECONDS.labels(kind).observe(time.perf_counter() - started)
-    span.answer()
+    span.acked(started)
     return answer
 
 
@@ -191,17 +116,11 @@ def socket_mode_handler(bolt: AsyncApp, app_token: str) -> Any:
         async def handle(self, client: Any, req: Any) -> None:
             started = time.perf_counter()
             payload = req.payload if isinstance(req.payload, dict) else {}
-            kind = _kind(payload)
-            span = _Span(kind)
-            token = _SPAN.set(span)
+            span = Span(kind_of(payload))
             workspace, user = _who(payload)
-            try:
-                with request_context(workspace=workspace, user=user):
-                    await super().handle(client, req)
-            finally:
-                _SPAN.reset(token)
-            SLACK_ACK_SECONDS.labels(kind).observe(time.perf_counter() - started)
-            span.answer()
+            with span.current(), request_context(workspace=workspace, user=user):
+                await super().handle(client, req)
+            span.acked(started)
 
     return Handler(bolt, app_token)
 
@@ -377,7 +296,7 @@ async def start_serving(
     """Serve HTTP on ``host:port`` (``/metrics`` there, or only on ``metrics_port``
     if given); with an app-level token, Slack's events arrive over Socket Mode
     instead and ``/slack/events`` is not mounted. ``phase`` hears each step."""
-    asyncio.get_running_loop().set_task_factory(_counting_task_factory)
+    asyncio.get_running_loop().set_task_factory(counting_task_factory)
     app = build_web_app(
         services,
         bolt,

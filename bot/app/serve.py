@@ -16,11 +16,14 @@ import os
 import signal
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.app.runner import SANDBOX_PORT, SANDBOX_PORT_ENV, fail, run_loop
 from bot.core.config import Settings, load_settings
 from bot.core.errors import CliError
+
+if TYPE_CHECKING:
+    from bot.core.services import Services
 
 __all__ = ["Shutdown", "check_slack", "cmd_playground", "cmd_serve", "reach_database"]
 
@@ -80,12 +83,9 @@ async def _serve(
     from bot.app.http import settle_heap, start_serving
     from bot.app.spend_jobs import expire_requests_forever, lease_sweeper
     from bot.core.logs import configure_logging
-    from bot.core.services import Services, resolve_database_url
     from bot.status.drift import Reconciler
     from bot.status.watcher import StatusWatcher
     from bot.workspaces.states import sweep_states_forever
-    from db import migrate
-    from db.embedded import EmbeddedPostgres
 
     configure_logging(settings.log_level, settings.log_format)
     async with contextlib.AsyncExitStack() as stack:
@@ -95,21 +95,7 @@ async def _serve(
             shutdown.enter("playground")
             await playground.playground.start()
             stack.push_async_callback(playground.playground.stop)
-        shutdown.enter("database")
-        embedded = None
-        if settings.embedded_database:
-            embedded = EmbeddedPostgres(Path(settings.vpsbot_data_dir))
-            stack.callback(embedded.stop)
-        url, _ = resolve_database_url(settings, embedded)
-        services = Services.build(settings, database_url=url)
-        stack.push_async_callback(services.aclose)
-        await reach_database(services.db.url, settings)
-        if args.migrate:
-            shutdown.enter("migrations")
-            await migrate.upgrade(services.db.engine)
-        shutdown.enter("services")
-        await services.start()
-        await _disable_refused(services)
+        services = await _start_services(settings, args, shutdown, stack)
         if not settings.oauth:
             shutdown.enter("Slack")
             print(await check_slack(services), flush=True)
@@ -155,6 +141,36 @@ async def _serve(
         log.info("stopping")
         stop.set()
         await asyncio.gather(*background)
+
+
+async def _start_services(
+    settings: Settings,
+    args: argparse.Namespace,
+    shutdown: Shutdown,
+    stack: contextlib.AsyncExitStack,
+) -> Services:
+    """The database (embedded when configured; migrated with ``--migrate``) and the
+    services on it, started; each pushed on ``stack`` as soon as it exists."""
+    from bot.core.services import Services, resolve_database_url
+    from db import migrate
+    from db.embedded import EmbeddedPostgres
+
+    shutdown.enter("database")
+    embedded = None
+    if settings.embedded_database:
+        embedded = EmbeddedPostgres(Path(settings.vpsbot_data_dir))
+        stack.callback(embedded.stop)
+    url, _ = resolve_database_url(settings, embedded)
+    services = Services.build(settings, database_url=url)
+    stack.push_async_callback(services.aclose)
+    await reach_database(services.db.url, settings)
+    if args.migrate:
+        shutdown.enter("migrations")
+        await migrate.upgrade(services.db.engine)
+    shutdown.enter("services")
+    await services.start()
+    await _disable_refused(services)
+    return services
 
 
 async def _disable_refused(services: Any) -> None:

@@ -2,7 +2,7 @@
 
 The Extend button (on the details, a lease reminder, a refused power-on) opens a
 small form with the durations the policy allows; longer ones are offered too,
-marked, when an approver can be asked (:func:`bot.approvals.service.extend_lease`
+marked, when an approver can be asked (:func:`bot.approvals.lease.extend_lease`
 turns them into the approval request that already exists). What the form is
 about travels in ``private_metadata``, untrusted on the way back: the server is
 re-read against the workspace and the person every time.
@@ -29,7 +29,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.approvals import service
+from bot.approvals.lease import extend_lease, lease_policy
 from bot.core.access import can_act_on
 from bot.core.blocks import date, esc, md
 from bot.core.errors import VpsbotError
@@ -37,7 +37,7 @@ from bot.core.services import Services
 from bot.core.slack import (
     channel_of,
     first_action,
-    say,
+    say_or_tell,
     selected,
     slack_error,
     state_values,
@@ -46,9 +46,9 @@ from bot.core.slack import (
     view_of,
 )
 from bot.servers.shown import refresh_at
-from bot.spend.policy import Policy, effective
+from bot.spend.policy import Policy
 from db.models import VpsInstance
-from db.repo import instances, spend
+from db.repo import instances
 
 __all__ = [
     "CALLBACK_EXTEND",
@@ -87,19 +87,6 @@ def choices(row: VpsInstance, policy: Policy, now: datetime) -> list[tuple[int, 
         if within or policy.approval_channel:
             offered.append((hours, not within))
     return offered
-
-
-async def _lease_policy(services: Services, row: VpsInstance) -> Policy:
-    """The policy the server's lease is judged by (its owner's overrides applied),
-    as :func:`bot.approvals.service.extend_lease` judges it."""
-    async with services.db.session() as session:
-        workspace = await spend.get_policy(session, row.team_id or "")
-        member = (
-            await spend.get_member(session, row.team_id or "", row.created_by)
-            if row.created_by
-            else None
-        )
-    return effective(workspace, member)
 
 
 def _metadata(row: VpsInstance, body: dict[str, Any]) -> str:
@@ -184,13 +171,13 @@ async def open_extend(
         row = await _server(services, first_action(body).get("value"), team_id, user_id)
         if row.expires_at is None or row.status in ("deleted", "deleting"):
             raise VpsbotError(f"*{esc(row.label)}* has no lease to extend.")
-        policy = await _lease_policy(services, row)
+        policy = await lease_policy(services, row)
     except VpsbotError as exc:
-        await _say(body, respond, client, user_id, exc.message)
+        await say_or_tell(body, respond, client, user_id, exc.message)
         return
     view = extend_modal(row, policy, datetime.now(UTC), _metadata(row, body))
     if view is None:
-        await _say(
+        await say_or_tell(
             body,
             respond,
             client,
@@ -203,16 +190,9 @@ async def open_extend(
         await client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=view)
     except SlackApiError as exc:
         log.warning("views.open failed: %s", slack_error(exc))
-        await _say(body, respond, client, user_id, "Slack did not open the form; press again.")
-
-
-async def _say(
-    body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient, user_id: str, text: str
-) -> None:
-    if body.get("response_url"):
-        await say(respond, text)
-    else:
-        await tell(client, None, user_id, text)
+        await say_or_tell(
+            body, respond, client, user_id, "Slack did not open the form; press again."
+        )
 
 
 def _decode(raw: Any) -> dict[str, Any]:
@@ -237,7 +217,7 @@ async def extend_submitted(
     chosen = selected(state_values(body), "duration")
     try:
         row = await _server(services, meta.get("id"), team_id, user_id)
-        policy = await _lease_policy(services, row)
+        policy = await lease_policy(services, row)
         offered = {str(hours) for hours, _ in choices(row, policy, datetime.now(UTC))}
         if chosen not in offered:
             await ack(
@@ -245,7 +225,7 @@ async def extend_submitted(
                 errors={"duration": "Choose one of the lengths offered."},
             )
             return
-        line = await service.extend_lease(services, row, user_id, hours=int(chosen or 0))
+        line = await extend_lease(services, row, user_id, hours=int(chosen or 0))
     except VpsbotError as exc:
         await ack(response_action="errors", errors={"duration": exc.message})
         return

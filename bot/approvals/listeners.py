@@ -18,24 +18,13 @@ from bot.approvals import service
 from bot.approvals.extend import CALLBACK_EXTEND, extend_submitted, open_extend
 from bot.core.errors import VpsbotError
 from bot.core.services import Services
-from bot.core.slack import first_action, say, team_and_user, tell
+from bot.core.slack import first_action, say_or_tell, team_and_user
 from bot.spend.requests import APPROVE_ACTION, DENY_ACTION
 from bot.status.leases import EXTEND_ACTION
 
 __all__ = ["decision_clicked", "register"]
 
 log = logging.getLogger(__name__)
-
-
-async def _answer(
-    body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient, user_id: str, text: str
-) -> None:
-    """One ephemeral line to whoever clicked: below the message they clicked in, or,
-    from the Home tab (which has no response_url), in the app's DM."""
-    if body.get("response_url"):
-        await say(respond, text)
-    else:
-        await tell(client, None, user_id, text)
 
 
 def _value(body: dict[str, Any]) -> str:
@@ -59,9 +48,9 @@ async def decision_clicked(
     try:
         decision = await decide(services, _value(body), team_id, user_id)
     except VpsbotError as exc:
-        await _answer(body, respond, client, user_id, exc.message)
+        await say_or_tell(body, respond, client, user_id, exc.message)
         return
-    await _answer(body, respond, client, user_id, decision.message)
+    await say_or_tell(body, respond, client, user_id, decision.message)
 
 
 def register(app: AsyncApp) -> None:

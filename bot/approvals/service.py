@@ -1,4 +1,4 @@
-"""Deciding approval requests, extending leases, and expiring requests nobody decided.
+"""Deciding approval requests and expiring requests nobody decided.
 
 A decision is the conditional UPDATE of :func:`db.repo.approvals.decide`: only
 a pending, unexpired request moves, and only for someone other than its
@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,7 +41,6 @@ __all__ = [
     "approve",
     "deny",
     "expire_requests",
-    "extend_lease",
     "is_approver",
 ]
 
@@ -60,11 +59,10 @@ class Decision:
     request: ApprovalRequest | None = None
 
 
-async def _policy(services: Services, team_id: str, user_id: str | None = None) -> Policy:
+async def _policy(services: Services, team_id: str) -> Policy:
     async with services.db.session() as session:
         row = await spend.get_policy(session, team_id)
-        member = await spend.get_member(session, team_id, user_id) if user_id else None
-    return effective(row, member)
+    return effective(row, None)
 
 
 async def is_approver(services: Services, team_id: str, policy: Policy, user_id: str) -> bool:
@@ -177,9 +175,40 @@ async def approve(
     when = now or _now()
     row = await _load(services, request_id, team_id)
     await _may_decide(services, row, user_id)
-    other = {"extend": _approve_extension, "resize": _approve_resize}.get(row.kind)
-    if other is not None:
-        return await other(services, row, user_id, when)
+    kinds = {"extend": _approve_extension, "resize": _approve_resize}
+    return await kinds.get(row.kind, _approve_create)(services, row, user_id, when)
+
+
+@dataclass
+class _Gate:
+    """The approval as the claim's gate: the request is decided in the claim's own
+    transaction, so only one approver's claim goes on; ``won`` says whether it was
+    this one."""
+
+    row: ApprovalRequest
+    user_id: str
+    now: datetime
+    won: bool = False
+
+    async def __call__(self, session: AsyncSession) -> bool:
+        decided = await approvals.decide(
+            session,
+            self.row.id,
+            team_id=self.row.team_id,
+            status="approved",
+            by=self.user_id,
+            now=self.now,
+        )
+        self.won = decided is not None
+        return self.won
+
+
+async def _approve_create(
+    services: Services, row: ApprovalRequest, user_id: str, when: datetime
+) -> Decision:
+    """Claim the server the draft describes, with the request's decision as the
+    claim's gate (exactly once) and the spend policy checked again; then create it."""
+    team_id = row.team_id
     draft = Draft.model_validate(row.summary.get("draft") or {})
     data, provider_row, provider = await catalog.gather(services, draft, "review", team_id=team_id)
     if (
@@ -192,18 +221,6 @@ async def approve(
             "This server cannot be created as requested any more (its provider or plan is "
             "no longer offered); deny it and ask for a new one."
         )
-
-    async def gate(session: AsyncSession) -> bool:
-        decided = await approvals.decide(
-            session,
-            row.id,
-            team_id=team_id,
-            status="approved",
-            by=user_id,
-            now=when,
-        )
-        return decided is not None
-
     try:
         claim = await create.claim(
             services,
@@ -215,7 +232,7 @@ async def approve(
             channel_id=row.requester_channel,
             approved=True,
             clock=lambda: when,
-            gate=gate,
+            gate=_Gate(row, user_id, when),
         )
     except SpendRefused as exc:
         return Decision(f"Not approved yet: {exc.message}")
@@ -243,15 +260,13 @@ async def approve(
     async with services.db.session() as session:
         created = await session.get(VpsInstance, claim.instance_id)
     if created is None:  # the provider refused: the claim was undone, nothing exists
+        provider_name = esc(provider_row.name)
         line = (
-            f":x: *{esc(draft.label)}* was approved but {esc(provider_row.name)} refused to "
-            "create it; "
+            f":x: *{esc(draft.label)}* was approved but {provider_name} refused to create it; "
             "nothing was created. Ask again with other choices."
         )
         await _announce(services, row, line, user_id)
-        return Decision(
-            f"Approved, but {esc(provider_row.name)} refused to create *{esc(draft.label)}*."
-        )
+        return Decision(f"Approved, but {provider_name} refused to create *{esc(draft.label)}*.")
     return Decision(f"Approved *{esc(draft.label)}*.", row)
 
 
@@ -261,15 +276,7 @@ async def _approve_resize(
     """Send the resize as its requester asked it, with the request's decision as
     the claim's gate (exactly once) and the spend policy checked again under the
     policy lock: a budget spent meanwhile leaves the request pending."""
-    won: list[bool] = []
-
-    async def gate(session: AsyncSession) -> bool:
-        decided = await approvals.decide(
-            session, row.id, team_id=row.team_id, status="approved", by=user_id, now=now
-        )
-        won.append(decided is not None)
-        return decided is not None
-
+    gate = _Gate(row, user_id, now)
     try:
         outcome = await operations.execute(
             services,
@@ -284,7 +291,7 @@ async def _approve_resize(
         )
     except Refusal as exc:
         return Decision(f"Not approved yet: {exc.message}")
-    if not won or not won[-1]:
+    if not gate.won:
         return Decision("This request was already decided or has expired.")
     row.status, row.decided_by = "approved", user_id
     await _audit(services, row, user_id, "approved")
@@ -322,80 +329,6 @@ async def _approve_extension(
     await _announce(services, decided, line, user_id)
     await status.post_event(services, extended.id, line)
     return Decision(f"Extended *{esc(extended.label)}*.", decided)
-
-
-async def extend_lease(
-    services: Services,
-    row: VpsInstance,
-    user_id: str,
-    *,
-    now: datetime | None = None,
-    hours: int | None = None,
-) -> str:
-    """Extend ``row``'s lease by ``hours`` (the policy's default lease when None);
-    past the maximum lifetime (the policy's maximum lease, counted from creation)
-    it becomes an approval request."""
-    when = now or _now()
-    if row.expires_at is None or row.status in ("deleted", "deleting"):
-        raise Refusal(f"*{esc(row.label)}* has no lease to extend.")
-    if row.lease_ended_at is not None and row.lease_end_done_at is None:
-        raise Refusal(
-            f"The lease of *{esc(row.label)}* is ending right now; try again in a minute."
-        )
-    policy = await _policy(services, row.team_id or "", row.created_by)
-    step = timedelta(hours=hours or policy.default_lease_hours or 24 * 7)
-    until = max(row.expires_at, when) + step
-    most = policy.max_lease_hours
-    if most is None or until - row.created_at <= timedelta(hours=most):
-        async with services.db.session() as session, session.begin():
-            extended = await leases.extend(session, row.id, row.team_id or "", until)
-            if extended is None:
-                raise Refusal(
-                    f"The lease of *{esc(row.label)}* is ending right now; try again soon."
-                )
-            await activity.record(
-                session,
-                event_type="vps.lease_extend",
-                status="success",
-                team_id=row.team_id,
-                user_id=user_id,
-                entity_type="vps",
-                entity_id=str(row.id),
-                metadata={"label": row.label, "until": until.isoformat()},
-            )
-        line = f"<@{user_id}> extended the lease of *{esc(row.label)}* until {date(until)}."
-        await status.post_event(services, row.id, line)
-        return line
-    if not policy.approval_channel:
-        raise Refusal(
-            f"Extending *{esc(row.label)}* past {most} hours needs approval, but no approval "
-            "channel is set; ask a vpsbot admin."
-        )
-    async with services.db.session() as session, session.begin():
-        request = await approvals.add(
-            session,
-            id=uuid.uuid4(),
-            team_id=row.team_id or "",
-            requested_by=user_id,
-            kind="extend",
-            instance_id=row.id,
-            summary={
-                "label": row.label,
-                "until": until.isoformat(),
-                "lines": [
-                    ["Server", row.label],
-                    ["Policy maximum", f"{most} hours from creation"],
-                ],
-            },
-            price_monthly=row.price_monthly,
-            price_hourly=row.price_hourly,
-            expires_at=when + timedelta(hours=policy.approval_ttl_hours),
-        )
-    await requests.post(services, request, policy.approval_channel)
-    return (
-        f"Extending *{esc(row.label)}* past the policy's maximum needs approval; the approvers "
-        "were asked."
-    )
 
 
 async def expire_requests(services: Services, *, now: datetime | None = None) -> int:

@@ -29,6 +29,7 @@ __all__ = [
     "first_action",
     "query_of",
     "say",
+    "say_or_tell",
     "selected",
     "selected_many",
     "slack_error",
@@ -190,3 +191,14 @@ async def tell(client: AsyncWebClient, channel: str | None, user_id: str, text: 
         except SlackApiError as exc:
             log.warning("cannot tell %s in %s: %s", user_id, target, slack_error(exc))
     return False
+
+
+async def say_or_tell(
+    body: JSON, respond: AsyncRespond, client: AsyncWebClient, user_id: str, text: str
+) -> None:
+    """One ephemeral line to whoever clicked: below the message they clicked in, or,
+    from the Home tab (which has no response_url), in the app's DM."""
+    if body.get("response_url"):
+        await say(respond, text)
+    else:
+        await tell(client, None, user_id, text)

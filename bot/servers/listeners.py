@@ -33,12 +33,10 @@ from bot.servers import service as servers
 from bot.servers.menu_listeners import more_chosen
 from bot.servers.modal_listeners import (
     delete_submitted,
-    image_options_load,
     message_closed,
     open_delete,
     open_rebuild,
     open_resize,
-    plan_options_load,
     rebuild_submitted,
     resize_submitted,
 )
@@ -50,6 +48,7 @@ from bot.servers.modals import (
     CALLBACK_REBUILD,
     CALLBACK_RESIZE,
 )
+from bot.servers.option_listeners import image_options_load, plan_options_load
 from bot.servers.shown import details_for
 from bot.servers.views import (
     ACTION_BUTTON_PREFIX,

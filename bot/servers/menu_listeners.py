@@ -13,12 +13,10 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.errors import Refusal
 from bot.core.services import Services
-from bot.core.slack import answer, first_action, say, team_and_user
-from bot.servers import operations
+from bot.core.slack import answer, first_action
 from bot.servers.details import confirm_message
-from bot.servers.modal_listeners import open_delete, open_rebuild, open_resize, server_of
+from bot.servers.modal_listeners import authorized, open_delete, open_rebuild, open_resize
 
 __all__ = ["more_chosen"]
 
@@ -42,13 +40,8 @@ async def more_chosen(
         await opener(ack, body, context, respond, client, services)
         return
     await ack()
-    team_id, user_id = team_and_user(context)
-    try:
-        target = await operations.authorize(
-            services, server_of(first_action(body)), team_id, user_id, name
-        )
-    except Refusal as refusal:
-        await say(respond, refusal.message)
+    target = await authorized(services, body, context, respond, name)
+    if target is None:
         return
     text, blocks = confirm_message(target.row.label, name, str(target.row.id))
     await answer(respond, text=text, blocks=blocks, replace_original=True)

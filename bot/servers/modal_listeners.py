@@ -17,13 +17,12 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.blocks import esc, image_option_groups
+from bot.core.blocks import esc
 from bot.core.errors import Refusal
 from bot.core.services import Services
 from bot.core.slack import (
     channel_of,
     first_action,
-    query_of,
     say,
     selected,
     slack_error,
@@ -42,19 +41,17 @@ from bot.servers.modals import (
     message_modal,
     rebuild_modal,
     resize_modal,
-    resize_options,
 )
 from bot.servers.shown import refresh_at
 from providers.errors import ProviderError
 
 __all__ = [
+    "authorized",
     "delete_submitted",
-    "image_options_load",
     "message_closed",
     "open_delete",
     "open_rebuild",
     "open_resize",
-    "plan_options_load",
     "rebuild_submitted",
     "resize_submitted",
     "server_of",
@@ -74,12 +71,8 @@ async def _opening(
     action: str,
 ) -> tuple[operations.Target, ModalTarget] | None:
     """The server a modal button is about, if the user may do ``action`` to it now."""
-    team_id, user_id = team_and_user(context)
-    value = server_of(first_action(body))
-    try:
-        target = await operations.authorize(services, value, team_id, user_id, action)
-    except Refusal as refusal:
-        await say(respond, refusal.message)
+    target = await authorized(services, body, context, respond, action)
+    if target is None:
         return None
     reply = body.get("response_url")
     return target, ModalTarget(
@@ -88,6 +81,25 @@ async def _opening(
         channel_of(body),
         response_url=reply if isinstance(reply, str) else None,
     )
+
+
+async def authorized(
+    services: Services,
+    body: dict[str, Any],
+    context: AsyncBoltContext,
+    respond: AsyncRespond,
+    action: str,
+) -> operations.Target | None:
+    """The server a button or a menu option is about, if the user may do ``action``
+    to it now; else None, the refusal said below the message."""
+    team_id, user_id = team_and_user(context)
+    try:
+        return await operations.authorize(
+            services, server_of(first_action(body)), team_id, user_id, action
+        )
+    except Refusal as refusal:
+        await say(respond, refusal.message)
+        return None
 
 
 def server_of(action: dict[str, Any]) -> str | None:
@@ -344,50 +356,3 @@ async def rebuild_submitted(
 
 async def message_closed(ack: AsyncAck) -> None:
     await ack()
-
-
-# ---------------------------------------------------------------------- external selects
-
-
-async def _target_for_options(
-    services: Services, body: dict[str, Any], context: AsyncBoltContext, action: str
-) -> operations.Target | None:
-    team_id, user_id = team_and_user(context)
-    instance_id, _ = ModalTarget.decode(view_of(body).get("private_metadata"))
-    try:
-        return await operations.authorize(services, instance_id, team_id, user_id, action)
-    except Refusal:
-        return None
-
-
-async def image_options_load(
-    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, services: Services
-) -> None:
-    target = await _target_for_options(services, body, context, "rebuild")
-    if target is None:
-        await ack(options=[])
-        return
-    try:
-        images = await operations.images_for(target)
-    except ProviderError:
-        await ack(options=[])
-        return
-    await ack(option_groups=image_option_groups(images, query_of(body)))
-
-
-async def plan_options_load(
-    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, services: Services
-) -> None:
-    target = await _target_for_options(services, body, context, "resize")
-    if target is None:
-        await ack(options=[])
-        return
-    choices, current = await resize.choices(
-        services, target.row, target.provider_row.id, target.provider
-    )
-    charged = resize.current_price(target.row, current)
-    await ack(
-        options=resize_options(
-            choices, query_of(body), target.row.region, charged, resize.backups_on(target.row)
-        )
-    )

@@ -27,7 +27,7 @@ from bot.core.pricing import BackupsUnpriced, plan_price
 from bot.core.services import Services
 from bot.spend import cost, guard, requests
 from db.models import Plan, VpsInstance
-from db.repo import activity, approvals, plans
+from db.repo import plans
 from providers.base import Provider
 from providers.errors import ProviderError
 
@@ -227,40 +227,24 @@ async def ask_approval(
     old = current_price(row, None)
     now = datetime.now(UTC)
     from_line = f"${old.monthly:.2f}/month" if old is not None else "unknown"
-    async with services.db.session() as session, session.begin():
-        request = await approvals.add(
-            session,
-            id=uuid.uuid4(),
-            team_id=row.team_id or "",
-            requested_by=user_id,
-            kind="resize",
-            instance_id=row.id,
-            summary={
-                "label": label,
-                "plan_id": str(plan.id),
-                "lines": [
-                    ["Server", label],
-                    ["Now", f"{row.configuration.get('plan') or '?'} at {from_line}"],
-                    ["Resize to", f"{plan.provider_plan_id} at ${new.monthly:.2f}/month"],
-                    ["Difference", difference(new, old) or "unknown"],
-                ],
-            },
-            price_monthly=new.monthly,
-            price_hourly=new.hourly,
-            requester_channel=channel_id,
-            expires_at=now + timedelta(hours=policy.approval_ttl_hours),
-        )
-        await activity.record(
-            session,
-            event_type="approval.requested",
-            status="info",
-            team_id=row.team_id,
-            user_id=user_id,
-            entity_type="approval",
-            entity_id=str(request.id),
-            metadata={"label": label, "kind": "resize", "monthly": str(new.monthly)},
-        )
-    await requests.post(services, request, policy.approval_channel)
+    await requests.ask_about_server(
+        services,
+        row,
+        kind="resize",
+        user_id=user_id,
+        fields={"plan_id": str(plan.id)},
+        lines=[
+            ["Now", f"{row.configuration.get('plan') or '?'} at {from_line}"],
+            ["Resize to", f"{plan.provider_plan_id} at ${new.monthly:.2f}/month"],
+            ["Difference", difference(new, old) or "unknown"],
+        ],
+        hourly=new.hourly,
+        monthly=new.monthly,
+        channel=policy.approval_channel,
+        expires_at=now + timedelta(hours=policy.approval_ttl_hours),
+        requester_channel=channel_id,
+        audit={"label": label, "kind": "resize", "monthly": str(new.monthly)},
+    )
     return (
         f":raised_hand: Resizing *{esc(label)}* to {esc(plan.provider_plan_id)} "
         f"(${new.monthly:.2f}/month is over ${policy.approval_threshold or 0:,.2f}) needs "

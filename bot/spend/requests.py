@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any, Protocol
 
 from slack_sdk.errors import SlackApiError
@@ -23,12 +24,13 @@ from bot.core.blocks import cut, date, esc, md
 from bot.core.services import Services
 from bot.core.slack import slack_error, tell
 from bot.spend.guard import Check, SpendRefused
-from db.models import ApprovalRequest
+from db.models import ApprovalRequest, VpsInstance
 from db.repo import activity, approvals, drafts
 
 __all__ = [
     "APPROVE_ACTION",
     "DENY_ACTION",
+    "ask_about_server",
     "decided",
     "request_blocks",
     "request_label",
@@ -206,6 +208,54 @@ async def submit(
         )
     await post(services, row, policy.approval_channel)
     return row
+
+
+async def ask_about_server(
+    services: Services,
+    server: VpsInstance,
+    *,
+    kind: str,
+    user_id: str,
+    fields: dict[str, str],
+    lines: list[list[str]],
+    hourly: Decimal | None,
+    monthly: Decimal | None,
+    channel: str,
+    expires_at: datetime,
+    requester_channel: str | None = None,
+    audit: dict[str, str] | None = None,
+) -> ApprovalRequest:
+    """Store a request about an existing ``server`` (a resize, a longer lease) and post
+    it to the approvers' ``channel``. The summary names the server (its ``label``, and
+    a first ``Server`` line before ``lines``) beside ``fields``; ``audit``, when given,
+    is the metadata of the ``approval.requested`` activity stored with it."""
+    async with services.db.session() as session, session.begin():
+        request = await approvals.add(
+            session,
+            id=uuid.uuid4(),
+            team_id=server.team_id or "",
+            requested_by=user_id,
+            kind=kind,
+            instance_id=server.id,
+            summary={"label": server.label, **fields, "lines": [["Server", server.label], *lines]},
+            price_monthly=monthly,
+            price_hourly=hourly,
+            requester_channel=requester_channel,
+            expires_at=expires_at,
+        )
+        if audit is not None:
+            await activity.record(
+                session,
+                event_type="approval.requested",
+                status="info",
+                team_id=server.team_id,
+                user_id=user_id,
+                entity_type="approval",
+                entity_id=str(request.id),
+                metadata=audit,
+            )
+    await post(services, request, channel)
+    return request
 
 
 async def post(services: Services, row: ApprovalRequest, channel: str) -> None:

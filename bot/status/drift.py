@@ -27,6 +27,7 @@ from bot.status import service as status
 from db.models import ServiceProvider
 from db.repo import activity, jobs, providers, reconcile, workspaces
 from providers.errors import ProviderError
+from providers.models import Instance
 
 __all__ = ["DriftReport", "Reconciler"]
 
@@ -53,6 +54,64 @@ def _event(row: Any, prov: ServiceProvider, result: str, **meta: Any) -> dict[st
         "status": result,
         "metadata": {"label": row.label, "provider": prov.name, **meta},
     }
+
+
+@dataclass(frozen=True)
+class _Drift:
+    """One row's drift: ``deleted`` or ``changed``, its row change and audit event,
+    and what its thread is told (empty: only the card is refreshed)."""
+
+    kind: str
+    change: dict[str, Any]
+    event: dict[str, Any]
+    text: str
+
+
+def _deleted(row: Any, prov: ServiceProvider, stamp: str) -> _Drift:
+    """A row whose server the provider no longer lists."""
+    note = f"Deleted outside vpsbot (noticed {stamp})."
+    return _Drift(
+        "deleted",
+        _change(
+            row, "deleted", None, None, {**row.configuration, "note": note, "drift": "deleted"}
+        ),
+        _event(row, prov, "warning", drift="deleted"),
+        f":warning: *{esc(row.label)}* no longer exists at {esc(prov.name)}: "
+        "it was deleted outside vpsbot.",
+    )
+
+
+def _changed(row: Any, prov: ServiceProvider, server: Instance) -> _Drift | None:
+    """A row whose server's status or addresses differ from what the provider says."""
+    status_changed = server.status.value != row.status
+    if not status_changed and (server.ipv4, server.ipv6) == (row.ip_address, row.ipv6_address):
+        return None
+    text = (
+        f":information_source: *{esc(row.label)}* is now *{server.status.value}* at "
+        f"{esc(prov.name)} (was {esc(row.status)}); the change was made outside vpsbot."
+        if status_changed
+        else ""
+    )
+    return _Drift(
+        "changed",
+        _change(
+            row,
+            server.status.value,
+            server.ipv4,
+            server.ipv6,
+            {**row.configuration, "raw_status": server.raw_status},
+        ),
+        _event(
+            row,
+            prov,
+            "info",
+            drift="changed",
+            to=server.status.value,
+            ip=server.ipv4,
+            **{"from": row.status},
+        ),
+        text,
+    )
 
 
 log = logging.getLogger(__name__)
@@ -132,67 +191,14 @@ class Reconciler:
         stamp = date(datetime.now(UTC))  # in each reader's own time zone
         for row in rows:
             server = by_id.get(row.provider_instance_id or "")
-            if server is None:
-                note = f"Deleted outside vpsbot (noticed {stamp})."
-                changes.append(
-                    _change(
-                        row,
-                        "deleted",
-                        None,
-                        None,
-                        {**row.configuration, "note": note, "drift": "deleted"},
-                    )
-                )
-                events.append(_event(row, prov, "warning", drift="deleted"))
-                report.deleted.append(row.label)
-                DRIFT.labels(prov.type, "deleted").inc()
-                told.append(
-                    (
-                        row,
-                        f":warning: *{esc(row.label)}* no longer exists at {esc(prov.name)}: "
-                        "it was deleted outside vpsbot.",
-                    )
-                )
+            drift = _deleted(row, prov, stamp) if server is None else _changed(row, prov, server)
+            if drift is None:
                 continue
-            status_changed = server.status.value != row.status
-            if not status_changed and (server.ipv4, server.ipv6) == (
-                row.ip_address,
-                row.ipv6_address,
-            ):
-                continue
-            changes.append(
-                _change(
-                    row,
-                    server.status.value,
-                    server.ipv4,
-                    server.ipv6,
-                    {**row.configuration, "raw_status": server.raw_status},
-                )
-            )
-            events.append(
-                _event(
-                    row,
-                    prov,
-                    "info",
-                    drift="changed",
-                    to=server.status.value,
-                    ip=server.ipv4,
-                    **{"from": row.status},
-                )
-            )
-            report.changed.append(row.label)
-            DRIFT.labels(prov.type, "changed").inc()
-            if status_changed:
-                told.append(
-                    (
-                        row,
-                        f":information_source: *{esc(row.label)}* is now "
-                        f"*{server.status.value}* at {esc(prov.name)} (was {esc(row.status)}); "
-                        "the change was made outside vpsbot.",
-                    )
-                )
-            else:
-                told.append((row, ""))
+            changes.append(drift.change)
+            events.append(drift.event)
+            (report.deleted if drift.kind == "deleted" else report.changed).append(row.label)
+            DRIFT.labels(prov.type, drift.kind).inc()
+            told.append((row, drift.text))
         if changes:
             async with self.services.db.session() as session, session.begin():
                 await reconcile.apply_changes(session, changes, events)
@@ -201,6 +207,12 @@ class Reconciler:
                 await status.publish(self.services, row.id)
                 if text:
                     await status.post_event(self.services, row.id, text)
+        await self._orphans(prov, listing, report)
+
+    async def _orphans(
+        self, prov: ServiceProvider, listing: list[Instance], report: DriftReport
+    ) -> None:
+        """The servers in ``listing`` carrying a vpsbot tag that no row knows."""
         tagged = [tag for server in listing for tag in server.tags if is_instance_tag(tag)]
         async with self.services.db.session() as session:
             known = await reconcile.known_tags(session, tagged)

@@ -1,15 +1,29 @@
 """When the status watcher polls: what each kind of change is expected to take on
 each provider account (learned as it goes), and the delay to the next poll.
 
-Pure: no database, no provider. :mod:`bot.status.watcher` uses it to wait until
-just before a change should be over, then poll every :data:`TICK` seconds.
+Pure: no database, no provider (a row is only read). :mod:`bot.status.watcher`
+uses it to wait until just before a change should be over, then poll every
+:data:`TICK` seconds.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["DEFAULT_SECONDS", "LEAD", "TICK", "Change", "Durations", "next_delay"]
+if TYPE_CHECKING:
+    from db.models import VpsInstance
+
+__all__ = [
+    "DEFAULT_SECONDS",
+    "LEAD",
+    "TICK",
+    "Change",
+    "Durations",
+    "change_of",
+    "next_delay",
+]
 
 
 #: Seconds between polls while a change is due (the card's lag is at most this
@@ -89,3 +103,16 @@ class Change:
 
     kind: str
     since: float
+
+
+def change_of(row: VpsInstance) -> Change | None:
+    """The change a watched row waits for (its pending action, or its create), or
+    None when there is none to predict."""
+    pending: dict[str, Any] | None = row.configuration.get("pending_action")
+    if pending and pending.get("action"):
+        at = pending.get("at")
+        since = float(at) if isinstance(at, int | float) else time.time()
+        return Change(str(pending["action"]), since)
+    if row.status == "provisioning" and row.provider_instance_id:
+        return Change("create", row.created_at.timestamp())
+    return None

@@ -26,7 +26,7 @@ from bot.core.blocks import esc
 from bot.core.services import Services
 from bot.core.tags import VPSBOT_TAG
 from bot.status import service as status
-from bot.status.timing import TICK, Change, Durations, _backoff, next_delay
+from bot.status.timing import TICK, Durations, _backoff, change_of, next_delay
 from db.models import ServiceProvider, VpsInstance
 from db.repo import activity, drafts, instances, plans, providers
 from providers.errors import NotFoundError, ProviderError
@@ -93,20 +93,9 @@ class StatusWatcher:
 
     # ------------------------------------------------------------------ polling
 
-    def _change(self, row: VpsInstance) -> Change | None:
-        """The change a row waits for, or None when there is none to predict."""
-        pending: dict[str, Any] | None = row.configuration.get("pending_action")
-        if pending and pending.get("action"):
-            at = pending.get("at")
-            since = float(at) if isinstance(at, int | float) else time.time()
-            return Change(str(pending["action"]), since)
-        if row.status == "provisioning" and row.provider_instance_id:
-            return Change("create", row.created_at.timestamp())
-        return None
-
     def _delay(self, row: VpsInstance, progress: int | None = None) -> float:
         """Seconds until ``row`` is worth asking about again."""
-        change = self._change(row)
+        change = change_of(row)
         if change is None:
             return _backoff(row.watch_attempts)
         account = str(row.provider_id)
@@ -120,7 +109,7 @@ class StatusWatcher:
 
     def _learn(self, row: VpsInstance) -> None:
         """Remember how long the row's change took (it just showed as done)."""
-        change = self._change(row)
+        change = change_of(row)
         if change is None:
             return
         took = time.time() - change.since - TICK / 2

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.app.spend_jobs import end_lease
-from bot.approvals.service import extend_lease
+from bot.approvals.lease import extend_lease
 from bot.core.services import Services
 from bot.status.leases import DEFAULT_GRACE, EXTEND_ACTION, LeaseSweeper
 from bot.status.watcher import StatusWatcher

@@ -17,7 +17,7 @@ import pytest
 from prometheus_client import REGISTRY
 from slack_bolt.async_app import AsyncApp
 
-from bot.app import http
+from bot.app import http, latency
 from bot.core.config import ConfigError, Settings
 from bot.core.logs import RequestContext, SecretRedactor
 from bot.core.services import Services
@@ -116,7 +116,7 @@ async def test_one_request_id_follows_a_slack_request(
     caplog.handler.addFilter(SecretRedactor())
     loop = asyncio.get_running_loop()
     previous = loop.get_task_factory()
-    loop.set_task_factory(http._counting_task_factory)
+    loop.set_task_factory(latency.counting_task_factory)
     acks, requests = (
         _sample("vpsbot_slack_ack_seconds_count", "command"),
         _sample("vpsbot_slack_request_seconds_count", "command"),

@@ -12,7 +12,7 @@ from slack_bolt.async_app import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
-from bot.approvals import listeners, service
+from bot.approvals import lease, listeners, service
 from bot.core.services import Services
 from bot.spend.policy import Policy
 from db.engine import Database
@@ -124,7 +124,7 @@ async def test_an_extension_request_names_the_server(services: Services, db: Dat
             price_hourly=Decimal("0.0180"),
         )
         session.add(row)
-    said = await service.extend_lease(services, row, "UOWNER01", now=now)
+    said = await lease.extend_lease(services, row, "UOWNER01", now=now)
     assert "needs approval" in said
     posted = services.slack.chat_postMessage.await_args  # type: ignore[attr-defined]
     assert posted.kwargs["channel"] == "CAPPROVE1"

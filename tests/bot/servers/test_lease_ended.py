@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.approvals.service import extend_lease
+from bot.approvals.lease import extend_lease
 from bot.core.actions import ACTIONS, VPSBOT, person
 from bot.core.errors import Refusal
 from bot.core.services import Services

@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.core.services import Services
-from bot.servers import listeners, modal_listeners
+from bot.servers import listeners, modal_listeners, option_listeners
 from bot.servers.modals import CALLBACK_DELETE, ModalTarget
 from db.models import ServiceProvider, VpsInstance
 from tests.bot.conftest import MEMBER, TEAM, context
@@ -207,5 +207,5 @@ async def test_option_loads_for_a_server_of_another_workspace_are_empty(
     server = await add_server(services)
     ack = AsyncMock()
     body = {"view": {"private_metadata": ModalTarget(server, "x").encode()}, "value": ""}
-    await modal_listeners.plan_options_load(ack, body, context(OWNER, team="TOTHER"), services)
+    await option_listeners.plan_options_load(ack, body, context(OWNER, team="TOTHER"), services)
     ack.assert_awaited_once_with(options=[])
