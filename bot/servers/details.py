@@ -87,6 +87,16 @@ class ServerDetails:
     lease_ended_at: datetime | None = None
     #: the region's name as its provider gives it ("Frankfurt 1"), if known
     region_name: str | None = None
+    #: ``1-Click app: WordPress`` / ``StackScript: LAMP`` (None: a plain OS)
+    software: str | None = None
+
+
+def _software_text(d: ServerDetails) -> str:
+    """The image, or the 1-Click app or StackScript it was made with (and on what)."""
+    if d.software is None:
+        return f"*Image*\n{esc(d.image or '—')}"
+    kind, _, name = d.software.partition(": ")
+    return f"*{esc(kind)}*\n{esc(name or kind)}" + (f" on {esc(d.image)}" if d.image else "")
 
 
 _RESULT_ICONS = {"success": ":white_check_mark:", "error": ":x:", "warning": ":warning:"}
@@ -226,7 +236,7 @@ def details_message(
         md(f"*Price* (incl. markup)\n{price}"),
         md(f"*IPv4*\n`{esc(d.ipv4)}`" if d.ipv4 else "*IPv4*\n—"),
         md(f"*IPv6*\n`{esc(d.ipv6)}`" if d.ipv6 else "*IPv6*\n—"),
-        md(f"*Image*\n{esc(d.image or '—')}"),
+        md(_software_text(d)),
         md(f"*Created by*\n<@{d.created_by}>" if d.created_by else "*Created by*\nunknown"),
         md(f"*Created*\n{date(d.created_at)}"),
         md(_lease_text(d)),

@@ -62,11 +62,17 @@ def _line(listed: instances.Listed, regions: dict[str, str]) -> ServerLine:
         provider_type=row.provider_type,
         provider_name=listed.provider_name,
         region=regions.get(row.region, row.region) if row.region else None,
-        plan=plan.provider_plan_id if plan else _plan_name(row),
+        plan=plan_choice(plan).headline() if plan else _plan_name(row),
         ipv4=row.ip_address,
         # the price charged: fixed at the create, else the plan's price in its region
         monthly=row.price_monthly or (plan.price_in(row.region) if plan else None),
     )
+
+
+def _software(row: VpsInstance) -> str | None:
+    """``1-Click app: WordPress``, as the create stored it (None: a plain OS)."""
+    software = row.configuration.get("software")
+    return software if isinstance(software, str) and software else None
 
 
 def _plan_name(row: VpsInstance) -> str | None:
@@ -127,6 +133,7 @@ async def details(
             created_at=row.created_at,
             plan=plan_choice(plan) if plan else None,
             plan_name=_plan_name(row),
+            software=_software(row),
             note=row.configuration.get("note"),
             expires_at=row.expires_at,
             lease_ended_at=row.lease_ended_at,

@@ -21,6 +21,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core.blocks import plan_choice
 from bot.core.names import image_name_of, region_name
 from bot.core.services import Services
 from bot.core.slack import slack_error, update_view
@@ -70,7 +71,7 @@ async def card_for(services: Services, row: VpsInstance, note: str | None = None
     if plan is not None:
         monthly: Decimal = plan.price_in(row.region)  # the region's price, not the base
         price = f"${monthly:.2f}/mo"
-        plan_name = plan.name
+        plan_name = plan_choice(plan).headline()  # as the create modal named it
     region = row.region
     image = _text(row.configuration.get("image"))
     if provider is not None:

@@ -111,11 +111,12 @@ async def test_list_shows_both_providers_newest_first_with_prices(bot: Bot) -> N
     assert labels_in(body["blocks"]) == ["web-do", "db-linode", "old-linode"]
     web, db, old = servers_in(body["blocks"])
     # DigitalOcean s-1vcpu-1gb is $6.00 at the sandbox; +20 % markup
-    # the provider as the admin named it, the region by its name at the provider
-    assert "sandbox-digitalocean" in web and "New York 3" in web and "s-1vcpu-1gb" in web
-    assert "(digitalocean)" not in web and "nyc3" not in web
+    # the provider as the admin named it, the region and the plan by their names
+    assert "sandbox-digitalocean" in web and "New York 3" in web
+    assert "Basic · 1 vCPU · 1 GB · 25 GB SSD" in web
+    assert "(digitalocean)" not in web and "nyc3" not in web and "s-1vcpu-1gb" not in web
     assert "`203.0.113.3`" in web and "$7.20/mo" in web
-    assert "sandbox-linode" in db and "g6-standard-1" in db and "$14.40/mo" in db
+    assert "sandbox-linode" in db and "Linode 2GB · 1 vCPU" in db and "$14.40/mo" in db
     # a row from before multi-provider support has no provider_type: it is Linode
     assert "sandbox-linode" in old and "`198.51.100.7`" in old and "$6.00/mo" in old
     assert "3 servers" in body["text"]

@@ -386,3 +386,15 @@ def test_resize_prices_the_plans_in_the_servers_region() -> None:
     jakarta = json.dumps(resize_modal(target, [plan], region="id-cgk").to_dict())
     elsewhere = json.dumps(resize_modal(target, [plan], region="us-east").to_dict())
     assert "$7.20/mo" in jakarta and "$6.00/mo" in elsewhere
+
+
+def test_details_name_the_app_or_stackscript_a_server_was_made_with() -> None:
+    def fields(**changes: Any) -> list[str]:
+        _, blocks = details_message(details(**changes), ALL_ACTIONS)
+        return [f["text"] for b in dicts(blocks) for f in b.get("fields", [])]
+
+    assert "*StackScript*\nLAMP on Debian 12" in fields(
+        software="StackScript: LAMP", image="Debian 12"
+    )
+    app = fields(software="1-Click app: WordPress", image=None)
+    assert "*1-Click app*\nWordPress" in app and not any(f.startswith("*Image*") for f in app)
