@@ -101,8 +101,12 @@ async def gather(
     team_id: str,
     budget: float | None = None,
     rows: list[ServiceProvider] | None = None,
+    every_plan: bool | None = None,
 ) -> tuple[StepData, ServiceProvider | None, Provider | None]:
     """Build the :class:`StepData` for ``step``; may raise :class:`CatalogPending`.
+
+    ``every_plan``: price every offered plan (step 1's list), not only the chosen
+    one; by default only for step 1, whose view lists them.
 
     Only ``team_id``'s providers are offered: a provider id in the draft that is
     not among them (forged, or no longer shared) falls back to the first one."""
@@ -119,7 +123,8 @@ async def gather(
         return data, None, None
     data.flow = flow_for(row.type)
     # only step 1 lists the plans; every later step shows the chosen one
-    data.plans = await offered_plans(services, row, None if step == "plan" else draft.plan_id or "")
+    listed = step == "plan" if every_plan is None else every_plan
+    data.plans = await offered_plans(services, row, None if listed else draft.plan_id or "")
     provider = services.provider_for(row)
     needs = await _allowed_needs(services, row, team_id, _NEEDS[step])
     loaders: dict[str, Awaitable[Any]] = {}

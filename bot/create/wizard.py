@@ -57,9 +57,16 @@ async def first_view(
 
 
 async def _gather(
-    services: Services, state: DraftState, step: str, budget: float | None = None
+    services: Services,
+    state: DraftState,
+    step: str,
+    budget: float | None = None,
+    *,
+    every_plan: bool | None = None,
 ) -> _Loaded:
-    return await catalog.gather(services, state.draft, step, team_id=state.team_id, budget=budget)
+    return await catalog.gather(
+        services, state.draft, step, team_id=state.team_id, budget=budget, every_plan=every_plan
+    )
 
 
 async def submit(
@@ -74,7 +81,9 @@ async def submit(
         # what is on screen decides what to load (the plan's regions)
         steps.absorb(state.draft, step, values)
     try:
-        loaded = await _gather(services, state, step, SUBMIT_BUDGET)
+        # answered in the ack, a refusal is errors at the fields, never step 1 again:
+        # only the chosen plan is priced
+        loaded = await _gather(services, state, step, SUBMIT_BUDGET, every_plan=False)
     except catalog.CatalogPending as pending:
 
         async def when_loaded() -> Outcome:
