@@ -124,7 +124,7 @@ def _app_fits(word: str, app: AppOffer) -> bool:
     return word == fold(app.name) or word in words_of(app.name) or word == fold(app.id)
 
 
-def _plan_classwords_of(offers: Sequence[CloudOffer]) -> set[str]:
+def _plan_class_words(offers: Sequence[CloudOffer]) -> set[str]:
     """The words of the plans' names that name a class ("basic", "dedicated")."""
     names = words_of(" ".join(plan.name for offer in offers for plan in offer.plans))
     found = {w for w in names if not _DIGIT.search(w)}
@@ -162,7 +162,7 @@ def read_words(text: str, offers: Sequence[CloudOffer], *, suggest: bool = True)
     wants = _Wants()
     unknown: list[int] = []
     distros = _distributions(offers)
-    classes = _plan_classwords_of(offers)
+    classes = _plan_class_words(offers)
     i = 0
     while i < len(tokens):
         word, nxt = tokens[i], tokens[i + 1] if i + 1 < len(tokens) else None
