@@ -128,7 +128,8 @@ def _price_line(data: StepData) -> str:
 
 def review_view(data: StepData) -> View:
     rows = review_lines(data)
-    text = "\n".join(f"*{name}:* {esc(value)}" for name, value in rows)
+    # a row's name can come from the cloud too (a StackScript field's label)
+    text = "\n".join(f"*{esc(name)}:* {esc(value)}" for name, value in rows)
     blocks: list[Block] = [
         progress(data, "review"),
         SectionBlock(block_id="review", text=md(cut(text, 3000))),

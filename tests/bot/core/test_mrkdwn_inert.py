@@ -111,6 +111,26 @@ def test_the_approvers_channel_shows_labels_and_stackscript_values_as_typed() ->
     assert any("<@U0REQ>" in t for t in mrkdwn_texts(blocks))
 
 
+def test_the_review_shows_a_stackscripts_field_labels_as_typed() -> None:
+    from bot.create.draft import Draft
+    from bot.create.flows import flow_for
+    from bot.create.review import review_view
+    from bot.create.views import StepData
+    from providers.models import DeploymentOption, ScriptField
+
+    script = DeploymentOption(
+        id="ss-1",
+        kind="stackscript",
+        name=HOSTILE,
+        fields=[ScriptField(name="site", label=HOSTILE)],
+    )
+    draft = Draft(label=HOSTILE, deployment_id="ss-1", deployment_fields={"site": HOSTILE})
+    data = StepData(draft=draft, flow=flow_for("linode"), deployments=[script])
+    assert_inert(review_view(data))
+    _, blocks = details_message(details(software=f"StackScript: {HOSTILE}", image=HOSTILE), ())
+    assert_inert(blocks)
+
+
 def test_the_requester_hears_their_label_as_typed() -> None:
     policy = SimpleNamespace(approval_threshold=Decimal("20"))
     check = SimpleNamespace(monthly=Decimal("57.60"), policy=policy)
@@ -130,6 +150,8 @@ def test_the_status_card_and_its_outcome_modal() -> None:
         raw_status=HOSTILE,
         ipv4=HOSTILE,
         ipv6=HOSTILE,
+        software=f"{HOSTILE}: {HOSTILE}",
+        image=HOSTILE,
     )
     text, blocks = status_message(card)
     assert_inert(blocks, fallback=text)
