@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -256,14 +256,13 @@ def plan_option(plan: PlanChoice, region: str | None = None) -> Option:
     )
 
 
-def grouped(
-    plans: Sequence[PlanChoice], option: Callable[[PlanChoice], Option]
-) -> list[OptionGroup] | None:
-    """The options grouped by family in the order the families first appear
-    (None when the plans have fewer than two families: a plain list reads better)."""
+def grouped(plans: Sequence[PlanChoice], options: Sequence[Option]) -> list[OptionGroup] | None:
+    """``options`` (one per plan, in the same order) grouped by the plans' family in
+    the order the families first appear (None when the plans have fewer than two
+    families: a plain list reads better)."""
     groups: dict[str, list[Option]] = {}
-    for plan in plans:
-        groups.setdefault(plan.family or "Other", []).append(option(plan))
+    for plan, option in zip(plans, options, strict=True):
+        groups.setdefault(plan.family or "Other", []).append(option)
     if len(groups) < 2:
         return None
     return [OptionGroup(label=cut(name), options=opts) for name, opts in groups.items()]
@@ -285,9 +284,10 @@ def plan_option_groups(
     ``query`` (by id, name, family or specifications) priced in ``region``, at most
     :data:`MAX_OPTIONS`, grouped by family when there are several."""
     matching = _matching(plans, query)
-    groups = grouped(matching, lambda p: plan_option(p, region))
+    options = [plan_option(p, region) for p in matching]
+    groups = grouped(matching, options)
     if groups is None:
-        return [plan_option(p, region).to_dict() for p in matching], None
+        return [o.to_dict() for o in options], None
     return None, [g.to_dict() for g in groups]
 
 

@@ -166,7 +166,7 @@ def _plan_block(data: StepData) -> InputBlock:
         )
     else:
         options = [plan_option(p) for p in data.plans]
-        groups = grouped(data.plans, plan_option)
+        groups = grouped(data.plans, options)
         plan_element = StaticSelectElement(
             action_id="create_plan",
             placeholder="Choose a plan",

@@ -261,7 +261,7 @@ def resize_modal(
         )
     else:
         options = [resize_option(p, region, charged, backups) for p in plans]
-        groups = grouped(plans, lambda p: resize_option(p, region, charged, backups))
+        groups = grouped(plans, options)
         element = StaticSelectElement(
             action_id=ACTION_RESIZE_PLAN,
             placeholder="Choose a plan",
