@@ -1,20 +1,16 @@
 """`/vps create` under load, against a minimal Bolt app measured in the same run.
 
 The apps run in their own processes on loopback, beside a Slack Web API
-stand-in: a minimal Bolt AsyncApp whose `/vps` only acks (Bolt's defaults), the
-same minimal app answering without Bolt's 10 ms ack polling (the way vpsbot
-answers, see bot/app/bolt.py) as a stricter baseline, the minimal app opening a
-fixed one-section modal after its ack (``minimal-open``: the least any bot answering
-`/vps create` with a modal does, its views.open served by the same stand-in on the
-same two cores), and vpsbot answering
+stand-in: a minimal Bolt AsyncApp whose `/vps` only acks (Bolt's defaults, as
+vpsbot answers: Bolt's early answer, which looks for the ack every 10 ms), the
+same minimal app answering without that polling as a stricter baseline, the
+minimal app opening a fixed one-section modal after its ack (``minimal-open``:
+the least any bot answering `/vps create` with a modal does, its views.open
+served by the same stand-in on the same two cores), and vpsbot answering
 `/vps create` (ack, then views.open with step 1 from the database and warm
-caches), and the same vpsbot on Bolt's own early answer (``vpsbot-bolt-early``:
-a plain AsyncApp with ``process_before_response=False`` instead of the
-``answer_on_ack`` subclass, with a scratch database of its own), to tell whether
-that subclass pays. The same load generator (aiohttp, signed requests, 20
-connections) drives each, alternating rounds. Then step transitions
-(view_submission of step 1 → the deployment view) are timed on both vpsbots
-with warm caches.
+caches). The same load generator (aiohttp, signed requests, 20 connections)
+drives each, alternating rounds. Then step transitions (view_submission of
+step 1 → the deployment view) are timed with warm caches.
 
 Prints throughput, p50/p99 and the vpsbot/minimal ratios. Run:
     .venv/bin/python bench/bench_create.py [--requests 1500] [--concurrency 20]
@@ -42,9 +38,9 @@ sys.path.insert(0, str(ROOT))
 
 SECRET = "bench-signing-secret"
 #: The apps measured, each in its own process; the first is the issue's baseline.
-APPS = ("minimal", "minimal-early", "minimal-open", "vpsbot", "vpsbot-bolt-early")
-#: The apps that are vpsbot (each has a database of its own).
-VPSBOTS = ("vpsbot", "vpsbot-bolt-early")
+APPS = ("minimal", "minimal-early", "minimal-open", "vpsbot")
+#: The apps that are vpsbot.
+VPSBOTS = ("vpsbot",)
 #: The apps that open a modal per command (the stand-in serves their views.open).
 OPENERS = ("minimal-open", *VPSBOTS)
 TOKEN = "xoxb-bench-token"
@@ -129,9 +125,7 @@ async def _serve_minimal(
     await _run(app, port)
 
 
-async def _serve_vpsbot(
-    port: int, database_url: str, slack_url: str, *, bolt_early: bool = False
-) -> None:
+async def _serve_vpsbot(port: int, database_url: str, slack_url: str) -> None:
     import logging
     from decimal import Decimal
 
@@ -146,17 +140,6 @@ async def _serve_vpsbot(
     from db import migrate
     from db.repo import providers
     from standins.sandbox import Sandbox
-
-    if bolt_early:  # Bolt's own early answer: its ack polling, no answer_on_ack subclass
-        from slack_bolt.async_app import AsyncApp
-
-        from bot.app import bolt
-
-        class BoltEarly(AsyncApp):
-            def __init__(self, **kwargs: Any) -> None:
-                super().__init__(**{**kwargs, "process_before_response": False})
-
-        bolt.VpsbotApp = BoltEarly  # type: ignore[misc,assignment]
 
     logging.basicConfig(level=logging.WARNING)
     sandbox = Sandbox(linode_create_limit=None)
@@ -376,17 +359,11 @@ async def _bench(requests: int, concurrency: int, rounds: int) -> None:
 
     from bench._common import percentile, scratch_database, summary
 
-    async with (
-        scratch_database("vpsbot_bench_create") as database_url,
-        scratch_database("vpsbot_bench_create_bolt") as bolt_database_url,
-    ):
+    async with scratch_database("vpsbot_bench_create") as database_url:
         ports = {name: _free_port() for name in (*APPS, "standin")}
         slack, slack_url = _spawn("standin", ports["standin"])
-        databases = {name: database_url for name in APPS}
-        databases["vpsbot-bolt-early"] = bolt_database_url
         procs = {
-            name: _spawn(name, ports[name], databases[name], slack_url=slack_url)[0]
-            for name in APPS
+            name: _spawn(name, ports[name], database_url, slack_url=slack_url)[0] for name in APPS
         }
         slack_port = ports["standin"]
         urls = {name: f"http://127.0.0.1:{ports[name]}/slack/events" for name in APPS}
@@ -452,26 +429,18 @@ async def _bench(requests: int, concurrency: int, rounds: int) -> None:
                 f" a modal, served by the same stand-in): {opening:.2f}"
             )
             print(f"  vpsbot p99: {stats['vpsbot'][1] * 1000:.2f} ms (target <= 50 ms)")
-            bolt_ratio = stats["vpsbot"][0] / stats["vpsbot-bolt-early"][0]
-            print(
-                f"  answer_on_ack vs Bolt's early answer: throughput ratio {bolt_ratio:.2f}, "
-                f"p99 {stats['vpsbot'][1] * 1000:.2f} ms vs "
-                f"{stats['vpsbot-bolt-early'][1] * 1000:.2f} ms"
-            )
             per = {k: v * 1000 / (requests * rounds) for k, v in cpu.items()}
             opened = standin_cpu["minimal-open"] * 1000 / (requests * rounds)
             print(
                 f"  CPU per command: minimal {per['minimal']:.2f} ms, minimal-early"
                 f" {per['minimal-early']:.2f} ms, minimal-open {per['minimal-open']:.2f} ms"
                 f" + the stand-in's views.open {opened:.2f} ms, vpsbot {per['vpsbot']:.2f} ms"
-                f" (target <= 3 ms) + the stand-in's views.open {per['standin']:.2f} ms,"
-                f" vpsbot-bolt-early {per['vpsbot-bolt-early']:.2f} ms"
+                f" (target <= 3 ms) + the stand-in's views.open {per['standin']:.2f} ms"
             )
             kernel = {k: v * 1000 / (requests * rounds) for k, v in system.items()}
             print(
                 f"  of which in the kernel: minimal {kernel['minimal']:.2f} ms, minimal-early"
-                f" {kernel['minimal-early']:.2f} ms, vpsbot {kernel['vpsbot']:.2f} ms,"
-                f" vpsbot-bolt-early {kernel['vpsbot-bolt-early']:.2f} ms"
+                f" {kernel['minimal-early']:.2f} ms, vpsbot {kernel['vpsbot']:.2f} ms"
             )
 
             views = info["views"][: max(50, min(len(info["views"]), 1000))]
@@ -533,8 +502,6 @@ def main() -> None:
                 opens=args.serve == "minimal-open",
             )
         )
-    elif args.serve == "vpsbot-bolt-early":
-        run_loop(_serve_vpsbot(args.port, args.db, args.slack, bolt_early=True))
     elif args.serve == "vpsbot":
         if os.environ.get("BENCH_PROFILE"):
             import cProfile

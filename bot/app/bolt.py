@@ -1,24 +1,25 @@
 """Builds the Bolt AsyncApp and registers every listener group.
 
 Slack wants its HTTP answer within three seconds, and our listeners often have
-more to do after ``ack()`` (open a modal, call a provider). Bolt's own way to
-answer early (``process_before_response=False``) polls every 10 ms for the ack,
-which put 10-20 ms on every request. Here each listener runs as a task and the
-answer goes out the moment it acks; whatever the listener does after that
-carries on in the background, its errors logged.
+more to do after ``ack()`` (open a modal, call a provider). Bolt's own early
+answer (``process_before_response=False``) runs each listener in a task and
+answers Slack once it acks; the listener's work goes on after that. Two things
+are added: those tasks are kept (:class:`KeepListeners`), so shutdown can let
+them finish (:func:`settle_listeners`), and an answer once given stays given
+(:class:`FirstAnswer`), which Bolt's early answer does not promise on its own.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
+from slack_bolt.listener.async_listener_start_handler import AsyncListenerStartHandler
 from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_request import AsyncBoltRequest
@@ -26,7 +27,7 @@ from slack_bolt.response import BoltResponse
 
 from bot.admin import listeners as admin
 from bot.app.commands import vps_command
-from bot.app.errors import on_listener_error, reference
+from bot.app.errors import on_listener_error
 from bot.approvals import listeners as approvals
 from bot.core.services import Services
 from bot.create import listeners as create
@@ -34,17 +35,19 @@ from bot.home import listeners as home
 from bot.servers import listeners as servers
 from bot.workspaces import listeners as workspaces
 from bot.workspaces.states import STATE_SECONDS, SignedStateStore
-from providers.fairshare import acting_for
 
 __all__ = [
-    "ACK_TIMEOUT",
     "BOT_SCOPES",
     "NOT_INSTALLED",
+    "FirstAnswer",
+    "KeepFirstAnswer",
+    "KeepListeners",
     "ProvideServices",
-    "VpsbotApp",
-    "answer_on_ack",
+    "StorableText",
+    "answer_early",
     "build_bolt_app",
     "settle_listeners",
+    "storable_text",
 ]
 
 #: What a person is told (through the command's response_url, no token needed)
@@ -67,101 +70,79 @@ BOT_SCOPES = (
 
 log = logging.getLogger("bot.bolt")
 
-#: Seconds a listener may take to ack before Bolt answers without it, as Slack
-#: stops waiting after three.
-ACK_TIMEOUT = 3.0
-
-_running: set[asyncio.Future[Any]] = set()
+_running: set[asyncio.Task[Any]] = set()
 
 
-def _report(task: asyncio.Future[Any]) -> None:
-    _running.discard(task)
-    if not task.cancelled() and task.exception() is not None:
-        log.error(
-            "listener failed after it answered Slack [reference %s]",
-            reference(),
-            exc_info=task.exception(),
-        )
+class FirstAnswer(AsyncAck):
+    """Bolt's ``ack``, whose first answer is the one Slack gets.
+
+    When a listener fails after its ack, Bolt's runner sets the ack's response to
+    None (its way of saying "already answered"). Bolt looks for the answer every
+    10 ms, so if the failure came sooner, the answer was lost: the request waited
+    out its 3 s and ended as unhandled, and the person saw Slack's own error
+    instead of what the listener had answered. Here a given answer is kept.
+    """
+
+    def __init__(self) -> None:
+        self._given: BoltResponse | None = None
+
+    @property
+    def response(self) -> BoltResponse | None:
+        return self._given
+
+    @response.setter
+    def response(self, value: BoltResponse | None) -> None:
+        if value is not None or self._given is None:
+            self._given = value
+
+
+class KeepFirstAnswer(AsyncMiddleware):
+    """Global middleware: the request's ``ack`` is a :class:`FirstAnswer`."""
+
+    async def async_process(
+        self,
+        *,
+        req: AsyncBoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], Awaitable[BoltResponse]],
+    ) -> BoltResponse:
+        req.context["ack"] = FirstAnswer()
+        return await next()
+
+
+class KeepListeners(AsyncListenerStartHandler):
+    """Bolt's hook as each listener starts, in the task Bolt runs it in.
+
+    With Bolt's early answer nothing holds that task once Slack has its answer;
+    this keeps it in ``_running`` until it is done, so :func:`settle_listeners`
+    can wait for it. Its errors are Bolt's to handle (:func:`on_listener_error`).
+    """
+
+    async def handle(self, request: AsyncBoltRequest, response: BoltResponse | None) -> None:
+        task = asyncio.current_task()
+        if task is not None and task not in _running:
+            _running.add(task)
+            task.add_done_callback(_running.discard)
+
+
+def answer_early(app: AsyncApp) -> None:
+    """What an app answering on the ack (``process_before_response=False``) gets
+    here: its listener tasks kept, and each request's first answer kept."""
+    app.listener_runner.listener_start_handler = KeepListeners()
+    app.use(KeepFirstAnswer())
 
 
 async def settle_listeners(timeout: float) -> int:
     """Wait up to ``timeout`` seconds for the work listeners still do after their
     ack (a create's follow-ups, a decision's announcement), so stopping the server
     does not cut it off midway; returns how many were still running when it gave up."""
-    if not _running:
+    running = {task for task in _running if task is not asyncio.current_task()}
+    if not running:
         return 0
-    _, pending = await asyncio.wait(set(_running), timeout=timeout)
+    _, pending = await asyncio.wait(running, timeout=timeout)
     if pending:
         log.warning("%d listener(s) still running at shutdown", len(pending))
     return len(pending)
-
-
-def answer_on_ack(fn: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[None]]:
-    """Wrap a listener so Bolt's request returns as soon as the listener acks.
-
-    Bolt reads the listener's parameters through ``functools.wraps`` (it unwraps),
-    so the wrapper receives exactly the arguments ``fn`` asks for. An error raised
-    before the ack propagates to Bolt's error handling as before.
-    """
-
-    @functools.wraps(fn)
-    async def listener(*args: Any, **kwargs: Any) -> None:
-        ack = kwargs.get("ack")
-        if ack is None:
-            await fn(*args, **kwargs)
-            return
-        loop = asyncio.get_running_loop()
-        answered: asyncio.Future[None] = loop.create_future()
-
-        def answer(_: object = None) -> None:
-            if not answered.done():
-                answered.set_result(None)
-
-        async def ack_and_answer(*a: Any, **kw: Any) -> Any:
-            try:
-                return await ack(*a, **kw)
-            finally:
-                answer()
-
-        kwargs["ack"] = ack_and_answer
-        task = asyncio.ensure_future(fn(*args, **kwargs))
-        task.add_done_callback(answer)
-        timer = loop.call_later(ACK_TIMEOUT, answer)
-        try:
-            await answered
-        finally:
-            timer.cancel()
-        if task.done():
-            task.result()  # raises what the listener raised, for Bolt to handle
-            return
-        _running.add(task)
-        task.add_done_callback(_report)
-
-    return listener
-
-
-class VpsbotApp(AsyncApp):
-    """An AsyncApp whose command, action, view and options listeners answer Slack
-    the moment they ack (see :func:`answer_on_ack`)."""
-
-    @staticmethod
-    def _early(register: Callable[..., Any]) -> Callable[..., Any]:
-        def decorate(*functions: Any, **kwargs: Any) -> Any:
-            return register(*(answer_on_ack(f) for f in functions), **kwargs)
-
-        return decorate
-
-    def command(self, *args: Any, **kwargs: Any) -> Callable[..., Any]:
-        return self._early(super().command(*args, **kwargs))
-
-    def action(self, *args: Any, **kwargs: Any) -> Callable[..., Any]:
-        return self._early(super().action(*args, **kwargs))
-
-    def view(self, *args: Any, **kwargs: Any) -> Callable[..., Any]:
-        return self._early(super().view(*args, **kwargs))
-
-    def options(self, *args: Any, **kwargs: Any) -> Callable[..., Any]:
-        return self._early(super().options(*args, **kwargs))
 
 
 class ProvideServices(AsyncMiddleware):
@@ -179,11 +160,7 @@ class ProvideServices(AsyncMiddleware):
         next: Callable[[], Awaitable[BoltResponse]],
     ) -> BoltResponse:
         req.context["services"] = self.services
-        # provider calls made for this request count against its workspace's share
-        # of a shared provider account (providers.fairshare)
-        team = req.context.get("team_id") or req.context.get("enterprise_id")
-        with acting_for(team if isinstance(team, str) and team else None):
-            return await next()
+        return await next()
 
 
 #: Text PostgreSQL cannot store and no Slack field means: NUL, and UTF-16
@@ -210,12 +187,7 @@ def _replacement(found: re.Match[str]) -> str:
     return "" if found.group() == "\x00" else "\ufffd"
 
 
-async def storable_text(
-    request: AsyncBoltRequest,
-    body: dict[str, Any],
-    context: AsyncBoltContext,
-    next: Callable[[], Awaitable[None]],
-) -> None:
+class StorableText(AsyncMiddleware):
     """Global middleware: no text PostgreSQL refuses reaches a listener.
 
     PostgreSQL refuses NUL (U+0000) and unpaired surrogates in text and JSON, and
@@ -224,15 +196,28 @@ async def storable_text(
     values, ids, metadata) before anything stores or compares them. Only a body
     that spells one is walked.
     """
-    if _SPELLED.search(request.raw_body or ""):
-        cleaned = _storable(body)
-        body.clear()
-        body.update(cleaned)
-        # Bolt read the ids into its context before any middleware ran
-        for key, value in list(context.items()):
-            if isinstance(value, str) and _UNSTORABLE.search(value):
-                context[key] = _storable(value)
-    await next()
+
+    async def async_process(
+        self,
+        *,
+        req: AsyncBoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], Awaitable[BoltResponse]],
+    ) -> BoltResponse:
+        if _SPELLED.search(req.raw_body or ""):
+            cleaned = _storable(req.body)
+            req.body.clear()
+            req.body.update(cleaned)
+            # Bolt read the ids into its context before any middleware ran
+            context = req.context
+            for key, value in list(context.items()):
+                if isinstance(value, str) and _UNSTORABLE.search(value):
+                    context[key] = _storable(value)
+        return await next()
+
+
+#: The one :class:`StorableText` every app uses.
+storable_text = StorableText()
 
 
 def _oauth(services: Services) -> dict[str, Any]:
@@ -288,14 +273,14 @@ def build_bolt_app(services: Services) -> AsyncApp:
     answered with its own workspace's token (see :func:`_oauth`)."""
     settings = services.settings
     secret = settings.slack_signing_secret
-    app = VpsbotApp(
+    app = AsyncApp(
         client=services.slack,
         signing_secret=secret.get_secret_value() if secret else "",
         logger=logging.getLogger("bot.bolt"),
-        # the listener's own wrapper answers on ack; Bolt just awaits it
-        process_before_response=True,
+        process_before_response=False,  # answer on the ack; the work goes on
         **(_oauth(services) if services.installations is not None else {}),
     )
+    answer_early(app)
     app.use(ProvideServices(services))
     if services.installations is not None:
         app.use(workspaces.note_org)

@@ -37,10 +37,23 @@ def _json(payload: dict[str, Any]) -> BoltResponse:
     )
 
 
-async def on_listener_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
-    """Bolt's error handler: log with a reference, answer the person with it."""
+async def on_listener_error(
+    error: Exception, body: dict[str, Any], response: BoltResponse | None
+) -> BoltResponse | None:
+    """Bolt's error handler: log with a reference, answer the person with it.
+
+    Bolt passes no ``response`` when the listener had already acked (Slack has its
+    answer): the error is then only logged."""
     ref = reference()
     kind = body.get("type") if isinstance(body, dict) else None
+    if response is None:
+        log.error(
+            "listener failed on %s after it answered Slack [reference %s]",
+            kind or "a command",
+            ref,
+            exc_info=error,
+        )
+        return None
     log.error("listener failed on %s [reference %s]", kind or "a command", ref, exc_info=error)
     text = apology(ref)
     if kind == "view_submission":

@@ -36,6 +36,7 @@ from bot.core.services import Services
 # even before that code first runs
 from db import metrics as _db_metrics
 from providers import metrics as _provider_metrics
+from providers.fairshare import acting_for
 
 __all__ = [
     "BUILD_INFO",
@@ -85,6 +86,9 @@ async def _slack_events(request: web.Request) -> web.Response:
     with (
         span.current(),
         request_context(workspace=context.team_id, user=context.user_id) as request_id,
+        # provider calls made for this request, after its ack too, count against
+        # its workspace's share of a shared provider account (providers.fairshare)
+        acting_for(context.team_id or context.enterprise_id),
     ):
         response = await bolt.async_dispatch(bolt_request)
     answer = await to_aiohttp_response(response)
@@ -118,7 +122,11 @@ def socket_mode_handler(bolt: AsyncApp, app_token: str) -> Any:
             payload = req.payload if isinstance(req.payload, dict) else {}
             span = Span(kind_of(payload))
             workspace, user = _who(payload)
-            with span.current(), request_context(workspace=workspace, user=user):
+            with (
+                span.current(),
+                request_context(workspace=workspace, user=user),
+                acting_for(workspace),
+            ):
                 await super().handle(client, req)
             span.acked(started)
 

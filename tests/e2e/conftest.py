@@ -23,13 +23,13 @@ from aiohttp import web
 from slack_sdk.oauth.installation_store import Installation
 
 from bot.admin import service as admin_ops
-from bot.app.bolt import build_bolt_app
+from bot.app.bolt import build_bolt_app, settle_listeners
 from bot.app.http import build_web_app
 from bot.core.config import Settings
 from bot.core.services import Services
 from db.engine import Database
 from standins.playground.slack_api import ResponsePost, SlackStandIn
-from standins.playground.slack_client import SlackSender
+from standins.playground.slack_client import Response, SlackSender
 from standins.sandbox import Sandbox
 
 SIGNING_SECRET = "e2e-signing-secret-4f1d9a"
@@ -40,6 +40,14 @@ ADMIN = "UADMIN01"
 
 
 _T = TypeVar("_T")
+
+
+async def handled(sent: Awaitable[Response]) -> Response:
+    """An event's answer, once vpsbot has also handled it: Slack gets the answer
+    first (Bolt's early answer) and the listener goes on after it."""
+    response = await sent
+    await settle_listeners(5)
+    return response
 
 
 async def settled(

@@ -38,7 +38,7 @@ from standins.playground.slack_api import SlackStandIn
 from standins.playground.slack_client import SlackSender
 from standins.playground.slack_client import state_value as sv
 from standins.sandbox import Sandbox
-from tests.e2e.conftest import SIGNING_SECRET, Bot
+from tests.e2e.conftest import SIGNING_SECRET, Bot, handled
 from tests.e2e.session import CreateSession
 from tests.e2e.test_servers_actions import Owner, create_server, follow, load
 
@@ -248,7 +248,7 @@ async def test_uninstall_drops_tokens_and_drafts_keeps_servers_and_posts_nothing
         session.add(CreateDraft(view_id="V0ONE", team_id=ONE, user_id=ANN, step="plan", data={}))
     bob = multi.sender(TWO, BOB)
     assert multi.api.uninstall(TWO) == [two]
-    response = await bob.event("app_uninstalled")
+    response = await handled(bob.event("app_uninstalled"))
     assert response.status == 200
     assert await multi.services.slack_for(TWO) is None
     assert await _rows(multi.services.db, f"SELECT 1 FROM slack_bots WHERE team_id = '{TWO}'") == []
@@ -286,7 +286,7 @@ async def test_authorize_reads_the_database_once_per_workspace_not_per_request(
     assert store.bot_reads == reads  # answered from the cache
     assert [c for c in multi.api.calls[mark:] if c.method == "auth.test"] == []
     # an uninstall drops the cached token at once: the next request is refused
-    assert (await ann.event("app_uninstalled")).status == 200
+    assert (await handled(ann.event("app_uninstalled"))).status == 200
     multi.api.revoke(one)
     mark, told = multi.api.mark(), len(multi.api.responses)
     refused = await ann.command("/vps", "list")
@@ -320,7 +320,7 @@ async def test_auth_test_answers_go_with_an_uninstall_and_a_silent_revocation_ag
 
     # TWO uninstalls: its answer goes with its token, ONE's stays
     multi.api.uninstall(TWO)
-    assert (await bob.event("app_uninstalled")).status == 200
+    assert (await handled(bob.event("app_uninstalled"))).status == 200
     assert two not in store.authorized and one in store.authorized
     # and an answer left behind could authorize nothing: the token is looked up first
     store.authorized[two] = left_behind
@@ -452,7 +452,9 @@ async def test_revoked_mid_provisioning_settles_quietly_and_the_other_workspace_
         )
         await instances.mark(session, instance_id, provider_instance_id=server.id)
         await instances.schedule_watch(session, instance_id)
-    revoked = await bot_two.slack.event("tokens_revoked", tokens={"oauth": [], "bot": ["U0BOTX"]})
+    revoked = await handled(
+        bot_two.slack.event("tokens_revoked", tokens={"oauth": [], "bot": ["U0BOTX"]})
+    )
     assert revoked.status == 200
     multi.api.revoke(two)
     mark = multi.api.mark()
@@ -530,7 +532,7 @@ async def test_an_org_wide_grid_install_serves_its_workspaces_apart(multi: Multi
     cards = [c for c in multi.api.calls[mark:] if c.method == "chat.postMessage"]
     assert cards and {c.token for c in cards} == {token}
     # uninstalling the org removes its token: nothing more is posted to its workspaces
-    assert (await bob_b.event("app_uninstalled")).status == 200
+    assert (await handled(bob_b.event("app_uninstalled"))).status == 200
     assert await _rows(multi.services.db, "SELECT 1 FROM slack_bots") == []
     assert await multi.services.slack_for(team_a) is None
 
@@ -730,7 +732,7 @@ async def test_revoked_while_the_provider_creates_nothing_uses_the_revoked_token
     await user.submit({})  # Create: the droplet takes 1.5 s to be accepted
     await asyncio.sleep(0.3)
     assert (
-        await bob.slack.event("tokens_revoked", tokens={"oauth": [], "bot": ["U0BOT"]})
+        await handled(bob.slack.event("tokens_revoked", tokens={"oauth": [], "bot": ["U0BOT"]}))
     ).status == 200
     multi.api.revoke(two)
     mark = multi.api.mark()

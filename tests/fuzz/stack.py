@@ -100,7 +100,7 @@ def signature(problem: str) -> str:
 
 
 def _pending() -> set[asyncio.Future[Any]]:
-    """Work still running after an ack (``bot.app.bolt.answer_on_ack``, catalogue warming,
+    """Work still running after an ack (``bot.app.bolt.KeepListeners``, catalogue warming,
     the Home's spend chart drawn after its event was answered)."""
     from bot.app import bolt
     from bot.create import catalog

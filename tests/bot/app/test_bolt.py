@@ -1,12 +1,15 @@
-"""The Bolt app answers Slack the moment a listener acks, and the work goes on.
+"""The Bolt app answers Slack the moment a listener acks, and the work goes on,
+kept until it is done so shutdown can wait for it.
 
-Driven over HTTP with signed requests against a :class:`VpsbotApp` holding one
-small ``/vps`` listener, so the behaviour is Bolt's own, not a re-implementation.
+Driven over HTTP with signed requests against an AsyncApp set up as
+:func:`bot.app.bolt.build_bolt_app` sets it up (Bolt's early answer, the listener
+tasks kept, our error handler), holding one small ``/vps`` listener.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -14,11 +17,12 @@ from typing import Any
 import pytest
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
-from slack_bolt.async_app import AsyncAck
+from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import bolt as slack_app
-from bot.app.bolt import VpsbotApp, answer_on_ack
+from bot.app.bolt import FirstAnswer, KeepListeners, answer_early
+from bot.app.errors import on_listener_error
 from standins.playground.slack_api import SlackStandIn
 from standins.playground.slack_client import SlackSender
 
@@ -26,9 +30,9 @@ SECRET = "test-signing-secret"
 
 
 class Served:
-    """A VpsbotApp on loopback and a sender that signs like Slack."""
+    """An AsyncApp on loopback and a sender that signs like Slack."""
 
-    def __init__(self, app: VpsbotApp, sender: SlackSender) -> None:
+    def __init__(self, app: AsyncApp, sender: SlackSender) -> None:
         self.app = app
         self.sender = sender
 
@@ -36,11 +40,12 @@ class Served:
 @pytest.fixture
 async def served() -> AsyncIterator[Served]:
     async with SlackStandIn(bot_token="xoxb-test") as api:
-        app = VpsbotApp(
+        app = AsyncApp(
             client=AsyncWebClient(token="xoxb-test", base_url=api.base_url),
             signing_secret=SECRET,
-            process_before_response=True,
+            process_before_response=False,
         )
+        answer_early(app)
 
         async def events(request: web.Request) -> web.Response:
             response = await app.async_dispatch(await to_bolt_request(request))
@@ -78,18 +83,23 @@ async def test_the_answer_leaves_on_ack_while_the_work_goes_on(served: Served) -
     await asyncio.wait_for(finished.wait(), 2)
 
 
-async def test_an_error_before_the_ack_reaches_bolt(served: Served) -> None:
+async def test_an_error_before_the_ack_is_answered_with_an_apology(served: Served) -> None:
+    served.app.error(on_listener_error)
+
     @served.app.command("/vps")
     async def vps(ack: AsyncAck) -> None:
         raise RuntimeError("broken before ack")
 
     response = await served.sender.command("/vps", "create")
-    assert response.status == 500  # Bolt's own error handling answered
+    assert response.status == 200
+    assert "Sorry, something went wrong" in json.loads(response.body)["text"]
+    assert "broken" not in response.body
 
 
-async def test_an_error_after_the_ack_is_logged(
+async def test_an_error_after_the_ack_is_logged_with_a_reference(
     served: Served, caplog: pytest.LogCaptureFixture
 ) -> None:
+    served.app.error(on_listener_error)
     failed = asyncio.Event()
 
     @served.app.command("/vps")
@@ -99,62 +109,74 @@ async def test_an_error_after_the_ack_is_logged(
         failed.set()
         raise RuntimeError("broken after ack")
 
-    with caplog.at_level(logging.ERROR, logger="bot.bolt"):
+    with caplog.at_level(logging.ERROR, logger="bot.errors"):
         response = await served.sender.command("/vps", "create")
         assert response.status == 200
         await asyncio.wait_for(failed.wait(), 2)
-        for _ in range(50):
-            if any("after it answered Slack" in r.getMessage() for r in caplog.records):
-                break
-            await asyncio.sleep(0.01)
+        assert await slack_app.settle_listeners(2) == 0
     record = next(r for r in caplog.records if "after it answered Slack" in r.getMessage())
+    assert "reference" in record.getMessage()
     assert record.exc_info is not None and "broken after ack" in str(record.exc_info[1])
 
 
-async def test_a_listener_that_never_acks_is_not_waited_on_forever(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(slack_app, "ACK_TIMEOUT", 0.05)
-    stuck = asyncio.Event()
-
-    async def listener(ack: Any) -> None:
-        await stuck.wait()
-
-    wrapped = answer_on_ack(listener)
-    acks: list[Any] = []
-
-    async def ack(*args: Any, **kwargs: Any) -> None:
-        acks.append((args, kwargs))
-
-    await asyncio.wait_for(wrapped(ack=ack), 1)  # returned after the timeout
-    assert acks == []
-    stuck.set()
-
-
-async def test_shutdown_waits_for_work_after_the_ack_within_its_time() -> None:
+async def test_shutdown_waits_for_work_after_the_ack_within_its_time(served: Served) -> None:
     release = asyncio.Event()
     finished: list[str] = []
 
-    async def listener(ack: Any) -> None:
+    @served.app.command("/vps")
+    async def vps(ack: AsyncAck) -> None:
         await ack()
         await release.wait()  # e.g. the provider call after the modal answered
         finished.append("done")
 
-    async def ack(*args: Any, **kwargs: Any) -> None:
-        return None
-
-    await answer_on_ack(listener)(ack=ack)  # answered; the work goes on
+    response = await served.sender.command("/vps", "create")
+    assert response.status == 200  # answered; the work goes on
     assert finished == []
     assert await slack_app.settle_listeners(0.05) == 1  # gave up: still running
     asyncio.get_running_loop().call_later(0.05, release.set)
     assert await slack_app.settle_listeners(5) == 0
     assert finished == ["done"]
+    assert not slack_app._running  # nothing kept once done
 
 
-def test_bolt_sees_the_listeners_own_parameters() -> None:
-    async def listener(ack: Any, body: dict[str, Any], client: Any) -> None:
-        return None
+def test_the_app_answers_on_the_ack_and_keeps_its_listeners() -> None:
+    """build_bolt_app sets the app up as the tests above do."""
+    from bot.app.bolt import build_bolt_app
+    from bot.core.config import Settings
+    from bot.core.services import Services
 
-    from slack_bolt.util.utils import get_arg_names_of_callable
+    settings = Settings(
+        slack_bot_token="xoxb-test",
+        slack_signing_secret=SECRET,
+        database_url="postgresql://nobody@127.0.0.1:1/none",
+        vpsbot_encryption_keys="x" * 43 + "=",
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    app = build_bolt_app(Services.build(settings, database_url=settings.database_url))
+    assert app.process_before_response is False
+    assert isinstance(app.listener_runner.listener_start_handler, KeepListeners)
 
-    assert get_arg_names_of_callable(answer_on_ack(listener)) == ["ack", "body", "client"]
+
+async def test_a_failure_right_after_the_ack_keeps_the_answer(served: Served) -> None:
+    """Bolt alone would lose this answer: the failure comes before it looks for it."""
+    served.app.error(on_listener_error)
+
+    @served.app.command("/vps")
+    async def vps(ack: AsyncAck) -> None:
+        await ack(text="on it")
+        raise RuntimeError("broken at once")
+
+    response = await asyncio.wait_for(served.sender.command("/vps", "create"), 2)
+    assert response.status == 200
+    assert "on it" in response.body
+
+
+def test_the_first_answer_stays() -> None:
+    from slack_bolt.response import BoltResponse
+
+    ack = FirstAnswer()
+    assert ack.response is None
+    given = BoltResponse(status=200, body="first")
+    ack.response = given
+    ack.response = None  # Bolt's "already answered" after a failure
+    assert ack.response is given

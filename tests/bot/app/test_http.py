@@ -24,6 +24,7 @@ from bot.core.services import Services
 from db.engine import Database
 from db.models import ActivityLog
 from db.repo import activity
+from providers import fairshare
 from standins.playground.slack_api import SlackStandIn
 from standins.playground.slack_client import sign
 
@@ -84,9 +85,11 @@ async def test_one_request_id_follows_a_slack_request(
     log line (a logger outside bot, logging with extra=), and in the audit row the
     request wrote after its ack; the request histogram waits for that work."""
     finished = asyncio.Event()
+    shares: list[str | None] = []
 
     async def after_ack() -> None:
         await asyncio.sleep(0.3)  # a provider call, say
+        shares.append(fairshare.WORKSPACE.get())
         logging.getLogger("providers.fake").info(
             "Fake GET /v1/thing -> 200", extra={"provider": "fake", "latency_ms": 300.0}
         )
@@ -107,6 +110,7 @@ async def test_one_request_id_follows_a_slack_request(
     @bolt.command("/vps")
     async def command(ack: Any) -> None:
         logging.getLogger("bot.test").info("handling")
+        shares.append(fairshare.WORKSPACE.get())
         await ack()
         task = asyncio.ensure_future(after_ack())  # the work after the ack
         background.add(task)
@@ -154,6 +158,8 @@ async def test_one_request_id_follows_a_slack_request(
         await runner.cleanup()
 
     assert len(request_id) == 16
+    # provider calls in the listener and after its ack count against its workspace
+    assert shares == [TEAM, TEAM]
     assert _sample("vpsbot_slack_request_seconds_count", "command") == requests + 1
     assert _sample("vpsbot_slack_request_seconds_sum", "command") - request_sum >= 0.3
     mine = [r for r in caplog.records if r.name in ("bot.test", "providers.fake")]
@@ -288,10 +294,12 @@ async def test_socket_mode_requests_get_the_same_request_context(
     from slack_sdk.socket_mode.request import SocketModeRequest
 
     bolt = AsyncApp(signing_secret=SECRET, client=services.slack, process_before_response=True)
+    shares: list[str | None] = []
 
     @bolt.command("/vps")
     async def command(ack: Any) -> None:
         logging.getLogger("bot.test").info("over the socket")
+        shares.append(fairshare.WORKSPACE.get())
         await ack()
 
     class Client:
@@ -315,6 +323,7 @@ async def test_socket_mode_requests_get_the_same_request_context(
     [record] = [r for r in caplog.records if r.name == "bot.test"]
     assert len(record.request_id) == 16
     assert (record.workspace, record.user) == (TEAM, USER)
+    assert shares == [TEAM]
     assert _sample("vpsbot_slack_ack_seconds_count", "command") == acks + 1
 
 
