@@ -59,11 +59,11 @@ async def _cloud(
     """What one provider offers the workspace, for reading typed words. Without
     ``catalogues`` only the database is read (no provider call): the plans, and
     their regions known by slug alone."""
-    provider = services.provider_for(row)
     choices = [_plan_offer(p) for p in await services.offers.plans(row.id)]
     caps = capabilities_for(row.type)
     aliases = {row.type, display_name(row.type).casefold(), *(caps.aliases if caps else ())}
     if catalogues:
+        provider = services.provider_for(row)
         regions, images, options = await asyncio.gather(
             provider.get_regions(), provider.get_images(), provider.get_deployment_options()
         )
