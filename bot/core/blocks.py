@@ -205,8 +205,9 @@ def plan_choice(plan: Plan) -> PlanChoice:
     monthly = plan.price_in(None)
     region_prices = tuple(
         sorted(
-            (region, plan.price_in(region), _hourly(plan, region, plan.price_in(region)))
+            (region, price, _hourly(plan, region, price))
             for region in plan.region_prices or {}
+            for price in (plan.price_in(region),)
         )
     )
     backups_regions = (plan.backups_prices or {}).get("region_prices") or {}
