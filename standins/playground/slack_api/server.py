@@ -10,7 +10,6 @@ it to the method's handler.
 from __future__ import annotations
 
 import asyncio
-import copy
 import json
 from collections.abc import Callable
 
@@ -175,16 +174,20 @@ class SlackStandIn(
                 headers["Retry-After"] = str(e.retry_after)
         if method == "auth.test" and response.get("ok"):
             headers["X-OAuth-Scopes"] = self.scopes
-        call.response = copy.deepcopy(response)
-        call.status = status
+        # The answer is encoded once, here, before any delay: it is the state as of this
+        # call, and the call records that text, so its response shares nothing with the
+        # stand-in's state (a handler may answer with the views or messages it keeps).
+        # A 5xx answers an HTML page; its recorded response is the error just made.
+        body = json.dumps(response) if status < 500 else None
+        call.answer(status, body, response)
         self.calls.append(call)
         self._notify()
         delay = self.delays.get(method)
         if delay:
             await asyncio.sleep(delay)
-        if status >= 500:
+        if body is None:
             return self._html_error(status, headers)
-        return web.json_response(response, status=status, headers=headers)
+        return web.json_response(text=body, status=status, headers=headers)
 
     def _dispatch(self, method: str, call: Call) -> JSON:
         handler = self._handlers.get(method)

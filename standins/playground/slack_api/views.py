@@ -8,13 +8,12 @@ user typed in inputs whose block_id survives, and a stale ``hash`` is a ``hash_c
 
 from __future__ import annotations
 
-import copy
 import secrets
 
 from ..view_acks import check_view_submission_ack
 from .base import StandInCore
 from .checks import PayloadChecks
-from .records import BASE_TS, JSON, ApiError
+from .records import BASE_TS, JSON, ApiError, json_copy
 
 __all__ = ["ViewStack"]
 
@@ -106,16 +105,16 @@ class ViewStack(PayloadChecks, StandInCore):
             "id": view_id,
             "team_id": self._caller_team(),
             "type": spec.get("type"),
-            "blocks": copy.deepcopy(spec.get("blocks") or []),
+            "blocks": json_copy(spec.get("blocks") or []),
             "private_metadata": spec.get("private_metadata", ""),
             "callback_id": spec.get("callback_id", ""),
             "state": {"values": {}},
             "hash": self._new_hash(),
-            "title": copy.deepcopy(spec.get("title")),
+            "title": json_copy(spec.get("title")),
             "clear_on_close": bool(spec.get("clear_on_close", False)),
             "notify_on_close": bool(spec.get("notify_on_close", False)),
-            "close": copy.deepcopy(spec.get("close")),
-            "submit": copy.deepcopy(spec.get("submit")),
+            "close": json_copy(spec.get("close")),
+            "submit": json_copy(spec.get("submit")),
             "previous_view_id": None,
             "root_view_id": view_id,
             "app_id": self.app_id,
@@ -184,7 +183,7 @@ class ViewStack(PayloadChecks, StandInCore):
                     self.closed_views.add(other["id"])
             self.view_users[view["id"]] = user
         self.views[view["id"]] = view
-        return {"ok": True, "view": copy.deepcopy(view)}
+        return {"ok": True, "view": view}
 
     def _views_push(self, args: JSON) -> JSON:
         from_view = self._use_trigger(args)
@@ -195,7 +194,7 @@ class ViewStack(PayloadChecks, StandInCore):
         else:
             view = self._materialize_view(spec)
             self.views[view["id"]] = view
-        return {"ok": True, "view": copy.deepcopy(view)}
+        return {"ok": True, "view": view}
 
     def _views_update(self, args: JSON) -> JSON:
         spec = self._check_view(args.get("view"))
@@ -204,7 +203,7 @@ class ViewStack(PayloadChecks, StandInCore):
         if expected and expected != current.get("hash"):
             raise ApiError("hash_conflict")
         view = self._replace_view(current, spec)
-        return {"ok": True, "view": copy.deepcopy(view)}
+        return {"ok": True, "view": view}
 
     def _views_publish(self, args: JSON) -> JSON:
         self._require(args, "user_id")
@@ -221,4 +220,4 @@ class ViewStack(PayloadChecks, StandInCore):
             view = self._materialize_view(spec)
             self.views[view["id"]] = view
             self.home_views[user_id] = view["id"]
-        return {"ok": True, "view": copy.deepcopy(view)}
+        return {"ok": True, "view": view}

@@ -85,6 +85,32 @@ async def test_views_open_returns_id_and_hash_and_records(
     assert call.content_type == "application/json"
 
 
+async def test_a_recorded_answer_is_the_answer_as_sent_not_the_state_since(
+    api: SlackStandIn, client: AsyncWebClient
+) -> None:
+    # a views.* answer is the view the stand-in keeps: the call records it as answered
+    api.delays["views.open"] = 0.05
+    opening = asyncio.ensure_future(client.views_open(trigger_id="t1", view=modal()))
+    call = await api.wait_for_call("views.open")
+    view_id = call.response["view"]["id"]
+    api.views[view_id]["state"]["values"]["s0"] = {"a": {"type": "plain_text_input"}}
+    sent = (await opening)["view"]
+    assert sent["state"] == {"values": {}}  # encoded at the call, not after the delay
+    await client.views_update(view_id=view_id, view=modal(2))
+    assert call.response == {"ok": True, "view": sent}
+    assert call.response["view"] is not api.views[view_id]
+    # 5xx: no JSON was sent; the recorded response is the error
+    api.fail("views.open", status=503)
+    with pytest.raises(SlackApiError):
+        await client.views_open(trigger_id="t2", view=modal())
+    failed = api.calls[-1]
+    assert (failed.status, failed.response, failed.response_text) == (
+        503,
+        {"ok": False, "error": "http_503"},
+        None,
+    )
+
+
 async def test_views_open_checks_trigger_id_like_slack(
     api: SlackStandIn, client: AsyncWebClient
 ) -> None:
