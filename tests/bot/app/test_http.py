@@ -349,3 +349,46 @@ async def test_the_root_page_says_where_to_go(services: Services) -> None:
     assert '<a href="http://127.0.0.1:3002/">http://127.0.0.1:3002/</a>' in pages["playground"]
     assert "/vps help" in pages["slack"] and "3002" not in pages["slack"]
     assert "install" not in pages["slack"]  # single-token mode has no install page
+
+
+async def test_vpsbots_app_counts_a_requests_provider_calls_against_its_workspace(
+    services: Services,
+) -> None:
+    """The app as `vpsbot serve` builds it: a listener's provider calls, before and
+    after its ack, are made for the request's workspace (providers.fairshare)."""
+    from bot.app.bolt import build_bolt_app, settle_listeners
+
+    bolt = build_bolt_app(services)
+    seen: list[str | None] = []
+
+    @bolt.command("/probe")
+    async def probe(ack: Any) -> None:
+        seen.append(fairshare.WORKSPACE.get())
+        await ack()
+        await asyncio.sleep(0.05)  # after the answer
+        seen.append(fairshare.WORKSPACE.get())
+
+    port = _free_port()
+    runner = aiohttp.web.AppRunner(http.build_web_app(services, bolt))
+    await runner.setup()
+    await aiohttp.web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        body = _command_body().replace("%2Fvps", "%2Fprobe")
+        stamp = str(int(time.time()))
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Slack-Request-Timestamp": stamp,
+            "X-Slack-Signature": sign(SECRET, body, stamp),
+        }
+        async with (
+            aiohttp.ClientSession() as client,
+            client.post(
+                f"http://127.0.0.1:{port}/slack/events", data=body, headers=headers
+            ) as resp,
+        ):
+            assert resp.status == 200
+        assert await settle_listeners(5) == 0
+    finally:
+        await runner.cleanup()
+    assert seen == [TEAM, TEAM]
+    assert fairshare.WORKSPACE.get() is None  # nothing leaks out of the request
