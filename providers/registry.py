@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import builtins
-import hashlib
-import json
+import copy
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
@@ -289,15 +288,8 @@ class CachedProvider(Provider):
         await self.inner.aclose()
 
 
-def _fingerprint(
-    type: str, name: str, token: str, configuration: Mapping[str, Any] | None, version: object
-) -> str:
-    material = json.dumps(
-        [type, name, hashlib.sha256(token.encode()).hexdigest(), configuration or {}, version],
-        sort_keys=True,
-        default=str,
-    )
-    return hashlib.sha256(material.encode()).hexdigest()
+#: What a client is built from: type, name, token, configuration and version.
+_Inputs = tuple[str, str, str, Any, object]
 
 
 class ProviderRegistry:
@@ -323,7 +315,7 @@ class ProviderRegistry:
         self.cache = cache or CatalogCache()
         self.transport = transport if transport is not None else Transport()
         self._builder = builder
-        self._entries: dict[str, tuple[str, CachedProvider]] = {}
+        self._entries: dict[str, tuple[_Inputs, CachedProvider]] = {}
         self._retired: list[Provider] = []
 
     def __contains__(self, key: object) -> bool:
@@ -340,9 +332,8 @@ class ProviderRegistry:
         version: object = None,
     ) -> CachedProvider:
         """The client for row ``key``, built (or rebuilt) as needed."""
-        stamp = _fingerprint(type, name, token, configuration, version)
         entry = self._entries.get(key)
-        if entry is not None and entry[0] == stamp:
+        if entry is not None and entry[0] == (type, name, token, configuration or {}, version):
             return entry[1]
         inner = self._builder(
             type,
@@ -355,7 +346,10 @@ class ProviderRegistry:
             self._retired.append(entry[1])
             self.cache.invalidate(key)
         provider = CachedProvider.wrap(inner, cache=self.cache, key=key)
-        self._entries[key] = (stamp, provider)
+        # a copy of the configuration, so a change made to the row's dict in place
+        # is seen as a change
+        inputs = (type, name, token, copy.deepcopy(dict(configuration or {})), version)
+        self._entries[key] = (inputs, provider)
         return provider
 
     def invalidate(self, key: str) -> None:

@@ -71,10 +71,10 @@ async def _within(what: str, awaitable: Awaitable[T], budget: float | None) -> T
     # a load that outlives the budget finishes in the background; its error (if
     # any) resurfaces when the step is rendered, so it is only collected here
     task.add_done_callback(lambda t: t.cancelled() or t.exception())
-    try:
-        return await asyncio.wait_for(asyncio.shield(task), budget)
-    except TimeoutError:
-        raise CatalogPending(what) from None
+    done, _ = await asyncio.wait((task,), timeout=budget)  # never cancels the load
+    if not done:
+        raise CatalogPending(what)
+    return task.result()
 
 
 def steps_for(data: StepData) -> tuple[str, ...]:

@@ -160,6 +160,19 @@ async def test_token_change_rebuilds_even_with_same_version() -> None:
     await registry.aclose()
 
 
+async def test_a_configuration_change_rebuilds_even_one_made_in_place() -> None:
+    registry = ProviderRegistry()
+    config: dict[str, object] = {"api_url": f"{SANDBOX}/linode"}
+    first = registry.get("1", type="linode", name="p", token="t", configuration=config)
+    assert registry.get("1", type="linode", name="p", token="t", configuration=config) is first
+    config["allowed_deployments"] = ["lamp"]  # the row's dict, changed where it is
+    second = registry.get("1", type="linode", name="p", token="t", configuration=config)
+    assert second is not first
+    same = {"api_url": f"{SANDBOX}/linode", "allowed_deployments": ["lamp"]}
+    assert registry.get("1", type="linode", name="p", token="t", configuration=same) is second
+    await registry.aclose()
+
+
 async def test_writes_and_instance_reads_pass_through(http: aioresponses) -> None:
     registry = ProviderRegistry()
     provider = registry_get(registry, 1)
