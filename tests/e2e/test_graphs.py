@@ -72,6 +72,15 @@ async def test_show_then_the_graph_through_a_private_upload(bot: Bot) -> None:
     assert bot.sandbox.request_count("digitalocean", "GET", "/v2/monitoring/") == 6
     # both windows are kept for the next click (the 24 h one drawn first stays)
     assert {(row_id, "24h"), (row_id, "7d")} <= set(bot.services.server_charts)
+    # back to 24 hours: drawn from what was kept, no monitoring read
+    day = button(again.payload["blocks"], "vps_graph_window_24h")
+    assert day is not None
+    after = len(bot.api.responses)
+    await bot.slack.block_action("vps_graph_window_24h", value=day["value"])
+    back = await bot.api.wait_for_response(is_graphs, after=after, timeout=30)
+    assert back.payload["replace_original"] is True
+    assert "last 24 hours" in image_of(back.payload)["alt_text"]
+    assert bot.sandbox.request_count("digitalocean", "GET", "/v2/monitoring/") == 6
 
 
 async def test_the_details_button_then_linode_graphs_with_disk_io(bot: Bot) -> None:
