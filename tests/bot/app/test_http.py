@@ -78,6 +78,22 @@ def _command_body() -> str:
     )
 
 
+async def _post_signed(port: int, body: str) -> tuple[int, str]:
+    """POST ``body`` to /slack/events on ``port``, signed as Slack signs it: the
+    status and the request id answered."""
+    stamp = str(int(time.time()))
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": sign(SECRET, body, stamp),
+    }
+    async with (
+        aiohttp.ClientSession() as client,
+        client.post(f"http://127.0.0.1:{port}/slack/events", data=body, headers=headers) as resp,
+    ):
+        return resp.status, resp.headers.get("X-Request-Id", "")
+
+
 async def test_one_request_id_follows_a_slack_request(
     services: Services, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -131,21 +147,8 @@ async def test_one_request_id_follows_a_slack_request(
     await runner.setup()
     await aiohttp.web.TCPSite(runner, "127.0.0.1", port).start()
     try:
-        body = _command_body()
-        stamp = str(int(time.time()))
-        headers = {
-            "Content-Type": "application/x-www-form-urlencoded",
-            "X-Slack-Request-Timestamp": stamp,
-            "X-Slack-Signature": sign(SECRET, body, stamp),
-        }
-        async with (
-            aiohttp.ClientSession() as client,
-            client.post(
-                f"http://127.0.0.1:{port}/slack/events", data=body, headers=headers
-            ) as resp,
-        ):
-            assert resp.status == 200
-            request_id = resp.headers["X-Request-Id"]
+        status, request_id = await _post_signed(port, _command_body())
+        assert status == 200
         assert _sample("vpsbot_slack_ack_seconds_count", "command") == acks + 1
         assert _sample("vpsbot_slack_request_seconds_count", "command") == requests  # not yet
         await asyncio.wait_for(finished.wait(), 10)
@@ -373,20 +376,8 @@ async def test_vpsbots_app_counts_a_requests_provider_calls_against_its_workspac
     await runner.setup()
     await aiohttp.web.TCPSite(runner, "127.0.0.1", port).start()
     try:
-        body = _command_body().replace("%2Fvps", "%2Fprobe")
-        stamp = str(int(time.time()))
-        headers = {
-            "Content-Type": "application/x-www-form-urlencoded",
-            "X-Slack-Request-Timestamp": stamp,
-            "X-Slack-Signature": sign(SECRET, body, stamp),
-        }
-        async with (
-            aiohttp.ClientSession() as client,
-            client.post(
-                f"http://127.0.0.1:{port}/slack/events", data=body, headers=headers
-            ) as resp,
-        ):
-            assert resp.status == 200
+        status, _ = await _post_signed(port, _command_body().replace("%2Fvps", "%2Fprobe"))
+        assert status == 200
         assert await settle_listeners(5) == 0
     finally:
         await runner.cleanup()
