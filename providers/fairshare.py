@@ -94,6 +94,10 @@ class FairShare:
         active = len(self._calls.keys() | {team})
         return max(self.floor, self.limit // max(active, 2))
 
+    def used(self, team: str) -> int:
+        """How many of ``team``'s calls the window holds (as of the last call counted)."""
+        return len(self._calls.get(team, ()))
+
     def admit(self, team: str, now: float, *, provider: str) -> None:
         """Count one call for ``team`` at ``now``, or raise :class:`ShareUsedError`."""
         self._prune(now)

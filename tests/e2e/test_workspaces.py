@@ -22,7 +22,7 @@ from aiohttp import web
 from sqlalchemy import select, text
 
 from bot.admin import service as admin_ops
-from bot.app.bolt import NOT_INSTALLED, build_bolt_app
+from bot.app.bolt import NOT_INSTALLED, build_bolt_app, settle_listeners
 from bot.app.http import build_web_app
 from bot.core.config import Settings
 from bot.core.installs import AUTHORIZE_SECONDS
@@ -572,6 +572,52 @@ async def test_a_shared_operator_provider_is_offered_only_where_shared(multi: Mu
     await multi.sender(ONE, ANN).command("/vps", "admin")
     home = await multi.api.wait_for_call("views.open", after=mark)
     assert "operator-linode" not in str(home.response["view"])
+
+
+async def test_a_shared_providers_calls_count_against_the_workspace_that_made_them(
+    multi: Multi,
+) -> None:
+    """The fair share of a shared account: every provider call made for Ann's steps,
+    after the ack too, is counted for her workspace and none for the other."""
+    await _install(multi, ONE, ANN)
+    await _install(multi, TWO, BOB)
+    box = multi.sandboxes[ONE]
+    operator = await admin_ops.add_provider(
+        multi.services,
+        type="digitalocean",
+        name="operator-do",
+        token=box.tokens["digitalocean"],
+        api_url=box.digitalocean_url,
+        trusted=True,
+    )
+    await admin_ops.import_plans(
+        multi.services, operator.name, admin_ops.Markup(percent=Decimal(0))
+    )
+    async with multi.services.db.session() as session, session.begin():
+        await providers.share(session, operator.id, ONE)
+        await providers.share(session, operator.id, TWO)
+    multi.services.offers.clear()
+    ann = Bot(
+        multi.services,
+        multi.api,
+        box,
+        multi.sender(ONE, ANN),
+        multi.url,
+        {"digitalocean": operator},
+    )
+    before = len(box.requests)
+    user = CreateSession(ann)
+    await user.open("shared-one")
+    await user.plan_step("digitalocean", "s-1vcpu-1gb", "ams3", label="shared-one")
+    await user.submit({"deployment": {"deployment": sv.static_select("none")}})
+    await settle_listeners(5)
+    made = len(box.requests) - before
+    assert made > 0  # catalogues read for her steps
+    client = multi.services.provider_for(operator).inner.api  # type: ignore[attr-defined]
+    fair = client.account.fair
+    assert fair is not None
+    assert fair.used(ONE) == made
+    assert fair.used(TWO) == 0
 
 
 async def test_slack_admins_are_asked_about_with_their_own_workspaces_token(

@@ -24,6 +24,7 @@ def test_a_lone_workspace_gets_half_then_an_equal_part() -> None:
     assert refused.value.share == 125 and refused.value.limit == 250
     assert refused.value.retry_after == pytest.approx(47.0)  # its first call ages out at 60 s
     fair.admit("T2", 13.0, provider="DigitalOcean")  # the other workspace is let through
+    assert (fair.used("T1"), fair.used("T2"), fair.used("T3")) == (125, 1, 0)
     assert fair.share("T3") == 83
     assert FairShare(20).share("T1") == 10  # never below the floor
     fair.admit("T1", 60.5, provider="DigitalOcean")  # a minute on, T1's first call is gone
