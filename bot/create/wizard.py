@@ -12,19 +12,30 @@ costs a millisecond or two of CPU on a request that waits hundreds on Slack.
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_sdk.models.views import View
 
+from bot.core.blocks import esc
 from bot.core.services import Services
 from bot.create import catalog, channels, steps
 from bot.create.claim import PROVIDER_CHOICES
 from bot.create.draft import STEPS, Draft
 from bot.create.drafts import DraftState, save_draft
 from bot.create.finish import Outcome, finish, with_policy
-from bot.create.views import BACK_ACTION, StepData, creating_view, loading_view, view_for
+from bot.create.views import (
+    BACK_ACTION,
+    StepData,
+    creating_view,
+    loading_view,
+    message_view,
+    view_for,
+)
 from db.models import ServiceProvider
 from providers.base import Provider
+from providers.errors import ProviderError
 
 __all__ = ["DEPLOYMENT_PICK", "SUBMIT_BUDGET", "Outcome", "act", "first_view", "submit", "suggest"]
 
@@ -34,6 +45,37 @@ SUBMIT_BUDGET = 1.5
 DEPLOYMENT_PICK = "create_deployment_pick"
 
 _Loaded = tuple[StepData, ServiceProvider | None, Provider | None]
+
+log = logging.getLogger(__name__)
+
+
+def _unanswered(exc: ProviderError, where: str) -> str:
+    """What a person is told when the provider fails a catalogue read mid-flow."""
+    log.warning("catalogue read failed %s: %s", where, type(exc).__name__)
+    return exc.user_message()
+
+
+def _closed_view(exc: ProviderError, where: str) -> View:
+    """Said in the modal once Slack has its answer (nothing can be shown at a field)."""
+    text = esc(_unanswered(exc, where))  # it can quote the provider
+    return message_view(
+        f"{text} This step could not be shown: close it and run `/vps create` again."
+    )
+
+
+def _kept(then: Callable[[], Awaitable[Outcome]] | None) -> Callable[[], Awaitable[Outcome]] | None:
+    """``then``, with a provider's failure said in the modal instead of raised."""
+    if then is None:
+        return None
+
+    async def run() -> Outcome:
+        try:
+            outcome = await then()
+        except ProviderError as exc:
+            return Outcome(view=_closed_view(exc, "after a loading view"))
+        return Outcome(errors=outcome.errors, view=outcome.view, then=_kept(outcome.then))
+
+    return run
 
 
 async def first_view(
@@ -73,7 +115,25 @@ async def submit(
     services: Services, state: DraftState, step: str, values: dict[str, Any]
 ) -> Outcome:
     """Next (or Create on the review): validate ``step`` against what is on
-    screen (``values``), then what to show next."""
+    screen (``values``), then what to show next.
+
+    A provider that fails a catalogue read is said under a field of the submitted
+    view (nothing on it is lost: Next again retries), or in the modal once Slack
+    has had its answer."""
+    try:
+        outcome = await _submit(services, state, step, values)
+    except ProviderError as exc:
+        if not values:  # no input block to show it under
+            return Outcome(view=_closed_view(exc, f"on {step}"))
+        # under a field of the submitted view (Slack shows errors only there)
+        at = "plan" if "plan" in values else next(iter(values))
+        return Outcome(errors={at: _unanswered(exc, f"on {step}")})
+    return Outcome(errors=outcome.errors, view=outcome.view, then=_kept(outcome.then))
+
+
+async def _submit(
+    services: Services, state: DraftState, step: str, values: dict[str, Any]
+) -> Outcome:
     if step == "review" and state.instance_id is not None:
         # a double click or a Slack retry: the first submission is creating it
         return Outcome(view=creating_view(state.draft.label, "the provider"))
@@ -145,7 +205,17 @@ async def act(
     services: Services, state: DraftState, action: dict[str, Any], values: dict[str, Any]
 ) -> View:
     """A pick that changes what a step shows (provider, plan, 1-Click app or
-    StackScript) or Back: the step to show in place, the draft stored."""
+    StackScript) or Back: the step to show in place, the draft stored (or what
+    went wrong, when the provider fails a catalogue read)."""
+    try:
+        return await _act(services, state, action, values)
+    except ProviderError as exc:
+        return _closed_view(exc, f"on a pick ({action.get('action_id')!s:.40})")
+
+
+async def _act(
+    services: Services, state: DraftState, action: dict[str, Any], values: dict[str, Any]
+) -> View:
     action_id = action.get("action_id")
     if action_id == BACK_ACTION:
         value = action.get("value")
@@ -200,7 +270,12 @@ async def _back(
     return view_for(target, data)
 
 
-async def suggest(services: Services, state: DraftState, step: str) -> StepData:
-    """The step's data for an options request (plans or images matching a query)."""
-    data, _, _ = await _gather(services, state, step)
+async def suggest(services: Services, state: DraftState, step: str) -> StepData | None:
+    """The step's data for an options request (plans or images matching a query);
+    None when the provider fails the read (the menu then offers nothing)."""
+    try:
+        data, _, _ = await _gather(services, state, step)
+    except ProviderError as exc:
+        _unanswered(exc, f"for {step} options")
+        return None
     return data

@@ -522,3 +522,65 @@ async def test_plan_search_finds_plans_by_their_provider_id(bot: Bot) -> None:
     options = answer.get("options") or [o for g in answer["option_groups"] for o in g["options"]]
     assert options and all(plan_id_of(o).startswith("g6-nanode") for o in options)
     assert all(o["text"]["text"].startswith("Nanode 1GB · ") for o in options)
+
+
+async def test_a_provider_failing_a_catalogue_read_is_said_at_the_field_and_next_retries(
+    bot: Bot,
+) -> None:
+    user = CreateSession(bot)
+    await user.open("keeps-1")
+    await user.choose_provider("digitalocean")
+    await user.choose_plan("s-1vcpu-1gb")
+    # the token stops working while Ann is on step 1: the regions cannot be read
+    bot.services.registry.cache.clear()
+    bot.sandbox.inject("digitalocean", method="GET", path="/v2/regions", status=401, count=1)
+    values = {
+        "provider": {"create_provider": sv.static_select(bot.provider_id("digitalocean"))},
+        "plan": user.values["plan"],
+        "region": {"region": sv.static_select("ams3")},
+        "label": {"label": sv.plain_text("keeps-1")},
+    }
+    refused = await user.submit(dict(values))
+    assert refused.data["response_action"] == "errors"
+    assert refused.data["errors"] == {
+        "plan": "vpsbot could not authenticate with DigitalOcean; please contact an administrator."
+    }
+    # nothing on screen was lost: Next again goes on once the provider answers
+    moved = await user.submit(dict(values))
+    assert moved.data["view"]["callback_id"] == "vps_create:deployment"
+
+
+async def test_a_provider_failing_after_a_pick_is_said_in_the_modal(bot: Bot) -> None:
+    user = CreateSession(bot)
+    await user.open("keeps-2")
+    await user.choose_provider("digitalocean")
+    bot.services.registry.cache.clear()
+    bot.sandbox.inject("digitalocean", method="GET", path="/v2/regions", status=401, count=1)
+    shown = await user.choose_plan("s-1vcpu-1gb")  # the plan's regions are read
+    text = str(shown["blocks"])
+    assert "could not authenticate with DigitalOcean" in text
+    assert "run `/vps create` again" in text
+    assert "Traceback" not in text and "401" not in text
+
+
+async def test_a_provider_failing_behind_a_loading_view_is_said_in_the_modal(bot: Bot) -> None:
+    user = CreateSession(bot)
+    await user.open("keeps-3")
+    await user.choose_provider("digitalocean")
+    await user.choose_plan("s-1vcpu-1gb")
+    bot.services.registry.cache.clear()
+    # slower than the submission's budget, then refused: Slack already has its answer
+    bot.sandbox.inject(
+        "digitalocean", method="GET", path="/v2/regions", status=401, latency=2.0, count=1
+    )
+    answer = await user.submit(
+        {
+            "provider": {"create_provider": sv.static_select(bot.provider_id("digitalocean"))},
+            "plan": user.values["plan"],
+            "region": {"region": sv.static_select("ams3")},
+            "label": {"label": sv.plain_text("keeps-3")},
+        }
+    )
+    text = str(answer.data["view"]["blocks"])
+    assert "could not authenticate with DigitalOcean" in text
+    assert "run `/vps create` again" in text
