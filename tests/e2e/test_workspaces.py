@@ -537,24 +537,32 @@ async def test_an_org_wide_grid_install_serves_its_workspaces_apart(multi: Multi
     assert await multi.services.slack_for(team_a) is None
 
 
-async def test_a_shared_operator_provider_is_offered_only_where_shared(multi: Multi) -> None:
-    one = await _install(multi, ONE, ANN)
-    two = await _install(multi, TWO, BOB)
+async def _operator_provider(
+    multi: Multi, type_: str, name: str, *, shared_with: tuple[str, ...]
+) -> Any:
+    """An operator-level provider on ONE's sandbox account, its plans imported at
+    cost, shared with ``shared_with``."""
     box = multi.sandboxes[ONE]
     operator = await admin_ops.add_provider(
         multi.services,
-        type="linode",
-        name="operator-linode",
-        token=box.tokens["linode"],
-        api_url=box.linode_url,
+        type=type_,
+        name=name,
+        token=box.tokens[type_],
+        api_url=box.linode_url if type_ == "linode" else box.digitalocean_url,
         trusted=True,
     )
-    await admin_ops.import_plans(
-        multi.services, operator.name, admin_ops.Markup(percent=Decimal(0))
-    )
+    await admin_ops.import_plans(multi.services, name, admin_ops.Markup(percent=Decimal(0)))
     async with multi.services.db.session() as session, session.begin():
-        await providers.share(session, operator.id, ONE)
+        for team in shared_with:
+            await providers.share(session, operator.id, team)
     multi.services.offers.clear()
+    return operator
+
+
+async def test_a_shared_operator_provider_is_offered_only_where_shared(multi: Multi) -> None:
+    one = await _install(multi, ONE, ANN)
+    two = await _install(multi, TWO, BOB)
+    await _operator_provider(multi, "linode", "operator-linode", shared_with=(ONE,))
     mark = multi.api.mark()
     assert (await multi.sender(ONE, ANN).command("/vps", "create")).status == 200
     opened = await multi.api.wait_for_call("views.open", after=mark)
@@ -582,21 +590,9 @@ async def test_a_shared_providers_calls_count_against_the_workspace_that_made_th
     await _install(multi, ONE, ANN)
     await _install(multi, TWO, BOB)
     box = multi.sandboxes[ONE]
-    operator = await admin_ops.add_provider(
-        multi.services,
-        type="digitalocean",
-        name="operator-do",
-        token=box.tokens["digitalocean"],
-        api_url=box.digitalocean_url,
-        trusted=True,
+    operator = await _operator_provider(
+        multi, "digitalocean", "operator-do", shared_with=(ONE, TWO)
     )
-    await admin_ops.import_plans(
-        multi.services, operator.name, admin_ops.Markup(percent=Decimal(0))
-    )
-    async with multi.services.db.session() as session, session.begin():
-        await providers.share(session, operator.id, ONE)
-        await providers.share(session, operator.id, TWO)
-    multi.services.offers.clear()
     ann = Bot(
         multi.services,
         multi.api,
