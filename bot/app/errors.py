@@ -46,15 +46,12 @@ async def on_listener_error(
     answer): the error is then only logged."""
     ref = reference()
     kind = body.get("type") if isinstance(body, dict) else None
+    answered = " after it answered Slack" if response is None else ""
+    log.error(
+        "listener failed on %s%s [reference %s]", kind or "a command", answered, ref, exc_info=error
+    )
     if response is None:
-        log.error(
-            "listener failed on %s after it answered Slack [reference %s]",
-            kind or "a command",
-            ref,
-            exc_info=error,
-        )
         return None
-    log.error("listener failed on %s [reference %s]", kind or "a command", ref, exc_info=error)
     text = apology(ref)
     if kind == "view_submission":
         view = View(

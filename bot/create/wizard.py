@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 from slack_sdk.models.views import View
@@ -73,7 +74,7 @@ def _kept(then: Callable[[], Awaitable[Outcome]] | None) -> Callable[[], Awaitab
             outcome = await then()
         except ProviderError as exc:
             return Outcome(view=_closed_view(exc, "after a loading view"))
-        return Outcome(errors=outcome.errors, view=outcome.view, then=_kept(outcome.then))
+        return replace(outcome, then=_kept(outcome.then))
 
     return run
 
@@ -128,7 +129,7 @@ async def submit(
         # under a field of the submitted view (Slack shows errors only there)
         at = "plan" if "plan" in values else next(iter(values))
         return Outcome(errors={at: _unanswered(exc, f"on {step}")})
-    return Outcome(errors=outcome.errors, view=outcome.view, then=_kept(outcome.then))
+    return replace(outcome, then=_kept(outcome.then))
 
 
 async def _submit(
