@@ -28,6 +28,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.app.bolt import settle_listeners
 from bot.app.guard import prepared, slack_guard
 from bot.app.latency import Span, counting_task_factory, kind_of
+from bot.core.answered import answering
 from bot.core.errors import ConfigError
 from bot.core.logs import request_context
 from bot.core.services import Services
@@ -77,7 +78,7 @@ BUILD_INFO.info(
 )
 
 
-async def _slack_events(request: web.Request) -> web.Response:
+async def _slack_events(request: web.Request) -> web.StreamResponse:
     started = time.perf_counter()
     bolt = request.app[BOLT_KEY]
     bolt_request = prepared(request) or await to_bolt_request(request)
@@ -89,10 +90,15 @@ async def _slack_events(request: web.Request) -> web.Response:
         # provider calls made for this request, after its ack too, count against
         # its workspace's share of a shared provider account (providers.fairshare)
         acting_for(context.team_id or context.enterprise_id),
+        answering(),
     ):
         response = await bolt.async_dispatch(bolt_request)
-    answer = await to_aiohttp_response(response)
-    answer.headers["X-Request-Id"] = request_id
+        answer = await to_aiohttp_response(response)
+        answer.headers["X-Request-Id"] = request_id
+        # written here, not after return, so the listener still working after its
+        # ack knows Slack has the answer (bot.core.answered)
+        await answer.prepare(request)
+        await answer.write_eof()
     span.acked(started)
     return answer
 
@@ -126,8 +132,9 @@ def socket_mode_handler(bolt: AsyncApp, app_token: str) -> Any:
                 span.current(),
                 request_context(workspace=workspace, user=user),
                 acting_for(workspace),
+                answering(),
             ):
-                await super().handle(client, req)
+                await super().handle(client, req)  # the answer is sent when it returns
             span.acked(started)
 
     return Handler(bolt, app_token)

@@ -15,6 +15,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncResp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core.answered import answer_sent
 from bot.core.blocks import image_option_groups, plan_option_groups
 from bot.core.services import Services
 from bot.core.slack import (
@@ -158,6 +159,8 @@ async def step_submitted(
         await ack(response_action="update", view=outcome.view)
     else:
         await ack()
+    if outcome.then is not None:
+        await answer_sent()  # or the answer, arriving late, would undo what follows
     while outcome.then is not None:
         outcome = await outcome.then()
         if outcome.view is not None:

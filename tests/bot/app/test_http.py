@@ -18,6 +18,7 @@ from prometheus_client import REGISTRY
 from slack_bolt.async_app import AsyncApp
 
 from bot.app import http, latency
+from bot.core.answered import answer_sent
 from bot.core.config import ConfigError, Settings
 from bot.core.logs import RequestContext, SecretRedactor
 from bot.core.services import Services
@@ -383,3 +384,67 @@ async def test_vpsbots_app_counts_a_requests_provider_calls_against_its_workspac
         await runner.cleanup()
     assert seen == [TEAM, TEAM]
     assert fairshare.WORKSPACE.get() is None  # nothing leaks out of the request
+
+
+async def test_a_listener_goes_on_only_once_slack_has_its_answer(services: Services) -> None:
+    """Work after an ack that replaces what the answer showed (a loading view, then
+    the next) waits until the answer is written: Bolt sends it from a 10 ms polling
+    loop, so a quick listener would otherwise overtake it (bot.core.answered)."""
+    from bot.app.bolt import build_bolt_app, settle_listeners
+
+    bolt = build_bolt_app(services)
+    order: list[str] = []
+
+    @bolt.command("/probe")
+    async def probe(ack: Any) -> None:
+        await ack(text="loading")
+        await answer_sent()
+        order.append("went on")
+
+    web_app = http.build_web_app(services, bolt)
+
+    async def answered(_: aiohttp.web.Request, response: aiohttp.web.StreamResponse) -> None:
+        order.append("answer")
+
+    web_app.on_response_prepare.append(answered)
+    port = _free_port()
+    runner = aiohttp.web.AppRunner(web_app)
+    await runner.setup()
+    await aiohttp.web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        status, _ = await _post_signed(port, _command_body().replace("%2Fvps", "%2Fprobe"))
+        assert await settle_listeners(5) == 0
+    finally:
+        await runner.cleanup()
+    assert status == 200
+    assert order == ["answer", "went on"]
+
+
+async def test_a_socket_mode_listener_goes_on_once_its_answer_is_sent(
+    services: Services,
+) -> None:
+    from slack_sdk.socket_mode.request import SocketModeRequest
+
+    from bot.app.bolt import build_bolt_app, settle_listeners
+
+    bolt = build_bolt_app(services)
+    order: list[str] = []
+
+    @bolt.command("/probe")
+    async def command(ack: Any) -> None:
+        await ack()
+        await answer_sent()
+        order.append("went on")
+
+    class Client:
+        logger = logging.getLogger("tests.socket_mode")
+
+        async def send_socket_mode_response(self, response: Any) -> None:
+            order.append("answer")
+
+    payload = dict(urllib.parse.parse_qsl(_command_body().replace("%2Fvps", "%2Fprobe")))
+    await http.socket_mode_handler(bolt, "xapp-1-A0001-test").handle(
+        Client(), SocketModeRequest(type="slash_commands", envelope_id="env-2", payload=payload)
+    )
+    assert await settle_listeners(5) == 0
+    assert order == ["answer", "went on"]
