@@ -12,7 +12,9 @@ caches). The same load generator (aiohttp, signed requests, 20 connections)
 drives each, alternating rounds. Then step transitions (view_submission of
 step 1 → the deployment view) are timed with warm caches.
 
-Prints throughput, p50/p99 and the vpsbot/minimal ratios. Run:
+Prints throughput, p50/p99 and the vpsbot/minimal ratios, and step 1 timed alone
+in vpsbot's process (read and built, then slack_sdk's ``to_dict``), so the same
+run shows how much of the 0.5x guard's CPU budget Bolt and slack_sdk take. Run:
     .venv/bin/python bench/bench_create.py [--requests 1500] [--concurrency 20]
 """
 
@@ -193,8 +195,25 @@ async def _serve_vpsbot(port: int, database_url: str, slack_url: str) -> None:
     async def bench_info(_: web.Request) -> web.Response:
         return web.json_response({"providers": info})
 
+    async def bench_step1(_: web.Request) -> web.Response:
+        """Step 1 timed alone, in this process: read and built (slack_sdk.models),
+        then its ``to_dict`` (slack_sdk's validation and conversion), ms each."""
+        from bot.create import catalog, wizard
+
+        rows = await catalog.active_providers(services, "T0001")
+        built = to_dict = 0.0
+        for _ in range(300):
+            started = time.perf_counter()
+            view, _shown = await wizard.first_view(services, rows, "bench-1", "C0001", "T0001")
+            middle = time.perf_counter()
+            view.to_dict()
+            built += middle - started
+            to_dict += time.perf_counter() - middle
+        return web.json_response({"built": built / 300 * 1000, "to_dict": to_dict / 300 * 1000})
+
     app = build_web_app(services, build_bolt_app(services))
     app.router.add_get("/bench/info", bench_info)
+    app.router.add_get("/bench/step1", bench_step1)
     settle_heap()  # as `vpsbot serve` does after start-up
     await _run(app, port)
 
@@ -399,6 +418,8 @@ async def _bench(requests: int, concurrency: int, rounds: int) -> None:
                     async with http.get(f"http://127.0.0.1:{ports[name]}/bench/info") as r:
                         infos[name] = await r.json()
                 info = dict(infos["vpsbot"])
+                async with http.get(f"http://127.0.0.1:{ports['vpsbot']}/bench/step1") as r:
+                    step1 = await r.json()
                 while True:
                     async with http.get(f"http://127.0.0.1:{slack_port}/bench/views") as r:
                         info.update(await r.json())
@@ -444,6 +465,16 @@ async def _bench(requests: int, concurrency: int, rounds: int) -> None:
                 f"  for 0.50x the minimal app vpsbot would answer {wanted:.0f} req/s: at most"
                 f" {1000 / wanted:.2f} ms of CPU per command with a core to itself (now"
                 f" {per['vpsbot']:.2f} ms, a ceiling of {1000 / per['vpsbot']:.0f} req/s)"
+            )
+            # what the libraries vpsbot must use take before any code of its own: Bolt
+            # and AsyncWebClient (minimal-open's CPU) plus step 1 in slack_sdk.models
+            libraries = per["minimal-open"] + step1["to_dict"]
+            print(
+                f"  step 1 timed alone in vpsbot's process: read and built"
+                f" {step1['built']:.2f} ms, slack_sdk to_dict {step1['to_dict']:.2f} ms;"
+                f" minimal-open's {per['minimal-open']:.2f} ms plus that to_dict is"
+                f" {libraries:.2f} ms in Bolt and slack_sdk alone, of the"
+                f" {1000 / wanted:.2f} ms the 0.50x guard allows"
             )
             # the issue's two command guards side by side: 3 ms of CPU allows a ceiling
             # of 333 req/s, so both hold only against a baseline of at most 667 req/s
