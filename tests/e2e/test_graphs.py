@@ -62,25 +62,26 @@ async def test_show_then_the_graph_through_a_private_upload(bot: Bot) -> None:
     assert bot.sandbox.request_count("digitalocean", "GET", "/v2/monitoring/") == 3
 
     # 7 days replaces the graphs message in place; both drawings are kept
-    week = button(post.payload["blocks"], "vps_graph_window_7d")
-    assert week is not None
-    after = len(bot.api.responses)
-    await bot.slack.block_action("vps_graph_window_7d", value=week["value"])
-    again = await bot.api.wait_for_response(is_graphs, after=after, timeout=30)
+    again = await _window(bot, post, "vps_graph_window_7d")
     assert again.payload["replace_original"] is True
     assert "last 7 days" in image_of(again.payload)["alt_text"]
     assert bot.sandbox.request_count("digitalocean", "GET", "/v2/monitoring/") == 6
     # both windows are kept for the next click (the 24 h one drawn first stays)
     assert {(row_id, "24h"), (row_id, "7d")} <= set(bot.services.server_charts)
     # back to 24 hours: drawn from what was kept, no monitoring read
-    day = button(again.payload["blocks"], "vps_graph_window_24h")
-    assert day is not None
-    after = len(bot.api.responses)
-    await bot.slack.block_action("vps_graph_window_24h", value=day["value"])
-    back = await bot.api.wait_for_response(is_graphs, after=after, timeout=30)
+    back = await _window(bot, again, "vps_graph_window_24h")
     assert back.payload["replace_original"] is True
     assert "last 24 hours" in image_of(back.payload)["alt_text"]
     assert bot.sandbox.request_count("digitalocean", "GET", "/v2/monitoring/") == 6
+
+
+async def _window(bot: Bot, graphs: Any, action: str) -> Any:
+    """Click the window button ``action`` on the ``graphs`` message: the answer."""
+    clicked = button(graphs.payload["blocks"], action)
+    assert clicked is not None
+    after = len(bot.api.responses)
+    await bot.slack.block_action(action, value=clicked["value"])
+    return await bot.api.wait_for_response(is_graphs, after=after, timeout=30)
 
 
 async def test_the_details_button_then_linode_graphs_with_disk_io(bot: Bot) -> None:
